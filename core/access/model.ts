@@ -1,0 +1,93 @@
+/**
+ * The access model of one stage: every role, its trust and its policies, and the IoT policy for Cognito users.
+ * Infra turns it into IAM/IoT resources; the local emulator loads it as its account. Nothing is written twice.
+ */
+import { type Deployment, resourceName, roleArn, validateDeployment } from '../deployment.js';
+import type { NamedPolicy } from '../policy/evaluator.js';
+import type { PolicyDocument } from '../policy/document.js';
+import { browserClientRolePolicy, cognitoGuestRolePolicy, cognitoUserPolicy } from './browser-policies.js';
+import {
+  attachPolicyFunctionPolicy,
+  browserClientTrustPolicy,
+  cognitoTrustPolicy,
+  credentialsVendorPolicy,
+  lambdaTrustPolicy,
+  publisherPolicy,
+  queueConsumerPolicy,
+  queueSenderPolicy,
+} from './service-policies.js';
+
+/** The Lambdas of the backend; each has its own role. */
+export const FUNCTION_NAMES = ['credentials', 'messages', 'jobs', 'jobs-worker', 'attach-policy', 'health'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
+export const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+export interface RoleDefinition {
+  name: string;
+  arn: string;
+  trust: PolicyDocument;
+  policies: NamedPolicy[];
+  maxSessionDurationSeconds: number;
+}
+
+export interface AccessModelInput {
+  deployment: Deployment;
+  identityPoolId: string;
+  jobQueueArn: string;
+}
+
+export interface AccessModel {
+  deployment: Deployment;
+  browserClientRole: RoleDefinition;
+  cognitoAuthenticatedRole: RoleDefinition;
+  cognitoGuestRole: RoleDefinition;
+  functionRoles: Record<FunctionName, RoleDefinition>;
+  /** Attached to each signed-in Cognito identity id at run time. */
+  cognitoUserIotPolicy: NamedPolicy;
+}
+
+function role(d: Deployment, purpose: string, trust: PolicyDocument, policies: NamedPolicy[], maxSessionDurationSeconds = 3600): RoleDefinition {
+  const name = resourceName(d, purpose);
+  return { name, arn: roleArn(d, name), trust, policies, maxSessionDurationSeconds };
+}
+
+export function accessModel(input: AccessModelInput): AccessModel {
+  const d = validateDeployment(input.deployment);
+  const n = (purpose: string) => resourceName(d, purpose);
+  const cognitoUserIotPolicy: NamedPolicy = { name: n('cognito-user'), document: cognitoUserPolicy(d) };
+
+  const fn = (name: FunctionName, policies: NamedPolicy[]) => role(d, `fn-${name}`, lambdaTrustPolicy(), policies);
+  const credentialsRoleArn = roleArn(d, n('fn-credentials'));
+  const browserClientRoleArn = roleArn(d, n('browser-client'));
+
+  return {
+    deployment: d,
+    browserClientRole: role(
+      d,
+      'browser-client',
+      browserClientTrustPolicy(credentialsRoleArn),
+      [{ name: n('browser-client-iot'), document: browserClientRolePolicy(d) }],
+      ROLE_CHAINING_MAX_SECONDS,
+    ),
+    cognitoAuthenticatedRole: role(d, 'cognito-authenticated', cognitoTrustPolicy(input.identityPoolId, 'authenticated'), [
+      { name: n('cognito-authenticated-iot'), document: cognitoUserPolicy(d) },
+    ]),
+    cognitoGuestRole: role(d, 'cognito-guest', cognitoTrustPolicy(input.identityPoolId, 'unauthenticated'), [
+      { name: n('cognito-guest-iot'), document: cognitoGuestRolePolicy(d) },
+    ]),
+    functionRoles: {
+      credentials: fn('credentials', [{ name: n('assume-browser-client'), document: credentialsVendorPolicy(browserClientRoleArn) }]),
+      messages: fn('messages', [{ name: n('publish'), document: publisherPolicy(d) }]),
+      jobs: fn('jobs', [{ name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) }]),
+      'jobs-worker': fn('jobs-worker', [
+        { name: n('publish'), document: publisherPolicy(d) },
+        { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
+      ]),
+      'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy(d, cognitoUserIotPolicy.name) }]),
+      health: fn('health', []),
+    },
+    cognitoUserIotPolicy,
+  };
+}

@@ -1,0 +1,47 @@
+/** Where the app is deployed, and the ARNs and resource names derived from it (one place for naming). */
+import { validateId } from './ids.js';
+import { TopicScheme } from './topics.js';
+
+export interface Deployment {
+  readonly app: string;
+  readonly stage: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ACCOUNT = /^\d{12}$/;
+
+export class InvalidDeploymentError extends Error {
+  override readonly name = 'InvalidDeploymentError';
+}
+
+export function validateDeployment(d: Deployment): Deployment {
+  validateId('app name', d.app);
+  validateId('stage', d.stage);
+  if (!REGION.test(d.region)) throw new InvalidDeploymentError(`invalid region ${JSON.stringify(d.region)}`);
+  // Infra passes the unresolved `${data.aws_caller_identity...}` token at synth time; only literal ids are checked.
+  if (!ACCOUNT.test(d.accountId) && !d.accountId.startsWith('${')) {
+    throw new InvalidDeploymentError(`invalid account id ${JSON.stringify(d.accountId)}: 12 digits expected`);
+  }
+  return d;
+}
+
+export type IotResourceKind = 'client' | 'topic' | 'topicfilter' | 'policy';
+
+export function iotArn(d: Deployment, kind: IotResourceKind, name: string): string {
+  return `arn:aws:iot:${d.region}:${d.accountId}:${kind}/${name}`;
+}
+
+export function roleArn(d: Deployment, roleName: string): string {
+  return `arn:aws:iam::${d.accountId}:role/${roleName}`;
+}
+
+/** Every named resource of a stage: `<app>-<stage>-<purpose>`. */
+export function resourceName(d: Deployment, purpose: string): string {
+  return `${d.app}-${d.stage}-${purpose}`;
+}
+
+export function topicsOf(d: Deployment): TopicScheme {
+  return new TopicScheme({ app: d.app, stage: d.stage });
+}

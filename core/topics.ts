@@ -1,0 +1,68 @@
+/**
+ * The topic scheme: the single place that names topics. Infra, Lambdas, the emulator and the web demo all use it.
+ *
+ *   <app>/<stage>/broadcast                       everyone (guests included) may receive
+ *   <app>/<stage>/rooms/<roomId>                  members of a room
+ *   <app>/<stage>/users/<userId>/<channel>        one user's private channels (notifications, jobs/<jobId>, ...);
+ *                                                 for Cognito users <userId> is the identity id `region:uuid`
+ *
+ * `app` and `stage` come first so one account can host several apps and stages, and so a single
+ * `topic/<app>/<stage>/*` grant bounds everything the app may touch. The deepest topic
+ * (`app/stage/users/u/jobs/j`) has 6 levels, within IoT's limit of 8.
+ */
+import { validateId, validateUserId } from './ids.js';
+
+export interface TopicScope {
+  readonly app: string;
+  readonly stage: string;
+}
+
+export class TopicScheme {
+  readonly prefix: string;
+
+  constructor(readonly scope: TopicScope) {
+    this.prefix = `${validateId('app name', scope.app)}/${validateId('stage', scope.stage)}`;
+  }
+
+  broadcast(): string {
+    return `${this.prefix}/broadcast`;
+  }
+
+  room(roomId: string): string {
+    return `${this.prefix}/rooms/${validateId('room id', roomId)}`;
+  }
+
+  /** Root of a user's private topics; the filter `<root>/#` subscribes to all of them. */
+  userRoot(userId: string): string {
+    return `${this.prefix}/users/${validateUserId(userId)}`;
+  }
+
+  userNotifications(userId: string): string {
+    return `${this.userRoot(userId)}/notifications`;
+  }
+
+  job(userId: string, jobId: string): string {
+    return `${this.userRoot(userId)}/jobs/${validateId('job id', jobId)}`;
+  }
+
+  /** Everything the app publishes lives under this filter. */
+  appFilter(): string {
+    return `${this.prefix}/#`;
+  }
+
+  /**
+   * The MQTT client ids a user may connect with: `<app>.<stage>.<userId>`, or `<app>.<stage>.<userId>.<suffix>` for
+   * extra tabs. `.` cannot occur in ids, so the grant `client/<app>.<stage>.alice.*` can never match a client id of
+   * another user such as `alice-x` (with `-` as separator it would, and alice could take over that user's session).
+   */
+  clientId(userId: string, suffix?: string): string {
+    const base = `${this.scope.app}.${this.scope.stage}.${validateId('user id', userId)}`;
+    return suffix === undefined ? base : `${base}.${validateId('client id suffix', suffix)}`;
+  }
+}
+
+/** `$aws/events/presence/...` lifecycle topics (IoT: published by the broker, never by clients). */
+export const presenceTopics = {
+  connected: (clientId: string) => `$aws/events/presence/connected/${clientId}`,
+  disconnected: (clientId: string) => `$aws/events/presence/disconnected/${clientId}`,
+};
