@@ -81,7 +81,7 @@ describe('header signatures made by the AWS SDK v3 signer', () => {
     );
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(r.headers)) headers[k.toLowerCase()] = v;
-    const rawQuery = Object.entries(r.query)
+    const rawQuery = Object.entries(r.query ?? {})
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
     return { method: r.method, path: r.path, rawQuery, headers, body: Buffer.from(request.body) };
@@ -188,7 +188,7 @@ describe('presigned WebSocket URLs', () => {
       { expiresIn: 60 },
     );
     const rawQuery =
-      Object.entries(presigned.query)
+      Object.entries(presigned.query ?? {})
         .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
         .join('&') + `&X-Amz-Security-Token=${encodeURIComponent(TOKEN)}`;
     expect(rawQuery).toContain('X-Amz-Expires=60');
@@ -208,7 +208,7 @@ describe('presigned WebSocket URLs', () => {
     const presigned = await signer.presign(
       new HttpRequest({ method: 'GET', protocol: 'wss:', hostname: '127.0.0.1', port: 4510, path: '/mqtt', headers: { host: '127.0.0.1:4510' } }),
     );
-    const rawQuery = Object.entries(presigned.query)
+    const rawQuery = Object.entries(presigned.query ?? {})
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
     expectCode(() => verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets), 'SignatureDoesNotMatch');

@@ -1,0 +1,161 @@
+/**
+ * The local AWS account: IAM users (long-term keys for tools), roles with trust and policies, IoT policies and their
+ * attachments to Cognito identities, and identity pools. It answers one question for every service of the emulator:
+ * may this principal do this action on this resource, by the same documents AWS would evaluate?
+ */
+import type { RoleDefinition } from '../../../core/access/model.js';
+import type { PolicyDocument } from '../../../core/policy/document.js';
+import {
+  type AuthorizationRequest,
+  type ContextValue,
+  type Decision,
+  evaluateLayers,
+  evaluatePolicies,
+  type NamedPolicy,
+  type PolicyLayer,
+} from '../../../core/policy/evaluator.js';
+import { CredentialStore } from './credentials.js';
+import { type Principal, trustPrincipalId } from './principal.js';
+
+export interface LocalUserConfig {
+  userName: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  policies: NamedPolicy[];
+}
+
+export interface IdentityProviderConfig {
+  /** The key of `Logins`: `cognito-idp.<region>.amazonaws.com/<userPoolId>` or an OIDC issuer host. */
+  loginsKey: string;
+  issuer: string;
+  /** Accepted `aud` (the app client id). */
+  audience: string;
+  jwksUrl: string;
+}
+
+export interface IdentityPoolConfig {
+  /** `<region>:<uuid>`: Amplify parses the region from it. */
+  identityPoolId: string;
+  allowUnauthenticated: boolean;
+  authenticatedRoleArn: string;
+  unauthenticatedRoleArn: string;
+  providers: IdentityProviderConfig[];
+}
+
+export interface AccountConfig {
+  region: string;
+  accountId: string;
+  users: LocalUserConfig[];
+  roles: RoleDefinition[];
+  iotPolicies: NamedPolicy[];
+  identityPools: IdentityPoolConfig[];
+}
+
+export class LocalAccount {
+  readonly credentials = new CredentialStore();
+  readonly #roles = new Map<string, RoleDefinition>();
+  readonly #iotPolicies = new Map<string, PolicyDocument>();
+  /** IoT policy attachments: target (Cognito identity id) -> policy names. */
+  readonly #attachments = new Map<string, Set<string>>();
+  readonly #users = new Map<string, LocalUserConfig>();
+
+  constructor(readonly config: AccountConfig) {
+    for (const role of config.roles) this.#roles.set(role.arn, role);
+    for (const p of config.iotPolicies) this.#iotPolicies.set(p.name, p.document);
+    for (const user of config.users) {
+      this.#users.set(user.userName, user);
+      this.credentials.add({
+        accessKeyId: user.accessKeyId,
+        secretAccessKey: user.secretAccessKey,
+        principal: { kind: 'user', arn: `arn:aws:iam::${config.accountId}:user/${user.userName}`, userName: user.userName, policies: user.policies },
+      });
+    }
+  }
+
+  get region(): string {
+    return this.config.region;
+  }
+
+  get accountId(): string {
+    return this.config.accountId;
+  }
+
+  role(arn: string): RoleDefinition | undefined {
+    return this.#roles.get(arn);
+  }
+
+  roleByName(name: string): RoleDefinition | undefined {
+    return this.#roles.get(`arn:aws:iam::${this.accountId}:role/${name}`);
+  }
+
+  identityPool(id: string): IdentityPoolConfig | undefined {
+    return this.config.identityPools.find((p) => p.identityPoolId === id);
+  }
+
+  iotPolicy(name: string): PolicyDocument | undefined {
+    return this.#iotPolicies.get(name);
+  }
+
+  attachPolicy(policyName: string, target: string): void {
+    let names = this.#attachments.get(target);
+    if (names === undefined) this.#attachments.set(target, (names = new Set()));
+    names.add(policyName);
+  }
+
+  detachPolicy(policyName: string, target: string): void {
+    this.#attachments.get(target)?.delete(policyName);
+  }
+
+  attachedPolicies(target: string): NamedPolicy[] {
+    return [...(this.#attachments.get(target) ?? [])].flatMap((name) => {
+      const document = this.#iotPolicies.get(name);
+      return document === undefined ? [] : [{ name, document }];
+    });
+  }
+
+  /** Policy layers whose intersection is the principal's effective permission for `action`. */
+  layersFor(principal: Principal, action: string): PolicyLayer[] {
+    if (principal.kind === 'user') return [{ name: `user ${principal.userName}`, policies: principal.policies }];
+    const layers: PolicyLayer[] = [{ name: `role ${principal.role.name}`, policies: principal.role.policies }];
+    if (principal.sessionPolicy !== undefined) layers.push({ name: 'session policy', policies: [{ name: 'session policy', document: principal.sessionPolicy }] });
+    // IoT: signed-in Cognito identities also need an IoT policy attached to their identity id (guests do not).
+    if (principal.cognito?.authenticated && action.toLowerCase().startsWith('iot:')) {
+      layers.push({ name: `IoT policies attached to ${principal.cognito.identityId}`, policies: this.attachedPolicies(principal.cognito.identityId) });
+    }
+    return layers;
+  }
+
+  /** Request context keys the principal contributes (policy variables and condition keys). */
+  contextFor(principal: Principal, extra: Record<string, ContextValue> = {}): Record<string, ContextValue> {
+    const context: Record<string, ContextValue> = { 'aws:PrincipalArn': principal.kind === 'user' ? principal.arn : principal.role.arn, ...extra };
+    if (principal.kind === 'user') context['aws:username'] = principal.userName;
+    if (principal.kind === 'role-session' && principal.cognito) {
+      context['cognito-identity.amazonaws.com:sub'] = principal.cognito.identityId;
+      context['cognito-identity.amazonaws.com:aud'] = principal.cognito.identityPoolId;
+    }
+    return context;
+  }
+
+  authorize(principal: Principal, action: string, resource: string, extraContext: Record<string, ContextValue> = {}): Decision {
+    return evaluateLayers(this.layersFor(principal, action), { action, resource, context: this.contextFor(principal, extraContext) });
+  }
+
+  /** Does the role's trust policy let this principal (or service) assume it? */
+  trusts(role: RoleDefinition, request: Omit<AuthorizationRequest, 'resource'>): Decision {
+    return evaluatePolicies([{ name: `trust policy of ${role.name}`, document: role.trust }], request);
+  }
+
+  trustsPrincipal(role: RoleDefinition, principal: Principal, action = 'sts:AssumeRole'): Decision {
+    return this.trusts(role, { action, principal: { type: 'AWS', id: trustPrincipalId(principal) }, context: this.contextFor(principal) });
+  }
+
+  /** A role session as a service (Lambda, Cognito) would start it: trust is checked, no caller identity policy. */
+  startServiceRoleSession(role: RoleDefinition, service: string, sessionName: string, expiration: Date) {
+    const decision = this.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service } });
+    if (!decision.allowed) throw new Error(`${service} may not assume ${role.name}: ${decision.reason}`);
+    return this.credentials.issueTemporary(
+      { kind: 'role-session', arn: `arn:aws:sts::${this.accountId}:assumed-role/${role.name}/${sessionName}`, role, sessionName },
+      expiration,
+    );
+  }
+}

@@ -1,0 +1,44 @@
+/** Who signed a request, and which policy layers decide what they may do. */
+import type { RoleDefinition } from '../../../core/access/model.js';
+import type { PolicyDocument } from '../../../core/policy/document.js';
+import type { NamedPolicy } from '../../../core/policy/evaluator.js';
+
+export interface UserPrincipal {
+  kind: 'user';
+  arn: string;
+  userName: string;
+  policies: readonly NamedPolicy[];
+}
+
+export interface CognitoIdentityOfSession {
+  identityId: string;
+  identityPoolId: string;
+  authenticated: boolean;
+}
+
+export interface RoleSessionPrincipal {
+  kind: 'role-session';
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>` */
+  arn: string;
+  role: RoleDefinition;
+  sessionName: string;
+  sessionPolicy?: PolicyDocument;
+  /** Set for credentials vended by Cognito Identity (AssumeRoleWithWebIdentity under the hood). */
+  cognito?: CognitoIdentityOfSession;
+}
+
+export type Principal = UserPrincipal | RoleSessionPrincipal;
+
+/** The principal as a trust policy sees it: a role session is matched by its role's ARN. */
+export function trustPrincipalId(principal: Principal): string {
+  return principal.kind === 'user' ? principal.arn : principal.role.arn;
+}
+
+/** A short name for log lines. */
+export function describePrincipal(principal: Principal): string {
+  if (principal.kind === 'user') return `user/${principal.userName}`;
+  if (principal.cognito) {
+    return `${principal.cognito.authenticated ? 'cognito-user' : 'cognito-guest'} ${principal.cognito.identityId} (role ${principal.role.name})`;
+  }
+  return `assumed-role/${principal.role.name}/${principal.sessionName}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * The emulator: one HTTP server on 127.0.0.1 that answers as IoT Core (MQTT over WebSocket, data plane, control
+ * plane), STS and Cognito Identity would. Requests are routed the way AWS's endpoints separate them: by the signing
+ * service in the credential scope, or by the Cognito `X-Amz-Target`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LocalAccount, type AccountConfig } from './account/account.js';
+import { peekAuthorizationScope } from './auth/sigv4.js';
+import { applyCors, BodyTooLargeError, readBody, sendJson } from './http/io.js';
+import type { EmulatorLogger } from './log.js';
+import { IotBroker } from './mqtt/broker.js';
+import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
+import { CognitoIdentityService } from './services/cognito-identity.js';
+import { handleIotControlPlane } from './services/iot-control-plane.js';
+import { handleIotDataPlane } from './services/iot-data-plane.js';
+import { handleSts } from './services/sts.js';
+
+export interface EmulatorOptions {
+  account: AccountConfig;
+  logger: EmulatorLogger;
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+  advertisedHost?: string;
+  limits?: Partial<IotLimits>;
+  cognitoCredentialsSeconds?: number;
+  now?: () => Date;
+}
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  /** ws:// URL of the MQTT endpoint. */
+  mqttUrl: string;
+  advertisedHost: string;
+  account: LocalAccount;
+  broker: IotBroker;
+  limits: IotLimits;
+  close(): Promise<void>;
+}
+
+/** Generous cap for control-plane bodies; data-plane payloads are checked against the IoT limit. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const now = options.now ?? (() => new Date());
+  const limits: IotLimits = { ...IOT_CORE_LIMITS, ...options.limits };
+  const account = new LocalAccount(options.account);
+  const advertisedHost = options.advertisedHost ?? 'localhost';
+  const deployment = { region: account.region, accountId: account.accountId };
+  const broker = await IotBroker.start({ account, deployment, limits, logger: options.logger, advertisedHost, now });
+  const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: options.cognitoCredentialsSeconds ?? 3600 });
+  const { logger } = options;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    applyCors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      return void res.end();
+    }
+    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity'] });
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        return sendJson(res, 413, { message: `request body exceeds ${MAX_BODY_BYTES} bytes` }, { 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' });
+      }
+      throw error;
+    }
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('AWSCognitoIdentityService.')) return cognito.handle(req, res, body);
+    const scope = peekAuthorizationScope(req.headers.authorization);
+    switch (scope?.service) {
+      case 'sts':
+        return handleSts(req, res, body, { account, logger, now });
+      case 'iot':
+        return handleIotControlPlane(req, res, body, { account, logger, now, advertisedHost });
+      case 'iotdata':
+        return handleIotDataPlane(req, res, body, { account, broker, limits, logger, now });
+      default:
+        logger.log({ level: 'warn', message: 'unroutable request', method: req.method, url: req.url, service: scope?.service ?? '(unsigned)' });
+        return sendJson(
+          res,
+          scope ? 400 : 403,
+          { message: scope ? `the emulator does not implement the "${scope.service}" service` : 'Missing Authentication Token: sign the request with SigV4' },
+          { 'x-amzn-errortype': scope ? 'UnknownServiceException' : 'MissingAuthenticationTokenException' },
+        );
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.log({ level: 'error', message: 'internal error', method: req.method, url: req.url, error: error instanceof Error ? error.stack : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { message: 'internal error in the emulator (see its log)' }, { 'x-amzn-errortype': 'InternalFailureException' });
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/mqtt') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    broker.handleUpgrade(req, socket, head);
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const pruner = setInterval(() => account.credentials.prune(now()), 3_600_000);
+  pruner.unref();
+
+  return {
+    url: `http://${host}:${port}`,
+    mqttUrl: `ws://${host}:${port}/mqtt`,
+    port,
+    advertisedHost,
+    account,
+    broker,
+    limits,
+    async close() {
+      clearInterval(pruner);
+      await broker.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

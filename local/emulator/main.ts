@@ -1,0 +1,45 @@
+/** `npm run emulator`: the local AWS emulator on its own. */
+import { LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID } from '../local-deployment.js';
+import { defaultAccountConfig } from './account/default-account.js';
+import { emulatorConfigFromEnv } from './config.js';
+import { startEmulator } from './emulator.js';
+import { consoleLogger } from './log.js';
+
+const config = emulatorConfigFromEnv();
+const logger = consoleLogger({ format: config.logFormat });
+const emulator = await startEmulator({
+  account: defaultAccountConfig({ tokenIssuerUrl: config.tokenIssuerUrl }),
+  logger,
+  host: config.host,
+  port: config.port,
+  advertisedHost: config.advertisedHost,
+  limits: config.limits,
+  cognitoCredentialsSeconds: config.cognitoCredentialsSeconds,
+});
+
+process.stdout.write(
+  [
+    `Local AWS emulator on ${emulator.url}`,
+    `  MQTT over WebSocket   ${emulator.mqttUrl}   (SigV4 presigned, service iotdevicegateway)`,
+    `  IoT data plane        POST ${emulator.url}/topics/{topic}`,
+    `  IoT control plane, STS, Cognito Identity   ${emulator.url}`,
+    `  Identity pool         ${LOCAL_IDENTITY_POOL_ID}`,
+    `  Admin credentials     AWS_ACCESS_KEY_ID=${LOCAL_ADMIN_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_ADMIN_CREDENTIALS.secretAccessKey}`,
+    `  SDK clients           AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=${emulator.account.region}`,
+    'Ctrl-C stops it.',
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping the emulator...\n');
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

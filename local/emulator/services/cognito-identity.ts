@@ -1,0 +1,177 @@
+/**
+ * Cognito Identity (JSON 1.1, `X-Amz-Target: AWSCognitoIdentityService.<Op>`, unsigned): GetId and
+ * GetCredentialsForIdentity for guests and for signed-in users whose `Logins` token is verified against the
+ * provider's JWKS. Credentials come from the pool's role, whose trust policy is evaluated as AWS would.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { IdentityPoolConfig, IdentityProviderConfig, LocalAccount } from '../account/account.js';
+import { sendJson } from '../http/io.js';
+import { ServiceError } from '../http/service-error.js';
+import { denied, type EmulatorLogger } from '../log.js';
+
+interface IdentityRecord {
+  identityPoolId: string;
+  /** Logins key -> subject, for identities created from a login. */
+  logins: Map<string, string>;
+}
+
+export interface CognitoIdentityDependencies {
+  account: LocalAccount;
+  logger: EmulatorLogger;
+  now: () => Date;
+  /** Lifetime of vended credentials; Cognito's is one hour. */
+  credentialsSeconds: number;
+}
+
+export class CognitoIdentityService {
+  readonly #identities = new Map<string, IdentityRecord>();
+  readonly #jwks = new Map<string, JWTVerifyGetKey>();
+
+  constructor(private readonly deps: CognitoIdentityDependencies) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.replace(/^AWSCognitoIdentityService\./, '');
+    const requestId = randomUUID();
+    try {
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        throw new ServiceError(400, 'InvalidParameterException', 'the request body is not valid JSON');
+      }
+      const output = operation === 'GetId' ? await this.getId(input) : operation === 'GetCredentialsForIdentity' ? await this.getCredentials(input) : undefined;
+      if (output === undefined) throw new ServiceError(400, 'UnknownOperationException', `${operation} is not emulated (GetId and GetCredentialsForIdentity are)`);
+      sendJson(res, 200, output, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      sendJson(res, error.status, { __type: error.code, message: error.message }, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': requestId,
+        'x-amzn-errortype': error.code,
+      });
+    }
+  }
+
+  private pool(input: Record<string, unknown>): IdentityPoolConfig {
+    const id = input.IdentityPoolId;
+    if (typeof id !== 'string') throw new ServiceError(400, 'InvalidParameterException', 'IdentityPoolId is required');
+    const pool = this.deps.account.identityPool(id);
+    if (pool === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `IdentityPool '${id}' not found.`);
+    return pool;
+  }
+
+  /** Verifies every token in Logins; returns loginsKey -> subject. */
+  private async verifyLogins(pool: IdentityPoolConfig, logins: unknown): Promise<Map<string, string>> {
+    const verified = new Map<string, string>();
+    if (logins === undefined || logins === null) return verified;
+    if (typeof logins !== 'object') throw new ServiceError(400, 'InvalidParameterException', 'Logins must be a map of provider name to token');
+    for (const [key, token] of Object.entries(logins as Record<string, unknown>)) {
+      const provider = pool.providers.find((p) => p.loginsKey === key);
+      if (provider === undefined) throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. Provider ${key} is not configured for this identity pool.`);
+      if (typeof token !== 'string') throw new ServiceError(400, 'NotAuthorizedException', 'Invalid login token.');
+      verified.set(key, await this.verifyToken(provider, token));
+    }
+    return verified;
+  }
+
+  private async verifyToken(provider: IdentityProviderConfig, token: string): Promise<string> {
+    let jwks = this.#jwks.get(provider.jwksUrl);
+    if (jwks === undefined) this.#jwks.set(provider.jwksUrl, (jwks = createRemoteJWKSet(new URL(provider.jwksUrl))));
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: provider.issuer,
+        audience: provider.audience,
+        algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'],
+        currentDate: this.deps.now(),
+      });
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token has no sub claim');
+      return payload.sub;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      denied(this.deps.logger, { service: 'cognito-identity', who: provider.loginsKey, action: 'verify login token', reason });
+      throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. ${reason}`);
+    }
+  }
+
+  private async getId(input: Record<string, unknown>): Promise<{ IdentityId: string }> {
+    const pool = this.pool(input);
+    const logins = await this.verifyLogins(pool, input.Logins);
+    if (logins.size === 0) {
+      if (!pool.allowUnauthenticated) throw new ServiceError(400, 'NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      const identityId = `${this.deps.account.region}:${randomUUID()}`;
+      this.#identities.set(identityId, { identityPoolId: pool.identityPoolId, logins: new Map() });
+      return { IdentityId: identityId };
+    }
+    // The same login always maps to the same identity id.
+    const [[key, sub]] = [...logins.entries()] as [[string, string]];
+    const identityId = `${this.deps.account.region}:${stableUuid(`${pool.identityPoolId}|${key}|${sub}`)}`;
+    const record = this.#identities.get(identityId) ?? { identityPoolId: pool.identityPoolId, logins: new Map() };
+    for (const [k, v] of logins) record.logins.set(k, v);
+    this.#identities.set(identityId, record);
+    return { IdentityId: identityId };
+  }
+
+  private async getCredentials(input: Record<string, unknown>) {
+    const identityId = input.IdentityId;
+    if (typeof identityId !== 'string') throw new ServiceError(400, 'InvalidParameterException', 'IdentityId is required');
+    const record = this.#identities.get(identityId);
+    if (record === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `Identity '${identityId}' not found.`);
+    const pool = this.deps.account.identityPool(record.identityPoolId);
+    if (pool === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `IdentityPool '${record.identityPoolId}' not found.`);
+    const logins = await this.verifyLogins(pool, input.Logins);
+    const authenticated = record.logins.size > 0;
+    if (authenticated) {
+      const matches = [...logins].some(([k, sub]) => record.logins.get(k) === sub);
+      if (!matches) throw new ServiceError(400, 'NotAuthorizedException', 'Logins don\'t match. Please include at least one valid login for this identity or identity pool.');
+    } else if (logins.size > 0) {
+      throw new ServiceError(400, 'NotAuthorizedException', 'This identity was created without logins; call GetId with the Logins first.');
+    } else if (!pool.allowUnauthenticated) {
+      throw new ServiceError(400, 'NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+    }
+
+    const roleArn = authenticated ? pool.authenticatedRoleArn : pool.unauthenticatedRoleArn;
+    const role = this.deps.account.role(roleArn);
+    if (role === undefined) throw new ServiceError(400, 'InvalidIdentityPoolConfigurationException', `the pool's role ${roleArn} does not exist`);
+    // Cognito assumes the role with AssumeRoleWithWebIdentity: the trust policy must accept this pool and kind of identity.
+    const amr = authenticated ? ['authenticated', ...logins.keys()] : ['unauthenticated'];
+    const trust = this.deps.account.trusts(role, {
+      action: 'sts:AssumeRoleWithWebIdentity',
+      principal: { type: 'Federated', id: 'cognito-identity.amazonaws.com' },
+      context: { 'cognito-identity.amazonaws.com:aud': pool.identityPoolId, 'cognito-identity.amazonaws.com:amr': amr, 'cognito-identity.amazonaws.com:sub': identityId },
+    });
+    if (!trust.allowed) {
+      denied(this.deps.logger, { service: 'cognito-identity', who: identityId, action: 'sts:AssumeRoleWithWebIdentity', resource: roleArn, reason: trust.reason });
+      throw new ServiceError(400, 'InvalidIdentityPoolConfigurationException', 'Invalid identity pool configuration. Check assigned IAM roles for this pool.');
+    }
+    const expiration = new Date(this.deps.now().getTime() + this.deps.credentialsSeconds * 1000);
+    const sessionName = 'CognitoIdentityCredentials';
+    const issued = this.deps.account.credentials.issueTemporary(
+      {
+        kind: 'role-session',
+        arn: `arn:aws:sts::${this.deps.account.accountId}:assumed-role/${role.name}/${sessionName}`,
+        role,
+        sessionName,
+        cognito: { identityId, identityPoolId: pool.identityPoolId, authenticated },
+      },
+      expiration,
+    );
+    return {
+      IdentityId: identityId,
+      // Cognito Identity: the secret is `SecretKey` and Expiration is epoch seconds.
+      Credentials: {
+        AccessKeyId: issued.accessKeyId,
+        SecretKey: issued.secretAccessKey,
+        SessionToken: issued.sessionToken,
+        Expiration: Math.floor(expiration.getTime() / 1000),
+      },
+    };
+  }
+}
+
+function stableUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
