@@ -41,9 +41,9 @@ const createMemoryPersistence = createRequire(import.meta.url)('aedes-persistenc
 interface AedesInternals {
   clients: Record<string, Client | undefined>;
   persistence: {
-    cleanSubscriptions(client: { id: string }, cb: (e?: Error) => void): void;
+    cleanSubscriptions(client: { id: string }): Promise<unknown>;
     outgoingStream(client: { id: string }): AsyncIterable<{ messageId?: number }>;
-    outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }, cb: (e?: Error) => void): void;
+    outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<unknown>;
   };
 }
 
@@ -421,7 +421,9 @@ export class IotBroker {
     const timer = setTimeout(() => {
       this.#sessionExpiry.delete(clientId);
       if ((this.aedes as unknown as AedesInternals).clients[clientId]) return;
-      void this.#expireSession(clientId);
+      this.#expireSession(clientId).catch((error: unknown) =>
+        this.options.logger.log({ level: 'error', message: 'could not expire persistent session', clientId, error: String(error) }),
+      );
     }, this.options.limits.persistentSessionExpirySeconds * 1000);
     timer.unref();
     this.#sessionExpiry.set(clientId, timer);
@@ -429,10 +431,11 @@ export class IotBroker {
 
   async #expireSession(clientId: string): Promise<void> {
     const { persistence } = this.aedes as unknown as AedesInternals;
-    await new Promise<void>((resolve) => persistence.cleanSubscriptions({ id: clientId }, () => resolve()));
-    for await (const packet of persistence.outgoingStream({ id: clientId })) {
-      await new Promise<void>((resolve) => persistence.outgoingClearMessageId({ id: clientId }, packet, () => resolve()));
-    }
+    // The promise forms: the callback forms wait for a 'ready' event that aedes' async setup never emits.
+    await persistence.cleanSubscriptions({ id: clientId });
+    const queued: Array<{ messageId?: number }> = [];
+    for await (const packet of persistence.outgoingStream({ id: clientId })) queued.push(packet);
+    for (const packet of queued) await persistence.outgoingClearMessageId({ id: clientId }, packet);
     this.options.logger.log({ level: 'info', message: 'persistent session expired', clientId });
   }
 

@@ -1,0 +1,29 @@
+/** Starts the emulator for a test on a free port, with the default local account plus optional extras. */
+import { defaultAccountConfig } from '../../local/emulator/account/default-account.js';
+import type { AccountConfig, LocalUserConfig } from '../../local/emulator/account/account.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../local/emulator/emulator.js';
+import { memoryLogger } from '../../local/emulator/log.js';
+import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
+
+export interface TestEmulator extends RunningEmulator {
+  logs: ReturnType<typeof memoryLogger>['entries'];
+  /** Log lines of denials, for asserting that a refusal was explained. */
+  denials(): Array<Record<string, unknown>>;
+}
+
+export async function startTestEmulator(
+  options: { tokenIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<Omit<EmulatorOptions, 'account' | 'logger'>> = {},
+): Promise<TestEmulator> {
+  const logger = memoryLogger();
+  let account = defaultAccountConfig({ tokenIssuerUrl: options.tokenIssuerUrl ?? 'http://127.0.0.1:9' });
+  account = { ...account, users: [...account.users, ...(options.extraUsers ?? [])] };
+  if (options.account) account = options.account(account);
+  const { tokenIssuerUrl: _t, extraUsers: _e, account: _a, ...rest } = options;
+  const emulator = await startEmulator({ port: 0, ...rest, account, logger });
+  return Object.assign(emulator, {
+    logs: logger.entries,
+    denials: () => logger.entries.filter((e) => e.message === 'denied'),
+  });
+}
+
+export const adminCredentials = { ...LOCAL_ADMIN_CREDENTIALS };

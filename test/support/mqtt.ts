@@ -1,0 +1,79 @@
+/** Real MQTT.js clients over WebSocket for integration tests, with helpers to wait for messages and closes. */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export interface ReceivedMessage {
+  topic: string;
+  payload: string;
+  qos: number;
+  retain: boolean;
+}
+
+export interface TestClient {
+  client: MqttClient;
+  messages: ReceivedMessage[];
+  closed: Promise<void>;
+  /** Resolves with the first message on `topic` (or matching `predicate`), rejects after `timeoutMs`. */
+  next(topic: string, timeoutMs?: number): Promise<ReceivedMessage>;
+  end(): Promise<void>;
+}
+
+export async function connectClient(url: string, clientId: string, options: IClientOptions = {}): Promise<TestClient> {
+  const client = await mqtt.connectAsync(url, {
+    clientId,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    keepalive: 60,
+    ...options,
+  });
+  return wrap(client);
+}
+
+export function wrap(client: MqttClient): TestClient {
+  const messages: ReceivedMessage[] = [];
+  const waiters: Array<{ topic: string; resolve: (m: ReceivedMessage) => void }> = [];
+  client.on('message', (topic, payload, packet) => {
+    const m = { topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain };
+    messages.push(m);
+    for (const w of [...waiters]) {
+      if (w.topic === topic) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  return {
+    client,
+    messages,
+    closed,
+    next(topic, timeoutMs = 3000) {
+      const already = messages.find((m) => m.topic === topic);
+      if (already) {
+        messages.splice(messages.indexOf(already), 1);
+        return Promise.resolve(already);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({
+          topic,
+          resolve: (m) => {
+            clearTimeout(timer);
+            messages.splice(messages.indexOf(m), 1);
+            resolve(m);
+          },
+        });
+      });
+    },
+    async end() {
+      await client.endAsync(true);
+    },
+  };
+}
+
+/** Resolves true if the connection closes within `ms`, false otherwise. */
+export function closesWithin(c: TestClient, ms: number): Promise<boolean> {
+  return Promise.race([c.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
