@@ -18,14 +18,18 @@ export interface TestClient {
 }
 
 export async function connectClient(url: string, clientId: string, options: IClientOptions = {}): Promise<TestClient> {
-  const client = await mqtt.connectAsync(url, {
-    clientId,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-    keepalive: 60,
-    ...options,
-  });
+  const client = mqtt.connect(url, { clientId, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, keepalive: 60, ...options });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    });
+  } catch (error) {
+    // A refused client must not linger (its timers would keep the test process alive).
+    client.end(true);
+    throw error;
+  }
   return wrap(client);
 }
 

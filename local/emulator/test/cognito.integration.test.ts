@@ -1,0 +1,141 @@
+/**
+ * Cognito Identity through the real @aws-sdk/client-cognito-identity, then MQTT with the vended credentials:
+ * guests get broadcast only; signed-in identities need the IoT policy attached (through the real
+ * @aws-sdk/client-iot AttachPolicy, as the attach Lambda's role) before they may connect.
+ */
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
+import { AttachPolicyCommand, DescribeEndpointCommand, DetachPolicyCommand, IoTClient, ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
+import { TopicScheme } from '../../../core/topics.js';
+import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_TOKEN_AUDIENCE } from '../../local-deployment.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
+import { browserCredentials, functionCredentials, localModel } from '../../../test/support/credentials.js';
+import { closesWithin, connectClient, type TestClient } from '../../../test/support/mqtt.js';
+import { presignMqttUrl, type AwsCredentials } from '../../../test/support/sign.js';
+import { startTestIssuer, type TestIssuer } from '../../../test/support/token-issuer.js';
+
+const topics = new TopicScheme(LOCAL_DEPLOYMENT);
+let emulator: TestEmulator;
+let issuer: TestIssuer;
+let loginsKey: string;
+const open: TestClient[] = [];
+
+beforeAll(async () => {
+  issuer = await startTestIssuer(LOCAL_TOKEN_AUDIENCE);
+  emulator = await startTestEmulator({ tokenIssuerUrl: issuer.url });
+  loginsKey = new URL(issuer.url).host;
+});
+afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
+afterAll(async () => {
+  await emulator.close();
+  await issuer.close();
+});
+
+// Unsigned, like the browser's Amplify calls; the endpoint override is what Amplify's identityPoolEndpoint sets.
+const cognito = () => new CognitoIdentityClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+const iot = (credentials: AwsCredentials) => new IoTClient({ region: 'us-east-1', endpoint: emulator.url, credentials });
+
+async function identityCredentials(logins?: Record<string, string>) {
+  const { IdentityId } = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, ...(logins ? { Logins: logins } : {}) }));
+  const out = await cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, ...(logins ? { Logins: logins } : {}) }));
+  const c = out.Credentials!;
+  return { identityId: IdentityId!, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, expiration: c.Expiration! };
+}
+
+async function connect(credentials: AwsCredentials, clientId: string) {
+  const c = await connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), clientId);
+  open.push(c);
+  return c;
+}
+
+describe('guests (unauthenticated identities)', () => {
+  it('get an identity id shaped region:uuid and one-hour credentials (SecretKey, epoch-seconds Expiration)', async () => {
+    const { identityId, credentials, expiration } = await identityCredentials();
+    expect(identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
+    expect(credentials.accessKeyId).toMatch(/^ASIA/);
+    const ttl = expiration.getTime() - Date.now();
+    expect(ttl).toBeGreaterThan(3500_000);
+    expect(ttl).toBeLessThanOrEqual(3600_000);
+  });
+
+  it('may receive broadcast and nothing else', async () => {
+    const { identityId, credentials } = await identityCredentials();
+    const guest = await connect(credentials, identityId);
+    await guest.client.subscribeAsync(topics.broadcast(), { qos: 1 });
+    guest.client.subscribe(topics.room('general'));
+    expect(await closesWithin(guest, 2000)).toBe(true);
+  });
+
+  it('may connect only with their own identity id as client id', async () => {
+    const { credentials } = await identityCredentials();
+    const url = await presignMqttUrl(credentials, { connectTo: emulator.url });
+    await expect(connectClient(url, 'someone-else')).rejects.toThrow(/Not authorized/i);
+  });
+});
+
+describe('signed-in identities', () => {
+  it('refuse tokens that are expired, for another audience, or signed by an unknown key', async () => {
+    for (const token of [
+      await issuer.sign({ sub: 'u1' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+      await issuer.sign({ sub: 'u1' }, { audience: 'another-app' }),
+      await issuer.sign({ sub: 'u1' }, { key: issuer.foreignKey }),
+    ]) {
+      await expect(cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }))).rejects.toMatchObject({
+        name: 'NotAuthorizedException',
+      });
+    }
+  });
+
+  it('map the same login to the same identity id, and refuse credentials without the login', async () => {
+    const token = await issuer.sign({ sub: 'stable-user' });
+    const a = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }));
+    const b = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: await issuer.sign({ sub: 'stable-user' }) } }));
+    expect(a.IdentityId).toBe(b.IdentityId);
+    await expect(cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  it('cannot connect until the IoT policy is attached; then reach only their own topics', async () => {
+    const logins = { [loginsKey]: await issuer.sign({ sub: 'dana' }) };
+    const { identityId, credentials } = await identityCredentials(logins);
+    const url = await presignMqttUrl(credentials, { connectTo: emulator.url });
+    await expect(connectClient(url, identityId)).rejects.toThrow(/Not authorized/i);
+    expect(emulator.denials().some((d) => String(d.reason).includes(`IoT policies attached to ${identityId}`))).toBe(true);
+
+    const attacher = iot(functionCredentials(emulator, 'attach-policy'));
+    await attacher.send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: identityId }));
+    await attacher.send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: identityId })); // idempotent
+    const listed = await iot(adminCredentials).send(new ListAttachedPoliciesCommand({ target: identityId }));
+    expect(listed.policies?.map((p) => p.policyName)).toEqual([localModel.cognitoUserIotPolicy.name]);
+
+    const me = await connect(credentials, identityId);
+    await me.client.subscribeAsync(`${topics.userRoot(identityId)}/#`, { qos: 1 });
+    me.client.subscribe(`${topics.prefix}/users/us-east-1:00000000-0000-4000-a000-000000000000/#`);
+    expect(await closesWithin(me, 2000)).toBe(true);
+
+    await iot(adminCredentials).send(new DetachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: identityId }));
+    await expect(connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), identityId)).rejects.toThrow(/Not authorized/i);
+  });
+});
+
+describe('IoT control plane', () => {
+  it('answers DescribeEndpoint with the advertised host for iot:Data-ATS', async () => {
+    const out = await iot(adminCredentials).send(new DescribeEndpointCommand({ endpointType: 'iot:Data-ATS' }));
+    expect(out.endpointAddress).toBe(emulator.advertisedHost);
+  });
+
+  it('refuses AttachPolicy to principals without iot:AttachPolicy on that policy, and unknown policies', async () => {
+    const target = 'us-east-1:11111111-2222-4333-8444-555555555555';
+    const browser = await browserCredentials(emulator, 'alice', []);
+    await expect(iot(browser).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(iot(functionCredentials(emulator, 'attach-policy')).send(new AttachPolicyCommand({ policyName: 'AdminPolicy', target }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(iot(adminCredentials).send(new AttachPolicyCommand({ policyName: 'no-such-policy', target }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(iot(adminCredentials).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: 'not-an-identity' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+});
