@@ -1,0 +1,189 @@
+/**
+ * `npm run bench:broker`: fan-out throughput and latency of the emulator's broker (SigV4 upgrade + policy checks on
+ * every CONNECT/SUBSCRIBE/PUBLISH/delivery) against plain Aedes without authorization, in the same run on the same
+ * machine. The load runs in a separate process (bench/load-client.ts).
+ *
+ * Brokers: emulator | aedes (same one-frame-per-packet WebSocket stream, no auth: isolates the cost of
+ * authorization) | aedes-naive (ws.createWebSocketStream: the framing trap) | mosquitto (only if installed).
+ * Per-connection IoT throttles (100 publishes/s, 512 KiB/s) are switched off for saturation runs: they cap
+ * throughput by design, and what is measured here is the cost of the faithful delivery path.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { TopicScheme } from '../core/topics.js';
+import { LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
+import { webSocketDuplex } from '../local/emulator/mqtt/websocket-stream.js';
+import { adminCredentials, startTestEmulator } from '../test/support/emulator.js';
+import { browserCredentials } from '../test/support/credentials.js';
+import { presignMqttUrl } from '../test/support/sign.js';
+import type { LoadJob, LoadResult } from './load-client.js';
+
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1500);
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 4000);
+const GOAL_RATIO = 0.8;
+
+interface Scenario {
+  name: string;
+  subscribers: number;
+  qos: 0 | 1;
+  mode: 'saturate' | 'fixed-rate';
+  rate?: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'fan-out 100, QoS 0', subscribers: 100, qos: 0, mode: 'saturate' },
+  { name: 'fan-out 100, QoS 1', subscribers: 100, qos: 1, mode: 'saturate' },
+  { name: 'fan-out 1000, QoS 0', subscribers: 1000, qos: 0, mode: 'saturate' },
+  { name: 'fan-out 1000, QoS 1', subscribers: 1000, qos: 1, mode: 'saturate' },
+  { name: 'latency: 100 subs at 50 msg/s, QoS 1', subscribers: 100, qos: 1, mode: 'fixed-rate', rate: 50 },
+  { name: 'latency: 1000 subs at 10 msg/s, QoS 1', subscribers: 1000, qos: 1, mode: 'fixed-rate', rate: 10 },
+];
+
+interface BrokerUnderTest {
+  name: string;
+  /** URLs for `n` subscribers and one publisher. */
+  urls(n: number): Promise<{ subscribers: Array<{ url: string; clientId: string }>; publisher: { url: string; clientId: string } }>;
+  topic: string;
+  close(): Promise<void>;
+}
+
+async function emulatorBroker(): Promise<BrokerUnderTest> {
+  const emulator = await startTestEmulator({ limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 } });
+  const topics = new TopicScheme(LOCAL_DEPLOYMENT);
+  const browser = await browserCredentials(emulator, 'alice', ['bench']);
+  return {
+    name: 'emulator (auth on)',
+    topic: topics.room('bench'),
+    async urls(n) {
+      const subscribers = await Promise.all(
+        Array.from({ length: n }, async (_, i) => ({ url: await presignMqttUrl(browser, { connectTo: emulator.url, expiresIn: 3600 }), clientId: `${browser.clientId}.s${i}` })),
+      );
+      return { subscribers, publisher: { url: await presignMqttUrl(adminCredentials, { connectTo: emulator.url, expiresIn: 3600 }), clientId: 'bench-publisher' } };
+    },
+    close: () => emulator.close(),
+  };
+}
+
+async function plainAedes(framing: 'coalesced' | 'naive'): Promise<BrokerUnderTest> {
+  const aedes = new Aedes({ maxClientsIdLength: 128 });
+  await aedes.listen();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const server: Server = createServer();
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => aedes.handle(framing === 'coalesced' ? webSocketDuplex(ws) : createWebSocketStream(ws), req)),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/mqtt`;
+  return {
+    name: framing === 'coalesced' ? 'plain aedes (no auth)' : 'plain aedes, createWebSocketStream',
+    topic: 'bench/topic',
+    async urls(n) {
+      return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
+    },
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => aedes.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function mosquitto(): Promise<BrokerUnderTest | undefined> {
+  const binary = '/usr/sbin/mosquitto';
+  if (!existsSync(binary)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
+  const port = 19001;
+  writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nprotocol websockets\nallow_anonymous true\nmax_queued_messages 100000\n`);
+  const child: ChildProcess = spawn(binary, ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const url = `ws://127.0.0.1:${port}/mqtt`;
+  return {
+    name: 'mosquitto (no auth)',
+    topic: 'bench/topic',
+    async urls(n) {
+      return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
+    },
+    async close() {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  const child = fork(new URL('./load-client.ts', import.meta.url).pathname, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('load client timed out'));
+    }, 120_000);
+    child.once('message', (m: { ok: boolean; result?: LoadResult; error?: string }) => {
+      clearTimeout(timeout);
+      child.kill();
+      if (m.ok && m.result) resolve(m.result);
+      else reject(new Error(m.error ?? 'load client failed'));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timeout);
+      if (code !== 0 && code !== null) reject(new Error(`load client exited with ${code}`));
+    });
+    child.send(job);
+  });
+}
+
+const fmt = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => Number(s.trim()));
+  const scenarios = only ? SCENARIOS.filter((_, i) => only.includes(i)) : SCENARIOS;
+  const factories: Array<() => Promise<BrokerUnderTest | undefined>> = [emulatorBroker, () => plainAedes('coalesced'), () => plainAedes('naive'), mosquitto];
+  const results = new Map<string, Map<string, LoadResult>>();
+  console.log(`bench:broker: warm-up ${WARMUP_MS} ms, measured ${MEASURE_MS} ms per scenario; 64-byte payloads; load in a separate process\n`);
+  for (const factory of factories) {
+    const broker = await factory();
+    if (!broker) {
+      console.log('(mosquitto not installed: skipped; `apt-get install -y mosquitto` adds it as a baseline)\n');
+      continue;
+    }
+    const byScenario = new Map<string, LoadResult>();
+    results.set(broker.name, byScenario);
+    for (const s of scenarios) {
+      const { subscribers, publisher } = await broker.urls(s.subscribers);
+      const result = await runLoad({
+        subscriberUrls: subscribers,
+        publisher,
+        topic: broker.topic,
+        qos: s.qos,
+        mode: s.mode,
+        warmupMs: WARMUP_MS,
+        measureMs: MEASURE_MS,
+        ...(s.rate ? { rate: s.rate } : {}),
+      });
+      byScenario.set(s.name, result);
+      const lat = result.latencyMs ? `  p50 ${result.latencyMs.p50.toFixed(1)} ms  p99 ${result.latencyMs.p99.toFixed(1)} ms` : '';
+      console.log(`${broker.name.padEnd(36)} ${s.name.padEnd(40)} ${fmt(result.deliveriesPerSecond).padStart(7)} deliveries/s${lat}`);
+    }
+    await broker.close();
+    console.log('');
+  }
+
+  const emulator = results.get('emulator (auth on)');
+  const plain = results.get('plain aedes (no auth)');
+  if (!emulator || !plain) return;
+  console.log(`Emulator vs plain aedes (same framing), goal >= ${GOAL_RATIO}x throughput:`);
+  let met = true;
+  for (const s of scenarios.filter((x) => x.mode === 'saturate')) {
+    const ratio = emulator.get(s.name)!.deliveriesPerSecond / plain.get(s.name)!.deliveriesPerSecond;
+    if (ratio < GOAL_RATIO) met = false;
+    console.log(`  ${s.name.padEnd(24)} ${ratio.toFixed(2)}x ${ratio >= GOAL_RATIO ? 'ok' : 'BELOW GOAL'}`);
+  }
+  console.log(met ? 'goal met' : 'goal missed in at least one scenario');
+}
+
+await main();
