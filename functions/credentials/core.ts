@@ -1,0 +1,52 @@
+/**
+ * Vends hourly STS credentials to a user of the app's own sign-in, scoped by a session policy to exactly their
+ * topics (the workaround for non-Cognito users: IoT custom authorizers do not work for browsers' SigV4 sockets).
+ */
+import { browserSessionPolicy, SessionPolicyTooLargeError } from '../../core/access/browser-policies.js';
+import type { Deployment } from '../../core/deployment.js';
+import type { AppUser } from '../shared/app-token.js';
+import { TooManyRoomsError } from '../shared/errors.js';
+import type { CredentialVendor } from '../shared/ports.js';
+
+export interface CredentialsResponse {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: string;
+  region: string;
+  iotEndpoint: string;
+  clientId: string;
+  topics: { subscribe: string[]; publish: string[] };
+}
+
+export interface IssueCredentialsDependencies {
+  vendor: CredentialVendor;
+  deployment: Deployment;
+  iotEndpoint: string;
+  /** STS: role chaining caps sessions at one hour. */
+  durationSeconds: number;
+}
+
+export async function issueRealtimeCredentials(user: AppUser, deps: IssueCredentialsDependencies): Promise<CredentialsResponse> {
+  let scope;
+  try {
+    scope = browserSessionPolicy(deps.deployment, { userId: user.userId, rooms: user.rooms });
+  } catch (error) {
+    if (error instanceof SessionPolicyTooLargeError) throw new TooManyRoomsError(error.message, { cause: error });
+    throw error;
+  }
+  // STS: RoleSessionName is 2-64 characters; it shows up in CloudTrail, so it names the user.
+  const sessionName = `user-${user.userId}`.slice(0, 64);
+  const credentials = await deps.vendor.vend({ sessionName, policy: JSON.stringify(scope.policy), durationSeconds: deps.durationSeconds });
+  return {
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    sessionToken: credentials.sessionToken,
+    expiration: credentials.expiration.toISOString(),
+    // The browser signs with this region: it must be the endpoint's.
+    region: deps.deployment.region,
+    iotEndpoint: deps.iotEndpoint,
+    clientId: scope.clientId,
+    topics: scope.topics,
+  };
+}

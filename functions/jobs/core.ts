@@ -1,0 +1,120 @@
+/**
+ * Asynchronous jobs (the second seed article's pattern): POST /jobs answers at once with where to listen; a worker
+ * does the work in steps and publishes progress and the result to the owner's private job topic.
+ */
+import type { TopicScheme } from '../../core/topics.js';
+import type { AppUser } from '../shared/app-token.js';
+import { JobFailedError, ValidationError } from '../shared/errors.js';
+import type { Clock, IdGenerator, JobMessage, JobQueue, Publisher } from '../shared/ports.js';
+import { requireObject } from '../shared/request.js';
+
+export const JOB_KINDS = ['report', 'import'] as const;
+export const MAX_STEPS = 20;
+
+export type JobStatus = 'running' | 'succeeded' | 'failed';
+
+export interface JobEvent {
+  type: 'job';
+  jobId: string;
+  kind: string;
+  status: JobStatus;
+  step: number;
+  steps: number;
+  /** 0 to 100. */
+  progress: number;
+  at: string;
+  result?: { summary: string };
+  error?: string;
+}
+
+function optionalInteger(body: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`"${name}" must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+export interface StartJobDependencies {
+  queue: JobQueue;
+  clock: Clock;
+  newId: IdGenerator;
+  topics: TopicScheme;
+}
+
+export async function startJob(user: AppUser, rawBody: unknown, deps: StartJobDependencies): Promise<{ jobId: string; topic: string }> {
+  const body = requireObject(rawBody);
+  if (typeof body.kind !== 'string' || !(JOB_KINDS as readonly string[]).includes(body.kind)) {
+    throw new ValidationError(`"kind" must be one of ${JOB_KINDS.map((k) => `"${k}"`).join(', ')}`);
+  }
+  const steps = optionalInteger(body, 'steps', 1, MAX_STEPS) ?? 5;
+  const stepMs = optionalInteger(body, 'stepMs', 0, 5000) ?? 400;
+  const failAtStep = optionalInteger(body, 'failAtStep', 1, steps);
+  const jobId = deps.newId();
+  const job: JobMessage = { jobId, userId: user.userId, kind: body.kind, steps, stepMs, requestedAt: deps.clock.now().toISOString(), ...(failAtStep ? { failAtStep } : {}) };
+  await deps.queue.send(job);
+  return { jobId, topic: deps.topics.job(user.userId, jobId) };
+}
+
+export interface RunJobDependencies {
+  publisher: Publisher;
+  clock: Clock;
+  topics: TopicScheme;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Delivery attempt of the queue message, for "give up" reporting on the last one. */
+export interface Attempt {
+  receiveCount: number;
+  maxReceiveCount: number;
+}
+
+/**
+ * Runs one job. A failure of the job itself is reported on the topic and not retried (it would fail again); a
+ * transient failure (e.g. publishing) is thrown so the queue retries it, and on the last attempt the owner is told.
+ */
+export async function runJob(job: JobMessage, attempt: Attempt, deps: RunJobDependencies): Promise<JobStatus> {
+  const topic = deps.topics.job(job.userId, job.jobId);
+  const event = (status: JobStatus, step: number, extra: Partial<JobEvent> = {}): JobEvent => ({
+    type: 'job',
+    jobId: job.jobId,
+    kind: job.kind,
+    status,
+    step,
+    steps: job.steps,
+    progress: Math.round((step / job.steps) * 100),
+    at: deps.clock.now().toISOString(),
+    ...extra,
+  });
+  try {
+    await deps.publisher.publish(topic, event('running', 0), 1);
+    for (let step = 1; step <= job.steps; step += 1) {
+      await deps.sleep(job.stepMs);
+      if (job.failAtStep === step) throw new JobFailedError(`step ${step} of ${job.steps} failed`);
+      if (step < job.steps) await deps.publisher.publish(topic, event('running', step), 1);
+    }
+    await deps.publisher.publish(topic, event('succeeded', job.steps, { result: { summary: `${job.kind} finished in ${job.steps} steps` } }), 1);
+    return 'succeeded';
+  } catch (error) {
+    if (error instanceof JobFailedError) {
+      await deps.publisher.publish(topic, event('failed', job.failAtStep ?? 0, { error: error.message }), 1);
+      return 'failed';
+    }
+    if (attempt.receiveCount >= attempt.maxReceiveCount) {
+      // Best effort: the message goes to the dead-letter queue next; tell the owner now.
+      await deps.publisher
+        .publish(topic, event('failed', 0, { error: `the job could not be completed after ${attempt.receiveCount} attempts` }), 1)
+        .catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+export function parseJobMessage(body: string): JobMessage {
+  const parsed = JSON.parse(body) as Partial<JobMessage>;
+  if (typeof parsed.jobId !== 'string' || typeof parsed.userId !== 'string' || typeof parsed.kind !== 'string' || typeof parsed.steps !== 'number' || typeof parsed.stepMs !== 'number') {
+    throw new ValidationError('malformed job message');
+  }
+  return parsed as JobMessage;
+}

@@ -1,0 +1,64 @@
+/** The ports implemented with the AWS SDK v3. Errors become domain errors that say whether a retry may help. */
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishFailedError, UpstreamError } from './errors.js';
+import type { CredentialVendor, JobMessage, JobQueue, Publisher, VendedCredentials } from './ports.js';
+
+const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429 || (status !== undefined && status >= 500)) return true;
+  if (e.name && RETRYABLE.has(e.name)) return true;
+  // No HTTP response at all: a network failure (connection refused, reset, DNS).
+  return status === undefined && (e.$retryable !== undefined || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? ''));
+}
+
+export class IotDataPublisher implements Publisher {
+  constructor(private readonly client: IoTDataPlaneClient) {}
+
+  async publish(topic: string, payload: unknown, qos: 0 | 1): Promise<void> {
+    try {
+      await this.client.send(new PublishCommand({ topic, qos, payload: new TextEncoder().encode(JSON.stringify(payload)), contentType: 'application/json' }));
+    } catch (error) {
+      throw new PublishFailedError('could not deliver the message', isRetryable(error), { cause: error });
+    }
+  }
+}
+
+export class StsCredentialVendor implements CredentialVendor {
+  constructor(
+    private readonly client: STSClient,
+    private readonly roleArn: string,
+  ) {}
+
+  async vend(request: { sessionName: string; policy: string; durationSeconds: number }): Promise<VendedCredentials> {
+    try {
+      const out = await this.client.send(
+        new AssumeRoleCommand({ RoleArn: this.roleArn, RoleSessionName: request.sessionName, Policy: request.policy, DurationSeconds: request.durationSeconds }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new Error('STS returned no credentials');
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    } catch (error) {
+      throw new UpstreamError('could not issue realtime credentials', isRetryable(error), { cause: error });
+    }
+  }
+}
+
+export class SqsJobQueue implements JobQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(job: JobMessage): Promise<void> {
+    try {
+      await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
+    } catch (error) {
+      throw new UpstreamError('could not queue the job', isRetryable(error), { cause: error });
+    }
+  }
+}

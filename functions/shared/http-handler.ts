@@ -1,0 +1,45 @@
+/**
+ * The middy wiring shared by every HTTP function: powertools logger context (with the API Gateway request id as
+ * correlation id), and domain errors mapped to JSON responses in one place.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { errorResponse, toHttpError } from './http-errors.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function createLogger(functionName: string): Logger {
+  return new Logger({ serviceName: 'iot-realtime', persistentKeys: { function: functionName } });
+}
+
+/** API Gateway's request id as the correlation id of every log line of the invocation. */
+function correlationId(logger: Logger): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: (request) => {
+      logger.setCorrelationId(request.event.requestContext.requestId);
+    },
+  };
+}
+
+function domainErrors(logger: Logger): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: (request) => {
+      const mapped = toHttpError(request.error);
+      const details = { statusCode: mapped.statusCode, error: request.error };
+      if (mapped.statusCode >= 500) logger.error('request failed', details);
+      else logger.info('request refused', { statusCode: mapped.statusCode, reason: mapped.message });
+      request.response = errorResponse(request.error);
+    },
+  };
+}
+
+export function httpHandler(logger: Logger, handler: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(correlationId(logger))
+    .use(domainErrors(logger))
+    .handler(handler);
+}

@@ -1,0 +1,40 @@
+/** What the core functions depend on: injected, so the core is pure and the tests need no AWS. */
+
+export interface Publisher {
+  /** Publishes a JSON payload; throws PublishFailedError. */
+  publish(topic: string, payload: unknown, qos: 0 | 1): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export type IdGenerator = () => string;
+
+export interface VendedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}
+
+export interface CredentialVendor {
+  /** Assumes the browser-client role with the given session policy; throws UpstreamError. */
+  vend(request: { sessionName: string; policy: string; durationSeconds: number }): Promise<VendedCredentials>;
+}
+
+export interface JobMessage {
+  jobId: string;
+  userId: string;
+  kind: string;
+  steps: number;
+  stepMs: number;
+  failAtStep?: number;
+  requestedAt: string;
+}
+
+export interface JobQueue {
+  send(job: JobMessage): Promise<void>;
+}

@@ -1,0 +1,200 @@
+/**
+ * The local HTTP API: turns HTTP requests into API Gateway HTTP API (payload format 2.0) events, runs the same
+ * handler modules in-process, and applies the same CORS rules as the deployed API. Also serves the local token
+ * issuer's JWKS and `POST /dev/token` (local only).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { API_CORS } from '../../functions/catalog.js';
+import type { EmulatorLogger } from '../emulator/log.js';
+import { BodyTooLargeError, readBody, sendJson } from '../emulator/http/io.js';
+import type { LocalTokenIssuer } from './token-issuer.js';
+
+export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalRoute {
+  method: string;
+  path: string;
+  functionName: string;
+  handler: HttpLambda;
+}
+
+export interface LocalApiOptions {
+  host: string;
+  port: number;
+  routes: LocalRoute[];
+  corsOrigins: readonly string[];
+  tokenIssuer: LocalTokenIssuer;
+  logger: EmulatorLogger;
+}
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** API Gateway: the payload limit of an HTTP API request is 10 MB; locally 1 MB is plenty. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+function matchRoute(routes: LocalRoute[], method: string, path: string): { route: LocalRoute; params: Record<string, string> } | undefined {
+  const parts = path.split('/');
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const pattern = route.path.split('/');
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const ok = pattern.every((p, i) => {
+      const actual = parts[i] ?? '';
+      if (p.startsWith('{') && p.endsWith('}')) {
+        if (actual === '') return false;
+        try {
+          params[p.slice(1, -1)] = decodeURIComponent(actual);
+        } catch {
+          return false;
+        }
+        return true;
+      }
+      return p === actual;
+    });
+    if (ok) return { route, params };
+  }
+  return undefined;
+}
+
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const deadline = Date.now() + timeoutMs;
+  const awsRequestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function toEvent(req: IncomingMessage, body: Buffer, route: LocalRoute, params: Record<string, string>, url: URL): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  const now = new Date();
+  const isText = /^(application\/(json|x-www-form-urlencoded)|text\/)/i.test(headers['content-type'] ?? '');
+  const cookies = headers.cookie?.split(';').map((c) => c.trim());
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(cookies ? { cookies } : {}),
+    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: route.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+  };
+}
+
+function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || !(origins.includes(origin) || origins.includes('*'))) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'origin');
+  res.setHeader('access-control-expose-headers', API_CORS.exposeHeaders.join(','));
+  return true;
+}
+
+export async function startLocalApi(options: LocalApiOptions): Promise<RunningApi> {
+  const { logger } = options;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = req.method ?? 'GET';
+    const corsAllowed = applyCors(req, res, options.corsOrigins);
+    // API Gateway answers CORS preflights itself, without invoking a function.
+    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      if (corsAllowed) {
+        res.setHeader('access-control-allow-methods', API_CORS.allowMethods.join(','));
+        res.setHeader('access-control-allow-headers', API_CORS.allowHeaders.join(','));
+        res.setHeader('access-control-max-age', String(API_CORS.maxAgeSeconds));
+      }
+      res.writeHead(204);
+      return void res.end();
+    }
+    if (method === 'GET' && url.pathname === '/.well-known/jwks.json') return sendJson(res, 200, options.tokenIssuer.jwks);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
+      throw error;
+    }
+    if (method === 'POST' && url.pathname === '/dev/token') return devToken(body, res, options.tokenIssuer);
+
+    const matched = matchRoute(options.routes, method, url.pathname);
+    if (!matched) return sendJson(res, 404, { message: 'Not Found' });
+    const started = performance.now();
+    const result = await matched.route.handler(toEvent(req, body, matched.route, matched.params, url), lambdaContext(matched.route.functionName));
+    const structured = typeof result === 'string' ? { statusCode: 200, body: result, headers: { 'content-type': 'application/json' } } : result;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(structured.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    const payload = structured.body === undefined ? Buffer.alloc(0) : Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8');
+    res.writeHead(structured.statusCode ?? 200, { ...headers, 'content-length': payload.length });
+    res.end(payload);
+    logger.log({ level: 'debug', message: 'api', route: `${method} ${matched.route.path}`, status: structured.statusCode, ms: Math.round(performance.now() - started) });
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      // A handler that throws is a Lambda invocation error: API Gateway answers 500 without details.
+      logger.log({ level: 'error', message: 'function invocation failed', url: req.url, error: error instanceof Error ? error.stack : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}`,
+    port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function devToken(body: Buffer, res: ServerResponse, issuer: LocalTokenIssuer): Promise<void> {
+  let sub: unknown;
+  try {
+    sub = (JSON.parse(body.toString('utf8') || '{}') as { sub?: unknown }).sub;
+  } catch {
+    return sendJson(res, 400, { message: 'the request body is not valid JSON' });
+  }
+  if (typeof sub !== 'string') return sendJson(res, 400, { message: '"sub" is required, e.g. {"sub":"alice"}' });
+  const token = await issuer.tokenFor(sub);
+  if (token === undefined) return sendJson(res, 404, { message: `unknown demo user ${JSON.stringify(sub)}: use alice, bob or carol` });
+  sendJson(res, 200, { token });
+}

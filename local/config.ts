@@ -1,0 +1,37 @@
+/** `npm start` configuration from the environment, validated once. */
+import { EmulatorConfigError, emulatorConfigFromEnv } from './emulator/config.js';
+import { DEFAULT_API_PORT, DEFAULT_WEB_PORT } from './local-deployment.js';
+
+export interface LocalStackConfig {
+  emulator: ReturnType<typeof emulatorConfigFromEnv>;
+  apiPort: number;
+  webPort: number;
+  corsOrigins: string[];
+  credentialsDurationSeconds: number;
+  jobRetryDelayMs: number;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new EmulatorConfigError(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackConfig {
+  const emulator = emulatorConfigFromEnv(env);
+  const webPort = port(env, 'LOCAL_WEB_PORT', DEFAULT_WEB_PORT);
+  const duration = Number(env.LOCAL_CREDENTIALS_DURATION_SECONDS ?? 3600);
+  if (!Number.isInteger(duration) || duration < 900 || duration > 3600) {
+    throw new EmulatorConfigError('LOCAL_CREDENTIALS_DURATION_SECONDS must be between 900 and 3600 (STS limits)');
+  }
+  return {
+    emulator,
+    apiPort: port(env, 'LOCAL_API_PORT', DEFAULT_API_PORT),
+    webPort,
+    corsOrigins: (env.LOCAL_CORS_ORIGINS ?? `http://127.0.0.1:${webPort},http://localhost:${webPort}`).split(',').map((s) => s.trim()).filter(Boolean),
+    credentialsDurationSeconds: duration,
+    jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity), the Lambdas served by the local
+ * HTTP API, the in-process jobs queue and the local token issuer. Each function runs with credentials of its own
+ * role from the access model, so a function doing more than its role allows fails here as it would in AWS.
+ */
+import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { SQSEvent } from 'aws-lambda';
+import { createServer } from 'node:net';
+import { accessModel, type FunctionName } from '../core/access/model.js';
+import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { IotDataPublisher, StsCredentialVendor } from '../functions/shared/aws-adapters.js';
+import { defaultAccountConfig } from './emulator/account/default-account.js';
+import { startEmulator, type RunningEmulator } from './emulator/emulator.js';
+import type { EmulatorLogger } from './emulator/log.js';
+import type { IotLimits } from './emulator/mqtt/limits.js';
+import { lambdaContext, startLocalApi, type HttpLambda, type LocalRoute, type RunningApi } from './api/gateway.js';
+import { InProcessQueue } from './api/job-queue.js';
+import { createLocalTokenIssuer } from './api/token-issuer.js';
+import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN, LOCAL_TOKEN_AUDIENCE } from './local-deployment.js';
+
+export interface LocalStackOptions {
+  host?: string;
+  emulatorPort: number;
+  apiPort: number;
+  corsOrigins: string[];
+  logger: EmulatorLogger;
+  advertisedHost?: string;
+  limits?: Partial<IotLimits>;
+  /** Lifetime of credentials vended by /credentials (900-3600 in AWS). */
+  credentialsDurationSeconds?: number;
+  /** Lifetime of Cognito Identity credentials (one hour in AWS). */
+  cognitoCredentialsSeconds?: number;
+  /** Delay before a failed job is retried (SQS visibility timeout; short locally). */
+  jobRetryDelayMs?: number;
+}
+
+export interface LocalStack {
+  emulator: RunningEmulator;
+  api: RunningApi;
+  jobs: InProcessQueue;
+  close(): Promise<void>;
+}
+
+/** What the Lambda service does for a function: hand it its role's credentials, refreshed before they expire. */
+function roleCredentials(emulator: RunningEmulator, fn: FunctionName): () => Promise<AwsCredentialIdentity> {
+  const role = model.functionRoles[fn];
+  return async () => {
+    const issued = emulator.account.startServiceRoleSession(role, 'lambda.amazonaws.com', `${role.name}-local`, new Date(Date.now() + 3_600_000));
+    return { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken!, expiration: issued.expiration! };
+  };
+}
+
+const model = accessModel({ deployment: LOCAL_DEPLOYMENT, identityPoolId: LOCAL_IDENTITY_POOL_ID, jobQueueArn: LOCAL_JOB_QUEUE_ARN });
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  // The issuer URL names the API's port, so a free port (tests) is chosen before anything starts.
+  const apiPort = options.apiPort || (await freePort(host));
+  const apiUrl = `http://${host}:${apiPort}`;
+  const emulator = await startEmulator({
+    account: defaultAccountConfig({ tokenIssuerUrl: apiUrl }),
+    logger: options.logger,
+    host,
+    port: options.emulatorPort,
+    advertisedHost: options.advertisedHost ?? 'localhost',
+    ...(options.limits ? { limits: options.limits } : {}),
+    cognitoCredentialsSeconds: options.cognitoCredentialsSeconds ?? 3600,
+  });
+  const tokenIssuer = await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE);
+
+  // The functions' environment, as infra sets it in AWS (read once, when each handler module loads).
+  Object.assign(process.env, {
+    APP_NAME: LOCAL_DEPLOYMENT.app,
+    STAGE: LOCAL_DEPLOYMENT.stage,
+    AWS_REGION: LOCAL_DEPLOYMENT.region,
+    AWS_ACCOUNT_ID: LOCAL_DEPLOYMENT.accountId,
+    AWS_ENDPOINT_URL: emulator.url,
+    APP_JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
+    APP_TOKEN_ISSUER: apiUrl,
+    APP_TOKEN_AUDIENCE: LOCAL_TOKEN_AUDIENCE,
+    IOT_ENDPOINT: emulator.advertisedHost,
+    BROWSER_CLIENT_ROLE_ARN: model.browserClientRole.arn,
+    CREDENTIALS_DURATION_SECONDS: String(options.credentialsDurationSeconds ?? 3600),
+    JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/jobs`,
+    JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
+    IDENTITY_POOL_ID: LOCAL_IDENTITY_POOL_ID,
+    COGNITO_LOGINS_KEY: new URL(apiUrl).host,
+    IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
+  });
+
+  const clientConfig = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
+  const jobs = new InProcessQueue({
+    queueArn: LOCAL_JOB_QUEUE_ARN,
+    region: LOCAL_DEPLOYMENT.region,
+    maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
+    batchSize: JOBS_QUEUE.batchSize,
+    retryDelayMs: options.jobRetryDelayMs ?? 2000,
+    onDeadLetter: (m) => options.logger.log({ level: 'warn', message: 'job moved to the dead-letter queue', messageId: m.messageId, receiveCount: m.receiveCount }),
+  });
+
+  const credentials = await import('../functions/credentials/handler.js');
+  credentials.overrideDependencies({ vendor: new StsCredentialVendor(new STSClient(clientConfig('credentials')), model.browserClientRole.arn) });
+  const messages = await import('../functions/messages/handler.js');
+  messages.overrideDependencies({ publisher: new IotDataPublisher(new IoTDataPlaneClient(clientConfig('messages'))) });
+  const jobsApi = await import('../functions/jobs/api-handler.js');
+  jobsApi.overrideDependencies({ queue: jobs });
+  const worker = await import('../functions/jobs/worker-handler.js');
+  worker.overrideDependencies({ publisher: new IotDataPublisher(new IoTDataPlaneClient(clientConfig('jobs-worker'))) });
+  const attach = await import('../functions/attach-policy/handler.js');
+  attach.overrideDependencies({ cognito: new CognitoIdentityClient(clientConfig('attach-policy')), iot: new IoTClient(clientConfig('attach-policy')) });
+  const health = await import('../functions/health/handler.js');
+
+  const handlers: Partial<Record<FunctionName, HttpLambda>> = {
+    credentials: credentials.handler as HttpLambda,
+    messages: messages.handler as HttpLambda,
+    jobs: jobsApi.handler as HttpLambda,
+    'attach-policy': attach.handler as HttpLambda,
+    health: health.handler as HttpLambda,
+  };
+  const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
+    const handler = handlers[f.name];
+    return f.route && handler ? [{ method: f.route.method, path: f.route.path, functionName: f.name, handler }] : [];
+  });
+  jobs.attach((event: SQSEvent) => worker.handler(event, lambdaContext('jobs-worker', 60_000)));
+
+  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, tokenIssuer, logger: options.logger });
+  return {
+    emulator,
+    api,
+    jobs,
+    async close() {
+      jobs.close();
+      await api.close();
+      await emulator.close();
+    },
+  };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
