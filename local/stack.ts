@@ -19,7 +19,7 @@ import type { EmulatorLogger } from './emulator/log.js';
 import type { IotLimits } from './emulator/mqtt/limits.js';
 import { lambdaContext, startLocalApi, type HttpLambda, type LocalRoute, type RunningApi } from './api/gateway.js';
 import { InProcessQueue } from './api/job-queue.js';
-import { createLocalTokenIssuer } from './api/token-issuer.js';
+import { createLocalTokenIssuer, type LocalTokenIssuer } from './api/token-issuer.js';
 import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN, LOCAL_TOKEN_AUDIENCE } from './local-deployment.js';
 
 export interface LocalStackOptions {
@@ -42,6 +42,7 @@ export interface LocalStack {
   emulator: RunningEmulator;
   api: RunningApi;
   jobs: InProcessQueue;
+  tokenIssuer: LocalTokenIssuer;
   close(): Promise<void>;
 }
 
@@ -132,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     emulator,
     api,
     jobs,
+    tokenIssuer,
     async close() {
       jobs.close();
       await api.close();

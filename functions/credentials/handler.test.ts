@@ -1,0 +1,45 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { baseEnv, context, fakeVerifier, httpEvent } from '../../test/fixtures/events.js';
+
+Object.assign(process.env, baseEnv);
+const sts = mockClient(STSClient);
+const { handler, overrideDependencies } = await import('./handler.js');
+overrideDependencies({ verifyToken: fakeVerifier });
+
+const call = (authorization?: string) => handler(httpEvent({ path: '/credentials', headers: authorization ? { authorization } : {} }), context);
+
+beforeEach(() => sts.reset());
+
+describe('POST /credentials', () => {
+  it('assumes the browser-client role for one hour with the user\'s session policy', async () => {
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T01:00:00Z') } });
+    const res = await call('Bearer bob:general');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers).toMatchObject({ 'cache-control': 'no-store' });
+    expect(JSON.parse(res.body!)).toMatchObject({ accessKeyId: 'ASIA', region: 'eu-west-1', clientId: 'app.test.bob', iotEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com' });
+    const input = sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ RoleArn: baseEnv.BROWSER_CLIENT_ROLE_ARN, RoleSessionName: 'user-bob', DurationSeconds: 3600 });
+    expect(input.Policy).toContain('topic/app/test/rooms/general');
+    expect(input.Policy).not.toContain('rooms/ops');
+  });
+
+  it('answers 401 without a token and never calls STS', async () => {
+    expect((await call()).statusCode).toBe(401);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('answers 502 when STS refuses, 503 when it throttles', async () => {
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    expect((await call('Bearer bob:general')).statusCode).toBe(502);
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('slow down'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    expect((await call('Bearer bob:general')).statusCode).toBe(503);
+  });
+
+  it('answers 422 for a user with more rooms than one session policy can hold', async () => {
+    const rooms = Array.from({ length: 30 }, (_, i) => `a-rather-long-room-name-${i}`).join(',');
+    const res = await call(`Bearer bob:${rooms.replace(/-/g, '_')}`);
+    expect(res.statusCode).toBe(422);
+    expect(JSON.parse(res.body!).message).toMatch(/belongs to 30 rooms; a session policy holds at most \d+ rooms/);
+  });
+});
