@@ -10,7 +10,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,12 +97,19 @@ async function plainAedes(framing: 'coalesced' | 'naive'): Promise<BrokerUnderTe
 
 async function mosquitto(): Promise<BrokerUnderTest | undefined> {
   const binary = '/usr/sbin/mosquitto';
-  if (!existsSync(binary)) return undefined;
+  if (!existsSync(binary)) {
+    console.log('(mosquitto not installed: skipped; `apt-get install -y mosquitto` adds it as a baseline)\n');
+    return undefined;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
   const port = 19001;
   writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nprotocol websockets\nallow_anonymous true\nmax_queued_messages 100000\n`);
   const child: ChildProcess = spawn(binary, ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  if (!(await listening(port, 2000))) {
+    child.kill('SIGKILL');
+    console.log('(mosquitto is installed but could not open its WebSocket listener here: skipped)\n');
+    return undefined;
+  }
   const url = `ws://127.0.0.1:${port}/mqtt`;
   return {
     name: 'mosquitto (no auth)',
@@ -114,6 +121,21 @@ async function mosquitto(): Promise<BrokerUnderTest | undefined> {
       child.kill('SIGTERM');
     },
   };
+}
+
+function listening(port: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  return new Promise((resolve) => {
+    const attempt = () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => (Date.now() > deadline ? resolve(false) : setTimeout(attempt, 100)));
+    };
+    attempt();
+  });
 }
 
 function runLoad(job: LoadJob): Promise<LoadResult> {
@@ -147,10 +169,7 @@ async function main(): Promise<void> {
   console.log(`bench:broker: warm-up ${WARMUP_MS} ms, measured ${MEASURE_MS} ms per scenario; 64-byte payloads; load in a separate process\n`);
   for (const factory of factories) {
     const broker = await factory();
-    if (!broker) {
-      console.log('(mosquitto not installed: skipped; `apt-get install -y mosquitto` adds it as a baseline)\n');
-      continue;
-    }
+    if (!broker) continue;
     const byScenario = new Map<string, LoadResult>();
     results.set(broker.name, byScenario);
     for (const s of scenarios) {

@@ -1,0 +1,32 @@
+/** CI: checks that the Terraform JSON `npm run synth` wrote has every resource the stack must provision. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './build-functions.js';
+import { FUNCTIONS } from '../functions/catalog.js';
+
+const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 'dev'}`;
+const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
+const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, unknown> };
+const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
+const routed = FUNCTIONS.filter((f) => f.route).length;
+const expectations: Array<[string, boolean]> = [
+  ['data aws_iot_endpoint (iot:Data-ATS)', JSON.stringify(json.data.aws_iot_endpoint ?? {}).includes('"endpoint_type":"iot:Data-ATS"')],
+  ['aws_iot_policy', count('aws_iot_policy') === 1],
+  ['aws_cognito_user_pool + client', count('aws_cognito_user_pool') === 1 && count('aws_cognito_user_pool_client') === 1],
+  ['aws_cognito_identity_pool + roles attachment', count('aws_cognito_identity_pool') === 1 && count('aws_cognito_identity_pool_roles_attachment') === 1],
+  [`aws_lambda_function x${FUNCTIONS.length}`, count('aws_lambda_function') === FUNCTIONS.length],
+  [`aws_cloudwatch_log_group x${FUNCTIONS.length}`, count('aws_cloudwatch_log_group') === FUNCTIONS.length],
+  [`aws_iam_role x${FUNCTIONS.length + 3}`, count('aws_iam_role') === FUNCTIONS.length + 3],
+  ['aws_sqs_queue x2 (jobs + dead-letter)', count('aws_sqs_queue') === 2],
+  ['aws_lambda_event_source_mapping', count('aws_lambda_event_source_mapping') === 1],
+  ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
+  [`aws_apigatewayv2_integration/route/lambda_permission x${routed}`, count('aws_apigatewayv2_integration') === routed && count('aws_apigatewayv2_route') === routed && count('aws_lambda_permission') === routed],
+  ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
+];
+let failed = 0;
+for (const [what, ok] of expectations) {
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
+  if (!ok) failed += 1;
+}
+process.stdout.write(`${expectations.length - failed} passed, ${failed} failed\n`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,16 @@
+/** `npm run synth`: bundles the functions and writes the Terraform JSON to infra/cdktf.out/stacks/<app>-<stage>/. */
+import { App } from 'cdktf';
+import { join } from 'node:path';
+import { buildFunctions, DEFAULT_OUT_DIR, REPO_ROOT } from './build-functions.js';
+import { infraConfigFromEnv } from './config.js';
+import { RealtimeStack } from './stack.js';
+
+const config = infraConfigFromEnv(process.env, DEFAULT_OUT_DIR);
+const built = await buildFunctions(DEFAULT_OUT_DIR);
+const app = new App({ outdir: join(REPO_ROOT, 'infra', 'cdktf.out') });
+const stackName = `${config.app}-${config.stage}`;
+new RealtimeStack(app, stackName, config);
+app.synth();
+process.stdout.write(
+  `Synthesized ${stackName} (${config.region}) with ${built.length} functions -> infra/cdktf.out/stacks/${stackName}/cdk.tf.json\n`,
+);

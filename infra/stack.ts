@@ -1,0 +1,135 @@
+/**
+ * The whole backend of one stage as a terraform-cdk stack. Every IAM and IoT policy document comes from the access
+ * model in core/, the one the local emulator enforces. (cdktf was archived in December 2025; its continuation CDK
+ * Terrain keeps the same API, so moving is an import change in this folder.)
+ */
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsIotEndpoint } from '@cdktf/provider-aws/lib/data-aws-iot-endpoint/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import { accessModel, type AccessModel, type FunctionName } from '../core/access/model.js';
+import { resourceName, type Deployment } from '../core/deployment.js';
+import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import type { InfraConfig } from './config.js';
+import { HttpApi } from './constructs/http-api.js';
+import { IdentityPool, UserPool } from './constructs/identity.js';
+import { JobsQueue } from './constructs/jobs-queue.js';
+import { RealtimeFunction } from './constructs/lambda-function.js';
+import { WebHosting } from './constructs/web-hosting.js';
+import { policyJson } from './terraform-json.js';
+
+/** Variables Lambda itself provides; setting them is an error. */
+const RESERVED_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+/** Functions that publish with the IoT data-plane client, which needs the account's iot:Data-ATS endpoint. */
+const PUBLISHERS = new Set<FunctionName>(['messages', 'jobs-worker']);
+
+export class RealtimeStack extends TerraformStack {
+  readonly model: AccessModel;
+  readonly functions = new Map<FunctionName, RealtimeFunction>();
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, config: InfraConfig) {
+    super(scope, id);
+    new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: { app: config.app, stage: config.stage } }] });
+    const caller = new DataAwsCallerIdentity(this, 'caller');
+    // Without the type, DescribeEndpoint may return the legacy (VeriSign) endpoint.
+    const iotEndpoint = new DataAwsIotEndpoint(this, 'iot-endpoint', { endpointType: 'iot:Data-ATS' });
+    const deployment: Deployment = { app: config.app, stage: config.stage, region: config.region, accountId: caller.accountId };
+    const prefix = resourceName(deployment, '').replace(/-$/, '');
+
+    const userPool = new UserPool(this, 'user-pool', { namePrefix: prefix, region: config.region });
+    const identityPool = new IdentityPool(this, 'identity-pool', { namePrefix: prefix, allowGuests: config.allowGuests, userPool, region: config.region });
+    const jobs = new JobsQueue(this, 'jobs', { name: resourceName(deployment, 'jobs') });
+    this.model = accessModel({ deployment, identityPoolId: identityPool.pool.id, jobQueueArn: jobs.queue.arn });
+    const model = this.model;
+
+    new IotPolicy(this, 'cognito-user-iot-policy', { name: model.cognitoUserIotPolicy.name, policy: policyJson(model.cognitoUserIotPolicy.document) });
+    identityPool.attachRoles(model.cognitoAuthenticatedRole, model.cognitoGuestRole);
+
+    const environment: Record<string, string> = {
+      APP_NAME: config.app,
+      STAGE: config.stage,
+      AWS_ACCOUNT_ID: caller.accountId,
+      APP_JWKS_URL: config.appToken.jwksUrl,
+      APP_TOKEN_ISSUER: config.appToken.issuer,
+      APP_TOKEN_AUDIENCE: config.appToken.audience,
+      IOT_ENDPOINT: iotEndpoint.endpointAddress,
+      BROWSER_CLIENT_ROLE_ARN: model.browserClientRole.arn,
+      CREDENTIALS_DURATION_SECONDS: '3600',
+      JOBS_QUEUE_URL: jobs.queue.url,
+      JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
+      IDENTITY_POOL_ID: identityPool.pool.id,
+      COGNITO_LOGINS_KEY: userPool.loginsKey(config.region),
+      IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
+    };
+    for (const definition of FUNCTIONS) {
+      const variables: Record<string, string> = {};
+      for (const key of Object.keys(definition.configSchema)) {
+        if (RESERVED_ENV.has(key)) continue;
+        const value = environment[key];
+        if (value !== undefined) variables[key] = value;
+      }
+      if (PUBLISHERS.has(definition.name)) variables.AWS_ENDPOINT_URL_IOT_DATA_PLANE = `https://${iotEndpoint.endpointAddress}`;
+      this.functions.set(
+        definition.name,
+        new RealtimeFunction(this, `fn-${definition.name}`, {
+          definition,
+          role: model.functionRoles[definition.name],
+          bundleDir: join(config.functionsDir, definition.name),
+          environment: variables,
+          logRetentionDays: config.logRetentionDays,
+          region: config.region,
+          accountId: caller.accountId,
+        }),
+      );
+    }
+
+    // The browser-client role: assumable only by the credentials function's role; one-hour sessions (role chaining).
+    const credentialsFn = this.functions.get('credentials')!;
+    const browserRole = new IamRole(this, 'browser-client-role', {
+      name: model.browserClientRole.name,
+      assumeRolePolicy: policyJson(model.browserClientRole.trust),
+      maxSessionDuration: model.browserClientRole.maxSessionDurationSeconds,
+      // IAM checks that a role named in a trust policy exists.
+      dependsOn: [credentialsFn.role],
+    });
+    for (const p of model.browserClientRole.policies) new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
+
+    jobs.consumeWith(this.functions.get('jobs-worker')!.function);
+
+    this.api = new HttpApi(this, 'http-api', { name: resourceName(deployment, 'api'), webOrigins: config.webOrigins, throttle: config.throttle });
+    for (const definition of FUNCTIONS) {
+      if (definition.route) this.api.route(definition.name, definition.route.method, definition.route.path, this.functions.get(definition.name)!.function);
+    }
+
+    const webConfig = {
+      mode: 'aws',
+      apiUrl: this.api.stage.invokeUrl,
+      region: config.region,
+      iotEndpoint: iotEndpoint.endpointAddress,
+      identityPoolId: identityPool.pool.id,
+      userPoolId: userPool.pool.id,
+      userPoolClientId: userPool.client.id,
+      allowGuests: config.allowGuests,
+      topicPrefix: `${config.app}/${config.stage}`,
+    };
+    if (config.hostWebDemo) {
+      const hosting = new WebHosting(this, 'web', { namePrefix: prefix });
+      hosting.publishConfig(JSON.stringify(webConfig));
+      new TerraformOutput(this, 'web_url', { value: `https://${hosting.distribution.domainName}` });
+      new TerraformOutput(this, 'web_bucket', { value: hosting.bucket.bucket });
+    }
+    new TerraformOutput(this, 'api_url', { value: this.api.stage.invokeUrl });
+    new TerraformOutput(this, 'iot_endpoint', { value: iotEndpoint.endpointAddress });
+    new TerraformOutput(this, 'region', { value: config.region });
+    new TerraformOutput(this, 'identity_pool_id', { value: identityPool.pool.id });
+    new TerraformOutput(this, 'user_pool_id', { value: userPool.pool.id });
+    new TerraformOutput(this, 'user_pool_client_id', { value: userPool.client.id });
+    new TerraformOutput(this, 'web_config', { value: webConfig, description: 'Written to web-demo/public/config.json by npm run deploy' });
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The synthesized policy documents, evaluated with the same evaluator the emulator enforces: what AWS would allow
+ * with exactly the documents Terraform sends.
+ */
+import { evaluateLayers, evaluatePolicies, type NamedPolicy, type PolicyLayer } from '../../core/policy/evaluator.js';
+import { policyOf, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL, type Synthesized } from './synthesized.js';
+
+let synth: Synthesized;
+beforeAll(async () => {
+  synth = await synthesize();
+}, 120_000);
+
+const arn = (kind: string, name: string) => `arn:aws:iot:eu-west-1:${TEST_ACCOUNT}:${kind}/${name}`;
+const roleArn = (name: string) => `arn:aws:iam::${TEST_ACCOUNT}:role/${name}`;
+
+/** Inline policies of a role, found through the role's resource id as Terraform references it. */
+function rolePolicies(roleName: string): NamedPolicy[] {
+  const role = synth.resources('aws_iam_role').find((r) => r.name === roleName);
+  if (!role) throw new Error(`no role ${roleName}`);
+  return synth
+    .resources('aws_iam_role_policy')
+    .filter((p) => p.role === `\${aws_iam_role.${role.__id}.id}`)
+    .map((p) => ({ name: String(p.name), document: policyOf(p.policy) }));
+}
+
+function trustOf(roleName: string) {
+  const role = synth.resources('aws_iam_role').find((r) => r.name === roleName)!;
+  return policyOf(role.assume_role_policy);
+}
+
+const iotPolicy = (): NamedPolicy => {
+  const [p] = synth.resources('aws_iot_policy');
+  return { name: String(p!.name), document: policyOf(p!.policy) };
+};
+
+describe('Cognito guests (unauthenticated role)', () => {
+  const layers = (): PolicyLayer[] => [{ name: 'guest role', policies: rolePolicies('iot-realtime-test-cognito-guest') }];
+  const ctx = { 'cognito-identity.amazonaws.com:sub': 'eu-west-1:aaaaaaaa-0000-4000-8000-000000000001' };
+
+  it('can only receive broadcast', () => {
+    const can = (action: string, resource: string) => evaluateLayers(layers(), { action, resource, context: ctx }).allowed;
+    expect(can('iot:Connect', arn('client', ctx['cognito-identity.amazonaws.com:sub']))).toBe(true);
+    expect(can('iot:Subscribe', arn('topicfilter', 'iot-realtime/test/broadcast'))).toBe(true);
+    expect(can('iot:Receive', arn('topic', 'iot-realtime/test/broadcast'))).toBe(true);
+    expect(can('iot:Receive', arn('topic', 'iot-realtime/test/rooms/general'))).toBe(false);
+    expect(can('iot:Subscribe', arn('topicfilter', 'iot-realtime/test/#'))).toBe(false);
+    expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${ctx['cognito-identity.amazonaws.com:sub']}/x`))).toBe(false);
+    expect(can('iot:Publish', arn('topic', 'iot-realtime/test/broadcast'))).toBe(false);
+  });
+});
+
+describe('Cognito signed-in identities (authenticated role + attached IoT policy)', () => {
+  const me = 'eu-west-1:aaaaaaaa-0000-4000-8000-000000000001';
+  const other = 'eu-west-1:bbbbbbbb-0000-4000-8000-000000000002';
+  const layers = (): PolicyLayer[] => [
+    { name: 'authenticated role', policies: rolePolicies('iot-realtime-test-cognito-authenticated') },
+    { name: 'attached IoT policies', policies: [iotPolicy()] },
+  ];
+  const can = (action: string, resource: string) => evaluateLayers(layers(), { action, resource, context: { 'cognito-identity.amazonaws.com:sub': me } }).allowed;
+
+  it('reach their own topics', () => {
+    expect(can('iot:Connect', arn('client', me))).toBe(true);
+    expect(can('iot:Subscribe', arn('topicfilter', `iot-realtime/test/users/${me}/#`))).toBe(true);
+    expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${me}/jobs/1`))).toBe(true);
+  });
+
+  it('cannot read another identity\'s topics or take its client id', () => {
+    expect(can('iot:Subscribe', arn('topicfilter', `iot-realtime/test/users/${other}/#`))).toBe(false);
+    expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${other}/jobs/1`))).toBe(false);
+    expect(can('iot:Connect', arn('client', other))).toBe(false);
+  });
+
+  it('are refused by the role\'s trust when they present as unauthenticated or from another pool', () => {
+    const trust = [{ name: 'trust', document: trustOf('iot-realtime-test-cognito-authenticated') }];
+    const principal = { type: 'Federated' as const, id: 'cognito-identity.amazonaws.com' };
+    const ask = (aud: string, amr: string[]) => evaluatePolicies(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal, context: { 'cognito-identity.amazonaws.com:aud': aud, 'cognito-identity.amazonaws.com:amr': amr } }).allowed;
+    expect(ask(TEST_IDENTITY_POOL, ['authenticated', 'cognito-idp'])).toBe(true);
+    expect(ask(TEST_IDENTITY_POOL, ['unauthenticated'])).toBe(false);
+    expect(ask('eu-west-1:99999999-0000-4000-8000-000000000000', ['authenticated'])).toBe(false);
+  });
+});
+
+describe('function roles', () => {
+  it('lets the publishers publish inside the app\'s prefix only', () => {
+    for (const fn of ['messages', 'jobs-worker']) {
+      const layers = [{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }];
+      const can = (topic: string) => evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+      expect(can('iot-realtime/test/rooms/general')).toBe(true);
+      expect(can('iot-realtime/prod/rooms/general')).toBe(false);
+      expect(can('other-app/x')).toBe(false);
+      expect(can('$aws/things/x/shadow/update')).toBe(false);
+      expect(evaluateLayers(layers, { action: 'iot:Subscribe', resource: arn('topicfilter', 'iot-realtime/test/#') }).allowed).toBe(false);
+    }
+  });
+
+  it('lets only the credentials function assume the browser-client role (trust and identity policy)', () => {
+    const browserRole = roleArn('iot-realtime-test-browser-client');
+    const trust = [{ name: 'trust', document: trustOf('iot-realtime-test-browser-client') }];
+    const roleNames = synth.resources('aws_iam_role').map((r) => String(r.name));
+    const allowedBy = roleNames.filter((name) => {
+      const trusted = evaluatePolicies(trust, { action: 'sts:AssumeRole', principal: { type: 'AWS', id: roleArn(name) } }).allowed;
+      const permitted = evaluateLayers([{ name, policies: rolePolicies(name) }], { action: 'sts:AssumeRole', resource: browserRole }).allowed;
+      return trusted && permitted;
+    });
+    expect(allowedBy).toEqual(['iot-realtime-test-fn-credentials']);
+    expect(evaluatePolicies(trust, { action: 'sts:AssumeRole', principal: { type: 'Service', id: 'lambda.amazonaws.com' } }).allowed).toBe(false);
+  });
+
+  it('bounds every browser session: the browser-client role never allows publishing or other apps\' topics', () => {
+    const layers = [{ name: 'browser-client', policies: rolePolicies('iot-realtime-test-browser-client') }];
+    expect(evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(false);
+    expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'other/rooms/x') }).allowed).toBe(false);
+    expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(true);
+  });
+
+  it('gives the attach function iot:AttachPolicy on the Cognito user policy only', () => {
+    const layers = [{ name: 'attach', policies: rolePolicies('iot-realtime-test-fn-attach-policy') }];
+    expect(evaluateLayers(layers, { action: 'iot:AttachPolicy', resource: arn('policy', 'iot-realtime-test-cognito-user') }).allowed).toBe(true);
+    expect(evaluateLayers(layers, { action: 'iot:AttachPolicy', resource: arn('policy', 'AdminPolicy') }).allowed).toBe(false);
+    expect(evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', 'iot-realtime/test/x') }).allowed).toBe(false);
+  });
+
+  it('lets each function write logs to its own log group only', () => {
+    const layers = [{ name: 'health', policies: rolePolicies('iot-realtime-test-fn-health') }];
+    expect(evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/fn:log-stream:x` }).allowed).toBe(true);
+    expect(evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x` }).allowed).toBe(false);
+  });
+});
