@@ -9,6 +9,7 @@ export interface LocalStackConfig {
   corsOrigins: string[];
   credentialsDurationSeconds: number;
   jobRetryDelayMs: number;
+  webMode: 'dev' | 'static' | 'off';
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -33,5 +34,12 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     corsOrigins: (env.LOCAL_CORS_ORIGINS ?? `http://127.0.0.1:${webPort},http://localhost:${webPort}`).split(',').map((s) => s.trim()).filter(Boolean),
     credentialsDurationSeconds: duration,
     jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
+    webMode: webMode(env.LOCAL_WEB_MODE),
   };
+}
+
+function webMode(raw: string | undefined): 'dev' | 'static' | 'off' {
+  const value = raw ?? 'dev';
+  if (value !== 'dev' && value !== 'static' && value !== 'off') throw new EmulatorConfigError(`LOCAL_WEB_MODE must be dev, static or off, got ${JSON.stringify(raw)}`);
+  return value;
 }

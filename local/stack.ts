@@ -19,7 +19,8 @@ import type { EmulatorLogger } from './emulator/log.js';
 import type { IotLimits } from './emulator/mqtt/limits.js';
 import { lambdaContext, startLocalApi, type HttpLambda, type LocalRoute, type RunningApi } from './api/gateway.js';
 import { InProcessQueue } from './api/job-queue.js';
-import { createLocalTokenIssuer, type LocalTokenIssuer } from './api/token-issuer.js';
+import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
+import { startWebServer, type RunningWeb } from './web/server.js';
 import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN, LOCAL_TOKEN_AUDIENCE } from './local-deployment.js';
 
 export interface LocalStackOptions {
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   cognitoCredentialsSeconds?: number;
   /** Delay before a failed job is retried (SQS visibility timeout; short locally). */
   jobRetryDelayMs?: number;
+  /** Serve the web demo too: Vite dev server or the production build. */
+  web?: { port: number; mode: 'dev' | 'static' };
 }
 
 export interface LocalStack {
@@ -43,6 +46,9 @@ export interface LocalStack {
   api: RunningApi;
   jobs: InProcessQueue;
   tokenIssuer: LocalTokenIssuer;
+  web: RunningWeb | undefined;
+  /** What the web demo reads from /config.json. */
+  webConfig: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -129,13 +135,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   jobs.attach((event: SQSEvent) => worker.handler(event, lambdaContext('jobs-worker', 60_000)));
 
   const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, tokenIssuer, logger: options.logger });
+  const webConfig = {
+    mode: 'local',
+    apiUrl: api.url,
+    region: LOCAL_DEPLOYMENT.region,
+    iotEndpoint: emulator.advertisedHost,
+    identityPoolId: LOCAL_IDENTITY_POOL_ID,
+    identityPoolEndpoint: emulator.url,
+    emulatorMqttUrl: emulator.mqttUrl,
+    allowGuests: true,
+    topicPrefix: `${LOCAL_DEPLOYMENT.app}/${LOCAL_DEPLOYMENT.stage}`,
+    demoUsers: Object.entries(DEMO_USERS).map(([id, u]) => ({ id, name: u.name, rooms: u.rooms })),
+  };
+  const web = options.web ? await startWebServer({ host, port: options.web.port, mode: options.web.mode, config: webConfig }) : undefined;
   return {
     emulator,
     api,
     jobs,
     tokenIssuer,
+    web,
+    webConfig,
     async close() {
       jobs.close();
+      await web?.close();
       await api.close();
       await emulator.close();
     },

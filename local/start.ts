@@ -17,11 +17,13 @@ const stack = await startLocalStack({
   credentialsDurationSeconds: config.credentialsDurationSeconds,
   cognitoCredentialsSeconds: config.emulator.cognitoCredentialsSeconds,
   jobRetryDelayMs: config.jobRetryDelayMs,
+  ...(config.webMode === 'off' ? {} : { web: { port: config.webPort, mode: config.webMode } }),
 });
 
 process.stdout.write(
   [
     `iot-realtime local stack ready in ${Math.round(performance.now() - started)} ms`,
+    ...(stack.web ? [`  Web demo                ${stack.web.url}   (sign in as alice, bob or carol, or as a Cognito guest)`] : []),
     `  HTTP API (Lambdas)      ${stack.api.url}   POST /credentials, POST /rooms/{roomId}/messages, POST /jobs, POST /iot/attach-policy, GET /health`,
     `  Demo tokens             POST ${stack.api.url}/dev/token {"sub":"alice"}   (alice: general, ops; bob: general; carol: none)`,
     `  AWS emulator            ${stack.emulator.url}   (IoT Core, STS, Cognito Identity; MQTT at ${stack.emulator.mqttUrl})`,

@@ -1,0 +1,44 @@
+/** Calls to the backend's HTTP API, with the error messages a person understands. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(url: string, init: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new ApiError('the API cannot be reached; is the backend running?', 0);
+  }
+  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (!res.ok) {
+    const prefix = res.status === 401 ? 'Not signed in' : res.status === 403 ? 'Not allowed' : res.status === 413 ? 'Too long' : `Error ${res.status}`;
+    throw new ApiError(`${prefix}: ${body.message ?? 'the request failed'}`, res.status);
+  }
+  return body;
+}
+
+export const api = {
+  demoToken: (apiUrl: string, sub: string) =>
+    call<{ token: string }>(`${apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) }),
+  postMessage: (apiUrl: string, token: string, roomId: string, text: string) =>
+    call<{ id: string; topic: string; sentAt: string }>(`${apiUrl}/rooms/${encodeURIComponent(roomId)}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text }),
+    }),
+  startJob: (apiUrl: string, token: string, job: { kind: string; steps?: number; stepMs?: number; failAtStep?: number }) =>
+    call<{ jobId: string; topic: string }>(`${apiUrl}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(job),
+    }),
+  attachPolicy: (apiUrl: string, idToken: string) =>
+    call<{ identityId: string }>(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }),
+};

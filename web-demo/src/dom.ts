@@ -1,0 +1,20 @@
+/** A tiny element builder: enough for this demo without a framework (keeps the first load small). */
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string | boolean | ((e: Event) => void)> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (typeof value === 'function') el.addEventListener(key.replace(/^on/, '').toLowerCase(), value);
+    else if (value === true) el.setAttribute(key, '');
+    else if (value !== false) el.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
+  return el;
+}
+
+export function toast(message: string, kind: 'error' | 'info' = 'error'): void {
+  const area = document.getElementById('toasts') ?? document.body.appendChild(h('div', { id: 'toasts', role: 'status' }));
+  const item = h('div', { class: `toast toast-${kind}`, 'data-testid': 'toast' }, message);
+  area.append(item);
+  setTimeout(() => item.remove(), 6000);
+}

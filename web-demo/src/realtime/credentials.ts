@@ -1,0 +1,120 @@
+/**
+ * Credentials that refresh themselves ahead of expiry, keep the old ones while a refresh fails (retrying with
+ * backoff), and are always fresh when the SDK asks before a connection attempt. IoT checks credentials only when a
+ * WebSocket connects, so the ones that matter are those in hand at the next (re)connect.
+ */
+import type { Clock, CredentialSource, RealtimeCredentials } from './types.js';
+import { systemClock } from './types.js';
+
+export interface RefreshOptions {
+  /** Refresh this long before expiry (default 5 minutes), but never later than 80% into the lifetime. */
+  marginMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  onRefreshed?: (credentials: RealtimeCredentials) => void;
+  onRefreshFailed?: (error: unknown, retryInMs: number) => void;
+}
+
+export class CredentialsExpiredError extends Error {
+  override readonly name = 'CredentialsExpiredError';
+}
+
+export class RefreshingCredentials {
+  #current: RealtimeCredentials | undefined;
+  #inFlight: Promise<RealtimeCredentials> | undefined;
+  #timer: unknown;
+  #failures = 0;
+  #stopped = false;
+  readonly #clock: Clock;
+  readonly #marginMs: number;
+  readonly #retryMinMs: number;
+  readonly #retryMaxMs: number;
+  readonly #random: () => number;
+
+  constructor(
+    private readonly source: CredentialSource,
+    private readonly options: RefreshOptions = {},
+  ) {
+    this.#clock = options.clock ?? systemClock;
+    this.#marginMs = options.marginMs ?? 5 * 60_000;
+    this.#retryMinMs = options.retryMinMs ?? 1000;
+    this.#retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.#random = options.random ?? Math.random;
+  }
+
+  current(): RealtimeCredentials | undefined {
+    return this.#current;
+  }
+
+  /** When to refresh credentials with this expiry: `margin` before it, and no later than 80% into their life. */
+  refreshAt(credentials: RealtimeCredentials, issuedAt: number): number {
+    const expiresAt = credentials.expiration.getTime();
+    const lifetime = Math.max(0, expiresAt - issuedAt);
+    return Math.min(expiresAt - this.#marginMs, issuedAt + lifetime * 0.8);
+  }
+
+  #needsRefresh(now: number): boolean {
+    const c = this.#current;
+    return c === undefined || now >= c.expiration.getTime() - Math.min(this.#marginMs, 30_000);
+  }
+
+  /** Fresh credentials for a connection attempt. Falls back to the current ones while they are still valid. */
+  async ensureFresh(): Promise<RealtimeCredentials> {
+    if (!this.#needsRefresh(this.#clock.now())) return this.#current!;
+    try {
+      return await this.refresh();
+    } catch (error) {
+      const c = this.#current;
+      if (c && c.expiration.getTime() > this.#clock.now()) return c;
+      throw new CredentialsExpiredError('no valid realtime credentials: the refresh failed and the old ones have expired', { cause: error });
+    }
+  }
+
+  /** Fetches now (one fetch at a time); on success schedules the next proactive refresh. */
+  refresh(): Promise<RealtimeCredentials> {
+    this.#inFlight ??= this.source
+      .fetch()
+      .then((credentials) => {
+        const issuedAt = this.#clock.now();
+        this.#current = credentials;
+        this.#failures = 0;
+        this.options.onRefreshed?.(credentials);
+        this.#schedule(Math.max(0, this.refreshAt(credentials, issuedAt) - issuedAt));
+        return credentials;
+      })
+      .catch((error: unknown) => {
+        this.#failures += 1;
+        const delay = this.#backoff();
+        this.options.onRefreshFailed?.(error, delay);
+        this.#schedule(delay);
+        throw error;
+      })
+      .finally(() => {
+        this.#inFlight = undefined;
+      });
+    return this.#inFlight;
+  }
+
+  /** Exponential backoff with full jitter between retryMin and retryMax. */
+  #backoff(): number {
+    const ceiling = Math.min(this.#retryMaxMs, this.#retryMinMs * 2 ** (this.#failures - 1));
+    return Math.round(this.#retryMinMs + this.#random() * (ceiling - this.#retryMinMs));
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.refresh().catch(() => undefined);
+    }, delayMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * aws-crt's browser build (through mqtt.js, mqtt-packet and readable-stream) reads `process.nextTick`,
+ * `process.env`, `process.version` and the global `Buffer`. Browsers have neither; a minimal `process` and the
+ * `buffer` package's Buffer are installed before those modules load (this module is imported first by
+ * sdk-transport.ts), instead of a whole Node polyfill.
+ */
+import { Buffer } from 'buffer';
+type ProcessShim = {
+  env: Record<string, string>;
+  browser: boolean;
+  version: string;
+  versions: Record<string, string>;
+  title: string;
+  nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => void;
+};
+
+const g = globalThis as unknown as { process?: ProcessShim; Buffer?: typeof Buffer };
+g.Buffer ??= Buffer;
+g.process ??= {
+  env: {},
+  browser: true,
+  version: '',
+  versions: {},
+  title: 'browser',
+  nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)),
+};
+
+export {};

@@ -1,0 +1,55 @@
+/**
+ * Credentials for Cognito identities through aws-amplify (guests and signed-in users). Amplify caches credentials
+ * for about 50 minutes and refreshes lazily; RefreshingCredentials asks with forceRefresh when a refresh is due.
+ */
+import { Amplify } from 'aws-amplify';
+import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
+import type { CredentialSource, RealtimeCredentials } from '../types.js';
+
+export interface CognitoConfig {
+  region: string;
+  identityPoolId: string;
+  allowGuests: boolean;
+  userPoolId?: string;
+  userPoolClientId?: string;
+  /** Local emulator endpoint for Cognito Identity (Amplify's identityPoolEndpoint). */
+  identityPoolEndpoint?: string;
+}
+
+export function configureAmplify(config: CognitoConfig): void {
+  const cognito = {
+    identityPoolId: config.identityPoolId,
+    allowGuestAccess: config.allowGuests,
+    ...(config.userPoolId && config.userPoolClientId ? { userPoolId: config.userPoolId, userPoolClientId: config.userPoolClientId } : {}),
+    // Amplify 6.15+: a local Cognito Identity endpoint (the emulator).
+    ...(config.identityPoolEndpoint ? { identityPoolEndpoint: config.identityPoolEndpoint } : {}),
+  };
+  // Amplify types Cognito config as a union keyed on which pools are present; this object is one of its members.
+  Amplify.configure({ Auth: { Cognito: cognito } } as Parameters<typeof Amplify.configure>[0]);
+}
+
+export async function cognitoSignIn(username: string, password: string): Promise<void> {
+  await signOut().catch(() => undefined);
+  const result = await signIn({ username, password });
+  if (!result.isSignedIn) throw new Error(`sign-in needs another step: ${result.nextStep.signInStep}`);
+}
+
+export async function cognitoIdToken(): Promise<string | undefined> {
+  return (await fetchAuthSession()).tokens?.idToken?.toString();
+}
+
+export class CognitoCredentialSource implements CredentialSource {
+  identityId: string | undefined;
+  #first = true;
+
+  constructor(private readonly region: string) {}
+
+  async fetch(): Promise<RealtimeCredentials> {
+    const session = await fetchAuthSession({ forceRefresh: !this.#first });
+    this.#first = false;
+    const c = session.credentials;
+    if (!c?.sessionToken || !c.expiration || !session.identityId) throw new Error('Cognito returned no credentials for this identity');
+    this.identityId = session.identityId;
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration, region: this.region };
+  }
+}
