@@ -33,8 +33,8 @@ export interface LocalStackOptions {
   limits?: Partial<IotLimits>;
   /** Lifetime of credentials vended by /credentials (900-3600 in AWS). */
   credentialsDurationSeconds?: number;
-  /** Lifetime of Cognito Identity credentials (one hour in AWS). */
-  cognitoCredentialsSeconds?: number;
+  /** Local testing knob: caps every temporary credential's lifetime (see EmulatorOptions). */
+  credentialLifetimeCapSeconds?: number;
   /** Delay before a failed job is retried (SQS visibility timeout; short locally). */
   jobRetryDelayMs?: number;
   /** Serve the web demo too: Vite dev server or the production build. */
@@ -75,7 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     port: options.emulatorPort,
     advertisedHost: options.advertisedHost ?? 'localhost',
     ...(options.limits ? { limits: options.limits } : {}),
-    cognitoCredentialsSeconds: options.cognitoCredentialsSeconds ?? 3600,
+    ...(options.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: options.credentialLifetimeCapSeconds } : {}),
   });
   const tokenIssuer = await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE);
 

@@ -15,7 +15,7 @@ const stack = await startLocalStack({
   advertisedHost: config.emulator.advertisedHost,
   limits: config.emulator.limits,
   credentialsDurationSeconds: config.credentialsDurationSeconds,
-  cognitoCredentialsSeconds: config.emulator.cognitoCredentialsSeconds,
+  ...(config.emulator.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.emulator.credentialLifetimeCapSeconds } : {}),
   jobRetryDelayMs: config.jobRetryDelayMs,
   ...(config.webMode === 'off' ? {} : { web: { port: config.webPort, mode: config.webMode } }),
 });

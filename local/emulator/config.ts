@@ -12,7 +12,8 @@ export interface EmulatorEnvConfig {
   /** Host name DescribeEndpoint returns; browsers sign it (without a port). */
   advertisedHost: string;
   tokenIssuerUrl: string;
-  cognitoCredentialsSeconds: number;
+  /** Local testing knob: caps the lifetime of every temporary credential (STS and Cognito) to exercise rotation. */
+  credentialLifetimeCapSeconds: number | undefined;
   limits: IotLimits;
   logFormat: 'text' | 'json';
 }
@@ -37,7 +38,7 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
     port,
     advertisedHost: env.LOCAL_IOT_ENDPOINT_HOST ?? 'localhost',
     tokenIssuerUrl: env.LOCAL_TOKEN_ISSUER_URL ?? `http://127.0.0.1:${apiPort}`,
-    cognitoCredentialsSeconds: integer(env, 'LOCAL_CREDENTIALS_TTL_SECONDS', 3600, 30, 3600),
+    credentialLifetimeCapSeconds: env.LOCAL_CREDENTIALS_TTL_SECONDS ? integer(env, 'LOCAL_CREDENTIALS_TTL_SECONDS', 3600, 20, 3600) : undefined,
     limits: {
       ...IOT_CORE_LIMITS,
       publishesPerSecondPerConnection: integer(env, 'LOCAL_IOT_PUBLISHES_PER_SECOND', IOT_CORE_LIMITS.publishesPerSecondPerConnection, 0, 1_000_000),

@@ -24,7 +24,11 @@ export interface EmulatorOptions {
   port?: number;
   advertisedHost?: string;
   limits?: Partial<IotLimits>;
-  cognitoCredentialsSeconds?: number;
+  /**
+   * Local testing knob, not AWS behaviour: caps the lifetime of every temporary credential the emulator issues (STS
+   * AssumeRole and Cognito), so credential rotation can be exercised in seconds instead of an hour.
+   */
+  credentialLifetimeCapSeconds?: number;
   now?: () => Date;
 }
 
@@ -50,7 +54,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const advertisedHost = options.advertisedHost ?? 'localhost';
   const deployment = { region: account.region, accountId: account.accountId };
   const broker = await IotBroker.start({ account, deployment, limits, logger: options.logger, advertisedHost, now });
-  const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: options.cognitoCredentialsSeconds ?? 3600 });
+  const cap = options.credentialLifetimeCapSeconds;
+  const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: Math.min(3600, cap ?? 3600) });
   const { logger } = options;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -59,6 +64,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       res.writeHead(204);
       return void res.end();
     }
+    // Local testing hook (not an AWS API): drop all MQTT sockets and refuse new ones for a while.
+    const outage = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/.exec(req.url ?? '');
+    if (req.method === 'POST' && outage) return sendJson(res, 200, { dropped: broker.simulateOutage(Number(outage[1])) });
     if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity'] });
     let body: Buffer;
     try {
@@ -74,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     const scope = peekAuthorizationScope(req.headers.authorization);
     switch (scope?.service) {
       case 'sts':
-        return handleSts(req, res, body, { account, logger, now });
+        return handleSts(req, res, body, { account, logger, now, ...(cap ? { lifetimeCapSeconds: cap } : {}) });
       case 'iot':
         return handleIotControlPlane(req, res, body, { account, logger, now, advertisedHost });
       case 'iotdata':

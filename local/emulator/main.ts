@@ -14,7 +14,7 @@ const emulator = await startEmulator({
   port: config.port,
   advertisedHost: config.advertisedHost,
   limits: config.limits,
-  cognitoCredentialsSeconds: config.cognitoCredentialsSeconds,
+  ...(config.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.credentialLifetimeCapSeconds } : {}),
 });
 
 process.stdout.write(

@@ -120,6 +120,7 @@ export class IotBroker {
   readonly #byClient = new WeakMap<Client, ConnectionContext>();
   readonly #sessionExpiry = new Map<string, NodeJS.Timeout>();
   readonly #now: () => Date;
+  #refusingUntil = 0;
 
   private constructor(private readonly options: BrokerOptions) {
     this.#now = options.now ?? (() => new Date());
@@ -163,6 +164,7 @@ export class IotBroker {
 
   /** Handles `GET /mqtt` with `Upgrade: websocket`: verifies the presigned URL before accepting the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (Date.now() < this.#refusingUntil) return rejectUpgrade(socket, 503, 'the local broker is simulating an outage');
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawQuery = q === -1 ? '' : rawUrl.slice(q + 1);
@@ -214,6 +216,18 @@ export class IotBroker {
         error ? reject(error) : resolve(),
       );
     });
+  }
+
+  /**
+   * Local testing, not AWS behaviour: drops every MQTT socket as a network outage would and refuses new ones for
+   * `refuseForMs`. Persistent sessions survive, so QoS 1 messages published meanwhile are delivered on reconnect.
+   */
+  simulateOutage(refuseForMs: number): number {
+    this.#refusingUntil = Date.now() + refuseForMs;
+    const dropped = this.#wss.clients.size;
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.options.logger.log({ level: 'warn', message: 'simulated outage: MQTT sockets dropped', dropped, refuseForMs });
+    return dropped;
   }
 
   get connectedClients(): number {
@@ -455,7 +469,7 @@ export class IotBroker {
 }
 
 function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const reason = status === 403 ? 'Forbidden' : 'Bad Request';
+  const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request';
   const body = `${message}\n`;
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -31,6 +31,8 @@ export interface StsDependencies {
   account: LocalAccount;
   logger: EmulatorLogger;
   now: () => Date;
+  /** Local testing knob (see EmulatorOptions.credentialLifetimeCapSeconds). */
+  lifetimeCapSeconds?: number;
 }
 
 export async function handleSts(req: IncomingMessage, res: ServerResponse, body: Buffer, deps: StsDependencies): Promise<void> {
@@ -106,7 +108,7 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
     sessionPolicy = parseSessionPolicy(policyText);
   }
 
-  const expiration = new Date(deps.now().getTime() + duration * 1000);
+  const expiration = new Date(deps.now().getTime() + Math.min(duration, deps.lifetimeCapSeconds ?? duration) * 1000);
   const arn = `arn:aws:sts::${account.accountId}:assumed-role/${role.name}/${sessionName}`;
   const issued = account.credentials.issueTemporary({ kind: 'role-session', arn, role, sessionName, ...(sessionPolicy ? { sessionPolicy } : {}) }, expiration);
   deps.logger.log({ level: 'info', message: 'sts:AssumeRole', by: who, role: role.name, sessionName, expires: expiration.toISOString(), sessionPolicy: sessionPolicy !== undefined });

@@ -7,7 +7,7 @@ import type { Clock, CredentialSource, RealtimeCredentials } from './types.js';
 import { systemClock } from './types.js';
 
 export interface RefreshOptions {
-  /** Refresh this long before expiry (default 5 minutes), but never later than 80% into the lifetime. */
+  /** Refresh this long before expiry (default 5 minutes); credentials too short for that refresh at 80% of their life. */
   marginMs?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -48,11 +48,14 @@ export class RefreshingCredentials {
     return this.#current;
   }
 
-  /** When to refresh credentials with this expiry: `margin` before it, and no later than 80% into their life. */
+  /**
+   * When to refresh credentials with this expiry: `margin` before it (hour-long credentials: at 55 minutes), but not
+   * before 80% of their life, so short-lived ones (local rotation tests) do not refresh in a loop.
+   */
   refreshAt(credentials: RealtimeCredentials, issuedAt: number): number {
     const expiresAt = credentials.expiration.getTime();
     const lifetime = Math.max(0, expiresAt - issuedAt);
-    return Math.min(expiresAt - this.#marginMs, issuedAt + lifetime * 0.8);
+    return Math.max(expiresAt - this.#marginMs, issuedAt + lifetime * 0.8);
   }
 
   #needsRefresh(now: number): boolean {

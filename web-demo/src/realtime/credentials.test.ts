@@ -1,0 +1,108 @@
+import { CredentialsExpiredError, RefreshingCredentials } from './credentials.js';
+import { FakeClock } from './fake-clock.test-support.js';
+import type { CredentialSource, RealtimeCredentials } from './types.js';
+
+const HOUR = 3_600_000;
+
+function scriptedSource(clock: FakeClock, lifetimeMs: number, script: Array<'ok' | 'fail'> = []) {
+  let calls = 0;
+  const source: CredentialSource & { calls: () => number } = {
+    calls: () => calls,
+    async fetch(): Promise<RealtimeCredentials> {
+      const outcome = script[calls] ?? 'ok';
+      calls += 1;
+      if (outcome === 'fail') throw new Error(`refresh ${calls} failed`);
+      return { accessKeyId: `AKID${calls}`, secretAccessKey: 's', sessionToken: 't', region: 'eu-west-1', expiration: new Date(clock.now() + lifetimeMs) };
+    },
+  };
+  return source;
+}
+
+describe('RefreshingCredentials', () => {
+  it('refreshes hour-long credentials 5 minutes before they expire', async () => {
+    const clock = new FakeClock();
+    const source = scriptedSource(clock, HOUR);
+    const creds = new RefreshingCredentials(source, { clock });
+    await creds.refresh();
+    expect(clock.pending()).toEqual([HOUR - 5 * 60_000]);
+    await clock.advance(HOUR - 5 * 60_000 - 1);
+    expect(source.calls()).toBe(1);
+    await clock.advance(1);
+    expect(source.calls()).toBe(2);
+    expect(creds.current()?.accessKeyId).toBe('AKID2');
+  });
+
+  it('refreshes short-lived credentials at 80% of their lifetime', async () => {
+    const clock = new FakeClock();
+    const creds = new RefreshingCredentials(scriptedSource(clock, 60_000), { clock });
+    await creds.refresh();
+    expect(clock.pending()).toEqual([48_000]);
+  });
+
+  it('keeps the old credentials when a refresh fails, and retries with growing backoff', async () => {
+    const clock = new FakeClock();
+    const failures: number[] = [];
+    const source = scriptedSource(clock, HOUR, ['ok', 'fail', 'fail', 'fail', 'ok']);
+    const creds = new RefreshingCredentials(source, { clock, random: () => 1, retryMinMs: 1000, retryMaxMs: 30_000, onRefreshFailed: (_e, delay) => failures.push(delay) });
+    await creds.refresh();
+    await clock.advance(HOUR - 5 * 60_000);
+    expect(creds.current()?.accessKeyId).toBe('AKID1');
+    expect(failures).toEqual([1000]);
+    await clock.advance(1000);
+    await clock.advance(2000);
+    expect(failures).toEqual([1000, 2000, 4000]);
+    expect(creds.current()?.accessKeyId).toBe('AKID1');
+    await clock.advance(4000);
+    expect(creds.current()?.accessKeyId).toBe('AKID5');
+  });
+
+  it('caps the backoff', async () => {
+    const clock = new FakeClock();
+    const delays: number[] = [];
+    const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, Array(10).fill('fail')), { clock, random: () => 1, retryMaxMs: 8000, onRefreshFailed: (_e, d) => delays.push(d) });
+    await creds.refresh().catch(() => undefined);
+    for (let i = 0; i < 6; i += 1) await clock.advance(8000);
+    expect(Math.max(...delays)).toBe(8000);
+  });
+
+  describe('ensureFresh (called by the SDK before every connection attempt)', () => {
+    it('returns the cached credentials while they are fresh, without fetching', async () => {
+      const clock = new FakeClock();
+      const source = scriptedSource(clock, HOUR);
+      const creds = new RefreshingCredentials(source, { clock });
+      await creds.refresh();
+      await clock.advance(10 * 60_000);
+      expect((await creds.ensureFresh()).accessKeyId).toBe('AKID1');
+      expect(source.calls()).toBe(1);
+    });
+
+    it('fetches when the credentials are about to expire', async () => {
+      const clock = new FakeClock();
+      const source = scriptedSource(clock, 60_000);
+      const creds = new RefreshingCredentials(source, { clock });
+      await creds.refresh();
+      creds.stop(); // no proactive refresh: only ensureFresh acts
+      await clock.advance(59_000);
+      expect((await creds.ensureFresh()).accessKeyId).toBe('AKID2');
+    });
+
+    it('falls back to still-valid old credentials when the refresh fails, and fails clearly once they expired', async () => {
+      const clock = new FakeClock();
+      const creds = new RefreshingCredentials(scriptedSource(clock, 60_000, ['ok', 'fail', 'fail']), { clock });
+      await creds.refresh();
+      creds.stop();
+      await clock.advance(45_000);
+      expect((await creds.ensureFresh()).accessKeyId).toBe('AKID1');
+      await clock.advance(20_000);
+      await expect(creds.ensureFresh()).rejects.toThrow(CredentialsExpiredError);
+    });
+
+    it('shares one fetch between concurrent callers', async () => {
+      const clock = new FakeClock();
+      const source = scriptedSource(clock, HOUR);
+      const creds = new RefreshingCredentials(source, { clock });
+      await Promise.all([creds.ensureFresh(), creds.ensureFresh(), creds.ensureFresh()]);
+      expect(source.calls()).toBe(1);
+    });
+  });
+});
