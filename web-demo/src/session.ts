@@ -48,20 +48,19 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
   let clientId: string;
   let topics: string[];
   let displayName: string;
+  let running = false;
   if (identity.kind === 'app') {
     const custom = new CustomCredentialSource(config.apiUrl, () => identity.token);
     source = custom;
     displayName = identity.name;
-    const credentials = new RefreshingCredentials(source, credentialOptions());
-    await credentials.refresh();
+    const credentials = await firstCredentials(source);
     return run(credentials, custom.session!.clientId, custom.session!.topics.subscribe, custom.session!.iotEndpoint);
   }
   const cognito = await import('./realtime/providers/cognito.js');
   cognito.configureAmplify({ ...config, identityPoolEndpoint: config.identityPoolEndpoint });
   const cognitoSource = new cognito.CognitoCredentialSource(config.region);
   source = cognitoSource;
-  const credentials = new RefreshingCredentials(source, credentialOptions());
-  await credentials.refresh();
+  const credentials = await firstCredentials(source);
   clientId = cognitoSource.identityId!;
   topics = [`${config.topicPrefix}/broadcast`];
   displayName = 'Guest';
@@ -74,6 +73,19 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
   }
   return run(credentials, clientId, topics, config.iotEndpoint);
 
+  /** The first fetch decides whether the session starts; a failure there is reported by the caller, once. */
+  async function firstCredentials(from: CredentialSource): Promise<RefreshingCredentials> {
+    const credentials = new RefreshingCredentials(from, credentialOptions());
+    try {
+      await credentials.refresh();
+    } catch (error) {
+      credentials.stop();
+      throw error;
+    }
+    running = true;
+    return credentials;
+  }
+
   function credentialOptions() {
     return {
       onRefreshed: (c: { expiration: Date }) => {
@@ -81,8 +93,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
         if (badge) badge.textContent = `credentials until ${c.expiration.toLocaleTimeString()}`;
         document.body.dataset.credentialRefreshes = String(Number(document.body.dataset.credentialRefreshes ?? '0') + 1);
       },
-      onRefreshFailed: (error: unknown, retryInMs: number) => toast(`Could not refresh credentials (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(retryInMs / 1000)} s`),
-      // Refresh 5 minutes ahead for hour-long credentials; short local lifetimes refresh at 80% (the class caps it).
+      onRefreshFailed: (error: unknown, retryInMs: number) =>
+        running &&
+        toast(`Could not refresh credentials (${error instanceof Error ? error.message : String(error)}); retrying in ${Math.round(retryInMs / 1000)} s`),
     };
   }
 
