@@ -109,6 +109,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
       badge.textContent = STATE_LABEL[state];
       badge.title = detail ?? '';
       if (state === 'failed' && detail) toast(`Connection refused: ${detail}`);
+      if (state === 'connected') performance.mark('realtime-connected');
     });
 
     const roomPanels = new Map<string, HTMLElement>();
@@ -216,7 +217,10 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
       ),
     );
 
+    let firstMessage = true;
     const received = (list: HTMLElement, m: RoomMessage) => {
+      if (firstMessage) performance.mark('realtime-first-message');
+      firstMessage = false;
       const ms = Date.now() - Date.parse(m.sentAt);
       latency.textContent = `last message ${ms} ms after it was sent`;
       list.append(
