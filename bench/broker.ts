@@ -82,7 +82,8 @@ async function plainAedes(framing: 'coalesced' | 'naive'): Promise<BrokerUnderTe
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/mqtt`;
   return {
     name: framing === 'coalesced' ? 'plain aedes (no auth)' : 'plain aedes, createWebSocketStream',
-    topic: 'bench/topic',
+    // Same topic as the emulator's run: topic length changes every frame's size and the client's parsing work.
+    topic: new TopicScheme(LOCAL_DEPLOYMENT).room('bench'),
     async urls(n) {
       return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
     },
@@ -113,7 +114,8 @@ async function mosquitto(): Promise<BrokerUnderTest | undefined> {
   const url = `ws://127.0.0.1:${port}/mqtt`;
   return {
     name: 'mosquitto (no auth)',
-    topic: 'bench/topic',
+    // Same topic as the emulator's run: topic length changes every frame's size and the client's parsing work.
+    topic: new TopicScheme(LOCAL_DEPLOYMENT).room('bench'),
     async urls(n) {
       return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
     },
