@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './topics.js';
+export * from './messages.js';
 export * from './deployment.js';
 export * from './policy/document.js';
 export * from './policy/evaluator.js';

@@ -1,6 +1,7 @@
 /** `npm start`: the whole system on one machine, no AWS account needed. Ctrl-C stops everything. */
 import { consoleLogger } from './emulator/log.js';
 import { localStackConfigFromEnv } from './config.js';
+import { stopOnSignals } from './shutdown.js';
 import { startLocalStack } from './stack.js';
 
 const config = localStackConfigFromEnv();
@@ -32,15 +33,4 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping...\n');
-    stack.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals('the local stack', () => stack.close());

@@ -2,6 +2,7 @@
  * Asynchronous jobs (the second seed article's pattern): POST /jobs answers at once with where to listen; a worker
  * does the work in steps and publishes progress and the result to the owner's private job topic.
  */
+import type { JobEvent, JobStatus } from '../../core/messages.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
 import { JobFailedError, ValidationError } from '../shared/errors.js';
@@ -11,21 +12,7 @@ import { requireObject } from '../shared/request.js';
 export const JOB_KINDS = ['report', 'import'] as const;
 export const MAX_STEPS = 20;
 
-export type JobStatus = 'running' | 'succeeded' | 'failed';
-
-export interface JobEvent {
-  type: 'job';
-  jobId: string;
-  kind: string;
-  status: JobStatus;
-  step: number;
-  steps: number;
-  /** 0 to 100. */
-  progress: number;
-  at: string;
-  result?: { summary: string };
-  error?: string;
-}
+export type { JobEvent, JobStatus };
 
 function optionalInteger(body: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
   const value = body[name];

@@ -1,5 +1,6 @@
 /** A room message: validated, processed (server id, timestamp, author, trimmed text) and published with QoS 1. */
 import { isValidId } from '../../core/ids.js';
+import type { RoomMessage } from '../../core/messages.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
 import { ForbiddenError, PayloadTooLargeError, ValidationError } from '../shared/errors.js';
@@ -8,14 +9,7 @@ import { requireObject } from '../shared/request.js';
 
 export const MAX_TEXT_LENGTH = 2000;
 
-export interface RoomMessage {
-  type: 'message';
-  id: string;
-  roomId: string;
-  author: string;
-  text: string;
-  sentAt: string;
-}
+export type { RoomMessage };
 
 export interface PostMessageDependencies {
   publisher: Publisher;

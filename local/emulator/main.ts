@@ -4,6 +4,7 @@ import { defaultAccountConfig } from './account/default-account.js';
 import { emulatorConfigFromEnv } from './config.js';
 import { startEmulator } from './emulator.js';
 import { consoleLogger } from './log.js';
+import { stopOnSignals } from '../shutdown.js';
 
 const config = emulatorConfigFromEnv();
 const logger = consoleLogger({ format: config.logFormat });
@@ -31,15 +32,4 @@ process.stdout.write(
   ].join('\n'),
 );
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nStopping the emulator...\n');
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals('the emulator', () => emulator.close());

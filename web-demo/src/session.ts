@@ -1,4 +1,5 @@
 /** A signed-in session: credentials, the realtime connection, and the rooms / jobs / broadcast panels. */
+import type { JobEvent, RoomMessage } from '../../core/messages.js';
 import { api, ApiError } from './api.js';
 import type { DemoConfig } from './config.js';
 import { h, toast } from './dom.js';
@@ -10,26 +11,6 @@ import { CustomCredentialSource } from './realtime/providers/custom.js';
 import { sdkTransport } from './realtime/sdk-transport.js';
 import type { ConnectionState, CredentialSource } from './realtime/types.js';
 
-interface RoomMessage {
-  type: 'message';
-  id: string;
-  roomId: string;
-  author: string;
-  text: string;
-  sentAt: string;
-}
-
-interface JobEvent {
-  type: 'job';
-  jobId: string;
-  kind: string;
-  status: 'running' | 'succeeded' | 'failed';
-  progress: number;
-  step: number;
-  steps: number;
-  error?: string;
-  result?: { summary: string };
-}
 
 const STATE_LABEL: Record<ConnectionState, string> = {
   idle: 'Offline',
@@ -148,7 +129,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     const jobRows = new Map<string, HTMLElement>();
     const startJob = (job: { kind: string; failAtStep?: number }) => {
       if (identity.kind !== 'app') return;
-      api.startJob(config.apiUrl, identity.token, { steps: 5, stepMs: 300, ...job }).then(({ jobId }) => upsertJob({ type: 'job', jobId, kind: job.kind, status: 'running', progress: 0, step: 0, steps: 5 }), (e: ApiError) => toast(e.message));
+      api.startJob(config.apiUrl, identity.token, { steps: 5, stepMs: 300, ...job }).then(({ jobId }) => upsertJob({ type: 'job', jobId, kind: job.kind, status: 'running', progress: 0, step: 0, steps: 5, at: new Date().toISOString() }), (e: ApiError) => toast(e.message));
     };
     function upsertJob(event: JobEvent): void {
       let row = jobRows.get(event.jobId);

@@ -261,6 +261,20 @@ describe('IoT Core limits and behaviour', () => {
     expect(late.messages).toEqual([]);
   });
 
+  it('drops publishes over the per-connection limit of 100 per second (IoT throttling)', async () => {
+    const sub = await connect(tester, 'tester-flood-sub');
+    await sub.client.subscribeAsync('test/allowed/flood', { qos: 0 });
+    const pub = await connect(tester, 'tester-flood-pub');
+    for (let i = 0; i < 250; i += 1) pub.client.publish('test/allowed/flood', String(i), { qos: 0 });
+    await sleep(500);
+    const received = sub.messages.filter((m) => m.topic === 'test/allowed/flood').length;
+    // 250 sent in well under two one-second windows: at most 200 get through, at least one window's 100 do.
+    expect(received).toBeGreaterThanOrEqual(100);
+    expect(received).toBeLessThanOrEqual(200);
+    expect(pub.client.connected).toBe(true);
+    expect(emulator.logs.some((l) => l.message === 'throttled inbound PUBLISH (per-connection limit)')).toBe(true);
+  });
+
   it('refuses an empty client id with clean session off (MQTT-3.1.3-8)', async () => {
     // MQTT.js refuses to send this CONNECT itself, so it goes out raw.
     expect(await rawConnect(await presignMqttUrl(tester, { connectTo: emulator.url }), { clientId: '', clean: false })).toBe(2);
