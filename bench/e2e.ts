@@ -13,8 +13,8 @@ import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../local/local-deploy
 import { connectClient, type TestClient } from '../test/support/mqtt.js';
 import { presignMqttUrl } from '../test/support/sign.js';
 
-const RATE = Number(process.env.BENCH_RATE ?? 20);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RATE = Number(process.env.BENCH_RATE ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 const room = topics.room('general');
