@@ -1,6 +1,6 @@
 /** POST /credentials: Authorization: Bearer <app JWT> -> hourly, user-scoped IoT credentials. */
 import { STSClient } from '@aws-sdk/client-sts';
-import { createAppTokenVerifier, type AppTokenVerifier } from '../shared/app-token.js';
+import { appTokenVerifierFromConfig, type AppTokenVerifier } from '../shared/app-token.js';
 import { StsCredentialVendor } from '../shared/aws-adapters.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { createLogger, httpHandler } from '../shared/http-handler.js';
@@ -17,7 +17,7 @@ export interface CredentialsFunctionDependencies {
 }
 
 let deps: CredentialsFunctionDependencies = {
-  verifyToken: createAppTokenVerifier({ jwksUrl: config.APP_JWKS_URL, issuer: config.APP_TOKEN_ISSUER, audience: config.APP_TOKEN_AUDIENCE }),
+  verifyToken: appTokenVerifierFromConfig(config),
   vendor: new StsCredentialVendor(new STSClient({ region: config.AWS_REGION }), config.BROWSER_CLIENT_ROLE_ARN),
 };
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TopicScheme } from '../../core/topics.js';
-import { createAppTokenVerifier, type AppTokenVerifier } from '../shared/app-token.js';
+import { appTokenVerifierFromConfig, type AppTokenVerifier } from '../shared/app-token.js';
 import { SqsJobQueue } from '../shared/aws-adapters.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { createLogger, httpHandler } from '../shared/http-handler.js';
@@ -22,7 +22,7 @@ export interface JobsFunctionDependencies {
 }
 
 let deps: JobsFunctionDependencies = {
-  verifyToken: createAppTokenVerifier({ jwksUrl: config.APP_JWKS_URL, issuer: config.APP_TOKEN_ISSUER, audience: config.APP_TOKEN_AUDIENCE }),
+  verifyToken: appTokenVerifierFromConfig(config),
   queue: new SqsJobQueue(new SQSClient({ region: config.AWS_REGION }), config.JOBS_QUEUE_URL),
   clock: systemClock,
 };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { TopicScheme } from '../../core/topics.js';
-import { createAppTokenVerifier, type AppTokenVerifier } from '../shared/app-token.js';
+import { appTokenVerifierFromConfig, type AppTokenVerifier } from '../shared/app-token.js';
 import { IotDataPublisher } from '../shared/aws-adapters.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { createLogger, httpHandler } from '../shared/http-handler.js';
@@ -24,7 +24,7 @@ export interface MessagesFunctionDependencies {
 }
 
 let deps: MessagesFunctionDependencies = {
-  verifyToken: createAppTokenVerifier({ jwksUrl: config.APP_JWKS_URL, issuer: config.APP_TOKEN_ISSUER, audience: config.APP_TOKEN_AUDIENCE }),
+  verifyToken: appTokenVerifierFromConfig(config),
   // The SDK resolves the iot:Data-ATS endpoint from AWS_ENDPOINT_URL_IOT_DATA_PLANE, which infra sets.
   publisher: new IotDataPublisher(new IoTDataPlaneClient({ region: config.AWS_REGION })),
   clock: systemClock,

@@ -69,3 +69,8 @@ export function createAppTokenVerifier(options: AppTokenVerifierOptions): AppTok
     return { userId: payload.sub, rooms: [...new Set(rooms as string[])] };
   };
 }
+
+/** The verifier for a function configured with the app token variables (APP_JWKS_URL, APP_TOKEN_ISSUER, APP_TOKEN_AUDIENCE). */
+export function appTokenVerifierFromConfig(config: { APP_JWKS_URL: string; APP_TOKEN_ISSUER: string; APP_TOKEN_AUDIENCE: string }): AppTokenVerifier {
+  return createAppTokenVerifier({ jwksUrl: config.APP_JWKS_URL, issuer: config.APP_TOKEN_ISSUER, audience: config.APP_TOKEN_AUDIENCE });
+}

@@ -57,13 +57,11 @@ export class LocalAccount {
   readonly #iotPolicies = new Map<string, PolicyDocument>();
   /** IoT policy attachments: target (Cognito identity id) -> policy names. */
   readonly #attachments = new Map<string, Set<string>>();
-  readonly #users = new Map<string, LocalUserConfig>();
 
   constructor(readonly config: AccountConfig) {
     for (const role of config.roles) this.#roles.set(role.arn, role);
     for (const p of config.iotPolicies) this.#iotPolicies.set(p.name, p.document);
     for (const user of config.users) {
-      this.#users.set(user.userName, user);
       this.credentials.add({
         accessKeyId: user.accessKeyId,
         secretAccessKey: user.secretAccessKey,
