@@ -215,7 +215,8 @@ describe('presigned WebSocket URLs', () => {
   });
 
   it('verifies URLs presigned by aws-crt\'s native signer (aws-iot-device-sdk-v2 in Node)', async () => {
-    const request = new http.HttpRequest('GET', '/mqtt', new http.HttpHeaders([['host', '127.0.0.1:4510']]));
+    // As the native SDK's WebSocket handshake: it signs `connection` as well as `host`.
+    const request = new http.HttpRequest('GET', '/mqtt', new http.HttpHeaders([['host', '127.0.0.1:4510'], ['connection', 'Upgrade']]));
     const signed = await auth.aws_sign_request(request, {
       algorithm: auth.AwsSigningAlgorithm.SigV4,
       signature_type: auth.AwsSignatureType.HttpRequestViaQueryParams,
@@ -228,11 +229,15 @@ describe('presigned WebSocket URLs', () => {
     });
     const [path, rawQuery = ''] = signed.path.split('?') as [string, string?];
     expect(path).toBe('/mqtt');
-    const v = verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets);
+    expect(rawQuery).toContain('X-Amz-SignedHeaders=connection%3Bhost');
+    const headers = { host: '127.0.0.1:4510', connection: 'Upgrade' };
+    const v = verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers }, iotScope, secrets);
     expect(v.scope.accessKeyId).toBe(AKID);
+    expectCode(() => verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { ...headers, connection: 'keep-alive' } }, iotScope, secrets), 'SignatureDoesNotMatch');
+    expectCode(() => verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { host: '127.0.0.1:4510' } }, iotScope, secrets), 'IncompleteSignature');
   });
 
-  it('refuses a URL without a signature, with the wrong algorithm, or with extra signed headers', () => {
+  it('refuses a URL without a signature, with the wrong algorithm, or signing headers the request does not carry', () => {
     const req = (rawQuery: string) => ({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: [host] });
     expectCode(() => verifyPresignedUrl(req(''), iotScope, secrets), 'MissingAuthentication');
     expectCode(() => verifyPresignedUrl(req('X-Amz-Algorithm=AWS4-HMAC-SHA1&X-Amz-Signature=00'), iotScope, secrets), 'InvalidAlgorithm');

@@ -157,6 +157,8 @@ export interface PresignedRequest {
   rawQuery: string;
   /** Host names the signature may cover: the Host header sent, and the advertised endpoint host. */
   hostCandidates: readonly string[];
+  /** Request headers (lower-case names), for signed headers other than host. */
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
@@ -187,10 +189,10 @@ export function verifyPresignedUrl(
   const scope = parseCredential(credential!);
   const signedAt = parseAmzDate(amzDate);
   checkScope(scope, amzDate!, expected);
+  // Browser signers (aws-crt's, Amplify's) sign only `host`; aws-crt's native signer also signs `connection`.
   const headerNames = signedHeaders!.split(';');
-  if (headerNames.length !== 1 || headerNames[0] !== 'host') {
-    throw new SignatureError('IncompleteSignature', `IoT WebSocket URLs sign exactly the host header, got X-Amz-SignedHeaders=${signedHeaders}`);
-  }
+  if (!headerNames.includes('host')) throw new SignatureError('IncompleteSignature', `the host header must be signed, got X-Amz-SignedHeaders=${signedHeaders}`);
+  if (headerNames.join(';') !== [...headerNames].sort().join(';')) throw new SignatureError('IncompleteSignature', 'X-Amz-SignedHeaders must be sorted');
   checkTime(signedAt, get('X-Amz-Expires'), now, clockSkewSeconds);
 
   const secret = lookupSecret(scope.accessKeyId);
@@ -199,8 +201,17 @@ export function verifyPresignedUrl(
   // IoT: the session token is not part of the canonical request.
   const canonicalParams = canonicalQuery(params.filter(([k]) => k !== 'X-Amz-Signature' && k !== 'X-Amz-Security-Token'));
   const uri = canonicalUri(request.path);
+  const otherHeaders = (host: string) =>
+    headerNames
+      .map((name) => {
+        if (name === 'host') return `host:${host.toLowerCase()}\n`;
+        const value = headerValue(request.headers ?? {}, name);
+        if (value === undefined) throw new SignatureError('IncompleteSignature', `signed header "${name}" is missing from the request`);
+        return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
+      })
+      .join('');
   const matches = request.hostCandidates.some((host) => {
-    const canonicalRequest = [request.method.toUpperCase(), uri, canonicalParams, `host:${host.toLowerCase()}\n`, 'host', EMPTY_SHA256].join('\n');
+    const canonicalRequest = [request.method.toUpperCase(), uri, canonicalParams, otherHeaders(host), headerNames.join(';'), EMPTY_SHA256].join('\n');
     return compare(signature(secret, scope, amzDate!, canonicalRequest), given!.toLowerCase());
   });
   if (!matches) throw new SignatureError('SignatureDoesNotMatch', 'the signature does not match the request (wrong secret, tampered query, or a host other than the one signed)');

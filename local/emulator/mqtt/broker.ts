@@ -177,6 +177,7 @@ export class IotBroker {
           path: q === -1 ? rawUrl : rawUrl.slice(0, q),
           rawQuery,
           hostCandidates: [req.headers.host ?? '', this.options.advertisedHost].filter(Boolean),
+          headers: req.headers,
         },
         { services: ['iotdevicegateway'], region: this.options.deployment.region },
         (id) => this.options.account.credentials.secretFor(id),
