@@ -29,7 +29,8 @@ export function validateDeployment(d: Deployment): Deployment {
 
 export type IotResourceKind = 'client' | 'topic' | 'topicfilter' | 'policy';
 
-export function iotArn(d: Deployment, kind: IotResourceKind, name: string): string {
+/** IoT resource ARNs name only the region and account (topics carry the app and stage themselves). */
+export function iotArn(d: Pick<Deployment, 'region' | 'accountId'>, kind: IotResourceKind, name: string): string {
   return `arn:aws:iot:${d.region}:${d.accountId}:${kind}/${name}`;
 }
 

@@ -244,7 +244,7 @@ export class IotBroker {
   }
 
   #arn(kind: 'client' | 'topic' | 'topicfilter', name: string): string {
-    return iotArn({ ...this.options.deployment, app: '', stage: '' }, kind, name);
+    return iotArn(this.options.deployment, kind, name);
   }
 
   #deny(ctx: ConnectionContext, action: string, resource: string, reason: string): void {

@@ -52,7 +52,7 @@ function describeEndpoint(res: ServerResponse, url: URL, principal: Principal, d
 }
 
 function policyArn(deps: IotControlPlaneDependencies, name: string): string {
-  return iotArn({ app: '', stage: '', region: deps.account.region, accountId: deps.account.accountId }, 'policy', name);
+  return iotArn(deps.account, 'policy', name);
 }
 
 function changeAttachment(res: ServerResponse, change: 'attach' | 'detach', policyName: string, body: Buffer, principal: Principal, deps: IotControlPlaneDependencies): void {

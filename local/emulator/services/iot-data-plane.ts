@@ -44,7 +44,7 @@ export async function handleIotDataPlane(req: IncomingMessage, res: ServerRespon
     if (body.length > deps.limits.maxPayloadBytes) {
       throw new ServiceError(413, 'RequestEntityTooLargeException', `payload is ${body.length} bytes; IoT allows at most ${deps.limits.maxPayloadBytes}`);
     }
-    const resource = iotArn({ app: '', stage: '', region: deps.account.region, accountId: deps.account.accountId }, 'topic', topic);
+    const resource = iotArn(deps.account, 'topic', topic);
     for (const action of retain ? ['iot:Publish', 'iot:RetainPublish'] : ['iot:Publish']) {
       const decision = deps.account.authorize(principal, action, resource);
       if (!decision.allowed) {

@@ -20,7 +20,7 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const SESSION_POLICY_MAX = 2048;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
-/** Role chaining is capped, but a role may itself allow less. */
+/** STS names authentication failures differently from the REST-JSON services. */
 const AUTH_CODES: Record<string, string> = {
   UnrecognizedClientException: 'InvalidClientTokenId',
   ExpiredTokenException: 'ExpiredToken',
