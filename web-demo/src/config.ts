@@ -19,5 +19,7 @@ export interface DemoConfig {
 export async function loadConfig(): Promise<DemoConfig> {
   const res = await fetch('/config.json', { cache: 'no-store' });
   if (!res.ok) throw new Error(`could not load /config.json (${res.status}): run \`npm start\`, or \`npm run deploy\` for AWS`);
-  return (await res.json()) as DemoConfig;
+  const config = (await res.json()) as DemoConfig;
+  // API Gateway's $default stage URL ends with "/"; routes are appended as "/credentials".
+  return { ...config, apiUrl: config.apiUrl.replace(/\/+$/, '') };
 }
