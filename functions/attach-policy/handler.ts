@@ -1,6 +1,7 @@
 /** POST /iot/attach-policy (Authorization: Bearer <Cognito ID token>): attaches the Cognito user IoT policy. */
 import { CognitoIdentityClient, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { AttachPolicyCommand, IoTClient } from '@aws-sdk/client-iot';
+import { isRetryable } from '../shared/aws-adapters.js';
 import { UnauthorizedError, UpstreamError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { createLogger, httpHandler } from '../shared/http-handler.js';
@@ -40,8 +41,7 @@ const dependencies = (): AttachPolicyDependencies => ({
     try {
       await clients.iot.send(new AttachPolicyCommand({ policyName: config.IOT_POLICY_NAME, target: identityId }));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 500;
-      throw new UpstreamError('could not attach the IoT policy', status === 429 || status >= 500, { cause: error });
+      throw new UpstreamError('could not attach the IoT policy', isRetryable(error), { cause: error });
     }
   },
 });

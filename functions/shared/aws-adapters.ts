@@ -7,7 +7,8 @@ import type { CredentialVendor, JobMessage, JobQueue, Publisher, VendedCredentia
 
 const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
 
-function isRetryable(error: unknown): boolean {
+/** Whether retrying an AWS SDK call may help: throttling, 5xx, or no response at all. */
+export function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
   const status = e.$metadata?.httpStatusCode;
   if (status === 429 || (status !== undefined && status >= 500)) return true;
