@@ -3,6 +3,8 @@
  * writes the web demo's config from the stack outputs. Needs terraform >= 1.5 on PATH and AWS credentials in the
  * environment (any method the AWS provider accepts: AWS_PROFILE, SSO, environment keys).
  */
+import { WebConfigSchema } from '../core/contracts/web-config.js';
+import { parseContract } from '../core/contracts/validate.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,5 +41,7 @@ run('terraform', [`-chdir=${stackDir}`, 'apply', '-input=false', '-auto-approve'
 const webConfig = run('terraform', [`-chdir=${stackDir}`, 'output', '-json', 'web_config'], { capture: true });
 const target = join(REPO_ROOT, 'web-demo', 'public', 'config.json');
 mkdirSync(join(REPO_ROOT, 'web-demo', 'public'), { recursive: true });
-writeFileSync(target, `${JSON.stringify(JSON.parse(webConfig), null, 2)}\n`);
+// Checked against the contract the browser reads, so a stack output drift fails here and not in users' browsers.
+const checked = parseContract(WebConfigSchema, JSON.parse(webConfig), 'terraform output web_config');
+writeFileSync(target, `${JSON.stringify(checked, null, 2)}\n`);
 process.stdout.write(`Deployed ${app}-${values.stage}. Web demo config written to web-demo/public/config.json\n`);

@@ -14,6 +14,8 @@ import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { accessModel, type AccessModel, type FunctionName } from '../core/access/model.js';
 import { resourceName, type Deployment } from '../core/deployment.js';
+import { envVariableNames } from '../core/contracts/function-env.js';
+import type { WebConfig } from '../core/contracts/web-config.js';
 import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
 import type { InfraConfig } from './config.js';
 import { HttpApi } from './constructs/http-api.js';
@@ -69,7 +71,7 @@ export class RealtimeStack extends TerraformStack {
     };
     for (const definition of FUNCTIONS) {
       const variables: Record<string, string> = {};
-      for (const key of Object.keys(definition.configSchema)) {
+      for (const key of envVariableNames(definition.configSchema)) {
         if (RESERVED_ENV.has(key)) continue;
         const value = environment[key];
         if (value !== undefined) variables[key] = value;
@@ -107,7 +109,7 @@ export class RealtimeStack extends TerraformStack {
       if (definition.route) this.api.route(definition.name, definition.route.method, definition.route.path, this.functions.get(definition.name)!.function);
     }
 
-    const webConfig = {
+    const webConfig: WebConfig = {
       mode: 'aws',
       apiUrl: this.api.stage.invokeUrl,
       region: config.region,

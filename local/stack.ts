@@ -3,16 +3,33 @@
  * HTTP API, the in-process jobs queue and the local token issuer. Each function runs with credentials of its own
  * role from the access model, so a function doing more than its role allows fails here as it would in AWS.
  */
-import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
-import { IoTClient } from '@aws-sdk/client-iot';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { SQSEvent } from 'aws-lambda';
 import { createServer } from 'node:net';
 import { accessModel, type FunctionName } from '../core/access/model.js';
+import {
+  AttachPolicyEnvSchema,
+  CredentialsEnvSchema,
+  type FunctionEnvSchema,
+  HealthEnvSchema,
+  JobsApiEnvSchema,
+  JobsWorkerEnvSchema,
+  MessagesEnvSchema,
+} from '../core/contracts/function-env.js';
+import type { WebConfig } from '../core/contracts/web-config.js';
+import { attachPolicyDependencies } from '../functions/attach-policy/aws.js';
+import { createAttachPolicyHandler } from '../functions/attach-policy/handler.js';
 import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
-import { IotDataPublisher, StsCredentialVendor } from '../functions/shared/aws-adapters.js';
+import { credentialsDependencies } from '../functions/credentials/aws.js';
+import { createCredentialsHandler } from '../functions/credentials/handler.js';
+import { createHealthHandler } from '../functions/health/handler.js';
+import { createJobsApiHandler } from '../functions/jobs/api-handler.js';
+import { jobsApiDependencies, jobsWorkerDependencies } from '../functions/jobs/aws.js';
+import { createJobsWorkerHandler } from '../functions/jobs/worker-handler.js';
+import { messagesDependencies } from '../functions/messages/aws.js';
+import { createMessagesHandler } from '../functions/messages/handler.js';
+import { readConfig } from '../functions/shared/config.js';
+import { createLogger, type LogLevel } from '../functions/shared/logger.js';
 import { defaultAccountConfig } from './emulator/account/default-account.js';
 import { startEmulator, type RunningEmulator } from './emulator/emulator.js';
 import type { EmulatorLogger } from './emulator/log.js';
@@ -37,6 +54,8 @@ export interface LocalStackOptions {
   credentialLifetimeCapSeconds?: number;
   /** Delay before a failed job is retried (SQS visibility timeout; short locally). */
   jobRetryDelayMs?: number;
+  /** Level of the functions' JSON logs (powertools); unset: powertools' default (INFO). */
+  functionLogLevel?: LogLevel;
   /** Serve the web demo too: Vite dev server or the production build. */
   web?: { port: number; mode: 'dev' | 'static' };
 }
@@ -48,7 +67,7 @@ export interface LocalStack {
   tokenIssuer: LocalTokenIssuer;
   web: RunningWeb | undefined;
   /** What the web demo reads from /config.json. */
-  webConfig: Record<string, unknown>;
+  webConfig: WebConfig;
   close(): Promise<void>;
 }
 
@@ -79,13 +98,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const tokenIssuer = await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE);
 
-  // The functions' environment, as infra sets it in AWS (read once, when each handler module loads).
-  Object.assign(process.env, {
+  // Each function's environment, as infra sets it in AWS, checked against the same schemas the deployed entries use.
+  const environment: Record<string, string> = {
     APP_NAME: LOCAL_DEPLOYMENT.app,
     STAGE: LOCAL_DEPLOYMENT.stage,
     AWS_REGION: LOCAL_DEPLOYMENT.region,
     AWS_ACCOUNT_ID: LOCAL_DEPLOYMENT.accountId,
-    AWS_ENDPOINT_URL: emulator.url,
     APP_JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
     APP_TOKEN_ISSUER: apiUrl,
     APP_TOKEN_AUDIENCE: LOCAL_TOKEN_AUDIENCE,
@@ -97,9 +115,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     IDENTITY_POOL_ID: LOCAL_IDENTITY_POOL_ID,
     COGNITO_LOGINS_KEY: new URL(apiUrl).host,
     IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
-  });
-
-  const clientConfig = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
+  };
+  const configOf = <S extends FunctionEnvSchema>(schema: S, fn: FunctionName) => readConfig(schema, environment, `${fn} function`);
+  const aws = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
+  const logLevel = options.functionLogLevel;
   const jobs = new InProcessQueue({
     queueArn: LOCAL_JOB_QUEUE_ARN,
     region: LOCAL_DEPLOYMENT.region,
@@ -109,33 +128,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onDeadLetter: (m) => options.logger.log({ level: 'warn', message: 'job moved to the dead-letter queue', messageId: m.messageId, receiveCount: m.receiveCount }),
   });
 
-  const credentials = await import('../functions/credentials/handler.js');
-  credentials.overrideDependencies({ vendor: new StsCredentialVendor(new STSClient(clientConfig('credentials')), model.browserClientRole.arn) });
-  const messages = await import('../functions/messages/handler.js');
-  messages.overrideDependencies({ publisher: new IotDataPublisher(new IoTDataPlaneClient(clientConfig('messages'))) });
-  const jobsApi = await import('../functions/jobs/api-handler.js');
-  jobsApi.overrideDependencies({ queue: jobs });
-  const worker = await import('../functions/jobs/worker-handler.js');
-  worker.overrideDependencies({ publisher: new IotDataPublisher(new IoTDataPlaneClient(clientConfig('jobs-worker'))) });
-  const attach = await import('../functions/attach-policy/handler.js');
-  attach.overrideDependencies({ cognito: new CognitoIdentityClient(clientConfig('attach-policy')), iot: new IoTClient(clientConfig('attach-policy')) });
-  const health = await import('../functions/health/handler.js');
-
+  // The same factories the deployed entries call, with the local endpoint and each function's own role.
   const handlers: Partial<Record<FunctionName, HttpLambda>> = {
-    credentials: credentials.handler as HttpLambda,
-    messages: messages.handler as HttpLambda,
-    jobs: jobsApi.handler as HttpLambda,
-    'attach-policy': attach.handler as HttpLambda,
-    health: health.handler as HttpLambda,
+    credentials: createCredentialsHandler(credentialsDependencies(configOf(CredentialsEnvSchema, 'credentials'), aws('credentials'), logLevel)) as HttpLambda,
+    messages: createMessagesHandler(messagesDependencies(configOf(MessagesEnvSchema, 'messages'), aws('messages'), logLevel)) as HttpLambda,
+    jobs: createJobsApiHandler({ ...jobsApiDependencies(configOf(JobsApiEnvSchema, 'jobs'), aws('jobs'), logLevel), queue: jobs }) as HttpLambda,
+    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(configOf(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), logLevel)) as HttpLambda,
+    health: createHealthHandler({ config: configOf(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
   };
+  const worker = createJobsWorkerHandler(jobsWorkerDependencies(configOf(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), logLevel));
   const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
     const handler = handlers[f.name];
     return f.route && handler ? [{ method: f.route.method, path: f.route.path, functionName: f.name, handler }] : [];
   });
-  jobs.attach((event: SQSEvent) => worker.handler(event, lambdaContext('jobs-worker', 60_000)));
+  jobs.attach((event: SQSEvent) => worker(event, lambdaContext('jobs-worker', 60_000)));
 
   const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, tokenIssuer, logger: options.logger });
-  const webConfig = {
+  const webConfig: WebConfig = {
     mode: 'local',
     apiUrl: api.url,
     region: LOCAL_DEPLOYMENT.region,

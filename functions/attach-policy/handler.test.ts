@@ -1,12 +1,17 @@
 import { CognitoIdentityClient, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { AttachPolicyCommand, IoTClient } from '@aws-sdk/client-iot';
 import { mockClient } from 'aws-sdk-client-mock';
-import { baseEnv, context, httpEvent } from '../../test/fixtures/events.js';
+import { AttachPolicyEnvSchema } from '../../core/contracts/function-env.js';
+import { baseEnv, context, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { cognitoIotPolicyAttacher } from './aws.js';
+import { createAttachPolicyHandler } from './handler.js';
 
-Object.assign(process.env, baseEnv);
 const cognito = mockClient(CognitoIdentityClient);
 const iot = mockClient(IoTClient);
-const { handler } = await import('./handler.js');
+const handler = createAttachPolicyHandler({
+  logger: silentLogger(),
+  cognito: cognitoIotPolicyAttacher(testConfig(AttachPolicyEnvSchema), new CognitoIdentityClient(unitTestAws), new IoTClient(unitTestAws)),
+});
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
 const call = (headers: Record<string, string>, body = '{}') => handler(httpEvent({ path: '/iot/attach-policy', headers, body }), context);

@@ -2,22 +2,12 @@
  * Vends hourly STS credentials to a user of the app's own sign-in, scoped by a session policy to exactly their
  * topics (the workaround for non-Cognito users: IoT custom authorizers do not work for browsers' SigV4 sockets).
  */
+import type { CredentialsResponse } from '../../core/contracts/http.js';
 import { browserSessionPolicy, SessionPolicyTooLargeError } from '../../core/access/browser-policies.js';
 import type { Deployment } from '../../core/deployment.js';
 import type { AppUser } from '../shared/app-token.js';
 import { TooManyRoomsError } from '../shared/errors.js';
 import type { CredentialVendor } from '../shared/ports.js';
-
-export interface CredentialsResponse {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: string;
-  region: string;
-  iotEndpoint: string;
-  clientId: string;
-  topics: { subscribe: string[]; publish: string[] };
-}
 
 export interface IssueCredentialsDependencies {
   vendor: CredentialVendor;

@@ -1,11 +1,17 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { baseEnv, context, fakeVerifier, httpEvent } from '../../test/fixtures/events.js';
+import { CredentialsEnvSchema } from '../../core/contracts/function-env.js';
+import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { StsCredentialVendor } from '../shared/aws-adapters.js';
+import { createCredentialsHandler } from './handler.js';
 
-Object.assign(process.env, baseEnv);
 const sts = mockClient(STSClient);
-const { handler, overrideDependencies } = await import('./handler.js');
-overrideDependencies({ verifyToken: fakeVerifier });
+const handler = createCredentialsHandler({
+  config: testConfig(CredentialsEnvSchema),
+  logger: silentLogger(),
+  verifyToken: fakeVerifier,
+  vendor: new StsCredentialVendor(new STSClient(unitTestAws), baseEnv.BROWSER_CLIENT_ROLE_ARN),
+});
 
 const call = (authorization?: string) => handler(httpEvent({ path: '/credentials', headers: authorization ? { authorization } : {} }), context);
 

@@ -1,9 +1,11 @@
 /** GET /health */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { HealthEnv } from '../../core/contracts/function-env.js';
+import type { HealthResponse } from '../../core/contracts/http.js';
 import { jsonResponse } from '../shared/http-errors.js';
-import { createLogger, httpHandler } from '../shared/http-handler.js';
-import { loadHealthConfig } from './config.js';
+import { httpHandler } from '../shared/http-handler.js';
 
-const config = loadHealthConfig(process.env);
-const logger = createLogger('health');
-
-export const handler = httpHandler(logger, async () => jsonResponse(200, { status: 'ok', app: config.APP_NAME, stage: config.STAGE }));
+export function createHealthHandler({ config, logger }: { config: HealthEnv; logger: Logger }) {
+  const body: HealthResponse = { status: 'ok', app: config.APP_NAME, stage: config.STAGE };
+  return httpHandler(logger, async () => jsonResponse(200, body));
+}

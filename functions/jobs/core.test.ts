@@ -1,7 +1,9 @@
 import { TopicScheme } from '../../core/topics.js';
 import { PublishFailedError, ValidationError } from '../shared/errors.js';
-import type { JobMessage, Publisher } from '../shared/ports.js';
-import { parseJobMessage, runJob, startJob, type JobEvent } from './core.js';
+import type { JobMessage } from '../../core/contracts/jobs.js';
+import type { Publisher } from '../shared/ports.js';
+import type { JobEvent } from '../../core/contracts/mqtt.js';
+import { parseJobMessage, runJob, startJob } from './core.js';
 
 const topics = new TopicScheme({ app: 'app', stage: 'test' });
 const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
@@ -77,6 +79,6 @@ describe('runJob', () => {
 
   it('refuses malformed queue messages', () => {
     expect(() => parseJobMessage('{"jobId":1}')).toThrow(ValidationError);
-    expect(() => parseJobMessage('not json')).toThrow(SyntaxError);
+    expect(() => parseJobMessage('not json')).toThrow(ValidationError);
   });
 });

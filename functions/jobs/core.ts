@@ -2,26 +2,14 @@
  * Asynchronous jobs (the second seed article's pattern): POST /jobs answers at once with where to listen; a worker
  * does the work in steps and publishes progress and the result to the owner's private job topic.
  */
-import type { JobEvent, JobStatus } from '../../core/messages.js';
+import { type JobAccepted, type JobMessage, JobMessageSchema, StartJobRequestSchema } from '../../core/contracts/jobs.js';
+import type { JobEvent, JobStatus } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
 import { JobFailedError, ValidationError } from '../shared/errors.js';
-import type { Clock, IdGenerator, JobMessage, JobQueue, Publisher } from '../shared/ports.js';
-import { requireObject } from '../shared/request.js';
-
-export const JOB_KINDS = ['report', 'import'] as const;
-export const MAX_STEPS = 20;
-
-export type { JobEvent, JobStatus };
-
-function optionalInteger(body: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
-  const value = body[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`"${name}" must be an integer between ${min} and ${max}`);
-  }
-  return value;
-}
+import type { Clock, IdGenerator, JobQueue, Publisher } from '../shared/ports.js';
+import { validateBody } from '../shared/request.js';
+import * as v from 'valibot';
 
 export interface StartJobDependencies {
   queue: JobQueue;
@@ -30,14 +18,12 @@ export interface StartJobDependencies {
   topics: TopicScheme;
 }
 
-export async function startJob(user: AppUser, rawBody: unknown, deps: StartJobDependencies): Promise<{ jobId: string; topic: string }> {
-  const body = requireObject(rawBody);
-  if (typeof body.kind !== 'string' || !(JOB_KINDS as readonly string[]).includes(body.kind)) {
-    throw new ValidationError(`"kind" must be one of ${JOB_KINDS.map((k) => `"${k}"`).join(', ')}`);
-  }
-  const steps = optionalInteger(body, 'steps', 1, MAX_STEPS) ?? 5;
-  const stepMs = optionalInteger(body, 'stepMs', 0, 5000) ?? 400;
-  const failAtStep = optionalInteger(body, 'failAtStep', 1, steps);
+export async function startJob(user: AppUser, rawBody: unknown, deps: StartJobDependencies): Promise<JobAccepted> {
+  const body = validateBody(StartJobRequestSchema, rawBody);
+  const steps = body.steps ?? 5;
+  const stepMs = body.stepMs ?? 400;
+  const { failAtStep } = body;
+  if (failAtStep !== undefined && failAtStep > steps) throw new ValidationError(`"failAtStep" must be an integer between 1 and ${steps} (the number of steps)`);
   const jobId = deps.newId();
   const job: JobMessage = { jobId, userId: user.userId, kind: body.kind, steps, stepMs, requestedAt: deps.clock.now().toISOString(), ...(failAtStep ? { failAtStep } : {}) };
   await deps.queue.send(job);
@@ -99,9 +85,13 @@ export async function runJob(job: JobMessage, attempt: Attempt, deps: RunJobDepe
 }
 
 export function parseJobMessage(body: string): JobMessage {
-  const parsed = JSON.parse(body) as Partial<JobMessage>;
-  if (typeof parsed.jobId !== 'string' || typeof parsed.userId !== 'string' || typeof parsed.kind !== 'string' || typeof parsed.steps !== 'number' || typeof parsed.stepMs !== 'number') {
-    throw new ValidationError('malformed job message');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new ValidationError('malformed job message: not JSON', { cause: error });
   }
-  return parsed as JobMessage;
+  const result = v.safeParse(JobMessageSchema, parsed);
+  if (!result.success) throw new ValidationError('malformed job message');
+  return result.output;
 }

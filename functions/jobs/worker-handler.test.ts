@@ -1,11 +1,19 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
-import { baseEnv, context, sqsEvent } from '../../test/fixtures/events.js';
+import { JobsWorkerEnvSchema } from '../../core/contracts/function-env.js';
+import { context, silentLogger, sqsEvent, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { IotDataPublisher } from '../shared/aws-adapters.js';
+import { systemClock } from '../shared/ports.js';
+import { createJobsWorkerHandler } from './worker-handler.js';
 
-Object.assign(process.env, baseEnv);
 const iotData = mockClient(IoTDataPlaneClient);
-const { handler, overrideDependencies } = await import('./worker-handler.js');
-overrideDependencies({ sleep: async () => undefined });
+const handler = createJobsWorkerHandler({
+  config: testConfig(JobsWorkerEnvSchema),
+  logger: silentLogger(),
+  publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)),
+  clock: systemClock,
+  sleep: async () => undefined,
+});
 
 const job = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ jobId: id, userId: 'alice', kind: 'report', steps: 2, stepMs: 0, requestedAt: '', ...extra });
 

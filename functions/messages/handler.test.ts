@@ -1,11 +1,20 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
-import { baseEnv, context, fakeVerifier, httpEvent } from '../../test/fixtures/events.js';
+import { MessagesEnvSchema } from '../../core/contracts/function-env.js';
+import { context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { IotDataPublisher } from '../shared/aws-adapters.js';
+import { createMessagesHandler } from './handler.js';
 
-Object.assign(process.env, baseEnv);
 const iotData = mockClient(IoTDataPlaneClient);
-const { handler, overrideDependencies } = await import('./handler.js');
-overrideDependencies({ verifyToken: fakeVerifier, clock: { now: () => new Date('2030-01-01T00:00:00Z') } });
+let ids = 0;
+const handler = createMessagesHandler({
+  config: testConfig(MessagesEnvSchema),
+  logger: silentLogger(),
+  verifyToken: fakeVerifier,
+  publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)),
+  clock: { now: () => new Date('2030-01-01T00:00:00Z') },
+  newId: () => `m-${++ids}`,
+});
 
 const post = (body: string, headers: Record<string, string> = { authorization: 'Bearer alice:general' }, roomId = 'general') =>
   handler(httpEvent({ path: `/rooms/${roomId}/messages`, routeKey: 'POST /rooms/{roomId}/messages', pathParameters: { roomId }, headers, body }), context);
@@ -28,7 +37,7 @@ describe('POST /rooms/{roomId}/messages', () => {
     iotData.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
     const res = await post('{"text":"hi"}');
     expect(res.statusCode).toBe(503);
-    expect(JSON.parse(res.body!)).toEqual({ message: 'could not deliver the message; please retry shortly' });
+    expect(JSON.parse(res.body!)).toEqual({ error: 'service_unavailable', message: 'could not deliver the message; please retry shortly' });
   });
 
   it('answers 502 when IoT refuses the publish', async () => {

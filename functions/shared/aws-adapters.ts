@@ -3,7 +3,8 @@ import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-pla
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishFailedError, UpstreamError } from './errors.js';
-import type { CredentialVendor, JobMessage, JobQueue, Publisher, VendedCredentials } from './ports.js';
+import type { JobMessage } from '../../core/contracts/jobs.js';
+import type { CredentialVendor, JobQueue, Publisher, VendedCredentials } from './ports.js';
 
 const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
 

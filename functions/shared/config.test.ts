@@ -1,24 +1,46 @@
-import { env, readConfig } from './config.js';
+import * as v from 'valibot';
+import { CredentialsEnvSchema, envVar } from '../../core/contracts/function-env.js';
+import { readConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
 describe('readConfig', () => {
-  const schema = { A_URL: env.url(), B_NAME: env.string(), C_SECONDS: env.integer({ default: 3600, min: 900, max: 3600 }) };
+  const schema = v.object({ A_URL: envVar.url(), B_NAME: envVar.string(), C_SECONDS: envVar.integer({ default: 3600, min: 900, max: 3600 }) });
 
   it('reads and validates every variable', () => {
     expect(readConfig(schema, { A_URL: 'https://x', B_NAME: 'b', C_SECONDS: '900' }, 'fn')).toEqual({ A_URL: 'https://x', B_NAME: 'b', C_SECONDS: 900 });
     expect(readConfig(schema, { A_URL: 'https://x', B_NAME: 'b' }, 'fn').C_SECONDS).toBe(3600);
+    expect(readConfig(schema, { A_URL: 'https://x', B_NAME: 'b', C_SECONDS: '' }, 'fn').C_SECONDS).toBe(3600);
   });
 
   it('names every missing or invalid variable at once', () => {
-    expect(() => readConfig(schema, { A_URL: 'ftp://x', C_SECONDS: '7200' }, 'credentials function')).toThrow(ConfigError);
+    let thrown: unknown;
     try {
       readConfig(schema, { A_URL: 'ftp://x', C_SECONDS: '7200' }, 'credentials function');
     } catch (e) {
-      const message = (e as Error).message;
-      expect(message).toMatch(/^credentials function cannot start/);
-      expect(message).toContain('A_URL must be an http(s) URL');
-      expect(message).toContain('B_NAME is required');
-      expect(message).toContain('C_SECONDS must be an integer between 900 and 3600');
+      thrown = e;
     }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const message = (thrown as Error).message;
+    expect(message).toMatch(/^credentials function cannot start/);
+    expect(message).toContain('A_URL must be an http(s) URL, got "ftp://x"');
+    expect(message).toContain('B_NAME is required');
+    expect(message).toContain('C_SECONDS must be an integer between 900 and 3600');
+  });
+
+  it('refuses a non-integer and an empty required variable', () => {
+    expect(() => readConfig(schema, { A_URL: 'https://x', B_NAME: '', C_SECONDS: '1000.5' }, 'fn')).toThrow(/B_NAME is required.*C_SECONDS must be an integer/);
+  });
+
+  it('reads a real function schema and ignores unrelated variables', () => {
+    const config = readConfig(
+      CredentialsEnvSchema,
+      {
+        APP_NAME: 'app', STAGE: 's', AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '123456789012', APP_JWKS_URL: 'https://i/jwks', APP_TOKEN_ISSUER: 'https://i',
+        APP_TOKEN_AUDIENCE: 'a', IOT_ENDPOINT: 'x-ats.iot', BROWSER_CLIENT_ROLE_ARN: 'arn:aws:iam::123456789012:role/r', PATH: '/usr/bin',
+      },
+      'credentials function',
+    );
+    expect(config.CREDENTIALS_DURATION_SECONDS).toBe(3600);
+    expect(config).not.toHaveProperty('PATH');
   });
 });

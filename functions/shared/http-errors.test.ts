@@ -19,8 +19,8 @@ describe('domain errors to HTTP', () => {
 
   it('never serialises internal messages or stacks of unexpected errors', () => {
     const response = errorResponse(new Error('database password is hunter2'));
-    expect(response.body).toBe('{"message":"internal error"}');
-    expect(errorResponse(new ConfigError('APP_JWKS_URL missing')).body).toBe('{"message":"internal error"}');
+    expect(response.body).toBe('{"error":"internal_error","message":"internal error"}');
+    expect(errorResponse(new ConfigError('APP_JWKS_URL missing')).body).toBe('{"error":"internal_error","message":"internal error"}');
   });
 
   it('marks retryable failures with Retry-After', () => {

@@ -1,5 +1,6 @@
 /** The one place where domain errors become HTTP responses. Never serialises raw errors or stack traces. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ErrorBody } from '../../core/contracts/http.js';
 import {
   ForbiddenError,
   NotFoundError,
@@ -12,26 +13,25 @@ import {
   ValidationError,
 } from './errors.js';
 
-export interface HttpError {
+export interface HttpError extends ErrorBody {
   statusCode: number;
-  message: string;
   headers?: Record<string, string>;
 }
 
 export function toHttpError(error: unknown): HttpError {
-  if (error instanceof ValidationError) return { statusCode: 400, message: error.message };
-  if (error instanceof UnauthorizedError) return { statusCode: 401, message: error.message, headers: { 'www-authenticate': 'Bearer' } };
-  if (error instanceof ForbiddenError) return { statusCode: 403, message: error.message };
-  if (error instanceof NotFoundError) return { statusCode: 404, message: error.message };
-  if (error instanceof PayloadTooLargeError) return { statusCode: 413, message: error.message };
-  if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415, message: error.message };
-  if (error instanceof TooManyRoomsError) return { statusCode: 422, message: error.message };
+  if (error instanceof ValidationError) return { statusCode: 400, error: 'bad_request', message: error.message };
+  if (error instanceof UnauthorizedError) return { statusCode: 401, error: 'unauthorized', message: error.message, headers: { 'www-authenticate': 'Bearer' } };
+  if (error instanceof ForbiddenError) return { statusCode: 403, error: 'forbidden', message: error.message };
+  if (error instanceof NotFoundError) return { statusCode: 404, error: 'not_found', message: error.message };
+  if (error instanceof PayloadTooLargeError) return { statusCode: 413, error: 'payload_too_large', message: error.message };
+  if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415, error: 'unsupported_media_type', message: error.message };
+  if (error instanceof TooManyRoomsError) return { statusCode: 422, error: 'too_many_rooms', message: error.message };
   if (error instanceof PublishFailedError || error instanceof UpstreamError) {
     return error.retryable
-      ? { statusCode: 503, message: `${error.message}; please retry shortly`, headers: { 'retry-after': '1' } }
-      : { statusCode: 502, message: `${error.message}; please retry` };
+      ? { statusCode: 503, error: 'service_unavailable', message: `${error.message}; please retry shortly`, headers: { 'retry-after': '1' } }
+      : { statusCode: 502, error: 'bad_gateway', message: `${error.message}; please retry` };
   }
-  return { statusCode: 500, message: 'internal error' };
+  return { statusCode: 500, error: 'internal_error', message: 'internal error' };
 }
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
@@ -40,5 +40,6 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   const mapped = toHttpError(error);
-  return jsonResponse(mapped.statusCode, { message: mapped.message }, mapped.headers);
+  const body: ErrorBody = { error: mapped.error, message: mapped.message };
+  return jsonResponse(mapped.statusCode, body, mapped.headers);
 }

@@ -3,17 +3,13 @@
  * correlation id), and domain errors mapped to JSON responses in one place.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse, toHttpError } from './http-errors.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
-
-export function createLogger(functionName: string): Logger {
-  return new Logger({ serviceName: 'iot-realtime', persistentKeys: { function: functionName } });
-}
 
 /** API Gateway's request id as the correlation id of every log line of the invocation. */
 function correlationId(logger: Logger): MiddlewareObj<HttpEvent, HttpResult> {

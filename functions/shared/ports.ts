@@ -1,3 +1,5 @@
+import type { JobMessage } from '../../core/contracts/jobs.js';
+
 /** What the core functions depend on: injected, so the core is pure and the tests need no AWS. */
 
 export interface Publisher {
@@ -23,16 +25,6 @@ export interface VendedCredentials {
 export interface CredentialVendor {
   /** Assumes the browser-client role with the given session policy; throws UpstreamError. */
   vend(request: { sessionName: string; policy: string; durationSeconds: number }): Promise<VendedCredentials>;
-}
-
-export interface JobMessage {
-  jobId: string;
-  userId: string;
-  kind: string;
-  steps: number;
-  stepMs: number;
-  failAtStep?: number;
-  requestedAt: string;
 }
 
 export interface JobQueue {

@@ -9,8 +9,8 @@ import { memoryLogger } from '../../local/emulator/log.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
-import type { CredentialsResponse } from '../credentials/core.js';
-import type { JobEvent } from '../jobs/core.js';
+import type { CredentialsResponse } from '../../core/contracts/http.js';
+import type { JobEvent } from '../../core/contracts/mqtt.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 const WEB_ORIGIN = 'http://127.0.0.1:5173';

@@ -4,11 +4,15 @@
  * to start.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { FUNCTIONS } from '../../functions/catalog.js';
 import { readConfig } from '../../functions/shared/config.js';
 import { resolveForAws, synthesize, type Synthesized } from './synthesized.js';
 
+const execFileAsync = promisify(execFile);
 let synth: Synthesized;
 beforeAll(async () => {
   synth = await synthesize();
@@ -38,13 +42,10 @@ describe.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s', (name, definitio
 
   it('starts with that environment (the bundle loads and exposes handler)', async () => {
     const variables = JSON.parse(resolveForAws(JSON.stringify((resource().environment as { variables: Record<string, string> }).variables))) as Record<string, string>;
-    const saved = { ...process.env };
-    Object.assign(process.env, variables, RUNTIME_ENV);
-    try {
-      const mod = (await import(join(synth.functionsDir, name, 'index.mjs'))) as { handler?: unknown };
-      expect(typeof mod.handler).toBe('function');
-    } finally {
-      process.env = saved;
-    }
+    // A fresh Node process with exactly that environment, as Lambda would start it.
+    const bundle = pathToFileURL(join(synth.functionsDir, name, 'index.mjs')).href;
+    const probe = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', probe], { env: { PATH: process.env.PATH ?? '', ...variables, ...RUNTIME_ENV } });
+    expect(stdout).toBe('function');
   });
 });

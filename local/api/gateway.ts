@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import * as v from 'valibot';
+import { DevTokenRequestSchema, type DevTokenResponse, type ErrorBody } from '../../core/contracts/http.js';
+import { describeIssue } from '../../core/contracts/validate.js';
 import { API_CORS } from '../../functions/catalog.js';
 import type { EmulatorLogger } from '../emulator/log.js';
 import { BodyTooLargeError, readBody, sendJson } from '../emulator/http/io.js';
@@ -187,14 +190,16 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
 }
 
 async function devToken(body: Buffer, res: ServerResponse, issuer: LocalTokenIssuer): Promise<void> {
-  let sub: unknown;
+  const refuse = (status: number, error: string, message: string) => sendJson(res, status, { error, message } satisfies ErrorBody);
+  let parsed: unknown;
   try {
-    sub = (JSON.parse(body.toString('utf8') || '{}') as { sub?: unknown }).sub;
+    parsed = JSON.parse(body.toString('utf8') || '{}');
   } catch {
-    return sendJson(res, 400, { message: 'the request body is not valid JSON' });
+    return refuse(400, 'bad_request', 'the request body is not valid JSON');
   }
-  if (typeof sub !== 'string') return sendJson(res, 400, { message: '"sub" is required, e.g. {"sub":"alice"}' });
-  const token = await issuer.tokenFor(sub);
-  if (token === undefined) return sendJson(res, 404, { message: `unknown demo user ${JSON.stringify(sub)}: use alice, bob or carol` });
-  sendJson(res, 200, { token });
+  const request = v.safeParse(DevTokenRequestSchema, parsed);
+  if (!request.success) return refuse(400, 'bad_request', request.issues.map(describeIssue).join('; '));
+  const token = await issuer.tokenFor(request.output.sub);
+  if (token === undefined) return refuse(404, 'not_found', `unknown demo user ${JSON.stringify(request.output.sub)}: use alice, bob or carol`);
+  sendJson(res, 200, { token } satisfies DevTokenResponse);
 }

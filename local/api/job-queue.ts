@@ -5,7 +5,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { JobMessage, JobQueue } from '../../functions/shared/ports.js';
+import type { JobMessage } from '../../core/contracts/jobs.js';
+import type { JobQueue } from '../../functions/shared/ports.js';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
 

@@ -1,4 +1,7 @@
 /** Calls to the backend's HTTP API, with the error messages a person understands. */
+import type { AttachPolicyResponse, DevTokenResponse, ErrorBody, PostMessageResponse } from '../../core/contracts/http.js';
+import type { JobAccepted, StartJobRequest } from '../../core/contracts/jobs.js';
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -16,7 +19,7 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
   } catch {
     throw new ApiError('the API cannot be reached; is the backend running?', 0);
   }
-  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
+  const body = (await res.json().catch(() => ({}))) as T & Partial<ErrorBody>;
   if (!res.ok) {
     const prefix = res.status === 401 ? 'Not signed in' : res.status === 403 ? 'Not allowed' : res.status === 413 ? 'Too long' : `Error ${res.status}`;
     throw new ApiError(`${prefix}: ${body.message ?? 'the request failed'}`, res.status);
@@ -26,19 +29,19 @@ async function call<T>(url: string, init: RequestInit): Promise<T> {
 
 export const api = {
   demoToken: (apiUrl: string, sub: string) =>
-    call<{ token: string }>(`${apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) }),
+    call<DevTokenResponse>(`${apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) }),
   postMessage: (apiUrl: string, token: string, roomId: string, text: string) =>
-    call<{ id: string; topic: string; sentAt: string }>(`${apiUrl}/rooms/${encodeURIComponent(roomId)}/messages`, {
+    call<PostMessageResponse>(`${apiUrl}/rooms/${encodeURIComponent(roomId)}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ text }),
     }),
-  startJob: (apiUrl: string, token: string, job: { kind: string; steps?: number; stepMs?: number; failAtStep?: number }) =>
-    call<{ jobId: string; topic: string }>(`${apiUrl}/jobs`, {
+  startJob: (apiUrl: string, token: string, job: StartJobRequest) =>
+    call<JobAccepted>(`${apiUrl}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(job),
     }),
   attachPolicy: (apiUrl: string, idToken: string) =>
-    call<{ identityId: string }>(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }),
+    call<AttachPolicyResponse>(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }),
 };

@@ -1,0 +1,93 @@
+/**
+ * Each function's environment: the contract between infra (which sets it), the local stack (which sets the same
+ * variables) and the function (which reads it once at start-up, failing with every problem named). Values arrive
+ * as strings; the schemas turn them into typed config.
+ */
+import * as v from 'valibot';
+
+// An unset variable reads as '' so that it is reported as missing by name, like an empty one.
+const required = (what: string) => v.pipe(v.optional(v.string(`is required (${what})`), ''), v.nonEmpty(`is required (${what})`));
+
+export const envVar = {
+  string: () => required('a non-empty string'),
+  url: () =>
+    v.pipe(
+      required('an http(s) URL'),
+      v.check((raw) => {
+        try {
+          const { protocol } = new URL(raw);
+          return protocol === 'http:' || protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, (issue) => `must be an http(s) URL, got ${JSON.stringify(issue.input)}`),
+    ),
+  /** Empty or unset means the default. */
+  integer: (options: { default: number; min: number; max: number }) => {
+    const message = `must be an integer between ${options.min} and ${options.max}`;
+    return v.pipe(
+      v.optional(v.string(), ''),
+      v.transform((raw) => (raw === '' ? options.default : Number(raw))),
+      v.number(message),
+      v.integer(message),
+      v.minValue(options.min, message),
+      v.maxValue(options.max, message),
+    );
+  },
+};
+
+/** Where the app lives: every function reads these. */
+const deployment = {
+  APP_NAME: envVar.string(),
+  STAGE: envVar.string(),
+  AWS_REGION: envVar.string(),
+  AWS_ACCOUNT_ID: envVar.string(),
+};
+
+/** Verification of the app's own JWTs (non-Cognito users). */
+const appToken = {
+  APP_JWKS_URL: envVar.url(),
+  APP_TOKEN_ISSUER: envVar.string(),
+  APP_TOKEN_AUDIENCE: envVar.string(),
+};
+
+export const CredentialsEnvSchema = v.object({
+  ...deployment,
+  ...appToken,
+  IOT_ENDPOINT: envVar.string(),
+  BROWSER_CLIENT_ROLE_ARN: envVar.string(),
+  /** STS allows 900 s at least; role chaining allows 3600 s at most. */
+  CREDENTIALS_DURATION_SECONDS: envVar.integer({ default: 3600, min: 900, max: 3600 }),
+});
+export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
+
+export const MessagesEnvSchema = v.object({ ...deployment, ...appToken });
+export type MessagesEnv = v.InferOutput<typeof MessagesEnvSchema>;
+
+export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, JOBS_QUEUE_URL: envVar.url() });
+export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
+
+export const JobsWorkerEnvSchema = v.object({
+  ...deployment,
+  /** Must equal the queue's redrive policy maxReceiveCount: the worker reports failure on the last attempt. */
+  JOBS_MAX_RECEIVE_COUNT: envVar.integer({ default: 3, min: 1, max: 1000 }),
+});
+export type JobsWorkerEnv = v.InferOutput<typeof JobsWorkerEnvSchema>;
+
+export const AttachPolicyEnvSchema = v.object({
+  ...deployment,
+  IDENTITY_POOL_ID: envVar.string(),
+  /** The Logins key of the user pool: cognito-idp.<region>.amazonaws.com/<userPoolId>. */
+  COGNITO_LOGINS_KEY: envVar.string(),
+  IOT_POLICY_NAME: envVar.string(),
+});
+export type AttachPolicyEnv = v.InferOutput<typeof AttachPolicyEnvSchema>;
+
+export const HealthEnvSchema = v.object({ APP_NAME: deployment.APP_NAME, STAGE: deployment.STAGE });
+export type HealthEnv = v.InferOutput<typeof HealthEnvSchema>;
+
+/** Any function's environment schema: an object of string variables. */
+export type FunctionEnvSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
+
+/** The variable names a schema reads (infra sets exactly these). */
+export const envVariableNames = (schema: FunctionEnvSchema): string[] => Object.keys(schema.entries);

@@ -1,0 +1,45 @@
+/** Request and response bodies of the HTTP API (API Gateway HTTP API, payload format 2.0), and its error body. */
+import * as v from 'valibot';
+
+/** Every error response: a stable machine-readable `error` and a sentence for people. */
+export const ErrorBodySchema = v.object({ error: v.string(), message: v.string() });
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
+
+/** POST /credentials -> 200: hourly credentials scoped to the caller's topics. */
+export const CredentialsResponseSchema = v.object({
+  accessKeyId: v.string(),
+  secretAccessKey: v.string(),
+  sessionToken: v.string(),
+  /** ISO 8601. */
+  expiration: v.string(),
+  /** The browser signs with this region: it is the endpoint's. */
+  region: v.string(),
+  iotEndpoint: v.string(),
+  clientId: v.string(),
+  topics: v.object({ subscribe: v.array(v.string()), publish: v.array(v.string()) }),
+});
+export type CredentialsResponse = v.InferOutput<typeof CredentialsResponseSchema>;
+
+export const MAX_MESSAGE_TEXT_LENGTH = 2000;
+
+/** POST /rooms/{roomId}/messages. The length limit is checked by the function (413, not 400). */
+export const PostMessageRequestSchema = v.object({
+  text: v.pipe(v.string('is required and must be a string'), v.trim(), v.nonEmpty('must not be empty')),
+});
+export type PostMessageRequest = v.InferOutput<typeof PostMessageRequestSchema>;
+
+export const PostMessageResponseSchema = v.object({ id: v.string(), topic: v.string(), sentAt: v.string() });
+export type PostMessageResponse = v.InferOutput<typeof PostMessageResponseSchema>;
+
+/** POST /iot/attach-policy -> 200. */
+export const AttachPolicyResponseSchema = v.object({ identityId: v.string(), policyName: v.string() });
+export type AttachPolicyResponse = v.InferOutput<typeof AttachPolicyResponseSchema>;
+
+/** GET /health -> 200. */
+export const HealthResponseSchema = v.object({ status: v.literal('ok'), app: v.string(), stage: v.string() });
+export type HealthResponse = v.InferOutput<typeof HealthResponseSchema>;
+
+/** Local only: POST /dev/token {"sub"} -> {"token"} from the local token issuer. */
+export const DevTokenRequestSchema = v.object({ sub: v.string('is required, e.g. {"sub":"alice"}') });
+export const DevTokenResponseSchema = v.object({ token: v.string() });
+export type DevTokenResponse = v.InferOutput<typeof DevTokenResponseSchema>;

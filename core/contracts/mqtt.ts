@@ -1,0 +1,41 @@
+/**
+ * The payloads the app publishes on its topics (topic names live in core/topics.ts): what the Lambdas send and what
+ * the browser reads. The browser parses them with these schemas, so a malformed payload is dropped, never rendered.
+ */
+import * as v from 'valibot';
+
+/** On `<app>/<stage>/rooms/<roomId>` (and on broadcast). */
+export const RoomMessageSchema = v.object({
+  type: v.literal('message'),
+  /** Server-assigned; the browser de-duplicates QoS 1 redeliveries by it. */
+  id: v.string(),
+  roomId: v.string(),
+  author: v.string(),
+  text: v.string(),
+  /** ISO 8601, server clock. */
+  sentAt: v.string(),
+});
+export type RoomMessage = v.InferOutput<typeof RoomMessageSchema>;
+
+export const JOB_STATUSES = ['running', 'succeeded', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** On `<app>/<stage>/users/<userId>/jobs/<jobId>`. */
+export const JobEventSchema = v.object({
+  type: v.literal('job'),
+  jobId: v.string(),
+  kind: v.string(),
+  status: v.picklist(JOB_STATUSES),
+  step: v.number(),
+  steps: v.number(),
+  /** 0 to 100. */
+  progress: v.number(),
+  at: v.string(),
+  result: v.optional(v.object({ summary: v.string() })),
+  error: v.optional(v.string()),
+});
+export type JobEvent = v.InferOutput<typeof JobEventSchema>;
+
+/** Any payload the app publishes, told apart by `type`. */
+export const AppPayloadSchema = v.variant('type', [RoomMessageSchema, JobEventSchema]);
+export type AppPayload = v.InferOutput<typeof AppPayloadSchema>;
