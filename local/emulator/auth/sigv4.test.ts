@@ -128,6 +128,20 @@ describe('header signatures made by the AWS SDK v3 signer', () => {
     expectCode(() => verifyAuthorizationHeader({ ...base, headers: { authorization: 'Bearer abc' } }, iotScope, secrets), 'InvalidAlgorithm');
     expectCode(() => verifyAuthorizationHeader({ ...base, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' } }, iotScope, secrets), 'IncompleteSignature');
   });
+
+  it('refuses a request that sends Authorization or X-Amz-Date twice (header lines as Node\'s headersDistinct gives them)', async () => {
+    const req = await signed('iotdata', { method: 'POST', path: '/topics/a', body: '' });
+    const scope = { services: ['iotdata'], region: 'us-east-1' };
+    const twice = (name: string) => ({ ...req, headers: { ...req.headers, [name]: [req.headers[name]!, req.headers[name]!] } });
+    expect(verifyAuthorizationHeader({ ...req, headers: { ...req.headers, 'x-amz-date': [req.headers['x-amz-date']!] } }, scope, secrets).scope.service).toBe('iotdata');
+    expectCode(() => verifyAuthorizationHeader(twice('authorization'), scope, secrets), 'IncompleteSignature');
+    expectCode(() => verifyAuthorizationHeader(twice('x-amz-date'), scope, secrets), 'IncompleteSignature');
+  });
+
+  it('refuses a query string that is not valid percent-encoding with a clear code', async () => {
+    const req = await signed('iotdata', { method: 'POST', path: '/topics/a', query: { qos: '1' }, body: '' });
+    expectCode(() => verifyAuthorizationHeader({ ...req, rawQuery: 'qos=%G1' }, { services: ['iotdata'], region: 'us-east-1' }, secrets), 'IncompleteSignature');
+  });
 });
 
 describe('presigned WebSocket URLs', () => {

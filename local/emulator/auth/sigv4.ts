@@ -52,42 +52,147 @@ export interface VerifiedSignature {
 /** Looks up the secret for an access key id; undefined when the key is unknown. */
 export type SecretLookup = (accessKeyId: string) => string | undefined;
 
-/** RFC 3986 encoding as SigV4 specifies it (encodeURIComponent leaves !'()* alone). */
-export function rfc3986(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
+const UNRESERVED_BYTE = /^[A-Za-z0-9\-._~]$/;
 
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, '%20'));
-  } catch {
-    throw new SignatureError('IncompleteSignature', 'the query string is not valid percent-encoding');
+/**
+ * SigV4 UriEncode over bytes: the unreserved characters stay, every other byte becomes %XY with upper-case hex, so a
+ * space is %20 and UTF-8 is %XY%ZA%BC (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+ */
+function uriEncodeBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) {
+    const char = String.fromCharCode(byte);
+    out += UNRESERVED_BYTE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
+  return out;
 }
 
-export function parseQuery(rawQuery: string): Array<[string, string]> {
+/**
+ * Percent-decodes a raw query component to bytes; any other character is taken as its UTF-8 bytes, `+` included: SigV4
+ * reads a `+` as a literal plus (canonically %2B), never as a space (AWS test vector get-query-plus,
+ * smithy-lang/smithy-rs#4227; SigV4 sends spaces as %20, "not using '+'").
+ */
+function percentDecodedBytes(raw: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '%') {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new SignatureError('IncompleteSignature', `the query string is not valid percent-encoding near "${raw.slice(i, i + 3)}"`);
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      const codePoint = raw.codePointAt(i)!;
+      const char = String.fromCodePoint(codePoint);
+      bytes.push(...Buffer.from(char, 'utf8'));
+      i += char.length - 1;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** A query parameter as it arrived: name and value still percent-encoded. */
+interface RawQueryParam {
+  name: string;
+  value: string;
+}
+
+function splitQuery(rawQuery: string): RawQueryParam[] {
   if (rawQuery === '') return [];
-  return rawQuery.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq === -1 ? [safeDecode(pair), ''] : [safeDecode(pair.slice(0, eq)), safeDecode(pair.slice(eq + 1))];
-  });
+  return rawQuery
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq === -1 ? { name: pair, value: '' } : { name: pair.slice(0, eq), value: pair.slice(eq + 1) };
+    });
 }
 
-function canonicalQuery(params: Array<[string, string]>): string {
-  return params
-    .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+function decodeQueryComponent(raw: string): string {
+  return percentDecodedBytes(raw).toString('utf8');
+}
+
+/** The query's parameters, decoded (for reading X-Amz-* values). */
+export function parseQuery(rawQuery: string): Array<[string, string]> {
+  return splitQuery(rawQuery).map(({ name, value }) => [decodeQueryComponent(name), decodeQueryComponent(value)]);
+}
+
+/**
+ * SigV4 canonical query: each name and value decoded and URI-encoded again, sorted by name then value (byte order),
+ * joined with `&`; a parameter without `=` gets an empty value. `excluded` names (decoded) are left out.
+ */
+function canonicalQuery(rawQuery: string, excluded: readonly string[] = []): string {
+  return splitQuery(rawQuery)
+    .filter(({ name }) => !excluded.includes(decodeQueryComponent(name)))
+    .map(({ name, value }) => [uriEncodeBytes(percentDecodedBytes(name)), uriEncodeBytes(percentDecodedBytes(value))] as const)
     .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
 }
 
 /**
- * SigV4 (all services but S3): the canonical URI is the path as sent, each segment URI-encoded once more. So the SDK's
- * `/topics/a%2Fb` and curl's `/topics/a/b` both verify, each against what its signer computed.
+ * SigV4, every service but S3: the path is normalised (empty and `.` segments dropped, `..` removes the segment before
+ * it, a trailing `/` kept) and each segment of the path as sent is URI-encoded once more ("Each path segment must be
+ * URI-encoded twice", create-signed-request.html). So the SDK's `/topics/a%2Fb` is canonically `/topics/a%252Fb`, and
+ * curl's `/topics/a/b` is `/topics/a/b`, each what its signer computed. Normalisation as @smithy/signature-v4 does it.
  */
 function canonicalUri(rawPath: string): string {
-  if (rawPath === '') return '/';
-  return rawPath.split('/').map((segment) => rfc3986(segment)).join('/');
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(uriEncodeBytes(Buffer.from(segment, 'utf8')));
+  }
+  return `/${segments.join('/')}${segments.length > 0 && rawPath.endsWith('/') ? '/' : ''}`;
+}
+
+/**
+ * SigV4 canonical header value: leading and trailing white space removed and runs of white space made one space; the
+ * values of a header sent on several lines are joined with `,` in the order they arrived (get-header-key-duplicate,
+ * get-header-value-order). A string is one value; a string[] holds one value per header line.
+ */
+function canonicalHeaderValue(value: string | readonly string[]): string {
+  const trimAll = (v: string) => v.trim().replace(/\s+/g, ' ');
+  return typeof value === 'string' ? trimAll(value) : value.map(trimAll).join(',');
+}
+
+export interface CanonicalRequestInput {
+  method: string;
+  /** The path as sent (still percent-encoded). */
+  path: string;
+  /** The raw query string, without `?`. */
+  rawQuery: string;
+  /** Query parameters (decoded names) left out of the canonical query. */
+  excludedQueryParams?: readonly string[];
+  /** Signed header names, lower-case, sorted. */
+  signedHeaders: readonly string[];
+  /** The value of each signed header; a string[] is one value per header line. */
+  headerValue: (name: string) => string | readonly string[] | undefined;
+  /** Hex SHA-256 of the payload. */
+  payloadHash: string;
+}
+
+/** The SigV4 canonical request (create-signed-request.html, "Create a canonical request"). */
+export function canonicalRequest(input: CanonicalRequestInput): string {
+  const headers = input.signedHeaders
+    .map((name) => {
+      const value = input.headerValue(name);
+      if (value === undefined) throw new SignatureError('IncompleteSignature', `signed header "${name}" is missing from the request`);
+      return `${name}:${canonicalHeaderValue(value)}\n`;
+    })
+    .join('');
+  return [
+    input.method.toUpperCase(),
+    canonicalUri(input.path),
+    canonicalQuery(input.rawQuery, input.excludedQueryParams),
+    headers,
+    input.signedHeaders.join(';'),
+    input.payloadHash,
+  ].join('\n');
+}
+
+/** The SigV4 string to sign for a canonical request. */
+export function stringToSign(amzDate: string, scope: Omit<CredentialScope, 'accessKeyId'>, canonical: string): string {
+  return [ALGORITHM, amzDate, `${scope.date}/${scope.region}/${scope.service}/aws4_request`, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
 }
 
 function hmac(key: Buffer | string, data: string): Buffer {
@@ -99,14 +204,8 @@ export function signingKey(secretAccessKey: string, scope: Omit<CredentialScope,
   return hmac(hmac(hmac(kDate, scope.region), scope.service), 'aws4_request');
 }
 
-function signature(secret: string, scope: CredentialScope, amzDate: string, canonicalRequest: string): string {
-  const stringToSign = [
-    ALGORITHM,
-    amzDate,
-    `${scope.date}/${scope.region}/${scope.service}/aws4_request`,
-    createHash('sha256').update(canonicalRequest, 'utf8').digest('hex'),
-  ].join('\n');
-  return createHmac('sha256', signingKey(secret, scope)).update(stringToSign, 'utf8').digest('hex');
+function signature(secret: string, scope: CredentialScope, toSign: string): string {
+  return createHmac('sha256', signingKey(secret, scope)).update(toSign, 'utf8').digest('hex');
 }
 
 function parseCredential(credential: string): CredentialScope {
@@ -157,8 +256,8 @@ export interface PresignedRequest {
   rawQuery: string;
   /** Host names the signature may cover: the Host header sent, and the advertised endpoint host. */
   hostCandidates: readonly string[];
-  /** Request headers (lower-case names), for signed headers other than host. */
-  headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Request headers (lower-case names), for signed headers other than host; a string[] is one value per line. */
+  headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
 /**
@@ -198,21 +297,18 @@ export function verifyPresignedUrl(
   const secret = lookupSecret(scope.accessKeyId);
   if (secret === undefined) throw new SignatureError('UnknownAccessKey', `the access key ${scope.accessKeyId} does not exist in this account`);
 
-  // IoT: the session token is not part of the canonical request.
-  const canonicalParams = canonicalQuery(params.filter(([k]) => k !== 'X-Amz-Signature' && k !== 'X-Amz-Security-Token'));
-  const uri = canonicalUri(request.path);
-  const otherHeaders = (host: string) =>
-    headerNames
-      .map((name) => {
-        if (name === 'host') return `host:${host.toLowerCase()}\n`;
-        const value = headerValue(request.headers ?? {}, name);
-        if (value === undefined) throw new SignatureError('IncompleteSignature', `signed header "${name}" is missing from the request`);
-        return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
-      })
-      .join('');
   const matches = request.hostCandidates.some((host) => {
-    const canonicalRequest = [request.method.toUpperCase(), uri, canonicalParams, otherHeaders(host), headerNames.join(';'), EMPTY_SHA256].join('\n');
-    return compare(signature(secret, scope, amzDate!, canonicalRequest), given!.toLowerCase());
+    const canonical = canonicalRequest({
+      method: request.method,
+      path: request.path,
+      rawQuery: request.rawQuery,
+      // IoT: the session token is not part of the canonical request.
+      excludedQueryParams: ['X-Amz-Signature', 'X-Amz-Security-Token'],
+      signedHeaders: headerNames,
+      headerValue: (name) => (name === 'host' ? host.toLowerCase() : request.headers?.[name]),
+      payloadHash: EMPTY_SHA256,
+    });
+    return compare(signature(secret, scope, stringToSign(amzDate!, scope, canonical)), given!.toLowerCase());
   });
   if (!matches) throw new SignatureError('SignatureDoesNotMatch', 'the signature does not match the request (wrong secret, tampered query, or a host other than the one signed)');
   return { scope, securityToken: get('X-Amz-Security-Token'), signedAt };
@@ -234,10 +330,14 @@ function checkTime(signedAt: Date, expiresParam: string | undefined, now: Date, 
 
 export interface HeaderSignedRequest {
   method: string;
+  /** The path as sent (still percent-encoded). */
   path: string;
   rawQuery: string;
-  /** Lower-case header names; repeated headers joined with ',' (Node's IncomingMessage does this). */
-  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Lower-case header names. A string[] holds the lines of a header in arrival order (Node's `headersDistinct`); a
+   * string is taken as one value, so Node's `headers`, which joins repeated lines with ", ", would not verify them.
+   */
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   body: Buffer;
 }
 
@@ -254,9 +354,62 @@ export function peekAuthorizationScope(authorization: string | undefined): Crede
   }
 }
 
-function headerValue(headers: HeaderSignedRequest['headers'], name: string): string | undefined {
+/** One value of a header: a header sent on several lines is refused where only one makes sense (e.g. two dates). */
+function singleHeader(headers: HeaderSignedRequest['headers'], name: string): string | undefined {
   const v = headers[name];
-  return Array.isArray(v) ? v.join(',') : v;
+  if (typeof v === 'string' || v === undefined) return v;
+  if (v.length > 1) throw new SignatureError('IncompleteSignature', `the ${name} header was sent ${v.length} times`);
+  return v[0];
+}
+
+/** What the verifier computes from an `Authorization`-signed request, before it looks at keys or clocks. */
+export interface HeaderSignatureParts {
+  scope: CredentialScope;
+  amzDate: string;
+  signedAt: Date;
+  signedHeaders: string[];
+  /** Hex SHA-256 of the body received. */
+  payloadHash: string;
+  /** The signature the request carries (lower-case hex). */
+  givenSignature: string;
+  canonicalRequest: string;
+  stringToSign: string;
+}
+
+/** Parses the `Authorization` header and computes the canonical request and string to sign the verifier checks. */
+export function canonicalizeHeaderSignedRequest(request: HeaderSignedRequest): HeaderSignatureParts {
+  const authorization = singleHeader(request.headers, 'authorization');
+  if (authorization === undefined) throw new SignatureError('MissingAuthentication', 'missing Authorization header');
+  const m = AUTH_HEADER.exec(authorization.trim());
+  if (!m) {
+    if (!authorization.startsWith(ALGORITHM)) throw new SignatureError('InvalidAlgorithm', `the Authorization header must use ${ALGORITHM}`);
+    throw new SignatureError('IncompleteSignature', 'the Authorization header must have Credential=, SignedHeaders= and Signature=');
+  }
+  const scope = parseCredential(m[1]!);
+  const signedHeaders = m[2]!.split(';');
+  const amzDate = singleHeader(request.headers, 'x-amz-date');
+  const signedAt = parseAmzDate(amzDate);
+  if (!signedHeaders.includes('host')) throw new SignatureError('IncompleteSignature', 'the host header must be signed');
+  if (signedHeaders.join(';') !== [...signedHeaders].sort().join(';')) throw new SignatureError('IncompleteSignature', 'SignedHeaders must be sorted');
+  const payloadHash = createHash('sha256').update(request.body).digest('hex');
+  const canonical = canonicalRequest({
+    method: request.method,
+    path: request.path,
+    rawQuery: request.rawQuery,
+    signedHeaders,
+    headerValue: (name) => request.headers[name],
+    payloadHash,
+  });
+  return {
+    scope,
+    amzDate: amzDate!,
+    signedAt,
+    signedHeaders,
+    payloadHash,
+    givenSignature: m[3]!.toLowerCase(),
+    canonicalRequest: canonical,
+    stringToSign: stringToSign(amzDate!, scope, canonical),
+  };
 }
 
 /** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` header (every signed AWS API call but presigned URLs). */
@@ -267,48 +420,20 @@ export function verifyAuthorizationHeader(
   now: Date = new Date(),
   clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS,
 ): VerifiedSignature {
-  const authorization = headerValue(request.headers, 'authorization');
-  if (authorization === undefined) throw new SignatureError('MissingAuthentication', 'missing Authorization header');
-  const m = AUTH_HEADER.exec(authorization.trim());
-  if (!m) {
-    if (!authorization.startsWith(ALGORITHM)) throw new SignatureError('InvalidAlgorithm', `the Authorization header must use ${ALGORITHM}`);
-    throw new SignatureError('IncompleteSignature', 'the Authorization header must have Credential=, SignedHeaders= and Signature=');
-  }
-  const scope = parseCredential(m[1]!);
-  const signedHeaders = m[2]!.split(';');
-  const given = m[3]!.toLowerCase();
-  const amzDate = headerValue(request.headers, 'x-amz-date');
-  const signedAt = parseAmzDate(amzDate);
-  checkScope(scope, amzDate!, expected);
-  if (!signedHeaders.includes('host')) throw new SignatureError('IncompleteSignature', 'the host header must be signed');
-  if (signedHeaders.join(';') !== [...signedHeaders].sort().join(';')) throw new SignatureError('IncompleteSignature', 'SignedHeaders must be sorted');
+  const parts = canonicalizeHeaderSignedRequest(request);
+  const { scope, signedAt } = parts;
+  checkScope(scope, parts.amzDate, expected);
   checkTime(signedAt, undefined, now, clockSkewSeconds);
 
   const secret = lookupSecret(scope.accessKeyId);
   if (secret === undefined) throw new SignatureError('UnknownAccessKey', `the access key ${scope.accessKeyId} does not exist in this account`);
 
-  const canonicalHeaders = signedHeaders
-    .map((name) => {
-      const value = headerValue(request.headers, name);
-      if (value === undefined) throw new SignatureError('IncompleteSignature', `signed header "${name}" is missing from the request`);
-      return `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
-    })
-    .join('');
-  const bodyHash = createHash('sha256').update(request.body).digest('hex');
-  const declaredHash = headerValue(request.headers, 'x-amz-content-sha256');
-  if (declaredHash !== undefined && declaredHash !== bodyHash) {
+  const declaredHash = singleHeader(request.headers, 'x-amz-content-sha256');
+  if (declaredHash !== undefined && declaredHash !== parts.payloadHash) {
     throw new SignatureError('SignatureDoesNotMatch', 'x-amz-content-sha256 does not match the body that was received');
   }
-  const canonicalRequest = [
-    request.method.toUpperCase(),
-    canonicalUri(request.path),
-    canonicalQuery(parseQuery(request.rawQuery)),
-    canonicalHeaders,
-    signedHeaders.join(';'),
-    bodyHash,
-  ].join('\n');
-  if (!compare(signature(secret, scope, amzDate!, canonicalRequest), given)) {
+  if (!compare(signature(secret, scope, parts.stringToSign), parts.givenSignature)) {
     throw new SignatureError('SignatureDoesNotMatch', 'the request signature we calculated does not match the signature you provided');
   }
-  return { scope, securityToken: headerValue(request.headers, 'x-amz-security-token'), signedAt };
+  return { scope, securityToken: singleHeader(request.headers, 'x-amz-security-token'), signedAt };
 }

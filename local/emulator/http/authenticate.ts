@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { LocalAccount } from '../account/account.js';
 import { CredentialsError } from '../account/credentials.js';
 import type { Principal } from '../account/principal.js';
+import { headerSignedRequestFrom } from '../auth/node-request.js';
 import { SignatureError, verifyAuthorizationHeader } from '../auth/sigv4.js';
 import { ServiceError } from './service-error.js';
 
@@ -21,11 +22,9 @@ const STATUS_AND_CODE: Record<string, [number, string]> = {
 };
 
 export function authenticateRequest(req: IncomingMessage, body: Buffer, service: string, account: LocalAccount, now: Date): Principal {
-  const rawUrl = req.url ?? '/';
-  const q = rawUrl.indexOf('?');
   try {
     const verified = verifyAuthorizationHeader(
-      { method: req.method ?? 'GET', path: q === -1 ? rawUrl : rawUrl.slice(0, q), rawQuery: q === -1 ? '' : rawUrl.slice(q + 1), headers: req.headers, body },
+      headerSignedRequestFrom(req, body),
       { services: [service], region: account.region },
       (id) => account.credentials.secretFor(id),
       now,
