@@ -14,8 +14,9 @@ import {
   type NamedPolicy,
   type PolicyLayer,
 } from '../../../core/policy/evaluator.js';
-import { CredentialStore } from './credentials.js';
-import { type Principal, trustPrincipalId } from './principal.js';
+import { CredentialStore, type StoredCredentials } from './credentials.js';
+import { assumedRoleUser } from './identifiers.js';
+import { type Principal, type RoleSessionPrincipal, trustPrincipalId } from './principal.js';
 
 export interface LocalUserConfig {
   userName: string;
@@ -41,6 +42,11 @@ export interface IdentityPoolConfig {
   unauthenticatedRoleArn: string;
   providers: IdentityProviderConfig[];
 }
+
+/** What narrows a role session beyond its role: an STS session policy, or the Cognito identity it was vended to. */
+export type RoleSessionScope = Pick<RoleSessionPrincipal, 'sessionPolicy' | 'cognito'>;
+
+export type IssuedRoleSession = StoredCredentials & { principal: RoleSessionPrincipal };
 
 export interface AccountConfig {
   region: string;
@@ -147,13 +153,21 @@ export class LocalAccount {
     return this.trusts(role, { action, principal: { type: 'AWS', id: trustPrincipalId(principal) }, context: this.contextFor(principal) });
   }
 
-  /** A role session as a service (Lambda, Cognito) would start it: trust is checked, no caller identity policy. */
-  startServiceRoleSession(role: RoleDefinition, service: string, sessionName: string, expiration: Date) {
+  /**
+   * Every role session of the emulator starts here (STS AssumeRole, Cognito's AssumeRoleWithWebIdentity, Lambda's
+   * service sessions), so its ARN and AssumedRoleId have one format. Callers check trust and identity policies first.
+   */
+  startRoleSession(role: RoleDefinition, sessionName: string, expiration: Date, scope: RoleSessionScope = {}): IssuedRoleSession {
+    const user = assumedRoleUser(this.accountId, role, sessionName);
+    const principal: RoleSessionPrincipal = { kind: 'role-session', arn: user.arn, assumedRoleId: user.assumedRoleId, role, sessionName, ...scope };
+    const issued = this.credentials.issueTemporary(principal, expiration);
+    return { ...issued, principal };
+  }
+
+  /** A role session as a service (Lambda) would start it: trust is checked, no caller identity policy. */
+  startServiceRoleSession(role: RoleDefinition, service: string, sessionName: string, expiration: Date): IssuedRoleSession {
     const decision = this.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service } });
     if (!decision.allowed) throw new Error(`${service} may not assume ${role.name}: ${decision.reason}`);
-    return this.credentials.issueTemporary(
-      { kind: 'role-session', arn: `arn:aws:sts::${this.accountId}:assumed-role/${role.name}/${sessionName}`, role, sessionName },
-      expiration,
-    );
+    return this.startRoleSession(role, sessionName, expiration);
   }
 }

@@ -1,7 +1,6 @@
 /** The emulator's account, built from the same access model that infra deploys (core/access/model.ts). */
-import { accessModel } from '../../../core/access/model.js';
 import { policy } from '../../../core/policy/document.js';
-import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN, LOCAL_TOKEN_AUDIENCE } from '../../local-deployment.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_TOKEN_AUDIENCE } from '../../local-deployment.js';
 import type { AccountConfig } from './account.js';
 
 export interface DefaultAccountOptions {
@@ -10,7 +9,7 @@ export interface DefaultAccountOptions {
 }
 
 export function defaultAccountConfig(options: DefaultAccountOptions): AccountConfig {
-  const model = accessModel({ deployment: LOCAL_DEPLOYMENT, identityPoolId: LOCAL_IDENTITY_POOL_ID, jobQueueArn: LOCAL_JOB_QUEUE_ARN });
+  const model = LOCAL_ACCESS_MODEL;
   const issuer = new URL(options.tokenIssuerUrl);
   return {
     region: LOCAL_DEPLOYMENT.region,

@@ -18,8 +18,10 @@ export interface CognitoIdentityOfSession {
 
 export interface RoleSessionPrincipal {
   kind: 'role-session';
-  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>` */
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>` (built by assumedRoleUser in identifiers.ts) */
   arn: string;
+  /** `<RoleId>:<session>`: GetCallerIdentity's UserId and AssumeRole's AssumedRoleId. */
+  assumedRoleId: string;
   role: RoleDefinition;
   sessionName: string;
   sessionPolicy?: PolicyDocument;

@@ -147,17 +147,10 @@ export class CognitoIdentityService {
       throw new ServiceError(400, 'InvalidIdentityPoolConfigurationException', 'Invalid identity pool configuration. Check assigned IAM roles for this pool.');
     }
     const expiration = new Date(this.deps.now().getTime() + this.deps.credentialsSeconds * 1000);
-    const sessionName = 'CognitoIdentityCredentials';
-    const issued = this.deps.account.credentials.issueTemporary(
-      {
-        kind: 'role-session',
-        arn: `arn:aws:sts::${this.deps.account.accountId}:assumed-role/${role.name}/${sessionName}`,
-        role,
-        sessionName,
-        cognito: { identityId, identityPoolId: pool.identityPoolId, authenticated },
-      },
-      expiration,
-    );
+    // Cognito names every session it starts `CognitoIdentityCredentials` (the assumed-role ARN callers see).
+    const issued = this.deps.account.startRoleSession(role, 'CognitoIdentityCredentials', expiration, {
+      cognito: { identityId, identityPoolId: pool.identityPoolId, authenticated },
+    });
     return {
       IdentityId: identityId,
       // Cognito Identity: the secret is `SecretKey` and Expiration is epoch seconds.

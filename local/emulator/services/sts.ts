@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicyDocument } from '../../../core/policy/document.js';
 import { UnsupportedPolicyFeatureError, evaluatePolicies } from '../../../core/policy/evaluator.js';
 import type { LocalAccount } from '../account/account.js';
+import { ROLE_SESSION_NAME, uniqueId } from '../account/identifiers.js';
 import { describePrincipal, type Principal } from '../account/principal.js';
 import { authenticateRequest } from '../http/authenticate.js';
 import { escapeXml, sendXml } from '../http/io.js';
@@ -14,9 +15,12 @@ import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
 
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
-/** STS: RoleSessionName is 2-64 characters of [\w+=,.@-]. */
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-/** STS: the plaintext of an inline session policy is at most 2048 characters. */
+/**
+ * STS: the plaintext of an inline session policy is at most 2048 characters (AssumeRole API reference, Policy:
+ * "Length Constraints: Maximum length of 2048"; botocore's sessionPolicyDocumentType max 2048). Over it STS answers
+ * ValidationError (400), a length-constraint failure (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html);
+ * PackedPolicyTooLarge is the separate limit on the compressed form, which the emulator does not model.
+ */
 const SESSION_POLICY_MAX = 2048;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
@@ -68,7 +72,7 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
   const roleArn = params.get('RoleArn') ?? '';
   const sessionName = params.get('RoleSessionName') ?? '';
   if (roleArn.length < 20) throw new ServiceError(400, 'ValidationError', "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20");
-  if (!SESSION_NAME.test(sessionName)) {
+  if (!ROLE_SESSION_NAME.test(sessionName)) {
     throw new ServiceError(400, 'ValidationError', "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length 2 to 64");
   }
   if ([...params.keys()].some((k) => k.startsWith('Tags.') || k.startsWith('TransitiveTagKeys.') || k.startsWith('PolicyArns.'))) {
@@ -109,8 +113,7 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
   }
 
   const expiration = new Date(deps.now().getTime() + Math.min(duration, deps.lifetimeCapSeconds ?? duration) * 1000);
-  const arn = `arn:aws:sts::${account.accountId}:assumed-role/${role.name}/${sessionName}`;
-  const issued = account.credentials.issueTemporary({ kind: 'role-session', arn, role, sessionName, ...(sessionPolicy ? { sessionPolicy } : {}) }, expiration);
+  const issued = account.startRoleSession(role, sessionName, expiration, sessionPolicy ? { sessionPolicy } : {});
   deps.logger.log({ level: 'info', message: 'sts:AssumeRole', by: who, role: role.name, sessionName, expires: expiration.toISOString(), sessionPolicy: sessionPolicy !== undefined });
   // STS reports how much of the packed-policy budget the session policy used, as a percentage.
   const packed = policyText === null ? '' : `<PackedPolicySize>${Math.ceil((policyText.replace(/\s/g, '').length / SESSION_POLICY_MAX) * 100)}</PackedPolicySize>`;
@@ -118,7 +121,7 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
     `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>` +
     `<Credentials><AccessKeyId>${issued.accessKeyId}</AccessKeyId><SecretAccessKey>${escapeXml(issued.secretAccessKey)}</SecretAccessKey>` +
     `<SessionToken>${escapeXml(issued.sessionToken ?? '')}</SessionToken><Expiration>${expiration.toISOString()}</Expiration></Credentials>` +
-    `<AssumedRoleUser><Arn>${escapeXml(arn)}</Arn><AssumedRoleId>AROA${role.name.length.toString().padStart(4, '0')}LOCAL:${escapeXml(sessionName)}</AssumedRoleId></AssumedRoleUser>` +
+    `<AssumedRoleUser><Arn>${escapeXml(issued.principal.arn)}</Arn><AssumedRoleId>${escapeXml(issued.principal.assumedRoleId)}</AssumedRoleId></AssumedRoleUser>` +
     `${packed}</AssumeRoleResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`
   );
 }
@@ -153,7 +156,8 @@ function parseSessionPolicy(text: string): PolicyDocument {
 }
 
 function getCallerIdentity(principal: Principal, account: LocalAccount, requestId: string): string {
-  const userId = principal.kind === 'user' ? `AIDA${principal.userName.toUpperCase()}` : `AROA${principal.role.name.length}LOCAL:${principal.sessionName}`;
+  // STS: UserId is the IAM user's unique id, or for a role session its AssumedRoleId (GetCallerIdentity API reference).
+  const userId = principal.kind === 'user' ? uniqueId('AIDA', principal.arn) : principal.assumedRoleId;
   return (
     `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult><Arn>${escapeXml(principal.arn)}</Arn>` +
     `<UserId>${escapeXml(userId)}</UserId><Account>${account.accountId}</Account></GetCallerIdentityResult>` +

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const sts = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => new STSClient({ region: 'us-east-1', credentials });
-const policy = JSON.stringify(browserSessionPolicy(LOCAL_DEPLOYMENT, { userId: 'alice', rooms: ['general'] }).policy);
+const policy = JSON.stringify(browserSessionPolicy(LOCAL_DEPLOYMENT, { userId: 'alice' }).policy);
 
 async function stsError(promise: Promise<unknown>): Promise<STSServiceException> {
   try {
@@ -44,13 +44,35 @@ describe('STS AssumeRole', () => {
     expect(ttl).toBeGreaterThan(3590_000);
     expect(ttl).toBeLessThanOrEqual(3601_000);
     expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::000000000000:assumed-role/${localModel.browserClientRole.name}/alice`);
+    // STS: AssumedRoleId is <RoleId>:<RoleSessionName>, the RoleId an AROA unique id.
+    expect(out.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z2-7]{17}:alice$/);
     expect(out.PackedPolicySize).toBeGreaterThan(0);
 
     const who = await sts({ accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! }).send(
       new GetCallerIdentityCommand({}),
     );
     expect(who.Arn).toBe(out.AssumedRoleUser?.Arn);
+    expect(who.UserId).toBe(out.AssumedRoleUser?.AssumedRoleId);
     expect(who.Account).toBe('000000000000');
+  });
+
+  it('names sessions of one role with one RoleId, whoever started them (STS or the Lambda service)', async () => {
+    const lambdaSession = await sts(functionCredentials(emulator, 'credentials')).send(new GetCallerIdentityCommand({}));
+    const role = localModel.functionRoles.credentials;
+    expect(lambdaSession.Arn).toBe(`arn:aws:sts::000000000000:assumed-role/${role.name}/${role.name}-test`);
+    expect(lambdaSession.UserId).toMatch(new RegExp(`^AROA[A-Z2-7]{17}:${role.name}-test$`));
+
+    const first = await sts(functionCredentials(emulator, 'credentials')).send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'bob' }));
+    const second = await sts(functionCredentials(emulator, 'credentials')).send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'carol' }));
+    const roleIdOf = (assumedRoleId: string | undefined) => assumedRoleId?.split(':')[0];
+    expect(roleIdOf(first.AssumedRoleUser?.AssumedRoleId)).toBe(roleIdOf(second.AssumedRoleUser?.AssumedRoleId));
+    expect(roleIdOf(first.AssumedRoleUser?.AssumedRoleId)).not.toBe(roleIdOf(lambdaSession.UserId));
+  });
+
+  it('answers GetCallerIdentity for an IAM user with its AIDA unique id', async () => {
+    const who = await sts(adminCredentials).send(new GetCallerIdentityCommand({}));
+    expect(who.Arn).toBe('arn:aws:iam::000000000000:user/local-admin');
+    expect(who.UserId).toMatch(/^AIDA[A-Z2-7]{17}$/);
   });
 
   it('refuses role chaining beyond one hour', async () => {
@@ -77,13 +99,17 @@ describe('STS AssumeRole', () => {
     const client = sts(functionCredentials(emulator, 'credentials'));
     const big = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Receive', Resource: 'x'.repeat(2100) }] });
     const tooBig = await stsError(client.send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', Policy: big })));
+    // STS API reference: Policy has a maximum length of 2048; a length constraint fails as ValidationError (400).
     expect(tooBig.name).toBe('ValidationError');
+    expect(tooBig.$metadata.httpStatusCode).toBe(400);
     expect(tooBig.message).toContain('2048');
     const malformed = await stsError(client.send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', Policy: '{"Statement": 1' })));
     // STS answers code MalformedPolicyDocument; the SDK maps it to its modeled exception class.
     expect(malformed.name).toBe('MalformedPolicyDocumentException');
+    expect(malformed.$metadata.httpStatusCode).toBe(400);
     const badName = await stsError(client.send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'a b' })));
     expect(badName.name).toBe('ValidationError');
+    expect(badName.$metadata.httpStatusCode).toBe(400);
   });
 
   it('refuses unknown keys, wrong secrets and expired credentials', async () => {
