@@ -1,5 +1,5 @@
-import { policy } from './document.js';
-import { evaluateLayers, evaluatePolicies, UnsupportedPolicyFeatureError, wildcardMatch, type NamedPolicy } from './evaluator.js';
+import { type ConditionBlock, policy } from './document.js';
+import { type ContextValue, evaluateLayers, evaluatePolicies, UnsupportedPolicyFeatureError, wildcardMatch, type NamedPolicy } from './evaluator.js';
 
 const arn = (kind: string, name: string) => `arn:aws:iot:us-east-1:000000000000:${kind}/${name}`;
 const one = (document: ReturnType<typeof policy>, name = 'p'): NamedPolicy[] => [{ name, document }];
@@ -109,10 +109,15 @@ describe('policy variables', () => {
     expect(evaluatePolicies(one(doc), { action: 'iot:Receive', resource: arn('topic', 'users//x') }).allowed).toBe(false);
   });
 
-  it('shows the injection trap: a client id of * substituted into a resource widens the grant', () => {
-    // This is AWS behaviour, reproduced on purpose: ids must be validated (core/ids.ts) before they reach policies.
-    const context = { 'iot:ClientId': '*' };
-    expect(evaluatePolicies(one(doc), { action: 'iot:Receive', resource: arn('topic', 'users/bob/secret'), context }).allowed).toBe(true);
+  it('refuses a substituted value containing a wildcard instead of widening (or narrowing) the grant', () => {
+    // AWS does not document whether `*` in a client id acts as a wildcard once substituted into `topic/${iot:ClientId}/*`.
+    // Guessing "wildcard" would allow what AWS may deny, so the evaluator refuses; ids are validated anyway (core/ids.ts).
+    for (const clientId of ['*', 'a?c']) {
+      const context = { 'iot:ClientId': clientId };
+      expect(() => evaluatePolicies(one(doc), { action: 'iot:Receive', resource: arn('topic', 'users/bob/secret'), context })).toThrow(
+        /contains a wildcard character/,
+      );
+    }
   });
 
   it('treats ${*} as a literal star', () => {
@@ -200,5 +205,248 @@ describe('evaluateLayers: intersections', () => {
     const emptyIot = { name: 'attached IoT policies', policies: [] };
     const d = evaluateLayers([role, emptyIot], { action: 'iot:Receive', resource: arn('topic', 'app/x') });
     expect(d.allowed ? '' : d.reason).toContain('attached IoT policies');
+  });
+});
+
+/** One Allow statement on every resource with this condition block; the request carries `context`. */
+const withCondition = (Condition: ConditionBlock) => one(policy({ Effect: 'Allow', Action: 'iot:Connect', Resource: '*', Condition }));
+const allowed = (Condition: ConditionBlock, context: Record<string, ContextValue> = {}) =>
+  evaluatePolicies(withCondition(Condition), { action: 'iot:Connect', resource: arn('client', 'c1'), context }).allowed;
+
+describe('case-insensitive key names, case-sensitive values (IAM JSON policy elements: Condition; Variables)', () => {
+  it('matches a condition key whatever its spelling in the policy or the request', () => {
+    expect(allowed({ Bool: { 'AWS:securetransport': 'true' } }, { 'aws:SecureTransport': 'true' })).toBe(true);
+    expect(allowed({ Bool: { 'aws:SecureTransport': 'true' } }, { 'AWS:SECURETRANSPORT': true })).toBe(true);
+    expect(allowed({ Bool: { 'AWS:securetransport': 'true' } }, { 'aws:SecureTransport': 'false' })).toBe(false);
+  });
+
+  it('resolves policy variables whatever their spelling', () => {
+    const doc = one(policy({ Effect: 'Allow', Action: 'iot:Receive', Resource: arn('topic', 'users/${IOT:clientid}/*') }));
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'users/c1/x'), context: { 'iot:ClientId': 'c1' } }).allowed).toBe(true);
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'users/C1/x'), context: { 'iot:ClientId': 'c1' } }).allowed).toBe(false);
+  });
+
+  it('keeps value case: StringEquals is case-sensitive, StringEqualsIgnoreCase is not', () => {
+    expect(allowed({ StringEquals: { 'aws:username': 'alice' } }, { 'aws:username': 'Alice' })).toBe(false);
+    expect(allowed({ StringEqualsIgnoreCase: { 'aws:username': 'alice' } }, { 'AWS:UserName': 'Alice' })).toBe(true);
+    expect(allowed({ StringNotEqualsIgnoreCase: { 'aws:username': 'alice' } }, { 'aws:username': 'ALICE' })).toBe(false);
+  });
+
+  it('refuses a request context that spells one key twice', () => {
+    expect(() => allowed({ StringEquals: { 'aws:username': 'a' } }, { 'aws:username': 'a', 'AWS:username': 'b' })).toThrow(/names one key twice/);
+  });
+});
+
+describe('ARN operators (Condition operators: "ArnEquals and ArnLike behave identically")', () => {
+  const source = 'arn:aws:sns:us-east-1:000000000000:topic-a';
+
+  it('lets ArnEquals use wildcards exactly like ArnLike', () => {
+    for (const operator of ['ArnEquals', 'ArnLike']) {
+      expect(allowed({ [operator]: { 'aws:SourceArn': 'arn:aws:sns:*:000000000000:topic-?' } }, { 'aws:SourceArn': source })).toBe(true);
+      expect(allowed({ [operator]: { 'aws:SourceArn': 'arn:aws:sns:*:111111111111:*' } }, { 'aws:SourceArn': source })).toBe(false);
+    }
+  });
+
+  it('lets ArnNotEquals behave exactly like ArnNotLike', () => {
+    for (const operator of ['ArnNotEquals', 'ArnNotLike']) {
+      expect(allowed({ [operator]: { 'aws:SourceArn': 'arn:aws:sns:*:000000000000:topic-?' } }, { 'aws:SourceArn': source })).toBe(false);
+      expect(allowed({ [operator]: { 'aws:SourceArn': 'arn:aws:sns:*:111111111111:*' } }, { 'aws:SourceArn': source })).toBe(true);
+    }
+  });
+
+  it('refuses values that are not ARNs instead of guessing', () => {
+    expect(() => allowed({ ArnLike: { 'aws:SourceArn': '*' } }, { 'aws:SourceArn': source })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ ArnNotLike: { 'aws:SourceArn': source } }, { 'aws:SourceArn': 'not-an-arn' })).toThrow(UnsupportedPolicyFeatureError);
+  });
+});
+
+describe('ARN matching per component (Resource: "a wildcard cannot span segments")', () => {
+  // The IAM documentation's own example (Condition operators, ARN condition operators).
+  const pattern = 'arn:aws:someservice:*:111122223333:finance/*';
+  const value = 'arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt';
+
+  it('does not let ArnLike `*` run across the colons that StringLike `*` crosses', () => {
+    expect(allowed({ StringLike: { 'aws:SourceArn': pattern } }, { 'aws:SourceArn': value })).toBe(true);
+    expect(allowed({ ArnLike: { 'aws:SourceArn': pattern } }, { 'aws:SourceArn': value })).toBe(false);
+    expect(allowed({ ArnLike: { 'aws:SourceArn': pattern } }, { 'aws:SourceArn': 'arn:aws:someservice:eu-west-1:111122223333:finance/x:y' })).toBe(true);
+  });
+
+  it('keeps a Resource `*` inside its own ARN component, but lets it span `:` and `/` inside the resource part', () => {
+    const doc = one(policy({ Effect: 'Allow', Action: '*', Resource: ['arn:aws:iot:*:000000000000:topic/*', 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*'] }));
+    const decide = (resource: string) => evaluatePolicies(doc, { action: 'iot:Publish', resource }).allowed;
+    expect(decide('arn:aws:iot:eu-west-1:000000000000:topic/a/b')).toBe(true);
+    expect(decide('arn:aws:iot:us-east-1:111111111111:topic/x:000000000000:topic/y')).toBe(false);
+    expect(decide('arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:log-stream:2024/01/s')).toBe(true);
+  });
+
+  it('treats a shortened ARN ending in `*` as covering the missing components, and one without as matching nothing', () => {
+    const decide = (Resource: string) => evaluatePolicies(one(policy({ Effect: 'Allow', Action: '*', Resource })), { action: 'iot:Publish', resource: arn('topic', 'a') }).allowed;
+    expect(decide('arn:aws:iot:*')).toBe(true);
+    expect(decide('arn:aws:logs:*')).toBe(false);
+    expect(decide('arn:aws:iot:us-east-1')).toBe(false);
+  });
+
+  it('refuses variables before the fifth colon (Variables: "only in the resource portion of the ARN")', () => {
+    const doc = one(policy({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:iot:${aws:RequestedRegion}:000000000000:topic/a' }));
+    expect(() => evaluatePolicies(doc, { action: 'iot:Publish', resource: arn('topic', 'a'), context: { 'aws:RequestedRegion': 'us-east-1' } })).toThrow(
+      /only in the resource part/,
+    );
+  });
+});
+
+describe('special characters ${*}, ${?}, ${$} (Variables: "Special characters")', () => {
+  it('matches only the literal character in resources', () => {
+    const doc = one(policy({ Effect: 'Allow', Action: 'iot:Receive', Resource: [arn('topic', 'q${?}'), arn('topic', '${$}aws/things/*')] }));
+    const decide = (topic: string) => evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', topic) }).allowed;
+    expect(decide('q?')).toBe(true);
+    expect(decide('qx')).toBe(false);
+    expect(decide('$aws/things/t1/shadow')).toBe(true);
+  });
+
+  it('is the literal character in condition values, under literal and wildcard operators alike', () => {
+    expect(allowed({ StringEquals: { 'aws:username': 'a${*}' } }, { 'aws:username': 'a*' })).toBe(true);
+    expect(allowed({ StringLike: { 'aws:username': 'a${*}' } }, { 'aws:username': 'a*' })).toBe(true);
+    expect(allowed({ StringLike: { 'aws:username': 'a${*}' } }, { 'aws:username': 'abc' })).toBe(false);
+    expect(allowed({ StringLike: { 'aws:username': 'a${?}' } }, { 'aws:username': 'ab' })).toBe(false);
+    expect(allowed({ StringEquals: { 'aws:username': '${$}{x}' } }, { 'aws:username': '${x}' })).toBe(true);
+  });
+
+  it('refuses malformed and unsupported variables', () => {
+    expect(() => allowed({ StringEquals: { 'aws:username': '${aws:username' } }, { 'aws:username': 'a' })).toThrow(/unterminated/);
+    expect(() => allowed({ StringEquals: { 'aws:username': "${aws:username, 'x'}" } }, { 'aws:username': 'a' })).toThrow(/default values/);
+  });
+});
+
+describe('Null (Condition operators: "Condition operator to check existence of condition keys")', () => {
+  it('holds for "true" when the key is absent and for "false" when it is present', () => {
+    expect(allowed({ Null: { 'aws:TokenIssueTime': 'true' } })).toBe(true);
+    expect(allowed({ Null: { 'aws:TokenIssueTime': 'true' } }, { 'aws:TokenIssueTime': '2024-01-01T00:00:00Z' })).toBe(false);
+    expect(allowed({ Null: { 'aws:TokenIssueTime': 'false' } }, { 'AWS:tokenissuetime': '2024-01-01T00:00:00Z' })).toBe(true);
+    expect(allowed({ Null: { 'aws:TokenIssueTime': 'false' } })).toBe(false);
+    expect(allowed({ Null: { 'aws:TagKeys': 'false' } }, { 'aws:TagKeys': ['a'] })).toBe(true);
+  });
+
+  it('denies through a Deny statement when the key is missing', () => {
+    const doc = one(
+      policy({ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }, { Effect: 'Deny', Action: 'iot:Connect', Resource: '*', Condition: { Null: { 'iot:ClientId': 'true' } } }),
+    );
+    expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c1') }).effect).toBe('ExplicitDeny');
+    expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c1'), context: { 'iot:ClientId': 'c1' } }).allowed).toBe(true);
+  });
+
+  it('refuses qualifiers, variables and values other than true / false', () => {
+    expect(() => allowed({ NullIfExists: { k: 'true' } })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ 'ForAnyValue:Null': { k: 'true' } })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ Null: { k: 'yes' } })).toThrow(/"true" or "false"/);
+    expect(() => allowed({ Null: { k: '${aws:username}' } }, { 'aws:username': 'true' })).toThrow(/"true" or "false"/);
+  });
+});
+
+describe('Bool', () => {
+  it('compares true / false case-insensitively, from strings or booleans', () => {
+    expect(allowed({ Bool: { 'aws:SecureTransport': 'True' } }, { 'aws:SecureTransport': 'TRUE' })).toBe(true);
+    expect(allowed({ Bool: { 'aws:SecureTransport': true } }, { 'aws:SecureTransport': false })).toBe(false);
+  });
+
+  it('refuses non-boolean values and variables (the IAM pages disagree on variables in Bool)', () => {
+    expect(() => allowed({ Bool: { 'aws:SecureTransport': 'yes' } }, { 'aws:SecureTransport': 'true' })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ Bool: { 'aws:SecureTransport': 'true' } }, { 'aws:SecureTransport': 'maybe' })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ Bool: { 'aws:SecureTransport': '${x:y}' } }, { 'aws:SecureTransport': 'true', 'x:y': 'true' })).toThrow(UnsupportedPolicyFeatureError);
+  });
+});
+
+describe('single-valued operators on multivalued keys (Single-valued vs. multivalued context keys)', () => {
+  const amr = { 'cognito-identity.amazonaws.com:amr': ['authenticated', 'graph.facebook.com'] };
+
+  it('refuses them, for positive and negated operators alike, instead of deciding', () => {
+    // "Multivalued context keys require a condition set operator"; the result without one is not documented.
+    for (const operator of ['StringLike', 'StringNotLike', 'StringEqualsIfExists', 'StringNotEqualsIfExists']) {
+      expect(() => allowed({ [operator]: { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }, amr)).toThrow(/needs ForAnyValue or ForAllValues/);
+    }
+  });
+
+  it('evaluates them with ForAnyValue / ForAllValues', () => {
+    expect(allowed({ 'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }, amr)).toBe(true);
+    expect(allowed({ 'ForAllValues:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }, amr)).toBe(false);
+    expect(allowed({ 'ForAllValues:StringLike': { 'cognito-identity.amazonaws.com:amr': ['authenticated', 'graph.*'] } }, amr)).toBe(true);
+    expect(allowed({ 'ForAnyValue:StringNotEquals': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }, amr)).toBe(true);
+    expect(allowed({ 'ForAllValues:StringNotEquals': { 'cognito-identity.amazonaws.com:amr': 'authenticated' } }, amr)).toBe(false);
+  });
+
+  it('treats an absent key as documented: ForAllValues holds, ForAnyValue does not', () => {
+    expect(allowed({ 'ForAllValues:StringEquals': { 'aws:TagKeys': 'team' } })).toBe(true);
+    expect(allowed({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'team' } })).toBe(false);
+  });
+
+  it('refuses a multivalued key used as a policy variable', () => {
+    expect(() => allowed({ StringEquals: { 'aws:username': '${cognito-identity.amazonaws.com:amr}' } }, { ...amr, 'aws:username': 'x' })).toThrow(
+      /multivalued context key/,
+    );
+  });
+});
+
+describe('policy variables with no value (Variables: "Policy variables with no value")', () => {
+  it('makes a positive operator not match and a negated one match', () => {
+    expect(allowed({ StringEquals: { 'aws:username': '${aws:PrincipalTag/name}' } }, { 'aws:username': 'alice' })).toBe(false);
+    expect(allowed({ StringNotEquals: { 'aws:username': '${aws:PrincipalTag/name}' } }, { 'aws:username': 'alice' })).toBe(true);
+    expect(allowed({ StringNotLike: { 'aws:username': ['${aws:PrincipalTag/name}', 'al*'] } }, { 'aws:username': 'alice' })).toBe(false);
+    expect(allowed({ ArnNotLike: { 'aws:SourceArn': 'arn:aws:sns:*:*:${aws:PrincipalTag/name}' } }, { 'aws:SourceArn': 'arn:aws:sns:r:1:t' })).toBe(true);
+  });
+
+  it('denies through the documented Deny pattern when the principal tag is missing', () => {
+    const doc = one(
+      policy(
+        { Effect: 'Allow', Action: 'iot:Receive', Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:Receive', Resource: '*', Condition: { StringNotEquals: { 'iot:ClientId': '${aws:PrincipalTag/team}' } } },
+      ),
+    );
+    const decide = (context: Record<string, ContextValue>) => evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'a'), context }).effect;
+    expect(decide({ 'iot:ClientId': 'red' })).toBe('ExplicitDeny');
+    expect(decide({ 'iot:ClientId': 'red', 'aws:PrincipalTag/team': 'red' })).toBe('Allow');
+  });
+
+  it('makes a Resource entry match nothing', () => {
+    const doc = one(policy({ Effect: 'Allow', Action: 'iot:Receive', Resource: [arn('topic', '${aws:username}/*'), arn('topic', 'public/*')] }));
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', '/x') }).allowed).toBe(false);
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'public/x') }).allowed).toBe(true);
+  });
+
+  it('refuses NotResource with such an entry unless another entry already excludes the resource', () => {
+    const doc = one(policy({ Effect: 'Deny', Action: 'iot:Receive', NotResource: [arn('topic', '${aws:username}/*'), arn('topic', 'public/*')] }));
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'public/x') }).effect).toBe('ImplicitDeny');
+    expect(() => evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'private/x') })).toThrow(/AWS does not document the result/);
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'bob/x'), context: { 'aws:username': 'bob' } }).effect).toBe('ImplicitDeny');
+    expect(evaluatePolicies(doc, { action: 'iot:Receive', resource: arn('topic', 'x'), context: { 'aws:username': 'bob' } }).effect).toBe('ExplicitDeny');
+  });
+});
+
+describe('...IfExists (Condition operators: "...IfExists condition operators")', () => {
+  it('holds when the key is absent and tests the value when it is present', () => {
+    expect(allowed({ StringLikeIfExists: { 'aws:username': 'a*' } })).toBe(true);
+    expect(allowed({ StringLikeIfExists: { 'aws:username': 'a*' } }, { 'aws:username': 'bob' })).toBe(false);
+    expect(allowed({ ArnLikeIfExists: { 'aws:SourceArn': 'arn:aws:sns:*:*:t' } }, { 'aws:SourceArn': 'arn:aws:sns:r:1:t' })).toBe(true);
+  });
+
+  it('still denies through "Effect: Deny" with a negated IfExists operator when the key is missing', () => {
+    const doc = one(
+      policy(
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:Connect', Resource: '*', Condition: { StringNotEqualsIfExists: { 'aws:PrincipalTag/team': 'red' } } },
+      ),
+    );
+    expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c') }).effect).toBe('ExplicitDeny');
+    expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c'), context: { 'aws:PrincipalTag/team': 'red' } }).allowed).toBe(true);
+  });
+
+  it('combines with ForAllValues, and refuses ForAnyValue with IfExists (no documented result for an absent key)', () => {
+    expect(allowed({ 'ForAllValues:StringEqualsIfExists': { 'aws:TagKeys': 'team' } })).toBe(true);
+    expect(allowed({ 'ForAllValues:StringEqualsIfExists': { 'aws:TagKeys': 'team' } }, { 'aws:TagKeys': ['team', 'env'] })).toBe(false);
+    expect(() => allowed({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'team' } })).toThrow(UnsupportedPolicyFeatureError);
+  });
+
+  it('refuses operator names it does not know, including wrong capitalisation', () => {
+    expect(() => allowed({ stringequals: { 'aws:username': 'a' } }, { 'aws:username': 'a' })).toThrow(/not supported/);
+    expect(() => allowed({ NumericLessThanIfExists: { 'x:n': '1' } })).toThrow(/not supported/);
+    expect(() => allowed({ 'ForSomeValues:StringEquals': { 'x:n': '1' } })).toThrow(/not supported/);
   });
 });

@@ -1,26 +1,28 @@
 /**
  * Allow/deny decisions with AWS IAM / IoT semantics. The emulator authorizes every request with this, and the infra
  * tests evaluate the synthesized documents with it, so "allowed here" means "allowed by the documents AWS receives".
+ * core/policy/differential.test.ts checks it against an independent evaluator (@cloud-copilot/iam-simulate).
  *
  * Rules followed (IAM policy evaluation logic, IoT policy docs):
- * - An explicit Deny in any applicable policy wins over every Allow.
- * - Without an Allow the request is implicitly denied.
+ * - An explicit Deny in any applicable policy wins over every Allow; without an Allow the request is implicitly denied.
  * - Effective permissions of a principal are the intersection of its layers: an STS session = role policies ∩ session
  *   policy; a Cognito authenticated identity on IoT = role policies ∩ IoT policies attached to the identity.
- * - In Action and Resource `*` matches any run of characters (also across `/`) and `?` exactly one. MQTT `+` and `#`
- *   have no meaning here: they match only themselves. Actions compare case-insensitively, resources exactly.
- * - Policy variables `${key}` are replaced from the request context before matching; `${*}`, `${?}`, `${$}` are the
- *   literal characters. An element whose variable has no value in the context matches nothing.
- *   The substituted value is *not* escaped (AWS does not either): a client id of `*` substituted into
- *   `topic/${iot:ClientId}/x` widens the grant. That is why ids are validated before they reach a policy.
+ * - Actions compare case-insensitively with `*` / `?` wildcards. Resources compare case-sensitively, ARN component by
+ *   component (arn.ts). MQTT `+` and `#` have no meaning in policies: they match only themselves.
+ * - Policy variables `${key}` (variables.ts) and conditions (conditions.ts) follow the IAM User Guide pages cited there;
+ *   context key names are case-insensitive (request-context.ts).
+ * - Whatever AWS leaves undocumented, or this evaluator does not implement, throws UnsupportedPolicyFeatureError: an
+ *   unsupported construct can deny (by the caller refusing the request) but never allow.
  */
-import { type ConditionBlock, type PolicyDocument, type PolicyStatement, type PrincipalBlock, toArray } from './document.js';
+import { resourceEntryMatches } from './arn.js';
+import { conditionsHold } from './conditions.js';
+import { type PolicyDocument, type PolicyStatement, type PrincipalBlock, toArray } from './document.js';
+import { UnsupportedPolicyFeatureError } from './errors.js';
+import { matchesPattern, wildcardUnits } from './pattern.js';
+import { type ContextValue, RequestContext } from './request-context.js';
 
-export class UnsupportedPolicyFeatureError extends Error {
-  override readonly name = 'UnsupportedPolicyFeatureError';
-}
-
-export type ContextValue = string | readonly string[] | boolean | undefined;
+export { UnsupportedPolicyFeatureError };
+export type { ContextValue };
 
 export interface AuthorizationRequest {
   /** `service:Action`, e.g. `iot:Subscribe`. */
@@ -55,89 +57,55 @@ export interface PolicyLayer {
   policies: readonly NamedPolicy[];
 }
 
-const patternCache = new Map<string, RegExp>();
-const PATTERN_CACHE_LIMIT = 10_000;
-
 /** `*` any run of characters, `?` one character, everything else literal (IAM / IoT resource and action matching). */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) {
-    return ignoreCase ? pattern.toLowerCase() === value.toLowerCase() : pattern === value;
-  }
-  const key = (ignoreCase ? 'i' : 's') + pattern;
-  let regex = patternCache.get(key);
-  if (regex === undefined) {
-    const source = pattern
-      .split('')
-      .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
-      .join('');
-    regex = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
-    if (patternCache.size >= PATTERN_CACHE_LIMIT) patternCache.clear();
-    patternCache.set(key, regex);
-  }
-  return regex.test(value);
+  return matchesPattern(wildcardUnits(pattern), value, ignoreCase);
 }
 
-const VARIABLE = /\$\{([^}]*)\}/g;
-const LITERAL_ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' };
-/** Private-use characters stand in for escaped literals while wildcards are interpreted. */
-const ESCAPED_STAR = '\uE000';
-const ESCAPED_QUESTION = '\uE001';
-
-/**
- * Substitutes `${key}` from the context. Returns undefined when a variable has no (single string) value.
- * Escaped `${*}` / `${?}` become placeholders that match only the literal character.
- */
-function substitute(template: string, context: AuthorizationRequest['context']): string | undefined {
-  let unresolved = false;
-  const result = template.replace(VARIABLE, (_whole, rawKey: string) => {
-    const key = rawKey.trim();
-    if (key in LITERAL_ESCAPES) return key === '*' ? ESCAPED_STAR : key === '?' ? ESCAPED_QUESTION : '$';
-    if (key.includes(',')) throw new UnsupportedPolicyFeatureError(`policy variable default values are not supported: \${${rawKey}}`);
-    const value = context?.[key];
-    if (typeof value !== 'string' || value.length === 0) {
-      unresolved = true;
-      return '';
-    }
-    return value;
-  });
-  return unresolved ? undefined : result;
+/** The request as evaluated: the context indexed case-insensitively once. */
+interface PreparedRequest {
+  action: string;
+  resource: string | undefined;
+  context: RequestContext;
+  principal: AuthorizationRequest['principal'];
 }
 
-function matchResourcePattern(pattern: string, resource: string, context: AuthorizationRequest['context']): boolean {
-  const substituted = substitute(pattern, context);
-  if (substituted === undefined) return false;
-  if (!substituted.includes(ESCAPED_STAR) && !substituted.includes(ESCAPED_QUESTION)) return wildcardMatch(substituted, resource);
-  // Literal escapes: match with wildcards, then require the literal characters at the escaped positions.
-  const source = substituted
-    .split('')
-    .map((ch) =>
-      ch === '*' ? '.*' : ch === '?' ? '.' : ch === ESCAPED_STAR ? '\\*' : ch === ESCAPED_QUESTION ? '\\?' : ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'),
-    )
-    .join('');
-  return new RegExp(`^${source}$`, 'su').test(resource);
+function prepare(request: AuthorizationRequest): PreparedRequest {
+  return { action: request.action, resource: request.resource, context: RequestContext.from(request.context), principal: request.principal };
 }
 
 function actionMatches(statement: PolicyStatement, action: string): boolean {
   if (statement.Action !== undefined && statement.NotAction !== undefined) {
     throw new UnsupportedPolicyFeatureError('a statement may not have both Action and NotAction');
   }
+  // IAM: action names are case-insensitive (IAM JSON policy elements: Action).
   if (statement.NotAction !== undefined) return !toArray(statement.NotAction).some((p) => wildcardMatch(p, action, true));
   if (statement.Action === undefined) throw new UnsupportedPolicyFeatureError('a statement needs Action or NotAction');
   return toArray(statement.Action).some((p) => wildcardMatch(p, action, true));
 }
 
-function resourceMatches(statement: PolicyStatement, request: AuthorizationRequest): boolean {
+function resourceMatches(statement: PolicyStatement, request: PreparedRequest): boolean {
   if (statement.Resource !== undefined && statement.NotResource !== undefined) {
     throw new UnsupportedPolicyFeatureError('a statement may not have both Resource and NotResource');
   }
   // Trust policies have no Resource: the statement applies to the role it is attached to.
   if (statement.Resource === undefined && statement.NotResource === undefined) return request.resource === undefined;
-  if (request.resource === undefined) return false;
   const resource = request.resource;
-  if (statement.NotResource !== undefined) {
-    return !toArray(statement.NotResource).some((p) => matchResourcePattern(p, resource, request.context));
+  if (resource === undefined) return false;
+  if (statement.Resource !== undefined) {
+    // IAM (Variables, "Policy variables with no value"): an entry whose variable has no value "will not match any resource".
+    return toArray(statement.Resource).some((entry) => resourceEntryMatches(entry, resource, request.context) === 'match');
   }
-  return toArray(statement.Resource).some((p) => matchResourcePattern(p, resource, request.context));
+  const results = toArray(statement.NotResource).map((entry) => resourceEntryMatches(entry, resource, request.context));
+  if (results.includes('match')) return false;
+  if (results.includes('unresolved')) {
+    // The same sentence names NotResource, but whether the statement then applies to everything (the entry excludes
+    // nothing) or to nothing is not documented. Refused rather than guessed either way.
+    throw new UnsupportedPolicyFeatureError(
+      `NotResource ${JSON.stringify(statement.NotResource)} uses a policy variable that has no value in this request; AWS does not document the result`,
+    );
+  }
+  return true;
 }
 
 function principalMatches(block: PrincipalBlock | undefined, principal: AuthorizationRequest['principal']): boolean {
@@ -154,70 +122,10 @@ function principalMatches(block: PrincipalBlock | undefined, principal: Authoriz
   });
 }
 
-function contextValues(context: AuthorizationRequest['context'], key: string): string[] | undefined {
-  const value = context?.[key];
-  if (value === undefined) return undefined;
-  if (typeof value === 'boolean') return [String(value)];
-  return typeof value === 'string' ? [value] : [...value];
-}
-
-type Comparator = (policyValue: string, contextValue: string) => boolean;
-
-const COMPARATORS: Record<string, { compare: Comparator; negated: boolean }> = {
-  StringEquals: { compare: (p, c) => p === c, negated: false },
-  StringNotEquals: { compare: (p, c) => p === c, negated: true },
-  StringEqualsIgnoreCase: { compare: (p, c) => p.toLowerCase() === c.toLowerCase(), negated: false },
-  StringNotEqualsIgnoreCase: { compare: (p, c) => p.toLowerCase() === c.toLowerCase(), negated: true },
-  StringLike: { compare: (p, c) => wildcardMatch(p, c), negated: false },
-  StringNotLike: { compare: (p, c) => wildcardMatch(p, c), negated: true },
-  ArnEquals: { compare: (p, c) => p === c, negated: false },
-  ArnLike: { compare: (p, c) => wildcardMatch(p, c), negated: false },
-  ArnNotEquals: { compare: (p, c) => p === c, negated: true },
-  ArnNotLike: { compare: (p, c) => wildcardMatch(p, c), negated: true },
-  Bool: { compare: (p, c) => p.toLowerCase() === c.toLowerCase(), negated: false },
-};
-
-function conditionHolds(operatorName: string, key: string, rawPolicyValues: unknown, context: AuthorizationRequest['context']): boolean {
-  let name = operatorName;
-  let setOperator: 'ForAnyValue' | 'ForAllValues' | undefined;
-  const setMatch = /^(ForAnyValue|ForAllValues):(.+)$/.exec(name);
-  if (setMatch) {
-    setOperator = setMatch[1] as 'ForAnyValue' | 'ForAllValues';
-    name = setMatch[2] ?? '';
+function statementApplies(statement: PolicyStatement, request: PreparedRequest): boolean {
+  if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
+    throw new UnsupportedPolicyFeatureError(`a statement needs Effect Allow or Deny, got ${JSON.stringify(statement.Effect)}`);
   }
-  const ifExists = name.endsWith('IfExists');
-  if (ifExists) name = name.slice(0, -'IfExists'.length);
-  const operator = COMPARATORS[name];
-  if (operator === undefined) throw new UnsupportedPolicyFeatureError(`condition operator ${operatorName} is not supported by the local evaluator`);
-
-  const policyValues = toArray(rawPolicyValues as string | string[] | boolean).map((v) => {
-    const substituted = substitute(String(v), context);
-    return substituted ?? '\u0000unresolved';
-  });
-  const values = contextValues(context, key);
-
-  if (values === undefined || values.length === 0) {
-    if (setOperator === 'ForAllValues') return true; // IAM: vacuously true for an absent key
-    if (setOperator === 'ForAnyValue') return false;
-    if (ifExists) return true;
-    return operator.negated; // IAM: negated operators hold when the key is absent
-  }
-  const matchesAny = (value: string) => policyValues.some((p) => operator.compare(p, value));
-  if (setOperator === 'ForAllValues') return values.every((v) => (operator.negated ? !matchesAny(v) : matchesAny(v)));
-  if (setOperator === 'ForAnyValue') return values.some((v) => (operator.negated ? !matchesAny(v) : matchesAny(v)));
-  // Single-valued key.
-  const hit = values.some(matchesAny);
-  return operator.negated ? !hit : hit;
-}
-
-function conditionsHold(block: ConditionBlock | undefined, context: AuthorizationRequest['context']): boolean {
-  if (block === undefined) return true;
-  return Object.entries(block).every(([operator, entries]) =>
-    Object.entries(entries).every(([key, values]) => conditionHolds(operator, key, values, context)),
-  );
-}
-
-function statementApplies(statement: PolicyStatement, request: AuthorizationRequest): boolean {
   return (
     principalMatches(statement.Principal, request.principal) &&
     actionMatches(statement, request.action) &&
@@ -228,6 +136,10 @@ function statementApplies(statement: PolicyStatement, request: AuthorizationRequ
 
 /** One layer: explicit deny wins, otherwise any allow allows. */
 export function evaluatePolicies(policies: readonly NamedPolicy[], request: AuthorizationRequest): Decision {
+  return evaluatePrepared(policies, prepare(request));
+}
+
+function evaluatePrepared(policies: readonly NamedPolicy[], request: PreparedRequest): Decision {
   const allows: MatchedStatement[] = [];
   const denies: MatchedStatement[] = [];
   for (const { name, document } of policies) {
@@ -250,7 +162,8 @@ export function evaluatePolicies(policies: readonly NamedPolicy[], request: Auth
 /** Intersection of layers (role ∩ session policy, role ∩ IoT policies); an explicit deny anywhere wins. */
 export function evaluateLayers(layers: readonly PolicyLayer[], request: AuthorizationRequest): Decision {
   if (layers.length === 0) return { allowed: false, effect: 'ImplicitDeny', reason: 'the principal has no policies' };
-  const decisions = layers.map((layer) => ({ layer, decision: evaluatePolicies(layer.policies, request) }));
+  const prepared = prepare(request);
+  const decisions = layers.map((layer) => ({ layer, decision: evaluatePrepared(layer.policies, prepared) }));
   const denied = decisions.find((d) => d.decision.effect === 'ExplicitDeny');
   if (denied) return denied.decision;
   const missing = decisions.find((d) => !d.decision.allowed);

@@ -1,0 +1,130 @@
+/**
+ * Differential test: the local evaluator against an independent one (@cloud-copilot/iam-simulate) on thousands of
+ * seeded random IoT-shaped policies and requests. Zero disagreements expected. The seed is fixed (reproducible) and
+ * can be overridden with POLICY_DIFFERENTIAL_SEED / POLICY_DIFFERENTIAL_CASES to explore; a failure names the seed, the
+ * case number and a shrunk counter-example.
+ *
+ * Where iam-simulate departs from the AWS documentation, that class of case is excluded below, each with the page it
+ * contradicts. Cases the local evaluator refuses by design (UnsupportedPolicyFeatureError) are accepted only when they
+ * contain the construct it documents as refused.
+ */
+import type { PolicyStatement } from './document.js';
+import { type Decision, evaluateLayers, evaluatePolicies, UnsupportedPolicyFeatureError } from './evaluator.js';
+import { type ReferenceDecision, referenceDecision } from './test-support/reference-evaluator.js';
+import { type GeneratedCase, generateCase, Random } from './test-support/random-policies.js';
+import { shrinkCase } from './test-support/shrink-case.js';
+
+const SEED = Number(process.env.POLICY_DIFFERENTIAL_SEED ?? 0x10_7ea1);
+const CASES = Number(process.env.POLICY_DIFFERENTIAL_CASES ?? 4000);
+
+type LocalOutcome = ReferenceDecision | { refused: string };
+
+const EFFECTS: Record<Decision['effect'], ReferenceDecision> = { Allow: 'Allowed', ExplicitDeny: 'ExplicitlyDenied', ImplicitDeny: 'ImplicitlyDenied' };
+
+function localOutcome(generated: GeneratedCase): LocalOutcome {
+  const identity = generated.identity.map((document, i) => ({ name: `identity-${i}`, document }));
+  const { action, resource, context } = generated.request;
+  try {
+    const decision =
+      generated.boundary === undefined
+        ? evaluatePolicies(identity, { action, resource, context })
+        : evaluateLayers(
+            [
+              { name: 'identity', policies: identity },
+              { name: 'boundary', policies: [{ name: 'boundary', document: generated.boundary }] },
+            ],
+            { action, resource, context },
+          );
+    return EFFECTS[decision.effect];
+  } catch (error) {
+    if (error instanceof UnsupportedPolicyFeatureError) return { refused: error.message };
+    throw error;
+  }
+}
+
+const allStatements = (generated: GeneratedCase): PolicyStatement[] => [...generated.identity, ...(generated.boundary ? [generated.boundary] : [])].flatMap((d) => d.Statement);
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const VARIABLE = /\$\{([^}*?$][^}]*)\}/g;
+
+function hasKey(generated: GeneratedCase, key: string): boolean {
+  return Object.keys(generated.request.context).some((k) => k.toLowerCase() === key.toLowerCase());
+}
+
+/** Variables in `text` whose key has no value in the request. */
+function unresolvedVariables(generated: GeneratedCase, text: string): string[] {
+  return [...text.matchAll(VARIABLE)].map((m) => m[1] as string).filter((key) => !hasKey(generated, key));
+}
+
+/**
+ * Excluded class: a negated operator (String*Not*, ArnNot*) whose key is present and one of whose values has a
+ * variable with no value. AWS: "Inverted condition operators like StringNotEquals or StringNotLike do match against a
+ * null value" (IAM policy elements: Variables and tags, "Policy variables with no value"); iam-simulate instead fails
+ * the whole condition.
+ */
+function negatedConditionOnNullVariable(generated: GeneratedCase): boolean {
+  return allStatements(generated).some((statement) =>
+    Object.entries(statement.Condition ?? {}).some(
+      ([operator, entries]) =>
+        /Not(Equals|Like)/.test(operator) &&
+        Object.entries(entries).some(([key, values]) => hasKey(generated, key) && list(values).some((v) => unresolvedVariables(generated, v).length > 0)),
+    ),
+  );
+}
+
+/**
+ * Refused by design (evaluator.ts, resourceMatches): a NotResource entry whose variable has no value. AWS says such an
+ * entry "will not match any resource" but not whether the statement then applies.
+ */
+function notResourceOnNullVariable(generated: GeneratedCase): boolean {
+  return allStatements(generated).some((statement) => list(statement.NotResource).some((entry) => unresolvedVariables(generated, entry).length > 0));
+}
+
+function printCase(generated: GeneratedCase): string {
+  return JSON.stringify(generated, null, 2);
+}
+
+type Comparison = { kind: 'excluded' } | { kind: 'refused' } | { kind: 'agreed'; decision: ReferenceDecision } | { kind: 'disagreed'; message: string };
+
+function compare(generated: GeneratedCase): Comparison {
+  if (negatedConditionOnNullVariable(generated)) return { kind: 'excluded' };
+  const local = localOutcome(generated);
+  if (typeof local !== 'string') {
+    return notResourceOnNullVariable(generated) ? { kind: 'refused' } : { kind: 'disagreed', message: `the local evaluator refused: ${local.refused}` };
+  }
+  const reference = referenceDecision(generated);
+  return local === reference ? { kind: 'agreed', decision: local } : { kind: 'disagreed', message: `local ${local}, iam-simulate ${reference}` };
+}
+
+test(`the evaluator decides like iam-simulate on ${CASES} seeded random cases (seed ${SEED})`, () => {
+  const random = new Random(SEED);
+  const counts = { agreed: 0, excluded: 0, refused: 0, Allowed: 0, ExplicitlyDenied: 0, ImplicitlyDenied: 0 };
+  const operatorsSeen = new Set<string>();
+  const failures: string[] = [];
+
+  for (let index = 0; index < CASES && failures.length < 3; index++) {
+    const generated = generateCase(random);
+    for (const statement of allStatements(generated)) for (const operator of Object.keys(statement.Condition ?? {})) operatorsSeen.add(operator);
+    const result = compare(generated);
+    if (result.kind === 'disagreed') {
+      const small = shrinkCase(generated, (candidate) => compare(candidate).kind === 'disagreed');
+      const shrunk = compare(small);
+      failures.push(`seed ${SEED}, case ${index}: ${shrunk.kind === 'disagreed' ? shrunk.message : result.message}\nshrunk counter-example:\n${printCase(small)}`);
+    } else if (result.kind === 'agreed') {
+      counts.agreed++;
+      counts[result.decision]++;
+    } else counts[result.kind]++;
+  }
+
+  if (failures.length > 0) throw new Error(`${failures.length} disagreement(s) with iam-simulate (seed ${SEED}):\n\n${failures.join('\n\n')}`);
+  if (process.env.POLICY_DIFFERENTIAL_VERBOSE) console.info(`seed ${SEED}: ${JSON.stringify(counts)}; operators: ${[...operatorsSeen].sort().join(', ')}`);
+
+  // The comparison means something only if every decision and every operator family actually occurred.
+  expect(counts.agreed).toBeGreaterThan(CASES * 0.9);
+  for (const outcome of ['Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied'] as const) expect(counts[outcome]).toBeGreaterThan(CASES * 0.05);
+  const bases = new Set([...operatorsSeen].map((operator) => operator.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '')));
+  expect([...bases].sort()).toEqual(
+    ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Bool', 'Null', 'StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike'].sort(),
+  );
+  expect([...operatorsSeen].some((operator) => operator.startsWith('ForAllValues:') && operator.endsWith('IfExists'))).toBe(true);
+  expect([...operatorsSeen].some((operator) => operator.startsWith('ForAnyValue:'))).toBe(true);
+});
