@@ -39,7 +39,7 @@ export function roleArn(d: Deployment, roleName: string): string {
 }
 
 /** Every named resource of a stage: `<app>-<stage>-<purpose>`. */
-export function resourceName(d: Deployment, purpose: string): string {
+export function resourceName(d: Pick<Deployment, 'app' | 'stage'>, purpose: string): string {
   return `${d.app}-${d.stage}-${purpose}`;
 }
 

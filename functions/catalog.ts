@@ -1,17 +1,22 @@
 /**
- * Every Lambda of the backend: its entry file, its config schema and its HTTP route (if any). Infra deploys from this
- * list and the local API serves from it, so a route exists in both or in neither.
+ * Every Lambda of the backend: its entry file, its environment contract and its HTTP routes (if any). Infra deploys
+ * from this list and the local API serves from it, so a route exists in both or in neither.
  */
 import type { FunctionName } from '../core/access/model.js';
 import {
   AttachPolicyEnvSchema,
   CredentialsEnvSchema,
+  FanoutWorkerEnvSchema,
   type FunctionEnvSchema,
   HealthEnvSchema,
+  HistoryEnvSchema,
   JobsApiEnvSchema,
   JobsWorkerEnvSchema,
   MessagesEnvSchema,
+  RoomsEnvSchema,
 } from '../core/contracts/function-env.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface FunctionDefinition {
   name: FunctionName;
@@ -19,27 +24,64 @@ export interface FunctionDefinition {
   entry: string;
   /** Its environment contract: infra sets exactly these variables. */
   configSchema: FunctionEnvSchema;
-  route?: { method: 'GET' | 'POST'; path: string };
+  routes?: ReadonlyArray<{ method: HttpMethod; path: string }>;
   timeoutSeconds: number;
   memoryMb: number;
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
-  { name: 'credentials', entry: 'functions/credentials/index.ts', configSchema: CredentialsEnvSchema, route: { method: 'POST', path: '/credentials' }, timeoutSeconds: 10, memoryMb: 256 },
-  { name: 'messages', entry: 'functions/messages/index.ts', configSchema: MessagesEnvSchema, route: { method: 'POST', path: '/rooms/{roomId}/messages' }, timeoutSeconds: 10, memoryMb: 256 },
-  { name: 'jobs', entry: 'functions/jobs/api-index.ts', configSchema: JobsApiEnvSchema, route: { method: 'POST', path: '/jobs' }, timeoutSeconds: 10, memoryMb: 256 },
+  { name: 'credentials', entry: 'functions/credentials/index.ts', configSchema: CredentialsEnvSchema, routes: [{ method: 'POST', path: '/credentials' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'rooms',
+    entry: 'functions/rooms/index.ts',
+    configSchema: RoomsEnvSchema,
+    routes: [
+      { method: 'POST', path: '/rooms' },
+      { method: 'GET', path: '/rooms' },
+      { method: 'GET', path: '/rooms/{roomId}/members' },
+      { method: 'PUT', path: '/rooms/{roomId}/members/{userId}' },
+      { method: 'DELETE', path: '/rooms/{roomId}/members/{userId}' },
+    ],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  { name: 'messages', entry: 'functions/messages/index.ts', configSchema: MessagesEnvSchema, routes: [{ method: 'POST', path: '/rooms/{roomId}/messages' }], timeoutSeconds: 15, memoryMb: 512 },
+  { name: 'history', entry: 'functions/messages/history-index.ts', configSchema: HistoryEnvSchema, routes: [{ method: 'GET', path: '/rooms/{roomId}/messages' }], timeoutSeconds: 10, memoryMb: 256 },
+  { name: 'fanout-worker', entry: 'functions/fanout/index.ts', configSchema: FanoutWorkerEnvSchema, timeoutSeconds: 30, memoryMb: 512 },
+  { name: 'jobs', entry: 'functions/jobs/api-index.ts', configSchema: JobsApiEnvSchema, routes: [{ method: 'POST', path: '/jobs' }], timeoutSeconds: 10, memoryMb: 256 },
   { name: 'jobs-worker', entry: 'functions/jobs/worker-index.ts', configSchema: JobsWorkerEnvSchema, timeoutSeconds: 60, memoryMb: 256 },
-  { name: 'attach-policy', entry: 'functions/attach-policy/index.ts', configSchema: AttachPolicyEnvSchema, route: { method: 'POST', path: '/iot/attach-policy' }, timeoutSeconds: 10, memoryMb: 256 },
-  { name: 'health', entry: 'functions/health/index.ts', configSchema: HealthEnvSchema, route: { method: 'GET', path: '/health' }, timeoutSeconds: 3, memoryMb: 128 },
+  { name: 'attach-policy', entry: 'functions/attach-policy/index.ts', configSchema: AttachPolicyEnvSchema, routes: [{ method: 'POST', path: '/iot/attach-policy' }], timeoutSeconds: 10, memoryMb: 256 },
+  { name: 'health', entry: 'functions/health/index.ts', configSchema: HealthEnvSchema, routes: [{ method: 'GET', path: '/health' }], timeoutSeconds: 3, memoryMb: 128 },
 ];
+
+export function functionDefinition(name: FunctionName): FunctionDefinition {
+  const definition = FUNCTIONS.find((f) => f.name === name);
+  if (!definition) throw new Error(`no function ${name} in the catalog`);
+  return definition;
+}
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */
 export const API_CORS = {
   allowHeaders: ['authorization', 'content-type'],
-  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['retry-after'],
   maxAgeSeconds: 600,
 } as const;
 
-/** Jobs queue settings shared by infra (SQS) and the local in-process queue (SQS: visibility >= 6 x function timeout). */
-export const JOBS_QUEUE = { maxReceiveCount: 3, visibilityTimeoutSeconds: 360, batchSize: 5 } as const;
+export interface QueueSettings {
+  /** `<app>-<stage>-<purpose>` is the queue name. */
+  purpose: string;
+  consumer: FunctionName;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+  batchSize: number;
+}
+
+/** SQS: the visibility timeout should be at least 6 x the consumer's timeout (AWS Lambda + SQS guidance). */
+const sixTimesTimeoutOf = (name: FunctionName) => 6 * functionDefinition(name).timeoutSeconds;
+
+/** Jobs: shared by infra (SQS) and the local in-process queue. */
+export const JOBS_QUEUE: QueueSettings = { purpose: 'jobs', consumer: 'jobs-worker', maxReceiveCount: 3, visibilityTimeoutSeconds: sixTimesTimeoutOf('jobs-worker'), batchSize: 5 };
+
+/** Room fan-out: each message is one room message with up to 100 recipients. */
+export const FANOUT_QUEUE: QueueSettings = { purpose: 'fanout', consumer: 'fanout-worker', maxReceiveCount: 5, visibilityTimeoutSeconds: sixTimesTimeoutOf('fanout-worker'), batchSize: 10 };

@@ -8,7 +8,8 @@ const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 
 const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
 const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, unknown> };
 const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
-const routed = FUNCTIONS.filter((f) => f.route).length;
+const integrated = FUNCTIONS.filter((f) => f.routes).length;
+const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
 const expectations: Array<[string, boolean]> = [
   ['data aws_iot_endpoint (iot:Data-ATS)', JSON.stringify(json.data.aws_iot_endpoint ?? {}).includes('"endpoint_type":"iot:Data-ATS"')],
   ['aws_iot_policy', count('aws_iot_policy') === 1],
@@ -17,10 +18,11 @@ const expectations: Array<[string, boolean]> = [
   [`aws_lambda_function x${FUNCTIONS.length}`, count('aws_lambda_function') === FUNCTIONS.length],
   [`aws_cloudwatch_log_group x${FUNCTIONS.length}`, count('aws_cloudwatch_log_group') === FUNCTIONS.length],
   [`aws_iam_role x${FUNCTIONS.length + 3}`, count('aws_iam_role') === FUNCTIONS.length + 3],
-  ['aws_sqs_queue x2 (jobs + dead-letter)', count('aws_sqs_queue') === 2],
-  ['aws_lambda_event_source_mapping', count('aws_lambda_event_source_mapping') === 1],
+  ['aws_sqs_queue x4 (jobs, fan-out, their dead-letter queues)', count('aws_sqs_queue') === 4],
+  ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
+  ['aws_dynamodb_table x2 (memberships, messages)', count('aws_dynamodb_table') === 2],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
-  [`aws_apigatewayv2_integration/route/lambda_permission x${routed}`, count('aws_apigatewayv2_integration') === routed && count('aws_apigatewayv2_route') === routed && count('aws_lambda_permission') === routed],
+  [`aws_apigatewayv2_integration/lambda_permission x${integrated}, route x${routes}`, count('aws_apigatewayv2_integration') === integrated && count('aws_apigatewayv2_route') === routes && count('aws_lambda_permission') === integrated],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
 ];
 let failed = 0;

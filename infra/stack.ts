@@ -16,11 +16,13 @@ import { accessModel, type AccessModel, type FunctionName } from '../core/access
 import { resourceName, type Deployment } from '../core/deployment.js';
 import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE } from '../core/store/tables.js';
 import type { InfraConfig } from './config.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdentityPool, UserPool } from './constructs/identity.js';
-import { JobsQueue } from './constructs/jobs-queue.js';
+import { Tables } from './constructs/tables.js';
+import { WorkQueue } from './constructs/work-queue.js';
 import { RealtimeFunction } from './constructs/lambda-function.js';
 import { WebHosting } from './constructs/web-hosting.js';
 import { policyJson } from './terraform-json.js';
@@ -28,7 +30,7 @@ import { policyJson } from './terraform-json.js';
 /** Variables Lambda itself provides; setting them is an error. */
 const RESERVED_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 /** Functions that publish with the IoT data-plane client, which needs the account's iot:Data-ATS endpoint. */
-const PUBLISHERS = new Set<FunctionName>(['messages', 'jobs-worker']);
+const PUBLISHERS = new Set<FunctionName>(['messages', 'fanout-worker', 'jobs-worker']);
 
 export class RealtimeStack extends TerraformStack {
   readonly model: AccessModel;
@@ -46,8 +48,11 @@ export class RealtimeStack extends TerraformStack {
 
     const userPool = new UserPool(this, 'user-pool', { namePrefix: prefix, region: config.region });
     const identityPool = new IdentityPool(this, 'identity-pool', { namePrefix: prefix, allowGuests: config.allowGuests, userPool, region: config.region });
-    const jobs = new JobsQueue(this, 'jobs', { name: resourceName(deployment, 'jobs') });
-    this.model = accessModel({ deployment, identityPoolId: identityPool.pool.id, jobQueueArn: jobs.queue.arn });
+    const jobs = new WorkQueue(this, 'jobs', { name: resourceName(deployment, JOBS_QUEUE.purpose), settings: JOBS_QUEUE });
+    const fanout = new WorkQueue(this, 'fanout', { name: resourceName(deployment, FANOUT_QUEUE.purpose), settings: FANOUT_QUEUE });
+    // Rooms, memberships and history; deletion protection everywhere but a dev stage.
+    const tables = new Tables(this, 'tables', { deployment, deletionProtection: config.stage !== 'dev' });
+    this.model = accessModel({ deployment, identityPoolId: identityPool.pool.id, jobQueueArn: jobs.queue.arn, fanoutQueueArn: fanout.queue.arn });
     const model = this.model;
 
     new IotPolicy(this, 'cognito-user-iot-policy', { name: model.cognitoUserIotPolicy.name, policy: policyJson(model.cognitoUserIotPolicy.document) });
@@ -66,7 +71,11 @@ export class RealtimeStack extends TerraformStack {
       JOBS_QUEUE_URL: jobs.queue.url,
       JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
       IDENTITY_POOL_ID: identityPool.pool.id,
-      COGNITO_LOGINS_KEY: userPool.loginsKey(config.region),
+      COGNITO_USER_POOL_ISSUER: `https://${userPool.loginsKey(config.region)}`,
+      COGNITO_USER_POOL_CLIENT_ID: userPool.client.id,
+      MEMBERSHIPS_TABLE_NAME: tables.nameOf(MEMBERSHIPS_TABLE),
+      MESSAGES_TABLE_NAME: tables.nameOf(MESSAGES_TABLE),
+      FANOUT_QUEUE_URL: fanout.queue.url,
       IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
     };
     for (const definition of FUNCTIONS) {
@@ -102,11 +111,12 @@ export class RealtimeStack extends TerraformStack {
     });
     for (const p of model.browserClientRole.policies) new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
 
-    jobs.consumeWith(this.functions.get('jobs-worker')!.function);
+    jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!.function);
+    fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!.function);
 
     this.api = new HttpApi(this, 'http-api', { name: resourceName(deployment, 'api'), webOrigins: config.webOrigins, throttle: config.throttle });
     for (const definition of FUNCTIONS) {
-      if (definition.route) this.api.route(definition.name, definition.route.method, definition.route.path, this.functions.get(definition.name)!.function);
+      if (definition.routes) this.api.routes(definition.name, definition.routes, this.functions.get(definition.name)!.function);
     }
 
     const webConfig: WebConfig = {

@@ -1,4 +1,5 @@
 /** The fixed "deployment" the whole local stack plays: one app, stage `local`, a fake account. */
+import { type AccessModel, accessModel } from '../core/access/model.js';
 import type { Deployment } from '../core/deployment.js';
 import { resourceName } from '../core/deployment.js';
 
@@ -11,7 +12,17 @@ export const LOCAL_DEPLOYMENT: Deployment = {
 
 /** Amplify parses the region from the pool id, so it must look like `<region>:<uuid>`. */
 export const LOCAL_IDENTITY_POOL_ID = `${LOCAL_DEPLOYMENT.region}:7b1f9b2e-5c1d-4d6a-9b1e-3f0c2a1d0001`;
-export const LOCAL_JOB_QUEUE_ARN = `arn:aws:sqs:${LOCAL_DEPLOYMENT.region}:${LOCAL_DEPLOYMENT.accountId}:${resourceName(LOCAL_DEPLOYMENT, 'jobs')}`;
+const localQueueArn = (purpose: string) => `arn:aws:sqs:${LOCAL_DEPLOYMENT.region}:${LOCAL_DEPLOYMENT.accountId}:${resourceName(LOCAL_DEPLOYMENT, purpose)}`;
+export const LOCAL_JOB_QUEUE_ARN = localQueueArn('jobs');
+export const LOCAL_FANOUT_QUEUE_ARN = localQueueArn('fanout');
+
+/** The access model the local stack plays: the same builder infra deploys from. */
+export const LOCAL_ACCESS_MODEL: AccessModel = accessModel({
+  deployment: LOCAL_DEPLOYMENT,
+  identityPoolId: LOCAL_IDENTITY_POOL_ID,
+  jobQueueArn: LOCAL_JOB_QUEUE_ARN,
+  fanoutQueueArn: LOCAL_FANOUT_QUEUE_ARN,
+});
 
 /** Long-term keys of the local admin user, for scripts and tools (like LocalStack's test/test, but signed for real). */
 export const LOCAL_ADMIN_CREDENTIALS = {
@@ -24,3 +35,5 @@ export const DEFAULT_API_PORT = 4511;
 export const DEFAULT_WEB_PORT = 5173;
 /** Audience of the local token issuer's JWTs (the "app client id"). */
 export const LOCAL_TOKEN_AUDIENCE = 'iot-realtime-local';
+/** The app client id of the local user pool stand-in: the `aud` of its ID tokens. */
+export const LOCAL_USER_POOL_CLIENT_ID = 'iot-realtime-local-web';

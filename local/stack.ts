@@ -1,44 +1,41 @@
 /**
- * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity), the Lambdas served by the local
- * HTTP API, the in-process jobs queue and the local token issuer. Each function runs with credentials of its own
- * role from the access model, so a function doing more than its role allows fails here as it would in AWS.
+ * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity, and DynamoDB with IAM in front of
+ * dynalite), the Lambdas served by the local HTTP API, in-process queues for jobs and room fan-out, and the local token
+ * issuers (the app's sign-in and a Cognito user pool stand-in). With `dataDir`, rooms, history and signing keys
+ * survive a restart; without it (tests), everything is in memory.
  */
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createServer } from 'node:net';
-import { accessModel, type FunctionName } from '../core/access/model.js';
-import {
-  AttachPolicyEnvSchema,
-  CredentialsEnvSchema,
-  type FunctionEnvSchema,
-  HealthEnvSchema,
-  JobsApiEnvSchema,
-  JobsWorkerEnvSchema,
-  MessagesEnvSchema,
-} from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { attachPolicyDependencies } from '../functions/attach-policy/aws.js';
-import { createAttachPolicyHandler } from '../functions/attach-policy/handler.js';
-import { FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
-import { credentialsDependencies } from '../functions/credentials/aws.js';
-import { createCredentialsHandler } from '../functions/credentials/handler.js';
-import { createHealthHandler } from '../functions/health/handler.js';
-import { createJobsApiHandler } from '../functions/jobs/api-handler.js';
-import { jobsApiDependencies, jobsWorkerDependencies } from '../functions/jobs/aws.js';
-import { createJobsWorkerHandler } from '../functions/jobs/worker-handler.js';
-import { messagesDependencies } from '../functions/messages/aws.js';
-import { createMessagesHandler } from '../functions/messages/handler.js';
-import { readConfig } from '../functions/shared/config.js';
-import { createLogger, type LogLevel } from '../functions/shared/logger.js';
-import { defaultAccountConfig } from './emulator/account/default-account.js';
-import { startEmulator, type RunningEmulator } from './emulator/emulator.js';
-import type { EmulatorLogger } from './emulator/log.js';
-import type { IotLimits } from './emulator/mqtt/limits.js';
-import { lambdaContext, startLocalApi, type HttpLambda, type LocalRoute, type RunningApi } from './api/gateway.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableName } from '../core/store/tables.js';
+import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
+import type { LogLevel } from '../functions/shared/logger.js';
+import type { FanoutQueue } from '../functions/shared/ports.js';
+import { USER_POOL_PATH } from './api/dev-routes.js';
+import { type HttpLambda, lambdaContext, type LocalRoute, type RunningApi, startLocalApi } from './api/gateway.js';
 import { InProcessQueue } from './api/job-queue.js';
 import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
-import { startWebServer, type RunningWeb } from './web/server.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN, LOCAL_TOKEN_AUDIENCE } from './local-deployment.js';
+import { defaultAccountConfig } from './emulator/account/default-account.js';
+import { type RunningEmulator, startEmulator } from './emulator/emulator.js';
+import type { EmulatorLogger } from './emulator/log.js';
+import type { IotLimits } from './emulator/mqtt/limits.js';
+import { buildLocalFunctions } from './lambda-service.js';
+import {
+  LOCAL_ACCESS_MODEL,
+  LOCAL_ADMIN_CREDENTIALS,
+  LOCAL_DEPLOYMENT,
+  LOCAL_FANOUT_QUEUE_ARN,
+  LOCAL_IDENTITY_POOL_ID,
+  LOCAL_JOB_QUEUE_ARN,
+  LOCAL_TOKEN_AUDIENCE,
+  LOCAL_USER_POOL_CLIENT_ID,
+} from './local-deployment.js';
+import { seedDemoRooms } from './seed.js';
+import { type RunningLocalDynamoDb, createTables, startLocalDynamoDb } from './store/dynalite.js';
+import { type RunningWeb, startWebServer } from './web/server.js';
 
 export interface LocalStackOptions {
   host?: string;
@@ -48,12 +45,16 @@ export interface LocalStackOptions {
   logger: EmulatorLogger;
   advertisedHost?: string;
   limits?: Partial<IotLimits>;
+  /** Where rooms, history and signing keys are kept (`.local` for `npm start`); in memory when absent. */
+  dataDir?: string;
   /** Lifetime of credentials vended by /credentials (900-3600 in AWS). */
   credentialsDurationSeconds?: number;
   /** Local testing knob: caps every temporary credential's lifetime (see EmulatorOptions). */
   credentialLifetimeCapSeconds?: number;
-  /** Delay before a failed job is retried (SQS visibility timeout; short locally). */
+  /** Delay before a failed queue message is retried (SQS visibility timeout; short locally). */
   jobRetryDelayMs?: number;
+  /** Rooms up to this size are published by the messages function itself (DIRECT_FANOUT_MAX). */
+  directFanoutMax?: number;
   /** Level of the functions' JSON logs (powertools); unset: powertools' default (INFO). */
   functionLogLevel?: LogLevel;
   /** Serve the web demo too: Vite dev server or the production build. */
@@ -63,42 +64,49 @@ export interface LocalStackOptions {
 export interface LocalStack {
   emulator: RunningEmulator;
   api: RunningApi;
+  store: RunningLocalDynamoDb;
   jobs: InProcessQueue;
-  tokenIssuer: LocalTokenIssuer;
+  fanout: InProcessQueue;
+  issuers: { app: LocalTokenIssuer; userPool: LocalTokenIssuer };
   web: RunningWeb | undefined;
   /** What the web demo reads from /config.json. */
   webConfig: WebConfig;
   close(): Promise<void>;
 }
 
-/** What the Lambda service does for a function: hand it its role's credentials, refreshed before they expire. */
-function roleCredentials(emulator: RunningEmulator, fn: FunctionName): () => Promise<AwsCredentialIdentity> {
-  const role = model.functionRoles[fn];
-  return async () => {
-    const issued = emulator.account.startServiceRoleSession(role, 'lambda.amazonaws.com', `${role.name}-local`, new Date(Date.now() + 3_600_000));
-    return { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken!, expiration: issued.expiration! };
-  };
-}
-
-const model = accessModel({ deployment: LOCAL_DEPLOYMENT, identityPoolId: LOCAL_IDENTITY_POOL_ID, jobQueueArn: LOCAL_JOB_QUEUE_ARN });
-
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
-  // The issuer URL names the API's port, so a free port (tests) is chosen before anything starts.
+  // The issuers' URLs name the API's port, so a free port (tests) is chosen before anything starts.
   const apiPort = options.apiPort || (await freePort(host));
   const apiUrl = `http://${host}:${apiPort}`;
+  const userPoolIssuer = `${apiUrl}${USER_POOL_PATH}`;
+  const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
+  const keyFile = (name: string) => dataFile(name);
+  const issuers = {
+    app: await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE, withKeyFile(keyFile('app-token-key.json'))),
+    userPool: await createLocalTokenIssuer(userPoolIssuer, LOCAL_USER_POOL_CLIENT_ID, withKeyFile(keyFile('user-pool-key.json'))),
+  };
+
+  const store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
   const emulator = await startEmulator({
-    account: defaultAccountConfig({ tokenIssuerUrl: apiUrl }),
+    account: defaultAccountConfig({ userPoolIssuerUrl: userPoolIssuer, userPoolClientId: LOCAL_USER_POOL_CLIENT_ID }),
     logger: options.logger,
     host,
     port: options.emulatorPort,
     advertisedHost: options.advertisedHost ?? 'localhost',
+    dynamoDbUpstreamUrl: store.url,
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: options.credentialLifetimeCapSeconds } : {}),
   });
-  const tokenIssuer = await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE);
 
-  // Each function's environment, as infra sets it in AWS, checked against the same schemas the deployed entries use.
+  // Tables from the same definitions infra deploys; the demo's memberships the first time.
+  const admin = new DynamoDBClient({ region: LOCAL_DEPLOYMENT.region, endpoint: store.url, credentials: LOCAL_ADMIN_CREDENTIALS });
+  await createTables(admin, LOCAL_DEPLOYMENT, TABLES);
+  const memberships = tableName(LOCAL_DEPLOYMENT, MEMBERSHIPS_TABLE);
+  const messages = tableName(LOCAL_DEPLOYMENT, MESSAGES_TABLE);
+  await seedDemoRooms(new DynamoRoomStore(admin, { membershipsTable: memberships, messagesTable: messages }));
+
+  // Each function's environment, as infra sets it in AWS.
   const environment: Record<string, string> = {
     APP_NAME: LOCAL_DEPLOYMENT.app,
     STAGE: LOCAL_DEPLOYMENT.stage,
@@ -107,43 +115,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     APP_JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
     APP_TOKEN_ISSUER: apiUrl,
     APP_TOKEN_AUDIENCE: LOCAL_TOKEN_AUDIENCE,
-    IOT_ENDPOINT: emulator.advertisedHost,
-    BROWSER_CLIENT_ROLE_ARN: model.browserClientRole.arn,
-    CREDENTIALS_DURATION_SECONDS: String(options.credentialsDurationSeconds ?? 3600),
-    JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/jobs`,
-    JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
+    COGNITO_USER_POOL_ISSUER: userPoolIssuer,
+    COGNITO_USER_POOL_CLIENT_ID: LOCAL_USER_POOL_CLIENT_ID,
     IDENTITY_POOL_ID: LOCAL_IDENTITY_POOL_ID,
-    COGNITO_LOGINS_KEY: new URL(apiUrl).host,
-    IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
+    IOT_ENDPOINT: emulator.advertisedHost,
+    BROWSER_CLIENT_ROLE_ARN: LOCAL_ACCESS_MODEL.browserClientRole.arn,
+    CREDENTIALS_DURATION_SECONDS: String(options.credentialsDurationSeconds ?? 3600),
+    MEMBERSHIPS_TABLE_NAME: memberships,
+    MESSAGES_TABLE_NAME: messages,
+    FANOUT_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${FANOUT_QUEUE.purpose}`,
+    ...(options.directFanoutMax !== undefined ? { DIRECT_FANOUT_MAX: String(options.directFanoutMax) } : {}),
+    JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${JOBS_QUEUE.purpose}`,
+    JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
+    IOT_POLICY_NAME: LOCAL_ACCESS_MODEL.cognitoUserIotPolicy.name,
   };
-  const configOf = <S extends FunctionEnvSchema>(schema: S, fn: FunctionName) => readConfig(schema, environment, `${fn} function`);
-  const aws = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
-  const logLevel = options.functionLogLevel;
-  const jobs = new InProcessQueue({
-    queueArn: LOCAL_JOB_QUEUE_ARN,
-    region: LOCAL_DEPLOYMENT.region,
-    maxReceiveCount: JOBS_QUEUE.maxReceiveCount,
-    batchSize: JOBS_QUEUE.batchSize,
-    retryDelayMs: options.jobRetryDelayMs ?? 2000,
-    onDeadLetter: (m) => options.logger.log({ level: 'warn', message: 'job moved to the dead-letter queue', messageId: m.messageId, receiveCount: m.receiveCount }),
-  });
+  const queue = (queueArn: string, settings: typeof JOBS_QUEUE) =>
+    new InProcessQueue({
+      queueArn,
+      region: LOCAL_DEPLOYMENT.region,
+      maxReceiveCount: settings.maxReceiveCount,
+      batchSize: settings.batchSize,
+      retryDelayMs: options.jobRetryDelayMs ?? 2000,
+      onDeadLetter: (m) => options.logger.log({ level: 'warn', message: `${settings.purpose} message moved to the dead-letter queue`, messageId: m.messageId, receiveCount: m.receiveCount }),
+    });
+  const jobs = queue(LOCAL_JOB_QUEUE_ARN, JOBS_QUEUE);
+  const fanout = queue(LOCAL_FANOUT_QUEUE_ARN, FANOUT_QUEUE);
+  const fanoutQueue: FanoutQueue = { send: async (tasks) => tasks.forEach((task) => fanout.enqueue(JSON.stringify(task))) };
 
-  // The same factories the deployed entries call, with the local endpoint and each function's own role.
-  const handlers: Partial<Record<FunctionName, HttpLambda>> = {
-    credentials: createCredentialsHandler(credentialsDependencies(configOf(CredentialsEnvSchema, 'credentials'), aws('credentials'), logLevel)) as HttpLambda,
-    messages: createMessagesHandler(messagesDependencies(configOf(MessagesEnvSchema, 'messages'), aws('messages'), logLevel)) as HttpLambda,
-    jobs: createJobsApiHandler({ ...jobsApiDependencies(configOf(JobsApiEnvSchema, 'jobs'), aws('jobs'), logLevel), queue: jobs }) as HttpLambda,
-    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(configOf(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), logLevel)) as HttpLambda,
-    health: createHealthHandler({ config: configOf(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
-  };
-  const worker = createJobsWorkerHandler(jobsWorkerDependencies(configOf(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), logLevel));
+  const functions = buildLocalFunctions({ emulator, environment, jobQueue: jobs, fanoutQueue, ...(options.functionLogLevel ? { logLevel: options.functionLogLevel } : {}) });
+  jobs.attach((event: SQSEvent) => functions.jobsWorker(event, lambdaContext('jobs-worker', 60_000)));
+  fanout.attach((event: SQSEvent) => functions.fanoutWorker(event, lambdaContext('fanout-worker', 30_000)));
   const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
-    const handler = handlers[f.name];
-    return f.route && handler ? [{ method: f.route.method, path: f.route.path, functionName: f.name, handler }] : [];
+    const handler: HttpLambda | undefined = functions.http[f.name];
+    return handler ? (f.routes ?? []).map((r) => ({ method: r.method, path: r.path, functionName: f.name, handler })) : [];
   });
-  jobs.attach((event: SQSEvent) => worker(event, lambdaContext('jobs-worker', 60_000)));
 
-  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, tokenIssuer, logger: options.logger });
+  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, issuers, logger: options.logger });
   const webConfig: WebConfig = {
     mode: 'local',
     apiUrl: api.url,
@@ -154,24 +161,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     emulatorMqttUrl: emulator.mqttUrl,
     allowGuests: true,
     topicPrefix: `${LOCAL_DEPLOYMENT.app}/${LOCAL_DEPLOYMENT.stage}`,
-    demoUsers: Object.entries(DEMO_USERS).map(([id, u]) => ({ id, name: u.name, rooms: u.rooms })),
+    demoUsers: Object.entries(DEMO_USERS).map(([id, u]) => ({ id, name: u.name })),
   };
   const web = options.web ? await startWebServer({ host, port: options.web.port, mode: options.web.mode, config: webConfig }) : undefined;
   return {
     emulator,
     api,
+    store,
     jobs,
-    tokenIssuer,
+    fanout,
+    issuers,
     web,
     webConfig,
     async close() {
       jobs.close();
+      fanout.close();
       await web?.close();
       await api.close();
       await emulator.close();
+      admin.destroy();
+      await store.close();
     },
   };
 }
+
+const withKeyFile = (keyFile: string | undefined) => (keyFile ? { keyFile } : {});
+const withPath = (path: string | undefined) => (path ? { path } : {});
 
 function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {

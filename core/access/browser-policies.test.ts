@@ -1,25 +1,25 @@
 import { accessModel } from './model.js';
-import { browserSessionPolicy, cognitoUserPolicy, maxRoomsPerSession, SESSION_POLICY_MAX_CHARS, SessionPolicyTooLargeError } from './browser-policies.js';
+import { browserSessionPolicy, cognitoUserPolicy, SESSION_POLICY_MAX_CHARS } from './browser-policies.js';
 import { evaluateLayers, type PolicyLayer } from '../policy/evaluator.js';
 import { iotArn } from '../deployment.js';
 import { policySizeWithoutWhitespace } from '../policy/document.js';
 import { InvalidIdError } from '../ids.js';
 
 const d = { app: 'iot-realtime', stage: 'test', region: 'us-east-1', accountId: '000000000000' };
-const model = accessModel({ deployment: d, identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q' });
+const model = accessModel({ deployment: d, identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f' });
 
-function sessionLayers(userId: string, rooms: string[]): PolicyLayer[] {
+function sessionLayers(userId: string): PolicyLayer[] {
   return [
     { name: 'role', policies: model.browserClientRole.policies },
-    { name: 'session policy', policies: [{ name: 'session', document: browserSessionPolicy(d, { userId, rooms }).policy }] },
+    { name: 'session policy', policies: [{ name: 'session', document: browserSessionPolicy(d, { userId }).policy }] },
   ];
 }
 const can = (layers: PolicyLayer[], action: string, kind: 'client' | 'topic' | 'topicfilter', name: string, context = {}) =>
   evaluateLayers(layers, { action, resource: iotArn(d, kind, name), context }).allowed;
 
 describe('browser session policy (non-Cognito users)', () => {
-  const alice = sessionLayers('alice', ['general', 'ops']);
-  const bob = sessionLayers('bob', ['general']);
+  const alice = sessionLayers('alice');
+  const bob = sessionLayers('bob');
 
   it('lets alice connect with her own client ids only', () => {
     expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.alice')).toBe(true);
@@ -29,13 +29,14 @@ describe('browser session policy (non-Cognito users)', () => {
     expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.alice-x')).toBe(false);
   });
 
-  it('lets members subscribe to and receive their rooms, and nobody else', () => {
-    expect(can(alice, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/rooms/ops')).toBe(true);
-    expect(can(alice, 'iot:Receive', 'topic', 'iot-realtime/test/rooms/ops')).toBe(true);
+  it('lets users receive their own room inboxes only; no shared room topic is granted', () => {
+    expect(can(alice, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/alice/rooms/+')).toBe(true);
+    expect(can(alice, 'iot:Receive', 'topic', 'iot-realtime/test/users/alice/rooms/ops')).toBe(true);
+    expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/alice/rooms/+')).toBe(false);
+    expect(can(bob, 'iot:Receive', 'topic', 'iot-realtime/test/users/alice/rooms/ops')).toBe(false);
     expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/rooms/ops')).toBe(false);
     expect(can(bob, 'iot:Receive', 'topic', 'iot-realtime/test/rooms/ops')).toBe(false);
-    expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/rooms/#')).toBe(false);
-    expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/rooms/+')).toBe(false);
+    expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/+/rooms/ops')).toBe(false);
   });
 
   it('gives each user their private subtree and never another user\'s', () => {
@@ -53,29 +54,21 @@ describe('browser session policy (non-Cognito users)', () => {
 
   it('rejects ids that would widen the grant', () => {
     for (const evil of ['*', 'a*', '?', '+', '#', 'a/b', '$aws', '']) {
-      expect(() => browserSessionPolicy(d, { userId: evil, rooms: [] })).toThrow(InvalidIdError);
-      expect(() => browserSessionPolicy(d, { userId: 'alice', rooms: [evil] })).toThrow(InvalidIdError);
+      expect(() => browserSessionPolicy(d, { userId: evil })).toThrow(InvalidIdError);
     }
   });
 
-  it('fails with a clear error instead of truncating when the rooms do not fit in 2048 characters', () => {
-    const max = maxRoomsPerSession(d, 'alice', 8);
-    const fits = Array.from({ length: max }, (_, i) => `room${String(i).padStart(4, '0')}`);
-    expect(policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: 'alice', rooms: fits }).policy)).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
-    const tooMany = [...fits, 'room9999'];
-    expect(() => browserSessionPolicy(d, { userId: 'alice', rooms: tooMany })).toThrow(SessionPolicyTooLargeError);
-    expect(() => browserSessionPolicy(d, { userId: 'alice', rooms: tooMany })).toThrow(new RegExp(`at most ${max} rooms`));
+  it('has the same size whatever the user belongs to, well within 2048 characters even for a 64-character id', () => {
+    const longest = 'u'.repeat(64);
+    const size = policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: longest }).policy);
+    expect(size).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS / 2);
+    expect(policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: 'bob' }).policy)).toBe(size - 4 * (64 - 'bob'.length)); // the id appears in 2 client ids and 2 subtree ARNs
   });
 
   it('returns the client id and the topics the browser should subscribe to', () => {
-    const scope = browserSessionPolicy(d, { userId: 'alice', rooms: ['ops', 'general', 'ops'] });
+    const scope = browserSessionPolicy(d, { userId: 'alice' });
     expect(scope.clientId).toBe('iot-realtime.test.alice');
-    expect(scope.topics.subscribe).toEqual([
-      'iot-realtime/test/broadcast',
-      'iot-realtime/test/users/alice/#',
-      'iot-realtime/test/rooms/general',
-      'iot-realtime/test/rooms/ops',
-    ]);
+    expect(scope.topics.subscribe).toEqual(['iot-realtime/test/broadcast', 'iot-realtime/test/users/alice/#']);
     expect(scope.topics.publish).toEqual([]);
   });
 });

@@ -13,19 +13,9 @@ export const IOT_POLICY_MAX_CHARS = 2048;
 
 export const COGNITO_SUB = '${cognito-identity.amazonaws.com:sub}';
 
+/** A grant that does not fit STS's session policy limit: a bug in the grant, never a user's membership count. */
 export class SessionPolicyTooLargeError extends Error {
   override readonly name = 'SessionPolicyTooLargeError';
-  constructor(
-    readonly userId: string,
-    readonly roomCount: number,
-    readonly size: number,
-    readonly maxRooms: number,
-  ) {
-    super(
-      `user ${userId} belongs to ${roomCount} rooms; a session policy holds at most ${maxRooms} rooms ` +
-        `(room ids this long; the policy would take ${size} of ${SESSION_POLICY_MAX_CHARS} characters)`,
-    );
-  }
 }
 
 /**
@@ -42,7 +32,6 @@ export function browserClientRolePolicy(d: Deployment): PolicyDocument {
       Action: 'iot:Subscribe',
       Resource: [
         iotArn(d, 'topicfilter', t.broadcast()),
-        iotArn(d, 'topicfilter', `${t.prefix}/rooms/*`),
         iotArn(d, 'topicfilter', `${t.prefix}/users/*`),
       ],
     },
@@ -50,14 +39,13 @@ export function browserClientRolePolicy(d: Deployment): PolicyDocument {
       Sid: 'ReceiveAppTopics',
       Effect: 'Allow',
       Action: 'iot:Receive',
-      Resource: [iotArn(d, 'topic', t.broadcast()), iotArn(d, 'topic', `${t.prefix}/rooms/*`), iotArn(d, 'topic', `${t.prefix}/users/*`)],
+      Resource: [iotArn(d, 'topic', t.broadcast()), iotArn(d, 'topic', `${t.prefix}/users/*`)],
     },
   );
 }
 
 export interface BrowserSessionGrant {
   userId: string;
-  rooms: readonly string[];
 }
 
 export interface BrowserSessionScope {
@@ -67,28 +55,25 @@ export interface BrowserSessionScope {
 }
 
 /**
- * The session policy for one user of the app's own sign-in: their client ids, their private topics, their rooms and
- * the broadcast topic; nothing else. Room ids are exact resources (no wildcard), so a room grant never covers another
- * room. Throws SessionPolicyTooLargeError rather than silently dropping rooms.
+ * The session policy for one user of the app's own sign-in: their client ids, their private subtree (which holds
+ * their room inboxes and jobs) and the broadcast topic; nothing else. Its size does not depend on how many rooms the
+ * user is in: room membership is checked by the server when a message is sent (functions/messages).
  */
 export function browserSessionPolicy(d: Deployment, grant: BrowserSessionGrant): BrowserSessionScope {
   const t = topicsOf(d);
   const userId = validateId('user id', grant.userId);
-  const rooms = [...new Set(grant.rooms.map((r) => validateId('room id', r)))].sort();
-  const document = sessionDocument(d, userId, rooms);
+  const document = sessionDocument(d, userId);
   const size = policySizeWithoutWhitespace(document);
-  if (size > SESSION_POLICY_MAX_CHARS) {
-    const longest = Math.max(...rooms.map((r) => r.length));
-    throw new SessionPolicyTooLargeError(userId, rooms.length, size, maxRoomsPerSession(d, userId, longest));
-  }
+  // STS: Policy is at most 2048 characters; ids are at most 64 characters, so this cannot happen with valid ids.
+  if (size > SESSION_POLICY_MAX_CHARS) throw new SessionPolicyTooLargeError(`the session policy for ${userId} takes ${size} of ${SESSION_POLICY_MAX_CHARS} characters`);
   return {
     policy: document,
     clientId: t.clientId(userId),
-    topics: { subscribe: [t.broadcast(), `${t.userRoot(userId)}/#`, ...rooms.map((r) => t.room(r))], publish: [] },
+    topics: { subscribe: [t.broadcast(), `${t.userRoot(userId)}/#`], publish: [] },
   };
 }
 
-function sessionDocument(d: Deployment, userId: string, rooms: readonly string[]): PolicyDocument {
+function sessionDocument(d: Deployment, userId: string): PolicyDocument {
   const t = topicsOf(d);
   const clientId = t.clientId(userId);
   const userRoot = t.userRoot(userId);
@@ -99,31 +84,9 @@ function sessionDocument(d: Deployment, userId: string, rooms: readonly string[]
       // The user's own client id and `<id>.<suffix>` for further tabs; `.` never occurs in ids (see TopicScheme).
       Resource: [iotArn(d, 'client', clientId), iotArn(d, 'client', `${clientId}.*`)],
     },
-    {
-      Effect: 'Allow',
-      Action: 'iot:Subscribe',
-      Resource: [
-        iotArn(d, 'topicfilter', t.broadcast()),
-        iotArn(d, 'topicfilter', `${userRoot}/*`),
-        ...rooms.map((r) => iotArn(d, 'topicfilter', t.room(r))),
-      ],
-    },
-    {
-      Effect: 'Allow',
-      Action: 'iot:Receive',
-      Resource: [iotArn(d, 'topic', t.broadcast()), iotArn(d, 'topic', `${userRoot}/*`), ...rooms.map((r) => iotArn(d, 'topic', t.room(r)))],
-    },
+    { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [iotArn(d, 'topicfilter', t.broadcast()), iotArn(d, 'topicfilter', `${userRoot}/*`)] },
+    { Effect: 'Allow', Action: 'iot:Receive', Resource: [iotArn(d, 'topic', t.broadcast()), iotArn(d, 'topic', `${userRoot}/*`)] },
   );
-}
-
-/** How many rooms with ids of the longest allowed length fit into one session policy for this deployment and user. */
-export function maxRoomsPerSession(d: Deployment, userId: string, roomIdLength = 64): number {
-  let rooms = 0;
-  for (;;) {
-    const ids = Array.from({ length: rooms + 1 }, (_, i) => `${i}`.padStart(roomIdLength, 'r'));
-    if (policySizeWithoutWhitespace(sessionDocument(d, userId, ids)) > SESSION_POLICY_MAX_CHARS) return rooms;
-    rooms += 1;
-  }
 }
 
 /** Cognito identities (guest or signed in) connect only with their identity id as client id. */

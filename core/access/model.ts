@@ -11,14 +11,17 @@ import {
   browserClientTrustPolicy,
   cognitoTrustPolicy,
   credentialsVendorPolicy,
+  historyReaderPolicy,
   lambdaTrustPolicy,
+  membershipsManagerPolicy,
+  messagePosterPolicy,
   publisherPolicy,
   queueConsumerPolicy,
   queueSenderPolicy,
 } from './service-policies.js';
 
 /** The Lambdas of the backend; each has its own role. */
-export const FUNCTION_NAMES = ['credentials', 'messages', 'jobs', 'jobs-worker', 'attach-policy', 'health'] as const;
+export const FUNCTION_NAMES = ['credentials', 'rooms', 'messages', 'history', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
@@ -36,6 +39,7 @@ export interface AccessModelInput {
   deployment: Deployment;
   identityPoolId: string;
   jobQueueArn: string;
+  fanoutQueueArn: string;
 }
 
 export interface AccessModel {
@@ -79,10 +83,20 @@ export function accessModel(input: AccessModelInput): AccessModel {
     ]),
     functionRoles: {
       credentials: fn('credentials', [{ name: n('assume-browser-client'), document: credentialsVendorPolicy(browserClientRoleArn) }]),
-      messages: fn('messages', [{ name: n('publish'), document: publisherPolicy(d) }]),
+      rooms: fn('rooms', [{ name: n('manage-memberships'), document: membershipsManagerPolicy(d) }]),
+      messages: fn('messages', [
+        { name: n('post-messages'), document: messagePosterPolicy(d) },
+        { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+        { name: n('send-fanout'), document: queueSenderPolicy(input.fanoutQueueArn) },
+      ]),
+      history: fn('history', [{ name: n('read-history'), document: historyReaderPolicy(d) }]),
+      'fanout-worker': fn('fanout-worker', [
+        { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+        { name: n('consume-fanout'), document: queueConsumerPolicy(input.fanoutQueueArn) },
+      ]),
       jobs: fn('jobs', [{ name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) }]),
       'jobs-worker': fn('jobs-worker', [
-        { name: n('publish'), document: publisherPolicy(d) },
+        { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
       ]),
       'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy(d, cognitoUserIotPolicy.name) }]),

@@ -1,10 +1,47 @@
 /** Least-privilege policies and trust policies of the backend: the Lambdas' roles and the roles browsers assume. */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { policy, type PolicyDocument } from '../policy/document.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, tableArn } from '../store/tables.js';
 
-/** Lambdas that publish results: `iot:Publish` on the app's own topics, nothing else. */
-export function publisherPolicy(d: Deployment): PolicyDocument {
-  return policy({ Sid: 'PublishAppTopics', Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', `${topicsOf(d).prefix}/*`) });
+/**
+ * Lambdas that publish: `iot:Publish` on one family of users' private topics (room inboxes, or job events), nothing
+ * else. IoT: `*` in a resource matches any run of characters, `/` included; ids never contain `/` (core/ids.ts).
+ */
+export function publisherPolicy(d: Deployment, family: 'inboxes' | 'jobs'): PolicyDocument {
+  const users = `${topicsOf(d).prefix}/users/*`;
+  const resource = family === 'inboxes' ? `${users}/rooms/*` : `${users}/jobs/*`;
+  return policy({ Sid: family === 'inboxes' ? 'PublishRoomInboxes' : 'PublishJobEvents', Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', resource) });
+}
+
+/** DynamoDB actions on the memberships table (and its `byUser` index) for room management. */
+export function membershipsManagerPolicy(d: Deployment): PolicyDocument {
+  const table = tableArn(d, MEMBERSHIPS_TABLE);
+  return policy(
+    {
+      Sid: 'ManageMemberships',
+      Effect: 'Allow',
+      // DynamoDB: TransactWriteItems is authorized per item by the item's own action (PutItem, UpdateItem, ...).
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+      Resource: table,
+    },
+    { Sid: 'ListRoomsOfUser', Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table}/index/*` },
+  );
+}
+
+/** Posting: read memberships (the sender's, then the members'), write the message to history. */
+export function messagePosterPolicy(d: Deployment): PolicyDocument {
+  return policy(
+    { Sid: 'ReadMemberships', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: tableArn(d, MEMBERSHIPS_TABLE) },
+    { Sid: 'WriteHistory', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(d, MESSAGES_TABLE) },
+  );
+}
+
+/** History: check the caller's membership, read messages. */
+export function historyReaderPolicy(d: Deployment): PolicyDocument {
+  return policy(
+    { Sid: 'ReadMembership', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn(d, MEMBERSHIPS_TABLE) },
+    { Sid: 'ReadHistory', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MESSAGES_TABLE) },
+  );
 }
 
 /** The credentials Lambda: may assume the browser-client role and nothing else. */
@@ -18,13 +55,14 @@ export function attachPolicyFunctionPolicy(d: Deployment, iotPolicyName: string)
 }
 
 export function queueSenderPolicy(queueArn: string): PolicyDocument {
-  return policy({ Sid: 'SendJobs', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn });
+  // SQS: SendMessageBatch is authorized as sqs:SendMessage.
+  return policy({ Sid: 'SendToQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn });
 }
 
 /** What the SQS event source mapping needs from the worker's role. */
 export function queueConsumerPolicy(queueArn: string): PolicyDocument {
   return policy({
-    Sid: 'ConsumeJobs',
+    Sid: 'ConsumeQueue',
     Effect: 'Allow',
     Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
     Resource: queueArn,

@@ -51,6 +51,18 @@ const appToken = {
   APP_TOKEN_AUDIENCE: envVar.string(),
 };
 
+/** Signed-in Cognito users: ID tokens of the user pool, and the identity pool that names them by identity id. */
+const cognitoUsers = {
+  /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`; its Logins key is the same without the scheme. */
+  COGNITO_USER_POOL_ISSUER: envVar.url(),
+  COGNITO_USER_POOL_CLIENT_ID: envVar.string(),
+  IDENTITY_POOL_ID: envVar.string(),
+};
+
+/** The rooms store. */
+const membershipsTable = { MEMBERSHIPS_TABLE_NAME: envVar.string() };
+const messagesTable = { MESSAGES_TABLE_NAME: envVar.string() };
+
 export const CredentialsEnvSchema = v.object({
   ...deployment,
   ...appToken,
@@ -61,8 +73,29 @@ export const CredentialsEnvSchema = v.object({
 });
 export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
 
-export const MessagesEnvSchema = v.object({ ...deployment, ...appToken });
+export const RoomsEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable });
+export type RoomsEnv = v.InferOutput<typeof RoomsEnvSchema>;
+
+export const MessagesEnvSchema = v.object({
+  ...deployment,
+  ...appToken,
+  ...cognitoUsers,
+  ...membershipsTable,
+  ...messagesTable,
+  FANOUT_QUEUE_URL: envVar.url(),
+  /** How long history is kept (DynamoDB TTL). */
+  HISTORY_TTL_DAYS: envVar.integer({ default: 30, min: 1, max: 3650 }),
+  /** Rooms up to this size are published by the messages function itself; larger ones through the fan-out queue. */
+  DIRECT_FANOUT_MAX: envVar.integer({ default: 50, min: 0, max: 100 }),
+  PUBLISH_CONCURRENCY: envVar.integer({ default: 16, min: 1, max: 256 }),
+});
 export type MessagesEnv = v.InferOutput<typeof MessagesEnvSchema>;
+
+export const HistoryEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable, ...messagesTable });
+export type HistoryEnv = v.InferOutput<typeof HistoryEnvSchema>;
+
+export const FanoutWorkerEnvSchema = v.object({ ...deployment, FANOUT_PUBLISH_CONCURRENCY: envVar.integer({ default: 64, min: 1, max: 512 }) });
+export type FanoutWorkerEnv = v.InferOutput<typeof FanoutWorkerEnvSchema>;
 
 export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, JOBS_QUEUE_URL: envVar.url() });
 export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
@@ -77,8 +110,8 @@ export type JobsWorkerEnv = v.InferOutput<typeof JobsWorkerEnvSchema>;
 export const AttachPolicyEnvSchema = v.object({
   ...deployment,
   IDENTITY_POOL_ID: envVar.string(),
-  /** The Logins key of the user pool: cognito-idp.<region>.amazonaws.com/<userPoolId>. */
-  COGNITO_LOGINS_KEY: envVar.string(),
+  /** The user pool whose ID tokens are the Logins (the Logins key is this issuer without the scheme). */
+  COGNITO_USER_POOL_ISSUER: envVar.url(),
   IOT_POLICY_NAME: envVar.string(),
 });
 export type AttachPolicyEnv = v.InferOutput<typeof AttachPolicyEnvSchema>;

@@ -1,5 +1,6 @@
 /** Request and response bodies of the HTTP API (API Gateway HTTP API, payload format 2.0), and its error body. */
 import * as v from 'valibot';
+import { isValidId } from '../ids.js';
 
 /** Every error response: a stable machine-readable `error` and a sentence for people. */
 export const ErrorBodySchema = v.object({ error: v.string(), message: v.string() });
@@ -39,7 +40,14 @@ export type AttachPolicyResponse = v.InferOutput<typeof AttachPolicyResponseSche
 export const HealthResponseSchema = v.object({ status: v.literal('ok'), app: v.string(), stage: v.string() });
 export type HealthResponse = v.InferOutput<typeof HealthResponseSchema>;
 
-/** Local only: POST /dev/token {"sub"} -> {"token"} from the local token issuer. */
-export const DevTokenRequestSchema = v.object({ sub: v.string('is required, e.g. {"sub":"alice"}') });
+/** Local only: POST /dev/token {"sub"} -> {"token"}: an app JWT for any valid user id. */
+export const DevTokenRequestSchema = v.object({
+  sub: v.pipe(v.string('is required, e.g. {"sub":"alice"}'), v.check((s: string) => isValidId(s), 'must be 1-64 letters, digits, "_" or "-"')),
+});
+
+/** Local only: POST /dev/cognito-token {"username"} -> {"token"}: an ID token of the local user pool stand-in. */
+export const DevCognitoTokenRequestSchema = v.object({
+  username: v.pipe(v.string('is required, e.g. {"username":"dana"}'), v.regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'must be 1-128 letters, digits or "_.@-"')),
+});
 export const DevTokenResponseSchema = v.object({ token: v.string() });
 export type DevTokenResponse = v.InferOutput<typeof DevTokenResponseSchema>;

@@ -4,18 +4,18 @@
  */
 import * as v from 'valibot';
 
-/** On `<app>/<stage>/rooms/<roomId>` (and on broadcast). */
-export const RoomMessageSchema = v.object({
+/** On `<app>/<stage>/users/<userId>/rooms/<roomId>`: a room message delivered to one member's inbox. */
+export const InboxMessageSchema = v.object({
   type: v.literal('message'),
-  /** Server-assigned; the browser de-duplicates QoS 1 redeliveries by it. */
-  id: v.string(),
+  /** Server-assigned and time-ordered; the browser de-duplicates QoS 1 redeliveries and history by it. */
+  messageId: v.string(),
   roomId: v.string(),
-  author: v.string(),
+  from: v.string(),
   text: v.string(),
   /** ISO 8601, server clock. */
   sentAt: v.string(),
 });
-export type RoomMessage = v.InferOutput<typeof RoomMessageSchema>;
+export type InboxMessage = v.InferOutput<typeof InboxMessageSchema>;
 
 export const JOB_STATUSES = ['running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -37,5 +37,5 @@ export const JobEventSchema = v.object({
 export type JobEvent = v.InferOutput<typeof JobEventSchema>;
 
 /** Any payload the app publishes, told apart by `type`. */
-export const AppPayloadSchema = v.variant('type', [RoomMessageSchema, JobEventSchema]);
+export const AppPayloadSchema = v.variant('type', [InboxMessageSchema, JobEventSchema]);
 export type AppPayload = v.InferOutput<typeof AppPayloadSchema>;

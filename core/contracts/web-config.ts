@@ -16,6 +16,6 @@ export const WebConfigSchema = v.object({
   emulatorMqttUrl: v.optional(v.string()),
   identityPoolEndpoint: v.optional(v.string()),
   /** Local mode: demo users of the local token issuer. */
-  demoUsers: v.optional(v.array(v.object({ id: v.string(), name: v.string(), rooms: v.array(v.string()) }))),
+  demoUsers: v.optional(v.array(v.object({ id: v.string(), name: v.string() }))),
 });
 export type WebConfig = v.InferOutput<typeof WebConfigSchema>;

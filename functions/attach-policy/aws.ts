@@ -1,10 +1,11 @@
 /** The attach-policy function's AWS dependencies: Cognito GetId and IoT AttachPolicy through the SDK v3. */
-import { CognitoIdentityClient, GetIdCommand } from '@aws-sdk/client-cognito-identity';
+import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import { AttachPolicyCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { AttachPolicyEnv } from '../../core/contracts/function-env.js';
 import { isRetryable } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
-import { UnauthorizedError, UpstreamError } from '../shared/errors.js';
+import { identityIdResolver } from '../shared/cognito-identity.js';
+import { UpstreamError } from '../shared/errors.js';
 import { createLogger, type LogLevel } from '../shared/logger.js';
 import type { AttachPolicyDependencies } from './core.js';
 import type { AttachPolicyHandlerDependencies } from './handler.js';
@@ -12,16 +13,7 @@ import type { AttachPolicyHandlerDependencies } from './handler.js';
 export function cognitoIotPolicyAttacher(config: AttachPolicyEnv, cognito: CognitoIdentityClient, iot: IoTClient): AttachPolicyDependencies {
   return {
     policyName: config.IOT_POLICY_NAME,
-    async identityIdFor(idToken) {
-      try {
-        const out = await cognito.send(new GetIdCommand({ IdentityPoolId: config.IDENTITY_POOL_ID, Logins: { [config.COGNITO_LOGINS_KEY]: idToken } }));
-        if (!out.IdentityId) throw new Error('GetId returned no IdentityId');
-        return out.IdentityId;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'NotAuthorizedException') throw new UnauthorizedError('the ID token was not accepted by the identity pool', { cause: error });
-        throw new UpstreamError('could not resolve the Cognito identity', true, { cause: error });
-      }
-    },
+    identityIdFor: identityIdResolver(cognito, config.IDENTITY_POOL_ID, config.COGNITO_USER_POOL_ISSUER),
     async attach(identityId) {
       try {
         await iot.send(new AttachPolicyCommand({ policyName: config.IOT_POLICY_NAME, target: identityId }));

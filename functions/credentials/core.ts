@@ -3,10 +3,9 @@
  * topics (the workaround for non-Cognito users: IoT custom authorizers do not work for browsers' SigV4 sockets).
  */
 import type { CredentialsResponse } from '../../core/contracts/http.js';
-import { browserSessionPolicy, SessionPolicyTooLargeError } from '../../core/access/browser-policies.js';
+import { browserSessionPolicy } from '../../core/access/browser-policies.js';
 import type { Deployment } from '../../core/deployment.js';
 import type { AppUser } from '../shared/app-token.js';
-import { TooManyRoomsError } from '../shared/errors.js';
 import type { CredentialVendor } from '../shared/ports.js';
 
 export interface IssueCredentialsDependencies {
@@ -18,13 +17,8 @@ export interface IssueCredentialsDependencies {
 }
 
 export async function issueRealtimeCredentials(user: AppUser, deps: IssueCredentialsDependencies): Promise<CredentialsResponse> {
-  let scope;
-  try {
-    scope = browserSessionPolicy(deps.deployment, { userId: user.userId, rooms: user.rooms });
-  } catch (error) {
-    if (error instanceof SessionPolicyTooLargeError) throw new TooManyRoomsError(error.message, { cause: error });
-    throw error;
-  }
+  // A fixed-size grant: the user's client ids, own subtree (room inboxes, jobs) and broadcast, whatever their rooms.
+  const scope = browserSessionPolicy(deps.deployment, { userId: user.userId });
   // STS: RoleSessionName is 2-64 characters; it shows up in CloudTrail, so it names the user.
   const sessionName = `user-${user.userId}`.slice(0, 64);
   const credentials = await deps.vendor.vend({ sessionName, policy: JSON.stringify(scope.policy), durationSeconds: deps.durationSeconds });

@@ -19,7 +19,7 @@ export function createCredentialsHandler({ config, logger, verifyToken, vendor }
   return httpHandler(logger, async (event) => {
     const user = await verifyToken(event.headers.authorization);
     const response = await issueRealtimeCredentials(user, { vendor, deployment, iotEndpoint: config.IOT_ENDPOINT, durationSeconds: config.CREDENTIALS_DURATION_SECONDS });
-    logger.info('credentials issued', { userId: user.userId, rooms: user.rooms.length, expiration: response.expiration });
+    logger.info('credentials issued', { userId: user.userId, expiration: response.expiration });
     // Credentials must never be cached by a browser or a proxy.
     return jsonResponse(200, response, { 'cache-control': 'no-store' });
   });

@@ -28,7 +28,7 @@ function recordingPublisher(failOnCall?: number): Publisher & { events: JobEvent
 describe('startJob', () => {
   it('queues the job and answers with its id and the owner\'s job topic', async () => {
     const sent: JobMessage[] = [];
-    const out = await startJob({ userId: 'alice', rooms: [] }, { kind: 'report', steps: 3 }, { queue: { send: async (j) => void sent.push(j) }, clock, newId: () => 'j1', topics });
+    const out = await startJob({ userId: 'alice' }, { kind: 'report', steps: 3 }, { queue: { send: async (j) => void sent.push(j) }, clock, newId: () => 'j1', topics });
     expect(out).toEqual({ jobId: 'j1', topic: 'app/test/users/alice/jobs/j1' });
     expect(sent).toEqual([{ jobId: 'j1', userId: 'alice', kind: 'report', steps: 3, stepMs: 400, requestedAt: '2030-01-01T00:00:00.000Z' }]);
   });
@@ -41,8 +41,8 @@ describe('startJob', () => {
     [{ kind: 'report', steps: 2, failAtStep: 3 }, /failAtStep/],
     [{ kind: 'report', stepMs: -1 }, /stepMs/],
   ])('refuses %j with a clear message', async (body, message) => {
-    await expect(startJob({ userId: 'alice', rooms: [] }, body, { queue: { send: async () => undefined }, clock, newId: () => 'j', topics })).rejects.toThrow(message);
-    await expect(startJob({ userId: 'alice', rooms: [] }, body, { queue: { send: async () => undefined }, clock, newId: () => 'j', topics })).rejects.toThrow(ValidationError);
+    await expect(startJob({ userId: 'alice' }, body, { queue: { send: async () => undefined }, clock, newId: () => 'j', topics })).rejects.toThrow(message);
+    await expect(startJob({ userId: 'alice' }, body, { queue: { send: async () => undefined }, clock, newId: () => 'j', topics })).rejects.toThrow(ValidationError);
   });
 });
 

@@ -1,22 +1,42 @@
-/** The messages function's AWS dependencies, built from its config (the deployed entry and the local stack). */
-import { randomUUID } from 'node:crypto';
+/** The messages and history functions' AWS dependencies, built from their config (deployed entries and local stack). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import type { MessagesEnv } from '../../core/contracts/function-env.js';
-import { appTokenVerifierFromConfig } from '../shared/app-token.js';
-import { IotDataPublisher } from '../shared/aws-adapters.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { HistoryEnv, MessagesEnv } from '../../core/contracts/function-env.js';
+import { newSortableId } from '../../core/ids.js';
+import { TopicScheme } from '../../core/topics.js';
+import { IotDataPublisher, SqsFanoutQueue } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
+import { callerResolverFromConfig } from '../shared/callers-from-config.js';
+import { DynamoRoomStore } from '../shared/dynamo-room-store.js';
 import { createLogger, type LogLevel } from '../shared/logger.js';
 import { systemClock } from '../shared/ports.js';
 import type { MessagesHandlerDependencies } from './handler.js';
+import type { HistoryHandlerDependencies } from './history-handler.js';
+
+const DAY_SECONDS = 86_400;
 
 export function messagesDependencies(config: MessagesEnv, aws: AwsClientOptions, logLevel?: LogLevel): MessagesHandlerDependencies {
   return {
-    config,
     logger: createLogger('messages', logLevel),
-    verifyToken: appTokenVerifierFromConfig(config),
+    resolveCaller: callerResolverFromConfig(config, aws),
+    store: new DynamoRoomStore(new DynamoDBClient(aws), { membershipsTable: config.MEMBERSHIPS_TABLE_NAME, messagesTable: config.MESSAGES_TABLE_NAME }),
     // Deployed, the SDK resolves the iot:Data-ATS endpoint from AWS_ENDPOINT_URL_IOT_DATA_PLANE, which infra sets.
     publisher: new IotDataPublisher(new IoTDataPlaneClient(aws)),
+    fanoutQueue: new SqsFanoutQueue(new SQSClient(aws), config.FANOUT_QUEUE_URL),
     clock: systemClock,
-    newId: randomUUID,
+    newMessageId: () => newSortableId(Date.now()),
+    topics: new TopicScheme({ app: config.APP_NAME, stage: config.STAGE }),
+    historyTtlSeconds: config.HISTORY_TTL_DAYS * DAY_SECONDS,
+    directFanoutMax: config.DIRECT_FANOUT_MAX,
+    publishConcurrency: config.PUBLISH_CONCURRENCY,
+  };
+}
+
+export function historyDependencies(config: HistoryEnv, aws: AwsClientOptions, logLevel?: LogLevel): HistoryHandlerDependencies {
+  return {
+    logger: createLogger('history', logLevel),
+    resolveCaller: callerResolverFromConfig(config, aws),
+    store: new DynamoRoomStore(new DynamoDBClient(aws), { membershipsTable: config.MEMBERSHIPS_TABLE_NAME, messagesTable: config.MESSAGES_TABLE_NAME }),
   };
 }

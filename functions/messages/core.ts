@@ -1,31 +1,90 @@
-/** A room message: validated, processed (server id, timestamp, author, trimmed text) and published with QoS 1. */
-import { MAX_MESSAGE_TEXT_LENGTH, PostMessageRequestSchema, type PostMessageResponse } from '../../core/contracts/http.js';
-import type { RoomMessage } from '../../core/contracts/mqtt.js';
-import { isValidId } from '../../core/ids.js';
+/**
+ * A room message: the sender's membership is checked in the store at send time, the message is kept in the room's
+ * history, and it is delivered to every current member's own inbox topic. Small rooms are published here directly;
+ * larger ones are handed to the fan-out queue in batches (functions/fanout). Removal from a room therefore takes
+ * effect on the very next message, whatever the removed member's connection holds.
+ */
+import type { FanoutTask } from '../../core/contracts/fanout.js';
+import { FANOUT_BATCH_SIZE } from '../../core/contracts/fanout.js';
+import { MAX_MESSAGE_TEXT_LENGTH, PostMessageRequestSchema } from '../../core/contracts/http.js';
+import type { InboxMessage } from '../../core/contracts/mqtt.js';
+import type { MessageAccepted, MessagePage } from '../../core/contracts/rooms.js';
 import type { TopicScheme } from '../../core/topics.js';
-import type { AppUser } from '../shared/app-token.js';
-import { ForbiddenError, PayloadTooLargeError, ValidationError } from '../shared/errors.js';
-import type { Clock, IdGenerator, Publisher } from '../shared/ports.js';
+import { requireMember } from '../rooms/membership.js';
+import type { Caller } from '../shared/caller.js';
+import { PayloadTooLargeError } from '../shared/errors.js';
+import { deliverToInboxes } from '../shared/fanout.js';
+import type { Clock, FanoutQueue, IdGenerator, Publisher } from '../shared/ports.js';
 import { validateBody } from '../shared/request.js';
+import type { RoomStore } from '../shared/room-store.js';
 
 export const MAX_TEXT_LENGTH = MAX_MESSAGE_TEXT_LENGTH;
 
 export interface PostMessageDependencies {
+  store: RoomStore;
   publisher: Publisher;
+  fanoutQueue: FanoutQueue;
   clock: Clock;
-  newId: IdGenerator;
+  newMessageId: IdGenerator;
   topics: TopicScheme;
+  /** History TTL (DynamoDB TTL on the message item). */
+  historyTtlSeconds: number;
+  /** Rooms with at most this many members are published by this function; larger ones go through the queue. */
+  directFanoutMax: number;
+  publishConcurrency: number;
 }
 
-export async function postRoomMessage(input: { user: AppUser; roomId: string | undefined; body: unknown }, deps: PostMessageDependencies): Promise<PostMessageResponse> {
-  const { user, roomId } = input;
-  if (!isValidId(roomId)) throw new ValidationError('the room id must be 1-64 letters, digits, "_" or "-"');
-  if (!user.rooms.includes(roomId)) throw new ForbiddenError(`you are not a member of room ${roomId}`);
+export interface PostedMessage {
+  accepted: MessageAccepted;
+  delivery: { members: number; direct: number; queued: number };
+}
+
+/** All current members, page by page (each page one Query). */
+async function* memberPages(store: RoomStore, roomId: string): AsyncGenerator<string[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await store.listMembers(roomId, { limit: FANOUT_BATCH_SIZE, ...(cursor ? { cursor } : {}) });
+    yield page.items.map((m) => m.userId);
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+export async function postRoomMessage(input: { caller: Caller; roomId: string; body: unknown }, deps: PostMessageDependencies): Promise<PostedMessage> {
+  const { caller, roomId } = input;
+  await requireMember(deps.store, roomId, caller.userId);
   const { text } = validateBody(PostMessageRequestSchema, input.body);
   if (text.length > MAX_TEXT_LENGTH) throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_TEXT_LENGTH} are allowed`);
 
-  const message: RoomMessage = { type: 'message', id: deps.newId(), roomId, author: user.userId, text, sentAt: deps.clock.now().toISOString() };
-  const topic = deps.topics.room(roomId);
-  await deps.publisher.publish(topic, message, 1);
-  return { id: message.id, topic, sentAt: message.sentAt };
+  const now = deps.clock.now();
+  const message: InboxMessage = { type: 'message', messageId: deps.newMessageId(), roomId, from: caller.userId, text, sentAt: now.toISOString() };
+  const { type: _type, ...stored } = message;
+  await deps.store.putMessage(stored, Math.floor(now.getTime() / 1000) + deps.historyTtlSeconds);
+
+  const pages: string[][] = [];
+  for await (const page of memberPages(deps.store, roomId)) pages.push(page);
+  const members = pages.reduce((n, p) => n + p.length, 0);
+  const accepted: MessageAccepted = { messageId: message.messageId, roomId, sentAt: message.sentAt };
+
+  if (members <= deps.directFanoutMax) {
+    const recipients = pages.flat();
+    const failed = await deliverToInboxes(message, recipients, { publisher: deps.publisher, topics: deps.topics, concurrency: deps.publishConcurrency });
+    // Whoever could not be reached now is retried through the queue rather than lost.
+    if (failed.length > 0) await deps.fanoutQueue.send(batches(message, failed));
+    return { accepted, delivery: { members, direct: recipients.length - failed.length, queued: failed.length } };
+  }
+  await deps.fanoutQueue.send(pages.filter((p) => p.length > 0).map((recipients) => ({ message, recipients })));
+  return { accepted, delivery: { members, direct: 0, queued: members } };
+}
+
+function batches(message: InboxMessage, recipients: readonly string[]): FanoutTask[] {
+  const tasks: FanoutTask[] = [];
+  for (let i = 0; i < recipients.length; i += FANOUT_BATCH_SIZE) tasks.push({ message, recipients: recipients.slice(i, i + FANOUT_BATCH_SIZE) });
+  return tasks;
+}
+
+/** GET /rooms/{roomId}/messages: members only; a page ordered oldest first. */
+export async function roomHistory(caller: Caller, roomId: string, page: { limit: number; before?: string }, deps: { store: RoomStore }): Promise<MessagePage> {
+  await requireMember(deps.store, roomId, caller.userId);
+  const { items, nextCursor } = await deps.store.listMessages(roomId, page);
+  return { messages: items, ...(nextCursor ? { nextCursor } : {}) };
 }

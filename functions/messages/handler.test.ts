@@ -1,63 +1,87 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MessagesEnvSchema } from '../../core/contracts/function-env.js';
-import { context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
-import { IotDataPublisher } from '../shared/aws-adapters.js';
+import { TopicScheme } from '../../core/topics.js';
+import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, unitTestAws } from '../../test/fixtures/events.js';
+import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
+import { IotDataPublisher, SqsFanoutQueue } from '../shared/aws-adapters.js';
 import { createMessagesHandler } from './handler.js';
 
 const iotData = mockClient(IoTDataPlaneClient);
+const sqs = mockClient(SQSClient);
+const store = new MemoryRoomStore();
+await store.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: '' });
+await store.putMember('general', 'bob', 'member');
+await store.createRoom({ roomId: 'ops', name: 'Ops', createdBy: 'alice', createdAt: '' });
 let ids = 0;
 const handler = createMessagesHandler({
-  config: testConfig(MessagesEnvSchema),
   logger: silentLogger(),
-  verifyToken: fakeVerifier,
+  resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
+  store,
   publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)),
+  fanoutQueue: new SqsFanoutQueue(new SQSClient(unitTestAws), baseEnv.FANOUT_QUEUE_URL),
   clock: { now: () => new Date('2030-01-01T00:00:00Z') },
-  newId: () => `m-${++ids}`,
+  newMessageId: () => `m-${++ids}`,
+  topics: new TopicScheme({ app: 'app', stage: 'test' }),
+  historyTtlSeconds: 86_400,
+  directFanoutMax: 50,
+  publishConcurrency: 4,
 });
 
-const post = (body: string, headers: Record<string, string> = { authorization: 'Bearer alice:general' }, roomId = 'general') =>
+const post = (body: string, headers: Record<string, string> = { authorization: 'Bearer alice' }, roomId = 'general') =>
   handler(httpEvent({ path: `/rooms/${roomId}/messages`, routeKey: 'POST /rooms/{roomId}/messages', pathParameters: { roomId }, headers, body }), context);
 
-beforeEach(() => iotData.reset());
+beforeEach(() => {
+  iotData.reset();
+  sqs.reset();
+});
 
 describe('POST /rooms/{roomId}/messages', () => {
-  it('publishes with QoS 1 through the data plane and answers 202', async () => {
+  it('publishes with QoS 1 to each member\'s inbox through the data plane and answers 202', async () => {
     iotData.on(PublishCommand).resolves({});
     const res = await post('{"text":"hi"}');
     expect(res.statusCode).toBe(202);
-    const body = JSON.parse(res.body!) as { id: string; topic: string; sentAt: string };
-    expect(body).toMatchObject({ topic: 'app/test/rooms/general', sentAt: '2030-01-01T00:00:00.000Z' });
-    const input = iotData.commandCalls(PublishCommand)[0]!.args[0].input;
-    expect(input).toMatchObject({ topic: 'app/test/rooms/general', qos: 1 });
-    expect(JSON.parse(new TextDecoder().decode(input.payload as Uint8Array))).toMatchObject({ id: body.id, author: 'alice', text: 'hi' });
+    const body = JSON.parse(res.body!) as { messageId: string };
+    expect(body).toEqual({ messageId: body.messageId, roomId: 'general', sentAt: '2030-01-01T00:00:00.000Z' });
+    const inputs = iotData.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(inputs.map((i) => i.topic).sort()).toEqual(['app/test/users/alice/rooms/general', 'app/test/users/bob/rooms/general']);
+    expect(inputs.every((i) => i.qos === 1)).toBe(true);
+    expect(JSON.parse(new TextDecoder().decode(inputs[0]!.payload as Uint8Array))).toMatchObject({ messageId: body.messageId, from: 'alice', text: 'hi' });
   });
 
-  it('answers 503 with a retryable message when IoT throttles, never 202', async () => {
+  it('hands the inboxes IoT throttled to the fan-out queue and still answers 202', async () => {
     iotData.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'x', MD5OfMessageBody: '' }], Failed: [] });
+    expect((await post('{"text":"hi"}')).statusCode).toBe(202);
+    const entries = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
+    expect(JSON.parse(entries[0]!.MessageBody!).recipients.sort()).toEqual(['alice', 'bob']);
+  });
+
+  it('answers 503 with Retry-After when neither IoT nor the queue can take the message', async () => {
+    iotData.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
+    sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('slow'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     const res = await post('{"text":"hi"}');
     expect(res.statusCode).toBe(503);
-    expect(JSON.parse(res.body!)).toEqual({ error: 'service_unavailable', message: 'could not deliver the message; please retry shortly' });
+    expect(res.headers).toMatchObject({ 'retry-after': '1' });
+    expect(JSON.parse(res.body!)).toEqual({ error: 'service_unavailable', message: 'could not hand the message to the fan-out queue; please retry shortly' });
   });
 
-  it('answers 502 when IoT refuses the publish', async () => {
-    iotData.on(PublishCommand).rejects(Object.assign(new Error('not authorized'), { name: 'ForbiddenException', $metadata: { httpStatusCode: 403 } }));
-    expect((await post('{"text":"hi"}')).statusCode).toBe(502);
-  });
-
-  it('answers 401 without a token, 403 outside the user\'s rooms, 400/415/413 for bad bodies, without publishing', async () => {
+  it('answers 401 without a token, 403 to non-members, 400/415/413 for bad bodies and ids, without publishing', async () => {
     expect((await post('{"text":"hi"}', {})).statusCode).toBe(401);
-    expect((await post('{"text":"hi"}', { authorization: 'Bearer bob:general' }, 'ops')).statusCode).toBe(403);
+    expect((await post('{"text":"hi"}', { authorization: 'Bearer bob' }, 'ops')).statusCode).toBe(403);
+    expect((await post('{"text":"hi"}', { authorization: 'Bearer alice' }, 'gen#')).statusCode).toBe(400);
     expect((await post('{"text":')).statusCode).toBe(400);
-    expect((await post('{"text":"hi"}', { authorization: 'Bearer alice:general', 'content-type': 'text/plain' })).statusCode).toBe(415);
+    expect((await post('{"text":"hi"}', { authorization: 'Bearer alice', 'content-type': 'text/plain' })).statusCode).toBe(415);
     expect((await post(JSON.stringify({ text: 'x'.repeat(17_000) }))).statusCode).toBe(413);
     expect(iotData.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
   it('never leaks internals in error bodies', async () => {
     iotData.on(PublishCommand).rejects(new Error('socket hang up at 10.0.0.1:443 secret=abc'));
+    sqs.on(SendMessageBatchCommand).rejects(new Error('connect ECONNREFUSED 10.0.0.2:443'));
     const res = await post('{"text":"hi"}');
-    expect(res.body).not.toContain('10.0.0.1');
+    expect(res.statusCode).toBeGreaterThanOrEqual(500);
+    expect(res.body).not.toContain('10.0.0');
     expect(res.body).not.toContain('stack');
   });
 });

@@ -1,32 +1,28 @@
-/** POST /rooms/{roomId}/messages {text}: members post to a room; everyone in it receives the message live. */
+/** POST /rooms/{roomId}/messages {text}: a member posts; every current member receives it in their inbox. */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { MessagesEnv } from '../../core/contracts/function-env.js';
-import { TopicScheme } from '../../core/topics.js';
-import type { AppTokenVerifier } from '../shared/app-token.js';
+import { RoomIdSchema } from '../../core/contracts/rooms.js';
+import type { CallerResolver } from '../shared/caller.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { httpHandler } from '../shared/http-handler.js';
-import type { Clock, IdGenerator, Publisher } from '../shared/ports.js';
+import { pathParameter } from '../shared/query.js';
 import { jsonBody } from '../shared/request.js';
-import { postRoomMessage } from './core.js';
+import { type PostMessageDependencies, postRoomMessage } from './core.js';
 
 /** The whole request, JSON included; the text limit itself is checked in the core. */
 const MAX_BODY_BYTES = 16 * 1024;
 
-export interface MessagesHandlerDependencies {
-  config: MessagesEnv;
+export interface MessagesHandlerDependencies extends PostMessageDependencies {
   logger: Logger;
-  verifyToken: AppTokenVerifier;
-  publisher: Publisher;
-  clock: Clock;
-  newId: IdGenerator;
+  resolveCaller: CallerResolver;
 }
 
-export function createMessagesHandler({ config, logger, verifyToken, publisher, clock, newId }: MessagesHandlerDependencies) {
-  const topics = new TopicScheme({ app: config.APP_NAME, stage: config.STAGE });
+export function createMessagesHandler(deps: MessagesHandlerDependencies) {
+  const { logger, resolveCaller } = deps;
   return httpHandler(logger, async (event) => {
-    const user = await verifyToken(event.headers.authorization);
-    const posted = await postRoomMessage({ user, roomId: event.pathParameters?.roomId, body: jsonBody(event, MAX_BODY_BYTES) }, { publisher, clock, newId, topics });
-    logger.info('message published', { userId: user.userId, topic: posted.topic, messageId: posted.id });
-    return jsonResponse(202, posted);
+    const caller = await resolveCaller(event.headers.authorization);
+    const roomId = pathParameter(event, 'roomId', RoomIdSchema);
+    const posted = await postRoomMessage({ caller, roomId, body: jsonBody(event, MAX_BODY_BYTES) }, deps);
+    logger.info('message accepted', { userId: caller.userId, roomId, messageId: posted.accepted.messageId, ...posted.delivery });
+    return jsonResponse(202, posted.accepted);
   });
 }

@@ -8,10 +8,9 @@ import { UnauthorizedError, UpstreamError } from './errors.js';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+/** A user of the app's own sign-in. Room membership is not in the token: it lives in the store (functions/rooms). */
 export interface AppUser {
   userId: string;
-  /** The rooms the user belongs to: the "business roles" that decide which channels they may see. */
-  rooms: string[];
 }
 
 export interface AppTokenVerifierOptions {
@@ -64,9 +63,7 @@ export function createAppTokenVerifier(options: AppTokenVerifierOptions): AppTok
       throw new UpstreamError('could not fetch the token signing keys', true, { cause: error });
     }
     if (!isValidId(payload.sub)) throw new UnauthorizedError('the token subject is not a valid user id');
-    const rooms = payload.rooms ?? [];
-    if (!Array.isArray(rooms) || !rooms.every(isValidId)) throw new UnauthorizedError('the token rooms claim must be a list of room ids');
-    return { userId: payload.sub, rooms: [...new Set(rooms as string[])] };
+    return { userId: payload.sub };
   };
 }
 

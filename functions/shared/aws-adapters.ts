@@ -1,10 +1,11 @@
 /** The ports implemented with the AWS SDK v3. Errors become domain errors that say whether a retry may help. */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PublishFailedError, UpstreamError } from './errors.js';
+import type { FanoutTask } from '../../core/contracts/fanout.js';
 import type { JobMessage } from '../../core/contracts/jobs.js';
-import type { CredentialVendor, JobQueue, Publisher, VendedCredentials } from './ports.js';
+import type { CredentialVendor, FanoutQueue, JobQueue, Publisher, VendedCredentials } from './ports.js';
 
 const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
 
@@ -61,6 +62,31 @@ export class SqsJobQueue implements JobQueue {
       await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
     } catch (error) {
       throw new UpstreamError('could not queue the job', isRetryable(error), { cause: error });
+    }
+  }
+}
+
+/** SQS: SendMessageBatch takes at most 10 entries. */
+const SQS_BATCH_MAX = 10;
+
+export class SqsFanoutQueue implements FanoutQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(tasks: readonly FanoutTask[]): Promise<void> {
+    for (let i = 0; i < tasks.length; i += SQS_BATCH_MAX) {
+      const entries = tasks.slice(i, i + SQS_BATCH_MAX).map((task, j) => ({ Id: String(i + j), MessageBody: JSON.stringify(task) }));
+      let failed: number;
+      try {
+        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+        failed = out.Failed?.length ?? 0;
+      } catch (error) {
+        throw new UpstreamError('could not hand the message to the fan-out queue', isRetryable(error), { cause: error });
+      }
+      // SQS: a batch can succeed in part; a failed entry must not be dropped silently.
+      if (failed > 0) throw new UpstreamError(`the fan-out queue refused ${failed} of ${entries.length} entries`, true);
     }
   }
 }

@@ -28,11 +28,6 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
-/** The user's grant does not fit one STS session policy (2048 characters). */
-export class TooManyRoomsError extends Error {
-  override readonly name = 'TooManyRoomsError';
-}
-
 /** Publishing to IoT Core failed; `retryable` when AWS throttled or was unavailable. */
 export class PublishFailedError extends Error {
   override readonly name = 'PublishFailedError';
@@ -64,4 +59,31 @@ export class JobFailedError extends Error {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+}
+
+/** A room id that is already taken. */
+export class RoomExistsError extends Error {
+  override readonly name = 'RoomExistsError';
+}
+
+/** A change that would leave a room with members but no owner. */
+export class LastOwnerError extends Error {
+  override readonly name = 'LastOwnerError';
+}
+
+/** A pagination cursor that this API did not issue for this listing. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+/** The caller sent too many requests; `retryAfterSeconds` tells when to try again. */
+export class TooManyRequestsError extends Error {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }

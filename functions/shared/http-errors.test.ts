@@ -1,4 +1,17 @@
-import { ConfigError, ForbiddenError, PayloadTooLargeError, PublishFailedError, TooManyRoomsError, UnauthorizedError, UpstreamError, ValidationError } from './errors.js';
+import {
+  ConfigError,
+  ForbiddenError,
+  InvalidCursorError,
+  LastOwnerError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PublishFailedError,
+  RoomExistsError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UpstreamError,
+  ValidationError,
+} from './errors.js';
 import { errorResponse, toHttpError } from './http-errors.js';
 
 describe('domain errors to HTTP', () => {
@@ -7,7 +20,11 @@ describe('domain errors to HTTP', () => {
     [new UnauthorizedError('who?'), 401],
     [new ForbiddenError('no'), 403],
     [new PayloadTooLargeError('big'), 413],
-    [new TooManyRoomsError('many'), 422],
+    [new NotFoundError('gone'), 404],
+    [new InvalidCursorError('forged'), 400],
+    [new RoomExistsError('taken'), 409],
+    [new LastOwnerError('last owner'), 409],
+    [new TooManyRequestsError('slow down', 7), 429],
     [new PublishFailedError('x', false), 502],
     [new PublishFailedError('x', true), 503],
     [new UpstreamError('x', true), 503],
@@ -21,6 +38,11 @@ describe('domain errors to HTTP', () => {
     const response = errorResponse(new Error('database password is hunter2'));
     expect(response.body).toBe('{"error":"internal_error","message":"internal error"}');
     expect(errorResponse(new ConfigError('APP_JWKS_URL missing')).body).toBe('{"error":"internal_error","message":"internal error"}');
+  });
+
+  it('tells a rate-limited caller when to retry', () => {
+    expect(errorResponse(new TooManyRequestsError('slow down', 7)).headers).toMatchObject({ 'retry-after': '7' });
+    expect(JSON.parse(errorResponse(new TooManyRequestsError('slow down', 7)).body!)).toEqual({ error: 'too_many_requests', message: 'slow down' });
   });
 
   it('marks retryable failures with Retry-After', () => {

@@ -6,7 +6,10 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   PublishFailedError,
-  TooManyRoomsError,
+  TooManyRequestsError,
+  RoomExistsError,
+  LastOwnerError,
+  InvalidCursorError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   UpstreamError,
@@ -25,7 +28,11 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof NotFoundError) return { statusCode: 404, error: 'not_found', message: error.message };
   if (error instanceof PayloadTooLargeError) return { statusCode: 413, error: 'payload_too_large', message: error.message };
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415, error: 'unsupported_media_type', message: error.message };
-  if (error instanceof TooManyRoomsError) return { statusCode: 422, error: 'too_many_rooms', message: error.message };
+  if (error instanceof InvalidCursorError) return { statusCode: 400, error: 'bad_request', message: error.message };
+  if (error instanceof RoomExistsError || error instanceof LastOwnerError) return { statusCode: 409, error: 'conflict', message: error.message };
+  if (error instanceof TooManyRequestsError) {
+    return { statusCode: 429, error: 'too_many_requests', message: error.message, headers: { 'retry-after': String(error.retryAfterSeconds) } };
+  }
   if (error instanceof PublishFailedError || error instanceof UpstreamError) {
     return error.retryable
       ? { statusCode: 503, error: 'service_unavailable', message: `${error.message}; please retry shortly`, headers: { 'retry-after': '1' } }

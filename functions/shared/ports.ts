@@ -1,3 +1,4 @@
+import type { FanoutTask } from '../../core/contracts/fanout.js';
 import type { JobMessage } from '../../core/contracts/jobs.js';
 
 /** What the core functions depend on: injected, so the core is pure and the tests need no AWS. */
@@ -29,4 +30,10 @@ export interface CredentialVendor {
 
 export interface JobQueue {
   send(job: JobMessage): Promise<void>;
+}
+
+/** The fan-out queue (SQS): tasks of one message and a batch of recipients, published by the fan-out worker. */
+export interface FanoutQueue {
+  /** Sends every task or throws UpstreamError; no task is silently dropped. */
+  send(tasks: readonly FanoutTask[]): Promise<void>;
 }

@@ -4,10 +4,12 @@
  */
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import { TopicScheme } from '../../core/topics.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID } from '../../local/local-deployment.js';
+import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
+import { loginsKeyOf } from '../shared/cognito-identity.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
 import type { CredentialsResponse } from '../../core/contracts/http.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
@@ -18,37 +20,17 @@ let stack: LocalStack;
 const open: TestClient[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [WEB_ORIGIN], logger: memoryLogger(), jobRetryDelayMs: 50 });
+  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [WEB_ORIGIN], logger: memoryLogger(), jobRetryDelayMs: 50, functionLogLevel: 'SILENT' });
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
 afterAll(async () => stack.close());
 
-async function api(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${stack.api.url}${path}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function tokenFor(sub: string): Promise<string> {
-  const res = await api('POST', '/dev/token', { body: { sub } });
-  return res.body.token as string;
-}
+const api = apiClient(() => stack);
+const tokenFor = (sub: string) => appToken(api, sub);
 
 async function subscriberFor(sub: string, clientSuffix?: string): Promise<{ client: TestClient; creds: CredentialsResponse; token: string }> {
   const token = await tokenFor(sub);
-  const res = await api('POST', '/credentials', { token });
-  expect(res.status).toBe(200);
-  const creds = res.body as unknown as CredentialsResponse;
-  const url = await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint, region: creds.region });
-  const client = await connectClient(url, clientSuffix ? `${creds.clientId}.${clientSuffix}` : creds.clientId);
+  const { client, creds } = await appSubscriber(stack, api, token, clientSuffix);
   open.push(client);
   return { client, creds, token };
 }
@@ -61,18 +43,18 @@ describe('credentials', () => {
     const creds = res.body as unknown as CredentialsResponse;
     expect(creds.clientId).toBe('iot-realtime.local.alice');
     expect(creds.region).toBe('us-east-1');
-    expect(creds.topics.subscribe).toEqual(['iot-realtime/local/broadcast', 'iot-realtime/local/users/alice/#', 'iot-realtime/local/rooms/general', 'iot-realtime/local/rooms/ops']);
+    expect(creds.topics.subscribe).toEqual(['iot-realtime/local/broadcast', 'iot-realtime/local/users/alice/#']);
     const ttl = new Date(creds.expiration).getTime() - Date.now();
     expect(ttl).toBeGreaterThan(3590_000);
     expect(ttl).toBeLessThanOrEqual(3600_000);
   });
 
   it('answers 401 to expired, forged, wrong-audience and missing tokens', async () => {
-    const expired = await stack.tokenIssuer.sign({ rooms: ['general'] }, { subject: 'alice', ttlSeconds: -60 });
-    const wrongAudience = await stack.tokenIssuer.sign({ rooms: ['general'] }, { subject: 'alice', audience: 'another-app' });
+    const expired = await stack.issuers.app.sign({}, { subject: 'alice', ttlSeconds: -60 });
+    const wrongAudience = await stack.issuers.app.sign({}, { subject: 'alice', audience: 'another-app' });
     const alice = await tokenFor('alice');
     const [header, payload] = alice.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), rooms: ['general', 'ops', 'admin'] })).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'bob' })).toString('base64url');
     const forged = `${header}.${forgedPayload}.${alice.split('.')[2]}`;
     for (const [token, reason] of [
       [expired, /expired/],
@@ -89,27 +71,13 @@ describe('credentials', () => {
   });
 });
 
-describe('messages reach the room members, and only them', () => {
-  it('delivers a message posted to general to alice and bob', async () => {
-    const alice = await subscriberFor('alice');
+describe('connections', () => {
+  it('closes bob\'s connection when he subscribes to alice\'s private topics or a shared room topic', async () => {
     const bob = await subscriberFor('bob');
-    await alice.client.client.subscribeAsync(topics.room('general'), { qos: 1 });
-    await bob.client.client.subscribeAsync(topics.room('general'), { qos: 1 });
-    const res = await api('POST', '/rooms/general/messages', { token: alice.token, body: { text: '  hello team  ' } });
-    expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ topic: topics.room('general') });
-    for (const c of [alice.client, bob.client]) {
-      const message = JSON.parse((await c.next(topics.room('general'))).payload) as Record<string, unknown>;
-      expect(message).toMatchObject({ id: res.body.id, author: 'alice', text: 'hello team', roomId: 'general' });
-    }
-  });
-
-  it('closes bob\'s connection when he subscribes to ops, or to alice\'s private topics', async () => {
-    const bob = await subscriberFor('bob');
-    bob.client.client.subscribe(topics.room('ops'));
+    bob.client.client.subscribe(topics.inboxFilter('alice'));
     expect(await closesWithin(bob.client, 2000)).toBe(true);
     const again = await subscriberFor('bob', 'tab2');
-    again.client.client.subscribe(`${topics.userRoot('alice')}/#`);
+    again.client.client.subscribe('iot-realtime/local/rooms/general');
     expect(await closesWithin(again.client, 2000)).toBe(true);
   });
 
@@ -117,17 +85,7 @@ describe('messages reach the room members, and only them', () => {
     const token = await tokenFor('carol');
     const creds = (await api('POST', '/credentials', { token })).body as unknown as CredentialsResponse;
     const url = await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint });
-    await expect(connectClient(url, topics.clientId('alice'))).rejects.toThrow(/Not authorized/i);
-  });
-
-  it('answers 403 to a non-member, and 400/413/415 to bad bodies', async () => {
-    const bob = await tokenFor('bob');
-    expect((await api('POST', '/rooms/ops/messages', { token: bob, body: { text: 'let me in' } })).status).toBe(403);
-    const badJson = await api('POST', '/rooms/general/messages', { token: bob, body: '{"text": ' });
-    expect(badJson).toMatchObject({ status: 400, body: { message: 'the request body is not valid JSON' } });
-    expect((await api('POST', '/rooms/general/messages', { token: bob, body: { text: 5 } })).status).toBe(400);
-    expect((await api('POST', '/rooms/general/messages', { token: bob, body: { text: 'x'.repeat(2001) } })).status).toBe(413);
-    expect((await api('POST', '/rooms/general/messages', { token: bob, body: 'hi', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    await expect(connectClient(url, topics.clientId('alice'))).rejects.toMatchObject({ code: 5 });
   });
 });
 
@@ -166,21 +124,22 @@ describe('jobs', () => {
 
 describe('Cognito signed-in users', () => {
   it('attach the IoT policy through the API and can then connect with their identity id', async () => {
-    const token = await tokenFor('alice'); // locally the identity pool trusts the local issuer as its login provider
+    const token = await cognitoIdToken(api, 'dana');
     const attached = await api('POST', '/iot/attach-policy', { token, body: { identityId: 'us-east-1:00000000-0000-4000-8000-000000000000' } });
     expect(attached.status).toBe(200);
     const identityId = attached.body.identityId as string;
     expect(identityId).not.toBe('us-east-1:00000000-0000-4000-8000-000000000000');
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [new URL(stack.api.url).host]: token } }));
+    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.issuers.userPool.issuer)]: token } }));
     const c = out.Credentials!;
     const client = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
     open.push(client);
     await client.client.subscribeAsync(`${topics.userRoot(identityId)}/#`, { qos: 1 });
   });
 
-  it('answers 401 to attach-policy without a valid token', async () => {
+  it('answers 401 to attach-policy without a valid ID token, or with an app token', async () => {
     expect((await api('POST', '/iot/attach-policy', { token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' })).status).toBe(401);
+    expect((await api('POST', '/iot/attach-policy', { token: await tokenFor('alice') })).status).toBe(401);
   });
 });
 
@@ -199,8 +158,10 @@ describe('the HTTP API itself', () => {
     expect(await api('GET', '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
-  it('issues demo tokens only for demo users', async () => {
-    expect((await api('POST', '/dev/token', { body: { sub: 'mallory' } })).status).toBe(404);
+  it('issues local tokens for any valid user id, and refuses ids that would widen a grant', async () => {
+    expect((await api('POST', '/dev/token', { body: { sub: 'mallory' } })).status).toBe(200);
+    for (const sub of ['a/b', '*', '', 'x'.repeat(65)]) expect(await api('POST', '/dev/token', { body: { sub } })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
     expect((await api('POST', '/dev/token', { body: {} })).status).toBe(400);
+    expect((await api('POST', '/dev/token', { body: '{"sub":' })).status).toBe(400);
   });
 });

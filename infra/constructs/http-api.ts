@@ -33,7 +33,8 @@ export class HttpApi extends Construct {
     });
   }
 
-  route(id: string, method: string, path: string, fn: LambdaFunction): void {
+  /** One Lambda proxy integration per function, one route per (method, path) of the catalog. */
+  routes(id: string, routes: ReadonlyArray<{ method: string; path: string }>, fn: LambdaFunction): void {
     const integration = new Apigatewayv2Integration(this, `${id}-integration`, {
       apiId: this.api.id,
       integrationType: 'AWS_PROXY',
@@ -42,7 +43,9 @@ export class HttpApi extends Construct {
       // Terraform's default is 1.0; the handlers read payload format 2.0 events.
       payloadFormatVersion: '2.0',
     });
-    new Apigatewayv2Route(this, `${id}-route`, { apiId: this.api.id, routeKey: `${method} ${path}`, target: `integrations/${integration.id}` });
+    routes.forEach((r, i) => {
+      new Apigatewayv2Route(this, `${id}-route-${i}`, { apiId: this.api.id, routeKey: `${r.method} ${r.path}`, target: `integrations/${integration.id}` });
+    });
     new LambdaPermission(this, `${id}-permission`, {
       statementId: 'AllowHttpApiInvoke',
       action: 'lambda:InvokeFunction',

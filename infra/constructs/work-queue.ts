@@ -1,23 +1,27 @@
-/** The jobs queue with its dead-letter queue, and the worker's event source mapping with partial batch failures. */
+/** A work queue with its dead-letter queue, and its consumer's event source mapping with partial batch failures. */
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping/index.js';
 import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js';
 import { Construct } from 'constructs';
-import { JOBS_QUEUE } from '../../functions/catalog.js';
+import type { QueueSettings } from '../../functions/catalog.js';
 
-export class JobsQueue extends Construct {
+export class WorkQueue extends Construct {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
 
-  constructor(scope: Construct, id: string, props: { name: string }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: { name: string; settings: QueueSettings },
+  ) {
     super(scope, id);
     this.deadLetterQueue = new SqsQueue(this, 'dlq', { name: `${props.name}-dlq`, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
     this.queue = new SqsQueue(this, 'queue', {
       name: props.name,
-      visibilityTimeoutSeconds: JOBS_QUEUE.visibilityTimeoutSeconds,
+      visibilityTimeoutSeconds: props.settings.visibilityTimeoutSeconds,
       messageRetentionSeconds: 24 * 3600,
       sqsManagedSseEnabled: true,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: JOBS_QUEUE.maxReceiveCount }),
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount: props.settings.maxReceiveCount }),
     });
   }
 
@@ -25,7 +29,7 @@ export class JobsQueue extends Construct {
     return new LambdaEventSourceMapping(this, 'worker-mapping', {
       eventSourceArn: this.queue.arn,
       functionName: worker.arn,
-      batchSize: JOBS_QUEUE.batchSize,
+      batchSize: this.props.settings.batchSize,
       functionResponseTypes: ['ReportBatchItemFailures'],
     });
   }

@@ -81,16 +81,56 @@ describe('Cognito signed-in identities (authenticated role + attached IoT policy
 });
 
 describe('function roles', () => {
-  it('lets the publishers publish inside the app\'s prefix only', () => {
-    for (const fn of ['messages', 'jobs-worker']) {
-      const layers = [{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }];
-      const can = (topic: string) => evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
-      expect(can('iot-realtime/test/rooms/general')).toBe(true);
-      expect(can('iot-realtime/prod/rooms/general')).toBe(false);
-      expect(can('other-app/x')).toBe(false);
-      expect(can('$aws/things/x/shadow/update')).toBe(false);
-      expect(evaluateLayers(layers, { action: 'iot:Subscribe', resource: arn('topicfilter', 'iot-realtime/test/#') }).allowed).toBe(false);
+  it.each([
+    ['messages', 'iot-realtime/test/users/bob/rooms/general', 'iot-realtime/test/users/bob/jobs/j1'],
+    ['fanout-worker', 'iot-realtime/test/users/bob/rooms/general', 'iot-realtime/test/users/bob/jobs/j1'],
+    ['jobs-worker', 'iot-realtime/test/users/bob/jobs/j1', 'iot-realtime/test/users/bob/rooms/general'],
+  ])('lets %s publish to its own family of user topics in this stage only', (fn, allowed, other) => {
+    const layers = [{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }];
+    const can = (topic: string) => evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+    expect(can(allowed)).toBe(true);
+    expect(can(other)).toBe(false);
+    expect(can(allowed.replace('/test/', '/prod/'))).toBe(false);
+    expect(can('iot-realtime/test/broadcast')).toBe(false);
+    expect(can('iot-realtime/test/rooms/general')).toBe(false);
+    expect(can('$aws/things/x/shadow/update')).toBe(false);
+    expect(evaluateLayers(layers, { action: 'iot:Subscribe', resource: arn('topicfilter', 'iot-realtime/test/#') }).allowed).toBe(false);
+  });
+
+  it('gives each function exactly the DynamoDB actions and tables it needs', () => {
+    const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
+    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    // rooms: manages memberships (transactions are authorized per item action), lists a user's rooms on the index.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query']) {
+      expect(can('rooms', action, table('memberships'))).toBe(true);
     }
+    expect(can('rooms', 'dynamodb:Query', `${table('memberships')}/index/byUser`)).toBe(true);
+    expect(can('rooms', 'dynamodb:Scan', table('memberships'))).toBe(false);
+    expect(can('rooms', 'dynamodb:DeleteTable', table('memberships'))).toBe(false);
+    expect(can('rooms', 'dynamodb:GetItem', table('messages'))).toBe(false);
+    // messages: reads memberships, appends history; never changes memberships.
+    expect(can('messages', 'dynamodb:GetItem', table('memberships'))).toBe(true);
+    expect(can('messages', 'dynamodb:Query', table('memberships'))).toBe(true);
+    expect(can('messages', 'dynamodb:PutItem', table('messages'))).toBe(true);
+    expect(can('messages', 'dynamodb:PutItem', table('memberships'))).toBe(false);
+    expect(can('messages', 'dynamodb:DeleteItem', table('messages'))).toBe(false);
+    // history: reads only.
+    expect(can('history', 'dynamodb:Query', table('messages'))).toBe(true);
+    expect(can('history', 'dynamodb:GetItem', table('memberships'))).toBe(true);
+    expect(can('history', 'dynamodb:PutItem', table('messages'))).toBe(false);
+    // Nobody else touches the tables; no function reaches another stage's.
+    for (const fn of ['credentials', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health']) expect(can(fn, 'dynamodb:GetItem', table('memberships'))).toBe(false);
+    expect(can('rooms', 'dynamodb:GetItem', table('memberships').replace('-test-', '-prod-'))).toBe(false);
+  });
+
+  it('lets the messages function send to the fan-out queue, and only the fan-out worker consume it', () => {
+    const queue = `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`;
+    const can = (fn: string, action: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: queue }).allowed;
+    expect(can('messages', 'sqs:SendMessage')).toBe(true);
+    expect(can('messages', 'sqs:ReceiveMessage')).toBe(false);
+    expect(can('fanout-worker', 'sqs:ReceiveMessage')).toBe(true);
+    expect(can('fanout-worker', 'sqs:SendMessage')).toBe(false);
+    expect(can('jobs', 'sqs:SendMessage')).toBe(false);
   });
 
   it('lets only the credentials function assume the browser-client role (trust and identity policy)', () => {
@@ -110,7 +150,9 @@ describe('function roles', () => {
     const layers = [{ name: 'browser-client', policies: rolePolicies('iot-realtime-test-browser-client') }];
     expect(evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(false);
     expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'other/rooms/x') }).allowed).toBe(false);
-    expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(true);
+    expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'iot-realtime/test/users/bob/rooms/x') }).allowed).toBe(true);
+    // No shared room topics any more: rooms reach members through their inboxes.
+    expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(false);
   });
 
   it('gives the attach function iot:AttachPolicy on the Cognito user policy only', () => {

@@ -1,6 +1,6 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
 import { Testing } from 'cdktf';
-import { FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
+import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { synthesize, type Synthesized } from './synthesized.js';
 
 let synth: Synthesized;
@@ -82,18 +82,20 @@ describe('Lambdas', () => {
   });
 });
 
-describe('jobs queue', () => {
-  it('has a dead-letter queue after maxReceiveCount receives, and a visibility timeout of at least 6x the worker timeout', () => {
+describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
+  it('has a dead-letter queue after maxReceiveCount receives, and a visibility timeout of at least 6x the consumer timeout', () => {
     const queues = synth.resources('aws_sqs_queue');
-    const main = queues.find((q) => q.name === 'iot-realtime-test-jobs')!;
-    expect(queues.find((q) => q.name === 'iot-realtime-test-jobs-dlq')).toBeDefined();
-    expect(JSON.parse(String(main.redrive_policy))).toEqual({ deadLetterTargetArn: expect.stringContaining('aws_sqs_queue.jobs_dlq'), maxReceiveCount: JOBS_QUEUE.maxReceiveCount });
-    const worker = FUNCTIONS.find((f) => f.name === 'jobs-worker')!;
-    expect(Number(main.visibility_timeout_seconds)).toBeGreaterThanOrEqual(6 * worker.timeoutSeconds);
+    const main = queues.find((q) => q.name === `iot-realtime-test-${settings.purpose}`)!;
+    expect(queues.find((q) => q.name === `iot-realtime-test-${settings.purpose}-dlq`)).toBeDefined();
+    expect(JSON.parse(String(main.redrive_policy))).toEqual({ deadLetterTargetArn: expect.stringContaining(`aws_sqs_queue.${settings.purpose}_dlq`), maxReceiveCount: settings.maxReceiveCount });
+    const consumer = FUNCTIONS.find((f) => f.name === settings.consumer)!;
+    expect(Number(main.visibility_timeout_seconds)).toBeGreaterThanOrEqual(6 * consumer.timeoutSeconds);
   });
 
-  it('feeds the worker with partial batch failures', () => {
-    expect(has('aws_lambda_event_source_mapping', { batch_size: JOBS_QUEUE.batchSize, function_response_types: ['ReportBatchItemFailures'] })).toBe(true);
+  it('feeds its consumer with partial batch failures', () => {
+    const mapping = synth.resources('aws_lambda_event_source_mapping').find((m) => String(m.event_source_arn).includes(`aws_sqs_queue.${settings.purpose}_queue`));
+    expect(mapping).toMatchObject({ batch_size: settings.batchSize, function_response_types: ['ReportBatchItemFailures'] });
+    expect(String(mapping?.function_name)).toContain(`fn-${settings.consumer}`);
   });
 });
 
@@ -102,17 +104,17 @@ describe('HTTP API', () => {
     expect(
       has('aws_apigatewayv2_api', {
         protocol_type: 'HTTP',
-        cors_configuration: { allow_origins: ['https://app.example.com'], allow_headers: ['authorization', 'content-type'], allow_methods: ['GET', 'POST', 'OPTIONS'] },
+        cors_configuration: { allow_origins: ['https://app.example.com'], allow_headers: ['authorization', 'content-type'], allow_methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] },
       }),
     ).toBe(true);
   });
 
   it('uses Lambda proxy integrations with payload format 2.0 for every route', () => {
     const integrations = synth.resources('aws_apigatewayv2_integration');
-    expect(integrations).toHaveLength(FUNCTIONS.filter((f) => f.route).length);
+    expect(integrations).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
     for (const i of integrations) expect(i).toMatchObject({ integration_type: 'AWS_PROXY', payload_format_version: '2.0' });
     expect(synth.resources('aws_apigatewayv2_route').map((r) => r.route_key).sort()).toEqual(
-      FUNCTIONS.flatMap((f) => (f.route ? [`${f.route.method} ${f.route.path}`] : [])).sort(),
+      FUNCTIONS.flatMap((f) => (f.routes ?? []).map((r) => `${r.method} ${r.path}`)).sort(),
     );
   });
 
@@ -122,7 +124,7 @@ describe('HTTP API', () => {
 
   it('lets API Gateway invoke each routed function, from this API only', () => {
     const permissions = synth.resources('aws_lambda_permission');
-    expect(permissions).toHaveLength(FUNCTIONS.filter((f) => f.route).length);
+    expect(permissions).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
     for (const p of permissions) expect(p).toMatchObject({ principal: 'apigateway.amazonaws.com', action: 'lambda:InvokeFunction', source_arn: expect.stringMatching(/execution_arn\}\/\*\/\*$/) });
   });
 });

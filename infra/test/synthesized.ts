@@ -72,6 +72,9 @@ export function resolveForAws(text: string): string {
     .replace(/\$\{aws_cognito_identity_pool\.[^.]+\.id\}/g, TEST_IDENTITY_POOL)
     .replace(/\$\{aws_sqs_queue\.jobs_queue[^.]*\.arn\}/g, `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-jobs`)
     .replace(/\$\{aws_sqs_queue\.jobs_queue[^.]*\.url\}/g, `https://sqs.eu-west-1.amazonaws.com/${TEST_ACCOUNT}/iot-realtime-test-jobs`)
+    .replace(/\$\{aws_sqs_queue\.fanout_queue[^.]*\.arn\}/g, `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`)
+    .replace(/\$\{aws_sqs_queue\.fanout_queue[^.]*\.url\}/g, `https://sqs.eu-west-1.amazonaws.com/${TEST_ACCOUNT}/iot-realtime-test-fanout`)
+    .replace(/\$\{aws_cognito_user_pool_client\.[^.]+\.id\}/g, '1example23456789client')
     .replace(/\$\{aws_cognito_user_pool\.[^.]+\.id\}/g, 'eu-west-1_AbCdEf')
     .replace(/\$\{data\.aws_iot_endpoint\.[^.]+\.endpoint_address\}/g, 'abc123-ats.iot.eu-west-1.amazonaws.com')
     .replace(/\$\{aws_cloudwatch_log_group\.[^.]+\.arn\}/g, `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/fn`);

@@ -7,13 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import * as v from 'valibot';
-import { DevTokenRequestSchema, type DevTokenResponse, type ErrorBody } from '../../core/contracts/http.js';
-import { describeIssue } from '../../core/contracts/validate.js';
 import { API_CORS } from '../../functions/catalog.js';
 import type { EmulatorLogger } from '../emulator/log.js';
 import { BodyTooLargeError, readBody, sendJson } from '../emulator/http/io.js';
-import type { LocalTokenIssuer } from './token-issuer.js';
+import { type DevIssuers, serveDevRoute } from './dev-routes.js';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -29,7 +26,8 @@ export interface LocalApiOptions {
   port: number;
   routes: LocalRoute[];
   corsOrigins: readonly string[];
-  tokenIssuer: LocalTokenIssuer;
+  /** Local-only routes (JWKS, dev tokens). */
+  issuers: DevIssuers;
   logger: EmulatorLogger;
 }
 
@@ -143,7 +141,6 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
       res.writeHead(204);
       return void res.end();
     }
-    if (method === 'GET' && url.pathname === '/.well-known/jwks.json') return sendJson(res, 200, options.tokenIssuer.jwks);
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
@@ -151,7 +148,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
       if (error instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
       throw error;
     }
-    if (method === 'POST' && url.pathname === '/dev/token') return devToken(body, res, options.tokenIssuer);
+    if (await serveDevRoute(method, url.pathname, body, res, options.issuers)) return;
 
     const matched = matchRoute(options.routes, method, url.pathname);
     if (!matched) return sendJson(res, 404, { message: 'Not Found' });
@@ -187,19 +184,4 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function devToken(body: Buffer, res: ServerResponse, issuer: LocalTokenIssuer): Promise<void> {
-  const refuse = (status: number, error: string, message: string) => sendJson(res, status, { error, message } satisfies ErrorBody);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    return refuse(400, 'bad_request', 'the request body is not valid JSON');
-  }
-  const request = v.safeParse(DevTokenRequestSchema, parsed);
-  if (!request.success) return refuse(400, 'bad_request', request.issues.map(describeIssue).join('; '));
-  const token = await issuer.tokenFor(request.output.sub);
-  if (token === undefined) return refuse(404, 'not_found', `unknown demo user ${JSON.stringify(request.output.sub)}: use alice, bob or carol`);
-  sendJson(res, 200, { token } satisfies DevTokenResponse);
 }

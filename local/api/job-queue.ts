@@ -1,6 +1,6 @@
 /**
- * The jobs queue locally: an in-process queue that invokes the worker with SQS-shaped events and behaves as the
- * deployed SQS queue does: failed records (batchItemFailures) come back after a visibility delay with their
+ * A work queue locally (jobs, fan-out): an in-process queue that invokes its consumer with SQS-shaped events and
+ * behaves as the deployed SQS queue does: failed records (batchItemFailures) come back after a visibility delay with their
  * ApproximateReceiveCount raised, and after maxReceiveCount receives they move to the dead-letter list.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -43,9 +43,15 @@ export class InProcessQueue implements JobQueue {
     this.#schedule();
   }
 
+  /** JobQueue: SendMessage of one job. */
   async send(job: JobMessage): Promise<void> {
-    if (this.#closed) throw new Error('the local job queue is closed');
-    this.#pending.push({ messageId: randomUUID(), body: JSON.stringify(job), sentAt: Date.now(), receiveCount: 0 });
+    this.enqueue(JSON.stringify(job));
+  }
+
+  /** SendMessage of any body (the fan-out queue's adapter sends tasks through it). */
+  enqueue(body: string): void {
+    if (this.#closed) throw new Error('the local queue is closed');
+    this.#pending.push({ messageId: randomUUID(), body, sentAt: Date.now(), receiveCount: 0 });
     this.#schedule();
   }
 

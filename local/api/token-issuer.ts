@@ -1,23 +1,30 @@
 /**
- * The local token issuer (local and tests only, never deployed): signs app JWTs with a key generated at start-up and
- * publishes its JWKS, so the functions and the emulator's identity pool verify them exactly as a real issuer's.
- * `npm start` serves its JWKS from the local API; tests serve it from their own server (test/support/token-issuer.ts).
+ * The local token issuers (local and tests only, never deployed): sign JWTs with a key generated once and publish its
+ * JWKS, so the functions and the emulator's identity pool verify them exactly as a real issuer's. `npm start` runs two:
+ * the app's own sign-in (`/dev/token`) and a stand-in for a Cognito user pool (`/dev/cognito-token`, ID tokens with
+ * Cognito's claims). With a key file the key survives restarts, so tokens stay valid across `npm start` runs.
  */
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
-export const DEMO_USERS: Readonly<Record<string, { rooms: string[]; name: string }>> = {
-  alice: { name: 'Alice', rooms: ['general', 'ops'] },
-  bob: { name: 'Bob', rooms: ['general'] },
+/** The demo users the local stack seeds into the store (alice: general and ops; bob: general; carol: none). */
+export const DEMO_USERS: Readonly<Record<string, { name: string; rooms: Array<{ roomId: string; role: 'owner' | 'member' }> }>> = {
+  alice: { name: 'Alice', rooms: [{ roomId: 'general', role: 'owner' }, { roomId: 'ops', role: 'owner' }] },
+  bob: { name: 'Bob', rooms: [{ roomId: 'general', role: 'member' }] },
   carol: { name: 'Carol', rooms: [] },
 };
+export const DEMO_ROOMS: Readonly<Record<string, string>> = { general: 'General', ops: 'Ops' };
 
 export interface SignOptions {
   subject?: string;
   audience?: string;
   /** Another issuer than this one's, for tests of refusals. */
   issuer?: string;
-  /** Seconds from now, or an absolute `exp` (epoch seconds) when larger than now; default one hour. */
+  /** Lifetime from now in seconds (default one hour); negative for an expired token. */
   ttlSeconds?: number;
+  /** An absolute `exp` (epoch seconds) instead. */
   expiresAt?: number;
   notBefore?: number | string;
   /** A key this issuer's JWKS does not publish: tokens signed with it must be refused. */
@@ -30,38 +37,61 @@ export interface LocalTokenIssuer {
   jwks: { keys: JWK[] };
   /** A key pair the JWKS does not publish, for tests of forged tokens. */
   foreignKey: CryptoKey;
-  /** Undefined for a user that is not a demo user. */
-  tokenFor(sub: string, ttlSeconds?: number): Promise<string | undefined>;
-  /** Any claims, for tests of refusals (expired, another audience, another key). */
   sign(claims: Record<string, unknown>, options?: SignOptions): Promise<string>;
 }
 
-export async function createLocalTokenIssuer(issuer: string, audience: string): Promise<LocalTokenIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  const foreign = await generateKeyPair('RS256');
+interface StoredKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+async function loadOrCreateKey(keyFile: string | undefined): Promise<{ kid: string; privateKey: CryptoKey; publicJwk: JWK }> {
+  if (keyFile && existsSync(keyFile)) {
+    const stored = JSON.parse(readFileSync(keyFile, 'utf8')) as StoredKey;
+    return { kid: stored.kid, privateKey: (await importJWK(stored.privateJwk, 'RS256')) as CryptoKey, publicJwk: stored.publicJwk };
+  }
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `local-${Date.now().toString(36)}`;
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-  const sign: LocalTokenIssuer['sign'] = (claims, options = {}) => {
+  const publicJwk = await exportJWK(publicKey);
+  if (keyFile) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, JSON.stringify({ kid, privateJwk: await exportJWK(privateKey), publicJwk } satisfies StoredKey), { mode: 0o600 });
+  }
+  return { kid, privateKey, publicJwk };
+}
+
+export async function createLocalTokenIssuer(issuer: string, audience: string, options: { keyFile?: string } = {}): Promise<LocalTokenIssuer> {
+  const { kid, privateKey, publicJwk } = await loadOrCreateKey(options.keyFile);
+  const foreign = await generateKeyPair('RS256');
+  const sign: LocalTokenIssuer['sign'] = (claims, o = {}) => {
     let jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-      .setIssuer(options.issuer ?? issuer)
-      .setAudience(options.audience ?? audience)
+      .setIssuer(o.issuer ?? issuer)
+      .setAudience(o.audience ?? audience)
       .setIssuedAt()
-      .setExpirationTime(options.expiresAt ?? Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 3600));
-    if (options.subject !== undefined) jwt = jwt.setSubject(options.subject);
-    if (options.notBefore !== undefined) jwt = jwt.setNotBefore(options.notBefore);
-    return jwt.sign(options.key ?? privateKey);
+      .setExpirationTime(o.expiresAt ?? Math.floor(Date.now() / 1000) + (o.ttlSeconds ?? 3600));
+    if (o.subject !== undefined) jwt = jwt.setSubject(o.subject);
+    if (o.notBefore !== undefined) jwt = jwt.setNotBefore(o.notBefore);
+    return jwt.sign(o.key ?? privateKey);
   };
-  return {
-    issuer,
-    audience,
-    jwks: { keys: [jwk] },
-    foreignKey: foreign.privateKey,
-    sign,
-    async tokenFor(sub, ttlSeconds = 3600) {
-      const user = DEMO_USERS[sub];
-      if (user === undefined) return undefined;
-      return sign({ rooms: user.rooms, name: user.name }, { subject: sub, ttlSeconds });
-    },
-  };
+  return { issuer, audience, jwks: { keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] }, foreignKey: foreign.privateKey, sign };
+}
+
+/** An app JWT for any valid user id, with the demo user's display name when there is one. */
+export function appTokenFor(issuer: LocalTokenIssuer, userId: string, ttlSeconds = 3600): Promise<string> {
+  const name = DEMO_USERS[userId]?.name;
+  return issuer.sign(name ? { name } : {}, { subject: userId, ttlSeconds });
+}
+
+/** A stable UUID-shaped subject for a user-pool username (Cognito's `sub` is a UUID that never changes). */
+export function userPoolSubject(username: string): string {
+  const hex = createHash('sha256').update(`user-pool:${username}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** An ID token with the claims a Cognito user pool puts in one (token_use, cognito:username, auth_time; aud = client id). */
+export function userPoolIdTokenFor(userPool: LocalTokenIssuer, username: string, ttlSeconds = 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return userPool.sign({ token_use: 'id', 'cognito:username': username, auth_time: now }, { subject: userPoolSubject(username), ttlSeconds });
 }

@@ -11,7 +11,8 @@ export interface EmulatorEnvConfig {
   port: number;
   /** Host name DescribeEndpoint returns; browsers sign it (without a port). */
   advertisedHost: string;
-  tokenIssuerUrl: string;
+  /** The user pool whose ID tokens the identity pool accepts (the local stack's stand-in by default). */
+  userPoolIssuerUrl: string;
   /** Local testing knob: caps the lifetime of every temporary credential (STS and Cognito) to exercise rotation. */
   credentialLifetimeCapSeconds: number | undefined;
   limits: IotLimits;
@@ -37,7 +38,7 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
     host: env.LOCAL_BIND_HOST ?? '127.0.0.1',
     port,
     advertisedHost: env.LOCAL_IOT_ENDPOINT_HOST ?? 'localhost',
-    tokenIssuerUrl: env.LOCAL_TOKEN_ISSUER_URL ?? `http://127.0.0.1:${apiPort}`,
+    userPoolIssuerUrl: env.LOCAL_USER_POOL_ISSUER_URL ?? `http://127.0.0.1:${apiPort}/user-pool`,
     credentialLifetimeCapSeconds: env.LOCAL_CREDENTIALS_TTL_SECONDS ? integer(env, 'LOCAL_CREDENTIALS_TTL_SECONDS', 3600, 20, 3600) : undefined,
     limits: {
       ...IOT_CORE_LIMITS,

@@ -12,6 +12,7 @@ import type { EmulatorLogger } from './log.js';
 import { IotBroker } from './mqtt/broker.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 import { CognitoIdentityService } from './services/cognito-identity.js';
+import { DynamoDbService } from './services/dynamodb.js';
 import { handleIotControlPlane } from './services/iot-control-plane.js';
 import { handleIotDataPlane } from './services/iot-data-plane.js';
 import { handleSts } from './services/sts.js';
@@ -29,6 +30,8 @@ export interface EmulatorOptions {
    * AssumeRole and Cognito), so credential rotation can be exercised in seconds instead of an hour.
    */
   credentialLifetimeCapSeconds?: number;
+  /** The local DynamoDB (startLocalDynamoDb().url); DynamoDB requests are refused without it. */
+  dynamoDbUpstreamUrl?: string;
   now?: () => Date;
 }
 
@@ -56,6 +59,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const broker = await IotBroker.start({ account, deployment, limits, logger: options.logger, advertisedHost, now });
   const cap = options.credentialLifetimeCapSeconds;
   const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: Math.min(3600, cap ?? 3600) });
+  // DynamoDB: SigV4 and IAM here, the data in dynalite (local/store), so the functions' least privilege holds locally.
+  const dynamodb = options.dynamoDbUpstreamUrl ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl }) : undefined;
   const { logger } = options;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Local testing hook (not an AWS API): drop all MQTT sockets and refuse new ones for a while.
     const outage = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/.exec(req.url ?? '');
     if (req.method === 'POST' && outage) return sendJson(res, 200, { dropped: broker.simulateOutage(Number(outage[1])) });
-    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity'] });
+    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', ...(dynamodb ? ['dynamodb'] : [])] });
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
@@ -79,6 +84,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith('AWSCognitoIdentityService.')) return cognito.handle(req, res, body);
+    // DynamoDB routes by target, so an unsigned request gets DynamoDB's own 400.
+    if (dynamodb && typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return dynamodb.handle(req, res, body);
     const scope = peekAuthorizationScope(req.headers.authorization);
     switch (scope?.service) {
       case 'sts':
@@ -132,6 +139,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     broker,
     limits,
     async close() {
+      dynamodb?.close();
       clearInterval(pruner);
       await broker.close();
       server.closeAllConnections();

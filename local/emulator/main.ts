@@ -1,5 +1,5 @@
 /** `npm run emulator`: the local AWS emulator on its own. */
-import { LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID } from '../local-deployment.js';
+import { LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../local-deployment.js';
 import { defaultAccountConfig } from './account/default-account.js';
 import { emulatorConfigFromEnv } from './config.js';
 import { startEmulator } from './emulator.js';
@@ -9,7 +9,7 @@ import { stopOnSignals } from '../shutdown.js';
 const config = emulatorConfigFromEnv();
 const logger = consoleLogger({ format: config.logFormat });
 const emulator = await startEmulator({
-  account: defaultAccountConfig({ tokenIssuerUrl: config.tokenIssuerUrl }),
+  account: defaultAccountConfig({ userPoolIssuerUrl: config.userPoolIssuerUrl, userPoolClientId: LOCAL_USER_POOL_CLIENT_ID }),
   logger,
   host: config.host,
   port: config.port,

@@ -1,13 +1,12 @@
 /** Credentials as the real flows produce them, obtained through the real SDK clients against the emulator. */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { browserSessionPolicy } from '../../core/access/browser-policies.js';
-import { accessModel } from '../../core/access/model.js';
 import type { FunctionName } from '../../core/access/model.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_JOB_QUEUE_ARN } from '../../local/local-deployment.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import type { RunningEmulator } from '../../local/emulator/emulator.js';
 import type { AwsCredentials } from './sign.js';
 
-export const localModel = accessModel({ deployment: LOCAL_DEPLOYMENT, identityPoolId: LOCAL_IDENTITY_POOL_ID, jobQueueArn: LOCAL_JOB_QUEUE_ARN });
+export const localModel = LOCAL_ACCESS_MODEL;
 
 /** Credentials of a Lambda's role, as the Lambda service would hand them to the function. */
 export function functionCredentials(emulator: RunningEmulator, fn: FunctionName, ttlMs = 3_600_000): AwsCredentials {
@@ -17,9 +16,9 @@ export function functionCredentials(emulator: RunningEmulator, fn: FunctionName,
 }
 
 /** What the credentials Lambda does: AssumeRole on the browser-client role with the user's session policy. */
-export async function browserCredentials(emulator: RunningEmulator, userId: string, rooms: string[]): Promise<AwsCredentials & { clientId: string }> {
+export async function browserCredentials(emulator: RunningEmulator, userId: string): Promise<AwsCredentials & { clientId: string }> {
   const sts = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: functionCredentials(emulator, 'credentials') });
-  const scope = browserSessionPolicy(LOCAL_DEPLOYMENT, { userId, rooms });
+  const scope = browserSessionPolicy(LOCAL_DEPLOYMENT, { userId });
   const out = await sts.send(
     new AssumeRoleCommand({
       RoleArn: localModel.browserClientRole.arn,

@@ -3,7 +3,7 @@ import { defaultAccountConfig } from '../../local/emulator/account/default-accou
 import type { AccountConfig, LocalUserConfig } from '../../local/emulator/account/account.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../local/emulator/emulator.js';
 import { memoryLogger } from '../../local/emulator/log.js';
-import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
+import { LOCAL_ADMIN_CREDENTIALS, LOCAL_USER_POOL_CLIENT_ID } from '../../local/local-deployment.js';
 
 export interface TestEmulator extends RunningEmulator {
   logs: ReturnType<typeof memoryLogger>['entries'];
@@ -12,13 +12,13 @@ export interface TestEmulator extends RunningEmulator {
 }
 
 export async function startTestEmulator(
-  options: { tokenIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<Omit<EmulatorOptions, 'account' | 'logger'>> = {},
+  options: { userPoolIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<Omit<EmulatorOptions, 'account' | 'logger'>> = {},
 ): Promise<TestEmulator> {
   const logger = memoryLogger();
-  let account = defaultAccountConfig({ tokenIssuerUrl: options.tokenIssuerUrl ?? 'http://127.0.0.1:9' });
+  let account = defaultAccountConfig({ userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9', userPoolClientId: LOCAL_USER_POOL_CLIENT_ID });
   account = { ...account, users: [...account.users, ...(options.extraUsers ?? [])] };
   if (options.account) account = options.account(account);
-  const { tokenIssuerUrl: _t, extraUsers: _e, account: _a, ...rest } = options;
+  const { userPoolIssuerUrl: _t, extraUsers: _e, account: _a, ...rest } = options;
   const emulator = await startEmulator({ port: 0, ...rest, account, logger });
   return Object.assign(emulator, {
     logs: logger.entries,

@@ -10,6 +10,7 @@ import {
   type ContextValue,
   type Decision,
   evaluateLayers,
+  UnsupportedPolicyFeatureError,
   evaluatePolicies,
   type NamedPolicy,
   type PolicyLayer,
@@ -140,8 +141,18 @@ export class LocalAccount {
     return context;
   }
 
+  /**
+   * A policy the evaluator cannot decide (a feature AWS leaves undocumented, or a value that would turn into a wildcard)
+   * denies with the reason: the emulator never allows what it cannot prove AWS allows, and a client's input (a client
+   * id of `*` under `${iot:ClientId}`) can never make it throw.
+   */
   authorize(principal: Principal, action: string, resource: string, extraContext: Record<string, ContextValue> = {}): Decision {
-    return evaluateLayers(this.layersFor(principal, action), { action, resource, context: this.contextFor(principal, extraContext) });
+    try {
+      return evaluateLayers(this.layersFor(principal, action), { action, resource, context: this.contextFor(principal, extraContext) });
+    } catch (error) {
+      if (error instanceof UnsupportedPolicyFeatureError) return { allowed: false, effect: 'ImplicitDeny', reason: `the emulator cannot evaluate this policy: ${error.message}` };
+      throw error;
+    }
   }
 
   /** Does the role's trust policy let this principal (or service) assume it? */

@@ -1,16 +1,18 @@
 /** The emulator's account, built from the same access model that infra deploys (core/access/model.ts). */
 import { policy } from '../../../core/policy/document.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_TOKEN_AUDIENCE } from '../../local-deployment.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 import type { AccountConfig } from './account.js';
 
 export interface DefaultAccountOptions {
-  /** Base URL of the local token issuer (the local API), used as the OIDC provider of the identity pool. */
-  tokenIssuerUrl: string;
+  /** The user pool whose ID tokens the identity pool accepts as Logins (locally: the user pool stand-in's issuer). */
+  userPoolIssuerUrl: string;
+  /** Its app client id: the `aud` of its ID tokens. */
+  userPoolClientId: string;
 }
 
 export function defaultAccountConfig(options: DefaultAccountOptions): AccountConfig {
   const model = LOCAL_ACCESS_MODEL;
-  const issuer = new URL(options.tokenIssuerUrl);
+  const issuer = options.userPoolIssuerUrl.replace(/\/+$/, '');
   return {
     region: LOCAL_DEPLOYMENT.region,
     accountId: LOCAL_DEPLOYMENT.accountId,
@@ -29,8 +31,8 @@ export function defaultAccountConfig(options: DefaultAccountOptions): AccountCon
         allowUnauthenticated: true,
         authenticatedRoleArn: model.cognitoAuthenticatedRole.arn,
         unauthenticatedRoleArn: model.cognitoGuestRole.arn,
-        // Cognito: an OIDC provider's Logins key is its issuer without the scheme.
-        providers: [{ loginsKey: issuer.host + issuer.pathname.replace(/\/$/, ''), issuer: issuer.origin + issuer.pathname.replace(/\/$/, ''), audience: LOCAL_TOKEN_AUDIENCE, jwksUrl: new URL('/.well-known/jwks.json', issuer).toString() }],
+        // Cognito: a user pool's (or OIDC provider's) Logins key is its issuer without the scheme.
+        providers: [{ loginsKey: issuer.replace(/^https?:\/\//, ''), issuer, audience: options.userPoolClientId, jwksUrl: `${issuer}/.well-known/jwks.json` }],
       },
     ],
   };

@@ -7,7 +7,7 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand }
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AttachPolicyCommand, DescribeEndpointCommand, DetachPolicyCommand, IoTClient, ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
 import { TopicScheme } from '../../../core/topics.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_TOKEN_AUDIENCE } from '../../local-deployment.js';
+import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../../local-deployment.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { browserCredentials, functionCredentials, localModel } from '../../../test/support/credentials.js';
 import { closesWithin, connectClient, type TestClient } from '../../../test/support/mqtt.js';
@@ -23,8 +23,8 @@ let loginsKey: string;
 const open: TestClient[] = [];
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(LOCAL_TOKEN_AUDIENCE);
-  emulator = await startTestEmulator({ tokenIssuerUrl: issuer.url });
+  issuer = await startTestIssuer(LOCAL_USER_POOL_CLIENT_ID);
+  emulator = await startTestEmulator({ userPoolIssuerUrl: issuer.url });
   loginsKey = new URL(issuer.url).host;
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));

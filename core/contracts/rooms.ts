@@ -1,0 +1,86 @@
+/**
+ * The rooms API: rooms, memberships and history. Membership lives in the store and is checked by the server when a
+ * message is sent; each message is delivered to every member's own inbox topic (core/topics.ts `inbox`).
+ */
+import * as v from 'valibot';
+import { isValidId, validateUserId } from '../ids.js';
+
+export const ROOM_ROLES = ['owner', 'member'] as const;
+export type RoomRole = (typeof ROOM_ROLES)[number];
+
+export const MAX_ROOM_NAME_LENGTH = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+const isUserId = (value: string): boolean => {
+  try {
+    validateUserId(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** An app user id (letters, digits, `_`, `-`) or a Cognito identity id (`<region>:<uuid>`). */
+export const UserIdSchema = v.pipe(v.string('must be a string'), v.check(isUserId, 'must be a user id (1-64 letters, digits, "_" or "-") or a Cognito identity id'));
+export const RoomIdSchema = v.pipe(v.string('must be a string'), v.check((value: string) => isValidId(value), 'must be 1-64 letters, digits, "_" or "-"'));
+
+/** POST /rooms */
+export const CreateRoomRequestSchema = v.object({
+  name: v.pipe(
+    v.string('is required and must be a string'),
+    v.trim(),
+    v.nonEmpty('must not be empty'),
+    v.maxLength(MAX_ROOM_NAME_LENGTH, `must be at most ${MAX_ROOM_NAME_LENGTH} characters`),
+    // Control characters would corrupt logs and UIs.
+    v.check((name: string) => !/[\u0000-\u001f\u007f]/.test(name), 'must not contain control characters'),
+  ),
+});
+export type CreateRoomRequest = v.InferOutput<typeof CreateRoomRequestSchema>;
+
+/** POST /rooms -> 201 */
+export const RoomCreatedSchema = v.object({ roomId: v.string(), name: v.string() });
+export type RoomCreated = v.InferOutput<typeof RoomCreatedSchema>;
+
+/** GET /rooms -> 200: the caller's rooms. */
+export const RoomSummarySchema = v.object({ roomId: v.string(), name: v.string(), role: v.picklist(ROOM_ROLES) });
+export type RoomSummary = v.InferOutput<typeof RoomSummarySchema>;
+export const RoomListSchema = v.object({ rooms: v.array(RoomSummarySchema), nextCursor: v.optional(v.string()) });
+export type RoomList = v.InferOutput<typeof RoomListSchema>;
+
+/** GET /rooms/{roomId}/members -> 200 (members only). */
+export const MemberSchema = v.object({ userId: v.string(), role: v.picklist(ROOM_ROLES) });
+export type Member = v.InferOutput<typeof MemberSchema>;
+export const MemberListSchema = v.object({ members: v.array(MemberSchema), nextCursor: v.optional(v.string()) });
+export type MemberList = v.InferOutput<typeof MemberListSchema>;
+
+/** PUT /rooms/{roomId}/members/{userId} (owners only); the body is optional, the role defaults to member. */
+export const PutMemberRequestSchema = v.object({ role: v.optional(v.picklist(ROOM_ROLES, 'must be "owner" or "member"'), 'member') });
+export type PutMemberRequest = v.InferOutput<typeof PutMemberRequestSchema>;
+
+/** POST /rooms/{roomId}/messages -> 202 */
+export const MessageAcceptedSchema = v.object({ messageId: v.string(), roomId: v.string(), sentAt: v.string() });
+export type MessageAccepted = v.InferOutput<typeof MessageAcceptedSchema>;
+
+/** A message as history returns it and as it is delivered to inboxes (with `type` on MQTT). */
+export const StoredMessageSchema = v.object({ messageId: v.string(), roomId: v.string(), from: v.string(), text: v.string(), sentAt: v.string() });
+export type StoredMessage = v.InferOutput<typeof StoredMessageSchema>;
+
+/** GET /rooms/{roomId}/messages?limit=&before= -> 200: a page ordered oldest first; nextCursor is the next `before`. */
+export const MessagePageSchema = v.object({ messages: v.array(StoredMessageSchema), nextCursor: v.optional(v.string()) });
+export type MessagePage = v.InferOutput<typeof MessagePageSchema>;
+
+/** Query strings arrive as strings: `limit` 1..MAX_PAGE_SIZE. */
+export const PageLimitSchema = v.pipe(
+  v.optional(v.string(), String(DEFAULT_PAGE_SIZE)),
+  v.regex(/^\d{1,3}$/, `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
+  v.transform(Number),
+  v.minValue(1, `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
+  v.maxValue(MAX_PAGE_SIZE, `must be an integer between 1 and ${MAX_PAGE_SIZE}`),
+);
+
+/** An opaque pagination cursor as the API issued it (the store checks what it encodes). */
+export const CursorSchema = v.optional(v.pipe(v.string(), v.maxLength(1024, 'is too long to be a cursor this API issued'), v.regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued')));
+
+/** `before` of the history: a message id. */
+export const BeforeSchema = v.optional(v.pipe(v.string(), v.check((value: string) => isValidId(value), 'must be a message id')));

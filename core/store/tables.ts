@@ -1,0 +1,50 @@
+/**
+ * The DynamoDB tables of a stage, defined once: infra creates them with `aws_dynamodb_table` (on demand, point-in-time
+ * recovery, TTL) and the local stack creates the same tables in dynalite. Key names are generic (`pk`, `sk`) because
+ * one table holds several item types (single-table design: a room and its memberships share a partition).
+ */
+import { type Deployment, resourceName } from '../deployment.js';
+
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface TableDefinition {
+  /** `<app>-<stage>-<purpose>` is the table name. */
+  purpose: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalSecondaryIndexes?: ReadonlyArray<{ name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }>;
+  /** DynamoDB TTL: items whose attribute (epoch seconds) is in the past are deleted (within about 48 h). */
+  ttlAttribute?: string;
+}
+
+/**
+ * Rooms and memberships, both directions:
+ *   pk ROOM#<roomId>  sk META              the room: name, createdBy, createdAt, memberCount, ownerCount
+ *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt, roomName; gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>
+ * room -> members is a Query on the table, user -> rooms a Query on the `byUser` index; both paginate.
+ */
+export const MEMBERSHIPS_TABLE: TableDefinition = {
+  purpose: 'memberships',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [{ name: 'byUser', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } }],
+};
+
+/** Room history: pk roomId, sk messageId (time-ordered ids, so a Query reads a room's messages in order); TTL expiresAt. */
+export const MESSAGES_TABLE: TableDefinition = {
+  purpose: 'messages',
+  partitionKey: { name: 'roomId', type: 'S' },
+  sortKey: { name: 'messageId', type: 'S' },
+  ttlAttribute: 'expiresAt',
+};
+
+export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE] as const;
+
+export const tableName = (d: Pick<Deployment, 'app' | 'stage'>, table: TableDefinition): string => resourceName(d, table.purpose);
+
+export function tableArn(d: Deployment, table: TableDefinition): string {
+  return `arn:aws:dynamodb:${d.region}:${d.accountId}:table/${tableName(d, table)}`;
+}

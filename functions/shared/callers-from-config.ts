@@ -1,0 +1,26 @@
+/** The caller resolver of a function that accepts app JWTs and Cognito user pool ID tokens, from its config. */
+import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
+import { appTokenVerifierFromConfig } from './app-token.js';
+import type { AwsClientOptions } from './aws-clients.js';
+import { type CallerResolver, createCallerResolver } from './caller.js';
+import { identityIdResolver } from './cognito-identity.js';
+
+export interface CallerConfig {
+  APP_JWKS_URL: string;
+  APP_TOKEN_ISSUER: string;
+  APP_TOKEN_AUDIENCE: string;
+  COGNITO_USER_POOL_ISSUER: string;
+  COGNITO_USER_POOL_CLIENT_ID: string;
+  IDENTITY_POOL_ID: string;
+}
+
+export function callerResolverFromConfig(config: CallerConfig, aws: AwsClientOptions): CallerResolver {
+  return createCallerResolver({
+    app: appTokenVerifierFromConfig(config),
+    cognito: {
+      issuer: config.COGNITO_USER_POOL_ISSUER,
+      clientId: config.COGNITO_USER_POOL_CLIENT_ID,
+      identityIdFor: identityIdResolver(new CognitoIdentityClient(aws), config.IDENTITY_POOL_ID, config.COGNITO_USER_POOL_ISSUER),
+    },
+  });
+}

@@ -1,0 +1,69 @@
+/** Synthesis of the tables construct alone: the Terraform JSON of every table, as it would be applied. */
+import { TerraformOutput, Testing } from 'cdktf';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES } from '../../core/store/tables.js';
+import { Tables } from '../constructs/tables.js';
+import type { TerraformJson } from './synthesized.js';
+
+const deployment = { app: 'iot-realtime', stage: 'test' };
+
+function synth(deletionProtection: boolean) {
+  let construct: Tables | undefined;
+  const json = JSON.parse(
+    Testing.synthScope((scope) => {
+      construct = new Tables(scope, 'tables', { deployment, deletionProtection });
+      new TerraformOutput(scope, 'messages-arn', { value: construct.arnOf(MESSAGES_TABLE) });
+    }),
+  ) as TerraformJson;
+  const tables = Object.values(json.resource.aws_dynamodb_table ?? {});
+  return { construct: construct!, json, tables, byName: (name: string) => tables.find((t) => t.name === name) };
+}
+
+describe('Tables', () => {
+  const { construct, json, tables, byName } = synth(true);
+
+  it('creates one table per definition, named <app>-<stage>-<purpose>', () => {
+    expect(tables.map((t) => t.name).sort()).toEqual(TABLES.map((t) => `iot-realtime-test-${t.purpose}`).sort());
+    expect(construct.nameOf(MEMBERSHIPS_TABLE)).toBe('iot-realtime-test-memberships');
+    // The ARN is a reference to the table resource, so whatever uses it depends on the table.
+    expect(json.output['messages-arn']?.value).toMatch(/^\$\{aws_dynamodb_table\.tables_messages_[A-Z0-9]+\.arn\}$/);
+    expect(() => construct.nameOf({ ...MESSAGES_TABLE })).toThrow(/not part of this construct/);
+  });
+
+  it('makes every table on demand, with point-in-time recovery and default encryption', () => {
+    for (const table of tables) {
+      expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: true }, deletion_protection_enabled: true });
+      // Provisioned capacity would contradict on-demand billing; a KMS block would replace the AWS owned key.
+      expect(table).not.toHaveProperty('read_capacity');
+      expect(table).not.toHaveProperty('server_side_encryption');
+    }
+  });
+
+  it('gives memberships its keys and the byUser index projecting ALL, declaring each key attribute once', () => {
+    expect(byName('iot-realtime-test-memberships')).toMatchObject({
+      hash_key: 'pk',
+      range_key: 'sk',
+      attribute: [
+        { name: 'pk', type: 'S' },
+        { name: 'sk', type: 'S' },
+        { name: 'gsi1pk', type: 'S' },
+        { name: 'gsi1sk', type: 'S' },
+      ],
+      global_secondary_index: [{ name: 'byUser', hash_key: 'gsi1pk', range_key: 'gsi1sk', projection_type: 'ALL' }],
+    });
+    expect(byName('iot-realtime-test-memberships')).not.toHaveProperty('ttl');
+  });
+
+  it('gives messages its keys and TTL on expiresAt', () => {
+    const messages = byName('iot-realtime-test-messages');
+    expect(messages).toMatchObject({ hash_key: 'roomId', range_key: 'messageId', ttl: { attribute_name: 'expiresAt', enabled: true } });
+    expect(messages?.attribute).toEqual([
+      { name: 'roomId', type: 'S' },
+      { name: 'messageId', type: 'S' },
+    ]);
+    expect(messages).not.toHaveProperty('global_secondary_index');
+  });
+
+  it('leaves deletion protection off when asked (e.g. a dev stage)', () => {
+    for (const table of synth(false).tables) expect(table.deletion_protection_enabled).toBe(false);
+  });
+});

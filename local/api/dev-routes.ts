@@ -1,0 +1,55 @@
+/**
+ * Local-only routes of the local API (never deployed): the issuers' JWKS, `POST /dev/token {"sub"}` (an app JWT for
+ * any valid user id) and `POST /dev/cognito-token {"username"}` (an ID token of the local user pool stand-in).
+ */
+import type { ServerResponse } from 'node:http';
+import * as v from 'valibot';
+import { DevCognitoTokenRequestSchema, type DevTokenResponse, DevTokenRequestSchema, type ErrorBody } from '../../core/contracts/http.js';
+import { describeIssue } from '../../core/contracts/validate.js';
+import { sendJson } from '../emulator/http/io.js';
+import { appTokenFor, type LocalTokenIssuer, userPoolIdTokenFor } from './token-issuer.js';
+
+/** Where the local user pool stand-in lives on the local API (its issuer is `<api>/user-pool`). */
+export const USER_POOL_PATH = '/user-pool';
+
+export interface DevIssuers {
+  app: LocalTokenIssuer;
+  userPool: LocalTokenIssuer;
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: status === 404 ? 'not_found' : 'bad_request', message } satisfies ErrorBody);
+}
+
+function parse<const S extends v.GenericSchema>(schema: S, body: Buffer, res: ServerResponse): v.InferOutput<S> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    refuse(res, 400, 'the request body is not valid JSON');
+    return undefined;
+  }
+  const result = v.safeParse(schema, json);
+  if (!result.success) {
+    refuse(res, 400, result.issues.map(describeIssue).join('; '));
+    return undefined;
+  }
+  return result.output;
+}
+
+/** Serves a local-only route; false when the request is not one. */
+export async function serveDevRoute(method: string, path: string, body: Buffer, res: ServerResponse, issuers: DevIssuers): Promise<boolean> {
+  if (method === 'GET' && path === '/.well-known/jwks.json') return sendJson(res, 200, issuers.app.jwks), true;
+  if (method === 'GET' && path === `${USER_POOL_PATH}/.well-known/jwks.json`) return sendJson(res, 200, issuers.userPool.jwks), true;
+  if (method === 'POST' && path === '/dev/token') {
+    const request = parse(DevTokenRequestSchema, body, res);
+    if (request) sendJson(res, 200, { token: await appTokenFor(issuers.app, request.sub) } satisfies DevTokenResponse);
+    return true;
+  }
+  if (method === 'POST' && path === '/dev/cognito-token') {
+    const request = parse(DevCognitoTokenRequestSchema, body, res);
+    if (request) sendJson(res, 200, { token: await userPoolIdTokenFor(issuers.userPool, request.username) } satisfies DevTokenResponse);
+    return true;
+  }
+  return false;
+}

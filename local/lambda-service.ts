@@ -1,0 +1,88 @@
+/**
+ * What the Lambda service does locally: gives each function its environment (as infra sets it, checked against the
+ * same schemas the deployed entries use) and its own role's credentials, and builds it with the same factory the
+ * deployed entry calls. So a function doing more than its role allows fails here as it would in AWS.
+ */
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { FunctionName } from '../core/access/model.js';
+import {
+  AttachPolicyEnvSchema,
+  CredentialsEnvSchema,
+  FanoutWorkerEnvSchema,
+  type FunctionEnvSchema,
+  HealthEnvSchema,
+  HistoryEnvSchema,
+  JobsApiEnvSchema,
+  JobsWorkerEnvSchema,
+  MessagesEnvSchema,
+  RoomsEnvSchema,
+} from '../core/contracts/function-env.js';
+import { attachPolicyDependencies } from '../functions/attach-policy/aws.js';
+import { createAttachPolicyHandler } from '../functions/attach-policy/handler.js';
+import { createCredentialsHandler } from '../functions/credentials/handler.js';
+import { credentialsDependencies } from '../functions/credentials/aws.js';
+import { fanoutWorkerDependencies } from '../functions/fanout/aws.js';
+import { createFanoutWorkerHandler } from '../functions/fanout/worker-handler.js';
+import { createHealthHandler } from '../functions/health/handler.js';
+import { createJobsApiHandler } from '../functions/jobs/api-handler.js';
+import { jobsApiDependencies, jobsWorkerDependencies } from '../functions/jobs/aws.js';
+import { createJobsWorkerHandler } from '../functions/jobs/worker-handler.js';
+import { historyDependencies, messagesDependencies } from '../functions/messages/aws.js';
+import { createMessagesHandler } from '../functions/messages/handler.js';
+import { createHistoryHandler } from '../functions/messages/history-handler.js';
+import { roomsDependencies } from '../functions/rooms/aws.js';
+import { createRoomsHandler } from '../functions/rooms/handler.js';
+import { readConfig } from '../functions/shared/config.js';
+import { createLogger, type LogLevel } from '../functions/shared/logger.js';
+import type { FanoutQueue, JobQueue } from '../functions/shared/ports.js';
+import type { HttpLambda } from './api/gateway.js';
+import type { RunningEmulator } from './emulator/emulator.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from './local-deployment.js';
+
+export type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+export interface LocalFunctions {
+  http: Partial<Record<FunctionName, HttpLambda>>;
+  jobsWorker: SqsLambda;
+  fanoutWorker: SqsLambda;
+}
+
+export interface LocalFunctionsOptions {
+  emulator: RunningEmulator;
+  /** Every function's environment variables, as infra sets them. */
+  environment: Readonly<Record<string, string>>;
+  /** The in-process queues stand in for SQS (no SQS emulation). */
+  jobQueue: JobQueue;
+  fanoutQueue: FanoutQueue;
+  logLevel?: LogLevel;
+}
+
+/** The role credentials the Lambda service hands a function, refreshed before they expire. */
+function roleCredentials(emulator: RunningEmulator, fn: FunctionName): () => Promise<AwsCredentialIdentity> {
+  const role = LOCAL_ACCESS_MODEL.functionRoles[fn];
+  return async () => {
+    const issued = emulator.account.startServiceRoleSession(role, 'lambda.amazonaws.com', `${role.name}-local`, new Date(Date.now() + 3_600_000));
+    return { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken!, expiration: issued.expiration! };
+  };
+}
+
+export function buildLocalFunctions(options: LocalFunctionsOptions): LocalFunctions {
+  const { emulator, environment, logLevel } = options;
+  const config = <S extends FunctionEnvSchema>(schema: S, fn: FunctionName) => readConfig(schema, environment, `${fn} function`);
+  const aws = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
+  const http: Partial<Record<FunctionName, HttpLambda>> = {
+    credentials: createCredentialsHandler(credentialsDependencies(config(CredentialsEnvSchema, 'credentials'), aws('credentials'), logLevel)) as HttpLambda,
+    rooms: createRoomsHandler(roomsDependencies(config(RoomsEnvSchema, 'rooms'), aws('rooms'), logLevel)) as HttpLambda,
+    messages: createMessagesHandler({ ...messagesDependencies(config(MessagesEnvSchema, 'messages'), aws('messages'), logLevel), fanoutQueue: options.fanoutQueue }) as HttpLambda,
+    history: createHistoryHandler(historyDependencies(config(HistoryEnvSchema, 'history'), aws('history'), logLevel)) as HttpLambda,
+    jobs: createJobsApiHandler({ ...jobsApiDependencies(config(JobsApiEnvSchema, 'jobs'), aws('jobs'), logLevel), queue: options.jobQueue }) as HttpLambda,
+    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), logLevel)) as HttpLambda,
+    health: createHealthHandler({ config: config(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
+  };
+  return {
+    http,
+    jobsWorker: createJobsWorkerHandler(jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), logLevel)) as unknown as SqsLambda,
+    fanoutWorker: createFanoutWorkerHandler(fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), logLevel)) as unknown as SqsLambda,
+  };
+}

@@ -1,0 +1,19 @@
+/** The demo's memberships, seeded into the local store once (a restart keeps whatever the store has meanwhile). */
+import type { RoomStore } from '../functions/shared/room-store.js';
+import { DEMO_ROOMS, DEMO_USERS } from './api/token-issuer.js';
+
+export async function seedDemoRooms(store: RoomStore, now: Date = new Date()): Promise<string[]> {
+  const seeded: string[] = [];
+  for (const [roomId, name] of Object.entries(DEMO_ROOMS)) {
+    if (await store.getRoom(roomId)) continue;
+    const owner = Object.entries(DEMO_USERS).find(([, u]) => u.rooms.some((r) => r.roomId === roomId && r.role === 'owner'))?.[0];
+    if (owner === undefined) continue;
+    await store.createRoom({ roomId, name, createdBy: owner, createdAt: now.toISOString() });
+    for (const [userId, user] of Object.entries(DEMO_USERS)) {
+      const membership = user.rooms.find((r) => r.roomId === roomId);
+      if (membership && userId !== owner) await store.putMember(roomId, userId, membership.role);
+    }
+    seeded.push(roomId);
+  }
+  return seeded;
+}

@@ -1,0 +1,53 @@
+/** Calls to the local stack's HTTP API as a browser or script makes them, and MQTT subscribers with vended credentials. */
+import type { CredentialsResponse } from '../../core/contracts/http.js';
+import type { LocalStack } from '../../local/stack.js';
+import { connectClient, type TestClient } from './mqtt.js';
+import { presignMqttUrl } from './sign.js';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export type ApiCall = (method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }) => Promise<ApiResponse>;
+
+export function apiClient(stack: () => LocalStack): ApiCall {
+  return async (method, path, options = {}) => {
+    const res = await fetch(`${stack().api.url}${path}`, {
+      method,
+      headers: {
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}
+
+/** An app JWT for any valid user id, from the local issuer (POST /dev/token). */
+export async function appToken(api: ApiCall, sub: string): Promise<string> {
+  const res = await api('POST', '/dev/token', { body: { sub } });
+  if (res.status !== 200) throw new Error(`no token for ${sub}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token as string;
+}
+
+/** A user pool ID token from the local stand-in (POST /dev/cognito-token). */
+export async function cognitoIdToken(api: ApiCall, username: string): Promise<string> {
+  const res = await api('POST', '/dev/cognito-token', { body: { username } });
+  if (res.status !== 200) throw new Error(`no ID token for ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.token as string;
+}
+
+/** POST /credentials, then an MQTT connection over the presigned WebSocket URL, as the browser does. */
+export async function appSubscriber(stack: LocalStack, api: ApiCall, token: string, clientSuffix?: string): Promise<{ client: TestClient; creds: CredentialsResponse }> {
+  const res = await api('POST', '/credentials', { token });
+  if (res.status !== 200) throw new Error(`credentials refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const creds = res.body as unknown as CredentialsResponse;
+  const url = await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint, region: creds.region });
+  const client = await connectClient(url, clientSuffix ? `${creds.clientId}.${clientSuffix}` : creds.clientId);
+  return { client, creds };
+}
