@@ -10,6 +10,8 @@ export interface LocalStackConfig {
   credentialsDurationSeconds: number;
   jobRetryDelayMs: number;
   webMode: 'dev' | 'static' | 'off';
+  /** Rooms, history and signing keys (git-ignored); delete it to start afresh. */
+  dataDir: string;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -35,6 +37,7 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     credentialsDurationSeconds: duration,
     jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
     webMode: webMode(env.LOCAL_WEB_MODE),
+    dataDir: env.LOCAL_DATA_DIR ?? '.local',
   };
 }
 

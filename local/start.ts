@@ -18,16 +18,18 @@ const stack = await startLocalStack({
   credentialsDurationSeconds: config.credentialsDurationSeconds,
   ...(config.emulator.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.emulator.credentialLifetimeCapSeconds } : {}),
   jobRetryDelayMs: config.jobRetryDelayMs,
+  dataDir: config.dataDir,
   ...(config.webMode === 'off' ? {} : { web: { port: config.webPort, mode: config.webMode } }),
 });
 
 process.stdout.write(
   [
     `iot-realtime local stack ready in ${Math.round(performance.now() - started)} ms`,
-    ...(stack.web ? [`  Web demo                ${stack.web.url}   (sign in as alice, bob or carol, or as a Cognito guest)`] : []),
-    `  HTTP API (Lambdas)      ${stack.api.url}   POST /credentials, POST /rooms/{roomId}/messages, POST /jobs, POST /iot/attach-policy, GET /health`,
-    `  Demo tokens             POST ${stack.api.url}/dev/token {"sub":"alice"}   (alice: general, ops; bob: general; carol: none)`,
-    `  AWS emulator            ${stack.emulator.url}   (IoT Core, STS, Cognito Identity; MQTT at ${stack.emulator.mqttUrl})`,
+    ...(stack.web ? [`  Web demo                ${stack.web.url}   (sign in as alice, bob, carol or any user id, or as a Cognito user or guest)`] : []),
+    `  HTTP API (Lambdas)      ${stack.api.url}   /credentials, /rooms, /rooms/{roomId}/members[/{userId}], /rooms/{roomId}/messages, /jobs, /iot/attach-policy, /health`,
+    `  Local tokens            POST ${stack.api.url}/dev/token {"sub":"alice"}   POST ${stack.api.url}/dev/cognito-token {"username":"dana"}`,
+    `  AWS emulator            ${stack.emulator.url}   (IoT Core, STS, Cognito Identity, DynamoDB; MQTT at ${stack.emulator.mqttUrl})`,
+    `  Local data              ${config.dataDir}   (rooms, history, signing keys; delete the folder to reset)`,
     'Ctrl-C stops everything.',
     '',
   ].join('\n'),
