@@ -43,7 +43,7 @@ async function bundles() {
   for (const f of lazy) {
     const s = sizes(join(WEB_DIST, 'assets', f));
     if (f.startsWith('session-')) realtimeGzip = s.gzip;
-    console.log(`  lazy        ${f.padEnd(28)} ${kb(s.min).padStart(7)} kB  ${kb(s.gzip).padStart(6)} kB gzip${f.startsWith('session-') ? '  (realtime: SDK + client + session UI)' : f.startsWith('cognito-') ? '  (Amplify, Cognito sign-in only)' : ''}`);
+    console.log(`  lazy        ${f.padEnd(28)} ${kb(s.min).padStart(7)} kB  ${kb(s.gzip).padStart(6)} kB gzip${f.startsWith('session-') ? '  (realtime: SDK + packages/realtime-client + session UI)' : f.startsWith('cognito-') ? '  (Amplify, Cognito sign-in only)' : ''}`);
   }
   // Baseline in the same run: the SDK's own browser entry, minimal usage, same bundler settings.
   const floor = await build({
@@ -83,7 +83,7 @@ async function firstMessage() {
       await page.goto(stack.web!.url);
       await page.locator('[data-testid=signin-bob]').click();
       await page.locator('[data-testid=room-general] [data-testid=message]').first().waitFor({ timeout: 10_000 });
-      // Marks set by the page itself (session.ts), relative to navigation start.
+      // Marks set by the page itself (web-demo/src/session.ts, session-page.ts), relative to navigation start.
       // (No named helpers inside evaluate: tsx would wrap them in a helper the page does not have.)
       const marks = await page.evaluate(() => ({
         domContentLoaded: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd,

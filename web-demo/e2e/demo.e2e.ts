@@ -143,7 +143,7 @@ describe('Cognito guests and errors', () => {
     await signIn(guest.page, 'guest');
     const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
     await dataPlane.send(
-      new PublishCommand({ topic: 'iot-realtime/local/broadcast', qos: 1, payload: new TextEncoder().encode(JSON.stringify({ type: 'message', id: 'b1', roomId: 'broadcast', author: 'ops', text: 'maintenance at noon', sentAt: new Date().toISOString() })) }),
+      new PublishCommand({ topic: 'iot-realtime/local/broadcast', qos: 1, payload: new TextEncoder().encode(JSON.stringify({ type: 'message', messageId: 'b1', roomId: 'broadcast', from: 'ops', text: 'maintenance at noon', sentAt: new Date().toISOString() })) }),
     );
     await guest.page.locator('[data-testid=broadcast] [data-testid=message]', { hasText: 'maintenance at noon' }).waitFor({ timeout: 5000 });
     expect(await guest.page.locator('[data-testid=who]').textContent()).toBe('Guest');

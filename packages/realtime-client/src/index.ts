@@ -1,1 +1,17 @@
-export {};
+/**
+ * @iot-realtime/realtime-client: a browser client for AWS IoT Core over SigV4 WebSockets (MQTT 3.1.1 through
+ * aws-iot-device-sdk-v2), with refreshing credentials, de-duplication and connection state. See README.md.
+ *
+ * Importing this module installs, once, what the SDK's browser build needs (a minimal `process` and `Buffer`) and
+ * the WebSocket wrapper used by routeIotWebSockets(); import it lazily if the first page load must stay small.
+ */
+export { RealtimeClient, type DedupKey, type RealtimeClientEvents, type RealtimeClientOptions, type RealtimeClientStats } from './client.js';
+export { CredentialsExpiredError, RefreshingCredentials, type RefreshOptions } from './credentials.js';
+export { systemClock, type Clock } from './clock.js';
+export type { Listener } from './emitter.js';
+export { routeIotWebSockets } from './local-socket.js';
+export { sdkTransport } from './sdk-transport.js';
+export { CognitoCredentialSource, type CognitoAuthSession, type FetchAuthSession } from './sources/cognito.js';
+export { CredentialsRequestError, CustomCredentialSource, type RealtimeSession } from './sources/custom.js';
+export type { Transport, TransportEvents, TransportFactory, TransportOptions } from './transport.js';
+export type { ConnectionState, CredentialSource, JsonMessage, RawMessage, RealtimeCredentials, StateChange } from './types.js';

@@ -11,7 +11,7 @@ import * as auth from 'aws-crt/dist.browser/browser/auth.js';
 import * as iot from 'aws-crt/dist.browser/browser/aws_iot.js';
 import * as mqtt from 'aws-crt/dist.browser/browser/mqtt.js';
 import type { RefreshingCredentials } from './credentials.js';
-import type { Transport, TransportFactory } from './client.js';
+import type { Transport, TransportFactory } from './transport.js';
 
 /** The SDK has no Cognito/custom provider in the browser build: subclass and implement refreshCredentials(). */
 class RefreshingSdkCredentials extends auth.CredentialsProvider {
@@ -51,8 +51,8 @@ export const sdkTransport: TransportFactory = ({ endpoint, clientId, credentials
     async connect() {
       await connection.connect();
     },
-    async subscribe(topic, onMessage) {
-      await connection.subscribe(topic, mqtt.QoS.AtLeastOnce, (actualTopic, payload) => onMessage(actualTopic, new Uint8Array(payload)));
+    async subscribe(topicFilter, onMessage) {
+      await connection.subscribe(topicFilter, mqtt.QoS.AtLeastOnce, (actualTopic, payload) => onMessage(actualTopic, new Uint8Array(payload)));
     },
     async disconnect() {
       await connection.disconnect();

@@ -3,8 +3,8 @@
  * backoff), and are always fresh when the SDK asks before a connection attempt. IoT checks credentials only when a
  * WebSocket connects, so the ones that matter are those in hand at the next (re)connect.
  */
-import type { Clock, CredentialSource, RealtimeCredentials } from './types.js';
-import { systemClock } from './types.js';
+import { type Clock, systemClock } from './clock.js';
+import type { CredentialSource, RealtimeCredentials } from './types.js';
 
 export interface RefreshOptions {
   /** Refresh this long before expiry (default 5 minutes); credentials too short for that refresh at 80% of their life. */
@@ -58,14 +58,15 @@ export class RefreshingCredentials {
     return Math.max(expiresAt - this.#marginMs, issuedAt + lifetime * 0.8);
   }
 
-  #needsRefresh(now: number): boolean {
-    const c = this.#current;
-    return c === undefined || now >= c.expiration.getTime() - Math.min(this.#marginMs, 30_000);
+  /** Whether credentials are too close to expiry to sign a connection with (the SDK connects within seconds). */
+  #isFresh(c: RealtimeCredentials, now: number): boolean {
+    return now < c.expiration.getTime() - Math.min(this.#marginMs, 30_000);
   }
 
   /** Fresh credentials for a connection attempt. Falls back to the current ones while they are still valid. */
   async ensureFresh(): Promise<RealtimeCredentials> {
-    if (!this.#needsRefresh(this.#clock.now())) return this.#current!;
+    const current = this.#current;
+    if (current !== undefined && this.#isFresh(current, this.#clock.now())) return current;
     try {
       return await this.refresh();
     } catch (error) {

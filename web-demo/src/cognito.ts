@@ -1,10 +1,11 @@
 /**
- * Credentials for Cognito identities through aws-amplify (guests and signed-in users). Amplify caches credentials
- * for about 50 minutes and refreshes lazily; RefreshingCredentials asks with forceRefresh when a refresh is due.
+ * Cognito through aws-amplify (lazy-loaded: only the Cognito sign-in and Cognito sessions need it). The credential
+ * source itself is the client package's CognitoCredentialSource, given Amplify's fetchAuthSession.
  */
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
-import type { CredentialSource, RealtimeCredentials } from '../types.js';
+
+export { fetchAuthSession };
 
 export interface CognitoConfig {
   region: string;
@@ -36,20 +37,4 @@ export async function cognitoSignIn(username: string, password: string): Promise
 
 export async function cognitoIdToken(): Promise<string | undefined> {
   return (await fetchAuthSession()).tokens?.idToken?.toString();
-}
-
-export class CognitoCredentialSource implements CredentialSource {
-  identityId: string | undefined;
-  #first = true;
-
-  constructor(private readonly region: string) {}
-
-  async fetch(): Promise<RealtimeCredentials> {
-    const session = await fetchAuthSession({ forceRefresh: !this.#first });
-    this.#first = false;
-    const c = session.credentials;
-    if (!c?.sessionToken || !c.expiration || !session.identityId) throw new Error('Cognito returned no credentials for this identity');
-    this.identityId = session.identityId;
-    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: c.expiration, region: this.region };
-  }
 }

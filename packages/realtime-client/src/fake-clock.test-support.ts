@@ -1,5 +1,5 @@
 /** A manual clock for the realtime client's unit tests: timers run only when the test advances time. */
-import type { Clock } from './types.js';
+import type { Clock } from './clock.js';
 
 export class FakeClock implements Clock {
   #now: number;

@@ -24,5 +24,3 @@ g.process ??= {
   title: 'browser',
   nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)),
 };
-
-export {};

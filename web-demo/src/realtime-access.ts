@@ -1,0 +1,79 @@
+/**
+ * What a signed-in identity gets on the realtime layer: refreshing credentials, the client id it connects with, the
+ * endpoint, and the topic filters it may subscribe to. App users get all of it from POST /credentials; Cognito
+ * identities from Amplify, with the topics named here (and the IoT policy attached first for signed-in users).
+ */
+import { CognitoCredentialSource, type CredentialSource, CustomCredentialSource, RefreshingCredentials } from '@iot-realtime/realtime-client';
+import type { TopicScheme } from '../../core/topics.js';
+import { api } from './api.js';
+import type { DemoConfig } from './config.js';
+import type { Identity } from './identity.js';
+import { userTopicsFilter } from './topics.js';
+
+export interface RealtimeAccess {
+  credentials: RefreshingCredentials;
+  clientId: string;
+  endpoint: string;
+  topicFilters: string[];
+  /** The owner of the private topics (`users/<userId>/...`): the app's user id, or the Cognito identity id. */
+  userId: string;
+  displayName: string;
+}
+
+export interface CredentialHooks {
+  onRefreshed(expiration: Date): void;
+  /** Only for refreshes after the first: a failed first fetch fails the sign-in instead. */
+  onRefreshFailed(message: string, retryInMs: number): void;
+}
+
+/** The first fetch decides whether the session starts; a failure there is reported by the caller, once. */
+async function firstCredentials(source: CredentialSource, hooks: CredentialHooks): Promise<RefreshingCredentials> {
+  let started = false;
+  const credentials = new RefreshingCredentials(source, {
+    onRefreshed: (c) => hooks.onRefreshed(c.expiration),
+    onRefreshFailed: (error, retryInMs) => started && hooks.onRefreshFailed(error instanceof Error ? error.message : String(error), retryInMs),
+  });
+  try {
+    await credentials.refresh();
+  } catch (error) {
+    credentials.stop();
+    throw error;
+  }
+  started = true;
+  return credentials;
+}
+
+async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind: 'app' }>, hooks: CredentialHooks): Promise<RealtimeAccess> {
+  const source = new CustomCredentialSource(config.apiUrl, () => identity.token);
+  const credentials = await firstCredentials(source, hooks);
+  const session = source.session;
+  if (!session) throw new Error('the credentials response named no realtime session');
+  return { credentials, clientId: session.clientId, endpoint: session.iotEndpoint, topicFilters: session.topics.subscribe, userId: identity.userId, displayName: identity.name };
+}
+
+async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { kind: 'app' }>, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
+  const cognito = await import('./cognito.js'); // Amplify: only Cognito identities load it
+  cognito.configureAmplify(config);
+  const source = new CognitoCredentialSource(config.region, cognito.fetchAuthSession);
+  const credentials = await firstCredentials(source, hooks);
+  const identityId = source.identityId;
+  try {
+    if (identityId === undefined) throw new Error('Cognito returned no identity id');
+    const topicFilters = [topics.broadcast()];
+    if (identity.kind === 'cognito-user') {
+      const idToken = await cognito.cognitoIdToken();
+      if (!idToken) throw new Error('signed in, but Cognito returned no ID token');
+      await api.attachPolicy(config.apiUrl, idToken); // once per identity: IoT needs it before the first connect
+      topicFilters.push(userTopicsFilter(topics, identityId));
+    }
+    const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
+    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName };
+  } catch (error) {
+    credentials.stop();
+    throw error;
+  }
+}
+
+export function realtimeAccess(config: DemoConfig, identity: Identity, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
+  return identity.kind === 'app' ? appAccess(config, identity, hooks) : cognitoAccess(config, identity, topics, hooks);
+}
