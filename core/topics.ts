@@ -13,7 +13,7 @@
  * `topic/<app>/<stage>/*` grant bounds everything the app may touch. The deepest topic
  * (`app/stage/users/u/jobs/j`) has 6 levels, within IoT's limit of 8.
  */
-import { validateId, validateUserId } from './ids.js';
+import { isValidId, validateId, validateUserId } from './ids.js';
 
 export interface TopicScope {
   readonly app: string;
@@ -34,6 +34,11 @@ export class TopicScheme {
   /** Root of a user's private topics; the filter `<root>/#` subscribes to all of them. */
   userRoot(userId: string): string {
     return `${this.prefix}/users/${validateUserId(userId)}`;
+  }
+
+  /** Every private topic of one user: their room inboxes, jobs and notifications. */
+  userFilter(userId: string): string {
+    return `${this.userRoot(userId)}/#`;
   }
 
   userNotifications(userId: string): string {
@@ -60,7 +65,7 @@ export class TopicScheme {
     const prefix = `${this.userRoot(userId)}/rooms/`;
     if (!topic.startsWith(prefix)) return undefined;
     const roomId = topic.slice(prefix.length);
-    return /^[A-Za-z0-9_-]{1,64}$/.test(roomId) ? roomId : undefined;
+    return isValidId(roomId) ? roomId : undefined;
   }
 
   job(userId: string, jobId: string): string {

@@ -93,8 +93,8 @@ describe('jobs', () => {
   it('reports progress and the result to the owner only', async () => {
     const alice = await subscriberFor('alice');
     const bob = await subscriberFor('bob');
-    await alice.client.client.subscribeAsync(`${topics.userRoot('alice')}/#`, { qos: 1 });
-    await bob.client.client.subscribeAsync(`${topics.userRoot('bob')}/#`, { qos: 1 });
+    await alice.client.client.subscribeAsync(topics.userFilter('alice'), { qos: 1 });
+    await bob.client.client.subscribeAsync(topics.userFilter('bob'), { qos: 1 });
     const res = await api('POST', '/jobs', { token: alice.token, body: { kind: 'report', steps: 3, stepMs: 20 } });
     expect(res.status).toBe(202);
     const topic = res.body.topic as string;
@@ -108,7 +108,7 @@ describe('jobs', () => {
 
   it('reports a failing job as failed', async () => {
     const alice = await subscriberFor('alice');
-    await alice.client.client.subscribeAsync(`${topics.userRoot('alice')}/#`, { qos: 1 });
+    await alice.client.client.subscribeAsync(topics.userFilter('alice'), { qos: 1 });
     const res = await api('POST', '/jobs', { token: alice.token, body: { kind: 'import', steps: 2, stepMs: 10, failAtStep: 2 } });
     const topic = res.body.topic as string;
     let last: JobEvent | undefined;
@@ -134,7 +134,7 @@ describe('Cognito signed-in users', () => {
     const c = out.Credentials!;
     const client = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
     open.push(client);
-    await client.client.subscribeAsync(`${topics.userRoot(identityId)}/#`, { qos: 1 });
+    await client.client.subscribeAsync(topics.userFilter(identityId), { qos: 1 });
   });
 
   it('answers 401 to attach-policy without a valid ID token, or with an app token', async () => {

@@ -16,7 +16,7 @@ export function topicSchemeFor(topicPrefix: string): TopicScheme {
  * (core/topics.ts documents this filter beside userRoot() but has no function for it yet.)
  */
 export function userTopicsFilter(topics: TopicScheme, userId: string): string {
-  return `${topics.userRoot(userId)}/#`;
+  return topics.userFilter(userId);
 }
 
 /** Whether `topic` is exactly the topic of this user's job `jobId` (job events are accepted only there). */
