@@ -13,6 +13,8 @@ import { IotBroker } from './mqtt/broker.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 import { CognitoIdentityService } from './services/cognito-identity.js';
 import { DynamoDbService } from './services/dynamodb.js';
+import type { UserPoolConfig } from './services/cognito-user-pool/config.js';
+import { CognitoUserPoolService } from './services/cognito-user-pool/service.js';
 import { handleIotControlPlane } from './services/iot-control-plane.js';
 import { handleIotDataPlane } from './services/iot-data-plane.js';
 import { handleSts } from './services/sts.js';
@@ -32,6 +34,10 @@ export interface EmulatorOptions {
   credentialLifetimeCapSeconds?: number;
   /** The local DynamoDB (startLocalDynamoDb().url); DynamoDB requests are refused without it. */
   dynamoDbUpstreamUrl?: string;
+  /** Local Cognito user pools (cognito-idp); none when absent. */
+  userPools?: UserPoolConfig[];
+  /** Where the user pools keep users, sign-ins and signing keys; in memory when absent. */
+  dataDir?: string;
   now?: () => Date;
 }
 
@@ -44,6 +50,7 @@ export interface RunningEmulator {
   account: LocalAccount;
   broker: IotBroker;
   limits: IotLimits;
+  userPools: CognitoUserPoolService;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const cap = options.credentialLifetimeCapSeconds;
   const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: Math.min(3600, cap ?? 3600) });
   // DynamoDB: SigV4 and IAM here, the data in dynalite (local/store), so the functions' least privilege holds locally.
+  // User pools issue tokens whose `iss` is `<emulator URL>/<poolId>`: the URL is known once the server listens.
+  let baseUrl = '';
+  const userPools = await CognitoUserPoolService.start({ account, logger: options.logger, now, pools: options.userPools ?? [], ...(options.dataDir ? { dataDir: options.dataDir } : {}), baseUrl: () => baseUrl });
   const dynamodb = options.dynamoDbUpstreamUrl ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl }) : undefined;
   const { logger } = options;
 
@@ -72,7 +82,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Local testing hook (not an AWS API): drop all MQTT sockets and refuse new ones for a while.
     const outage = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/.exec(req.url ?? '');
     if (req.method === 'POST' && outage) return sendJson(res, 200, { dropped: broker.simulateOutage(Number(outage[1])) });
-    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', ...(dynamodb ? ['dynamodb'] : [])] });
+    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', ...(dynamodb ? ['dynamodb'] : [])] });
+    if (userPools.handleJwks(req, res)) return;
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
@@ -84,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith('AWSCognitoIdentityService.')) return cognito.handle(req, res, body);
+    if (typeof target === 'string' && target.startsWith('AWSCognitoIdentityProviderService.')) return userPools.handle(req, res, body);
     // DynamoDB routes by target, so an unsigned request gets DynamoDB's own 400.
     if (dynamodb && typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return dynamodb.handle(req, res, body);
     const scope = peekAuthorizationScope(req.headers.authorization);
@@ -127,6 +139,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://${host}:${port}`;
   const pruner = setInterval(() => account.credentials.prune(now()), 3_600_000);
   pruner.unref();
 
@@ -138,6 +151,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     account,
     broker,
     limits,
+    userPools,
     async close() {
       dynamodb?.close();
       clearInterval(pruner);
