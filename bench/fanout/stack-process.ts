@@ -1,0 +1,136 @@
+/**
+ * The local stack under test, in its own process (forked by bench/fanout.ts), as `npm start` runs it: emulator with
+ * SigV4 + policies, DynamoDB (dynalite behind IAM), the functions with their own roles, the in-process fan-out
+ * queue. Besides serving the HTTP API it runs the two data-plane baselines here, where the functions run, so that a
+ * baseline and the code it is compared with share the same core and the same SDK client setup:
+ * - publishOnce: ONE PublishCommand (admin keys) to a shared topic;
+ * - publishEach: PublishCommand to each of N topics with bounded concurrency, with the fan-out worker role's own
+ *   credentials (the same IAM evaluation per publish as the worker's).
+ * It also reports the session policy STS received for a set of credentials (what /credentials asked for).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { consoleLogger } from '../../local/emulator/log.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { startLocalStack } from '../../local/stack.js';
+import { wallClockMs } from './clock.js';
+import { serveIpc } from './ipc.js';
+
+export interface StackInfo {
+  apiUrl: string;
+  emulatorUrl: string;
+}
+
+export interface PublishTiming {
+  /** Wall-clock ms (epoch, fractional) just before the first PublishCommand was sent. */
+  startedAt: number;
+  /** When the last PublishCommand was answered. */
+  answeredAt: number;
+  failed: number;
+}
+
+export type StackProtocol = {
+  publishOnce: { args: { topic: string; payload: string }; result: PublishTiming };
+  publishEach: { args: { topics: string[]; payload: string; concurrency: number }; result: PublishTiming };
+  sessionPolicyChars: { args: { accessKeyId: string; sessionToken: string }; result: number };
+  fanoutDeadLetters: { args: null; result: number };
+  startProfile: { args: null; result: null };
+  /** Writes the profile (.cpuprofile, for Chrome DevTools) to `file`, an absolute path. */
+  stopProfile: { args: { file: string }; result: string };
+};
+
+/**
+ * Two limits are off, both caps by design rather than costs of the fan-out path:
+ * - IoT's per-connection throttles (100 publishes/s, 512 KiB/s, inbound and outbound): a member connection here
+ *   receives from three rooms and two baselines back to back, which would exceed 100/s and measure the throttle;
+ * - the app's per-user rate limit of write routes (functions/catalog.ts: 30 room changes, 60 messages a minute): the
+ *   setup makes one user create 1000 rooms and add 1100 members, and one sender posts some 400 messages.
+ * Everything else keeps IoT's limits.
+ */
+const stack = await startLocalStack({
+  emulatorPort: 0,
+  apiPort: 0,
+  corsOrigins: [],
+  logger: consoleLogger({ minLevel: 'warn', stream: process.stderr }),
+  functionLogLevel: 'SILENT',
+  limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
+  rateLimit: { requests: 0, windowSeconds: 60 },
+});
+
+const endpoint = stack.emulator.url;
+const region = LOCAL_DEPLOYMENT.region;
+const adminPlane = new IoTDataPlaneClient({ region, endpoint, credentials: LOCAL_ADMIN_CREDENTIALS });
+// What the Lambda service hands the fan-out worker (local/lambda-service.ts): a session of its own role.
+const workerRole = LOCAL_ACCESS_MODEL.functionRoles['fanout-worker'];
+const workerPlane = new IoTDataPlaneClient({
+  region,
+  endpoint,
+  credentials: async () => {
+    const issued = stack.emulator.account.startServiceRoleSession(workerRole, 'lambda.amazonaws.com', 'bench-fanout-baseline', new Date(Date.now() + 3_600_000));
+    return { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken!, expiration: issued.expiration! };
+  },
+});
+
+/** Exactly what IotDataPublisher sends: QoS 1, JSON, content type set. */
+const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array) => client.send(new PublishCommand({ topic, qos: 1, payload, contentType: 'application/json' }));
+
+let profiler: Session | undefined;
+
+serveIpc<StackProtocol>(
+  { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url } satisfies StackInfo,
+  {
+    async publishOnce({ topic, payload }) {
+      const body = new TextEncoder().encode(payload);
+      const startedAt = wallClockMs();
+      let failed = 0;
+      await publish(adminPlane, topic, body).catch(() => (failed = 1));
+      return { startedAt, answeredAt: wallClockMs(), failed };
+    },
+    async publishEach({ topics, payload, concurrency }) {
+      const body = new TextEncoder().encode(payload);
+      let next = 0;
+      let failed = 0;
+      const startedAt = wallClockMs();
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, topics.length) }, async () => {
+          while (next < topics.length) {
+            const topic = topics[next]!;
+            next += 1;
+            await publish(workerPlane, topic, body).catch(() => (failed += 1));
+          }
+        }),
+      );
+      return { startedAt, answeredAt: wallClockMs(), failed };
+    },
+    async sessionPolicyChars({ accessKeyId, sessionToken }) {
+      const { principal } = stack.emulator.account.credentials.resolve(accessKeyId, sessionToken, new Date());
+      if (principal.kind !== 'role-session' || !principal.sessionPolicy) throw new Error(`${accessKeyId} carries no session policy`);
+      // The document STS parsed from the request, serialized compactly as the credentials function sends it.
+      return JSON.stringify(principal.sessionPolicy).length;
+    },
+    async fanoutDeadLetters() {
+      return stack.fanout.deadLetters.length;
+    },
+    async startProfile() {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return null;
+    },
+    async stopProfile({ file }) {
+      if (!profiler) throw new Error('no profile was started');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  },
+  async () => {
+    adminPlane.destroy();
+    workerPlane.destroy();
+    await stack.close();
+  },
+);
