@@ -27,6 +27,17 @@ export interface FunctionDefinition {
   routes?: ReadonlyArray<{ method: HttpMethod; path: string }>;
   timeoutSeconds: number;
   memoryMb: number;
+  /**
+   * Per-user limit of the function's write routes (fixed windows counted in DynamoDB); the API stage's throttle stays
+   * the outer guard for everyone together. Its role gets the rate limiter's grant (core/access/model.ts).
+   */
+  rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  /** Requests per window and user; 0 turns the limit off (load tests). */
+  requests: number;
+  windowSeconds: number;
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
@@ -44,11 +55,28 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     ],
     timeoutSeconds: 10,
     memoryMb: 256,
+    rateLimit: { requests: 30, windowSeconds: 60 },
   },
-  { name: 'messages', entry: 'functions/messages/index.ts', configSchema: MessagesEnvSchema, routes: [{ method: 'POST', path: '/rooms/{roomId}/messages' }], timeoutSeconds: 15, memoryMb: 512 },
+  {
+    name: 'messages',
+    entry: 'functions/messages/index.ts',
+    configSchema: MessagesEnvSchema,
+    routes: [{ method: 'POST', path: '/rooms/{roomId}/messages' }],
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    rateLimit: { requests: 60, windowSeconds: 60 },
+  },
   { name: 'history', entry: 'functions/messages/history-index.ts', configSchema: HistoryEnvSchema, routes: [{ method: 'GET', path: '/rooms/{roomId}/messages' }], timeoutSeconds: 10, memoryMb: 256 },
   { name: 'fanout-worker', entry: 'functions/fanout/index.ts', configSchema: FanoutWorkerEnvSchema, timeoutSeconds: 30, memoryMb: 512 },
-  { name: 'jobs', entry: 'functions/jobs/api-index.ts', configSchema: JobsApiEnvSchema, routes: [{ method: 'POST', path: '/jobs' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'jobs',
+    entry: 'functions/jobs/api-index.ts',
+    configSchema: JobsApiEnvSchema,
+    routes: [{ method: 'POST', path: '/jobs' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    rateLimit: { requests: 10, windowSeconds: 60 },
+  },
   { name: 'jobs-worker', entry: 'functions/jobs/worker-index.ts', configSchema: JobsWorkerEnvSchema, timeoutSeconds: 60, memoryMb: 256 },
   { name: 'attach-policy', entry: 'functions/attach-policy/index.ts', configSchema: AttachPolicyEnvSchema, routes: [{ method: 'POST', path: '/iot/attach-policy' }], timeoutSeconds: 10, memoryMb: 256 },
   { name: 'health', entry: 'functions/health/index.ts', configSchema: HealthEnvSchema, routes: [{ method: 'GET', path: '/health' }], timeoutSeconds: 3, memoryMb: 128 },
@@ -58,6 +86,12 @@ export function functionDefinition(name: FunctionName): FunctionDefinition {
   const definition = FUNCTIONS.find((f) => f.name === name);
   if (!definition) throw new Error(`no function ${name} in the catalog`);
   return definition;
+}
+
+/** The environment variables a function's own catalog entry sets (on top of the stage-wide ones). */
+export function catalogVariables(definition: FunctionDefinition, overrides: { rateLimit?: RateLimit } = {}): Record<string, string> {
+  const rateLimit = definition.rateLimit && (overrides.rateLimit ?? definition.rateLimit);
+  return rateLimit ? { RATE_LIMIT_REQUESTS: String(rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds) } : {};
 }
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */

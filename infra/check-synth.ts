@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './build-functions.js';
-import { FUNCTIONS } from '../functions/catalog.js';
+import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
 
 const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 'dev'}`;
 const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
@@ -10,6 +10,8 @@ const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string
 const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
 const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
+const alarms = 2 + 2 * FUNCTIONS.length + 1;
+const visibilityOf = (purpose: string) => Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
 const expectations: Array<[string, boolean]> = [
   ['data aws_iot_endpoint (iot:Data-ATS)', JSON.stringify(json.data.aws_iot_endpoint ?? {}).includes('"endpoint_type":"iot:Data-ATS"')],
   ['aws_iot_policy', count('aws_iot_policy') === 1],
@@ -20,10 +22,16 @@ const expectations: Array<[string, boolean]> = [
   [`aws_iam_role x${FUNCTIONS.length + 3}`, count('aws_iam_role') === FUNCTIONS.length + 3],
   ['aws_sqs_queue x4 (jobs, fan-out, their dead-letter queues)', count('aws_sqs_queue') === 4],
   ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
-  ['aws_dynamodb_table x2 (memberships, messages)', count('aws_dynamodb_table') === 2],
+  ['aws_dynamodb_table x3 (memberships, messages, ratelimits)', count('aws_dynamodb_table') === 3],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
   [`aws_apigatewayv2_integration/lambda_permission x${integrated}, route x${routes}`, count('aws_apigatewayv2_integration') === integrated && count('aws_apigatewayv2_route') === routes && count('aws_lambda_permission') === integrated],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
+  ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
+  [`aws_cloudwatch_metric_alarm x${alarms} (2 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures)`, count('aws_cloudwatch_metric_alarm') === alarms],
+  ['every alarm notifies the alarms topic', Object.values(json.resource.aws_cloudwatch_metric_alarm ?? {}).every((a) => JSON.stringify(a.alarm_actions ?? []).includes('aws_sns_topic.'))],
+  ['every log group has a retention', Object.values(json.resource.aws_cloudwatch_log_group ?? {}).every((g) => typeof g.retention_in_days === 'number' && g.retention_in_days > 0)],
+  [`queues' visibility >= 6x their consumer's timeout`, [JOBS_QUEUE, FANOUT_QUEUE].every((q) => visibilityOf(q.purpose) >= 6 * functionDefinition(q.consumer).timeoutSeconds)],
+  ['event source mappings report batch item failures', Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every((m) => JSON.stringify(m.function_response_types) === '["ReportBatchItemFailures"]')],
 ];
 let failed = 0;
 for (const [what, ok] of expectations) {

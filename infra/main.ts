@@ -2,10 +2,18 @@
 import { App } from 'cdktf';
 import { join } from 'node:path';
 import { buildFunctions, DEFAULT_OUT_DIR, REPO_ROOT } from './build-functions.js';
-import { infraConfigFromEnv } from './config.js';
+import { type InfraConfig, InfraConfigError, infraConfigFromEnv } from './config.js';
 import { RealtimeStack } from './stack.js';
 
-const config = infraConfigFromEnv(process.env, DEFAULT_OUT_DIR);
+let config: InfraConfig;
+try {
+  config = infraConfigFromEnv(process.env, DEFAULT_OUT_DIR);
+} catch (error) {
+  // A bad stage setting is the operator's to fix: say which, without a stack trace.
+  if (!(error instanceof InfraConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
 const built = await buildFunctions(DEFAULT_OUT_DIR);
 const app = new App({ outdir: join(REPO_ROOT, 'infra', 'cdktf.out') });
 const stackName = `${config.app}-${config.stage}`;

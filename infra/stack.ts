@@ -16,9 +16,11 @@ import { accessModel, type AccessModel, type FunctionName } from '../core/access
 import { resourceName, type Deployment } from '../core/deployment.js';
 import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE } from '../core/store/tables.js';
+import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
 import type { InfraConfig } from './config.js';
+import { Alarms } from './constructs/alarms.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdentityPool, UserPool } from './constructs/identity.js';
 import { Tables } from './constructs/tables.js';
@@ -36,6 +38,7 @@ export class RealtimeStack extends TerraformStack {
   readonly model: AccessModel;
   readonly functions = new Map<FunctionName, RealtimeFunction>();
   readonly api: HttpApi;
+  readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, config: InfraConfig) {
     super(scope, id);
@@ -65,6 +68,9 @@ export class RealtimeStack extends TerraformStack {
       APP_JWKS_URL: config.appToken.jwksUrl,
       APP_TOKEN_ISSUER: config.appToken.issuer,
       APP_TOKEN_AUDIENCE: config.appToken.audience,
+      APP_TOKEN_MAX_AGE_SECONDS: String(config.appToken.maxAgeSeconds),
+      APP_TOKEN_TYPES: config.appToken.types.join(','),
+      TOKEN_CLOCK_TOLERANCE_SECONDS: String(config.appToken.clockToleranceSeconds),
       IOT_ENDPOINT: iotEndpoint.endpointAddress,
       BROWSER_CLIENT_ROLE_ARN: model.browserClientRole.arn,
       CREDENTIALS_DURATION_SECONDS: '3600',
@@ -75,14 +81,17 @@ export class RealtimeStack extends TerraformStack {
       COGNITO_USER_POOL_CLIENT_ID: userPool.client.id,
       MEMBERSHIPS_TABLE_NAME: tables.nameOf(MEMBERSHIPS_TABLE),
       MESSAGES_TABLE_NAME: tables.nameOf(MESSAGES_TABLE),
+      RATE_LIMITS_TABLE_NAME: tables.nameOf(RATE_LIMITS_TABLE),
       FANOUT_QUEUE_URL: fanout.queue.url,
       IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
     };
     for (const definition of FUNCTIONS) {
       const variables: Record<string, string> = {};
+      // The stage-wide values plus the function's own from its catalog entry (e.g. its rate limit).
+      const own = { ...environment, ...catalogVariables(definition) };
       for (const key of envVariableNames(definition.configSchema)) {
         if (RESERVED_ENV.has(key)) continue;
-        const value = environment[key];
+        const value = own[key];
         if (value !== undefined) variables[key] = value;
       }
       if (PUBLISHERS.has(definition.name)) variables.AWS_ENDPOINT_URL_IOT_DATA_PLANE = `https://${iotEndpoint.endpointAddress}`;
@@ -114,10 +123,26 @@ export class RealtimeStack extends TerraformStack {
     jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!.function);
     fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!.function);
 
-    this.api = new HttpApi(this, 'http-api', { name: resourceName(deployment, 'api'), webOrigins: config.webOrigins, throttle: config.throttle });
+    // Hosting comes before the API: the distribution's origin joins the API's CORS origins.
+    const hosting = config.hostWebDemo ? new WebHosting(this, 'web', { namePrefix: prefix }) : undefined;
+    const webOrigins = hosting ? [...config.webOrigins, hosting.origin] : config.webOrigins;
+    this.api = new HttpApi(this, 'http-api', { name: resourceName(deployment, 'api'), webOrigins, throttle: config.throttle });
     for (const definition of FUNCTIONS) {
       if (definition.routes) this.api.routes(definition.name, definition.routes, this.functions.get(definition.name)!.function);
     }
+
+    this.alarms = new Alarms(this, 'alarms', { namePrefix: prefix, subscriptions: config.alarms });
+    for (const [purpose, queue] of [[JOBS_QUEUE.purpose, jobs], [FANOUT_QUEUE.purpose, fanout]] as const) this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
+    for (const [name, fn] of this.functions) {
+      this.alarms.functionErrors(name, fn.name);
+      this.alarms.functionThrottles(name, fn.name);
+    }
+    this.alarms.appMetric('iot-publish-failures', {
+      namespace: metricsNamespace(config),
+      name: 'PublishFailures',
+      dimensions: { service: metricsServiceName(config) },
+      description: 'IoT data-plane publishes failed (throttled, unavailable or refused); room messages were queued for retry, job events may be late',
+    });
 
     const webConfig: WebConfig = {
       mode: 'aws',
@@ -130,10 +155,9 @@ export class RealtimeStack extends TerraformStack {
       allowGuests: config.allowGuests,
       topicPrefix: `${config.app}/${config.stage}`,
     };
-    if (config.hostWebDemo) {
-      const hosting = new WebHosting(this, 'web', { namePrefix: prefix });
+    if (hosting) {
       hosting.publishConfig(JSON.stringify(webConfig));
-      new TerraformOutput(this, 'web_url', { value: `https://${hosting.distribution.domainName}` });
+      new TerraformOutput(this, 'web_url', { value: hosting.origin });
       new TerraformOutput(this, 'web_bucket', { value: hosting.bucket.bucket });
     }
     new TerraformOutput(this, 'api_url', { value: this.api.stage.invokeUrl });
@@ -142,6 +166,7 @@ export class RealtimeStack extends TerraformStack {
     new TerraformOutput(this, 'identity_pool_id', { value: identityPool.pool.id });
     new TerraformOutput(this, 'user_pool_id', { value: userPool.pool.id });
     new TerraformOutput(this, 'user_pool_client_id', { value: userPool.client.id });
+    new TerraformOutput(this, 'alarm_topic_arn', { value: this.alarms.topic.arn, description: 'Subscribe here for alarm notifications (ALARM_EMAIL / ALARM_HTTPS_URL do it at deploy)' });
     new TerraformOutput(this, 'web_config', { value: webConfig, description: 'Written to web-demo/public/config.json by npm run deploy' });
   }
 }

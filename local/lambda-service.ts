@@ -33,9 +33,12 @@ import { createMessagesHandler } from '../functions/messages/handler.js';
 import { createHistoryHandler } from '../functions/messages/history-handler.js';
 import { roomsDependencies } from '../functions/rooms/aws.js';
 import { createRoomsHandler } from '../functions/rooms/handler.js';
+import { catalogVariables, functionDefinition, type RateLimit } from '../functions/catalog.js';
 import { readConfig } from '../functions/shared/config.js';
 import { createLogger, type LogLevel } from '../functions/shared/logger.js';
+import type { AppMetrics } from '../functions/shared/metrics.js';
 import type { FanoutQueue, JobQueue } from '../functions/shared/ports.js';
+import type { FunctionRuntime } from '../functions/shared/runtime.js';
 import type { HttpLambda } from './api/gateway.js';
 import type { RunningEmulator } from './emulator/emulator.js';
 import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from './local-deployment.js';
@@ -50,12 +53,16 @@ export interface LocalFunctions {
 
 export interface LocalFunctionsOptions {
   emulator: RunningEmulator;
-  /** Every function's environment variables, as infra sets them. */
+  /** The stage-wide environment variables, as infra sets them; each function adds its catalog entry's own. */
   environment: Readonly<Record<string, string>>;
   /** The in-process queues stand in for SQS (no SQS emulation). */
   jobQueue: JobQueue;
   fanoutQueue: FanoutQueue;
   logLevel?: LogLevel;
+  /** Where the functions count (deployed: powertools EMF; here: memory). */
+  metrics: AppMetrics;
+  /** Testing knob: one per-user limit for every rate-limited function instead of the catalog's ({ requests: 0 }: off). */
+  rateLimit?: RateLimit;
 }
 
 /** The role credentials the Lambda service hands a function, refreshed before they expire. */
@@ -69,20 +76,24 @@ function roleCredentials(emulator: RunningEmulator, fn: FunctionName): () => Pro
 
 export function buildLocalFunctions(options: LocalFunctionsOptions): LocalFunctions {
   const { emulator, environment, logLevel } = options;
-  const config = <S extends FunctionEnvSchema>(schema: S, fn: FunctionName) => readConfig(schema, environment, `${fn} function`);
+  const overrides = options.rateLimit ? { rateLimit: options.rateLimit } : {};
+  // As infra does: the stage-wide variables plus the function's own from its catalog entry.
+  const config = <S extends FunctionEnvSchema>(schema: S, fn: FunctionName) =>
+    readConfig(schema, { ...environment, ...catalogVariables(functionDefinition(fn), overrides) }, `${fn} function`);
   const aws = (fn: FunctionName) => ({ region: LOCAL_DEPLOYMENT.region, endpoint: emulator.url, credentials: roleCredentials(emulator, fn) });
+  const runtime: FunctionRuntime = { metrics: options.metrics, ...(logLevel ? { logLevel } : {}) };
   const http: Partial<Record<FunctionName, HttpLambda>> = {
-    credentials: createCredentialsHandler(credentialsDependencies(config(CredentialsEnvSchema, 'credentials'), aws('credentials'), logLevel)) as HttpLambda,
-    rooms: createRoomsHandler(roomsDependencies(config(RoomsEnvSchema, 'rooms'), aws('rooms'), logLevel)) as HttpLambda,
-    messages: createMessagesHandler({ ...messagesDependencies(config(MessagesEnvSchema, 'messages'), aws('messages'), logLevel), fanoutQueue: options.fanoutQueue }) as HttpLambda,
-    history: createHistoryHandler(historyDependencies(config(HistoryEnvSchema, 'history'), aws('history'), logLevel)) as HttpLambda,
-    jobs: createJobsApiHandler({ ...jobsApiDependencies(config(JobsApiEnvSchema, 'jobs'), aws('jobs'), logLevel), queue: options.jobQueue }) as HttpLambda,
-    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), logLevel)) as HttpLambda,
+    credentials: createCredentialsHandler(credentialsDependencies(config(CredentialsEnvSchema, 'credentials'), aws('credentials'), runtime)) as HttpLambda,
+    rooms: createRoomsHandler(roomsDependencies(config(RoomsEnvSchema, 'rooms'), aws('rooms'), runtime)) as HttpLambda,
+    messages: createMessagesHandler({ ...messagesDependencies(config(MessagesEnvSchema, 'messages'), aws('messages'), runtime), fanoutQueue: options.fanoutQueue }) as HttpLambda,
+    history: createHistoryHandler(historyDependencies(config(HistoryEnvSchema, 'history'), aws('history'), runtime)) as HttpLambda,
+    jobs: createJobsApiHandler({ ...jobsApiDependencies(config(JobsApiEnvSchema, 'jobs'), aws('jobs'), runtime), queue: options.jobQueue }) as HttpLambda,
+    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), runtime)) as HttpLambda,
     health: createHealthHandler({ config: config(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
   };
   return {
     http,
-    jobsWorker: createJobsWorkerHandler(jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), logLevel)) as unknown as SqsLambda,
-    fanoutWorker: createFanoutWorkerHandler(fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), logLevel)) as unknown as SqsLambda,
+    jobsWorker: createJobsWorkerHandler(jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), runtime)) as unknown as SqsLambda,
+    fanoutWorker: createFanoutWorkerHandler(fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), runtime)) as unknown as SqsLambda,
   };
 }

@@ -35,5 +35,7 @@ export const DEFAULT_API_PORT = 4511;
 export const DEFAULT_WEB_PORT = 5173;
 /** Audience of the local token issuer's JWTs (the "app client id"). */
 export const LOCAL_TOKEN_AUDIENCE = 'iot-realtime-local';
-/** The app client id of the local user pool stand-in: the `aud` of its ID tokens. */
-export const LOCAL_USER_POOL_CLIENT_ID = 'iot-realtime-local-web';
+/** The local Cognito user pool (the emulator's cognito-idp): `<region>_<id>`, as Amplify parses it. */
+export const LOCAL_USER_POOL_ID = `${LOCAL_DEPLOYMENT.region}_iotrtLocal`;
+/** Its app client id (Cognito: `[\w+]+`): the `aud` of its ID tokens. */
+export const LOCAL_USER_POOL_CLIENT_ID = 'iotrealtimelocalweb';

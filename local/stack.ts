@@ -1,20 +1,21 @@
 /**
- * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity, and DynamoDB with IAM in front of
- * dynalite), the Lambdas served by the local HTTP API, in-process queues for jobs and room fan-out, and the local token
- * issuers (the app's sign-in and a Cognito user pool stand-in). With `dataDir`, rooms, history and signing keys
- * survive a restart; without it (tests), everything is in memory.
+ * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity, a Cognito user pool, and DynamoDB
+ * with IAM in front of dynalite), the Lambdas served by the local HTTP API, in-process queues for jobs and room
+ * fan-out, and the local app token issuer. With `dataDir`, rooms, history, Cognito users and signing keys survive a
+ * restart; without it (tests), everything is in memory.
  */
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createServer } from 'node:net';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableName } from '../core/store/tables.js';
-import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../core/store/tables.js';
+import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE, type QueueSettings, type RateLimit } from '../functions/catalog.js';
 import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
 import type { LogLevel } from '../functions/shared/logger.js';
+import { memoryMetrics } from '../functions/shared/metrics.js';
+import type { MetricName } from '../functions/shared/metric-names.js';
 import type { FanoutQueue } from '../functions/shared/ports.js';
-import { USER_POOL_PATH } from './api/dev-routes.js';
 import { type HttpLambda, lambdaContext, type LocalRoute, type RunningApi, startLocalApi } from './api/gateway.js';
 import { InProcessQueue } from './api/job-queue.js';
 import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
@@ -32,7 +33,10 @@ import {
   LOCAL_JOB_QUEUE_ARN,
   LOCAL_TOKEN_AUDIENCE,
   LOCAL_USER_POOL_CLIENT_ID,
+  LOCAL_USER_POOL_ID,
 } from './local-deployment.js';
+import { userPoolConfig } from './emulator/services/cognito-user-pool/config.js';
+import { seedDemoCognitoUsers } from './emulator/services/cognito-user-pool/seed.js';
 import { seedDemoRooms } from './seed.js';
 import { type RunningLocalDynamoDb, createTables, startLocalDynamoDb } from './store/dynalite.js';
 import { type RunningWeb, startWebServer } from './web/server.js';
@@ -51,8 +55,13 @@ export interface LocalStackOptions {
   credentialsDurationSeconds?: number;
   /** Local testing knob: caps every temporary credential's lifetime (see EmulatorOptions). */
   credentialLifetimeCapSeconds?: number;
-  /** Delay before a failed queue message is retried (SQS visibility timeout; short locally). */
+  /**
+   * Delay before a failed queue message is retried. Deployed, a failed message waits out the rest of its queue's
+   * visibility timeout (6x the worker's timeout); locally the queue shortens that, as ChangeMessageVisibility would.
+   */
   jobRetryDelayMs?: number;
+  /** Testing knob: one per-user limit for every write route instead of the catalog's; `{ requests: 0 }` turns it off. */
+  rateLimit?: RateLimit;
   /** Rooms up to this size are published by the messages function itself (DIRECT_FANOUT_MAX). */
   directFanoutMax?: number;
   /** Level of the functions' JSON logs (powertools); unset: powertools' default (INFO). */
@@ -67,7 +76,11 @@ export interface LocalStack {
   store: RunningLocalDynamoDb;
   jobs: InProcessQueue;
   fanout: InProcessQueue;
-  issuers: { app: LocalTokenIssuer; userPool: LocalTokenIssuer };
+  issuers: { app: LocalTokenIssuer };
+  /** The local Cognito user pool: its id, app client and `iss`. */
+  userPool: { id: string; clientId: string; issuer: string };
+  /** What the functions counted (publishes, fan-out recipients, denials), as CloudWatch would sum it. */
+  metrics: Readonly<Partial<Record<MetricName, number>>>;
   web: RunningWeb | undefined;
   /** What the web demo reads from /config.json. */
   webConfig: WebConfig;
@@ -79,22 +92,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The issuers' URLs name the API's port, so a free port (tests) is chosen before anything starts.
   const apiPort = options.apiPort || (await freePort(host));
   const apiUrl = `http://${host}:${apiPort}`;
-  const userPoolIssuer = `${apiUrl}${USER_POOL_PATH}`;
+  // The user pool's issuer names the emulator's port, so it is chosen first too.
+  const emulatorPort = options.emulatorPort || (await freePort(host));
+  const userPoolIssuer = `http://${host}:${emulatorPort}/${LOCAL_USER_POOL_ID}`;
   const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
-  const keyFile = (name: string) => dataFile(name);
-  const issuers = {
-    app: await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE, withKeyFile(keyFile('app-token-key.json'))),
-    userPool: await createLocalTokenIssuer(userPoolIssuer, LOCAL_USER_POOL_CLIENT_ID, withKeyFile(keyFile('user-pool-key.json'))),
-  };
+  const issuers = { app: await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE, withKeyFile(dataFile('app-token-key.json'))) };
 
   const store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
   const emulator = await startEmulator({
     account: defaultAccountConfig({ userPoolIssuerUrl: userPoolIssuer, userPoolClientId: LOCAL_USER_POOL_CLIENT_ID }),
     logger: options.logger,
     host,
-    port: options.emulatorPort,
+    port: emulatorPort,
     advertisedHost: options.advertisedHost ?? 'localhost',
     dynamoDbUpstreamUrl: store.url,
+    // Demo users sign up in the page and confirm with the code the emulator logs (or are seeded, below).
+    userPools: [userPoolConfig(LOCAL_USER_POOL_ID, LOCAL_USER_POOL_CLIENT_ID)],
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: options.credentialLifetimeCapSeconds } : {}),
   });
@@ -105,6 +119,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const memberships = tableName(LOCAL_DEPLOYMENT, MEMBERSHIPS_TABLE);
   const messages = tableName(LOCAL_DEPLOYMENT, MESSAGES_TABLE);
   await seedDemoRooms(new DynamoRoomStore(admin, { membershipsTable: memberships, messagesTable: messages }));
+  seedDemoCognitoUsers(emulator.userPools, LOCAL_USER_POOL_ID);
+  const userPool = emulator.userPools.pool(LOCAL_USER_POOL_ID)!;
 
   // Each function's environment, as infra sets it in AWS.
   const environment: Record<string, string> = {
@@ -123,34 +139,49 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     CREDENTIALS_DURATION_SECONDS: String(options.credentialsDurationSeconds ?? 3600),
     MEMBERSHIPS_TABLE_NAME: memberships,
     MESSAGES_TABLE_NAME: messages,
+    RATE_LIMITS_TABLE_NAME: tableName(LOCAL_DEPLOYMENT, RATE_LIMITS_TABLE),
     FANOUT_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${FANOUT_QUEUE.purpose}`,
     ...(options.directFanoutMax !== undefined ? { DIRECT_FANOUT_MAX: String(options.directFanoutMax) } : {}),
     JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${JOBS_QUEUE.purpose}`,
     JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
     IOT_POLICY_NAME: LOCAL_ACCESS_MODEL.cognitoUserIotPolicy.name,
   };
-  const queue = (queueArn: string, settings: typeof JOBS_QUEUE) =>
+  // The deployed queues' settings; only the retry of a failed message is shortened (see jobRetryDelayMs).
+  const queue = (queueArn: string, settings: QueueSettings) =>
     new InProcessQueue({
       queueArn,
       region: LOCAL_DEPLOYMENT.region,
       maxReceiveCount: settings.maxReceiveCount,
       batchSize: settings.batchSize,
-      retryDelayMs: options.jobRetryDelayMs ?? 2000,
+      visibilityTimeoutMs: settings.visibilityTimeoutSeconds * 1000,
+      failureVisibilityMs: options.jobRetryDelayMs ?? 2000,
       onDeadLetter: (m) => options.logger.log({ level: 'warn', message: `${settings.purpose} message moved to the dead-letter queue`, messageId: m.messageId, receiveCount: m.receiveCount }),
     });
   const jobs = queue(LOCAL_JOB_QUEUE_ARN, JOBS_QUEUE);
   const fanout = queue(LOCAL_FANOUT_QUEUE_ARN, FANOUT_QUEUE);
   const fanoutQueue: FanoutQueue = { send: async (tasks) => tasks.forEach((task) => fanout.enqueue(JSON.stringify(task))) };
 
-  const functions = buildLocalFunctions({ emulator, environment, jobQueue: jobs, fanoutQueue, ...(options.functionLogLevel ? { logLevel: options.functionLogLevel } : {}) });
-  jobs.attach((event: SQSEvent) => functions.jobsWorker(event, lambdaContext('jobs-worker', 60_000)));
-  fanout.attach((event: SQSEvent) => functions.fanoutWorker(event, lambdaContext('fanout-worker', 30_000)));
+  const metrics = memoryMetrics();
+  const functions = buildLocalFunctions({
+    emulator,
+    environment,
+    jobQueue: jobs,
+    fanoutQueue,
+    metrics,
+    ...(options.functionLogLevel ? { logLevel: options.functionLogLevel } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+  });
+  // Each worker invocation gets its function's timeout, as Lambda gives it: the jobs worker plans its deadline on it.
+  const timeoutMs = (name: QueueSettings['consumer']) => functionDefinition(name).timeoutSeconds * 1000;
+  jobs.attach((event: SQSEvent) => functions.jobsWorker(event, lambdaContext(JOBS_QUEUE.consumer, timeoutMs(JOBS_QUEUE.consumer))));
+  fanout.attach((event: SQSEvent) => functions.fanoutWorker(event, lambdaContext(FANOUT_QUEUE.consumer, timeoutMs(FANOUT_QUEUE.consumer))));
   const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
     const handler: HttpLambda | undefined = functions.http[f.name];
     return handler ? (f.routes ?? []).map((r) => ({ method: r.method, path: r.path, functionName: f.name, handler })) : [];
   });
 
-  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, issuers, logger: options.logger });
+  const devIssuers = { ...issuers, cognitoIdToken: async (username: string) => (await userPool.devSignIn(LOCAL_USER_POOL_CLIENT_ID, username)).IdToken };
+  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, issuers: devIssuers, logger: options.logger });
   const webConfig: WebConfig = {
     mode: 'local',
     apiUrl: api.url,
@@ -158,6 +189,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     iotEndpoint: emulator.advertisedHost,
     identityPoolId: LOCAL_IDENTITY_POOL_ID,
     identityPoolEndpoint: emulator.url,
+    userPoolId: LOCAL_USER_POOL_ID,
+    userPoolClientId: LOCAL_USER_POOL_CLIENT_ID,
+    userPoolEndpoint: emulator.url,
     emulatorMqttUrl: emulator.mqttUrl,
     allowGuests: true,
     topicPrefix: `${LOCAL_DEPLOYMENT.app}/${LOCAL_DEPLOYMENT.stage}`,
@@ -171,6 +205,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     jobs,
     fanout,
     issuers,
+    userPool: { id: LOCAL_USER_POOL_ID, clientId: LOCAL_USER_POOL_CLIENT_ID, issuer: userPoolIssuer },
+    metrics: metrics.totals,
     web,
     webConfig,
     async close() {

@@ -8,10 +8,10 @@ import { InvalidIdError } from '../ids.js';
 const d = { app: 'iot-realtime', stage: 'test', region: 'us-east-1', accountId: '000000000000' };
 const model = accessModel({ deployment: d, identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f' });
 
-function sessionLayers(userId: string): PolicyLayer[] {
+function sessionLayers(userId: string, tab?: string): PolicyLayer[] {
   return [
     { name: 'role', policies: model.browserClientRole.policies },
-    { name: 'session policy', policies: [{ name: 'session', document: browserSessionPolicy(d, { userId }).policy }] },
+    { name: 'session policy', policies: [{ name: 'session', document: browserSessionPolicy(d, { userId, ...(tab ? { tab } : {}) }).policy }] },
   ];
 }
 const can = (layers: PolicyLayer[], action: string, kind: 'client' | 'topic' | 'topicfilter', name: string, context = {}) =>
@@ -21,12 +21,31 @@ describe('browser session policy (non-Cognito users)', () => {
   const alice = sessionLayers('alice');
   const bob = sessionLayers('bob');
 
-  it('lets alice connect with her own client ids only', () => {
+  it('lets alice connect with exactly the client id of her grant', () => {
     expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.alice')).toBe(true);
-    expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.alice.tab2')).toBe(true);
     expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.bob')).toBe(false);
     // A user named "alice-x" must not be reachable through alice's grant.
     expect(can(alice, 'iot:Connect', 'client', 'iot-realtime.test.alice-x')).toBe(false);
+    // No suffix she did not ask for: in particular none that IoT hides from lifecycle events.
+    for (const suffix of ['tab2', '#', '+', 'x/y', 'x.y']) expect(can(alice, 'iot:Connect', 'client', `iot-realtime.test.alice.${suffix}`)).toBe(false);
+  });
+
+  it('grants a requested tab exactly that client id, and not the base one', () => {
+    const tab = sessionLayers('alice', 'x1');
+    expect(browserSessionPolicy(d, { userId: 'alice', tab: 'x1' }).clientId).toBe('iot-realtime.test.alice.x1');
+    expect(can(tab, 'iot:Connect', 'client', 'iot-realtime.test.alice.x1')).toBe(true);
+    expect(can(tab, 'iot:Connect', 'client', 'iot-realtime.test.alice')).toBe(false);
+    expect(can(tab, 'iot:Connect', 'client', 'iot-realtime.test.alice.x2')).toBe(false);
+    expect(can(tab, 'iot:Connect', 'client', 'iot-realtime.test.alice.x1.more')).toBe(false);
+  });
+
+  it('refuses tab suffixes outside the id alphabet, and client ids over IoT\'s 128 bytes', () => {
+    for (const evil of ['#', '+', 'a/b', '*', '?', 'a.b', 'tab\u0000', 'tab\n', '$x', '']) {
+      expect(() => browserSessionPolicy(d, { userId: 'alice', tab: evil })).toThrow(InvalidIdError);
+    }
+    // iot-realtime.test. (18) + 64 + . + 45 = 128 fits; one more byte does not.
+    expect(browserSessionPolicy(d, { userId: 'u'.repeat(64), tab: 't'.repeat(45) }).clientId).toHaveLength(128);
+    expect(() => browserSessionPolicy(d, { userId: 'u'.repeat(64), tab: 't'.repeat(46) })).toThrow(/at most 128/);
   });
 
   it('lets users receive their own room inboxes only; no shared room topic is granted', () => {
@@ -62,7 +81,7 @@ describe('browser session policy (non-Cognito users)', () => {
     const longest = 'u'.repeat(64);
     const size = policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: longest }).policy);
     expect(size).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS / 2);
-    expect(policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: 'bob' }).policy)).toBe(size - 4 * (64 - 'bob'.length)); // the id appears in 2 client ids and 2 subtree ARNs
+    expect(policySizeWithoutWhitespace(browserSessionPolicy(d, { userId: 'bob' }).policy)).toBe(size - 3 * (64 - 'bob'.length)); // the id appears in the client id and 2 subtree ARNs
   });
 
   it('returns the client id and the topics the browser should subscribe to', () => {

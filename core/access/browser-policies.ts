@@ -3,7 +3,7 @@
  * publish comes from a Lambda, after the request was validated and authorized.
  */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
-import { validateId } from '../ids.js';
+import { InvalidIdError, validateId } from '../ids.js';
 import { policy, policySizeWithoutWhitespace, type PolicyDocument } from '../policy/document.js';
 
 /** STS: an inline session policy may have at most 2048 characters (plain text, whitespace not counted). */
@@ -46,6 +46,11 @@ export function browserClientRolePolicy(d: Deployment): PolicyDocument {
 
 export interface BrowserSessionGrant {
   userId: string;
+  /**
+   * An extra tab's client id suffix (`<app>.<stage>.<userId>.<tab>`), in the id alphabet. Each tab asks for its own
+   * credentials, so the grant can name exactly one client id.
+   */
+  tab?: string;
 }
 
 export interface BrowserSessionScope {
@@ -54,36 +59,41 @@ export interface BrowserSessionScope {
   topics: { subscribe: string[]; publish: string[] };
 }
 
+/** IoT: a client id is at most 128 bytes of UTF-8 (ids here are ASCII, so characters = bytes). */
+export const IOT_CLIENT_ID_MAX_BYTES = 128;
+
 /**
- * The session policy for one user of the app's own sign-in: their client ids, their private subtree (which holds
+ * The session policy for one user of the app's own sign-in: exactly one client id, their private subtree (which holds
  * their room inboxes and jobs) and the broadcast topic; nothing else. Its size does not depend on how many rooms the
  * user is in: room membership is checked by the server when a message is sent (functions/messages).
+ *
+ * Exactly one client id, not `<clientId>.*`: IoT's `*` matches any characters, so a wildcard grant would let the user
+ * connect as `<clientId>.#` or `<clientId>./x`; IoT publishes no lifecycle events for client ids containing `#` or
+ * `+` (https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html), so such a connection would be
+ * invisible to presence. With one client id per grant, the suffix is validated once, here, and nothing else is
+ * connectable.
  */
 export function browserSessionPolicy(d: Deployment, grant: BrowserSessionGrant): BrowserSessionScope {
   const t = topicsOf(d);
   const userId = validateId('user id', grant.userId);
-  const document = sessionDocument(d, userId);
+  const clientId = t.clientId(userId, grant.tab);
+  if (clientId.length > IOT_CLIENT_ID_MAX_BYTES) throw new InvalidIdError('client id', clientId, `is ${clientId.length} bytes; IoT allows at most ${IOT_CLIENT_ID_MAX_BYTES}`);
+  const document = sessionDocument(d, userId, clientId);
   const size = policySizeWithoutWhitespace(document);
   // STS: Policy is at most 2048 characters; ids are at most 64 characters, so this cannot happen with valid ids.
   if (size > SESSION_POLICY_MAX_CHARS) throw new SessionPolicyTooLargeError(`the session policy for ${userId} takes ${size} of ${SESSION_POLICY_MAX_CHARS} characters`);
   return {
     policy: document,
-    clientId: t.clientId(userId),
+    clientId,
     topics: { subscribe: [t.broadcast(), `${t.userRoot(userId)}/#`], publish: [] },
   };
 }
 
-function sessionDocument(d: Deployment, userId: string): PolicyDocument {
+function sessionDocument(d: Deployment, userId: string, clientId: string): PolicyDocument {
   const t = topicsOf(d);
-  const clientId = t.clientId(userId);
   const userRoot = t.userRoot(userId);
   return policy(
-    {
-      Effect: 'Allow',
-      Action: 'iot:Connect',
-      // The user's own client id and `<id>.<suffix>` for further tabs; `.` never occurs in ids (see TopicScheme).
-      Resource: [iotArn(d, 'client', clientId), iotArn(d, 'client', `${clientId}.*`)],
-    },
+    { Effect: 'Allow', Action: 'iot:Connect', Resource: iotArn(d, 'client', clientId) },
     { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [iotArn(d, 'topicfilter', t.broadcast()), iotArn(d, 'topicfilter', `${userRoot}/*`)] },
     { Effect: 'Allow', Action: 'iot:Receive', Resource: [iotArn(d, 'topic', t.broadcast()), iotArn(d, 'topic', `${userRoot}/*`)] },
   );

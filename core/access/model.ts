@@ -18,11 +18,15 @@ import {
   publisherPolicy,
   queueConsumerPolicy,
   queueSenderPolicy,
+  rateLimiterPolicy,
 } from './service-policies.js';
 
 /** The Lambdas of the backend; each has its own role. */
 export const FUNCTION_NAMES = ['credentials', 'rooms', 'messages', 'history', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** The functions with write routes, each rate-limited per user (functions/catalog.ts gives their limits). */
+export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs'] as const satisfies readonly FunctionName[];
 
 /** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
@@ -62,7 +66,9 @@ export function accessModel(input: AccessModelInput): AccessModel {
   const n = (purpose: string) => resourceName(d, purpose);
   const cognitoUserIotPolicy: NamedPolicy = { name: n('cognito-user'), document: cognitoUserPolicy(d) };
 
-  const fn = (name: FunctionName, policies: NamedPolicy[]) => role(d, `fn-${name}`, lambdaTrustPolicy(), policies);
+  const rateLimit: NamedPolicy = { name: n('rate-limit'), document: rateLimiterPolicy(d) };
+  const limited = new Set<FunctionName>(RATE_LIMITED_FUNCTIONS);
+  const fn = (name: FunctionName, policies: NamedPolicy[]) => role(d, `fn-${name}`, lambdaTrustPolicy(), limited.has(name) ? [...policies, rateLimit] : policies);
   const credentialsRoleArn = roleArn(d, n('fn-credentials'));
   const browserClientRoleArn = roleArn(d, n('browser-client'));
 

@@ -1,7 +1,7 @@
 /** Least-privilege policies and trust policies of the backend: the Lambdas' roles and the roles browsers assume. */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { policy, type PolicyDocument } from '../policy/document.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, tableArn } from '../store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, tableArn } from '../store/tables.js';
 
 /**
  * Lambdas that publish: `iot:Publish` on one family of users' private topics (room inboxes, or job events), nothing
@@ -42,6 +42,14 @@ export function historyReaderPolicy(d: Deployment): PolicyDocument {
     { Sid: 'ReadMembership', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn(d, MEMBERSHIPS_TABLE) },
     { Sid: 'ReadHistory', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MESSAGES_TABLE) },
   );
+}
+
+/**
+ * The per-user rate limit of the write routes: one conditional UpdateItem per request on the rate-limits table. No
+ * read, put or delete: a function can count its callers' requests and nothing else.
+ */
+export function rateLimiterPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'CountUserRequests', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn(d, RATE_LIMITS_TABLE) });
 }
 
 /** The credentials Lambda: may assume the browser-client role and nothing else. */

@@ -22,18 +22,28 @@ export const envVar = {
         }
       }, (issue) => `must be an http(s) URL, got ${JSON.stringify(issue.input)}`),
     ),
-  /** Empty or unset means the default. */
-  integer: (options: { default: number; min: number; max: number }) => {
+  /** Empty or unset means the default; without a default the variable is required. */
+  integer: (options: { default?: number; min: number; max: number }) => {
     const message = `must be an integer between ${options.min} and ${options.max}`;
     return v.pipe(
       v.optional(v.string(), ''),
-      v.transform((raw) => (raw === '' ? options.default : Number(raw))),
-      v.number(message),
+      v.transform((raw) => (raw === '' ? (options.default ?? Number.NaN) : Number(raw))),
+      v.number(options.default === undefined ? `is required (${message.replace('must be ', '')})` : message),
       v.integer(message),
       v.minValue(options.min, message),
       v.maxValue(options.max, message),
     );
   },
+  /** A comma-separated list of media-type-like tokens (e.g. JWT `typ` values); empty or unset means the default. */
+  tokenList: (options: { default: readonly string[] }) =>
+    v.pipe(
+      v.optional(v.string(), ''),
+      v.transform((raw) => (raw.trim() === '' ? [...options.default] : raw.split(',').map((item) => item.trim()))),
+      v.check(
+        (items: string[]) => items.every((item) => /^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/.test(item)),
+        'must be a comma-separated list of values such as "JWT,at+jwt"',
+      ),
+    ),
 };
 
 /** Where the app lives: every function reads these. */
@@ -44,11 +54,17 @@ const deployment = {
   AWS_ACCOUNT_ID: envVar.string(),
 };
 
-/** Verification of the app's own JWTs (non-Cognito users). */
+/** Verification of the app's own JWTs (non-Cognito users); the clock tolerance applies to Cognito ID tokens too. */
 const appToken = {
   APP_JWKS_URL: envVar.url(),
   APP_TOKEN_ISSUER: envVar.string(),
   APP_TOKEN_AUDIENCE: envVar.string(),
+  /** Tokens issued (`iat`) longer ago than this are refused, whatever their `exp`; tokens without `iat` are refused. */
+  APP_TOKEN_MAX_AGE_SECONDS: envVar.integer({ default: 86_400, min: 60, max: 30 * 86_400 }),
+  /** Accepted `typ` header values (case-insensitive, `application/` optional); a token without `typ` is accepted. */
+  APP_TOKEN_TYPES: envVar.tokenList({ default: ['JWT', 'at+jwt'] }),
+  /** Clock skew allowed on `exp`, `nbf` and `iat`. */
+  TOKEN_CLOCK_TOLERANCE_SECONDS: envVar.integer({ default: 60, min: 0, max: 300 }),
 };
 
 /** Signed-in Cognito users: ID tokens of the user pool, and the identity pool that names them by identity id. */
@@ -63,6 +79,13 @@ const cognitoUsers = {
 const membershipsTable = { MEMBERSHIPS_TABLE_NAME: envVar.string() };
 const messagesTable = { MESSAGES_TABLE_NAME: envVar.string() };
 
+/** The per-user limit of a function's write routes (infra sets the catalog's values; 0 requests turns it off). */
+const rateLimit = {
+  RATE_LIMITS_TABLE_NAME: envVar.string(),
+  RATE_LIMIT_REQUESTS: envVar.integer({ min: 0, max: 1_000_000 }),
+  RATE_LIMIT_WINDOW_SECONDS: envVar.integer({ min: 1, max: 3600 }),
+};
+
 export const CredentialsEnvSchema = v.object({
   ...deployment,
   ...appToken,
@@ -73,7 +96,7 @@ export const CredentialsEnvSchema = v.object({
 });
 export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
 
-export const RoomsEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable });
+export const RoomsEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable, ...rateLimit });
 export type RoomsEnv = v.InferOutput<typeof RoomsEnvSchema>;
 
 export const MessagesEnvSchema = v.object({
@@ -82,6 +105,7 @@ export const MessagesEnvSchema = v.object({
   ...cognitoUsers,
   ...membershipsTable,
   ...messagesTable,
+  ...rateLimit,
   FANOUT_QUEUE_URL: envVar.url(),
   /** How long history is kept (DynamoDB TTL). */
   HISTORY_TTL_DAYS: envVar.integer({ default: 30, min: 1, max: 3650 }),
@@ -97,7 +121,7 @@ export type HistoryEnv = v.InferOutput<typeof HistoryEnvSchema>;
 export const FanoutWorkerEnvSchema = v.object({ ...deployment, FANOUT_PUBLISH_CONCURRENCY: envVar.integer({ default: 64, min: 1, max: 512 }) });
 export type FanoutWorkerEnv = v.InferOutput<typeof FanoutWorkerEnvSchema>;
 
-export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, JOBS_QUEUE_URL: envVar.url() });
+export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit, JOBS_QUEUE_URL: envVar.url() });
 export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
 
 export const JobsWorkerEnvSchema = v.object({

@@ -6,6 +6,19 @@ import { isValidId } from '../ids.js';
 export const ErrorBodySchema = v.object({ error: v.string(), message: v.string() });
 export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
 
+/**
+ * POST /credentials body (optional; `?tab=` works too): `tab` asks for the client id `<app>.<stage>.<user>.<tab>`,
+ * e.g. one per browser tab, since two connections with one client id take each other over. Same alphabet as ids:
+ * `.`, `/`, `#`, `+`, `*`, `?`, `$` and control characters would widen the grant or hide the connection from IoT's
+ * lifecycle events.
+ */
+export const ClientTabSchema = v.pipe(
+  v.string('must be a string'),
+  v.check((value: string) => isValidId(value), 'must be 1-64 letters, digits, "_" or "-" (no ".", "/", "#", "+", "*", "?", "$" or control characters)'),
+);
+export const CredentialsRequestSchema = v.object({ tab: v.optional(ClientTabSchema) });
+export type CredentialsRequest = v.InferOutput<typeof CredentialsRequestSchema>;
+
 /** POST /credentials -> 200: hourly credentials scoped to the caller's topics. */
 export const CredentialsResponseSchema = v.object({
   accessKeyId: v.string(),
@@ -16,6 +29,7 @@ export const CredentialsResponseSchema = v.object({
   /** The browser signs with this region: it is the endpoint's. */
   region: v.string(),
   iotEndpoint: v.string(),
+  /** The one client id the credentials may connect with (with the requested tab, if any). */
   clientId: v.string(),
   topics: v.object({ subscribe: v.array(v.string()), publish: v.array(v.string()) }),
 });

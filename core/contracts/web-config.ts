@@ -12,6 +12,8 @@ export const WebConfigSchema = v.object({
   topicPrefix: v.string(),
   userPoolId: v.optional(v.string()),
   userPoolClientId: v.optional(v.string()),
+  /** Local mode: Amplify's `userPoolEndpoint` (the emulator's cognito-idp). */
+  userPoolEndpoint: v.optional(v.string()),
   /** Local mode: where the SDK's sockets are re-routed, and Amplify's Cognito Identity endpoint. */
   emulatorMqttUrl: v.optional(v.string()),
   identityPoolEndpoint: v.optional(v.string()),

@@ -18,6 +18,8 @@ export interface TableDefinition {
   globalSecondaryIndexes?: ReadonlyArray<{ name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }>;
   /** DynamoDB TTL: items whose attribute (epoch seconds) is in the past are deleted (within about 48 h). */
   ttlAttribute?: string;
+  /** Point-in-time recovery (default on); off for tables of short-lived data that is not worth restoring. */
+  pointInTimeRecovery?: boolean;
 }
 
 /**
@@ -41,7 +43,19 @@ export const MESSAGES_TABLE: TableDefinition = {
   ttlAttribute: 'expiresAt',
 };
 
-export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE] as const;
+/**
+ * Per-user request counters of the write routes, one fixed window per item (functions/shared/dynamo-rate-limiter.ts):
+ *   pk <scope>#<userId>#<windowStart>   hits (number), expiresAt (TTL, shortly after the window ends)
+ * A window's key is never written again once it is over, so TTL's lazy deletion (within days) changes nothing.
+ */
+export const RATE_LIMITS_TABLE: TableDefinition = {
+  purpose: 'ratelimits',
+  partitionKey: { name: 'pk', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+};
+
+export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE] as const;
 
 export const tableName = (d: Pick<Deployment, 'app' | 'stage'>, table: TableDefinition): string => resourceName(d, table.purpose);
 

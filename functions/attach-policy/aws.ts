@@ -6,7 +6,9 @@ import { isRetryable } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
 import { identityIdResolver } from '../shared/cognito-identity.js';
 import { UpstreamError } from '../shared/errors.js';
-import { createLogger, type LogLevel } from '../shared/logger.js';
+import { createLogger } from '../shared/logger.js';
+import { powertoolsMetrics } from '../shared/metrics.js';
+import type { FunctionRuntime } from '../shared/runtime.js';
 import type { AttachPolicyDependencies } from './core.js';
 import type { AttachPolicyHandlerDependencies } from './handler.js';
 
@@ -24,6 +26,10 @@ export function cognitoIotPolicyAttacher(config: AttachPolicyEnv, cognito: Cogni
   };
 }
 
-export function attachPolicyDependencies(config: AttachPolicyEnv, aws: AwsClientOptions, logLevel?: LogLevel): AttachPolicyHandlerDependencies {
-  return { logger: createLogger('attach-policy', logLevel), cognito: cognitoIotPolicyAttacher(config, new CognitoIdentityClient(aws), new IoTClient(aws)) };
+export function attachPolicyDependencies(config: AttachPolicyEnv, aws: AwsClientOptions, runtime: FunctionRuntime = {}): AttachPolicyHandlerDependencies {
+  return {
+    logger: createLogger('attach-policy', runtime.logLevel),
+    cognito: cognitoIotPolicyAttacher(config, new CognitoIdentityClient(aws), new IoTClient(aws)),
+    metrics: runtime.metrics ?? powertoolsMetrics({ app: config.APP_NAME, stage: config.STAGE }),
+  };
 }

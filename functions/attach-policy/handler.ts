@@ -2,17 +2,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { jsonResponse } from '../shared/http-errors.js';
 import { httpHandler } from '../shared/http-handler.js';
+import type { AppMetrics } from '../shared/metrics.js';
 import { type AttachPolicyDependencies, attachIotPolicy } from './core.js';
 
 export interface AttachPolicyHandlerDependencies {
   logger: Logger;
   cognito: AttachPolicyDependencies;
+  metrics?: AppMetrics;
 }
 
-export function createAttachPolicyHandler({ logger, cognito }: AttachPolicyHandlerDependencies) {
-  return httpHandler(logger, async (event) => {
-    const attached = await attachIotPolicy(event.headers.authorization, cognito);
-    logger.info('IoT policy attached', attached);
-    return jsonResponse(200, attached);
-  });
+export function createAttachPolicyHandler({ logger, cognito, metrics }: AttachPolicyHandlerDependencies) {
+  return httpHandler(
+    logger,
+    async (event) => {
+      const attached = await attachIotPolicy(event.headers.authorization, cognito);
+      logger.info('IoT policy attached', attached);
+      return jsonResponse(200, attached);
+    },
+    metrics,
+  );
 }

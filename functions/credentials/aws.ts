@@ -4,15 +4,17 @@ import type { CredentialsEnv } from '../../core/contracts/function-env.js';
 import { appTokenVerifierFromConfig } from '../shared/app-token.js';
 import { StsCredentialVendor } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
-import type { LogLevel } from '../shared/logger.js';
 import { createLogger } from '../shared/logger.js';
+import { powertoolsMetrics } from '../shared/metrics.js';
+import type { FunctionRuntime } from '../shared/runtime.js';
 import type { CredentialsHandlerDependencies } from './handler.js';
 
-export function credentialsDependencies(config: CredentialsEnv, aws: AwsClientOptions, logLevel?: LogLevel): CredentialsHandlerDependencies {
+export function credentialsDependencies(config: CredentialsEnv, aws: AwsClientOptions, runtime: FunctionRuntime = {}): CredentialsHandlerDependencies {
   return {
     config,
-    logger: createLogger('credentials', logLevel),
+    logger: createLogger('credentials', runtime.logLevel),
     verifyToken: appTokenVerifierFromConfig(config),
     vendor: new StsCredentialVendor(new STSClient(aws), config.BROWSER_CLIENT_ROLE_ARN),
+    metrics: runtime.metrics ?? powertoolsMetrics({ app: config.APP_NAME, stage: config.STAGE }),
   };
 }

@@ -15,15 +15,17 @@ import type { FanoutWorkerEnv } from '../../core/contracts/function-env.js';
 import { TopicScheme } from '../../core/topics.js';
 import { PublishFailedError, ValidationError } from '../shared/errors.js';
 import { deliverToInboxes } from '../shared/fanout.js';
+import { type AppMetrics, flushMetrics, noMetrics } from '../shared/metrics.js';
 import type { Publisher } from '../shared/ports.js';
 
 export interface FanoutWorkerDependencies {
   config: FanoutWorkerEnv;
   logger: Logger;
   publisher: Publisher;
+  metrics?: AppMetrics;
 }
 
-export function createFanoutWorkerHandler({ config, logger, publisher }: FanoutWorkerDependencies) {
+export function createFanoutWorkerHandler({ config, logger, publisher, metrics = noMetrics }: FanoutWorkerDependencies) {
   const topics = new TopicScheme({ app: config.APP_NAME, stage: config.STAGE });
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -40,6 +42,7 @@ export function createFanoutWorkerHandler({ config, logger, publisher }: FanoutW
   }
 
   return middy<SQSEvent, SQSBatchResponse>()
+    .use(flushMetrics(metrics))
     .use(injectLambdaContext(logger))
     .handler(async (event, context) => processPartialResponse(event, deliver, processor, { context }));
 }

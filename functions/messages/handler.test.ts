@@ -3,7 +3,9 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TopicScheme } from '../../core/topics.js';
 import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, unitTestAws } from '../../test/fixtures/events.js';
+import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
 import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
+import { memoryMetrics } from '../shared/metrics.js';
 import { IotDataPublisher, SqsFanoutQueue } from '../shared/aws-adapters.js';
 import { createMessagesHandler } from './handler.js';
 
@@ -14,7 +16,11 @@ await store.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice',
 await store.putMember('general', 'bob', 'member');
 await store.createRoom({ roomId: 'ops', name: 'Ops', createdBy: 'alice', createdAt: '' });
 let ids = 0;
+const limiter = memoryRateLimiter(8);
+const metrics = memoryMetrics();
 const handler = createMessagesHandler({
+  rateLimiter: limiter,
+  metrics,
   logger: silentLogger(),
   resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
   store,
@@ -34,6 +40,8 @@ const post = (body: string, headers: Record<string, string> = { authorization: '
 beforeEach(() => {
   iotData.reset();
   sqs.reset();
+  limiter.consumed.length = 0;
+  for (const key of Object.keys(metrics.totals)) delete metrics.totals[key as keyof typeof metrics.totals];
 });
 
 describe('POST /rooms/{roomId}/messages', () => {
@@ -83,5 +91,28 @@ describe('POST /rooms/{roomId}/messages', () => {
     expect(res.statusCode).toBeGreaterThanOrEqual(500);
     expect(res.body).not.toContain('10.0.0');
     expect(res.body).not.toContain('stack');
+  });
+
+  it('answers 429 with Retry-After once the sender is over their limit, before reading the body or publishing', async () => {
+    iotData.on(PublishCommand).resolves({});
+    for (let i = 0; i < 8; i += 1) expect((await post('{"text":"hi"}')).statusCode).toBe(202);
+    iotData.reset();
+    const refused = await post('{"text":"hi"}');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '42' });
+    expect(JSON.parse(refused.body!)).toEqual({ error: 'too_many_requests', message: 'too many requests: at most 8' });
+    expect((await post('{"text":')).statusCode).toBe(429);
+    expect(iotData.commandCalls(PublishCommand)).toHaveLength(0);
+    // bob has his own count.
+    iotData.on(PublishCommand).resolves({});
+    expect((await post('{"text":"hi"}', { authorization: 'Bearer bob' })).statusCode).toBe(202);
+    expect(metrics.totals.RateLimited).toBe(2);
+  });
+
+  it('counts the fan-out size of each message', async () => {
+    iotData.on(PublishCommand).resolves({});
+    await post('{"text":"one"}');
+    await post('{"text":"two"}');
+    expect(metrics.totals.FanoutRecipients).toBe(4);
   });
 });

@@ -1,4 +1,5 @@
 import { context, fakeVerifier, httpEvent, silentLogger } from '../../test/fixtures/events.js';
+import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
 import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
 import { createRoomsHandler } from './handler.js';
 
@@ -73,5 +74,36 @@ describe('rooms API', () => {
 
   it('answers 401 without a token', async () => {
     expect((await call('GET', '/rooms')).statusCode).toBe(401);
+  });
+
+  it('counts the write routes against the caller\'s limit, answering 429 with Retry-After; reads are not limited', async () => {
+    const limiter = memoryRateLimiter(2);
+    const limited = createRoomsHandler({
+      logger: silentLogger(),
+      resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
+      store: new MemoryRoomStore(),
+      clock: { now: () => new Date('2030-01-01T00:00:00Z') },
+      newRoomId: () => `limited${++n}`,
+      rateLimiter: limiter,
+    });
+    const send = (method: string, path: string, routePath: string, body?: string, pathParameters?: Record<string, string>) =>
+      limited(httpEvent({ method, path, routeKey: `${method} ${routePath}`, headers: as('erin'), ...(body ? { body } : {}), ...(pathParameters ? { pathParameters } : {}) }), context);
+    const created = await send('POST', '/rooms', '/rooms', '{"name":"R"}');
+    const roomId = (JSON.parse(created.body!) as { roomId: string }).roomId;
+    expect((await send('PUT', `/rooms/${roomId}/members/bob`, '/rooms/{roomId}/members/{userId}', undefined, { roomId, userId: 'bob' })).statusCode).toBe(204);
+    const refused = await send('DELETE', `/rooms/${roomId}/members/bob`, '/rooms/{roomId}/members/{userId}', undefined, { roomId, userId: 'bob' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '42' });
+    for (let i = 0; i < 5; i += 1) expect((await send('GET', '/rooms', '/rooms')).statusCode).toBe(200);
+    expect(limiter.consumed).toEqual(['erin', 'erin']);
+    // The refused request changed nothing.
+    expect(JSON.parse((await send('GET', `/rooms/${roomId}/members`, '/rooms/{roomId}/members', undefined, { roomId })).body!).members).toHaveLength(2);
+  });
+
+  it('does not count a request without a valid token (401 first)', async () => {
+    const limiter = memoryRateLimiter(1);
+    const limited = createRoomsHandler({ logger: silentLogger(), resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }), store: new MemoryRoomStore(), clock: { now: () => new Date() }, newRoomId: () => 'x', rateLimiter: limiter });
+    expect((await limited(httpEvent({ method: 'POST', path: '/rooms', routeKey: 'POST /rooms', body: '{"name":"R"}' }), context)).statusCode).toBe(401);
+    expect(limiter.consumed).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ import type { CallerResolver } from '../shared/caller.js';
 import { NotFoundError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { type HttpEvent, type HttpResult, httpHandler } from '../shared/http-handler.js';
+import type { AppMetrics } from '../shared/metrics.js';
+import { type RateLimiter, unlimited } from '../shared/ports.js';
 import { pathParameter, queryParameter } from '../shared/query.js';
 import { jsonBody, validateBody } from '../shared/request.js';
 import type { PageRequest } from '../shared/room-store.js';
@@ -18,7 +20,13 @@ const MAX_BODY_BYTES = 4096;
 export interface RoomsHandlerDependencies extends RoomsDependencies {
   logger: Logger;
   resolveCaller: CallerResolver;
+  /** Per-user limit of the write routes (POST /rooms, PUT and DELETE members); none when absent. */
+  rateLimiter?: RateLimiter;
+  metrics?: AppMetrics;
 }
+
+/** The routes that change something: each request counts against the caller's limit. */
+const WRITE_ROUTES = new Set(['POST /rooms', 'PUT /rooms/{roomId}/members/{userId}', 'DELETE /rooms/{roomId}/members/{userId}']);
 
 function pageOf(event: HttpEvent): PageRequest {
   const cursor = queryParameter(event, 'cursor', CursorSchema);
@@ -28,9 +36,10 @@ function pageOf(event: HttpEvent): PageRequest {
 const noContent = (): HttpResult => ({ statusCode: 204 });
 
 export function createRoomsHandler(deps: RoomsHandlerDependencies) {
-  const { logger, resolveCaller } = deps;
+  const { logger, resolveCaller, rateLimiter = unlimited } = deps;
   return httpHandler(logger, async (event) => {
     const caller = await resolveCaller(event.headers.authorization);
+    if (WRITE_ROUTES.has(event.routeKey)) await rateLimiter.consume(caller.userId);
     switch (event.routeKey) {
       case 'POST /rooms': {
         const created = await createRoom(caller, jsonBody(event, MAX_BODY_BYTES), deps);
@@ -60,5 +69,5 @@ export function createRoomsHandler(deps: RoomsHandlerDependencies) {
       default:
         throw new NotFoundError(`no route ${event.routeKey}`);
     }
-  });
+  }, deps.metrics);
 }

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createCallerResolver } from './caller.js';
+import { COGNITO_ID_TOKEN_MAX_AGE_SECONDS, createCallerResolver } from './caller.js';
 import { UnauthorizedError } from './errors.js';
 
 const POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool';
@@ -10,24 +10,37 @@ const keys = await generateKeyPair('RS256');
 const other = await generateKeyPair('RS256');
 const keySet = createLocalJWKSet({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: 'k', alg: 'RS256' }] });
 
-const idToken = (claims: Record<string, unknown> = {}, options: { issuer?: string; audience?: string; key?: CryptoKey; exp?: string } = {}) =>
-  new SignJWT({ token_use: 'id', 'cognito:username': 'dana', ...claims })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+const NOW = Date.UTC(2030, 0, 1, 12);
+const nowSeconds = Math.floor(NOW / 1000);
+
+const idToken = (
+  claims: Record<string, unknown> = {},
+  options: { issuer?: string; audience?: string; key?: CryptoKey; exp?: number; iat?: number | null; typ?: string } = {},
+) => {
+  let jwt = new SignJWT({ token_use: 'id', 'cognito:username': 'dana', ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k', ...(options.typ ? { typ: options.typ } : {}) })
     .setSubject('dana-sub')
     .setIssuer(options.issuer ?? POOL)
     .setAudience(options.audience ?? CLIENT)
-    .setIssuedAt()
-    .setExpirationTime(options.exp ?? '10m')
-    .sign(options.key ?? keys.privateKey);
+    .setExpirationTime(options.exp ?? nowSeconds + 600);
+  if (options.iat !== null) jwt = jwt.setIssuedAt(options.iat ?? nowSeconds - 10);
+  return jwt.sign(options.key ?? keys.privateKey);
+};
 
-function setup() {
+function setup(clockToleranceSeconds?: number) {
   const getIdCalls: string[] = [];
   const resolve = createCallerResolver({
     app: async (header) => {
       if (header !== 'Bearer a.b.c') throw new UnauthorizedError('not an app token');
       return { userId: 'alice' };
     },
-    cognito: { issuer: POOL, clientId: CLIENT, keySet, identityIdFor: async (token) => {
+    cognito: {
+      issuer: POOL,
+      clientId: CLIENT,
+      keySet,
+      now: () => new Date(NOW),
+      ...(clockToleranceSeconds !== undefined ? { clockToleranceSeconds } : {}),
+      identityIdFor: async (token) => {
         getIdCalls.push(token);
         return IDENTITY;
       },
@@ -55,11 +68,33 @@ describe('caller resolution', () => {
     ['an access token', () => idToken({ token_use: 'access' })],
     ['a token for another app client', () => idToken({}, { audience: 'someone-else' })],
     ['a token signed by another key', () => idToken({}, { key: other.privateKey })],
-    ['an expired token', () => idToken({}, { exp: '-1m' })],
+    ['an expired token', () => idToken({}, { exp: nowSeconds - 120 })],
+    ['a token issued more than a day ago (Cognito ID tokens live at most a day)', () => idToken({}, { iat: nowSeconds - COGNITO_ID_TOKEN_MAX_AGE_SECONDS - 61, exp: nowSeconds + 600 })],
+    ['a token without iat', () => idToken({}, { iat: null })],
+    ['a token issued in the future beyond the clock skew', () => idToken({}, { iat: nowSeconds + 61 })],
+    ['a token with a typ other than JWT', () => idToken({}, { typ: 'logout+jwt' })],
   ])('refuses %s with 401 and never calls Cognito', async (_name, make) => {
     const { resolve, getIdCalls } = setup();
     await expect(resolve(`Bearer ${await make()}`)).rejects.toThrow(UnauthorizedError);
     expect(getIdCalls).toEqual([]);
+  });
+
+  it('says why a Cognito ID token was refused', async () => {
+    const { resolve } = setup();
+    await expect(resolve(`Bearer ${await idToken({}, { iat: nowSeconds - COGNITO_ID_TOKEN_MAX_AGE_SECONDS - 61 })}`)).rejects.toThrow(
+      'the Cognito ID token was refused: the token was issued more than 86400 seconds ago; sign in again',
+    );
+    await expect(resolve(`Bearer ${await idToken({}, { exp: nowSeconds - 120 })}`)).rejects.toThrow('the Cognito ID token was refused: the token has expired');
+  });
+
+  it('tolerates the configured clock skew and no more', async () => {
+    const token = await idToken({}, { exp: nowSeconds - 30 });
+    await expect(setup(60).resolve(`Bearer ${token}`)).resolves.toEqual({ userId: IDENTITY, kind: 'cognito' });
+    await expect(setup(0).resolve(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('accepts a JWT typ (Cognito sets none, which is accepted too)', async () => {
+    await expect(setup().resolve(`Bearer ${await idToken({}, { typ: 'JWT' })}`)).resolves.toMatchObject({ kind: 'cognito' });
   });
 
   it('refuses a malformed or missing token', async () => {

@@ -5,7 +5,7 @@
  * it from the ID token with Cognito GetId (which verifies the token again) and remember it per user-pool subject.
  */
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { type AppTokenVerifier, ASYMMETRIC_ALGORITHMS, bearerToken } from './app-token.js';
+import { type AppTokenVerifier, ASYMMETRIC_ALGORITHMS, bearerToken, checkTokenType, DEFAULT_TOKEN_TIME_RULES, type TokenTimeRules, tokenRefusalReason } from './app-token.js';
 import { UnauthorizedError, UpstreamError } from './errors.js';
 
 export interface Caller {
@@ -22,10 +22,20 @@ export interface CognitoUserPoolTrust {
   clientId: string;
   /** Cognito GetId with the token as login; throws UnauthorizedError for a token Cognito refuses. */
   identityIdFor(idToken: string): Promise<string>;
+  /** Clock skew allowed on `exp`, `nbf` and `iat` (TOKEN_CLOCK_TOLERANCE_SECONDS). */
+  clockToleranceSeconds?: number;
   /** For tests: a key set instead of the issuer's JWKS. */
   keySet?: JWTVerifyGetKey;
   now?: () => Date;
 }
+
+/**
+ * Cognito: an ID token is valid for 5 minutes to 1 day (IdTokenValidity, TokenValidityUnitsType in the Cognito user
+ * pools API reference), so one issued (`iat`) more than a day ago cannot be current, whatever its `exp` says.
+ */
+export const COGNITO_ID_TOKEN_MAX_AGE_SECONDS = 86_400;
+/** Cognito sets no `typ` header on its tokens; should one appear, it must say JWT. */
+const COGNITO_TOKEN_TYPES = ['JWT'];
 
 /** Identity ids are stable per user; a bounded map keeps GetId off the hot path of a warm function. */
 const IDENTITY_CACHE_LIMIT = 10_000;
@@ -36,22 +46,32 @@ export function createCallerResolver(options: { app: AppTokenVerifier; cognito?:
   const identityIds = new Map<string, string>();
 
   async function cognitoCaller(token: string, trust: CognitoUserPoolTrust, keys: JWTVerifyGetKey): Promise<Caller> {
+    const rules: TokenTimeRules = {
+      maxTokenAgeSeconds: COGNITO_ID_TOKEN_MAX_AGE_SECONDS,
+      clockToleranceSeconds: trust.clockToleranceSeconds ?? DEFAULT_TOKEN_TIME_RULES.clockToleranceSeconds,
+    };
     let sub: string;
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: trust.issuer,
         audience: trust.clientId,
         algorithms: ASYMMETRIC_ALGORITHMS,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        maxTokenAge: rules.maxTokenAgeSeconds,
+        clockTolerance: rules.clockToleranceSeconds,
         ...(trust.now ? { currentDate: trust.now() } : {}),
       });
+      checkTokenType(protectedHeader, COGNITO_TOKEN_TYPES);
       // Cognito: only ID tokens carry `aud`; access tokens carry `client_id` and token_use "access".
       if (payload.token_use !== 'id') throw new UnauthorizedError('a Cognito ID token is expected (token_use "id")');
       sub = payload.sub!;
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       // jose: a key set that cannot be fetched is our problem (retry); any other JOSE error is the token's.
-      if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) throw new UnauthorizedError('the Cognito ID token is not valid', { cause: error });
+      if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
+        const reason = tokenRefusalReason(error, rules) ?? 'it is not valid';
+        throw new UnauthorizedError(`the Cognito ID token was refused: ${reason}`, { cause: error });
+      }
       throw new UpstreamError('could not verify the Cognito ID token', true, { cause: error });
     }
     let identityId = identityIds.get(sub);

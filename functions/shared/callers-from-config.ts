@@ -9,6 +9,9 @@ export interface CallerConfig {
   APP_JWKS_URL: string;
   APP_TOKEN_ISSUER: string;
   APP_TOKEN_AUDIENCE: string;
+  APP_TOKEN_MAX_AGE_SECONDS: number;
+  APP_TOKEN_TYPES: readonly string[];
+  TOKEN_CLOCK_TOLERANCE_SECONDS: number;
   COGNITO_USER_POOL_ISSUER: string;
   COGNITO_USER_POOL_CLIENT_ID: string;
   IDENTITY_POOL_ID: string;
@@ -20,6 +23,7 @@ export function callerResolverFromConfig(config: CallerConfig, aws: AwsClientOpt
     cognito: {
       issuer: config.COGNITO_USER_POOL_ISSUER,
       clientId: config.COGNITO_USER_POOL_CLIENT_ID,
+      clockToleranceSeconds: config.TOKEN_CLOCK_TOLERANCE_SECONDS,
       identityIdFor: identityIdResolver(new CognitoIdentityClient(aws), config.IDENTITY_POOL_ID, config.COGNITO_USER_POOL_ISSUER),
     },
   });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { CredentialsEnvSchema, envVar } from '../../core/contracts/function-env.js';
+import { CredentialsEnvSchema, envVar, MessagesEnvSchema } from '../../core/contracts/function-env.js';
 import { readConfig } from './config.js';
 import { ConfigError } from './errors.js';
 
@@ -42,5 +42,33 @@ describe('readConfig', () => {
     );
     expect(config.CREDENTIALS_DURATION_SECONDS).toBe(3600);
     expect(config).not.toHaveProperty('PATH');
+  });
+
+  it('requires an integer without default, naming its range', () => {
+    const required = v.object({ N: envVar.integer({ min: 0, max: 10 }) });
+    expect(readConfig(required, { N: '0' }, 'fn')).toEqual({ N: 0 });
+    expect(() => readConfig(required, {}, 'fn')).toThrow('fn cannot start: N is required (an integer between 0 and 10)');
+    expect(() => readConfig(required, { N: '11' }, 'fn')).toThrow('N must be an integer between 0 and 10');
+  });
+
+  it('reads token type lists, with a default', () => {
+    const types = v.object({ T: envVar.tokenList({ default: ['JWT', 'at+jwt'] }) });
+    expect(readConfig(types, {}, 'fn').T).toEqual(['JWT', 'at+jwt']);
+    expect(readConfig(types, { T: ' at+jwt , application/jwt ' }, 'fn').T).toEqual(['at+jwt', 'application/jwt']);
+    expect(() => readConfig(types, { T: 'JWT,,x y' }, 'fn')).toThrow(/T must be a comma-separated list/);
+  });
+
+  it('gives the token rules their defaults and requires the rate limit of a limited function', () => {
+    const base = {
+      APP_NAME: 'app', STAGE: 's', AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '123456789012', APP_JWKS_URL: 'https://i/jwks', APP_TOKEN_ISSUER: 'https://i', APP_TOKEN_AUDIENCE: 'a',
+      COGNITO_USER_POOL_ISSUER: 'https://p', COGNITO_USER_POOL_CLIENT_ID: 'c', IDENTITY_POOL_ID: 'x', MEMBERSHIPS_TABLE_NAME: 'm', MESSAGES_TABLE_NAME: 'h', FANOUT_QUEUE_URL: 'https://q',
+      RATE_LIMITS_TABLE_NAME: 'r',
+    };
+    expect(() => readConfig(MessagesEnvSchema, base, 'messages function')).toThrow(/RATE_LIMIT_REQUESTS is required.*RATE_LIMIT_WINDOW_SECONDS is required/);
+    const config = readConfig(MessagesEnvSchema, { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60' }, 'messages function');
+    expect(config).toMatchObject({ APP_TOKEN_MAX_AGE_SECONDS: 86_400, APP_TOKEN_TYPES: ['JWT', 'at+jwt'], TOKEN_CLOCK_TOLERANCE_SECONDS: 60, RATE_LIMIT_REQUESTS: 60 });
+    expect(() => readConfig(MessagesEnvSchema, { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60', TOKEN_CLOCK_TOLERANCE_SECONDS: '3600' }, 'messages function')).toThrow(
+      'TOKEN_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 300',
+    );
   });
 });

@@ -37,3 +37,12 @@ export interface FanoutQueue {
   /** Sends every task or throws UpstreamError; no task is silently dropped. */
   send(tasks: readonly FanoutTask[]): Promise<void>;
 }
+
+/** The per-user limit of a function's write routes. */
+export interface RateLimiter {
+  /** Counts one request of the user; throws TooManyRequestsError (429 with Retry-After) when they are over the limit. */
+  consume(userId: string): Promise<void>;
+}
+
+/** No limit (RATE_LIMIT_REQUESTS=0, e.g. load tests); the API stage's throttle still applies. */
+export const unlimited: RateLimiter = { consume: async () => undefined };

@@ -26,13 +26,30 @@ afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => 
 afterAll(async () => stack.close());
 
 const api = apiClient(() => stack);
+const waitUntil = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+};
 const tokenFor = (sub: string) => appToken(api, sub);
 
-async function subscriberFor(sub: string, clientSuffix?: string): Promise<{ client: TestClient; creds: CredentialsResponse; token: string }> {
+async function subscriberFor(sub: string): Promise<{ client: TestClient; creds: CredentialsResponse; token: string }> {
   const token = await tokenFor(sub);
-  const { client, creds } = await appSubscriber(stack, api, token, clientSuffix);
+  const { client, creds } = await appSubscriber(stack, api, token);
   open.push(client);
   return { client, creds, token };
+}
+
+/** Credentials for one tab (POST /credentials {"tab"}), and a connection with the client id they name. */
+async function tabSubscriber(sub: string, tab: string): Promise<{ client: TestClient; creds: CredentialsResponse }> {
+  const res = await api('POST', '/credentials', { token: await tokenFor(sub), body: { tab } });
+  if (res.status !== 200) throw new Error(`credentials refused: ${res.status} ${JSON.stringify(res.body)}`);
+  const creds = res.body as unknown as CredentialsResponse;
+  const client = await connectClient(await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint }), creds.clientId);
+  open.push(client);
+  return { client, creds };
 }
 
 describe('credentials', () => {
@@ -76,9 +93,32 @@ describe('connections', () => {
     const bob = await subscriberFor('bob');
     bob.client.client.subscribe(topics.inboxFilter('alice'));
     expect(await closesWithin(bob.client, 2000)).toBe(true);
-    const again = await subscriberFor('bob', 'tab2');
+    const again = await tabSubscriber('bob', 'tab2');
     again.client.client.subscribe('iot-realtime/local/rooms/general');
     expect(await closesWithin(again.client, 2000)).toBe(true);
+  });
+
+  it('lets each tab connect with the client id its credentials name, and nothing else', async () => {
+    const tab = await tabSubscriber('dora', 'x1');
+    expect(tab.creds.clientId).toBe('iot-realtime.local.dora.x1');
+    // Two tabs of one user hold two connections at once: no client id takeover between them.
+    const other = await tabSubscriber('dora', 'x2');
+    await sleep(200);
+    expect(tab.client.client.connected).toBe(true);
+    expect(other.client.client.connected).toBe(true);
+    const url = await presignMqttUrl(tab.creds, { connectTo: stack.emulator.url, signedHost: tab.creds.iotEndpoint });
+    // IoT: a CONNECT the policy denies gets CONNACK 5 (not authorized).
+    for (const clientId of ['iot-realtime.local.dora', 'iot-realtime.local.dora.x2', 'iot-realtime.local.dora.x1.more', 'iot-realtime.local.dora.#']) {
+      await expect(connectClient(url, clientId)).rejects.toMatchObject({ code: 5 });
+    }
+  });
+
+  it('refuses a tab outside the id alphabet with 400, in the body or the query', async () => {
+    const token = await tokenFor('dora');
+    for (const tab of ['#', '+', 'a/b', 'a.b', '*', 'x\u0000']) {
+      expect(await api('POST', '/credentials', { token, body: { tab } })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+      expect((await api('POST', `/credentials?tab=${encodeURIComponent(tab)}`, { token })).status).toBe(400);
+    }
   });
 
   it('refuses carol a connection with alice\'s client id', async () => {
@@ -116,6 +156,25 @@ describe('jobs', () => {
     expect(last.error).toBe('step 2 of 2 failed');
   });
 
+  it('answers 400 naming the limit to a job the worker could not finish inside its timeout', async () => {
+    const res = await api('POST', '/jobs', { token: await tokenFor('erin'), body: { kind: 'report', steps: 20, stepMs: 5000 } });
+    expect(res).toMatchObject({ status: 400, body: { message: expect.stringContaining('at most 50000 ms fit in a worker invocation (its 60 s timeout minus a 10 s safety margin)') } });
+  });
+
+  it('tells the owner why when a job reaches the dead-letter queue', async () => {
+    const erin = await subscriberFor('erin');
+    await erin.client.client.subscribeAsync(topics.userFilter('erin'), { qos: 1 });
+    // Queued behind the API's back: 100 s of work can never fit in the worker's 60 s, so every receive fails untouched.
+    await stack.jobs.send({ jobId: 'too-long', userId: 'erin', kind: 'report', steps: 20, stepMs: 5000, requestedAt: new Date().toISOString() });
+    const event = JSON.parse((await erin.client.next(topics.job('erin', 'too-long'), 5000)).payload) as JobEvent;
+    expect(event).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the job could not be completed after 3 attempts \(last: not started: its 100000 ms of work did not fit/) });
+    await waitUntil(() => stack.jobs.deadLetters.some((m) => m.body.includes('"too-long"')));
+    expect(stack.jobs.deadLetters.find((m) => m.body.includes('"too-long"'))).toMatchObject({ receiveCount: 3 });
+    // Nothing ran: no progress was ever published.
+    await sleep(100);
+    expect(erin.client.messages.filter((m) => m.topic === topics.job('erin', 'too-long'))).toEqual([]);
+  });
+
   it('answers 400 to an unknown kind', async () => {
     const res = await api('POST', '/jobs', { token: await tokenFor('alice'), body: { kind: 'nope' } });
     expect(res).toMatchObject({ status: 400, body: { message: expect.stringContaining('"kind" must be one of') } });
@@ -130,7 +189,7 @@ describe('Cognito signed-in users', () => {
     const identityId = attached.body.identityId as string;
     expect(identityId).not.toBe('us-east-1:00000000-0000-4000-8000-000000000000');
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.issuers.userPool.issuer)]: token } }));
+    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: token } }));
     const c = out.Credentials!;
     const client = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
     open.push(client);

@@ -23,11 +23,14 @@ export interface RealtimeFunctionProps {
 export class RealtimeFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
+  /** The function's name, a literal known at synth time (`<app>-<stage>-<function>`). */
+  readonly name: string;
 
   constructor(scope: Construct, id: string, props: RealtimeFunctionProps) {
     super(scope, id);
     const { definition, role } = props;
     const functionName = role.name.replace(/-fn-/, '-');
+    this.name = functionName;
     const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays });
     this.role = new IamRole(this, 'role', { name: role.name, assumeRolePolicy: policyJson(role.trust) });
     for (const p of role.policies) new IamRolePolicy(this, `policy-${p.name}`, { role: this.role.id, name: p.name, policy: policyJson(p.document) });

@@ -1,6 +1,7 @@
 /**
  * The DynamoDB tables of a stage, from the one set of definitions in core/store/tables.ts (the local stack creates the
- * same ones in dynalite): on demand, point-in-time recovery, TTL where defined, GSIs projecting ALL.
+ * same ones in dynalite): on demand, point-in-time recovery (unless the definition turns it off), TTL where defined,
+ * GSIs projecting ALL.
  */
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js';
 import { Construct } from 'constructs';
@@ -45,7 +46,7 @@ export class Tables extends Construct {
             }
           : {}),
         ...(definition.ttlAttribute ? { ttl: { attributeName: definition.ttlAttribute, enabled: true } } : {}),
-        pointInTimeRecovery: { enabled: true },
+        pointInTimeRecovery: { enabled: definition.pointInTimeRecovery ?? true },
         // No serverSideEncryption block: DynamoDB encrypts every table at rest with an AWS owned key by default;
         // `enabled: true` would switch to a KMS key (billed per request).
         deletionProtectionEnabled: props.deletionProtection,

@@ -12,6 +12,8 @@ import { policyJson } from '../terraform-json.js';
 export class WebHosting extends Construct {
   readonly bucket: S3Bucket;
   readonly distribution: CloudfrontDistribution;
+  /** The origin browsers load the demo from (`https://<id>.cloudfront.net`): the API's CORS must allow it. */
+  readonly origin: string;
 
   constructor(scope: Construct, id: string, props: { namePrefix: string }) {
     super(scope, id);
@@ -34,6 +36,7 @@ export class WebHosting extends Construct {
       restrictions: { geoRestriction: { restrictionType: 'none' } },
       viewerCertificate: { cloudfrontDefaultCertificate: true },
     });
+    this.origin = `https://${this.distribution.domainName}`;
     new S3BucketPolicy(this, 'policy', {
       bucket: this.bucket.id,
       policy: policyJson(

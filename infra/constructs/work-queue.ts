@@ -8,6 +8,8 @@ import type { QueueSettings } from '../../functions/catalog.js';
 export class WorkQueue extends Construct {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
+  /** The dead-letter queue's name, a literal known at synth time (alarms name it). */
+  readonly deadLetterQueueName: string;
 
   constructor(
     scope: Construct,
@@ -15,7 +17,9 @@ export class WorkQueue extends Construct {
     private readonly props: { name: string; settings: QueueSettings },
   ) {
     super(scope, id);
-    this.deadLetterQueue = new SqsQueue(this, 'dlq', { name: `${props.name}-dlq`, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
+    this.deadLetterQueueName = `${props.name}-dlq`;
+    // The longest retention SQS allows: failed messages wait there for inspection and redrive.
+    this.deadLetterQueue = new SqsQueue(this, 'dlq', { name: this.deadLetterQueueName, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
     this.queue = new SqsQueue(this, 'queue', {
       name: props.name,
       visibilityTimeoutSeconds: props.settings.visibilityTimeoutSeconds,

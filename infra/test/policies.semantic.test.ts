@@ -2,7 +2,9 @@
  * The synthesized policy documents, evaluated with the same evaluator the emulator enforces: what AWS would allow
  * with exactly the documents Terraform sends.
  */
+import { RATE_LIMITED_FUNCTIONS } from '../../core/access/model.js';
 import { evaluateLayers, evaluatePolicies, type NamedPolicy, type PolicyLayer } from '../../core/policy/evaluator.js';
+import { FUNCTIONS } from '../../functions/catalog.js';
 import { policyOf, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL, type Synthesized } from './synthesized.js';
 
 let synth: Synthesized;
@@ -121,6 +123,23 @@ describe('function roles', () => {
     // Nobody else touches the tables; no function reaches another stage's.
     for (const fn of ['credentials', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health']) expect(can(fn, 'dynamodb:GetItem', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:GetItem', table('memberships').replace('-test-', '-prod-'))).toBe(false);
+  });
+
+  it('lets exactly the rate-limited functions count requests: UpdateItem on the rate-limits table, nothing more', () => {
+    const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
+    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    // The access model grants the limiter to the functions whose catalog entry has a limit, and to no other.
+    expect([...RATE_LIMITED_FUNCTIONS].sort()).toEqual(FUNCTIONS.filter((f) => f.rateLimit).map((f) => f.name).sort());
+    for (const fn of FUNCTIONS) {
+      const limited = fn.rateLimit !== undefined;
+      expect(can(fn.name, 'dynamodb:UpdateItem', table('ratelimits'))).toBe(limited);
+      // Counting needs no read: a function cannot see (or reset) anyone's counters.
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem']) expect(can(fn.name, action, table('ratelimits'))).toBe(false);
+    }
+    // The grant names the table of this stage only, and no other table.
+    expect(can('messages', 'dynamodb:UpdateItem', table('ratelimits').replace('-test-', '-prod-'))).toBe(false);
+    expect(can('jobs', 'dynamodb:UpdateItem', table('memberships'))).toBe(false);
+    expect(can('messages', 'dynamodb:UpdateItem', table('messages'))).toBe(false);
   });
 
   it('lets the messages function send to the fan-out queue, and only the fan-out worker consume it', () => {

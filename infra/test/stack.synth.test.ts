@@ -1,6 +1,7 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
 import { Testing } from 'cdktf';
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
+import { infraConfigFromEnv } from '../config.js';
 import { synthesize, type Synthesized } from './synthesized.js';
 
 let synth: Synthesized;
@@ -9,6 +10,19 @@ beforeAll(async () => {
 }, 120_000);
 
 const has = (type: string, properties: Record<string, unknown>) => Testing.toHaveResourceWithProperties(synth.text, type, properties);
+/** The stack with the web demo hosted, synthesized once for the tests that need it. */
+let hostedSynth: Promise<Synthesized> | undefined;
+const hosted = () => (hostedSynth ??= synthesize({ hostWebDemo: true }));
+/** A production stage as `npm run deploy -- --stage prod` would read it from its environment, synthesized once. */
+let productionSynth: Promise<Synthesized> | undefined;
+const production = () => {
+  if (!productionSynth) {
+    const env = { STAGE: 'prod', AWS_REGION: 'eu-west-1', WEB_ORIGINS: 'https://app.example.com', LOG_RETENTION_DAYS: '90', ALARM_EMAIL: 'ops@example.com', ALARM_HTTPS_URL: 'https://hooks.example.com/alarms' };
+    const { functionsDir: _unused, ...config } = infraConfigFromEnv(env, 'unused');
+    productionSynth = synthesize(config);
+  }
+  return productionSynth;
+};
 
 describe('IoT', () => {
   it('reads the account\'s iot:Data-ATS endpoint', () => {
@@ -60,13 +74,33 @@ describe('roles', () => {
 });
 
 describe('Lambdas', () => {
-  it('runs every function on nodejs22.x, arm64, with a log group with retention', () => {
+  it('runs every function on nodejs22.x, arm64, with a log group with retention', async () => {
     const functions = synth.resources('aws_lambda_function');
     expect(functions).toHaveLength(FUNCTIONS.length);
     for (const f of functions) expect(f).toMatchObject({ runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler' });
     const groups = synth.resources('aws_cloudwatch_log_group');
     expect(groups.map((g) => g.name).sort()).toEqual(FUNCTIONS.map((f) => `/aws/lambda/iot-realtime-test-${f.name}`).sort());
     for (const g of groups) expect(g.retention_in_days).toBe(14);
+    // Each function logs to its own group (so the retention applies to everything it writes).
+    for (const f of functions) expect((f.logging_config as { log_group: string }).log_group).toMatch(/^\$\{aws_cloudwatch_log_group\./);
+    // LOG_RETENTION_DAYS=90 in the production environment.
+    for (const g of (await production()).resources('aws_cloudwatch_log_group')) expect(g.retention_in_days).toBe(90);
+  });
+
+  it('gives each write function its per-user rate limit from the catalog, and the token rules to every verifier', () => {
+    const variables = (name: string) => (synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as { variables: Record<string, string> }).variables;
+    for (const fn of FUNCTIONS) {
+      const vars = variables(fn.name);
+      if (fn.rateLimit) {
+        expect(vars).toMatchObject({ RATE_LIMIT_REQUESTS: String(fn.rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(fn.rateLimit.windowSeconds), RATE_LIMITS_TABLE_NAME: 'iot-realtime-test-ratelimits' });
+      } else {
+        expect(vars).not.toHaveProperty('RATE_LIMIT_REQUESTS');
+      }
+    }
+    expect(variables('messages')).toMatchObject({ RATE_LIMIT_REQUESTS: '60' });
+    for (const name of ['credentials', 'rooms', 'messages', 'history', 'jobs']) {
+      expect(variables(name)).toMatchObject({ APP_TOKEN_MAX_AGE_SECONDS: '86400', APP_TOKEN_TYPES: 'JWT,at+jwt', TOKEN_CLOCK_TOLERANCE_SECONDS: '60' });
+    }
   });
 
   it('never sets variables that Lambda reserves', () => {
@@ -92,6 +126,12 @@ describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
     expect(Number(main.visibility_timeout_seconds)).toBeGreaterThanOrEqual(6 * consumer.timeoutSeconds);
   });
 
+  it('keeps the visibility timeout at 6x the consumer\'s timeout exactly as the catalog says', () => {
+    const main = synth.resources('aws_sqs_queue').find((q) => q.name === `iot-realtime-test-${settings.purpose}`)!;
+    expect(main.visibility_timeout_seconds).toBe(settings.visibilityTimeoutSeconds);
+    expect(settings.visibilityTimeoutSeconds / FUNCTIONS.find((f) => f.name === settings.consumer)!.timeoutSeconds).toBe(6);
+  });
+
   it('feeds its consumer with partial batch failures', () => {
     const mapping = synth.resources('aws_lambda_event_source_mapping').find((m) => String(m.event_source_arn).includes(`aws_sqs_queue.${settings.purpose}_queue`));
     expect(mapping).toMatchObject({ batch_size: settings.batchSize, function_response_types: ['ReportBatchItemFailures'] });
@@ -100,7 +140,7 @@ describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
 });
 
 describe('HTTP API', () => {
-  it('is an HTTP API with CORS for the web demo\'s origin only', () => {
+  it('is an HTTP API with CORS for the configured origins only', () => {
     expect(
       has('aws_apigatewayv2_api', {
         protocol_type: 'HTTP',
@@ -129,17 +169,83 @@ describe('HTTP API', () => {
   });
 });
 
+describe('alarms', () => {
+  const alarms = () => synth.resources('aws_cloudwatch_metric_alarm');
+  const topicRef = () => `\${aws_sns_topic.${synth.resources('aws_sns_topic')[0]!.__id}.arn}`;
+  const alarmOn = (metric: string, dimensions: Record<string, string>) => alarms().filter((a) => a.metric_name === metric && JSON.stringify(a.dimensions) === JSON.stringify(dimensions));
+
+  it('notify one SNS topic of the stage, on alarm and on recovery', () => {
+    expect(synth.resources('aws_sns_topic').map((t) => t.name)).toEqual(['iot-realtime-test-alarms']);
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) {
+      expect(alarm).toMatchObject({ comparison_operator: 'GreaterThanThreshold', threshold: 0, evaluation_periods: 1, treat_missing_data: 'notBreaching', alarm_actions: [topicRef()], ok_actions: [topicRef()] });
+    }
+  });
+
+  it('fire on any message in either dead-letter queue', () => {
+    for (const purpose of [JOBS_QUEUE.purpose, FANOUT_QUEUE.purpose]) {
+      expect(alarmOn('ApproximateNumberOfMessagesVisible', { QueueName: `iot-realtime-test-${purpose}-dlq` })).toEqual([expect.objectContaining({ namespace: 'AWS/SQS', statistic: 'Maximum' })]);
+    }
+    // The queue names match the queues the stack creates.
+    const queueNames = synth.resources('aws_sqs_queue').map((q) => q.name);
+    for (const a of alarms().filter((x) => x.namespace === 'AWS/SQS')) expect(queueNames).toContain((a.dimensions as { QueueName: string }).QueueName);
+  });
+
+  it('fire on errors and throttles of every function', () => {
+    for (const fn of FUNCTIONS) {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(alarmOn(metric, { FunctionName: `iot-realtime-test-${fn.name}` })).toEqual([expect.objectContaining({ namespace: 'AWS/Lambda', statistic: 'Sum' })]);
+      }
+    }
+    expect(alarms().filter((a) => a.namespace === 'AWS/Lambda')).toHaveLength(2 * FUNCTIONS.length);
+  });
+
+  it('fire on failed IoT publishes, counted by the functions in the stage\'s own namespace', () => {
+    expect(alarmOn('PublishFailures', { service: 'iot-realtime' })).toEqual([expect.objectContaining({ namespace: 'iot-realtime/test', statistic: 'Sum' })]);
+  });
+
+  it('subscribe an email address and an https endpoint when configured, and nothing otherwise', async () => {
+    expect(synth.resources('aws_sns_topic_subscription')).toEqual([]);
+    // ALARM_EMAIL and ALARM_HTTPS_URL in the production environment.
+    expect((await production()).resources('aws_sns_topic_subscription').map((s) => [s.protocol, s.endpoint]).sort()).toEqual([
+      ['email', 'ops@example.com'],
+      ['https', 'https://hooks.example.com/alarms'],
+    ]);
+  });
+});
+
+describe('origins', () => {
+  const corsOrigins = (s: Synthesized) => (s.resources('aws_apigatewayv2_api')[0]!.cors_configuration as { allow_origins: string[] }).allow_origins;
+
+  it('adds the CloudFront origin to the API\'s CORS when the web demo is hosted', async () => {
+    const withHosting = await hosted();
+    const distribution = withHosting.resources('aws_cloudfront_distribution')[0]!.__id;
+    expect(corsOrigins(withHosting)).toEqual(['https://app.example.com', `https://\${aws_cloudfront_distribution.${distribution}.domain_name}`]);
+  });
+
+  it('synthesizes a production stage from its environment with no localhost origin anywhere', async () => {
+    const prod = await production();
+    expect(corsOrigins(prod)).toEqual(['https://app.example.com']);
+    expect(prod.text).not.toMatch(/localhost|127\.0\.0\.1/);
+  });
+
+  it('refuses to synthesize a production stage without explicit origins, unless it hosts the demo', () => {
+    expect(() => infraConfigFromEnv({ STAGE: 'prod' }, 'unused')).toThrow(/WEB_ORIGINS is required for stage prod/);
+    expect(infraConfigFromEnv({ STAGE: 'prod', HOST_WEB_DEMO: 'true' }, 'unused').webOrigins).toEqual([]);
+  });
+});
+
 describe('outputs and optional hosting', () => {
-  it('outputs what the web demo needs', () => {
-    expect(Object.keys(synth.json.output).sort()).toEqual(['api_url', 'identity_pool_id', 'iot_endpoint', 'region', 'user_pool_client_id', 'user_pool_id', 'web_config']);
+  it('outputs what the web demo needs, and where alarms are sent', () => {
+    expect(Object.keys(synth.json.output).sort()).toEqual(['alarm_topic_arn', 'api_url', 'identity_pool_id', 'iot_endpoint', 'region', 'user_pool_client_id', 'user_pool_id', 'web_config']);
     expect(synth.json.output.web_config?.value).toMatchObject({ mode: 'aws', region: 'eu-west-1', topicPrefix: 'iot-realtime/test' });
   });
 
   it('adds S3 + CloudFront hosting behind a flag only', async () => {
     expect(synth.resources('aws_cloudfront_distribution')).toHaveLength(0);
-    const hosted = await synthesize({ hostWebDemo: true });
-    expect(Testing.toHaveResource(hosted.text, 'aws_cloudfront_distribution')).toBe(true);
-    expect(Testing.toHaveResourceWithProperties(hosted.text, 'aws_s3_bucket_public_access_block', { block_public_policy: true, restrict_public_buckets: true })).toBe(true);
-    expect(Object.keys(hosted.json.output)).toContain('web_url');
+    const withHosting = await hosted();
+    expect(Testing.toHaveResource(withHosting.text, 'aws_cloudfront_distribution')).toBe(true);
+    expect(Testing.toHaveResourceWithProperties(withHosting.text, 'aws_s3_bucket_public_access_block', { block_public_policy: true, restrict_public_buckets: true })).toBe(true);
+    expect(Object.keys(withHosting.json.output)).toContain('web_url');
   });
 });

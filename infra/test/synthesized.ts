@@ -34,9 +34,10 @@ export const testConfig = (functionsDir: string, overrides: Partial<InfraConfig>
   webOrigins: ['https://app.example.com'],
   allowGuests: true,
   hostWebDemo: false,
-  appToken: { issuer: 'https://auth.example.com', jwksUrl: 'https://auth.example.com/.well-known/jwks.json', audience: 'iot-realtime' },
+  appToken: { issuer: 'https://auth.example.com', jwksUrl: 'https://auth.example.com/.well-known/jwks.json', audience: 'iot-realtime', maxAgeSeconds: 86_400, types: ['JWT', 'at+jwt'], clockToleranceSeconds: 60 },
   logRetentionDays: 14,
   throttle: { burstLimit: 100, rateLimit: 50 },
+  alarms: {},
   functionsDir,
   ...overrides,
 });

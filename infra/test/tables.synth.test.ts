@@ -1,6 +1,6 @@
 /** Synthesis of the tables construct alone: the Terraform JSON of every table, as it would be applied. */
 import { TerraformOutput, Testing } from 'cdktf';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES } from '../../core/store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES } from '../../core/store/tables.js';
 import { Tables } from '../constructs/tables.js';
 import type { TerraformJson } from './synthesized.js';
 
@@ -29,9 +29,9 @@ describe('Tables', () => {
     expect(() => construct.nameOf({ ...MESSAGES_TABLE })).toThrow(/not part of this construct/);
   });
 
-  it('makes every table on demand, with point-in-time recovery and default encryption', () => {
+  it('makes every table on demand, with default encryption, and point-in-time recovery where the data is worth restoring', () => {
     for (const table of tables) {
-      expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: true }, deletion_protection_enabled: true });
+      expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: table.name !== 'iot-realtime-test-ratelimits' }, deletion_protection_enabled: true });
       // Provisioned capacity would contradict on-demand billing; a KMS block would replace the AWS owned key.
       expect(table).not.toHaveProperty('read_capacity');
       expect(table).not.toHaveProperty('server_side_encryption');
@@ -61,6 +61,17 @@ describe('Tables', () => {
       { name: 'messageId', type: 'S' },
     ]);
     expect(messages).not.toHaveProperty('global_secondary_index');
+  });
+
+  it('gives the rate limits a single key and TTL on expiresAt, without backups (counters of the last minutes)', () => {
+    expect(construct.nameOf(RATE_LIMITS_TABLE)).toBe('iot-realtime-test-ratelimits');
+    expect(byName('iot-realtime-test-ratelimits')).toMatchObject({
+      hash_key: 'pk',
+      attribute: [{ name: 'pk', type: 'S' }],
+      ttl: { attribute_name: 'expiresAt', enabled: true },
+      point_in_time_recovery: { enabled: false },
+    });
+    expect(byName('iot-realtime-test-ratelimits')).not.toHaveProperty('range_key');
   });
 
   it('leaves deletion protection off when asked (e.g. a dev stage)', () => {

@@ -1,20 +1,19 @@
 /**
- * Local-only routes of the local API (never deployed): the issuers' JWKS, `POST /dev/token {"sub"}` (an app JWT for
- * any valid user id) and `POST /dev/cognito-token {"username"}` (an ID token of the local user pool stand-in).
+ * Local-only routes of the local API (never deployed): the app issuer's JWKS, `POST /dev/token {"sub"}` (an app JWT
+ * for any valid user id) and `POST /dev/cognito-token {"username"}` (an ID token of the emulator's local user pool,
+ * without SRP: for scripts and tests; the web demo signs in with Amplify).
  */
 import type { ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import { DevCognitoTokenRequestSchema, type DevTokenResponse, DevTokenRequestSchema, type ErrorBody } from '../../core/contracts/http.js';
 import { describeIssue } from '../../core/contracts/validate.js';
 import { sendJson } from '../emulator/http/io.js';
-import { appTokenFor, type LocalTokenIssuer, userPoolIdTokenFor } from './token-issuer.js';
-
-/** Where the local user pool stand-in lives on the local API (its issuer is `<api>/user-pool`). */
-export const USER_POOL_PATH = '/user-pool';
+import { appTokenFor, type LocalTokenIssuer } from './token-issuer.js';
 
 export interface DevIssuers {
   app: LocalTokenIssuer;
-  userPool: LocalTokenIssuer;
+  /** An ID token of the local user pool for this username (created, confirmed, if new). */
+  cognitoIdToken(username: string): Promise<string>;
 }
 
 function refuse(res: ServerResponse, status: number, message: string): void {
@@ -40,7 +39,6 @@ function parse<const S extends v.GenericSchema>(schema: S, body: Buffer, res: Se
 /** Serves a local-only route; false when the request is not one. */
 export async function serveDevRoute(method: string, path: string, body: Buffer, res: ServerResponse, issuers: DevIssuers): Promise<boolean> {
   if (method === 'GET' && path === '/.well-known/jwks.json') return sendJson(res, 200, issuers.app.jwks), true;
-  if (method === 'GET' && path === `${USER_POOL_PATH}/.well-known/jwks.json`) return sendJson(res, 200, issuers.userPool.jwks), true;
   if (method === 'POST' && path === '/dev/token') {
     const request = parse(DevTokenRequestSchema, body, res);
     if (request) sendJson(res, 200, { token: await appTokenFor(issuers.app, request.sub) } satisfies DevTokenResponse);
@@ -48,7 +46,7 @@ export async function serveDevRoute(method: string, path: string, body: Buffer, 
   }
   if (method === 'POST' && path === '/dev/cognito-token') {
     const request = parse(DevCognitoTokenRequestSchema, body, res);
-    if (request) sendJson(res, 200, { token: await userPoolIdTokenFor(issuers.userPool, request.username) } satisfies DevTokenResponse);
+    if (request) sendJson(res, 200, { token: await issuers.cognitoIdToken(request.username) } satisfies DevTokenResponse);
     return true;
   }
   return false;

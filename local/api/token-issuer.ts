@@ -1,12 +1,10 @@
 /**
- * The local token issuers (local and tests only, never deployed): sign JWTs with a key generated once and publish its
- * JWKS, so the functions and the emulator's identity pool verify them exactly as a real issuer's. `npm start` runs two:
- * the app's own sign-in (`/dev/token`) and a stand-in for a Cognito user pool (`/dev/cognito-token`, ID tokens with
- * Cognito's claims). With a key file the key survives restarts, so tokens stay valid across `npm start` runs.
+ * The local app token issuer (local and tests only, never deployed): signs JWTs with a key generated once and publishes its
+ * JWKS, so the functions verify them exactly as a real issuer's (`/dev/token` on the local API). With a key file the
+ * key survives restarts, so tokens stay valid across `npm start` runs.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createHash } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
 /** The demo users the local stack seeds into the store (alice: general and ops; bob: general; carol: none). */
@@ -82,16 +80,4 @@ export async function createLocalTokenIssuer(issuer: string, audience: string, o
 export function appTokenFor(issuer: LocalTokenIssuer, userId: string, ttlSeconds = 3600): Promise<string> {
   const name = DEMO_USERS[userId]?.name;
   return issuer.sign(name ? { name } : {}, { subject: userId, ttlSeconds });
-}
-
-/** A stable UUID-shaped subject for a user-pool username (Cognito's `sub` is a UUID that never changes). */
-export function userPoolSubject(username: string): string {
-  const hex = createHash('sha256').update(`user-pool:${username}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** An ID token with the claims a Cognito user pool puts in one (token_use, cognito:username, auth_time; aud = client id). */
-export function userPoolIdTokenFor(userPool: LocalTokenIssuer, username: string, ttlSeconds = 3600): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return userPool.sign({ token_use: 'id', 'cognito:username': username, auth_time: now }, { subject: userPoolSubject(username), ttlSeconds });
 }

@@ -1,0 +1,78 @@
+/**
+ * The per-user rate limit on DynamoDB: fixed windows, one conditional UpdateItem per request and nothing else (one
+ * write request unit; no read). The item of a window is `<scope>#<userId>#<windowStart>`; the update adds 1 to `hits`
+ * only while `hits < limit`, atomically, so concurrent requests of one user (on any number of function instances)
+ * cannot overshoot. A token bucket would need the refill computed from the stored value (multiplication), which
+ * DynamoDB update expressions cannot do in one request. Fixed windows allow up to twice the limit across a window
+ * boundary; the API stage's throttle stays the outer guard.
+ */
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RateLimit } from '../catalog.js';
+import { isRetryable } from './aws-adapters.js';
+import { TooManyRequestsError, UpstreamError } from './errors.js';
+import { type Clock, type RateLimiter, unlimited } from './ports.js';
+
+export interface DynamoRateLimiterOptions {
+  table: string;
+  /** What is counted, e.g. the function name: each scope has its own windows. */
+  scope: string;
+  limit: RateLimit;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** TTL deletes a window's item this long after the window ended (only to keep the table small). */
+const EXPIRY_GRACE_SECONDS = 60;
+
+export class DynamoRateLimiter implements RateLimiter {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly options: DynamoRateLimiterOptions,
+  ) {
+    if (!Number.isInteger(options.limit.requests) || options.limit.requests < 1) throw new RangeError('a rate limit allows at least 1 request per window');
+    if (!Number.isInteger(options.limit.windowSeconds) || options.limit.windowSeconds < 1) throw new RangeError('a rate limit window lasts at least 1 second');
+  }
+
+  async consume(userId: string): Promise<void> {
+    const { requests, windowSeconds } = this.options.limit;
+    const nowMs = this.options.clock.now().getTime();
+    const windowStart = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
+    const windowEnd = windowStart + windowSeconds;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.table,
+          Key: { pk: { S: `${this.options.scope}#${userId}#${windowStart}` } },
+          UpdateExpression: 'ADD #hits :one SET #expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(#hits) OR #hits < :limit',
+          ExpressionAttributeNames: { '#hits': 'hits', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':one': { N: '1' }, ':limit': { N: String(requests) }, ':expiresAt': { N: String(windowEnd + EXPIRY_GRACE_SECONDS) } },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowMs / 1000));
+        throw new TooManyRequestsError(`too many requests: at most ${requests} every ${windowSeconds} s; retry in ${retryAfterSeconds} s`, retryAfterSeconds, { cause: error });
+      }
+      // Throttled or unavailable: let the request through. The limit protects fairness between users, not access (the
+      // stage throttle still bounds the total); failing every write while DynamoDB hiccups would hurt everyone.
+      if (isRetryable(error)) {
+        this.options.logger.warn('rate limit not checked: DynamoDB did not answer; the request is let through', { scope: this.options.scope, userId, error });
+        return;
+      }
+      // Denied, missing table, bad request: a misconfiguration that must be loud, never a silently disabled limit.
+      throw new UpstreamError('could not check the request rate', false, { cause: error });
+    }
+  }
+}
+
+/** The limiter of a function from its config: unlimited when RATE_LIMIT_REQUESTS is 0. */
+export function rateLimiterFromConfig(
+  config: { RATE_LIMITS_TABLE_NAME: string; RATE_LIMIT_REQUESTS: number; RATE_LIMIT_WINDOW_SECONDS: number },
+  client: DynamoDBClient,
+  options: { scope: string; clock: Clock; logger: Logger },
+): RateLimiter {
+  if (config.RATE_LIMIT_REQUESTS === 0) return unlimited;
+  return new DynamoRateLimiter(client, { ...options, table: config.RATE_LIMITS_TABLE_NAME, limit: { requests: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS } });
+}
