@@ -6,6 +6,9 @@
  * posters. The per-connection IoT throttle (100 publishes/s) is switched off so that it is not what gets measured.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { TopicScheme } from '../core/topics.js';
@@ -17,7 +20,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
-const room = topics.room('general');
+// alice's inbox for general: where a message posted to general reaches her (general has two members, alice and bob).
+const room = topics.inbox('alice', 'general');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -30,8 +34,20 @@ function freePort(): Promise<number> {
 
 async function startStack(): Promise<{ api: string; emulator: string; stop: () => void }> {
   const [awsPort, apiPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+  // The per-connection IoT throttle and the per-user write limit are off: they are not what is measured here.
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, LOCAL_AWS_PORT: String(awsPort), LOCAL_API_PORT: String(apiPort), LOCAL_IOT_PUBLISHES_PER_SECOND: '0', POWERTOOLS_LOG_LEVEL: 'WARN', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      LOCAL_AWS_PORT: String(awsPort),
+      LOCAL_API_PORT: String(apiPort),
+      LOCAL_WEB_MODE: 'off',
+      LOCAL_DATA_DIR: dataDir,
+      LOCAL_IOT_PUBLISHES_PER_SECOND: '0',
+      LOCAL_RATE_LIMITS: 'off',
+      LOCAL_FUNCTION_LOG_LEVEL: 'WARN',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -44,7 +60,11 @@ async function startStack(): Promise<{ api: string; emulator: string; stop: () =
     });
     child.once('exit', (code) => reject(new Error(`local stack exited with ${code}`)));
   });
-  return { api: `http://127.0.0.1:${apiPort}`, emulator: `http://127.0.0.1:${awsPort}`, stop: () => child.kill('SIGTERM') };
+  const stop = () => {
+    child.kill('SIGTERM');
+    child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  };
+  return { api: `http://127.0.0.1:${apiPort}`, emulator: `http://127.0.0.1:${awsPort}`, stop };
 }
 
 function stats(samples: number[]) {
@@ -81,7 +101,7 @@ async function fixedRate(subscriber: TestClient, send: (id: string) => Promise<v
 async function main(): Promise<void> {
   const stack = await startStack();
   try {
-    const token = ((await (await fetch(`${stack.api}/dev/token`, { method: 'POST', body: '{"sub":"alice"}' })).json()) as { token: string }).token;
+    const token = ((await (await fetch(`${stack.api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' })).json()) as { token: string }).token;
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const creds = (await (await fetch(`${stack.api}/credentials`, { method: 'POST', headers: auth })).json()) as {
       accessKeyId: string;

@@ -1,5 +1,6 @@
 /** `npm start` configuration from the environment, validated once. */
 import { EmulatorConfigError, emulatorConfigFromEnv } from './emulator/config.js';
+import type { LogLevel } from '../functions/shared/logger.js';
 import { DEFAULT_API_PORT, DEFAULT_WEB_PORT } from './local-deployment.js';
 
 export interface LocalStackConfig {
@@ -12,6 +13,10 @@ export interface LocalStackConfig {
   webMode: 'dev' | 'static' | 'off';
   /** Rooms, history and signing keys (git-ignored); delete it to start afresh. */
   dataDir: string;
+  /** Per-user write limits of the catalog, or off (load tests). */
+  rateLimits: 'catalog' | 'off';
+  /** Level of the functions' JSON logs; unset: powertools' default. */
+  functionLogLevel: LogLevel | undefined;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -38,6 +43,8 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
     webMode: webMode(env.LOCAL_WEB_MODE),
     dataDir: env.LOCAL_DATA_DIR ?? '.local',
+    rateLimits: oneOf(env, 'LOCAL_RATE_LIMITS', ['catalog', 'off'] as const, 'catalog'),
+    functionLogLevel: env.LOCAL_FUNCTION_LOG_LEVEL === undefined ? undefined : oneOf(env, 'LOCAL_FUNCTION_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const, 'INFO'),
   };
 }
 
@@ -45,4 +52,11 @@ function webMode(raw: string | undefined): 'dev' | 'static' | 'off' {
   const value = raw ?? 'dev';
   if (value !== 'dev' && value !== 'static' && value !== 'off') throw new EmulatorConfigError(`LOCAL_WEB_MODE must be dev, static or off, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function oneOf<const T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new EmulatorConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
 }

@@ -19,6 +19,8 @@ const stack = await startLocalStack({
   ...(config.emulator.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.emulator.credentialLifetimeCapSeconds } : {}),
   jobRetryDelayMs: config.jobRetryDelayMs,
   dataDir: config.dataDir,
+  ...(config.rateLimits === 'off' ? { rateLimit: { requests: 0, windowSeconds: 60 } } : {}),
+  ...(config.functionLogLevel ? { functionLogLevel: config.functionLogLevel } : {}),
   ...(config.webMode === 'off' ? {} : { web: { port: config.webPort, mode: config.webMode } }),
 });
 

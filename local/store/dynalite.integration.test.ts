@@ -9,7 +9,7 @@ import {
   TransactWriteItemsCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableName } from '../../core/store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
 import { createTables, startLocalDynamoDb, type RunningLocalDynamoDb } from './dynalite.js';
 
 const deployment = { app: 'iot-realtime', stage: 'store-test' };
@@ -57,8 +57,8 @@ describe('createTables', () => {
   it('is idempotent, and says which TTLs the local DynamoDB cannot enable', async () => {
     expect(await createTables(client, deployment, TABLES)).toEqual({
       created: [],
-      existing: [memberships, tableName(deployment, MESSAGES_TABLE)],
-      ttlNotEmulated: [tableName(deployment, MESSAGES_TABLE)],
+      existing: TABLES.map((t) => tableName(deployment, t)),
+      ttlNotEmulated: [tableName(deployment, MESSAGES_TABLE), tableName(deployment, RATE_LIMITS_TABLE)],
     });
   });
 

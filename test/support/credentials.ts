@@ -16,9 +16,10 @@ export function functionCredentials(emulator: RunningEmulator, fn: FunctionName,
 }
 
 /** What the credentials Lambda does: AssumeRole on the browser-client role with the user's session policy. */
-export async function browserCredentials(emulator: RunningEmulator, userId: string): Promise<AwsCredentials & { clientId: string }> {
+/** `tab` asks for the extra-tab client id `<app>.<stage>.<userId>.<tab>` (one exact client id per credential). */
+export async function browserCredentials(emulator: RunningEmulator, userId: string, tab?: string): Promise<AwsCredentials & { clientId: string }> {
   const sts = new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials: functionCredentials(emulator, 'credentials') });
-  const scope = browserSessionPolicy(LOCAL_DEPLOYMENT, { userId });
+  const scope = browserSessionPolicy(LOCAL_DEPLOYMENT, { userId, ...(tab ? { tab } : {}) });
   const out = await sts.send(
     new AssumeRoleCommand({
       RoleArn: localModel.browserClientRole.arn,

@@ -43,11 +43,12 @@ export async function cognitoIdToken(api: ApiCall, username: string): Promise<st
 }
 
 /** POST /credentials, then an MQTT connection over the presigned WebSocket URL, as the browser does. */
-export async function appSubscriber(stack: LocalStack, api: ApiCall, token: string, clientSuffix?: string): Promise<{ client: TestClient; creds: CredentialsResponse }> {
-  const res = await api('POST', '/credentials', { token });
+export async function appSubscriber(stack: LocalStack, api: ApiCall, token: string, tab?: string): Promise<{ client: TestClient; creds: CredentialsResponse }> {
+  // Each tab asks for credentials of its own client id (the grant names exactly one).
+  const res = await api('POST', '/credentials', { token, ...(tab ? { body: { tab } } : {}) });
   if (res.status !== 200) throw new Error(`credentials refused: ${res.status} ${JSON.stringify(res.body)}`);
   const creds = res.body as unknown as CredentialsResponse;
   const url = await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint, region: creds.region });
-  const client = await connectClient(url, clientSuffix ? `${creds.clientId}.${clientSuffix}` : creds.clientId);
+  const client = await connectClient(url, creds.clientId);
   return { client, creds };
 }
