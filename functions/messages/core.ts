@@ -39,16 +39,6 @@ export interface PostedMessage {
   delivery: { members: number; direct: number; queued: number };
 }
 
-/** All current members, page by page (each page one Query). */
-async function* memberPages(store: RoomStore, roomId: string): AsyncGenerator<string[]> {
-  let cursor: string | undefined;
-  do {
-    const page = await store.listMembers(roomId, { limit: FANOUT_BATCH_SIZE, ...(cursor ? { cursor } : {}) });
-    yield page.items.map((m) => m.userId);
-    cursor = page.nextCursor;
-  } while (cursor);
-}
-
 export async function postRoomMessage(input: { caller: Caller; roomId: string; body: unknown }, deps: PostMessageDependencies): Promise<PostedMessage> {
   const { caller, roomId } = input;
   await requireMember(deps.store, roomId, caller.userId);
@@ -58,22 +48,31 @@ export async function postRoomMessage(input: { caller: Caller; roomId: string; b
   const now = deps.clock.now();
   const message: InboxMessage = { type: 'message', messageId: deps.newMessageId(), roomId, from: caller.userId, text, sentAt: now.toISOString() };
   const { type: _type, ...stored } = message;
-  await deps.store.putMessage(stored, Math.floor(now.getTime() / 1000) + deps.historyTtlSeconds);
-
-  const pages: string[][] = [];
-  for await (const page of memberPages(deps.store, roomId)) pages.push(page);
-  const members = pages.reduce((n, p) => n + p.length, 0);
   const accepted: MessageAccepted = { messageId: message.messageId, roomId, sentAt: message.sentAt };
+  // The message is stored before anyone can receive it; the first member page is read meanwhile (one round trip less).
+  const [, first] = await Promise.all([
+    deps.store.putMessage(stored, Math.floor(now.getTime() / 1000) + deps.historyTtlSeconds),
+    deps.store.listMembers(roomId, { limit: FANOUT_BATCH_SIZE }),
+  ]);
+  const firstRecipients = first.items.map((m) => m.userId);
 
-  if (members <= deps.directFanoutMax) {
-    const recipients = pages.flat();
-    const failed = await deliverToInboxes(message, recipients, { publisher: deps.publisher, topics: deps.topics, concurrency: deps.publishConcurrency });
+  if (first.nextCursor === undefined && firstRecipients.length <= deps.directFanoutMax) {
+    const failed = await deliverToInboxes(message, firstRecipients, { publisher: deps.publisher, topics: deps.topics, concurrency: deps.publishConcurrency });
     // Whoever could not be reached now is retried through the queue rather than lost.
     if (failed.length > 0) await deps.fanoutQueue.send(batches(message, failed));
-    return { accepted, delivery: { members, direct: recipients.length - failed.length, queued: failed.length } };
+    return { accepted, delivery: { members: firstRecipients.length, direct: firstRecipients.length - failed.length, queued: failed.length } };
   }
-  await deps.fanoutQueue.send(pages.filter((p) => p.length > 0).map((recipients) => ({ message, recipients })));
-  return { accepted, delivery: { members, direct: 0, queued: members } };
+  // A large room: each page of members goes to the queue as soon as it is read, so delivery starts at once.
+  let queued = 0;
+  let page: { recipients: string[]; nextCursor?: string | undefined } = { recipients: firstRecipients, nextCursor: first.nextCursor };
+  for (;;) {
+    if (page.recipients.length > 0) await deps.fanoutQueue.send([{ message, recipients: page.recipients }]);
+    queued += page.recipients.length;
+    if (page.nextCursor === undefined) break;
+    const next = await deps.store.listMembers(roomId, { limit: FANOUT_BATCH_SIZE, cursor: page.nextCursor });
+    page = { recipients: next.items.map((m) => m.userId), nextCursor: next.nextCursor };
+  }
+  return { accepted, delivery: { members: queued, direct: 0, queued } };
 }
 
 function batches(message: InboxMessage, recipients: readonly string[]): FanoutTask[] {
