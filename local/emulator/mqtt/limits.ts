@@ -1,6 +1,6 @@
 /**
  * IoT Core message broker limits and the checks that apply them. Defaults are IoT Core's documented quotas (see
- * ../shared/docs/aws-iot-facts.md section 3); all are configurable because some are adjustable in AWS.
+ * docs/aws-iot-facts.md section 3); all are configurable because some are adjustable in AWS.
  */
 export interface IotLimits {
   /** IoT: topic names and filters are at most 256 bytes of UTF-8. */

@@ -3,7 +3,7 @@
  *
  * mqtt-packet writes one PUBLISH as 4-5 small chunks (corking the stream until the next tick). `ws`'s own
  * createWebSocketStream has no writev, so every chunk became a frame: 4-5 frames per packet and about a quarter of
- * the throughput (measured in ../shared/docs/broker-performance.md). Implementing `writev` as one concatenated frame
+ * the throughput (measured in docs/broker-performance.md). Implementing `writev` as one concatenated frame
  * sends each corked packet, or several, as a single frame. MQTT over WebSocket allows a frame to carry several or
  * partial MQTT packets (MQTT 3.1.1 section 6), so receivers reassemble either way.
  */

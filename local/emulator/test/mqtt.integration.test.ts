@@ -38,6 +38,10 @@ const open: TestClient[] = [];
 beforeAll(async () => {
   emulator = await startTestEmulator({ extraUsers: [tester], limits: { persistentSessionExpirySeconds: 2 } });
 });
+// Each test asserts on the log lines (denials) it caused, never on an earlier test's.
+beforeEach(() => {
+  emulator.logs.splice(0);
+});
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined)));
 });
@@ -99,46 +103,51 @@ describe('WebSocket upgrade (SigV4)', () => {
 });
 
 describe('authorization of CONNECT, SUBSCRIBE, PUBLISH and Receive', () => {
-  it('delivers a data-plane publish to the room members only (alice and bob in general)', async () => {
-    const alice = await browserCredentials(emulator, 'alice', ['general', 'ops']);
-    const bob = await browserCredentials(emulator, 'bob', ['general']);
+  it('delivers a data-plane publish to each room member\'s inbox, and to nobody else', async () => {
+    // A room message reaches its members through their own inboxes (core/topics.ts), one publish per member.
+    const alice = await browserCredentials(emulator, 'alice');
+    const bob = await browserCredentials(emulator, 'bob');
     const a = await connect(alice, alice.clientId);
     const b = await connect(bob, bob.clientId);
-    await a.client.subscribeAsync(topics.room('general'), { qos: 1 });
-    await b.client.subscribeAsync(topics.room('general'), { qos: 1 });
-    await dataPlane(functionCredentials(emulator, 'messages')).send(
-      new PublishCommand({ topic: topics.room('general'), qos: 1, payload: new TextEncoder().encode('{"text":"hi"}') }),
-    );
-    expect((await a.next(topics.room('general'))).payload).toBe('{"text":"hi"}');
-    expect((await b.next(topics.room('general'))).payload).toBe('{"text":"hi"}');
+    await a.client.subscribeAsync(topics.inboxFilter('alice'), { qos: 1 });
+    await b.client.subscribeAsync(topics.inboxFilter('bob'), { qos: 1 });
+    const messages = dataPlane(functionCredentials(emulator, 'messages'));
+    for (const member of ['alice', 'bob']) {
+      await messages.send(new PublishCommand({ topic: topics.inbox(member, 'general'), qos: 1, payload: new TextEncoder().encode('{"text":"hi"}') }));
+    }
+    expect((await a.next(topics.inbox('alice', 'general'))).payload).toBe('{"text":"hi"}');
+    expect((await b.next(topics.inbox('bob', 'general'))).payload).toBe('{"text":"hi"}');
+    // next() takes the message it returns: nothing else (the other member's copy) may be left.
+    await sleep(100);
+    expect([...a.messages, ...b.messages]).toEqual([]);
   });
 
-  it('closes the connection of a user subscribing to a room they are not in', async () => {
-    const bob = await browserCredentials(emulator, 'bob', ['general']);
+  it('closes the connection of a user subscribing to another user\'s inbox', async () => {
+    const bob = await browserCredentials(emulator, 'bob');
     const b = await connect(bob, bob.clientId);
-    b.client.subscribe(topics.room('ops'));
+    b.client.subscribe(topics.inbox('alice', 'ops'));
     expect(await closesWithin(b, 2000)).toBe(true);
-    expect(emulator.denials().some((d) => d.action === 'iot:Subscribe' && String(d.resource).endsWith('/rooms/ops'))).toBe(true);
+    expect(emulator.denials().some((d) => d.action === 'iot:Subscribe' && String(d.resource).endsWith('/users/alice/rooms/ops'))).toBe(true);
   });
 
   it('closes the connection on a wildcard subscription wider than the grant', async () => {
-    const bob = await browserCredentials(emulator, 'bob', ['general']);
+    const bob = await browserCredentials(emulator, 'bob');
     const b = await connect(bob, bob.clientId);
     b.client.subscribe(`${topics.prefix}/users/#`);
     expect(await closesWithin(b, 2000)).toBe(true);
   });
 
   it('refuses CONNECT with another user\'s client id (CONNACK not authorized)', async () => {
-    const carol = await browserCredentials(emulator, 'carol', []);
+    const carol = await browserCredentials(emulator, 'carol');
     const url = await presignMqttUrl(carol, { connectTo: emulator.url });
     await expect(connectClient(url, topics.clientId('alice'))).rejects.toThrow(/Not authorized|Connection refused/i);
     expect(emulator.denials().some((d) => d.action === 'iot:Connect' && String(d.resource).endsWith(':client/iot-realtime.local.alice'))).toBe(true);
   });
 
   it('closes a browser connection that tries to publish (browsers never publish)', async () => {
-    const alice = await browserCredentials(emulator, 'alice', ['general']);
+    const alice = await browserCredentials(emulator, 'alice');
     const a = await connect(alice, alice.clientId);
-    a.client.publish(topics.room('general'), 'spoof', { qos: 1 });
+    a.client.publish(topics.inbox('alice', 'general'), 'spoof', { qos: 1 });
     expect(await closesWithin(a, 2000)).toBe(true);
   });
 

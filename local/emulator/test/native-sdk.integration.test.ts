@@ -16,6 +16,10 @@ const connections: mqtt.MqttClientConnection[] = [];
 beforeAll(async () => {
   emulator = await startTestEmulator();
 });
+// Each test asserts on the log lines (denials) it caused, never on an earlier test's.
+beforeEach(() => {
+  emulator.logs.splice(0);
+});
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.disconnect().catch(() => undefined)));
   await emulator.close();
@@ -47,22 +51,22 @@ async function connectError(connection: mqtt.MqttClientConnection): Promise<unkn
 }
 
 describe('aws-iot-device-sdk-v2 (native) over SigV4 WebSockets', () => {
-  it('connects with browser session credentials, subscribes to its room and receives a data-plane publish', async () => {
-    const alice = await browserCredentials(emulator, 'alice', ['general']);
+  it('connects with browser session credentials, subscribes to its room inbox and receives a data-plane publish', async () => {
+    const alice = await browserCredentials(emulator, 'alice');
     const connection = nativeConnection(alice, alice.clientId);
     await connection.connect();
     const received = new Promise<string>((resolve) =>
-      void connection.subscribe(topics.room('general'), mqtt.QoS.AtLeastOnce, (_topic, payload) => resolve(Buffer.from(payload).toString('utf8'))),
+      void connection.subscribe(topics.inbox('alice', 'general'), mqtt.QoS.AtLeastOnce, (_topic, payload) => resolve(Buffer.from(payload).toString('utf8'))),
     );
     await new Promise((r) => setTimeout(r, 100));
     await new IoTDataPlaneClient({ region: 'us-east-1', endpoint: emulator.url, credentials: adminCredentials }).send(
-      new PublishCommand({ topic: topics.room('general'), qos: 1, payload: new TextEncoder().encode('native hello') }),
+      new PublishCommand({ topic: topics.inbox('alice', 'general'), qos: 1, payload: new TextEncoder().encode('native hello') }),
     );
     expect(await received).toBe('native hello');
   });
 
   it('is refused a client id outside its grant', async () => {
-    const bob = await browserCredentials(emulator, 'bob', []);
+    const bob = await browserCredentials(emulator, 'bob');
     expect(await connectError(nativeConnection(bob, topics.clientId('alice')))).toBeDefined();
     expect(emulator.denials().some((d) => d.action === 'iot:Connect' && String(d.resource).endsWith('client/iot-realtime.local.alice'))).toBe(true);
   });

@@ -1,0 +1,88 @@
+import { ConnectionRateLimiter, IOT_CORE_LIMITS, type IotLimits } from '../limits.js';
+import { PacketInspector } from '../packet-inspector.js';
+import { arn, testAccount, testConnection, testLog, tester } from './fakes.js';
+
+function setup(limits: IotLimits = IOT_CORE_LIMITS) {
+  const log = testLog();
+  const inspector = new PacketInspector({ arn, limits, logger: log.logger });
+  const connection = testConnection(testAccount(), tester, { clientId: 'tester-1', limits });
+  return { inspector, connection, log };
+}
+
+const filters = (n: number, prefix = 'test/f') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('PacketInspector: SUBSCRIBE limits', () => {
+  it('closes on a SUBSCRIBE with more than 8 filters, at its first filter, and says why', () => {
+    const { inspector, connection, log } = setup();
+    inspector.inspectSubscribe(connection, filters(8), new Set());
+    expect(inspector.checkFilter(connection, 'test/f0', 1)).toEqual({ outcome: 'check-policy' });
+    inspector.inspectSubscribe(connection, filters(9), new Set());
+    const verdict = inspector.checkFilter(connection, 'test/f0', 1);
+    expect(verdict).toEqual({ outcome: 'close', error: 'a SUBSCRIBE may carry at most 8 topic filters (got 9)' });
+    expect(connection.disconnectReason).toBe('CLIENT_ERROR');
+    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Subscribe', resource: arn('topicfilter', 'test/f0'), reason: expect.stringContaining('at most 8') })]);
+  });
+
+  it('allows 50 subscriptions per connection and refuses the 51st; re-subscribing a held filter adds none', () => {
+    const { inspector, connection } = setup();
+    const held = new Set(filters(49, 'test/held'));
+    inspector.inspectSubscribe(connection, ['test/held0', 'test/new'], held);
+    expect(connection.subscribeRefusal).toBeUndefined();
+    held.add('test/new');
+    inspector.inspectSubscribe(connection, ['test/held1', 'test/another'], held);
+    expect(connection.subscribeRefusal).toBe('a connection may hold at most 50 subscriptions');
+    inspector.inspectSubscribe(connection, ['test/held1', 'test/held1'], held);
+    expect(connection.subscribeRefusal).toBeUndefined();
+  });
+
+  it('closes on a malformed or over-long filter or a reserved $ filter other than $aws/', () => {
+    for (const filter of ['test/#/x', 'test/a+', `test/${'x'.repeat(260)}`, '$SYS/#', 'a/1/2/3/4/5/6/7/8']) {
+      const { inspector, connection } = setup();
+      expect(inspector.checkFilter(connection, filter, 0)).toMatchObject({ outcome: 'close' });
+    }
+    const { inspector, connection } = setup();
+    expect(inspector.checkFilter(connection, '$aws/events/presence/connected/+', 0)).toEqual({ outcome: 'check-policy' });
+  });
+
+  it('refuses a QoS 2 filter alone (SUBACK 0x80) and keeps the connection', () => {
+    const { inspector, connection, log } = setup();
+    expect(inspector.checkFilter(connection, 'test/a', 2)).toEqual({ outcome: 'refuse-filter' });
+    expect(connection.disconnectReason).toBeUndefined();
+    expect(log.denials()).toEqual([expect.objectContaining({ reason: expect.stringContaining('QoS 2 is not supported') })]);
+  });
+});
+
+describe('PacketInspector: PUBLISH limits', () => {
+  it('passes a PUBLISH within the limits', () => {
+    const { inspector, connection, log } = setup();
+    expect(inspector.checkPublish(connection, { topic: 'test/a', qos: 1, payloadBytes: 128 * 1024 })).toBeUndefined();
+    expect(log.entries).toEqual([]);
+  });
+
+  it.each([
+    ['QoS 2', { topic: 'test/a', qos: 2, payloadBytes: 1 }, /QoS 2 is not supported/],
+    ['a payload over 128 KB', { topic: 'test/a', qos: 0, payloadBytes: 128 * 1024 + 1 }, /payload is 131073 bytes; IoT allows at most 131072/],
+    ['more than 8 levels', { topic: 'test/1/2/3/4/5/6/7/8', qos: 0, payloadBytes: 1 }, /at most 7/],
+    ['a reserved $ topic', { topic: '$aws/events/presence/connected/x', qos: 0, payloadBytes: 1 }, /reserved/],
+  ])('closes on %s, as CLIENT_ERROR, with a denial on the topic', (_name, packet, reason) => {
+    const { inspector, connection, log } = setup();
+    expect(inspector.checkPublish(connection, packet)).toMatch(reason);
+    expect(connection.disconnectReason).toBe('CLIENT_ERROR');
+    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', packet.topic), reason: expect.stringMatching(reason) })]);
+  });
+});
+
+describe('PacketInspector: per-connection throttles', () => {
+  it('drops inbound publishes over the rate, logs each drop, and counts deliveries to the client in the same budget', () => {
+    const limits = { ...IOT_CORE_LIMITS, publishesPerSecondPerConnection: 3, bytesPerSecondPerConnection: 0 };
+    const { inspector, connection, log } = setup(limits);
+    let now = 10_000;
+    const throttled = { ...connection, rate: new ConnectionRateLimiter(limits, () => now) };
+    expect([inspector.admitInbound(throttled, 'tester-1', 'test/a', 10), inspector.admitOutbound(throttled, 10), inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)]).toEqual([true, true, true]);
+    expect(inspector.admitOutbound(throttled, 10)).toBe(false);
+    expect(inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)).toBe(false);
+    expect(log.entries).toEqual([{ level: 'warn', message: 'throttled inbound PUBLISH (per-connection limit)', clientId: 'tester-1', topic: 'test/a' }]);
+    now += 1000;
+    expect(inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)).toBe(true);
+  });
+});
