@@ -28,17 +28,58 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   return { page, context, errors };
 }
 
-export async function signIn(page: Page, user: 'alice' | 'bob' | 'carol' | 'guest'): Promise<void> {
-  await page.click(`[data-testid=signin-${user}]`);
+async function connected(page: Page): Promise<void> {
   await page.waitForSelector('[data-testid=connection][data-state=connected]', { timeout: 20_000 });
   await page.waitForSelector('body[data-ready=true]', { timeout: 20_000 });
 }
 
-export async function post(page: Page, room: string, text: string): Promise<void> {
-  await page.fill(`[data-testid=input-${room}]`, text);
-  await page.click(`[data-testid=send-${room}]`);
+/** A demo user's button on the sign-in screen. */
+export async function signIn(page: Page, user: 'alice' | 'bob' | 'carol' | 'guest'): Promise<void> {
+  await page.click(`[data-testid=signin-${user}]`);
+  await connected(page);
 }
 
-export function messageIn(page: Page, room: string, text: string) {
-  return page.locator(`[data-testid=room-${room}] [data-testid=message]`, { hasText: text });
+/** Any other app user id (the local token issuer signs for any valid id). */
+export async function signInAs(page: Page, userId: string): Promise<void> {
+  await page.fill('[data-testid=signin-other-input]', userId);
+  await page.click('[data-testid=signin-other]');
+  await connected(page);
+}
+
+/** A Cognito user of the user pool (the emulator's), through Amplify's sign-in; returns their identity id as shown. */
+export async function signInCognitoUser(page: Page, username: string, password: string): Promise<string> {
+  await page.fill('[data-testid=cognito-username]', username);
+  await page.fill('[data-testid=cognito-password]', password);
+  await page.click('[data-testid=signin-cognito]');
+  await connected(page);
+  return (await page.locator('[data-testid=my-user-id]').textContent()) ?? '';
+}
+
+/** The room's entry in the room list (attribute values quoted: room ids may start with a digit). */
+export function roomLink(page: Page, roomId: string) {
+  return page.locator(`[data-testid=room-link][data-room-id="${roomId}"]`);
+}
+
+/** Opens the room from the list and waits until its history is in. */
+export async function openRoom(page: Page, roomId: string): Promise<void> {
+  await roomLink(page, roomId).click();
+  await historyLoaded(page, roomId);
+}
+
+export async function historyLoaded(page: Page, roomId: string): Promise<void> {
+  await page.locator(`[data-testid="room-${roomId}"][data-history=loaded]`).waitFor({ timeout: 10_000 });
+}
+
+export async function post(page: Page, roomId: string, text: string): Promise<void> {
+  await page.fill(`[data-testid="input-${roomId}"]`, text);
+  await page.click(`[data-testid="send-${roomId}"]`);
+}
+
+export function messageIn(page: Page, roomId: string, text: string) {
+  return page.locator(`[data-testid="room-${roomId}"] [data-testid=message]`, { hasText: text });
+}
+
+/** The texts of the open room's messages, in the order shown. */
+export function textsIn(page: Page, roomId: string): Promise<string[]> {
+  return page.locator(`[data-testid="room-${roomId}"] [data-testid=message] .text`).allTextContents();
 }

@@ -1,47 +1,53 @@
-/** Calls to the backend's HTTP API, with the error messages a person understands. */
-import type { AttachPolicyResponse, DevTokenResponse, ErrorBody, PostMessageResponse } from '../../core/contracts/http.js';
-import type { JobAccepted, StartJobRequest } from '../../core/contracts/jobs.js';
+/**
+ * The backend's HTTP API for a signed-in user: every rooms route, jobs, and the Cognito policy attachment, typed and
+ * checked by core/contracts. `apiClient` asks for the bearer token on every call, so a renewed token is used.
+ * Refusals are ApiErrors with messages a person understands (api-request.ts).
+ */
+import type * as v from 'valibot';
+import { AttachPolicyResponseSchema } from '../../core/contracts/http.js';
+import { JobAcceptedSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
+import { MemberListSchema, MessageAcceptedSchema, MessagePageSchema, type RoomRole, RoomCreatedSchema, RoomListSchema } from '../../core/contracts/rooms.js';
+import { JSON_HEADERS, request, send } from './api-request.js';
 
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
+export { ApiError, explainStatus } from './api-request.js';
 
-async function call<T>(url: string, init: RequestInit): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch {
-    throw new ApiError('the API cannot be reached; is the backend running?', 0);
-  }
-  const body = (await res.json().catch(() => ({}))) as T & Partial<ErrorBody>;
-  if (!res.ok) {
-    const prefix = res.status === 401 ? 'Not signed in' : res.status === 403 ? 'Not allowed' : res.status === 413 ? 'Too long' : `Error ${res.status}`;
-    throw new ApiError(`${prefix}: ${body.message ?? 'the request failed'}`, res.status);
-  }
-  return body;
-}
+/** Signed-in Cognito users, once per identity: IoT needs the policy attached before their first connection. */
+export const attachPolicy = (apiUrl: string, idToken: string) =>
+  request(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }, AttachPolicyResponseSchema);
 
-export const api = {
-  demoToken: (apiUrl: string, sub: string) =>
-    call<DevTokenResponse>(`${apiUrl}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub }) }),
-  postMessage: (apiUrl: string, token: string, roomId: string, text: string) =>
-    call<PostMessageResponse>(`${apiUrl}/rooms/${encodeURIComponent(roomId)}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ text }),
-    }),
-  startJob: (apiUrl: string, token: string, job: StartJobRequest) =>
-    call<JobAccepted>(`${apiUrl}/jobs`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(job),
-    }),
-  attachPolicy: (apiUrl: string, idToken: string) =>
-    call<AttachPolicyResponse>(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }),
+/** The bearer token of the signed-in user: the app's JWT, or a Cognito user pool ID token. */
+export type TokenSource = () => Promise<string>;
+
+const pageQuery = (params: Record<string, string | number | undefined>): string => {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) query.set(key, String(value));
+  const text = query.toString();
+  return text ? `?${text}` : '';
 };
+
+export function apiClient(apiUrl: string, token: TokenSource) {
+  const init = async (method: string, body?: unknown): Promise<RequestInit> => ({
+    method,
+    headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : JSON_HEADERS) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown) => request(`${apiUrl}${path}`, await init(method, body), schema);
+  /** 204 No Content. */
+  const command = async (method: string, path: string, body?: unknown): Promise<void> => void (await send(`${apiUrl}${path}`, await init(method, body)));
+  const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
+  return {
+    listRooms: (cursor?: string) => call('GET', `/rooms${pageQuery({ cursor })}`, RoomListSchema),
+    createRoom: (name: string) => call('POST', '/rooms', RoomCreatedSchema, { name }),
+    listMembers: (roomId: string, cursor?: string) => call('GET', `${room(roomId)}/members${pageQuery({ cursor })}`, MemberListSchema),
+    putMember: (roomId: string, userId: string, role: RoomRole = 'member') => command('PUT', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role }),
+    /** An owner removes a member, or the caller leaves (their own user id). */
+    removeMember: (roomId: string, userId: string) => command('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`),
+    postMessage: (roomId: string, text: string) => call('POST', `${room(roomId)}/messages`, MessageAcceptedSchema, { text }),
+    /** A page of history, oldest first: the newest `limit` messages, or those before `before` (a nextCursor). */
+    history: (roomId: string, options: { before?: string; limit?: number } = {}) =>
+      call('GET', `${room(roomId)}/messages${pageQuery({ limit: options.limit, before: options.before })}`, MessagePageSchema),
+    startJob: (job: StartJobRequest) => call('POST', '/jobs', JobAcceptedSchema, job),
+  };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;

@@ -1,6 +1,8 @@
 /**
- * Cognito through aws-amplify (lazy-loaded: only the Cognito sign-in and Cognito sessions need it). The credential
- * source itself is the client package's CognitoCredentialSource, given Amplify's fetchAuthSession.
+ * Cognito through aws-amplify (lazy-loaded: only Cognito sign-ins and Cognito sessions need it). The credential
+ * source itself is the client package's CognitoCredentialSource, given Amplify's fetchAuthSession. Signed-in users
+ * come from the user pool through Amplify's own signIn (SRP), deployed or locally against the emulator's user pool
+ * (`userPoolEndpoint`); Amplify keeps and renews their tokens and turns the ID token into identity pool credentials.
  */
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
@@ -13,15 +15,20 @@ export interface CognitoConfig {
   allowGuests: boolean;
   userPoolId?: string;
   userPoolClientId?: string;
-  /** Local emulator endpoint for Cognito Identity (Amplify's identityPoolEndpoint). */
+  /** Local emulator endpoints for the user pool and Cognito Identity (Amplify's userPoolEndpoint, identityPoolEndpoint). */
+  userPoolEndpoint?: string;
   identityPoolEndpoint?: string;
 }
 
 export function configureAmplify(config: CognitoConfig): void {
+  const userPool =
+    config.userPoolId && config.userPoolClientId
+      ? { userPoolId: config.userPoolId, userPoolClientId: config.userPoolClientId, ...(config.userPoolEndpoint ? { userPoolEndpoint: config.userPoolEndpoint } : {}) }
+      : {};
   const cognito = {
     identityPoolId: config.identityPoolId,
     allowGuestAccess: config.allowGuests,
-    ...(config.userPoolId && config.userPoolClientId ? { userPoolId: config.userPoolId, userPoolClientId: config.userPoolClientId } : {}),
+    ...userPool,
     // Amplify 6.15+: a local Cognito Identity endpoint (the emulator).
     ...(config.identityPoolEndpoint ? { identityPoolEndpoint: config.identityPoolEndpoint } : {}),
   };
@@ -30,11 +37,15 @@ export function configureAmplify(config: CognitoConfig): void {
 }
 
 export async function cognitoSignIn(username: string, password: string): Promise<void> {
+  // Also forgets a guest identity id Amplify kept: this user's identity comes from their login.
   await signOut().catch(() => undefined);
   const result = await signIn({ username, password });
   if (!result.isSignedIn) throw new Error(`sign-in needs another step: ${result.nextStep.signInStep}`);
 }
 
-export async function cognitoIdToken(): Promise<string | undefined> {
-  return (await fetchAuthSession()).tokens?.idToken?.toString();
+/** The signed-in user's ID token (the bearer token of the rooms API for Cognito users), renewed when due. */
+export async function cognitoIdToken(): Promise<string> {
+  const token = (await fetchAuthSession()).tokens?.idToken?.toString();
+  if (!token) throw new Error('Cognito has no ID token for this session; sign in again');
+  return token;
 }

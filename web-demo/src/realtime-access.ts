@@ -1,11 +1,12 @@
 /**
  * What a signed-in identity gets on the realtime layer: refreshing credentials, the client id it connects with, the
- * endpoint, and the topic filters it may subscribe to. App users get all of it from POST /credentials; Cognito
- * identities from Amplify, with the topics named here (and the IoT policy attached first for signed-in users).
+ * endpoint, and the topic filters it may subscribe to; and the bearer token of the HTTP API. App users get all of it
+ * from POST /credentials; Cognito identities from Amplify, with the topics named here (and the IoT policy attached
+ * first for signed-in users).
  */
 import { CognitoCredentialSource, type CredentialSource, CustomCredentialSource, RefreshingCredentials } from '@iot-realtime/realtime-client';
 import type { TopicScheme } from '../../core/topics.js';
-import { api } from './api.js';
+import { attachPolicy, type TokenSource } from './api.js';
 import type { DemoConfig } from './config.js';
 import type { Identity } from './identity.js';
 import { userTopicsFilter } from './topics.js';
@@ -18,6 +19,8 @@ export interface RealtimeAccess {
   /** The owner of the private topics (`users/<userId>/...`): the app's user id, or the Cognito identity id. */
   userId: string;
   displayName: string;
+  /** The bearer token of the HTTP API (rooms, jobs); absent for guests. */
+  apiToken: TokenSource | undefined;
 }
 
 export interface CredentialHooks {
@@ -48,7 +51,15 @@ async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind:
   const credentials = await firstCredentials(source, hooks);
   const session = source.session;
   if (!session) throw new Error('the credentials response named no realtime session');
-  return { credentials, clientId: session.clientId, endpoint: session.iotEndpoint, topicFilters: session.topics.subscribe, userId: identity.userId, displayName: identity.name };
+  return {
+    credentials,
+    clientId: session.clientId,
+    endpoint: session.iotEndpoint,
+    topicFilters: session.topics.subscribe,
+    userId: identity.userId,
+    displayName: identity.name,
+    apiToken: async () => identity.token,
+  };
 }
 
 async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { kind: 'app' }>, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
@@ -61,13 +72,14 @@ async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { k
     if (identityId === undefined) throw new Error('Cognito returned no identity id');
     const topicFilters = [topics.broadcast()];
     if (identity.kind === 'cognito-user') {
-      const idToken = await cognito.cognitoIdToken();
-      if (!idToken) throw new Error('signed in, but Cognito returned no ID token');
-      await api.attachPolicy(config.apiUrl, idToken); // once per identity: IoT needs it before the first connect
+      // Once per identity: IoT needs the policy attached before the first connect.
+      await attachPolicy(config.apiUrl, await cognito.cognitoIdToken());
       topicFilters.push(userTopicsFilter(topics, identityId));
     }
     const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
-    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName };
+    // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
+    const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
+    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName, apiToken };
   } catch (error) {
     credentials.stop();
     throw error;

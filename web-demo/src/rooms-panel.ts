@@ -1,48 +1,140 @@
 /**
- * The rooms panel: one live message list per room, and a composer when the user may post. Room messages reach each
- * member's own inbox topic, so a room appears here with its first message (the API's room list is not read yet).
+ * The rooms panel: the user's rooms (GET /rooms, paged) with unread counts, creating a room, and the open room. The
+ * open room is named in the address (`#room=<roomId>`), so a reload, or a link, opens it again after sign-in.
  */
-import type { InboxMessage } from '../../core/contracts/mqtt.js';
 import { h, toast } from './dom.js';
-import { type MessageList, messageList } from './message-list.js';
-
-/** Posts a message to a room; rejects with an error whose message a person understands. */
-export type SendToRoom = (roomId: string, text: string) => Promise<unknown>;
+import type { RoomsModel } from './rooms-model.js';
+import { type RoomView, roomView } from './room-view.js';
 
 export interface RoomsPanel {
   element: HTMLElement;
-  /** Shows the message in its room's list (adding the room if new) and returns its latency. */
-  show(roomId: string, message: InboxMessage): number;
+  /** Stops listening to the address and the page's visibility. */
+  dispose(): void;
 }
 
-function composer(roomId: string, send: SendToRoom): HTMLFormElement {
-  const input = h('input', { placeholder: `Message #${roomId}`, maxlength: '2000', 'aria-label': `Message #${roomId}`, 'data-testid': `input-${roomId}` });
+const HASH_PREFIX = '#room=';
+
+/** The room named by the address, if any. */
+export function roomInAddress(hash: string): string | undefined {
+  if (!hash.startsWith(HASH_PREFIX)) return undefined;
+  const roomId = decodeURIComponent(hash.slice(HASH_PREFIX.length));
+  return roomId === '' ? undefined : roomId;
+}
+
+function createRoomForm(model: RoomsModel, open: (roomId: string) => void): HTMLFormElement {
+  const input = h('input', { name: 'name', placeholder: 'New room name', maxlength: '100', 'aria-label': 'New room name', autocomplete: 'off', 'data-testid': 'new-room-name' });
   const onSubmit = (e: Event) => {
     e.preventDefault();
-    const text = input.value;
-    if (text.trim() === '') return;
-    input.value = '';
-    send(roomId, text).catch((error: Error) => {
-      input.value = text; // nothing is lost: the user can send it again
-      toast(error.message);
-    });
+    const name = input.value.trim();
+    if (name === '') return;
+    model.createRoom(name).then(
+      (roomId) => {
+        input.value = '';
+        open(roomId);
+      },
+      (error: unknown) => toast(error instanceof Error ? error.message : String(error)),
+    );
   };
-  return h('form', { class: 'composer', onSubmit }, input, h('button', { type: 'submit', 'data-testid': `send-${roomId}` }, 'Send'));
+  return h('form', { class: 'create-room', onSubmit }, input, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create'));
 }
 
-/** `send` is absent for users who may only read (Cognito identities). */
-export function roomsPanel(send?: SendToRoom): RoomsPanel {
-  const lists = new Map<string, MessageList>();
-  const empty = h('p', { class: 'muted', 'data-testid': 'no-rooms' }, 'You are not in any room yet.');
-  const element = h('section', { class: 'panel rooms' }, h('h2', {}, 'Rooms'), empty);
-  const roomList = (roomId: string): MessageList => {
-    const existing = lists.get(roomId);
-    if (existing) return existing;
-    const list = messageList(`room-${roomId}`);
-    lists.set(roomId, list);
-    empty.remove();
-    element.append(h('div', { class: 'room' }, h('h3', {}, `#${roomId}`), list.element, send ? composer(roomId, send) : null));
-    return list;
+export function roomsPanel(model: RoomsModel): RoomsPanel {
+  const open = (roomId: string | undefined) => {
+    const hash = roomId === undefined ? '' : `${HASH_PREFIX}${encodeURIComponent(roomId)}`;
+    if (location.hash !== hash) history.pushState(null, '', hash === '' ? location.pathname + location.search : hash);
+    model.open(roomId);
   };
-  return { element, show: (roomId, message) => roomList(roomId).append(message) };
+
+  const list = h('ul', { class: 'room-list', 'data-testid': 'rooms' });
+  const status = h('p', { class: 'muted small', 'data-testid': 'rooms-status' });
+  const more = h('button', { class: 'ghost small-button', 'data-testid': 'more-rooms', onClick: () => void model.loadMoreRooms() }, 'More rooms');
+  const empty = h(
+    'p',
+    { class: 'muted', 'data-testid': 'no-rooms' },
+    'You are not in any room yet. Create one, or ask an owner of a room to add your user id.',
+  );
+  const openRoom = h('div', { class: 'open-room' });
+  const element = h(
+    'section',
+    { class: 'panel rooms', 'data-testid': 'rooms-panel' },
+    h(
+      'div',
+      { class: 'room-index' },
+      h('h2', {}, 'Rooms'),
+      createRoomForm(model, open),
+      status,
+      empty,
+      list,
+      more,
+      h('p', { class: 'muted small' }, 'Your user id: ', h('code', { 'data-testid': 'my-user-id' }, model.userId)),
+    ),
+    openRoom,
+  );
+
+  const drawList = () => {
+    const rooms = model.rooms();
+    const state = model.list;
+    list.replaceChildren(
+      ...rooms.map((room) => {
+        const unread = model.unread(room.roomId);
+        return h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              class: 'room-link',
+              'data-testid': 'room-link',
+              'data-room-id': room.roomId,
+              'aria-current': room.roomId === model.selected ? 'true' : false,
+              onClick: () => open(room.roomId),
+            },
+            h('span', { class: 'room-name' }, room.name),
+            room.role === 'owner' ? h('span', { class: 'muted small' }, 'owner') : null,
+            unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread', 'aria-label': `${unread} unread` }, String(unread)) : null,
+          ),
+        );
+      }),
+    );
+    status.replaceChildren();
+    if (state.status === 'loading') status.append('Loading your rooms…');
+    if (state.status === 'failed') {
+      status.append(`Could not load your rooms: ${state.error} `, h('button', { class: 'ghost small-button', onClick: () => void model.refreshRooms() }, 'Try again'));
+    }
+    empty.hidden = !(state.status === 'loaded' && rooms.length === 0);
+    more.hidden = state.status === 'loading' || state.more === undefined;
+  };
+
+  let view: RoomView | undefined;
+  const drawOpenRoom = () => {
+    const roomId = model.selected;
+    if (view && view.element.dataset.roomId === roomId) return;
+    view = roomId === undefined ? undefined : roomView(model, roomId, () => open(undefined));
+    openRoom.replaceChildren(view?.element ?? h('p', { class: 'muted', 'data-testid': 'no-room-open' }, 'Open a room to read and write its messages.'));
+  };
+
+  model.on((change) => {
+    if (change.kind === 'rooms' || change.kind === 'selected') drawList();
+    if (change.kind === 'selected') drawOpenRoom();
+    view?.update(change);
+  });
+  const onAddress = () => model.open(roomInAddress(location.hash));
+  // Back in the tab: rooms may have been joined or left meanwhile.
+  const onVisible = () => document.visibilityState === 'visible' && void model.refreshRooms();
+  window.addEventListener('popstate', onAddress);
+  document.addEventListener('visibilitychange', onVisible);
+
+  drawList();
+  drawOpenRoom();
+  void model.loadRooms();
+  const initial = roomInAddress(location.hash);
+  if (initial !== undefined) model.open(initial);
+  return {
+    element,
+    dispose() {
+      window.removeEventListener('popstate', onAddress);
+      document.removeEventListener('visibilitychange', onVisible);
+      model.close();
+    },
+  };
 }

@@ -3,24 +3,16 @@
  * connection, the page, and the wiring between them.
  */
 import { RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
-import { api } from './api.js';
+import { apiClient } from './api.js';
 import type { DemoConfig } from './config.js';
 import { toast } from './dom.js';
 import type { Identity } from './identity.js';
 import { payloadKey } from './payloads.js';
 import { realtimeAccess } from './realtime-access.js';
-import { renderSessionPage, type SessionPageOptions } from './session-page.js';
+import { RoomsModel } from './rooms-model.js';
+import { renderSessionPage } from './session-page.js';
 import type { TopBar } from './top-bar.js';
 import { topicSchemeFor } from './topics.js';
-
-/** Rooms and jobs are the app's own API, so only app users can post and start jobs. */
-function appActions(config: DemoConfig, identity: Identity): SessionPageOptions['actions'] {
-  if (identity.kind !== 'app') return undefined;
-  return {
-    send: (roomId, text) => api.postMessage(config.apiUrl, identity.token, roomId, text),
-    startJob: (job) => api.startJob(config.apiUrl, identity.token, job),
-  };
-}
 
 /** Counted on the page for the end-to-end suite, which checks that credentials were rotated. */
 function countCredentialRefresh(): void {
@@ -39,12 +31,19 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     onRefreshFailed: (message, retryInMs) => toast(`Could not refresh credentials (${message}); retrying in ${Math.round(retryInMs / 1000)} s`),
   });
   const client = new RealtimeClient({ endpoint: access.endpoint, clientId: access.clientId, credentials: access.credentials, transport: sdkTransport, dedupKey: payloadKey });
+  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
   const page = renderSessionPage(root, {
-    ...access,
     topics,
-    actions: appActions(config, identity),
+    userId: access.userId,
+    displayName: access.displayName,
+    // Rooms for every signed-in user (app or Cognito); the jobs API serves app users only.
+    rooms: api ? new RoomsModel(api, access.userId) : undefined,
+    startJob: api && identity.kind === 'app' ? api.startJob : undefined,
     onSignOut: () => {
+      page.dispose();
       void client.close();
+      // The open room in the address belongs to this user's session; a reload keeps it, signing out does not.
+      history.replaceState(null, '', location.pathname + location.search);
       onSignOut();
     },
   });
@@ -58,7 +57,14 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     if (change.state === 'connected') performance.mark('realtime-connected'); // read by `npm run bench:web`
   });
   client.on('json', ({ topic, json }) => page.showPayload(topic, json));
-  await client.connect();
-  for (const filter of access.topicFilters) await client.subscribe(filter);
+  try {
+    await client.connect();
+    // One subscription per granted filter: the user's own subtree covers every room inbox and job.
+    for (const filter of access.topicFilters) await client.subscribe(filter);
+  } catch (error) {
+    page.dispose();
+    void client.close();
+    throw error;
+  }
   document.body.dataset.ready = 'true';
 }

@@ -1,0 +1,49 @@
+/**
+ * The local stack as the end-to-end suites use it (emulator + API + Lambdas + the production build of the page), and
+ * the API calls a test makes on the side: tokens, rooms and messages set up without the page.
+ */
+import { memoryLogger } from '../../local/emulator/log.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
+
+export const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 5180);
+
+export function startE2eStack(options: { credentialLifetimeCapSeconds?: number } = {}): Promise<LocalStack> {
+  return startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    corsOrigins: [`http://127.0.0.1:${WEB_PORT}`],
+    logger: memoryLogger(),
+    web: { port: WEB_PORT, mode: 'static' },
+    jobRetryDelayMs: 200,
+    functionLogLevel: 'SILENT',
+    ...options,
+  });
+}
+
+/** A user acting through the API: create rooms, add members, post. Every call must succeed. */
+export interface ApiUser {
+  token: string;
+  createRoom(name: string): Promise<string>;
+  addMember(roomId: string, userId: string): Promise<void>;
+  post(roomId: string, text: string): Promise<string>;
+  members(roomId: string): Promise<Array<{ userId: string; role: string }>>;
+}
+
+async function expectStatus(call: ReturnType<ApiCall>, status: number, what: string) {
+  const res = await call;
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function apiUser(stack: LocalStack, userId: string): Promise<ApiUser> {
+  const api = apiClient(() => stack);
+  const token = await appToken(api, userId);
+  return {
+    token,
+    createRoom: async (name) => (await expectStatus(api('POST', '/rooms', { token, body: { name } }), 201, 'create room')).roomId as string,
+    addMember: async (roomId, member) => void (await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member')),
+    post: async (roomId, text) => (await expectStatus(api('POST', `/rooms/${roomId}/messages`, { token, body: { text } }), 202, 'post')).messageId as string,
+    members: async (roomId) => (await expectStatus(api('GET', `/rooms/${roomId}/members`, { token }), 200, 'members')).members as Array<{ userId: string; role: string }>,
+  };
+}

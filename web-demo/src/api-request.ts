@@ -1,0 +1,64 @@
+/**
+ * One request to the backend's HTTP API: refusals become an ApiError whose message a person understands (the API's
+ * own explanation included), and answers are checked against their contract before anyone reads them.
+ */
+import * as v from 'valibot';
+import { ErrorBodySchema } from '../../core/contracts/http.js';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    message: string,
+    /** The HTTP status; 0 when the API could not be reached or answered something unreadable. */
+    readonly status: number,
+    /** The API's machine-readable `error` (`forbidden`, `conflict`, ...), when it sent one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a person should read for a refusal: what happened in words, then the API's own explanation. */
+export function explainStatus(status: number, apiMessage: string | undefined, retryAfter: string | null): string {
+  const detail = apiMessage ?? 'no explanation was given';
+  if (status === 400) return `Not accepted: ${detail}`;
+  if (status === 401) return `Your sign-in is no longer valid (${detail}); sign in again`;
+  if (status === 403) return `Not allowed: ${detail}`;
+  if (status === 404) return `Not found: ${detail}`;
+  if (status === 409) return `Not possible: ${detail}`;
+  if (status === 413) return `Too long: ${detail}`;
+  if (status === 429) return `Too many requests; try again${retryAfter ? ` in ${retryAfter} s` : ' shortly'}`;
+  if (status >= 500) return `The service had a problem (${status}): ${detail}; try again shortly`;
+  return `The request failed (${status}): ${detail}`;
+}
+
+/** Sends the request; the parsed body of a 2xx answer (undefined when empty), or an ApiError. */
+export async function send(url: string, init: RequestInit): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new ApiError('The API cannot be reached; is the backend running?', 0);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const error = v.safeParse(ErrorBodySchema, json);
+    throw new ApiError(explainStatus(res.status, error.success ? error.output.message : undefined, res.headers.get('retry-after')), res.status, error.success ? error.output.error : undefined);
+  }
+  return json;
+}
+
+/** Sends the request and checks the answer against its contract. */
+export async function request<const S extends v.GenericSchema>(url: string, init: RequestInit, schema: S): Promise<v.InferOutput<S>> {
+  const parsed = v.safeParse(schema, await send(url, init));
+  if (!parsed.success) throw new ApiError(`The API answered ${new URL(url).pathname} with something this page does not understand`, 0);
+  return parsed.output;
+}
+
+export const JSON_HEADERS = { 'content-type': 'application/json' };

@@ -1,0 +1,113 @@
+import { ApiError, apiClient, explainStatus } from './api.js';
+
+const realFetch = globalThis.fetch;
+let calls: Array<{ url: string; init: RequestInit }>;
+
+function answer(status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  globalThis.fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    calls.push({ url: String(url), init: init ?? {} });
+    return new Response(body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body), { status, headers });
+  }) as typeof fetch;
+}
+
+beforeEach(() => {
+  calls = [];
+});
+afterAll(() => {
+  globalThis.fetch = realFetch;
+});
+
+const api = apiClient('http://api.test', async () => 'jwt-1');
+
+describe('apiClient (the rooms API as the demo calls it)', () => {
+  it('sends the bearer token and the JSON body, and returns the checked answer', async () => {
+    answer(201, { roomId: 'r1', name: 'Launch' });
+    await expect(api.createRoom('Launch')).resolves.toEqual({ roomId: 'r1', name: 'Launch' });
+    expect(calls[0]?.url).toBe('http://api.test/rooms');
+    expect(calls[0]?.init.method).toBe('POST');
+    expect(calls[0]?.init.headers).toEqual({ authorization: 'Bearer jwt-1', 'content-type': 'application/json' });
+    expect(calls[0]?.init.body).toBe('{"name":"Launch"}');
+  });
+
+  it('pages the room list and the history with the cursors the API gave', async () => {
+    answer(200, { rooms: [{ roomId: 'r1', name: 'A', role: 'owner' }], nextCursor: 'abc' });
+    await expect(api.listRooms()).resolves.toEqual({ rooms: [{ roomId: 'r1', name: 'A', role: 'owner' }], nextCursor: 'abc' });
+    await api.listRooms('abc');
+    answer(200, { messages: [] });
+    await api.history('r1', { limit: 50 });
+    await api.history('r1', { limit: 50, before: '01J0000000000000000000000' });
+    expect(calls.map((c) => c.url)).toEqual([
+      'http://api.test/rooms',
+      'http://api.test/rooms?cursor=abc',
+      'http://api.test/rooms/r1/messages?limit=50',
+      'http://api.test/rooms/r1/messages?limit=50&before=01J0000000000000000000000',
+    ]);
+  });
+
+  it('encodes ids in paths (Cognito identity ids contain ":")', async () => {
+    answer(204);
+    await expect(api.putMember('r1', 'us-east-1:0f3c1e6a-1111-2222-3333-444455556666')).resolves.toBeUndefined();
+    await api.removeMember('r1', 'bob');
+    expect(calls.map((c) => [c.init.method, c.url])).toEqual([
+      ['PUT', 'http://api.test/rooms/r1/members/us-east-1%3A0f3c1e6a-1111-2222-3333-444455556666'],
+      ['DELETE', 'http://api.test/rooms/r1/members/bob'],
+    ]);
+    expect(calls[0]?.init.body).toBe('{"role":"member"}');
+    expect(calls[1]?.init.body).toBeUndefined();
+  });
+
+  it('asks for the token on every call, so a renewed token is used', async () => {
+    let token = 'first';
+    const client = apiClient('http://api.test', async () => token);
+    answer(200, { rooms: [] });
+    await client.listRooms();
+    token = 'second';
+    await client.listRooms();
+    expect(calls.map((c) => (c.init.headers as Record<string, string>).authorization)).toEqual(['Bearer first', 'Bearer second']);
+  });
+
+  it('turns a refusal into an ApiError with the API\'s explanation and code', async () => {
+    answer(409, { error: 'conflict', message: 'the last owner cannot leave a room that has other members' });
+    const error = await api.removeMember('r1', 'alice').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'conflict', message: 'Not possible: the last owner cannot leave a room that has other members' });
+  });
+
+  it('says when to retry after a 429', async () => {
+    answer(429, { error: 'too_many_requests', message: 'slow down' }, { 'retry-after': '3' });
+    await expect(api.postMessage('r1', 'hi')).rejects.toThrow('Too many requests; try again in 3 s');
+  });
+
+  it('refuses an answer that is not what the contract says, instead of rendering it', async () => {
+    answer(200, { rooms: [{ roomId: 'r1', name: 'A', role: 'admin' }] });
+    await expect(api.listRooms()).rejects.toThrow('The API answered /rooms with something this page does not understand');
+    answer(200, '<html>proxy page</html>');
+    await expect(api.history('r1')).rejects.toThrow('something this page does not understand');
+  });
+
+  it('names an unreachable API', async () => {
+    globalThis.fetch = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as typeof fetch;
+    await expect(api.listRooms()).rejects.toEqual(new ApiError('The API cannot be reached; is the backend running?', 0));
+  });
+});
+
+describe('explainStatus', () => {
+  it.each([
+    [400, 'Not accepted: bad'],
+    [401, 'Your sign-in is no longer valid (bad); sign in again'],
+    [403, 'Not allowed: bad'],
+    [404, 'Not found: bad'],
+    [413, 'Too long: bad'],
+    [503, 'The service had a problem (503): bad; try again shortly'],
+    [418, 'The request failed (418): bad'],
+  ])('explains %i', (status, text) => {
+    expect(explainStatus(status, 'bad', null)).toBe(text);
+  });
+
+  it('says so when the API gave no explanation', () => {
+    expect(explainStatus(500, undefined, null)).toBe('The service had a problem (500): no explanation was given; try again shortly');
+    expect(explainStatus(429, undefined, null)).toBe('Too many requests; try again shortly');
+  });
+});
