@@ -57,13 +57,17 @@ interface BrokerUnderTest {
 async function emulatorBroker(): Promise<BrokerUnderTest> {
   const emulator = await startTestEmulator({ limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 } });
   const topics = new TopicScheme(LOCAL_DEPLOYMENT);
-  const browser = await browserCredentials(emulator, 'alice', ['bench']);
   return {
     name: 'emulator (auth on)',
-    topic: topics.room('bench'),
+    // Broadcast: the one topic every browser may receive (rooms reach members through their own inboxes).
+    topic: topics.broadcast(),
     async urls(n) {
+      // Each subscriber is a tab of alice with credentials for its own client id, as browsers get them.
       const subscribers = await Promise.all(
-        Array.from({ length: n }, async (_, i) => ({ url: await presignMqttUrl(browser, { connectTo: emulator.url, expiresIn: 3600 }), clientId: `${browser.clientId}.s${i}` })),
+        Array.from({ length: n }, async (_, i) => {
+          const tab = await browserCredentials(emulator, 'alice', `s${i}`);
+          return { url: await presignMqttUrl(tab, { connectTo: emulator.url, expiresIn: 3600 }), clientId: tab.clientId };
+        }),
       );
       return { subscribers, publisher: { url: await presignMqttUrl(adminCredentials, { connectTo: emulator.url, expiresIn: 3600 }), clientId: 'bench-publisher' } };
     },
@@ -84,7 +88,7 @@ async function plainAedes(framing: 'coalesced' | 'naive'): Promise<BrokerUnderTe
   return {
     name: framing === 'coalesced' ? 'plain aedes (no auth)' : 'plain aedes, createWebSocketStream',
     // Same topic as the emulator's run: topic length changes every frame's size and the client's parsing work.
-    topic: new TopicScheme(LOCAL_DEPLOYMENT).room('bench'),
+    topic: new TopicScheme(LOCAL_DEPLOYMENT).broadcast(),
     async urls(n) {
       return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
     },
@@ -116,7 +120,7 @@ async function mosquitto(): Promise<BrokerUnderTest | undefined> {
   return {
     name: 'mosquitto (no auth)',
     // Same topic as the emulator's run: topic length changes every frame's size and the client's parsing work.
-    topic: new TopicScheme(LOCAL_DEPLOYMENT).room('bench'),
+    topic: new TopicScheme(LOCAL_DEPLOYMENT).broadcast(),
     async urls(n) {
       return { subscribers: Array.from({ length: n }, (_, i) => ({ url, clientId: `s${i}` })), publisher: { url, clientId: 'pub' } };
     },

@@ -45,11 +45,6 @@ export class TopicScheme {
     return `${this.userRoot(userId)}/notifications`;
   }
 
-  /** TEMPORARY while emulator tests move off it: the shared room topic family is gone from the app. */
-  room(roomId: string): string {
-    return `${this.prefix}/rooms/${validateId('room id', roomId)}`;
-  }
-
   /** A user's inbox for one room: where the room's messages reach that member. */
   inbox(userId: string, roomId: string): string {
     return `${this.userRoot(userId)}/rooms/${validateId('room id', roomId)}`;

@@ -71,7 +71,7 @@ describe('guests (unauthenticated identities)', () => {
     const { identityId, credentials } = await identityCredentials();
     const guest = await connect(credentials, identityId);
     await guest.client.subscribeAsync(topics.broadcast(), { qos: 1 });
-    guest.client.subscribe(topics.room('general'));
+    guest.client.subscribe(topics.inbox('alice', 'general'));
     expect(await closesWithin(guest, 2000)).toBe(true);
   });
 
