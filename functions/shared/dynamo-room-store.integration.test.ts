@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredMessage } from '../../core/contracts/rooms.js';
 import { newSortableId } from '../../core/ids.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableName } from '../../core/store/tables.js';
 import { createTables, startLocalDynamoDb, type RunningLocalDynamoDb } from '../../local/store/dynalite.js';
 import { DynamoRoomStore } from './dynamo-room-store.js';
 import { InvalidCursorError, LastOwnerError, NotFoundError, RoomExistsError, UpstreamError } from './errors.js';
@@ -352,7 +352,7 @@ describe('persistence', () => {
     try {
       const first = await startLocalDynamoDb({ path: dir });
       const firstClient = clientFor(first.url);
-      expect((await createTables(firstClient, deployment, TABLES)).created).toEqual([tables.membershipsTable, tables.messagesTable, tableName(deployment, RATE_LIMITS_TABLE)]);
+      expect((await createTables(firstClient, deployment, TABLES)).created).toEqual(TABLES.map((t) => tableName(deployment, t)));
       const before = new DynamoRoomStore(firstClient, tables);
       await before.createRoom({ roomId: 'kept', name: 'Kept', createdBy: 'alice', createdAt: '2025-01-01T00:00:00.000Z' });
       await before.putMember('kept', 'bob', 'member');
@@ -365,7 +365,7 @@ describe('persistence', () => {
       const secondClient = clientFor(second.url);
       try {
         const again = await createTables(secondClient, deployment, TABLES);
-        expect(again).toMatchObject({ created: [], existing: [tables.membershipsTable, tables.messagesTable, tableName(deployment, RATE_LIMITS_TABLE)] });
+        expect(again).toMatchObject({ created: [], existing: TABLES.map((t) => tableName(deployment, t)) });
         const after = new DynamoRoomStore(secondClient, tables);
         expect(await after.getRoom('kept')).toMatchObject({ name: 'Kept', memberCount: 2, ownerCount: 1 });
         expect((await after.listMembers('kept', { limit: 10 })).items.map((m) => m.userId)).toEqual(['alice', 'bob']);

@@ -1,8 +1,8 @@
 /**
  * The local DynamoDB: dynalite (LevelDB in a folder, or in memory) behind a small front on 127.0.0.1 that adds the
  * one operation the rooms store needs and dynalite 4 lacks, TransactWriteItems (transact-write.ts). The front handles
- * one request at a time, so a transaction is atomic and isolated for every client of this endpoint; everything else
- * is forwarded to dynalite unchanged. Point SDK clients (or the emulator, which adds SigV4 and IAM) at `url`.
+ * a transaction alone (other requests run concurrently, but never inside one), so a transaction is atomic and isolated
+ * for every client of this endpoint; everything else is forwarded to dynalite unchanged. Point SDK clients (or the emulator, which adds SigV4 and IAM) at `url`.
  *
  * Also missing from dynalite 4, and not emulated here: UpdateTimeToLive and TTL expiry (DescribeTimeToLive always
  * answers DISABLED), TransactGetItems, PartiQL, streams. Expired items therefore stay in the local tables.
@@ -49,7 +49,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const engine = dynalite({ ...(options.path !== undefined ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const enginePort = await listen(engine, 0);
   const connection = new DynaliteConnection(`http://${HOST}:${enginePort}`);
-  const lock = new SerialLock();
+  const lock = new TransactionGate();
 
   const front = createServer((req, res) => {
     handle(req, res, connection, lock).catch((error: unknown) => {
@@ -73,21 +73,21 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
       front.closeAllConnections();
       await closeServer(front);
       // Waits for pending requests to finish; only then is dynalite's LevelDB closed and its folder lock released.
-      await lock.run(async () => undefined);
+      await lock.exclusive(async () => undefined);
       connection.close();
       await closeServer(engine);
     },
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, connection: DynaliteConnection, lock: SerialLock): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, connection: DynaliteConnection, lock: TransactionGate): Promise<void> {
   const body = await readBody(req);
   if (body === undefined) {
     res.writeHead(413, { connection: 'close' });
     return void res.end();
   }
-  await lock.run(async () => {
-    if (req.method === 'POST' && req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems') return transact(req, res, body, connection);
+  if (req.method === 'POST' && req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems') return lock.exclusive(() => transact(req, res, body, connection));
+  await lock.shared(async () => {
     const upstream = await connection.send(req.method ?? 'POST', req.url ?? '/', req.headers, body);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') headers[name] = value;
@@ -221,12 +221,27 @@ async function enableTtl(client: DynamoDBClient, name: string, attribute: string
 }
 
 /** Runs tasks one after the other, in arrival order. */
-class SerialLock {
-  #tail: Promise<unknown> = Promise.resolve();
+/**
+ * Transactions run alone; every other request runs concurrently with the others (as DynamoDB serves them), but never
+ * inside a transaction. A transaction waits for the requests already running, and requests that arrive meanwhile wait
+ * for it, so it is atomic and isolated for every client of this endpoint.
+ */
+class TransactionGate {
+  #lastExclusive: Promise<unknown> = Promise.resolve();
+  readonly #running = new Set<Promise<unknown>>();
 
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.catch(() => undefined);
+  shared<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#lastExclusive.then(task);
+    const settled = result.catch(() => undefined);
+    this.#running.add(settled);
+    void settled.finally(() => this.#running.delete(settled));
+    return result;
+  }
+
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = Promise.all([this.#lastExclusive, ...this.#running]).then(task);
+    this.#lastExclusive = result.catch(() => undefined);
+    this.#running.clear();
     return result;
   }
 }
