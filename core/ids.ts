@@ -40,8 +40,12 @@ export function isValidId(value: unknown): value is string {
 /** Cognito identity ids look like `us-east-1:0f3c...`; the `:` is harmless in topics and ARNs. */
 const COGNITO_IDENTITY_ID = /^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+export function isCognitoIdentityId(value: unknown): boolean {
+  return typeof value === 'string' && COGNITO_IDENTITY_ID.test(value);
+}
+
 export function validateCognitoIdentityId(value: unknown): string {
-  if (typeof value !== 'string' || !COGNITO_IDENTITY_ID.test(value)) {
+  if (typeof value !== 'string' || !isCognitoIdentityId(value)) {
     throw new InvalidIdError('Cognito identity id', String(value), 'must look like "<region>:<uuid>"');
   }
   return value;

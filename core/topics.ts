@@ -13,7 +13,7 @@
  * `topic/<app>/<stage>/*` grant bounds everything the app may touch. The deepest topic
  * (`app/stage/users/u/jobs/j`) has 6 levels, within IoT's limit of 8.
  */
-import { isValidId, validateId, validateUserId } from './ids.js';
+import { isCognitoIdentityId, isValidId, validateId, validateUserId } from './ids.js';
 
 export interface TopicScope {
   readonly app: string;
@@ -80,6 +80,20 @@ export class TopicScheme {
   clientId(userId: string, suffix?: string): string {
     const base = `${this.scope.app}.${this.scope.stage}.${validateId('user id', userId)}`;
     return suffix === undefined ? base : `${base}.${validateId('client id suffix', suffix)}`;
+  }
+
+  /**
+   * The user a client id belongs to: the inverse of `clientId` (`<app>.<stage>.<userId>[.<suffix>]`), or the client id
+   * itself when it is a Cognito identity id (a Cognito user connects with their identity id, the only client id their
+   * IoT policy allows). Undefined for a client id of another app or stage, or any other shape.
+   */
+  userOfClientId(clientId: string): string | undefined {
+    if (isCognitoIdentityId(clientId)) return clientId;
+    const prefix = `${this.scope.app}.${this.scope.stage}.`;
+    if (!clientId.startsWith(prefix)) return undefined;
+    const [userId, suffix, ...more] = clientId.slice(prefix.length).split('.');
+    if (more.length > 0 || !isValidId(userId) || (suffix !== undefined && !isValidId(suffix))) return undefined;
+    return userId;
   }
 }
 

@@ -5,6 +5,7 @@
 import type { FunctionName } from '../core/access/model.js';
 import {
   AttachPolicyEnvSchema,
+  BroadcastEnvSchema,
   CredentialsEnvSchema,
   FanoutWorkerEnvSchema,
   type FunctionEnvSchema,
@@ -13,6 +14,8 @@ import {
   JobsApiEnvSchema,
   JobsWorkerEnvSchema,
   MessagesEnvSchema,
+  PresenceEnvSchema,
+  PresenceEventsEnvSchema,
   RoomsEnvSchema,
 } from '../core/contracts/function-env.js';
 
@@ -79,6 +82,25 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
   },
   { name: 'jobs-worker', entry: 'functions/jobs/worker-index.ts', configSchema: JobsWorkerEnvSchema, timeoutSeconds: 60, memoryMb: 256 },
   { name: 'attach-policy', entry: 'functions/attach-policy/index.ts', configSchema: AttachPolicyEnvSchema, routes: [{ method: 'POST', path: '/iot/attach-policy' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'presence',
+    entry: 'functions/presence/index.ts',
+    configSchema: PresenceEnvSchema,
+    routes: [{ method: 'GET', path: '/rooms/{roomId}/presence' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  // The presence rule's target (core/iot-rules.ts): invoked by IoT, no route.
+  { name: 'presence-events', entry: 'functions/presence/events-index.ts', configSchema: PresenceEventsEnvSchema, timeoutSeconds: 30, memoryMb: 256 },
+  {
+    name: 'broadcast',
+    entry: 'functions/broadcast/index.ts',
+    configSchema: BroadcastEnvSchema,
+    routes: [{ method: 'POST', path: '/broadcast' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    rateLimit: { requests: 10, windowSeconds: 60 },
+  },
   { name: 'health', entry: 'functions/health/index.ts', configSchema: HealthEnvSchema, routes: [{ method: 'GET', path: '/health' }], timeoutSeconds: 3, memoryMb: 128 },
 ];
 

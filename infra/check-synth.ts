@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './build-functions.js';
+import { TOPIC_RULES } from '../core/iot-rules.js';
+import { TABLES } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
 
 const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 'dev'}`;
@@ -11,6 +13,7 @@ const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
 const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
 const alarms = 2 + 2 * FUNCTIONS.length + 1;
+const topicRules = Object.values(json.resource.aws_iot_topic_rule ?? {});
 const visibilityOf = (purpose: string) => Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
 const expectations: Array<[string, boolean]> = [
   ['data aws_iot_endpoint (iot:Data-ATS)', JSON.stringify(json.data.aws_iot_endpoint ?? {}).includes('"endpoint_type":"iot:Data-ATS"')],
@@ -22,9 +25,16 @@ const expectations: Array<[string, boolean]> = [
   [`aws_iam_role x${FUNCTIONS.length + 3}`, count('aws_iam_role') === FUNCTIONS.length + 3],
   ['aws_sqs_queue x4 (jobs, fan-out, their dead-letter queues)', count('aws_sqs_queue') === 4],
   ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
-  ['aws_dynamodb_table x3 (memberships, messages, ratelimits)', count('aws_dynamodb_table') === 3],
+  [`aws_dynamodb_table x${TABLES.length} (${TABLES.map((t) => t.purpose).join(', ')})`, count('aws_dynamodb_table') === TABLES.length],
+  [
+    `aws_iot_topic_rule x${TOPIC_RULES.length} (${TOPIC_RULES.map((r) => r.purpose).join(', ')}) with their SQL and a Lambda action`,
+    topicRules.length === TOPIC_RULES.length && TOPIC_RULES.every((r) => topicRules.some((t) => t.sql === r.sql && t.sql_version === r.sqlVersion && t.enabled === true && JSON.stringify(t.lambda ?? []).includes('aws_lambda_function.'))),
+  ],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
-  [`aws_apigatewayv2_integration/lambda_permission x${integrated}, route x${routes}`, count('aws_apigatewayv2_integration') === integrated && count('aws_apigatewayv2_route') === routes && count('aws_lambda_permission') === integrated],
+  [
+    `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + TOPIC_RULES.length} (API and topic rules)`,
+    count('aws_apigatewayv2_integration') === integrated && count('aws_apigatewayv2_route') === routes && count('aws_lambda_permission') === integrated + TOPIC_RULES.length,
+  ],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
   ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
   [`aws_cloudwatch_metric_alarm x${alarms} (2 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures)`, count('aws_cloudwatch_metric_alarm') === alarms],

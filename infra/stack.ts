@@ -18,12 +18,14 @@ import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
 import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
 import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
+import { TOPIC_RULES } from '../core/iot-rules.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
 import type { InfraConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdentityPool, UserPool } from './constructs/identity.js';
 import { Tables } from './constructs/tables.js';
+import { TopicRules } from './constructs/topic-rules.js';
 import { WorkQueue } from './constructs/work-queue.js';
 import { RealtimeFunction } from './constructs/lambda-function.js';
 import { WebHosting } from './constructs/web-hosting.js';
@@ -32,12 +34,13 @@ import { policyJson } from './terraform-json.js';
 /** Variables Lambda itself provides; setting them is an error. */
 const RESERVED_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 /** Functions that publish with the IoT data-plane client, which needs the account's iot:Data-ATS endpoint. */
-const PUBLISHERS = new Set<FunctionName>(['messages', 'fanout-worker', 'jobs-worker']);
+const PUBLISHERS = new Set<FunctionName>(['messages', 'fanout-worker', 'jobs-worker', 'presence-events', 'broadcast']);
 
 export class RealtimeStack extends TerraformStack {
   readonly model: AccessModel;
   readonly functions = new Map<FunctionName, RealtimeFunction>();
   readonly api: HttpApi;
+  readonly topicRules: TopicRules;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, config: InfraConfig) {
@@ -82,6 +85,7 @@ export class RealtimeStack extends TerraformStack {
       MEMBERSHIPS_TABLE_NAME: tables.nameOf(MEMBERSHIPS_TABLE),
       MESSAGES_TABLE_NAME: tables.nameOf(MESSAGES_TABLE),
       RATE_LIMITS_TABLE_NAME: tables.nameOf(RATE_LIMITS_TABLE),
+      PRESENCE_TABLE_NAME: tables.nameOf(PRESENCE_TABLE),
       FANOUT_QUEUE_URL: fanout.queue.url,
       IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
     };
@@ -119,6 +123,9 @@ export class RealtimeStack extends TerraformStack {
       dependsOn: [credentialsFn.role],
     });
     for (const p of model.browserClientRole.policies) new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
+
+    // IoT lifecycle events to the presence function: the rule the emulator runs locally.
+    this.topicRules = new TopicRules(this, 'topic-rules', { deployment, rules: TOPIC_RULES, functionOf: (name) => this.functions.get(name)!.function });
 
     jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!.function);
     fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!.function);

@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FunctionName } from '../core/access/model.js';
 import {
   AttachPolicyEnvSchema,
+  BroadcastEnvSchema,
   CredentialsEnvSchema,
   FanoutWorkerEnvSchema,
   type FunctionEnvSchema,
@@ -16,10 +17,14 @@ import {
   JobsApiEnvSchema,
   JobsWorkerEnvSchema,
   MessagesEnvSchema,
+  PresenceEnvSchema,
+  PresenceEventsEnvSchema,
   RoomsEnvSchema,
 } from '../core/contracts/function-env.js';
 import { attachPolicyDependencies } from '../functions/attach-policy/aws.js';
 import { createAttachPolicyHandler } from '../functions/attach-policy/handler.js';
+import { broadcastDependencies } from '../functions/broadcast/aws.js';
+import { createBroadcastHandler } from '../functions/broadcast/handler.js';
 import { createCredentialsHandler } from '../functions/credentials/handler.js';
 import { credentialsDependencies } from '../functions/credentials/aws.js';
 import { fanoutWorkerDependencies } from '../functions/fanout/aws.js';
@@ -31,6 +36,9 @@ import { createJobsWorkerHandler } from '../functions/jobs/worker-handler.js';
 import { historyDependencies, messagesDependencies } from '../functions/messages/aws.js';
 import { createMessagesHandler } from '../functions/messages/handler.js';
 import { createHistoryHandler } from '../functions/messages/history-handler.js';
+import { presenceDependencies, presenceEventsDependencies } from '../functions/presence/aws.js';
+import { createPresenceEventsHandler } from '../functions/presence/events-handler.js';
+import { createPresenceHandler } from '../functions/presence/handler.js';
 import { roomsDependencies } from '../functions/rooms/aws.js';
 import { createRoomsHandler } from '../functions/rooms/handler.js';
 import { catalogVariables, functionDefinition, type RateLimit } from '../functions/catalog.js';
@@ -44,11 +52,15 @@ import type { RunningEmulator } from './emulator/emulator.js';
 import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from './local-deployment.js';
 
 export type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+/** A function invoked asynchronously with an event it checks itself (IoT rule actions). */
+export type EventLambda = (event: unknown, context: Context) => Promise<void>;
 
 export interface LocalFunctions {
   http: Partial<Record<FunctionName, HttpLambda>>;
   jobsWorker: SqsLambda;
   fanoutWorker: SqsLambda;
+  /** Targets of IoT topic rules' Lambda actions (core/iot-rules.ts), by function name. */
+  ruleTargets: Partial<Record<FunctionName, EventLambda>>;
 }
 
 export interface LocalFunctionsOptions {
@@ -89,11 +101,16 @@ export function buildLocalFunctions(options: LocalFunctionsOptions): LocalFuncti
     history: createHistoryHandler(historyDependencies(config(HistoryEnvSchema, 'history'), aws('history'), runtime)) as HttpLambda,
     jobs: createJobsApiHandler({ ...jobsApiDependencies(config(JobsApiEnvSchema, 'jobs'), aws('jobs'), runtime), queue: options.jobQueue }) as HttpLambda,
     'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), runtime)) as HttpLambda,
+    presence: createPresenceHandler(presenceDependencies(config(PresenceEnvSchema, 'presence'), aws('presence'), runtime)) as HttpLambda,
+    broadcast: createBroadcastHandler(broadcastDependencies(config(BroadcastEnvSchema, 'broadcast'), aws('broadcast'), runtime)) as HttpLambda,
     health: createHealthHandler({ config: config(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
   };
   return {
     http,
     jobsWorker: createJobsWorkerHandler(jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), runtime)) as unknown as SqsLambda,
     fanoutWorker: createFanoutWorkerHandler(fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), runtime)) as unknown as SqsLambda,
+    ruleTargets: {
+      'presence-events': createPresenceEventsHandler(presenceEventsDependencies(config(PresenceEventsEnvSchema, 'presence-events'), aws('presence-events'), runtime)) as EventLambda,
+    },
   };
 }

@@ -5,11 +5,13 @@
  * restart; without it (tests), everything is in memory.
  */
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, paginateScan, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createServer } from 'node:net';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../core/store/tables.js';
+import type { FunctionName } from '../core/access/model.js';
+import { TOPIC_RULES, topicRuleName } from '../core/iot-rules.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE, type QueueSettings, type RateLimit } from '../functions/catalog.js';
 import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
 import type { LogLevel } from '../functions/shared/logger.js';
@@ -23,6 +25,7 @@ import { defaultAccountConfig } from './emulator/account/default-account.js';
 import { type RunningEmulator, startEmulator } from './emulator/emulator.js';
 import type { EmulatorLogger } from './emulator/log.js';
 import type { IotLimits } from './emulator/mqtt/limits.js';
+import { RulesEngine, type RuleTargetFunction } from './emulator/rules/engine.js';
 import { buildLocalFunctions } from './lambda-service.js';
 import {
   LOCAL_ACCESS_MODEL,
@@ -76,6 +79,8 @@ export interface LocalStack {
   store: RunningLocalDynamoDb;
   jobs: InProcessQueue;
   fanout: InProcessQueue;
+  /** The IoT rules engine running the topic rules of core/iot-rules.ts (presence). */
+  rules: RulesEngine;
   issuers: { app: LocalTokenIssuer };
   /** The local Cognito user pool: its id, app client and `iss`. */
   userPool: { id: string; clientId: string; issuer: string };
@@ -118,6 +123,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await createTables(admin, LOCAL_DEPLOYMENT, TABLES);
   const memberships = tableName(LOCAL_DEPLOYMENT, MEMBERSHIPS_TABLE);
   const messages = tableName(LOCAL_DEPLOYMENT, MESSAGES_TABLE);
+  const presence = tableName(LOCAL_DEPLOYMENT, PRESENCE_TABLE);
+  // No MQTT connection survives a restart of the broker, so neither do the connections the last run recorded (their
+  // disconnect events were never published).
+  await clearTable(admin, presence, PRESENCE_TABLE.partitionKey.name);
   await seedDemoRooms(new DynamoRoomStore(admin, { membershipsTable: memberships, messagesTable: messages }));
   seedDemoCognitoUsers(emulator.userPools, LOCAL_USER_POOL_ID);
   const userPool = emulator.userPools.pool(LOCAL_USER_POOL_ID)!;
@@ -140,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     MEMBERSHIPS_TABLE_NAME: memberships,
     MESSAGES_TABLE_NAME: messages,
     RATE_LIMITS_TABLE_NAME: tableName(LOCAL_DEPLOYMENT, RATE_LIMITS_TABLE),
+    PRESENCE_TABLE_NAME: presence,
     FANOUT_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${FANOUT_QUEUE.purpose}`,
     ...(options.directFanoutMax !== undefined ? { DIRECT_FANOUT_MAX: String(options.directFanoutMax) } : {}),
     JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${JOBS_QUEUE.purpose}`,
@@ -172,9 +182,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   // Each worker invocation gets its function's timeout, as Lambda gives it: the jobs worker plans its deadline on it.
-  const timeoutMs = (name: QueueSettings['consumer']) => functionDefinition(name).timeoutSeconds * 1000;
+  const timeoutMs = (name: FunctionName) => functionDefinition(name).timeoutSeconds * 1000;
   jobs.attach((event: SQSEvent) => functions.jobsWorker(event, lambdaContext(JOBS_QUEUE.consumer, timeoutMs(JOBS_QUEUE.consumer))));
   fanout.attach((event: SQSEvent) => functions.fanoutWorker(event, lambdaContext(FANOUT_QUEUE.consumer, timeoutMs(FANOUT_QUEUE.consumer))));
+  // The topic rules infra deploys, run by the emulator's rules engine against the same functions.
+  const ruleTargets: Record<string, RuleTargetFunction> = {};
+  for (const name of Object.keys(functions.ruleTargets) as FunctionName[]) {
+    const handler = functions.ruleTargets[name]!;
+    ruleTargets[name] = (event) => handler(event, lambdaContext(name, timeoutMs(name)));
+  }
+  const rules = new RulesEngine({ source: emulator.broker, functions: ruleTargets, logger: options.logger });
+  for (const rule of TOPIC_RULES) rules.createRule({ name: topicRuleName(LOCAL_DEPLOYMENT, rule), sql: rule.sql, sqlVersion: rule.sqlVersion, lambda: rule.lambda });
   const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
     const handler: HttpLambda | undefined = functions.http[f.name];
     return handler ? (f.routes ?? []).map((r) => ({ method: r.method, path: r.path, functionName: f.name, handler })) : [];
@@ -204,12 +222,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     jobs,
     fanout,
+    rules,
     issuers,
     userPool: { id: LOCAL_USER_POOL_ID, clientId: LOCAL_USER_POOL_CLIENT_ID, issuer: userPoolIssuer },
     metrics: metrics.totals,
     web,
     webConfig,
     async close() {
+      // First: the disconnect events of the broker's closing connections must not start functions on a closed stack.
+      await rules.close();
       jobs.close();
       fanout.close();
       await web?.close();
@@ -219,6 +240,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await store.close();
     },
   };
+}
+
+/** Deletes every item of a table with a partition key only (DynamoDB: BatchWriteItem takes at most 25 requests). */
+async function clearTable(client: DynamoDBClient, table: string, key: string): Promise<void> {
+  for await (const page of paginateScan({ client }, { TableName: table, ProjectionExpression: '#key', ExpressionAttributeNames: { '#key': key } })) {
+    const items = page.Items ?? [];
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, WriteRequest[]> = { [table]: items.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { [key]: item[key]! } } })) };
+      while (Object.keys(pending).length > 0) pending = (await client.send(new BatchWriteItemCommand({ RequestItems: pending }))).UnprocessedItems ?? {};
+    }
+  }
 }
 
 const withKeyFile = (keyFile: string | undefined) => (keyFile ? { keyFile } : {});

@@ -15,6 +15,8 @@ import {
   lambdaTrustPolicy,
   membershipsManagerPolicy,
   messagePosterPolicy,
+  presenceReaderPolicy,
+  presenceTrackerPolicy,
   publisherPolicy,
   queueConsumerPolicy,
   queueSenderPolicy,
@@ -22,11 +24,24 @@ import {
 } from './service-policies.js';
 
 /** The Lambdas of the backend; each has its own role. */
-export const FUNCTION_NAMES = ['credentials', 'rooms', 'messages', 'history', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health'] as const;
+export const FUNCTION_NAMES = [
+  'credentials',
+  'rooms',
+  'messages',
+  'history',
+  'fanout-worker',
+  'jobs',
+  'jobs-worker',
+  'attach-policy',
+  'presence',
+  'presence-events',
+  'broadcast',
+  'health',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The functions with write routes, each rate-limited per user (functions/catalog.ts gives their limits). */
-export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs'] as const satisfies readonly FunctionName[];
+export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs', 'broadcast'] as const satisfies readonly FunctionName[];
 
 /** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
@@ -106,6 +121,12 @@ export function accessModel(input: AccessModelInput): AccessModel {
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
       ]),
       'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy(d, cognitoUserIotPolicy.name) }]),
+      presence: fn('presence', [{ name: n('read-presence'), document: presenceReaderPolicy(d) }]),
+      'presence-events': fn('presence-events', [
+        { name: n('track-presence'), document: presenceTrackerPolicy(d) },
+        { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+      ]),
+      broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
       health: fn('health', []),
     },
     cognitoUserIotPolicy,

@@ -1,16 +1,22 @@
 /** Least-privilege policies and trust policies of the backend: the Lambdas' roles and the roles browsers assume. */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { policy, type PolicyDocument } from '../policy/document.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, tableArn } from '../store/tables.js';
+import { MEMBERSHIPS_BY_USER_INDEX, MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, tableArn } from '../store/tables.js';
 
 /**
- * Lambdas that publish: `iot:Publish` on one family of users' private topics (room inboxes, or job events), nothing
- * else. IoT: `*` in a resource matches any run of characters, `/` included; ids never contain `/` (core/ids.ts).
+ * Lambdas that publish: `iot:Publish` on one family of topics (users' room inboxes, users' job events, or the stage's
+ * broadcast topic), nothing else. IoT: `*` in a resource matches any run of characters, `/` included; ids never
+ * contain `/` (core/ids.ts).
  */
-export function publisherPolicy(d: Deployment, family: 'inboxes' | 'jobs'): PolicyDocument {
-  const users = `${topicsOf(d).prefix}/users/*`;
-  const resource = family === 'inboxes' ? `${users}/rooms/*` : `${users}/jobs/*`;
-  return policy({ Sid: family === 'inboxes' ? 'PublishRoomInboxes' : 'PublishJobEvents', Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', resource) });
+export function publisherPolicy(d: Deployment, family: 'inboxes' | 'jobs' | 'broadcast'): PolicyDocument {
+  const topics = topicsOf(d);
+  const users = `${topics.prefix}/users/*`;
+  const { sid, resource } = {
+    inboxes: { sid: 'PublishRoomInboxes', resource: `${users}/rooms/*` },
+    jobs: { sid: 'PublishJobEvents', resource: `${users}/jobs/*` },
+    broadcast: { sid: 'PublishBroadcast', resource: topics.broadcast() },
+  }[family];
+  return policy({ Sid: sid, Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', resource) });
 }
 
 /** DynamoDB actions on the memberships table (and its `byUser` index) for room management. */
@@ -41,6 +47,27 @@ export function historyReaderPolicy(d: Deployment): PolicyDocument {
   return policy(
     { Sid: 'ReadMembership', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn(d, MEMBERSHIPS_TABLE) },
     { Sid: 'ReadHistory', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MESSAGES_TABLE) },
+  );
+}
+
+/**
+ * Presence from lifecycle events: read and write (conditionally, whole items) one user's connections, then find whom
+ * to tell: the user's rooms (the byUser index) and each room's members. No Scan, no delete, no other table.
+ */
+export function presenceTrackerPolicy(d: Deployment): PolicyDocument {
+  const memberships = tableArn(d, MEMBERSHIPS_TABLE);
+  return policy(
+    { Sid: 'TrackConnections', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn(d, PRESENCE_TABLE) },
+    { Sid: 'ListRoomMembers', Effect: 'Allow', Action: 'dynamodb:Query', Resource: memberships },
+    { Sid: 'ListRoomsOfUser', Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${memberships}/index/${MEMBERSHIPS_BY_USER_INDEX}` },
+  );
+}
+
+/** GET /rooms/{roomId}/presence: the caller's membership, a page of members, and their connections (read only). */
+export function presenceReaderPolicy(d: Deployment): PolicyDocument {
+  return policy(
+    { Sid: 'ReadMemberships', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: tableArn(d, MEMBERSHIPS_TABLE) },
+    { Sid: 'ReadConnections', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: tableArn(d, PRESENCE_TABLE) },
   );
 }
 

@@ -78,6 +78,7 @@ const cognitoUsers = {
 /** The rooms store. */
 const membershipsTable = { MEMBERSHIPS_TABLE_NAME: envVar.string() };
 const messagesTable = { MESSAGES_TABLE_NAME: envVar.string() };
+const presenceTable = { PRESENCE_TABLE_NAME: envVar.string() };
 
 /** The per-user limit of a function's write routes (infra sets the catalog's values; 0 requests turns it off). */
 const rateLimit = {
@@ -139,6 +140,25 @@ export const AttachPolicyEnvSchema = v.object({
   IOT_POLICY_NAME: envVar.string(),
 });
 export type AttachPolicyEnv = v.InferOutput<typeof AttachPolicyEnvSchema>;
+
+/** GET /rooms/{roomId}/presence. */
+export const PresenceEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable, ...presenceTable });
+export type PresenceEnv = v.InferOutput<typeof PresenceEnvSchema>;
+
+/** The presence rule's target: lifecycle events in, presence changes out to the inboxes of the user's rooms. */
+export const PresenceEventsEnvSchema = v.object({
+  ...deployment,
+  ...membershipsTable,
+  ...presenceTable,
+  PRESENCE_PUBLISH_CONCURRENCY: envVar.integer({ default: 16, min: 1, max: 256 }),
+  /** At most this many inboxes are told of one change (the rest read GET /rooms/{roomId}/presence when they load). */
+  PRESENCE_MAX_NOTIFICATIONS: envVar.integer({ default: 2000, min: 0, max: 20_000 }),
+});
+export type PresenceEventsEnv = v.InferOutput<typeof PresenceEventsEnvSchema>;
+
+/** POST /broadcast: app users whose token carries the admin role. */
+export const BroadcastEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit });
+export type BroadcastEnv = v.InferOutput<typeof BroadcastEnvSchema>;
 
 export const HealthEnvSchema = v.object({ APP_NAME: deployment.APP_NAME, STAGE: deployment.STAGE });
 export type HealthEnv = v.InferOutput<typeof HealthEnvSchema>;

@@ -46,6 +46,16 @@ export type PostMessageRequest = v.InferOutput<typeof PostMessageRequestSchema>;
 export const PostMessageResponseSchema = v.object({ id: v.string(), topic: v.string(), sentAt: v.string() });
 export type PostMessageResponse = v.InferOutput<typeof PostMessageResponseSchema>;
 
+/** POST /broadcast (admins only). The length limit is checked by the function (413, not 400), as for room messages. */
+export const BroadcastRequestSchema = v.object({
+  text: v.pipe(v.string('is required and must be a string'), v.trim(), v.nonEmpty('must not be empty')),
+});
+export type BroadcastRequest = v.InferOutput<typeof BroadcastRequestSchema>;
+
+/** POST /broadcast -> 202: published to `topic` (`<app>/<stage>/broadcast`). */
+export const BroadcastAcceptedSchema = v.object({ messageId: v.string(), topic: v.string(), sentAt: v.string() });
+export type BroadcastAccepted = v.InferOutput<typeof BroadcastAcceptedSchema>;
+
 /** POST /iot/attach-policy -> 200. */
 export const AttachPolicyResponseSchema = v.object({ identityId: v.string(), policyName: v.string() });
 export type AttachPolicyResponse = v.InferOutput<typeof AttachPolicyResponseSchema>;

@@ -36,6 +36,31 @@ export const JobEventSchema = v.object({
 });
 export type JobEvent = v.InferOutput<typeof JobEventSchema>;
 
+/**
+ * On `<app>/<stage>/users/<userId>/rooms/<roomId>` (the inbox of each other member of the room): a member came online
+ * (their first connection) or went offline (their last connection closed). Published at QoS 0: a stale presence
+ * change is worth nothing after a reconnect, when the page reads GET /rooms/{roomId}/presence again.
+ */
+export const PresenceChangeSchema = v.object({
+  type: v.literal('presence'),
+  roomId: v.string(),
+  userId: v.string(),
+  online: v.boolean(),
+});
+export type PresenceChange = v.InferOutput<typeof PresenceChangeSchema>;
+
+/** On `<app>/<stage>/broadcast`: a message to everyone, guests included, sent by an admin (POST /broadcast). */
+export const BroadcastMessageSchema = v.object({
+  type: v.literal('broadcast'),
+  /** Server-assigned and time-ordered; the browser de-duplicates QoS 1 redeliveries by it. */
+  messageId: v.string(),
+  from: v.string(),
+  text: v.string(),
+  /** ISO 8601, server clock. */
+  sentAt: v.string(),
+});
+export type BroadcastMessage = v.InferOutput<typeof BroadcastMessageSchema>;
+
 /** Any payload the app publishes, told apart by `type`. */
-export const AppPayloadSchema = v.variant('type', [InboxMessageSchema, JobEventSchema]);
+export const AppPayloadSchema = v.variant('type', [InboxMessageSchema, JobEventSchema, PresenceChangeSchema, BroadcastMessageSchema]);
 export type AppPayload = v.InferOutput<typeof AppPayloadSchema>;

@@ -58,6 +58,14 @@ export type MemberList = v.InferOutput<typeof MemberListSchema>;
 export const PutMemberRequestSchema = v.object({ role: v.optional(v.picklist(ROOM_ROLES, 'must be "owner" or "member"'), 'member') });
 export type PutMemberRequest = v.InferOutput<typeof PutMemberRequestSchema>;
 
+/**
+ * GET /rooms/{roomId}/presence?cursor= -> 200 (members only): the members of one page of the member list (in user id
+ * order, at most PRESENCE_PAGE_SIZE) who hold at least one MQTT connection; nextCursor pages on.
+ */
+export const PRESENCE_PAGE_SIZE = MAX_PAGE_SIZE;
+export const RoomPresenceSchema = v.object({ online: v.array(v.string()), nextCursor: v.optional(v.string()) });
+export type RoomPresence = v.InferOutput<typeof RoomPresenceSchema>;
+
 /** POST /rooms/{roomId}/messages -> 202 */
 export const MessageAcceptedSchema = v.object({ messageId: v.string(), roomId: v.string(), sentAt: v.string() });
 export type MessageAccepted = v.InferOutput<typeof MessageAcceptedSchema>;

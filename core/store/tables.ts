@@ -28,11 +28,12 @@ export interface TableDefinition {
  *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt, roomName; gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>
  * room -> members is a Query on the table, user -> rooms a Query on the `byUser` index; both paginate.
  */
+export const MEMBERSHIPS_BY_USER_INDEX = 'byUser';
 export const MEMBERSHIPS_TABLE: TableDefinition = {
   purpose: 'memberships',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
-  globalSecondaryIndexes: [{ name: 'byUser', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } }],
+  globalSecondaryIndexes: [{ name: MEMBERSHIPS_BY_USER_INDEX, partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } }],
 };
 
 /** Room history: pk roomId, sk messageId (time-ordered ids, so a Query reads a room's messages in order); TTL expiresAt. */
@@ -55,7 +56,24 @@ export const RATE_LIMITS_TABLE: TableDefinition = {
   pointInTimeRecovery: false,
 };
 
-export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE] as const;
+/**
+ * Who is connected (functions/presence): one item per user holding that user's MQTT connections by client id (tabs,
+ * devices), each with the versionNumber and timestamp of the last lifecycle event applied to it:
+ *   userId   connections { <clientId>: { connected, versionNumber, timestamp, expiresAt } }, revision, expiresAt (TTL)
+ * One item per user, written with a condition on `revision`, makes "did this event change whether the user is online?"
+ * exact even when several events of one user are handled at once (two tabs closing together). A connection entry
+ * expires (it is ignored, and dropped at the next write) when its disconnect event can no longer come: 24 h after a
+ * connect (IoT's longest WebSocket connection), 1 h after a disconnect (when IoT resets the version number); the item's
+ * TTL is its latest entry's, so DynamoDB deletes users whose last disconnect event was lost.
+ */
+export const PRESENCE_TABLE: TableDefinition = {
+  purpose: 'presence',
+  partitionKey: { name: 'userId', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+};
+
+export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, PRESENCE_TABLE] as const;
 
 export const tableName = (d: Pick<Deployment, 'app' | 'stage'>, table: TableDefinition): string => resourceName(d, table.purpose);
 

@@ -55,6 +55,13 @@ describe('app token verification', () => {
     await expect(verifier()(`Bearer ${token}`)).resolves.toEqual({ userId: 'alice' });
   });
 
+  it('returns the roles claim when it is an array of strings, and no role for any other shape', async () => {
+    await expect(verifier()(`Bearer ${await sign({ sub: 'alice', roles: ['admin', 'ops'] })}`)).resolves.toEqual({ userId: 'alice', roles: ['admin', 'ops'] });
+    for (const roles of ['admin', { admin: true }, ['admin', 1], [['admin']], null, []]) {
+      await expect(verifier()(`Bearer ${await sign({ sub: 'alice', roles })}`)).resolves.toEqual({ userId: 'alice' });
+    }
+  });
+
   it('refuses missing and malformed Authorization headers', async () => {
     expect(await refusal(undefined)).toMatch(/missing or malformed/);
     expect(await refusal('Basic abc')).toMatch(/missing or malformed/);

@@ -13,6 +13,13 @@ export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384
 /** A user of the app's own sign-in. Room membership is not in the token: it lives in the store (functions/rooms). */
 export interface AppUser {
   userId: string;
+  /** The token's `roles` claim (e.g. `["admin"]` may broadcast); none when absent or not an array of strings. */
+  roles?: readonly string[];
+}
+
+/** The `roles` claim as a list of role names; anything else (a string, an array with non-strings) grants no role. */
+export function rolesClaim(value: unknown): string[] {
+  return Array.isArray(value) && value.every((role) => typeof role === 'string') ? (value as string[]) : [];
 }
 
 /** The time rules every token is held to (app JWTs and Cognito ID tokens). */
@@ -108,7 +115,8 @@ export function createAppTokenVerifier(options: AppTokenVerifierOptions): AppTok
     checkTokenType(verified.protectedHeader, acceptedTypes);
     const { sub } = verified.payload;
     if (!isValidId(sub)) throw new UnauthorizedError('the token subject is not a valid user id');
-    return { userId: sub };
+    const roles = rolesClaim(verified.payload.roles);
+    return roles.length > 0 ? { userId: sub, roles } : { userId: sub };
   };
 }
 

@@ -2,7 +2,7 @@
  * Delivery of a room message to its members' inboxes: publishes with bounded concurrency and reports who could not be
  * reached, so the caller can hand them to the queue (retried by SQS) instead of losing them.
  */
-import type { InboxMessage } from '../../core/contracts/mqtt.js';
+import type { InboxMessage, PresenceChange } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { Publisher } from './ports.js';
 
@@ -19,16 +19,23 @@ export async function forEachWithConcurrency<T>(items: readonly T[], concurrency
   await Promise.all(lanes);
 }
 
-/** Publishes the message (QoS 1) to each recipient's inbox; returns the recipients whose publish failed. */
+/** What is published to a room's inboxes: a room message, or a member's presence change. */
+export type InboxPayload = InboxMessage | PresenceChange;
+
+/**
+ * Publishes the payload to each recipient's inbox of its room (QoS 1 unless `qos` says otherwise); returns the
+ * recipients whose publish failed.
+ */
 export async function deliverToInboxes(
-  message: InboxMessage,
+  message: InboxPayload,
   recipients: readonly string[],
-  deps: { publisher: Publisher; topics: TopicScheme; concurrency: number },
+  deps: { publisher: Publisher; topics: TopicScheme; concurrency: number; qos?: 0 | 1 },
 ): Promise<string[]> {
   const failed: string[] = [];
+  const qos = deps.qos ?? 1;
   await forEachWithConcurrency(recipients, deps.concurrency, async (userId) => {
     try {
-      await deps.publisher.publish(deps.topics.inbox(userId, message.roomId), message, 1);
+      await deps.publisher.publish(deps.topics.inbox(userId, message.roomId), message, qos);
     } catch {
       failed.push(userId);
     }

@@ -142,6 +142,57 @@ describe('function roles', () => {
     expect(can('messages', 'dynamodb:UpdateItem', table('messages'))).toBe(false);
   });
 
+  it('lets the presence functions reach the presence table, each only as far as its job needs, and nobody else', () => {
+    const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
+    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    const presence = table('presence');
+    // The lifecycle-event function: reads and conditionally replaces a user's item; never deletes, scans or batch-reads.
+    expect(can('presence-events', 'dynamodb:GetItem', presence)).toBe(true);
+    expect(can('presence-events', 'dynamodb:PutItem', presence)).toBe(true);
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']) {
+      expect(can('presence-events', action, presence)).toBe(false);
+    }
+    // ... and finds whom to tell: a user's rooms on the byUser index, each room's members; it changes no membership.
+    expect(can('presence-events', 'dynamodb:Query', `${table('memberships')}/index/byUser`)).toBe(true);
+    expect(can('presence-events', 'dynamodb:Query', `${table('memberships')}/index/other`)).toBe(false);
+    expect(can('presence-events', 'dynamodb:Query', table('memberships'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) expect(can('presence-events', action, table('memberships'))).toBe(false);
+    expect(can('presence-events', 'dynamodb:Query', table('messages'))).toBe(false);
+    // The route: the caller's membership, a page of members, their connections; it writes nothing.
+    expect(can('presence', 'dynamodb:BatchGetItem', presence)).toBe(true);
+    expect(can('presence', 'dynamodb:GetItem', table('memberships'))).toBe(true);
+    expect(can('presence', 'dynamodb:Query', table('memberships'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) expect(can('presence', action, presence)).toBe(false);
+    expect(can('presence', 'dynamodb:PutItem', table('memberships'))).toBe(false);
+    // No other function reads or writes who is connected; neither reaches another stage's table.
+    for (const fn of FUNCTIONS.filter((f) => f.name !== 'presence' && f.name !== 'presence-events')) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem']) expect(can(fn.name, action, presence)).toBe(false);
+    }
+    expect(can('presence-events', 'dynamodb:PutItem', presence.replace('-test-', '-prod-'))).toBe(false);
+    expect(can('presence', 'dynamodb:BatchGetItem', presence.replace('-test-', '-prod-'))).toBe(false);
+  });
+
+  it('lets the presence-events function publish to room inboxes only, and the presence route publish nothing', () => {
+    const publish = (fn: string, topic: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+    expect(publish('presence-events', 'iot-realtime/test/users/bob/rooms/general')).toBe(true);
+    expect(publish('presence-events', 'iot-realtime/test/users/bob/jobs/j1')).toBe(false);
+    expect(publish('presence-events', 'iot-realtime/test/broadcast')).toBe(false);
+    expect(publish('presence-events', '$aws/events/presence/connected/x')).toBe(false);
+    expect(publish('presence', 'iot-realtime/test/users/bob/rooms/general')).toBe(false);
+  });
+
+  it('lets only the broadcast function publish to the stage\'s broadcast topic, and it nothing else', () => {
+    const publish = (fn: string, topic: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+    expect(FUNCTIONS.filter((f) => publish(f.name, 'iot-realtime/test/broadcast')).map((f) => f.name)).toEqual(['broadcast']);
+    expect(publish('broadcast', 'iot-realtime/prod/broadcast')).toBe(false);
+    expect(publish('broadcast', 'iot-realtime/test/broadcast/x')).toBe(false);
+    expect(publish('broadcast', 'iot-realtime/test/users/bob/rooms/general')).toBe(false);
+    const layers = [{ name: 'broadcast', policies: rolePolicies('iot-realtime-test-fn-broadcast') }];
+    expect(evaluateLayers(layers, { action: 'iot:Subscribe', resource: arn('topicfilter', 'iot-realtime/test/broadcast') }).allowed).toBe(false);
+    expect(evaluateLayers(layers, { action: 'iot:Connect', resource: arn('client', 'x') }).allowed).toBe(false);
+    expect(evaluateLayers(layers, { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-memberships` }).allowed).toBe(false);
+  });
+
   it('lets the messages function send to the fan-out queue, and only the fan-out worker consume it', () => {
     const queue = `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`;
     const can = (fn: string, action: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: queue }).allowed;

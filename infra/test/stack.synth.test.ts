@@ -1,5 +1,6 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
 import { Testing } from 'cdktf';
+import { PRESENCE_RULE, TOPIC_RULES } from '../../core/iot-rules.js';
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
 import { synthesize, type Synthesized } from './synthesized.js';
@@ -163,9 +164,48 @@ describe('HTTP API', () => {
   });
 
   it('lets API Gateway invoke each routed function, from this API only', () => {
-    const permissions = synth.resources('aws_lambda_permission');
+    const permissions = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'apigateway.amazonaws.com');
     expect(permissions).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
-    for (const p of permissions) expect(p).toMatchObject({ principal: 'apigateway.amazonaws.com', action: 'lambda:InvokeFunction', source_arn: expect.stringMatching(/execution_arn\}\/\*\/\*$/) });
+    for (const p of permissions) expect(p).toMatchObject({ action: 'lambda:InvokeFunction', source_arn: expect.stringMatching(/execution_arn\}\/\*\/\*$/) });
+    // Every other permission is a topic rule's.
+    expect(synth.resources('aws_lambda_permission')).toHaveLength(permissions.length + TOPIC_RULES.length);
+  });
+});
+
+describe('IoT topic rules', () => {
+  const functionRef = (name: string) => {
+    const fn = synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!;
+    return `\${aws_lambda_function.${fn.__id}`;
+  };
+
+  it('deploys the presence rule of core/iot-rules.ts: its SQL and SQL version, enabled, a Lambda action on the presence-events function', () => {
+    const rules = synth.resources('aws_iot_topic_rule');
+    expect(rules).toHaveLength(TOPIC_RULES.length);
+    const [rule] = rules;
+    expect(rule).toMatchObject({ name: 'iot_realtime_test_presence', sql: "SELECT * FROM '$aws/events/presence/+/+'", sql_version: PRESENCE_RULE.sqlVersion, enabled: true });
+    expect(rule!.lambda).toEqual([{ function_arn: `${functionRef('presence-events')}.arn}` }]);
+  });
+
+  it('lets IoT invoke the rule\'s function for this rule of this account only', () => {
+    const rule = synth.resources('aws_iot_topic_rule')[0]!;
+    const iot = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'iot.amazonaws.com');
+    expect(iot).toEqual([
+      expect.objectContaining({
+        action: 'lambda:InvokeFunction',
+        function_name: `${functionRef('presence-events')}.function_name}`,
+        source_arn: `\${aws_iot_topic_rule.${rule.__id}.arn}`,
+        source_account: expect.stringMatching(/^\$\{data\.aws_caller_identity\./),
+      }),
+    ]);
+  });
+
+  it('gives the presence functions the presence table and the publishers the data endpoint', () => {
+    const variables = (name: string) => (synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as { variables: Record<string, string> }).variables;
+    expect(variables('presence-events')).toMatchObject({ PRESENCE_TABLE_NAME: 'iot-realtime-test-presence', MEMBERSHIPS_TABLE_NAME: 'iot-realtime-test-memberships' });
+    expect(variables('presence')).toMatchObject({ PRESENCE_TABLE_NAME: 'iot-realtime-test-presence', MEMBERSHIPS_TABLE_NAME: 'iot-realtime-test-memberships' });
+    for (const name of ['presence-events', 'broadcast']) expect(variables(name).AWS_ENDPOINT_URL_IOT_DATA_PLANE).toMatch(/^https:\/\/\$\{data\.aws_iot_endpoint\./);
+    expect(variables('presence')).not.toHaveProperty('AWS_ENDPOINT_URL_IOT_DATA_PLANE');
+    expect(variables('broadcast')).toMatchObject({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW_SECONDS: '60' });
   });
 });
 

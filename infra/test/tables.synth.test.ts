@@ -1,6 +1,6 @@
 /** Synthesis of the tables construct alone: the Terraform JSON of every table, as it would be applied. */
 import { TerraformOutput, Testing } from 'cdktf';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, TABLES } from '../../core/store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, TABLES } from '../../core/store/tables.js';
 import { Tables } from '../constructs/tables.js';
 import type { TerraformJson } from './synthesized.js';
 
@@ -31,7 +31,8 @@ describe('Tables', () => {
 
   it('makes every table on demand, with default encryption, and point-in-time recovery where the data is worth restoring', () => {
     for (const table of tables) {
-      expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: table.name !== 'iot-realtime-test-ratelimits' }, deletion_protection_enabled: true });
+      const shortLived = ['iot-realtime-test-ratelimits', 'iot-realtime-test-presence'].includes(String(table.name));
+      expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: !shortLived }, deletion_protection_enabled: true });
       // Provisioned capacity would contradict on-demand billing; a KMS block would replace the AWS owned key.
       expect(table).not.toHaveProperty('read_capacity');
       expect(table).not.toHaveProperty('server_side_encryption');
@@ -72,6 +73,17 @@ describe('Tables', () => {
       point_in_time_recovery: { enabled: false },
     });
     expect(byName('iot-realtime-test-ratelimits')).not.toHaveProperty('range_key');
+  });
+
+  it('gives presence one item per user (userId) with TTL on expiresAt, without backups (who is connected now)', () => {
+    expect(construct.nameOf(PRESENCE_TABLE)).toBe('iot-realtime-test-presence');
+    expect(byName('iot-realtime-test-presence')).toMatchObject({
+      hash_key: 'userId',
+      attribute: [{ name: 'userId', type: 'S' }],
+      ttl: { attribute_name: 'expiresAt', enabled: true },
+      point_in_time_recovery: { enabled: false },
+    });
+    expect(byName('iot-realtime-test-presence')).not.toHaveProperty('range_key');
   });
 
   it('leaves deletion protection off when asked (e.g. a dev stage)', () => {

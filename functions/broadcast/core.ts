@@ -1,0 +1,34 @@
+/**
+ * POST /broadcast {text}: an admin (an app token whose `roles` claim contains "admin") sends a message to everyone on
+ * `<app>/<stage>/broadcast`, guests included. Anyone else gets 403; each send counts against the sender's limit.
+ */
+import { BroadcastRequestSchema, type BroadcastAccepted, MAX_MESSAGE_TEXT_LENGTH } from '../../core/contracts/http.js';
+import type { BroadcastMessage } from '../../core/contracts/mqtt.js';
+import type { TopicScheme } from '../../core/topics.js';
+import type { AppUser } from '../shared/app-token.js';
+import { ForbiddenError, PayloadTooLargeError } from '../shared/errors.js';
+import { type Clock, type IdGenerator, type Publisher, type RateLimiter, unlimited } from '../shared/ports.js';
+import { validateBody } from '../shared/request.js';
+
+/** The role a token must carry to broadcast. */
+export const BROADCAST_ROLE = 'admin';
+
+export interface BroadcastDependencies {
+  publisher: Publisher;
+  clock: Clock;
+  newMessageId: IdGenerator;
+  topics: TopicScheme;
+  rateLimiter?: RateLimiter;
+}
+
+export async function broadcast(user: AppUser, body: unknown, deps: BroadcastDependencies): Promise<BroadcastAccepted> {
+  if (!(user.roles ?? []).includes(BROADCAST_ROLE)) throw new ForbiddenError(`broadcasting needs the "${BROADCAST_ROLE}" role in the token's roles claim`);
+  await (deps.rateLimiter ?? unlimited).consume(user.userId);
+  const { text } = validateBody(BroadcastRequestSchema, body);
+  if (text.length > MAX_MESSAGE_TEXT_LENGTH) throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_MESSAGE_TEXT_LENGTH} are allowed`);
+  const message: BroadcastMessage = { type: 'broadcast', messageId: deps.newMessageId(), from: user.userId, text, sentAt: deps.clock.now().toISOString() };
+  const topic = deps.topics.broadcast();
+  // QoS 1 as room messages: at least once, de-duplicated by messageId in the browser.
+  await deps.publisher.publish(topic, message, 1);
+  return { messageId: message.messageId, topic, sentAt: message.sentAt };
+}

@@ -1,0 +1,180 @@
+/**
+ * Presence end to end on one machine: real MQTT clients connect to the emulator with credentials from POST /credentials
+ * (or a Cognito identity), the broker publishes lifecycle events, the emulator's rules engine runs the presence rule of
+ * core/iot-rules.ts (the one infra deploys) and invokes the presence function with its own role, and members see the
+ * change in their inbox and in GET /rooms/{roomId}/presence.
+ */
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { PresenceChange } from '../../core/contracts/mqtt.js';
+import { PRESENCE_TABLE, tableName } from '../../core/store/tables.js';
+import { TopicScheme } from '../../core/topics.js';
+import { memoryLogger } from '../../local/emulator/log.js';
+import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
+import { presignMqttUrl } from '../../test/support/sign.js';
+import { loginsKeyOf } from '../shared/cognito-identity.js';
+
+const topics = new TopicScheme(LOCAL_DEPLOYMENT);
+const logger = memoryLogger();
+let stack: LocalStack;
+const open: TestClient[] = [];
+/** Measured delays (ms), printed with PRESENCE_TIMINGS=1. */
+const timings: Record<string, number[]> = {};
+
+beforeAll(async () => {
+  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [], logger, functionLogLevel: 'SILENT' });
+});
+afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
+afterAll(async () => {
+  await stack.close();
+  if (process.env.PRESENCE_TIMINGS) process.stdout.write(`presence timings (ms): ${JSON.stringify(timings)}\n`);
+});
+
+const api = apiClient(() => stack);
+
+/** A room owned by `owner` with `members`, all with app tokens; returns the room id and the tokens. */
+async function roomWith(owner: string, members: string[]): Promise<{ roomId: string; tokens: Record<string, string> }> {
+  const tokens: Record<string, string> = {};
+  for (const user of [owner, ...members]) tokens[user] = await appToken(api, user);
+  const created = await api('POST', '/rooms', { token: tokens[owner], body: { name: `presence ${owner}` } });
+  expect(created.status).toBe(201);
+  const roomId = created.body.roomId as string;
+  for (const member of members) expect((await api('PUT', `/rooms/${roomId}/members/${member}`, { token: tokens[owner] })).status).toBe(204);
+  return { roomId, tokens };
+}
+
+async function connectTab(token: string, tab?: string): Promise<TestClient> {
+  const { client } = await appSubscriber(stack, api, token, tab);
+  open.push(client);
+  return client;
+}
+
+async function onlineIn(roomId: string, token: string): Promise<string[]> {
+  const res = await api('GET', `/rooms/${roomId}/presence`, { token });
+  expect(res.status).toBe(200);
+  return res.body.online as string[];
+}
+
+/** Polls until `check` holds; resolves with the time it took from `since`, rejects after `ms`. */
+async function within(label: string, ms: number, since: number, check: () => Promise<boolean>): Promise<number> {
+  while (!(await check())) {
+    if (Date.now() - since > ms) throw new Error(`${label}: not within ${ms} ms`);
+    await sleep(20);
+  }
+  const took = Date.now() - since;
+  record(label, took);
+  return took;
+}
+
+function record(label: string, ms: number): void {
+  timings[label] = [...(timings[label] ?? []), ms];
+}
+
+const presenceOf = (payload: string) => JSON.parse(payload) as PresenceChange;
+
+describe('presence from IoT lifecycle events', () => {
+  it('shows a member online within 2 s of connecting and offline within 5 s of closing, live and in GET', async () => {
+    const { roomId, tokens } = await roomWith('p1owner', ['p1member']);
+    const watcher = await connectTab(tokens.p1owner!);
+    await watcher.client.subscribeAsync(topics.inboxFilter('p1owner'), { qos: 1 });
+    expect(await onlineIn(roomId, tokens.p1owner!)).toEqual(['p1owner']);
+
+    const connectedAt = Date.now();
+    const member = await connectTab(tokens.p1member!);
+    await within('connect -> online (GET)', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+    const live = presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 2000)).payload);
+    expect(live).toEqual({ type: 'presence', roomId, userId: 'p1member', online: true });
+    record('connect -> online (inbox)', Date.now() - connectedAt);
+
+    const closedAt = Date.now();
+    await member.end();
+    await within('close -> offline (GET)', 5000, closedAt, async () => !(await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+    expect(presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 5000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p1member', online: false });
+    // The user's own pages are not told about themselves.
+    expect(watcher.messages.filter((m) => presenceOf(m.payload).userId === 'p1owner')).toEqual([]);
+
+    // A reload: the same client id connects again (a newer connection version), and the member is back online.
+    const reconnectedAt = Date.now();
+    await connectTab(tokens.p1member!);
+    await within('reconnect same client id -> online', 2000, reconnectedAt, async () => (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+  });
+
+  it('keeps a user with two tabs online until both have closed', async () => {
+    const { roomId, tokens } = await roomWith('p2owner', ['p2member']);
+    const watcher = await connectTab(tokens.p2owner!);
+    await watcher.client.subscribeAsync(topics.inboxFilter('p2owner'), { qos: 1 });
+    const first = await connectTab(tokens.p2member!, 'tab1');
+    const second = await connectTab(tokens.p2member!, 'tab2');
+    await within('two tabs -> online', 2000, Date.now(), async () => (await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
+
+    const inbox = topics.inbox('p2owner', roomId);
+    expect(presenceOf((await watcher.next(inbox, 2000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: true });
+
+    // A clean DISCONNECT of the first tab: the user stays online, and nobody is told anything.
+    await first.client.endAsync(false);
+    await sleep(300);
+    await stack.rules.idle();
+    expect(await onlineIn(roomId, tokens.p2owner!)).toContain('p2member');
+    await sleep(200);
+    expect(watcher.messages).toEqual([]);
+
+    const closedAt = Date.now();
+    await second.end();
+    await within('second tab closed -> offline', 5000, closedAt, async () => !(await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
+    expect(presenceOf((await watcher.next(inbox, 5000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: false });
+  });
+
+  it('answers 403 to a non-member, whether or not the room exists, and 401 without a token', async () => {
+    const { roomId } = await roomWith('p3owner', []);
+    const outsider = await appToken(api, 'p3outsider');
+    expect(await api('GET', `/rooms/${roomId}/presence`, { token: outsider })).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect(await api('GET', '/rooms/no-such-room/presence', { token: outsider })).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    expect((await api('GET', `/rooms/${roomId}/presence`)).status).toBe(401);
+  });
+
+  it('tracks a signed-in Cognito user by identity id: their client id is their identity id', async () => {
+    const idToken = await cognitoIdToken(api, 'presence-dana');
+    const attached = await api('POST', '/iot/attach-policy', { token: idToken });
+    expect(attached.status).toBe(200);
+    const identityId = attached.body.identityId as string;
+    const { roomId, tokens } = await roomWith('p4owner', []);
+    expect((await api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(identityId)}`, { token: tokens.p4owner })).status).toBe(204);
+
+    const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: idToken } }));
+    const c = out.Credentials!;
+    const connectedAt = Date.now();
+    const dana = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
+    open.push(dana);
+    await within('Cognito connect -> online', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
+    // And the Cognito user reads presence with their ID token like any member.
+    expect(await onlineIn(roomId, idToken)).toEqual([identityId]);
+    await dana.end();
+    await within('Cognito close -> offline', 5000, Date.now(), async () => !(await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
+  });
+
+  it('ignores lifecycle events of client ids that belong to no user of this stage', async () => {
+    const before = Object.keys(await presenceItems()).length;
+    // The local admin may connect with any client id (AdministratorAccess).
+    const admin = await connectClient(await presignMqttUrl(LOCAL_ADMIN_CREDENTIALS, { connectTo: stack.emulator.url }), 'some-tool.42');
+    open.push(admin);
+    await sleep(200);
+    await stack.rules.idle();
+    expect(Object.keys(await presenceItems()).length).toBe(before);
+    expect(logger.entries.filter((e) => e.message === 'topic rule action failed')).toEqual([]);
+  });
+});
+
+/** The presence table's users, read as the local admin straight from the store. */
+async function presenceItems(): Promise<Record<string, unknown>> {
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: stack.store.url, credentials: LOCAL_ADMIN_CREDENTIALS });
+  try {
+    const out = await client.send(new ScanCommand({ TableName: tableName(LOCAL_DEPLOYMENT, PRESENCE_TABLE) }));
+    return Object.fromEntries((out.Items ?? []).map((item) => [item.userId!.S!, item]));
+  } finally {
+    client.destroy();
+  }
+}
