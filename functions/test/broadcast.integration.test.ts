@@ -49,6 +49,10 @@ describe('POST /broadcast', () => {
     expect(JSON.parse(received.payload) as BroadcastMessage).toEqual({ type: 'broadcast', messageId: res.body.messageId, from: 'alice', text: 'Maintenance at noon', sentAt: res.body.sentAt });
   });
 
+  it('lets the demo\'s admin (alice, whose local token carries roles ["admin"]) broadcast', async () => {
+    expect((await api('POST', '/broadcast', { token: await appToken(api, 'alice'), body: { text: 'from the demo admin' } })).status).toBe(202);
+  });
+
   it('answers 403 to an app user without the admin role and 401 to a Cognito ID token; nothing is published', async () => {
     const watcher = await guest();
     const refused = await api('POST', '/broadcast', { token: await appToken(api, 'bob'), body: { text: 'hi all' } });

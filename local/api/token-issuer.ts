@@ -8,8 +8,9 @@ import { dirname } from 'node:path';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 
 /** The demo users the local stack seeds into the store (alice: general and ops; bob: general; carol: none). */
-export const DEMO_USERS: Readonly<Record<string, { name: string; rooms: Array<{ roomId: string; role: 'owner' | 'member' }> }>> = {
-  alice: { name: 'Alice', rooms: [{ roomId: 'general', role: 'owner' }, { roomId: 'ops', role: 'owner' }] },
+export const DEMO_USERS: Readonly<Record<string, { name: string; rooms: Array<{ roomId: string; role: 'owner' | 'member' }>; roles?: string[] }>> = {
+  // alice is the demo's admin: her token's `roles` claim lets her POST /broadcast.
+  alice: { name: 'Alice', rooms: [{ roomId: 'general', role: 'owner' }, { roomId: 'ops', role: 'owner' }], roles: ['admin'] },
   bob: { name: 'Bob', rooms: [{ roomId: 'general', role: 'member' }] },
   carol: { name: 'Carol', rooms: [] },
 };
@@ -76,8 +77,8 @@ export async function createLocalTokenIssuer(issuer: string, audience: string, o
   return { issuer, audience, jwks: { keys: [{ ...publicJwk, kid, alg: 'RS256', use: 'sig' }] }, foreignKey: foreign.privateKey, sign };
 }
 
-/** An app JWT for any valid user id, with the demo user's display name when there is one. */
+/** An app JWT for any valid user id, with the demo user's display name and roles when there are some. */
 export function appTokenFor(issuer: LocalTokenIssuer, userId: string, ttlSeconds = 3600): Promise<string> {
-  const name = DEMO_USERS[userId]?.name;
-  return issuer.sign(name ? { name } : {}, { subject: userId, ttlSeconds });
+  const demo = DEMO_USERS[userId];
+  return issuer.sign({ ...(demo ? { name: demo.name } : {}), ...(demo?.roles ? { roles: demo.roles } : {}) }, { subject: userId, ttlSeconds });
 }
