@@ -8,19 +8,19 @@
  * Per-connection IoT throttles (100 publishes/s, 512 KiB/s) are switched off for saturation runs: they cap
  * throughput by design, and what is measured here is the cost of the faithful delivery path.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { TopicScheme } from '../core/topics.js';
-import { LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { webSocketDuplex } from '../local/emulator/mqtt/websocket-stream.js';
-import { adminCredentials, startTestEmulator } from '../test/support/emulator.js';
+import { LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { browserCredentials } from '../test/support/credentials.js';
+import { adminCredentials, startTestEmulator } from '../test/support/emulator.js';
 import { presignMqttUrl } from '../test/support/sign.js';
 import type { LoadJob, LoadResult } from './load-client.js';
 
@@ -69,7 +69,10 @@ async function emulatorBroker(): Promise<BrokerUnderTest> {
           return { url: await presignMqttUrl(tab, { connectTo: emulator.url, expiresIn: 3600 }), clientId: tab.clientId };
         }),
       );
-      return { subscribers, publisher: { url: await presignMqttUrl(adminCredentials, { connectTo: emulator.url, expiresIn: 3600 }), clientId: 'bench-publisher' } };
+      return {
+        subscribers,
+        publisher: { url: await presignMqttUrl(adminCredentials, { connectTo: emulator.url, expiresIn: 3600 }), clientId: 'bench-publisher' },
+      };
     },
     close: () => emulator.close(),
   };
@@ -209,7 +212,8 @@ async function main(): Promise<void> {
     const all = (rs: LoadResult[]) => `  (runs: ${rs.map((r) => fmt(r.deliveriesPerSecond)).join(', ')})`;
     console.log(line(emulator.name, s, pick(runs.emulator), s.mode === 'saturate' ? all(runs.emulator) : ''));
     console.log(line(plain.name, s, pick(runs.plain), s.mode === 'saturate' ? all(runs.plain) : ''));
-    if (s.mode === 'saturate') ratios.set(s.name, median(runs.emulator.map((r) => r.deliveriesPerSecond)) / median(runs.plain.map((r) => r.deliveriesPerSecond)));
+    if (s.mode === 'saturate')
+      ratios.set(s.name, median(runs.emulator.map((r) => r.deliveriesPerSecond)) / median(runs.plain.map((r) => r.deliveriesPerSecond)));
   }
   await emulator.close();
   await plain.close();

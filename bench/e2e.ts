@@ -7,9 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { TopicScheme } from '../core/topics.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
@@ -101,7 +101,11 @@ async function fixedRate(subscriber: TestClient, send: (id: string) => Promise<v
 async function main(): Promise<void> {
   const stack = await startStack();
   try {
-    const token = ((await (await fetch(`${stack.api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' })).json()) as { token: string }).token;
+    const token = (
+      (await (await fetch(`${stack.api}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sub":"alice"}' })).json()) as {
+        token: string;
+      }
+    ).token;
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const creds = (await (await fetch(`${stack.api}/credentials`, { method: 'POST', headers: auth })).json()) as {
       accessKeyId: string;
@@ -123,9 +127,13 @@ async function main(): Promise<void> {
 
     console.log(`bench:e2e: ${RATE} msg/s for ${SECONDS} s per path, QoS 1, one subscriber; local stack in its own process\n`);
     const broker = await fixedRate(subscriber, async (id) => void (await publisher.client.publishAsync(room, JSON.stringify({ bench: id }), { qos: 1 })));
-    const plane = await fixedRate(subscriber, async (id) => void (await dataPlane.send(new PublishCommand({ topic: room, qos: 1, payload: new TextEncoder().encode(JSON.stringify({ bench: id })) }))));
+    const plane = await fixedRate(
+      subscriber,
+      async (id) => void (await dataPlane.send(new PublishCommand({ topic: room, qos: 1, payload: new TextEncoder().encode(JSON.stringify({ bench: id })) }))),
+    );
     const full = await fixedRate(subscriber, post);
-    const row = (name: string, s: ReturnType<typeof stats>) => console.log(`${name.padEnd(48)} p50 ${s.p50.toFixed(2).padStart(6)} ms   p99 ${s.p99.toFixed(2).padStart(6)} ms   (${s.n} samples)`);
+    const row = (name: string, s: ReturnType<typeof stats>) =>
+      console.log(`${name.padEnd(48)} p50 ${s.p50.toFixed(2).padStart(6)} ms   p99 ${s.p99.toFixed(2).padStart(6)} ms   (${s.n} samples)`);
     row('broker only (MQTT publish -> subscriber)', broker);
     row('data plane (signed POST /topics -> subscriber)', plane);
     row('full path (POST /rooms/.../messages -> subscriber)', full);
@@ -147,7 +155,9 @@ async function main(): Promise<void> {
     );
     await new Promise((r) => setTimeout(r, 500));
     const seconds = (performance.now() - startedAt) / 1000;
-    console.log(`sustained: ${CONCURRENCY} concurrent posters -> ${(posted / seconds).toFixed(0)} POST/s accepted, ${(received / seconds).toFixed(0)} messages/s received (${received}/${posted})`);
+    console.log(
+      `sustained: ${CONCURRENCY} concurrent posters -> ${(posted / seconds).toFixed(0)} POST/s accepted, ${(received / seconds).toFixed(0)} messages/s received (${received}/${posted})`,
+    );
     await subscriber.end();
     await publisher.end();
   } finally {

@@ -14,9 +14,10 @@
  * BENCH_CPU_PROF_DIR (writes a CPU profile of the stack process while each room size is measured; it slows the stack,
  * so figures from profiled runs are not the benchmark's).
  */
+
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import type { CredentialsResponse } from '../core/contracts/http.js';
 import type { InboxMessage } from '../core/contracts/mqtt.js';
 import { newSortableId } from '../core/ids.js';
@@ -34,7 +35,8 @@ function listFromEnv(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (!raw) return fallback;
   const values = raw.split(',').map((s) => Number(s.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`${name} must be a comma-separated list of positive integers, got ${JSON.stringify(raw)}`);
+  if (values.some((v) => !Number.isInteger(v) || v < 1))
+    throw new Error(`${name} must be a comma-separated list of positive integers, got ${JSON.stringify(raw)}`);
   return values;
 }
 
@@ -87,7 +89,10 @@ function percentile(samples: number[], p: number): number {
 
 const ms = (v: number) => (Number.isNaN(v) ? '   n/a' : v.toFixed(1).padStart(7));
 const perSecond = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0)).padStart(6);
-const machine = () => `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+const machine = () =>
+  `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 
 /** A message of the same shape and size as the room's, naming its measurement in `text`. */
 function inboxMessage(roomId: string, from: string, tag: string): InboxMessage {
@@ -97,7 +102,9 @@ function inboxMessage(roomId: string, from: string, tag: string): InboxMessage {
 async function main(): Promise<void> {
   console.log(`bench:fanout: ${machine()}`);
   const stack = await IpcChild.start<StackProtocol, StackInfo>(new URL('./fanout/stack-process.ts', import.meta.url).pathname, { startTimeoutMs: 60_000 });
-  const subscribers = await IpcChild.start<SubscribersProtocol, null>(new URL('./fanout/subscribers-process.ts', import.meta.url).pathname, { startTimeoutMs: 30_000 });
+  const subscribers = await IpcChild.start<SubscribersProtocol, null>(new URL('./fanout/subscribers-process.ts', import.meta.url).pathname, {
+    startTimeoutMs: 30_000,
+  });
   const giveUp = setTimeout(() => {
     console.error(`bench:fanout: gave up after ${GIVE_UP_AFTER_MS / 60_000} min`);
     stack.process.kill('SIGKILL');
@@ -110,9 +117,15 @@ async function main(): Promise<void> {
     const fanout = await measureFanout(api, stack, subscribers);
     const deadLetters = await stack.call('fanoutDeadLetters', null);
     const counters = await subscribers.call('counters', null);
-    console.log(`\nintegrity: fan-out dead letters ${deadLetters}, deliveries after completion ${counters.late}, connections closed by the broker ${counters.closed}`);
+    console.log(
+      `\nintegrity: fan-out dead letters ${deadLetters}, deliveries after completion ${counters.late}, connections closed by the broker ${counters.closed}`,
+    );
     printCost(fanout.payloadBytes, fanout.sampleInbox);
-    console.log(`\nmachine at the end: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nmachine at the end: load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const met = fanout.goalsMet && credentials.sameSize;
     console.log(met ? 'all targets met' : 'at least one target missed (see above)');
   } finally {
@@ -127,7 +140,11 @@ async function measureCredentials(api: LocalApi, stack: IpcChild<StackProtocol, 
   const busyToken = await api.token('cred-busy');
   const soloToken = await api.token('cred-solo');
   const started = performance.now();
-  await mapWithConcurrency(Array.from({ length: CREDENTIAL_ROOMS }, (_, i) => i), 8, (i) => api.createRoom(busyToken, `busy ${i}`));
+  await mapWithConcurrency(
+    Array.from({ length: CREDENTIAL_ROOMS }, (_, i) => i),
+    8,
+    (i) => api.createRoom(busyToken, `busy ${i}`),
+  );
   await api.createRoom(soloToken, 'solo');
   const [busyRooms, soloRooms] = [await api.roomCount(busyToken), await api.roomCount(soloToken)];
   if (busyRooms !== CREDENTIAL_ROOMS || soloRooms !== 1) throw new Error(`room setup failed: ${busyRooms} and ${soloRooms} rooms`);
@@ -156,7 +173,9 @@ async function measureCredentials(api: LocalApi, stack: IpcChild<StackProtocol, 
   }
   const sizes = new Set(users.flatMap((u) => [...u.policyChars]));
   const sameSize = sizes.size === 1;
-  console.log(`  session policy size: ${sameSize ? `the same (${[...sizes][0]} chars) whatever the room count: fixed-size grants` : `DIFFERS (${[...sizes].join(', ')} chars)`}`);
+  console.log(
+    `  session policy size: ${sameSize ? `the same (${[...sizes][0]} chars) whatever the room count: fixed-size grants` : `DIFFERS (${[...sizes].join(', ')} chars)`}`,
+  );
   return { sameSize };
 }
 
@@ -215,7 +234,10 @@ async function measureFanout(
         } else {
           const payload = JSON.stringify(inboxMessage(roomId, members[0]!, tag));
           payloadBytes = Buffer.byteLength(payload);
-          const timing = path === 'each' ? await stack.call('publishEach', { topics: inboxes, payload, concurrency: PUBLISH_CONCURRENCY }) : await stack.call('publishOnce', { topic: shared, payload });
+          const timing =
+            path === 'each'
+              ? await stack.call('publishEach', { topics: inboxes, payload, concurrency: PUBLISH_CONCURRENCY })
+              : await stack.call('publishOnce', { topic: shared, payload });
           if (timing.failed > 0) throw new Error(`${timing.failed} data-plane publishes failed (${path}, room of ${size})`);
           ({ startedAt, answeredAt } = timing);
         }
@@ -231,7 +253,10 @@ async function measureFanout(
       // Let QoS 1 acknowledgements and the queue settle before the next round.
       await new Promise((r) => setTimeout(r, 10));
     }
-    if (profiling) console.log(`(CPU profile of the stack process while the room of ${size} was measured: ${await stack.call('stopProfile', { file: resolve(CPU_PROFILE_DIR!, `stack-fanout-${size}.cpuprofile`) })})`);
+    if (profiling)
+      console.log(
+        `(CPU profile of the stack process while the room of ${size} was measured: ${await stack.call('stopProfile', { file: resolve(CPU_PROFILE_DIR!, `stack-fanout-${size}.cpuprofile`) })})`,
+      );
     await subscribers.call('unsubscribeShared', { first: size, topic: shared });
     results.set(size, samples);
   }
@@ -239,7 +264,9 @@ async function measureFanout(
 }
 
 function printFanout(results: Map<number, Record<PathName, PathSamples>>): boolean {
-  console.log(`\nRoom message to every member, time from the start of the path to the LAST member's delivery (QoS 1; rooms above 50 members go through the fan-out queue):`);
+  console.log(
+    `\nRoom message to every member, time from the start of the path to the LAST member's delivery (QoS 1; rooms above 50 members go through the fan-out queue):`,
+  );
   console.log(`${'members'.padEnd(8)} ${'path'.padEnd(44)} ${'n'.padStart(3)}  p50 ms  p99 ms  deliveries/s  POST p50  incomplete dup`);
   let met = true;
   const verdicts: string[] = [];
@@ -257,7 +284,9 @@ function printFanout(results: Map<number, Record<PathName, PathSamples>>): boole
     const ratioOk = ratio >= GOAL_RATIO;
     const complete = PATHS.every((p) => samples[p].incomplete === 0 && samples[p].duplicates === 0 && samples[p].outside === 0);
     if (!ratioOk || !complete) met = false;
-    verdicts.push(`  room of ${size}: inbox deliveries/s = ${ratio.toFixed(2)}x the PublishCommand loop's (goal >= ${GOAL_RATIO}x) ${ratioOk ? 'ok' : 'MISSED'}; vs one shared-topic publish: ${(percentile(samples.room.toLast, 50) / percentile(samples.shared.toLast, 50)).toFixed(1)}x the time${complete ? '' : '; SOME DELIVERIES MISSING OR DUPLICATED'}`);
+    verdicts.push(
+      `  room of ${size}: inbox deliveries/s = ${ratio.toFixed(2)}x the PublishCommand loop's (goal >= ${GOAL_RATIO}x) ${ratioOk ? 'ok' : 'MISSED'}; vs one shared-topic publish: ${(percentile(samples.room.toLast, 50) / percentile(samples.shared.toLast, 50)).toFixed(1)}x the time${complete ? '' : '; SOME DELIVERIES MISSING OR DUPLICATED'}`,
+    );
     if (size === 1000) {
       const p99 = percentile(samples.room.toLast, 99);
       const ok = p99 <= GOAL_P99_1000_MS;
@@ -273,7 +302,9 @@ function printFanout(results: Map<number, Record<PathName, PathSamples>>): boole
 function printCost(payloadBytes: number, inboxTopic: string): void {
   const inboxTopicBytes = Buffer.byteLength(inboxTopic);
   const sharedTopicBytes = Buffer.byteLength(topics.broadcast());
-  console.log(`\nIoT Core messaging per room message (${payloadBytes}-byte payload, metered in 5 KB steps; $${USD_PER_MILLION_MESSAGES.toFixed(2)} per million messages):`);
+  console.log(
+    `\nIoT Core messaging per room message (${payloadBytes}-byte payload, metered in 5 KB steps; $${USD_PER_MILLION_MESSAGES.toFixed(2)} per million messages):`,
+  );
   for (const members of [10, 100, 1000, 10_000]) {
     const c = roomMessageCost({ members, payloadBytes, inboxTopicBytes, sharedTopicBytes });
     console.log(

@@ -74,10 +74,12 @@ async function run(job: LoadJob): Promise<LoadResult> {
     measureStart = performance.now();
     deliveriesAtStart = deliveries;
   }, job.warmupMs);
-  const end = new Promise<void>((resolve) => setTimeout(() => {
-    stop = true;
-    resolve();
-  }, job.warmupMs + job.measureMs));
+  const end = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      stop = true;
+      resolve();
+    }, job.warmupMs + job.measureMs),
+  );
 
   if (job.mode === 'saturate') {
     const window = job.window ?? 20;

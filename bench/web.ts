@@ -5,7 +5,7 @@
  * - Time from navigation to the first live message in headless Chromium against the local stack (median of runs),
  *   beside the time to the sign-in screen (the page without realtime) measured in the same runs.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
@@ -46,17 +46,27 @@ async function bundles() {
   for (const f of lazy) {
     const s = sizes(join(WEB_DIST, 'assets', f));
     if (f.startsWith('session-')) realtimeGzip = s.gzip;
-    console.log(`  lazy        ${f.padEnd(28)} ${kb(s.min).padStart(7)} kB  ${kb(s.gzip).padStart(6)} kB gzip${f.startsWith('session-') ? '  (realtime: SDK + packages/realtime-client + session UI)' : f.startsWith('cognito-') ? '  (Amplify, Cognito sign-in only)' : ''}`);
+    console.log(
+      `  lazy        ${f.padEnd(28)} ${kb(s.min).padStart(7)} kB  ${kb(s.gzip).padStart(6)} kB gzip${f.startsWith('session-') ? '  (realtime: SDK + packages/realtime-client + session UI)' : f.startsWith('cognito-') ? '  (Amplify, Cognito sign-in only)' : ''}`,
+    );
   }
   // Baseline in the same run: the SDK's own browser entry, minimal usage, same bundler settings.
   const floor = await build({
     configFile: false,
     logLevel: 'silent',
     define: { global: 'globalThis' },
-    build: { write: false, lib: { entry: new URL('./web/sdk-floor-entry.ts', import.meta.url).pathname, formats: ['es'], fileName: 'floor' }, minify: true, target: 'es2022' },
+    build: {
+      write: false,
+      lib: { entry: new URL('./web/sdk-floor-entry.ts', import.meta.url).pathname, formats: ['es'], fileName: 'floor' },
+      minify: true,
+      target: 'es2022',
+    },
   });
   const output = (Array.isArray(floor) ? floor[0] : floor) as { output: Array<{ type: string; code?: string }> };
-  const code = output.output.filter((o) => o.type === 'chunk').map((o) => o.code ?? '').join('');
+  const code = output.output
+    .filter((o) => o.type === 'chunk')
+    .map((o) => o.code ?? '')
+    .join('');
   const floorGzip = gzipSync(Buffer.from(code), { level: 9 }).length;
   console.log(`  baseline    aws-iot-device-sdk-v2 entry, minimal app   ${kb(code.length).padStart(7)} kB  ${kb(floorGzip).padStart(6)} kB gzip`);
   console.log(
@@ -66,7 +76,13 @@ async function bundles() {
 
 async function firstMessage() {
   const port = 5190;
-  const stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [`http://127.0.0.1:${port}`], logger: memoryLogger(), web: { port, mode: 'static' } });
+  const stack = await startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    corsOrigins: [`http://127.0.0.1:${port}`],
+    logger: memoryLogger(),
+    web: { port, mode: 'static' },
+  });
   const browser = await launchChromium();
   const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
   // A steady stream of messages of a busy room (every 50 ms), as the messages function delivers them: to bob's own
@@ -76,7 +92,14 @@ async function firstMessage() {
   const ticker = setInterval(() => {
     n += 1;
     const now = Date.now();
-    const message: InboxMessage = { type: 'message', messageId: newSortableId(now), roomId: 'general', from: 'ticker', text: `tick ${n}`, sentAt: new Date(now).toISOString() };
+    const message: InboxMessage = {
+      type: 'message',
+      messageId: newSortableId(now),
+      roomId: 'general',
+      from: 'ticker',
+      text: `tick ${n}`,
+      sentAt: new Date(now).toISOString(),
+    };
     void dataPlane.send(new PublishCommand({ topic: bobsInbox, qos: 0, payload: new TextEncoder().encode(JSON.stringify(message)) })).catch(() => undefined);
   }, 50);
   const signInScreen: number[] = [];
@@ -111,7 +134,9 @@ async function firstMessage() {
   console.log(`Headless Chromium against the local stack, ${RUNS} runs (median; page opened, bob clicked as soon as the button was there):`);
   console.log(`  sign-in screen ready (DOMContentLoaded)   ${median(signInScreen).toFixed(0).padStart(5)} ms   <- baseline: the page without realtime`);
   console.log(`  MQTT connected (CONNACK)                 ${median(connected).toFixed(0).padStart(5)} ms`);
-  console.log(`  first live message shown                ${median(first).toFixed(0).padStart(5)} ms   (goal < ${GOALS.firstMessageMs} ms; all runs: ${first.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(
+    `  first live message shown                ${median(first).toFixed(0).padStart(5)} ms   (goal < ${GOALS.firstMessageMs} ms; all runs: ${first.map((x) => x.toFixed(0)).join(', ')})`,
+  );
 }
 
 await bundles();

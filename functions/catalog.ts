@@ -44,7 +44,14 @@ export interface RateLimit {
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
-  { name: 'credentials', entry: 'functions/credentials/index.ts', configSchema: CredentialsEnvSchema, routes: [{ method: 'POST', path: '/credentials' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'credentials',
+    entry: 'functions/credentials/index.ts',
+    configSchema: CredentialsEnvSchema,
+    routes: [{ method: 'POST', path: '/credentials' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
   {
     name: 'rooms',
     entry: 'functions/rooms/index.ts',
@@ -69,7 +76,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 512,
     rateLimit: { requests: 60, windowSeconds: 60 },
   },
-  { name: 'history', entry: 'functions/messages/history-index.ts', configSchema: HistoryEnvSchema, routes: [{ method: 'GET', path: '/rooms/{roomId}/messages' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'history',
+    entry: 'functions/messages/history-index.ts',
+    configSchema: HistoryEnvSchema,
+    routes: [{ method: 'GET', path: '/rooms/{roomId}/messages' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
   { name: 'fanout-worker', entry: 'functions/fanout/index.ts', configSchema: FanoutWorkerEnvSchema, timeoutSeconds: 30, memoryMb: 512 },
   {
     name: 'jobs',
@@ -81,7 +95,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     rateLimit: { requests: 10, windowSeconds: 60 },
   },
   { name: 'jobs-worker', entry: 'functions/jobs/worker-index.ts', configSchema: JobsWorkerEnvSchema, timeoutSeconds: 60, memoryMb: 256 },
-  { name: 'attach-policy', entry: 'functions/attach-policy/index.ts', configSchema: AttachPolicyEnvSchema, routes: [{ method: 'POST', path: '/iot/attach-policy' }], timeoutSeconds: 10, memoryMb: 256 },
+  {
+    name: 'attach-policy',
+    entry: 'functions/attach-policy/index.ts',
+    configSchema: AttachPolicyEnvSchema,
+    routes: [{ method: 'POST', path: '/iot/attach-policy' }],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
   {
     name: 'presence',
     entry: 'functions/presence/index.ts',
@@ -101,7 +122,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     memoryMb: 256,
     rateLimit: { requests: 10, windowSeconds: 60 },
   },
-  { name: 'health', entry: 'functions/health/index.ts', configSchema: HealthEnvSchema, routes: [{ method: 'GET', path: '/health' }], timeoutSeconds: 3, memoryMb: 128 },
+  {
+    name: 'health',
+    entry: 'functions/health/index.ts',
+    configSchema: HealthEnvSchema,
+    routes: [{ method: 'GET', path: '/health' }],
+    timeoutSeconds: 3,
+    memoryMb: 128,
+  },
 ];
 
 export function functionDefinition(name: FunctionName): FunctionDefinition {
@@ -137,7 +165,19 @@ export interface QueueSettings {
 const sixTimesTimeoutOf = (name: FunctionName) => 6 * functionDefinition(name).timeoutSeconds;
 
 /** Jobs: shared by infra (SQS) and the local in-process queue. */
-export const JOBS_QUEUE: QueueSettings = { purpose: 'jobs', consumer: 'jobs-worker', maxReceiveCount: 3, visibilityTimeoutSeconds: sixTimesTimeoutOf('jobs-worker'), batchSize: 5 };
+export const JOBS_QUEUE: QueueSettings = {
+  purpose: 'jobs',
+  consumer: 'jobs-worker',
+  maxReceiveCount: 3,
+  visibilityTimeoutSeconds: sixTimesTimeoutOf('jobs-worker'),
+  batchSize: 5,
+};
 
 /** Room fan-out: each message is one room message with up to 100 recipients. */
-export const FANOUT_QUEUE: QueueSettings = { purpose: 'fanout', consumer: 'fanout-worker', maxReceiveCount: 5, visibilityTimeoutSeconds: sixTimesTimeoutOf('fanout-worker'), batchSize: 10 };
+export const FANOUT_QUEUE: QueueSettings = {
+  purpose: 'fanout',
+  consumer: 'fanout-worker',
+  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: sixTimesTimeoutOf('fanout-worker'),
+  batchSize: 10,
+};

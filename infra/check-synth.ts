@@ -1,10 +1,10 @@
 /** CI: checks that the Terraform JSON `npm run synth` wrote has every resource the stack must provision. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './build-functions.js';
 import { TOPIC_RULES } from '../core/iot-rules.js';
 import { TABLES } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
+import { REPO_ROOT } from './build-functions.js';
 
 const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 'dev'}`;
 const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
@@ -14,7 +14,8 @@ const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
 const alarms = 2 + 2 * FUNCTIONS.length + 1;
 const topicRules = Object.values(json.resource.aws_iot_topic_rule ?? {});
-const visibilityOf = (purpose: string) => Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
+const visibilityOf = (purpose: string) =>
+  Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
 const expectations: Array<[string, boolean]> = [
   ['data aws_iot_endpoint (iot:Data-ATS)', JSON.stringify(json.data.aws_iot_endpoint ?? {}).includes('"endpoint_type":"iot:Data-ATS"')],
   ['aws_iot_policy', count('aws_iot_policy') === 1],
@@ -28,20 +29,44 @@ const expectations: Array<[string, boolean]> = [
   [`aws_dynamodb_table x${TABLES.length} (${TABLES.map((t) => t.purpose).join(', ')})`, count('aws_dynamodb_table') === TABLES.length],
   [
     `aws_iot_topic_rule x${TOPIC_RULES.length} (${TOPIC_RULES.map((r) => r.purpose).join(', ')}) with their SQL and a Lambda action`,
-    topicRules.length === TOPIC_RULES.length && TOPIC_RULES.every((r) => topicRules.some((t) => t.sql === r.sql && t.sql_version === r.sqlVersion && t.enabled === true && JSON.stringify(t.lambda ?? []).includes('aws_lambda_function.'))),
+    topicRules.length === TOPIC_RULES.length &&
+      TOPIC_RULES.every((r) =>
+        topicRules.some(
+          (t) => t.sql === r.sql && t.sql_version === r.sqlVersion && t.enabled === true && JSON.stringify(t.lambda ?? []).includes('aws_lambda_function.'),
+        ),
+      ),
   ],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
   [
     `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + TOPIC_RULES.length} (API and topic rules)`,
-    count('aws_apigatewayv2_integration') === integrated && count('aws_apigatewayv2_route') === routes && count('aws_lambda_permission') === integrated + TOPIC_RULES.length,
+    count('aws_apigatewayv2_integration') === integrated &&
+      count('aws_apigatewayv2_route') === routes &&
+      count('aws_lambda_permission') === integrated + TOPIC_RULES.length,
   ],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
   ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
-  [`aws_cloudwatch_metric_alarm x${alarms} (2 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures)`, count('aws_cloudwatch_metric_alarm') === alarms],
-  ['every alarm notifies the alarms topic', Object.values(json.resource.aws_cloudwatch_metric_alarm ?? {}).every((a) => JSON.stringify(a.alarm_actions ?? []).includes('aws_sns_topic.'))],
-  ['every log group has a retention', Object.values(json.resource.aws_cloudwatch_log_group ?? {}).every((g) => typeof g.retention_in_days === 'number' && g.retention_in_days > 0)],
-  [`queues' visibility >= 6x their consumer's timeout`, [JOBS_QUEUE, FANOUT_QUEUE].every((q) => visibilityOf(q.purpose) >= 6 * functionDefinition(q.consumer).timeoutSeconds)],
-  ['event source mappings report batch item failures', Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every((m) => JSON.stringify(m.function_response_types) === '["ReportBatchItemFailures"]')],
+  [
+    `aws_cloudwatch_metric_alarm x${alarms} (2 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures)`,
+    count('aws_cloudwatch_metric_alarm') === alarms,
+  ],
+  [
+    'every alarm notifies the alarms topic',
+    Object.values(json.resource.aws_cloudwatch_metric_alarm ?? {}).every((a) => JSON.stringify(a.alarm_actions ?? []).includes('aws_sns_topic.')),
+  ],
+  [
+    'every log group has a retention',
+    Object.values(json.resource.aws_cloudwatch_log_group ?? {}).every((g) => typeof g.retention_in_days === 'number' && g.retention_in_days > 0),
+  ],
+  [
+    `queues' visibility >= 6x their consumer's timeout`,
+    [JOBS_QUEUE, FANOUT_QUEUE].every((q) => visibilityOf(q.purpose) >= 6 * functionDefinition(q.consumer).timeoutSeconds),
+  ],
+  [
+    'event source mappings report batch item failures',
+    Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every(
+      (m) => JSON.stringify(m.function_response_types) === '["ReportBatchItemFailures"]',
+    ),
+  ],
 ];
 let failed = 0;
 for (const [what, ok] of expectations) {

@@ -42,7 +42,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new InfraConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new InfraConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -61,12 +62,17 @@ const isLoopback = (hostname: string) => hostname === 'localhost' || hostname.en
  */
 export function webOriginsFromEnv(raw: string | undefined, stage: string, hostWebDemo: boolean): string[] {
   const development = stage === DEVELOPMENT_STAGE;
-  const listed = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const listed = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (listed.length === 0) {
     if (development) return [DEVELOPMENT_ORIGIN];
     // With hosting, the CloudFront origin is added by the stack: nothing else is needed.
     if (hostWebDemo) return [];
-    throw new InfraConfigError(`WEB_ORIGINS is required for stage ${stage} (only the ${DEVELOPMENT_STAGE} stage defaults to ${DEVELOPMENT_ORIGIN}): name the web app's origins, e.g. WEB_ORIGINS=https://app.example.com, or set HOST_WEB_DEMO=true`);
+    throw new InfraConfigError(
+      `WEB_ORIGINS is required for stage ${stage} (only the ${DEVELOPMENT_STAGE} stage defaults to ${DEVELOPMENT_ORIGIN}): name the web app's origins, e.g. WEB_ORIGINS=https://app.example.com, or set HOST_WEB_DEMO=true`,
+    );
   }
   return listed.map((origin) => {
     if (origin === '*') {
@@ -80,10 +86,14 @@ export function webOriginsFromEnv(raw: string | undefined, stage: string, hostWe
       throw new InfraConfigError(`WEB_ORIGINS: ${JSON.stringify(origin)} is not an origin (expected scheme://host[:port])`);
     }
     if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
-      throw new InfraConfigError(`WEB_ORIGINS: ${JSON.stringify(origin)} is not an origin (expected scheme://host[:port], without path or trailing "/"; did you mean ${JSON.stringify(url.origin)}?)`);
+      throw new InfraConfigError(
+        `WEB_ORIGINS: ${JSON.stringify(origin)} is not an origin (expected scheme://host[:port], without path or trailing "/"; did you mean ${JSON.stringify(url.origin)}?)`,
+      );
     }
-    if (!development && url.protocol !== 'https:') throw new InfraConfigError(`WEB_ORIGINS: ${origin} is not https; only the ${DEVELOPMENT_STAGE} stage may allow http origins`);
-    if (!development && isLoopback(url.hostname)) throw new InfraConfigError(`WEB_ORIGINS: ${origin} is a loopback origin; only the ${DEVELOPMENT_STAGE} stage may allow it`);
+    if (!development && url.protocol !== 'https:')
+      throw new InfraConfigError(`WEB_ORIGINS: ${origin} is not https; only the ${DEVELOPMENT_STAGE} stage may allow http origins`);
+    if (!development && isLoopback(url.hostname))
+      throw new InfraConfigError(`WEB_ORIGINS: ${origin} is a loopback origin; only the ${DEVELOPMENT_STAGE} stage may allow it`);
     return origin;
   });
 }
@@ -114,9 +124,14 @@ export function infraConfigFromEnv(env: NodeJS.ProcessEnv, functionsDir: string)
   if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
     throw new InfraConfigError(`LOG_RETENTION_DAYS must be one of CloudWatch Logs' values (${LOG_RETENTION_DAYS.join(', ')}), got ${logRetentionDays}`);
   }
-  const types = (env.APP_TOKEN_TYPES ?? 'JWT,at+jwt').split(',').map((s) => s.trim()).filter(Boolean);
+  const types = (env.APP_TOKEN_TYPES ?? 'JWT,at+jwt')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (types.length === 0 || !types.every((t) => /^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/.test(t))) {
-    throw new InfraConfigError(`APP_TOKEN_TYPES must be a comma-separated list of JWT "typ" values such as "JWT,at+jwt", got ${JSON.stringify(env.APP_TOKEN_TYPES)}`);
+    throw new InfraConfigError(
+      `APP_TOKEN_TYPES must be a comma-separated list of JWT "typ" values such as "JWT,at+jwt", got ${JSON.stringify(env.APP_TOKEN_TYPES)}`,
+    );
   }
   return {
     app,

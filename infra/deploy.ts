@@ -3,12 +3,13 @@
  * writes the web demo's config from the stack outputs. Needs terraform >= 1.5 on PATH and AWS credentials in the
  * environment (any method the AWS provider accepts: AWS_PROFILE, SSO, environment keys).
  */
-import { WebConfigSchema } from '../core/contracts/web-config.js';
-import { parseContract } from '../core/contracts/validate.js';
+
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseContract } from '../core/contracts/validate.js';
+import { WebConfigSchema } from '../core/contracts/web-config.js';
 import { REPO_ROOT } from './build-functions.js';
 
 const { values } = parseArgs({ options: { stage: { type: 'string' }, plan: { type: 'boolean', default: false } } });

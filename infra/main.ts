@@ -1,6 +1,7 @@
 /** `npm run synth`: bundles the functions and writes the Terraform JSON to infra/cdktf.out/stacks/<app>-<stage>/. */
-import { App } from 'cdktf';
+
 import { join } from 'node:path';
+import { App } from 'cdktf';
 import { buildFunctions, DEFAULT_OUT_DIR, REPO_ROOT } from './build-functions.js';
 import { type InfraConfig, InfraConfigError, infraConfigFromEnv } from './config.js';
 import { RealtimeStack } from './stack.js';
@@ -19,6 +20,4 @@ const app = new App({ outdir: join(REPO_ROOT, 'infra', 'cdktf.out') });
 const stackName = `${config.app}-${config.stage}`;
 new RealtimeStack(app, stackName, config);
 app.synth();
-process.stdout.write(
-  `Synthesized ${stackName} (${config.region}) with ${built.length} functions -> infra/cdktf.out/stacks/${stackName}/cdk.tf.json\n`,
-);
+process.stdout.write(`Synthesized ${stackName} (${config.region}) with ${built.length} functions -> infra/cdktf.out/stacks/${stackName}/cdk.tf.json\n`);

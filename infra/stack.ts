@@ -3,6 +3,8 @@
  * model in core/, the one the local emulator enforces. (cdktf was archived in December 2025; its continuation CDK
  * Terrain keeps the same API, so moving is an import change in this folder.)
  */
+
+import { join } from 'node:path';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsIotEndpoint } from '@cdktf/provider-aws/lib/data-aws-iot-endpoint/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -11,24 +13,23 @@ import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { join } from 'node:path';
-import { accessModel, type AccessModel, type FunctionName } from '../core/access/model.js';
-import { resourceName, type Deployment } from '../core/deployment.js';
+import { type AccessModel, accessModel, type FunctionName } from '../core/access/model.js';
 import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
-import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
+import { type Deployment, resourceName } from '../core/deployment.js';
 import { TOPIC_RULES } from '../core/iot-rules.js';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
+import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
 import type { InfraConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { HttpApi } from './constructs/http-api.js';
 import { IdentityPool, UserPool } from './constructs/identity.js';
+import { RealtimeFunction } from './constructs/lambda-function.js';
 import { Tables } from './constructs/tables.js';
 import { TopicRules } from './constructs/topic-rules.js';
-import { WorkQueue } from './constructs/work-queue.js';
-import { RealtimeFunction } from './constructs/lambda-function.js';
 import { WebHosting } from './constructs/web-hosting.js';
+import { WorkQueue } from './constructs/work-queue.js';
 import { policyJson } from './terraform-json.js';
 
 /** Variables Lambda itself provides; setting them is an error. */
@@ -122,7 +123,8 @@ export class RealtimeStack extends TerraformStack {
       // IAM checks that a role named in a trust policy exists.
       dependsOn: [credentialsFn.role],
     });
-    for (const p of model.browserClientRole.policies) new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
+    for (const p of model.browserClientRole.policies)
+      new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
 
     // IoT lifecycle events to the presence function: the rule the emulator runs locally.
     this.topicRules = new TopicRules(this, 'topic-rules', { deployment, rules: TOPIC_RULES, functionOf: (name) => this.functions.get(name)!.function });
@@ -139,7 +141,11 @@ export class RealtimeStack extends TerraformStack {
     }
 
     this.alarms = new Alarms(this, 'alarms', { namePrefix: prefix, subscriptions: config.alarms });
-    for (const [purpose, queue] of [[JOBS_QUEUE.purpose, jobs], [FANOUT_QUEUE.purpose, fanout]] as const) this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
+    for (const [purpose, queue] of [
+      [JOBS_QUEUE.purpose, jobs],
+      [FANOUT_QUEUE.purpose, fanout],
+    ] as const)
+      this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
     for (const [name, fn] of this.functions) {
       this.alarms.functionErrors(name, fn.name);
       this.alarms.functionThrottles(name, fn.name);
@@ -173,7 +179,10 @@ export class RealtimeStack extends TerraformStack {
     new TerraformOutput(this, 'identity_pool_id', { value: identityPool.pool.id });
     new TerraformOutput(this, 'user_pool_id', { value: userPool.pool.id });
     new TerraformOutput(this, 'user_pool_client_id', { value: userPool.client.id });
-    new TerraformOutput(this, 'alarm_topic_arn', { value: this.alarms.topic.arn, description: 'Subscribe here for alarm notifications (ALARM_EMAIL / ALARM_HTTPS_URL do it at deploy)' });
+    new TerraformOutput(this, 'alarm_topic_arn', {
+      value: this.alarms.topic.arn,
+      description: 'Subscribe here for alarm notifications (ALARM_EMAIL / ALARM_HTTPS_URL do it at deploy)',
+    });
     new TerraformOutput(this, 'web_config', { value: webConfig, description: 'Written to web-demo/public/config.json by npm run deploy' });
   }
 }

@@ -1,6 +1,7 @@
 /** `npm start` configuration from the environment, validated once. */
-import { EmulatorConfigError, emulatorConfigFromEnv } from './emulator/config.js';
+
 import type { LogLevel } from '../functions/shared/logger.js';
+import { EmulatorConfigError, emulatorConfigFromEnv } from './emulator/config.js';
 import { DEFAULT_API_PORT, DEFAULT_WEB_PORT } from './local-deployment.js';
 
 export interface LocalStackConfig {
@@ -23,7 +24,8 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new EmulatorConfigError(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new EmulatorConfigError(`${name} must be a port number (1-65535), got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -38,19 +40,26 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
     emulator,
     apiPort: port(env, 'LOCAL_API_PORT', DEFAULT_API_PORT),
     webPort,
-    corsOrigins: (env.LOCAL_CORS_ORIGINS ?? `http://127.0.0.1:${webPort},http://localhost:${webPort}`).split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.LOCAL_CORS_ORIGINS ?? `http://127.0.0.1:${webPort},http://localhost:${webPort}`)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     credentialsDurationSeconds: duration,
     jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
     webMode: webMode(env.LOCAL_WEB_MODE),
     dataDir: env.LOCAL_DATA_DIR ?? '.local',
     rateLimits: oneOf(env, 'LOCAL_RATE_LIMITS', ['catalog', 'off'] as const, 'catalog'),
-    functionLogLevel: env.LOCAL_FUNCTION_LOG_LEVEL === undefined ? undefined : oneOf(env, 'LOCAL_FUNCTION_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const, 'INFO'),
+    functionLogLevel:
+      env.LOCAL_FUNCTION_LOG_LEVEL === undefined
+        ? undefined
+        : oneOf(env, 'LOCAL_FUNCTION_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const, 'INFO'),
   };
 }
 
 function webMode(raw: string | undefined): 'dev' | 'static' | 'off' {
   const value = raw ?? 'dev';
-  if (value !== 'dev' && value !== 'static' && value !== 'off') throw new EmulatorConfigError(`LOCAL_WEB_MODE must be dev, static or off, got ${JSON.stringify(raw)}`);
+  if (value !== 'dev' && value !== 'static' && value !== 'off')
+    throw new EmulatorConfigError(`LOCAL_WEB_MODE must be dev, static or off, got ${JSON.stringify(raw)}`);
   return value;
 }
 

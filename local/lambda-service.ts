@@ -25,8 +25,9 @@ import { attachPolicyDependencies } from '../functions/attach-policy/aws.js';
 import { createAttachPolicyHandler } from '../functions/attach-policy/handler.js';
 import { broadcastDependencies } from '../functions/broadcast/aws.js';
 import { createBroadcastHandler } from '../functions/broadcast/handler.js';
-import { createCredentialsHandler } from '../functions/credentials/handler.js';
+import { catalogVariables, functionDefinition, type RateLimit } from '../functions/catalog.js';
 import { credentialsDependencies } from '../functions/credentials/aws.js';
+import { createCredentialsHandler } from '../functions/credentials/handler.js';
 import { fanoutWorkerDependencies } from '../functions/fanout/aws.js';
 import { createFanoutWorkerHandler } from '../functions/fanout/worker-handler.js';
 import { createHealthHandler } from '../functions/health/handler.js';
@@ -41,7 +42,6 @@ import { createPresenceEventsHandler } from '../functions/presence/events-handle
 import { createPresenceHandler } from '../functions/presence/handler.js';
 import { roomsDependencies } from '../functions/rooms/aws.js';
 import { createRoomsHandler } from '../functions/rooms/handler.js';
-import { catalogVariables, functionDefinition, type RateLimit } from '../functions/catalog.js';
 import { readConfig } from '../functions/shared/config.js';
 import { createLogger, type LogLevel } from '../functions/shared/logger.js';
 import type { AppMetrics } from '../functions/shared/metrics.js';
@@ -51,7 +51,7 @@ import type { HttpLambda } from './api/gateway.js';
 import type { RunningEmulator } from './emulator/emulator.js';
 import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from './local-deployment.js';
 
-export type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+export type SqsLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 /** A function invoked asynchronously with an event it checks itself (IoT rule actions). */
 export type EventLambda = (event: unknown, context: Context) => Promise<void>;
 
@@ -97,20 +97,31 @@ export function buildLocalFunctions(options: LocalFunctionsOptions): LocalFuncti
   const http: Partial<Record<FunctionName, HttpLambda>> = {
     credentials: createCredentialsHandler(credentialsDependencies(config(CredentialsEnvSchema, 'credentials'), aws('credentials'), runtime)) as HttpLambda,
     rooms: createRoomsHandler(roomsDependencies(config(RoomsEnvSchema, 'rooms'), aws('rooms'), runtime)) as HttpLambda,
-    messages: createMessagesHandler({ ...messagesDependencies(config(MessagesEnvSchema, 'messages'), aws('messages'), runtime), fanoutQueue: options.fanoutQueue }) as HttpLambda,
+    messages: createMessagesHandler({
+      ...messagesDependencies(config(MessagesEnvSchema, 'messages'), aws('messages'), runtime),
+      fanoutQueue: options.fanoutQueue,
+    }) as HttpLambda,
     history: createHistoryHandler(historyDependencies(config(HistoryEnvSchema, 'history'), aws('history'), runtime)) as HttpLambda,
     jobs: createJobsApiHandler({ ...jobsApiDependencies(config(JobsApiEnvSchema, 'jobs'), aws('jobs'), runtime), queue: options.jobQueue }) as HttpLambda,
-    'attach-policy': createAttachPolicyHandler(attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), runtime)) as HttpLambda,
+    'attach-policy': createAttachPolicyHandler(
+      attachPolicyDependencies(config(AttachPolicyEnvSchema, 'attach-policy'), aws('attach-policy'), runtime),
+    ) as HttpLambda,
     presence: createPresenceHandler(presenceDependencies(config(PresenceEnvSchema, 'presence'), aws('presence'), runtime)) as HttpLambda,
     broadcast: createBroadcastHandler(broadcastDependencies(config(BroadcastEnvSchema, 'broadcast'), aws('broadcast'), runtime)) as HttpLambda,
     health: createHealthHandler({ config: config(HealthEnvSchema, 'health'), logger: createLogger('health', logLevel) }) as HttpLambda,
   };
   return {
     http,
-    jobsWorker: createJobsWorkerHandler(jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), runtime)) as unknown as SqsLambda,
-    fanoutWorker: createFanoutWorkerHandler(fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), runtime)) as unknown as SqsLambda,
+    jobsWorker: createJobsWorkerHandler(
+      jobsWorkerDependencies(config(JobsWorkerEnvSchema, 'jobs-worker'), aws('jobs-worker'), runtime),
+    ) as unknown as SqsLambda,
+    fanoutWorker: createFanoutWorkerHandler(
+      fanoutWorkerDependencies(config(FanoutWorkerEnvSchema, 'fanout-worker'), aws('fanout-worker'), runtime),
+    ) as unknown as SqsLambda,
     ruleTargets: {
-      'presence-events': createPresenceEventsHandler(presenceEventsDependencies(config(PresenceEventsEnvSchema, 'presence-events'), aws('presence-events'), runtime)) as EventLambda,
+      'presence-events': createPresenceEventsHandler(
+        presenceEventsDependencies(config(PresenceEventsEnvSchema, 'presence-events'), aws('presence-events'), runtime),
+      ) as EventLambda,
     },
   };
 }

@@ -89,6 +89,12 @@ export interface LocalStack {
   web: RunningWeb | undefined;
   /** What the web demo reads from /config.json. */
   webConfig: WebConfig;
+  /**
+   * Local fault injection (bench:soak): stops the local DynamoDB, waits `downMs`, then starts it again on the same data
+   * folder and port, so the emulator's DynamoDB front keeps its upstream URL; meanwhile every request to the store
+   * fails as against an unreachable one. Needs `dataDir`: an in-memory store would come back empty.
+   */
+  restartStore(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
   const issuers = { app: await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE, withKeyFile(dataFile('app-token-key.json'))) };
 
-  const store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
+  let store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
   const emulator = await startEmulator({
     account: defaultAccountConfig({ userPoolIssuerUrl: userPoolIssuer, userPoolClientId: LOCAL_USER_POOL_CLIENT_ID }),
     logger: options.logger,
@@ -169,7 +175,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   const jobs = queue(LOCAL_JOB_QUEUE_ARN, JOBS_QUEUE);
   const fanout = queue(LOCAL_FANOUT_QUEUE_ARN, FANOUT_QUEUE);
-  const fanoutQueue: FanoutQueue = { send: async (tasks) => tasks.forEach((task) => fanout.enqueue(JSON.stringify(task))) };
+  const fanoutQueue: FanoutQueue = {
+    send: async (tasks) => {
+      for (const task of tasks) fanout.enqueue(JSON.stringify(task));
+    },
+  };
 
   const metrics = memoryMetrics();
   const functions = buildLocalFunctions({
@@ -219,7 +229,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return {
     emulator,
     api,
-    store,
+    get store() {
+      return store;
+    },
     jobs,
     fanout,
     rules,
@@ -228,6 +240,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     metrics: metrics.totals,
     web,
     webConfig,
+    async restartStore(downMs = 0) {
+      const path = dataFile('dynamodb');
+      if (path === undefined) throw new Error('restartStore needs a stack started with dataDir: an in-memory store would lose its tables');
+      if (!Number.isInteger(downMs) || downMs < 0) throw new Error(`restartStore: downMs must be a non-negative integer, got ${downMs}`);
+      const { port } = store;
+      await store.close();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      store = await startLocalDynamoDb({ path, port });
+    },
     async close() {
       // First: the disconnect events of the broker's closing connections must not start functions on a closed stack.
       await rules.close();

@@ -1,6 +1,7 @@
 /** `npm start`: the whole system on one machine, no AWS account needed. Ctrl-C stops everything. */
-import { consoleLogger } from './emulator/log.js';
+
 import { localStackConfigFromEnv } from './config.js';
+import { consoleLogger } from './emulator/log.js';
 import { stopOnSignals } from './shutdown.js';
 import { startLocalStack } from './stack.js';
 

@@ -40,7 +40,10 @@ export class LocalApi {
     let count = 0;
     let cursor: string | undefined;
     do {
-      const page = (await this.#call('GET', `/rooms?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 200, { token })) as { rooms: unknown[]; nextCursor?: string };
+      const page = (await this.#call('GET', `/rooms?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 200, { token })) as {
+        rooms: unknown[];
+        nextCursor?: string;
+      };
       count += page.rooms.length;
       cursor = page.nextCursor;
     } while (cursor);

@@ -22,7 +22,10 @@ export interface RoomMessageCost {
   usd: number;
 }
 
-export function roomMessageCost(input: { members: number; payloadBytes: number; inboxTopicBytes: number; sharedTopicBytes: number }): { inbox: RoomMessageCost; shared: RoomMessageCost } {
+export function roomMessageCost(input: { members: number; payloadBytes: number; inboxTopicBytes: number; sharedTopicBytes: number }): {
+  inbox: RoomMessageCost;
+  shared: RoomMessageCost;
+} {
   const { members, payloadBytes } = input;
   // The publish is an HTTP request to the data plane (body = payload); each delivery is an MQTT PUBLISH (topic + payload).
   const inbox = members * meteredMessages(payloadBytes) + members * meteredMessages(payloadBytes + input.inboxTopicBytes);

@@ -38,8 +38,15 @@ export class IpcChild<P extends Protocol, Info> {
   }
 
   /** Forks `modulePath` under tsx and waits for its `ready` message (what it started, e.g. URLs). */
-  static async start<P extends Protocol, Info>(modulePath: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; startTimeoutMs: number }): Promise<IpcChild<P, Info>> {
-    const child = fork(modulePath, { execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])], env: options.env ?? process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start<P extends Protocol, Info>(
+    modulePath: string,
+    options: { execArgv?: string[]; env?: NodeJS.ProcessEnv; startTimeoutMs: number },
+  ): Promise<IpcChild<P, Info>> {
+    const child = fork(modulePath, {
+      execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const info = await new Promise<Info>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

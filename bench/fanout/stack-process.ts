@@ -67,13 +67,19 @@ const workerPlane = new IoTDataPlaneClient({
   region,
   endpoint,
   credentials: async () => {
-    const issued = stack.emulator.account.startServiceRoleSession(workerRole, 'lambda.amazonaws.com', 'bench-fanout-baseline', new Date(Date.now() + 3_600_000));
+    const issued = stack.emulator.account.startServiceRoleSession(
+      workerRole,
+      'lambda.amazonaws.com',
+      'bench-fanout-baseline',
+      new Date(Date.now() + 3_600_000),
+    );
     return { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken!, expiration: issued.expiration! };
   },
 });
 
 /** Exactly what IotDataPublisher sends: QoS 1, JSON, content type set. */
-const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array) => client.send(new PublishCommand({ topic, qos: 1, payload, contentType: 'application/json' }));
+const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array) =>
+  client.send(new PublishCommand({ topic, qos: 1, payload, contentType: 'application/json' }));
 
 let profiler: Session | undefined;
 

@@ -1,12 +1,17 @@
-import { accessModel } from './model.js';
-import { browserSessionPolicy, cognitoUserPolicy, SESSION_POLICY_MAX_CHARS } from './browser-policies.js';
-import { evaluateLayers, type PolicyLayer } from '../policy/evaluator.js';
 import { iotArn } from '../deployment.js';
-import { policySizeWithoutWhitespace } from '../policy/document.js';
 import { InvalidIdError } from '../ids.js';
+import { policySizeWithoutWhitespace } from '../policy/document.js';
+import { evaluateLayers, type PolicyLayer } from '../policy/evaluator.js';
+import { browserSessionPolicy, cognitoUserPolicy, SESSION_POLICY_MAX_CHARS } from './browser-policies.js';
+import { accessModel } from './model.js';
 
 const d = { app: 'iot-realtime', stage: 'test', region: 'us-east-1', accountId: '000000000000' };
-const model = accessModel({ deployment: d, identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000', jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f' });
+const model = accessModel({
+  deployment: d,
+  identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000',
+  jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+  fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f',
+});
 
 function sessionLayers(userId: string, tab?: string): PolicyLayer[] {
   return [
@@ -39,7 +44,7 @@ describe('browser session policy (non-Cognito users)', () => {
     expect(can(tab, 'iot:Connect', 'client', 'iot-realtime.test.alice.x1.more')).toBe(false);
   });
 
-  it('refuses tab suffixes outside the id alphabet, and client ids over IoT\'s 128 bytes', () => {
+  it("refuses tab suffixes outside the id alphabet, and client ids over IoT's 128 bytes", () => {
     for (const evil of ['#', '+', 'a/b', '*', '?', 'a.b', 'tab\u0000', 'tab\n', '$x', '']) {
       expect(() => browserSessionPolicy(d, { userId: 'alice', tab: evil })).toThrow(InvalidIdError);
     }
@@ -58,7 +63,7 @@ describe('browser session policy (non-Cognito users)', () => {
     expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/+/rooms/ops')).toBe(false);
   });
 
-  it('gives each user their private subtree and never another user\'s', () => {
+  it("gives each user their private subtree and never another user's", () => {
     expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/bob/#')).toBe(true);
     expect(can(bob, 'iot:Receive', 'topic', 'iot-realtime/test/users/bob/jobs/j1')).toBe(true);
     expect(can(bob, 'iot:Subscribe', 'topicfilter', 'iot-realtime/test/users/alice/#')).toBe(false);

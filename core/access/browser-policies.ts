@@ -4,7 +4,7 @@
  */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { InvalidIdError, validateId } from '../ids.js';
-import { policy, policySizeWithoutWhitespace, type PolicyDocument } from '../policy/document.js';
+import { type PolicyDocument, policy, policySizeWithoutWhitespace } from '../policy/document.js';
 
 /** STS: an inline session policy may have at most 2048 characters (plain text, whitespace not counted). */
 export const SESSION_POLICY_MAX_CHARS = 2048;
@@ -30,10 +30,7 @@ export function browserClientRolePolicy(d: Deployment): PolicyDocument {
       Sid: 'SubscribeAppTopics',
       Effect: 'Allow',
       Action: 'iot:Subscribe',
-      Resource: [
-        iotArn(d, 'topicfilter', t.broadcast()),
-        iotArn(d, 'topicfilter', `${t.prefix}/users/*`),
-      ],
+      Resource: [iotArn(d, 'topicfilter', t.broadcast()), iotArn(d, 'topicfilter', `${t.prefix}/users/*`)],
     },
     {
       Sid: 'ReceiveAppTopics',
@@ -77,11 +74,13 @@ export function browserSessionPolicy(d: Deployment, grant: BrowserSessionGrant):
   const t = topicsOf(d);
   const userId = validateId('user id', grant.userId);
   const clientId = t.clientId(userId, grant.tab);
-  if (clientId.length > IOT_CLIENT_ID_MAX_BYTES) throw new InvalidIdError('client id', clientId, `is ${clientId.length} bytes; IoT allows at most ${IOT_CLIENT_ID_MAX_BYTES}`);
+  if (clientId.length > IOT_CLIENT_ID_MAX_BYTES)
+    throw new InvalidIdError('client id', clientId, `is ${clientId.length} bytes; IoT allows at most ${IOT_CLIENT_ID_MAX_BYTES}`);
   const document = sessionDocument(d, userId, clientId);
   const size = policySizeWithoutWhitespace(document);
   // STS: Policy is at most 2048 characters; ids are at most 64 characters, so this cannot happen with valid ids.
-  if (size > SESSION_POLICY_MAX_CHARS) throw new SessionPolicyTooLargeError(`the session policy for ${userId} takes ${size} of ${SESSION_POLICY_MAX_CHARS} characters`);
+  if (size > SESSION_POLICY_MAX_CHARS)
+    throw new SessionPolicyTooLargeError(`the session policy for ${userId} takes ${size} of ${SESSION_POLICY_MAX_CHARS} characters`);
   return {
     policy: document,
     clientId,

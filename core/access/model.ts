@@ -3,8 +3,8 @@
  * Infra turns it into IAM/IoT resources; the local emulator loads it as its account. Nothing is written twice.
  */
 import { type Deployment, resourceName, roleArn, validateDeployment } from '../deployment.js';
-import type { NamedPolicy } from '../policy/evaluator.js';
 import type { PolicyDocument } from '../policy/document.js';
+import type { NamedPolicy } from '../policy/evaluator.js';
 import { browserClientRolePolicy, cognitoGuestRolePolicy, cognitoUserPolicy } from './browser-policies.js';
 import {
   attachPolicyFunctionPolicy,
@@ -83,7 +83,8 @@ export function accessModel(input: AccessModelInput): AccessModel {
 
   const rateLimit: NamedPolicy = { name: n('rate-limit'), document: rateLimiterPolicy(d) };
   const limited = new Set<FunctionName>(RATE_LIMITED_FUNCTIONS);
-  const fn = (name: FunctionName, policies: NamedPolicy[]) => role(d, `fn-${name}`, lambdaTrustPolicy(), limited.has(name) ? [...policies, rateLimit] : policies);
+  const fn = (name: FunctionName, policies: NamedPolicy[]) =>
+    role(d, `fn-${name}`, lambdaTrustPolicy(), limited.has(name) ? [...policies, rateLimit] : policies);
   const credentialsRoleArn = roleArn(d, n('fn-credentials'));
   const browserClientRoleArn = roleArn(d, n('browser-client'));
 

@@ -1,6 +1,6 @@
 /** Least-privilege policies and trust policies of the backend: the Lambdas' roles and the roles browsers assume. */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
-import { policy, type PolicyDocument } from '../policy/document.js';
+import { type PolicyDocument, policy } from '../policy/document.js';
 import { MEMBERSHIPS_BY_USER_INDEX, MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, tableArn } from '../store/tables.js';
 
 /**

@@ -13,14 +13,17 @@ export const envVar = {
   url: () =>
     v.pipe(
       required('an http(s) URL'),
-      v.check((raw) => {
-        try {
-          const { protocol } = new URL(raw);
-          return protocol === 'http:' || protocol === 'https:';
-        } catch {
-          return false;
-        }
-      }, (issue) => `must be an http(s) URL, got ${JSON.stringify(issue.input)}`),
+      v.check(
+        (raw) => {
+          try {
+            const { protocol } = new URL(raw);
+            return protocol === 'http:' || protocol === 'https:';
+          } catch {
+            return false;
+          }
+        },
+        (issue) => `must be an http(s) URL, got ${JSON.stringify(issue.input)}`,
+      ),
     ),
   /** Empty or unset means the default; without a default the variable is required. */
   integer: (options: { default?: number; min: number; max: number }) => {

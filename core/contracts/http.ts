@@ -66,7 +66,10 @@ export type HealthResponse = v.InferOutput<typeof HealthResponseSchema>;
 
 /** Local only: POST /dev/token {"sub"} -> {"token"}: an app JWT for any valid user id. */
 export const DevTokenRequestSchema = v.object({
-  sub: v.pipe(v.string('is required, e.g. {"sub":"alice"}'), v.check((s: string) => isValidId(s), 'must be 1-64 letters, digits, "_" or "-"')),
+  sub: v.pipe(
+    v.string('is required, e.g. {"sub":"alice"}'),
+    v.check((s: string) => isValidId(s), 'must be 1-64 letters, digits, "_" or "-"'),
+  ),
 });
 
 /** Local only: POST /dev/cognito-token {"username"} -> {"token"}: an ID token of the local user pool stand-in. */

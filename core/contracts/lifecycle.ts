@@ -10,7 +10,8 @@ import * as v from 'valibot';
 export const LIFECYCLE_EVENT_TYPES = ['connected', 'disconnected'] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
-const nonNegativeInteger = (what: string) => v.pipe(v.number(`must be a number (${what})`), v.integer(`must be an integer (${what})`), v.minValue(0, `must not be negative (${what})`));
+const nonNegativeInteger = (what: string) =>
+  v.pipe(v.number(`must be a number (${what})`), v.integer(`must be an integer (${what})`), v.minValue(0, `must not be negative (${what})`));
 
 export const LifecycleEventSchema = v.object({
   clientId: v.pipe(v.string('must be a string'), v.nonEmpty('must not be empty')),

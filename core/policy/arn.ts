@@ -8,7 +8,7 @@
  * separately" (IAM JSON policy elements: Condition operators, ARN condition operators).
  */
 import { UnsupportedPolicyFeatureError } from './errors.js';
-import { type Pattern, matchesPattern, patternText, splitPatternAtColons, wildcardUnits } from './pattern.js';
+import { matchesPattern, type Pattern, patternText, splitPatternAtColons, wildcardUnits } from './pattern.js';
 import type { RequestContext } from './request-context.js';
 import { hasVariableSyntax, resolvePattern } from './variables.js';
 

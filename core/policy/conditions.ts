@@ -9,10 +9,11 @@
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  * - Policy variables with no value: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
-import type { ConditionBlock } from './document.js';
+
 import { arnPatternMatches } from './arn.js';
+import type { ConditionBlock } from './document.js';
 import { UnsupportedPolicyFeatureError } from './errors.js';
-import { type Pattern, matchesPattern } from './pattern.js';
+import { matchesPattern, type Pattern } from './pattern.js';
 import type { ContextEntry, RequestContext } from './request-context.js';
 import { hasVariableSyntax, resolvePattern, resolveText } from './variables.js';
 
@@ -64,7 +65,9 @@ function parseOperator(name: string): ParsedOperator {
   if (syntax === null || base === undefined) throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not supported by the local evaluator`);
   if (setOperator === 'ForAnyValue' && ifExists) {
     // Undocumented: for an absent key ForAnyValue says false and IfExists says true. Refused rather than guessed.
-    throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not supported: ForAnyValue with IfExists has no documented result for an absent key`);
+    throw new UnsupportedPolicyFeatureError(
+      `condition operator ${name} is not supported: ForAnyValue with IfExists has no documented result for an absent key`,
+    );
   }
   return { setOperator, ifExists, base };
 }
@@ -132,7 +135,8 @@ function valueTest(base: MatchingOperator, operatorName: string, key: string, va
       });
       return (requestValue) => {
         const actual = parseBoolean(requestValue);
-        if (actual === undefined) throw new UnsupportedPolicyFeatureError(`${operatorName} on ${key}: the request value ${JSON.stringify(requestValue)} is not a boolean`);
+        if (actual === undefined)
+          throw new UnsupportedPolicyFeatureError(`${operatorName} on ${key}: the request value ${JSON.stringify(requestValue)} is not a boolean`);
         return expected.includes(actual);
       };
     }
@@ -172,7 +176,5 @@ function conditionHolds(operatorName: string, key: string, rawValues: unknown, c
 /** IAM: operators are ANDed, keys under one operator are ANDed, values of one key are ORed (NOR when negated). */
 export function conditionsHold(block: ConditionBlock | undefined, context: RequestContext): boolean {
   if (block === undefined) return true;
-  return Object.entries(block).every(([operator, entries]) =>
-    Object.entries(entries).every(([key, values]) => conditionHolds(operator, key, values, context)),
-  );
+  return Object.entries(block).every(([operator, entries]) => Object.entries(entries).every(([key, values]) => conditionHolds(operator, key, values, context)));
 }

@@ -10,8 +10,8 @@
  */
 import type { PolicyStatement } from './document.js';
 import { type Decision, evaluateLayers, evaluatePolicies, UnsupportedPolicyFeatureError } from './evaluator.js';
-import { type ReferenceDecision, referenceDecision } from './test-support/reference-evaluator.js';
 import { type GeneratedCase, generateCase, Random } from './test-support/random-policies.js';
+import { type ReferenceDecision, referenceDecision } from './test-support/reference-evaluator.js';
 import { shrinkCase } from './test-support/shrink-case.js';
 
 const SEED = Number(process.env.POLICY_DIFFERENTIAL_SEED ?? 0x10_7ea1);
@@ -42,7 +42,8 @@ function localOutcome(generated: GeneratedCase): LocalOutcome {
   }
 }
 
-const allStatements = (generated: GeneratedCase): PolicyStatement[] => [...generated.identity, ...(generated.boundary ? [generated.boundary] : [])].flatMap((d) => d.Statement);
+const allStatements = (generated: GeneratedCase): PolicyStatement[] =>
+  [...generated.identity, ...(generated.boundary ? [generated.boundary] : [])].flatMap((d) => d.Statement);
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
 const VARIABLE = /\$\{([^}*?$][^}]*)\}/g;
 
@@ -108,7 +109,9 @@ test(`the evaluator decides like iam-simulate on ${CASES} seeded random cases (s
     if (result.kind === 'disagreed') {
       const small = shrinkCase(generated, (candidate) => compare(candidate).kind === 'disagreed');
       const shrunk = compare(small);
-      failures.push(`seed ${SEED}, case ${index}: ${shrunk.kind === 'disagreed' ? shrunk.message : result.message}\nshrunk counter-example:\n${printCase(small)}`);
+      failures.push(
+        `seed ${SEED}, case ${index}: ${shrunk.kind === 'disagreed' ? shrunk.message : result.message}\nshrunk counter-example:\n${printCase(small)}`,
+      );
     } else if (result.kind === 'agreed') {
       counts.agreed++;
       counts[result.decision]++;
@@ -123,7 +126,20 @@ test(`the evaluator decides like iam-simulate on ${CASES} seeded random cases (s
   for (const outcome of ['Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied'] as const) expect(counts[outcome]).toBeGreaterThan(CASES * 0.05);
   const bases = new Set([...operatorsSeen].map((operator) => operator.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, '')));
   expect([...bases].sort()).toEqual(
-    ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Bool', 'Null', 'StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike'].sort(),
+    [
+      'ArnEquals',
+      'ArnLike',
+      'ArnNotEquals',
+      'ArnNotLike',
+      'Bool',
+      'Null',
+      'StringEquals',
+      'StringEqualsIgnoreCase',
+      'StringLike',
+      'StringNotEquals',
+      'StringNotEqualsIgnoreCase',
+      'StringNotLike',
+    ].sort(),
   );
   expect([...operatorsSeen].some((operator) => operator.startsWith('ForAllValues:') && operator.endsWith('IfExists'))).toBe(true);
   expect([...operatorsSeen].some((operator) => operator.startsWith('ForAnyValue:'))).toBe(true);

@@ -1,5 +1,5 @@
 import { type ConditionBlock, policy } from './document.js';
-import { type ContextValue, evaluateLayers, evaluatePolicies, UnsupportedPolicyFeatureError, wildcardMatch, type NamedPolicy } from './evaluator.js';
+import { type ContextValue, evaluateLayers, evaluatePolicies, type NamedPolicy, UnsupportedPolicyFeatureError, wildcardMatch } from './evaluator.js';
 
 const arn = (kind: string, name: string) => `arn:aws:iot:us-east-1:000000000000:${kind}/${name}`;
 const one = (document: ReturnType<typeof policy>, name = 'p'): NamedPolicy[] => [{ name, document }];
@@ -272,7 +272,13 @@ describe('ARN matching per component (Resource: "a wildcard cannot span segments
   });
 
   it('keeps a Resource `*` inside its own ARN component, but lets it span `:` and `/` inside the resource part', () => {
-    const doc = one(policy({ Effect: 'Allow', Action: '*', Resource: ['arn:aws:iot:*:000000000000:topic/*', 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*'] }));
+    const doc = one(
+      policy({
+        Effect: 'Allow',
+        Action: '*',
+        Resource: ['arn:aws:iot:*:000000000000:topic/*', 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f:*'],
+      }),
+    );
     const decide = (resource: string) => evaluatePolicies(doc, { action: 'iot:Publish', resource }).allowed;
     expect(decide('arn:aws:iot:eu-west-1:000000000000:topic/a/b')).toBe(true);
     expect(decide('arn:aws:iot:us-east-1:111111111111:topic/x:000000000000:topic/y')).toBe(false);
@@ -280,7 +286,8 @@ describe('ARN matching per component (Resource: "a wildcard cannot span segments
   });
 
   it('treats a shortened ARN ending in `*` as covering the missing components, and one without as matching nothing', () => {
-    const decide = (Resource: string) => evaluatePolicies(one(policy({ Effect: 'Allow', Action: '*', Resource })), { action: 'iot:Publish', resource: arn('topic', 'a') }).allowed;
+    const decide = (Resource: string) =>
+      evaluatePolicies(one(policy({ Effect: 'Allow', Action: '*', Resource })), { action: 'iot:Publish', resource: arn('topic', 'a') }).allowed;
     expect(decide('arn:aws:iot:*')).toBe(true);
     expect(decide('arn:aws:logs:*')).toBe(false);
     expect(decide('arn:aws:iot:us-east-1')).toBe(false);
@@ -328,7 +335,10 @@ describe('Null (Condition operators: "Condition operator to check existence of c
 
   it('denies through a Deny statement when the key is missing', () => {
     const doc = one(
-      policy({ Effect: 'Allow', Action: 'iot:Connect', Resource: '*' }, { Effect: 'Deny', Action: 'iot:Connect', Resource: '*', Condition: { Null: { 'iot:ClientId': 'true' } } }),
+      policy(
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:Connect', Resource: '*', Condition: { Null: { 'iot:ClientId': 'true' } } },
+      ),
     );
     expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c1') }).effect).toBe('ExplicitDeny');
     expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c1'), context: { 'iot:ClientId': 'c1' } }).allowed).toBe(true);
@@ -351,7 +361,9 @@ describe('Bool', () => {
   it('refuses non-boolean values and variables (the IAM pages disagree on variables in Bool)', () => {
     expect(() => allowed({ Bool: { 'aws:SecureTransport': 'yes' } }, { 'aws:SecureTransport': 'true' })).toThrow(UnsupportedPolicyFeatureError);
     expect(() => allowed({ Bool: { 'aws:SecureTransport': 'true' } }, { 'aws:SecureTransport': 'maybe' })).toThrow(UnsupportedPolicyFeatureError);
-    expect(() => allowed({ Bool: { 'aws:SecureTransport': '${x:y}' } }, { 'aws:SecureTransport': 'true', 'x:y': 'true' })).toThrow(UnsupportedPolicyFeatureError);
+    expect(() => allowed({ Bool: { 'aws:SecureTransport': '${x:y}' } }, { 'aws:SecureTransport': 'true', 'x:y': 'true' })).toThrow(
+      UnsupportedPolicyFeatureError,
+    );
   });
 });
 

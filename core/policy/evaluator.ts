@@ -21,8 +21,8 @@ import { UnsupportedPolicyFeatureError } from './errors.js';
 import { matchesPattern, wildcardUnits } from './pattern.js';
 import { type ContextValue, RequestContext } from './request-context.js';
 
-export { UnsupportedPolicyFeatureError };
 export type { ContextValue };
+export { UnsupportedPolicyFeatureError };
 
 export interface AuthorizationRequest {
   /** `service:Action`, e.g. `iot:Subscribe`. */

@@ -24,7 +24,11 @@ export class RequestContext {
     for (const [key, value] of Object.entries(context ?? {})) {
       if (value === undefined) continue;
       const entry: ContextEntry =
-        typeof value === 'string' ? { kind: 'single', value } : typeof value === 'boolean' ? { kind: 'single', value: String(value) } : { kind: 'multi', values: [...value] };
+        typeof value === 'string'
+          ? { kind: 'single', value }
+          : typeof value === 'boolean'
+            ? { kind: 'single', value: String(value) }
+            : { kind: 'multi', values: [...value] };
       const normalized = key.toLowerCase();
       const earlier = spelledAs.get(normalized);
       if (earlier !== undefined) {

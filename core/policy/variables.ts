@@ -34,7 +34,8 @@ export function parseTemplate(text: string): readonly TemplatePart[] {
     const inner = text.slice(open + 2, close);
     if (inner === '*' || inner === '?' || inner === '$') parts.push({ kind: 'literal', char: inner });
     else if (inner.includes(',')) throw new UnsupportedPolicyFeatureError(`policy variable default values are not supported: \${${inner}}`);
-    else if (inner === '' || inner.trim() !== inner) throw new UnsupportedPolicyFeatureError(`malformed policy variable \${${inner}} in ${JSON.stringify(text)}`);
+    else if (inner === '' || inner.trim() !== inner)
+      throw new UnsupportedPolicyFeatureError(`malformed policy variable \${${inner}} in ${JSON.stringify(text)}`);
     else parts.push({ kind: 'variable', key: inner });
     rest = close + 1;
   }

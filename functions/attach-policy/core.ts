@@ -13,7 +13,10 @@ export interface AttachPolicyDependencies {
   policyName: string;
 }
 
-export async function attachIotPolicy(authorizationHeader: string | undefined, deps: AttachPolicyDependencies): Promise<{ identityId: string; policyName: string }> {
+export async function attachIotPolicy(
+  authorizationHeader: string | undefined,
+  deps: AttachPolicyDependencies,
+): Promise<{ identityId: string; policyName: string }> {
   const token = bearerToken(authorizationHeader);
   const identityId = await deps.identityIdFor(token);
   await deps.attach(identityId);

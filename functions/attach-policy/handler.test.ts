@@ -27,8 +27,14 @@ describe('POST /iot/attach-policy', () => {
     iot.on(AttachPolicyCommand).resolves({});
     const res = await call({ authorization: `Bearer ${TOKEN}` }, JSON.stringify({ identityId: 'eu-west-1:99999999-9999-9999-9999-999999999999' }));
     expect(res.statusCode).toBe(200);
-    expect(cognito.commandCalls(GetIdCommand)[0]!.args[0].input).toEqual({ IdentityPoolId: baseEnv.IDENTITY_POOL_ID, Logins: { 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc': TOKEN } });
-    expect(iot.commandCalls(AttachPolicyCommand)[0]!.args[0].input).toEqual({ policyName: 'app-test-cognito-user', target: 'eu-west-1:11111111-1111-1111-1111-111111111111' });
+    expect(cognito.commandCalls(GetIdCommand)[0]!.args[0].input).toEqual({
+      IdentityPoolId: baseEnv.IDENTITY_POOL_ID,
+      Logins: { 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc': TOKEN },
+    });
+    expect(iot.commandCalls(AttachPolicyCommand)[0]!.args[0].input).toEqual({
+      policyName: 'app-test-cognito-user',
+      target: 'eu-west-1:11111111-1111-1111-1111-111111111111',
+    });
   });
 
   it('answers 401 when Cognito refuses the token, and without a token; attaches nothing', async () => {

@@ -2,7 +2,7 @@
  * POST /broadcast {text}: an admin (an app token whose `roles` claim contains "admin") sends a message to everyone on
  * `<app>/<stage>/broadcast`, guests included. Anyone else gets 403; each send counts against the sender's limit.
  */
-import { BroadcastRequestSchema, type BroadcastAccepted, MAX_MESSAGE_TEXT_LENGTH } from '../../core/contracts/http.js';
+import { type BroadcastAccepted, BroadcastRequestSchema, MAX_MESSAGE_TEXT_LENGTH } from '../../core/contracts/http.js';
 import type { BroadcastMessage } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
@@ -25,7 +25,8 @@ export async function broadcast(user: AppUser, body: unknown, deps: BroadcastDep
   if (!(user.roles ?? []).includes(BROADCAST_ROLE)) throw new ForbiddenError(`broadcasting needs the "${BROADCAST_ROLE}" role in the token's roles claim`);
   await (deps.rateLimiter ?? unlimited).consume(user.userId);
   const { text } = validateBody(BroadcastRequestSchema, body);
-  if (text.length > MAX_MESSAGE_TEXT_LENGTH) throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_MESSAGE_TEXT_LENGTH} are allowed`);
+  if (text.length > MAX_MESSAGE_TEXT_LENGTH)
+    throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_MESSAGE_TEXT_LENGTH} are allowed`);
   const message: BroadcastMessage = { type: 'broadcast', messageId: deps.newMessageId(), from: user.userId, text, sentAt: deps.clock.now().toISOString() };
   const topic = deps.topics.broadcast();
   // QoS 1 as room messages: at least once, de-duplicated by messageId in the browser.

@@ -30,17 +30,31 @@ function setup(options: { limit?: number; publisher?: Publisher } = {}) {
     topics: new TopicScheme({ app: 'app', stage: 'test' }),
   });
   const post = (token: string | undefined, body: unknown) =>
-    handler(httpEvent({ method: 'POST', path: '/broadcast', headers: token ? { authorization: `Bearer ${token}` } : {}, body: typeof body === 'string' ? body : JSON.stringify(body) }), context);
+    handler(
+      httpEvent({
+        method: 'POST',
+        path: '/broadcast',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+      context,
+    );
   return { post, published, limiter, metrics };
 }
 
 describe('POST /broadcast', () => {
-  it('publishes an admin\'s message to the broadcast topic at QoS 1 and answers 202', async () => {
+  it("publishes an admin's message to the broadcast topic at QoS 1 and answers 202", async () => {
     const { post, published } = setup();
     const res = await post('alice:admin', { text: '  Maintenance at noon  ' });
     expect(res.statusCode).toBe(202);
     expect(JSON.parse(res.body!)).toEqual({ messageId: 'm1', topic: 'app/test/broadcast', sentAt: '2030-01-01T00:00:00.000Z' });
-    expect(published).toEqual([{ topic: 'app/test/broadcast', payload: { type: 'broadcast', messageId: 'm1', from: 'alice', text: 'Maintenance at noon', sentAt: '2030-01-01T00:00:00.000Z' }, qos: 1 }]);
+    expect(published).toEqual([
+      {
+        topic: 'app/test/broadcast',
+        payload: { type: 'broadcast', messageId: 'm1', from: 'alice', text: 'Maintenance at noon', sentAt: '2030-01-01T00:00:00.000Z' },
+        qos: 1,
+      },
+    ]);
   });
 
   it('answers 403 to a user without the admin role, before counting or publishing anything', async () => {

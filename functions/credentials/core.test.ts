@@ -1,6 +1,6 @@
-import { evaluateLayers } from '../../core/policy/evaluator.js';
 import { accessModel } from '../../core/access/model.js';
 import type { PolicyDocument } from '../../core/policy/document.js';
+import { evaluateLayers } from '../../core/policy/evaluator.js';
 import { UpstreamError, ValidationError } from '../shared/errors.js';
 import type { CredentialVendor } from '../shared/ports.js';
 import { issueRealtimeCredentials, roleSessionName } from './core.js';
@@ -22,7 +22,11 @@ function recordingVendor(): CredentialVendor & { calls: Array<{ sessionName: str
 describe('issueRealtimeCredentials', () => {
   it('returns credentials, region, endpoint, client id and topics for the user', async () => {
     const vendor = recordingVendor();
-    const { response: out } = await issueRealtimeCredentials({ userId: 'bob' }, {}, { vendor, deployment, iotEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com', durationSeconds: 3600 });
+    const { response: out } = await issueRealtimeCredentials(
+      { userId: 'bob' },
+      {},
+      { vendor, deployment, iotEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com', durationSeconds: 3600 },
+    );
     expect(out).toEqual({
       accessKeyId: 'ASIA1',
       secretAccessKey: 's',
@@ -36,16 +40,22 @@ describe('issueRealtimeCredentials', () => {
     expect(vendor.calls).toEqual([expect.objectContaining({ sessionName: 'user-bob', durationSeconds: 3600 })]);
   });
 
-  it('sends a session policy that, with the browser-client role, grants exactly the user\'s topics', async () => {
+  it("sends a session policy that, with the browser-client role, grants exactly the user's topics", async () => {
     const vendor = recordingVendor();
     await issueRealtimeCredentials({ userId: 'bob' }, {}, { vendor, deployment, iotEndpoint: 'x', durationSeconds: 3600 });
     const session = JSON.parse(vendor.calls[0]!.policy) as PolicyDocument;
-    const model = accessModel({ deployment, identityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000', jobQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q', fanoutQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:f' });
+    const model = accessModel({
+      deployment,
+      identityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000',
+      jobQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q',
+      fanoutQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:f',
+    });
     const layers = [
       { name: 'role', policies: model.browserClientRole.policies },
       { name: 'session', policies: [{ name: 'session', document: session }] },
     ];
-    const allowed = (action: string, resource: string) => evaluateLayers(layers, { action, resource: `arn:aws:iot:eu-west-1:123456789012:${resource}` }).allowed;
+    const allowed = (action: string, resource: string) =>
+      evaluateLayers(layers, { action, resource: `arn:aws:iot:eu-west-1:123456789012:${resource}` }).allowed;
     expect(allowed('iot:Receive', 'topic/app/prod/users/bob/rooms/general')).toBe(true);
     expect(allowed('iot:Receive', 'topic/app/prod/users/bob/jobs/1')).toBe(true);
     expect(allowed('iot:Receive', 'topic/app/prod/rooms/general')).toBe(false);
@@ -77,15 +87,17 @@ describe('issueRealtimeCredentials', () => {
     expect(connect.map((st) => st.Resource)).toEqual(['arn:aws:iot:eu-west-1:123456789012:client/app.prod.bob.x1']);
   });
 
-  it('refuses a tab that would make the client id longer than IoT\'s 128 bytes, saying how long it may be, before calling STS', async () => {
+  it("refuses a tab that would make the client id longer than IoT's 128 bytes, saying how long it may be, before calling STS", async () => {
     const vendor = recordingVendor();
     const longUser = 'u'.repeat(64);
     // app.prod. (9) + 64 + . (1) = 74: a tab of 54 fits, 55 does not.
-    await expect(issueRealtimeCredentials({ userId: longUser }, { tab: 't'.repeat(55) }, { vendor, deployment, iotEndpoint: 'x', durationSeconds: 3600 })).rejects.toThrow(
-      new ValidationError('the client id would be 129 characters long; IoT allows at most 128; a "tab" of at most 54 characters fits'),
-    );
+    await expect(
+      issueRealtimeCredentials({ userId: longUser }, { tab: 't'.repeat(55) }, { vendor, deployment, iotEndpoint: 'x', durationSeconds: 3600 }),
+    ).rejects.toThrow(new ValidationError('the client id would be 129 characters long; IoT allows at most 128; a "tab" of at most 54 characters fits'));
     expect(vendor.calls).toEqual([]);
-    await expect(issueRealtimeCredentials({ userId: longUser }, { tab: 't'.repeat(54) }, { vendor, deployment, iotEndpoint: 'x', durationSeconds: 3600 })).resolves.toMatchObject({ response: { clientId: `app.prod.${longUser}.${'t'.repeat(54)}` } });
+    await expect(
+      issueRealtimeCredentials({ userId: longUser }, { tab: 't'.repeat(54) }, { vendor, deployment, iotEndpoint: 'x', durationSeconds: 3600 }),
+    ).resolves.toMatchObject({ response: { clientId: `app.prod.${longUser}.${'t'.repeat(54)}` } });
   });
 });
 

@@ -23,17 +23,27 @@ const call = (authorization?: string, request: { body?: string; query?: Record<s
     }),
     context,
   );
-const resolves = () => sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T01:00:00Z') } });
+const resolves = () =>
+  sts
+    .on(AssumeRoleCommand)
+    .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T01:00:00Z') } });
 
 beforeEach(() => sts.reset());
 
 describe('POST /credentials', () => {
-  it('assumes the browser-client role for one hour with the user\'s session policy', async () => {
-    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T01:00:00Z') } });
+  it("assumes the browser-client role for one hour with the user's session policy", async () => {
+    sts
+      .on(AssumeRoleCommand)
+      .resolves({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date('2030-01-01T01:00:00Z') } });
     const res = await call('Bearer bob:general');
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'cache-control': 'no-store' });
-    expect(JSON.parse(res.body!)).toMatchObject({ accessKeyId: 'ASIA', region: 'eu-west-1', clientId: 'app.test.bob', iotEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com' });
+    expect(JSON.parse(res.body!)).toMatchObject({
+      accessKeyId: 'ASIA',
+      region: 'eu-west-1',
+      clientId: 'app.test.bob',
+      iotEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com',
+    });
     const input = sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input;
     expect(input).toMatchObject({ RoleArn: baseEnv.BROWSER_CLIENT_ROLE_ARN, RoleSessionName: 'user-bob', DurationSeconds: 3600 });
     expect(input.Policy).toContain('topic/app/test/users/bob/*');
@@ -66,14 +76,17 @@ describe('POST /credentials', () => {
       expect(policy.Statement.find((st) => st.Action === 'iot:Connect')?.Resource).toBe('arn:aws:iot:eu-west-1:123456789012:client/app.test.bob.x1');
     });
 
-    it.each(['#', '+', 'a/b', '*', '?', 'a.b', 'tab\u0000', 'tab\u001b', 'x y', '', 'x'.repeat(65)])('is refused with 400 when it is %j, and STS is never called', async (tab) => {
-      for (const request of [{ body: JSON.stringify({ tab }) }, { query: { tab } }]) {
-        const res = await call('Bearer bob:general', request);
-        expect(res.statusCode).toBe(400);
-        expect(JSON.parse(res.body!).message).toMatch(/"tab" must be 1-64 letters, digits, "_" or "-"/);
-      }
-      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
-    });
+    it.each(['#', '+', 'a/b', '*', '?', 'a.b', 'tab\u0000', 'tab\u001b', 'x y', '', 'x'.repeat(65)])(
+      'is refused with 400 when it is %j, and STS is never called',
+      async (tab) => {
+        for (const request of [{ body: JSON.stringify({ tab }) }, { query: { tab } }]) {
+          const res = await call('Bearer bob:general', request);
+          expect(res.statusCode).toBe(400);
+          expect(JSON.parse(res.body!).message).toMatch(/"tab" must be 1-64 letters, digits, "_" or "-"/);
+        }
+        expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+      },
+    );
 
     it('is refused when body and query disagree, or the body is not a JSON object', async () => {
       expect((await call('Bearer bob:general', { body: '{"tab":"x1"}', query: { tab: 'x2' } })).statusCode).toBe(400);
@@ -96,8 +109,15 @@ describe('POST /credentials', () => {
       lines.push({ message, ...Object.assign({}, ...extra) });
       info(message, ...extra);
     }) as typeof logger.info;
-    const logging = createCredentialsHandler({ config: testConfig(CredentialsEnvSchema), logger, verifyToken: fakeVerifier, vendor: new StsCredentialVendor(new STSClient(unitTestAws), baseEnv.BROWSER_CLIENT_ROLE_ARN) });
+    const logging = createCredentialsHandler({
+      config: testConfig(CredentialsEnvSchema),
+      logger,
+      verifyToken: fakeVerifier,
+      vendor: new StsCredentialVendor(new STSClient(unitTestAws), baseEnv.BROWSER_CLIENT_ROLE_ARN),
+    });
     await logging(httpEvent({ path: '/credentials', headers: { authorization: 'Bearer bob' } }), context);
-    expect(lines).toContainEqual(expect.objectContaining({ message: 'credentials issued', userId: 'bob', roleSessionName: 'user-bob', clientId: 'app.test.bob' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'credentials issued', userId: 'bob', roleSessionName: 'user-bob', clientId: 'app.test.bob' }),
+    );
   });
 });

@@ -3,8 +3,8 @@
  * IoT credentials scoped to the user and to one client id.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type CredentialsRequest, CredentialsRequestSchema } from '../../core/contracts/http.js';
 import type { CredentialsEnv } from '../../core/contracts/function-env.js';
+import { type CredentialsRequest, CredentialsRequestSchema } from '../../core/contracts/http.js';
 import type { AppTokenVerifier } from '../shared/app-token.js';
 import { ValidationError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';
@@ -41,9 +41,19 @@ export function createCredentialsHandler({ config, logger, verifyToken, vendor, 
     async (event) => {
       const user = await verifyToken(event.headers.authorization);
       const request = credentialsRequest(event);
-      const issued = await issueRealtimeCredentials(user, request, { vendor, deployment, iotEndpoint: config.IOT_ENDPOINT, durationSeconds: config.CREDENTIALS_DURATION_SECONDS });
+      const issued = await issueRealtimeCredentials(user, request, {
+        vendor,
+        deployment,
+        iotEndpoint: config.IOT_ENDPOINT,
+        durationSeconds: config.CREDENTIALS_DURATION_SECONDS,
+      });
       // The session name is what CloudTrail shows for everything these credentials do: this line maps it to the user.
-      logger.info('credentials issued', { userId: user.userId, roleSessionName: issued.roleSessionName, clientId: issued.response.clientId, expiration: issued.response.expiration });
+      logger.info('credentials issued', {
+        userId: user.userId,
+        roleSessionName: issued.roleSessionName,
+        clientId: issued.response.clientId,
+        expiration: issued.response.expiration,
+      });
       // Credentials must never be cached by a browser or a proxy.
       return jsonResponse(200, issued.response, { 'cache-control': 'no-store' });
     },

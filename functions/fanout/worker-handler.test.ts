@@ -6,7 +6,11 @@ import { IotDataPublisher } from '../shared/aws-adapters.js';
 import { createFanoutWorkerHandler } from './worker-handler.js';
 
 const iotData = mockClient(IoTDataPlaneClient);
-const handler = createFanoutWorkerHandler({ config: testConfig(FanoutWorkerEnvSchema), logger: silentLogger(), publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)) });
+const handler = createFanoutWorkerHandler({
+  config: testConfig(FanoutWorkerEnvSchema),
+  logger: silentLogger(),
+  publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)),
+});
 
 const message = { type: 'message', messageId: 'm1', roomId: 'general', from: 'alice', text: 'hi', sentAt: '2030-01-01T00:00:00.000Z' };
 const task = (recipients: string[]) => JSON.stringify({ message, recipients });
@@ -14,11 +18,16 @@ const task = (recipients: string[]) => JSON.stringify({ message, recipients });
 beforeEach(() => iotData.reset());
 
 describe('fan-out worker', () => {
-  it('publishes each task to every recipient\'s inbox with QoS 1', async () => {
+  it("publishes each task to every recipient's inbox with QoS 1", async () => {
     iotData.on(PublishCommand).resolves({});
     const out = await handler(sqsEvent([{ id: 'a', body: task(['bob', 'carol']) }]), context);
     expect(out).toEqual({ batchItemFailures: [] });
-    expect(iotData.commandCalls(PublishCommand).map((c) => [c.args[0].input.topic, c.args[0].input.qos]).sort()).toEqual([
+    expect(
+      iotData
+        .commandCalls(PublishCommand)
+        .map((c) => [c.args[0].input.topic, c.args[0].input.qos])
+        .sort(),
+    ).toEqual([
       ['app/test/users/bob/rooms/general', 1],
       ['app/test/users/carol/rooms/general', 1],
     ]);
@@ -26,14 +35,29 @@ describe('fan-out worker', () => {
 
   it('reports only the task with a failed publish, so SQS retries it and not the others', async () => {
     iotData.on(PublishCommand).resolves({});
-    iotData.on(PublishCommand, { topic: 'app/test/users/dave/rooms/general' }).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
-    const out = await handler(sqsEvent([{ id: 'ok', body: task(['bob']) }, { id: 'bad', body: task(['carol', 'dave']) }]), context);
+    iotData
+      .on(PublishCommand, { topic: 'app/test/users/dave/rooms/general' })
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }));
+    const out = await handler(
+      sqsEvent([
+        { id: 'ok', body: task(['bob']) },
+        { id: 'bad', body: task(['carol', 'dave']) },
+      ]),
+      context,
+    );
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
   });
 
   it('reports a malformed task as failed (it goes to the dead-letter queue after its retries)', async () => {
     iotData.on(PublishCommand).resolves({});
-    const out = await handler(sqsEvent([{ id: 'junk', body: '{"message":{}}' }, { id: 'empty', body: task([]) }, { id: 'ok', body: task(['bob']) }]), context);
+    const out = await handler(
+      sqsEvent([
+        { id: 'junk', body: '{"message":{}}' },
+        { id: 'empty', body: task([]) },
+        { id: 'ok', body: task(['bob']) },
+      ]),
+      context,
+    );
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'junk' }, { itemIdentifier: 'empty' }] });
     expect(iotData.commandCalls(PublishCommand)).toHaveLength(1);
   });

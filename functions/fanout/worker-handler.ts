@@ -4,8 +4,9 @@
  * already may get the message twice: QoS 1 is at least once, and browsers de-duplicate by messageId); after
  * maxReceiveCount it goes to the dead-letter queue.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';

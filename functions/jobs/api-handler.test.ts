@@ -18,7 +18,8 @@ const handler = createJobsApiHandler({
   newId: () => 'job-1',
   rateLimiter: limiter,
 });
-const post = (body: unknown, user = 'alice') => handler(httpEvent({ path: '/jobs', headers: { authorization: `Bearer ${user}` }, body: JSON.stringify(body) }), context);
+const post = (body: unknown, user = 'alice') =>
+  handler(httpEvent({ path: '/jobs', headers: { authorization: `Bearer ${user}` }, body: JSON.stringify(body) }), context);
 
 beforeEach(() => {
   sqs.reset();
@@ -27,7 +28,7 @@ beforeEach(() => {
 });
 
 describe('POST /jobs', () => {
-  it('queues a job that fits the worker\'s budget and answers 202 with where to listen', async () => {
+  it("queues a job that fits the worker's budget and answers 202 with where to listen", async () => {
     const res = await post({ kind: 'report', steps: 3, stepMs: 100 });
     expect(res.statusCode).toBe(202);
     expect(JSON.parse(res.body!)).toEqual({ jobId: 'job-1', topic: 'app/test/users/alice/jobs/job-1' });
@@ -45,7 +46,7 @@ describe('POST /jobs', () => {
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('answers 429 with Retry-After past the caller\'s limit, per user', async () => {
+  it("answers 429 with Retry-After past the caller's limit, per user", async () => {
     for (let i = 0; i < 3; i += 1) expect((await post({ kind: 'report' })).statusCode).toBe(202);
     const refused = await post({ kind: 'report' });
     expect(refused.statusCode).toBe(429);

@@ -27,7 +27,17 @@ export interface JobsApiHandlerDependencies {
   budget?: JobBudget;
 }
 
-export function createJobsApiHandler({ config, logger, verifyToken, queue, clock, newId, rateLimiter = unlimited, metrics, budget = JOB_BUDGET }: JobsApiHandlerDependencies) {
+export function createJobsApiHandler({
+  config,
+  logger,
+  verifyToken,
+  queue,
+  clock,
+  newId,
+  rateLimiter = unlimited,
+  metrics,
+  budget = JOB_BUDGET,
+}: JobsApiHandlerDependencies) {
   const topics = new TopicScheme({ app: config.APP_NAME, stage: config.STAGE });
   return httpHandler(
     logger,

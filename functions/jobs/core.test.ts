@@ -1,8 +1,8 @@
+import type { JobMessage } from '../../core/contracts/jobs.js';
+import type { JobEvent } from '../../core/contracts/mqtt.js';
 import { TopicScheme } from '../../core/topics.js';
 import { PublishFailedError, ValidationError } from '../shared/errors.js';
-import type { JobMessage } from '../../core/contracts/jobs.js';
 import type { Publisher } from '../shared/ports.js';
-import type { JobEvent } from '../../core/contracts/mqtt.js';
 import type { JobBudget } from './budget.js';
 import { DeadlineExceededError, parseJobMessage, type RunJobDependencies, runJob, startJob } from './core.js';
 
@@ -11,7 +11,8 @@ const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
 const noSleep = async () => undefined;
 /** A 60 s worker keeping 10 s in hand: at most 50 000 ms of declared work. */
 const budget: JobBudget = { workerTimeoutMs: 60_000, safetyMarginMs: 10_000 };
-const start = (body: unknown, sent: JobMessage[] = []) => startJob({ userId: 'alice' }, body, { queue: { send: async (j) => void sent.push(j) }, clock, newId: () => 'j1', topics, budget });
+const start = (body: unknown, sent: JobMessage[] = []) =>
+  startJob({ userId: 'alice' }, body, { queue: { send: async (j) => void sent.push(j) }, clock, newId: () => 'j1', topics, budget });
 
 /** A clock that only moves when the job sleeps: deadlines are exact, and nothing waits for real. */
 function steppingClock(startMs = Date.UTC(2030, 0, 1)) {
@@ -39,7 +40,7 @@ function recordingPublisher(failOnCall?: number): Publisher & { events: JobEvent
 }
 
 describe('startJob', () => {
-  it('queues the job and answers with its id and the owner\'s job topic', async () => {
+  it("queues the job and answers with its id and the owner's job topic", async () => {
     const sent: JobMessage[] = [];
     const out = await start({ kind: 'report', steps: 3 }, sent);
     expect(out).toEqual({ jobId: 'j1', topic: 'app/test/users/alice/jobs/j1' });
@@ -75,7 +76,7 @@ describe('runJob', () => {
   const job: JobMessage = { jobId: 'j1', userId: 'alice', kind: 'report', steps: 3, stepMs: 0, requestedAt: '' };
   const deadline = Date.parse('2030-01-01T00:01:00Z');
 
-  it('publishes progress to the owner\'s job topic and then the result', async () => {
+  it("publishes progress to the owner's job topic and then the result", async () => {
     const publisher = recordingPublisher();
     await expect(runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, clock, topics, sleep: noSleep, deadline })).resolves.toBe('succeeded');
     expect(new Set(publisher.topics)).toEqual(new Set(['app/test/users/alice/jobs/j1']));
@@ -90,22 +91,34 @@ describe('runJob', () => {
 
   it('reports a failing job on the topic and does not ask for a retry', async () => {
     const publisher = recordingPublisher();
-    await expect(runJob({ ...job, failAtStep: 2 }, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, clock, topics, sleep: noSleep, deadline })).resolves.toBe('failed');
+    await expect(
+      runJob({ ...job, failAtStep: 2 }, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, clock, topics, sleep: noSleep, deadline }),
+    ).resolves.toBe('failed');
     expect(publisher.events.at(-1)).toMatchObject({ status: 'failed', error: 'step 2 of 3 failed' });
   });
 
   it('throws on a transient failure so the queue retries, and tells the owner on the last attempt', async () => {
     const early = recordingPublisher(2);
-    await expect(runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher: early, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(PublishFailedError);
+    await expect(runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher: early, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(
+      PublishFailedError,
+    );
     expect(early.events.some((e) => e.status === 'failed')).toBe(false);
     const last = recordingPublisher(2);
-    await expect(runJob(job, { receiveCount: 3, maxReceiveCount: 3 }, { publisher: last, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(PublishFailedError);
+    await expect(runJob(job, { receiveCount: 3, maxReceiveCount: 3 }, { publisher: last, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(
+      PublishFailedError,
+    );
     expect(last.events.at(-1)).toMatchObject({ status: 'failed', error: 'the job could not be completed after 3 attempts (last: throttled)' });
   });
 
   describe('deadline', () => {
     const slow: JobMessage = { ...job, steps: 4, stepMs: 1000 };
-    const deps = (time: ReturnType<typeof steppingClock>, publisher: Publisher, deadlineMs: number): RunJobDependencies => ({ publisher, clock: time.clock, sleep: time.sleep, topics, deadline: time.at() + deadlineMs });
+    const deps = (time: ReturnType<typeof steppingClock>, publisher: Publisher, deadlineMs: number): RunJobDependencies => ({
+      publisher,
+      clock: time.clock,
+      sleep: time.sleep,
+      topics,
+      deadline: time.at() + deadlineMs,
+    });
 
     it('does not start a job whose declared work does not fit before the deadline, and publishes nothing', async () => {
       const time = steppingClock();
@@ -132,7 +145,9 @@ describe('runJob', () => {
         if ((payload as JobEvent).step === 0) await time.sleep(1500);
         return publish(topic, payload, qos);
       };
-      await expect(runJob(slow, { receiveCount: 1, maxReceiveCount: 3 }, first)).rejects.toThrow('stopped before step 3 of 4: the worker was running out of time');
+      await expect(runJob(slow, { receiveCount: 1, maxReceiveCount: 3 }, first)).rejects.toThrow(
+        'stopped before step 3 of 4: the worker was running out of time',
+      );
       expect(time.at()).toBeLessThanOrEqual(first.deadline);
       expect(publisher.events.map((e) => e.status)).toEqual(['running', 'running', 'running']);
     });
@@ -142,7 +157,10 @@ describe('runJob', () => {
       const publisher = recordingPublisher();
       await expect(runJob(slow, { receiveCount: 3, maxReceiveCount: 3 }, deps(time, publisher, 1000))).rejects.toThrow(DeadlineExceededError);
       expect(publisher.events).toEqual([
-        expect.objectContaining({ status: 'failed', error: 'the job could not be completed after 3 attempts (last: not started: its 4000 ms of work did not fit in the 1000 ms the worker had left)' }),
+        expect.objectContaining({
+          status: 'failed',
+          error: 'the job could not be completed after 3 attempts (last: not started: its 4000 ms of work did not fit in the 1000 ms the worker had left)',
+        }),
       ]);
     });
   });

@@ -2,6 +2,8 @@
  * Asynchronous jobs (the second seed article's pattern): POST /jobs answers at once with where to listen; a worker
  * does the work in steps and publishes progress and the result to the owner's private job topic.
  */
+
+import * as v from 'valibot';
 import { type JobAccepted, type JobMessage, JobMessageSchema, StartJobRequestSchema } from '../../core/contracts/jobs.js';
 import type { JobEvent, JobStatus } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
@@ -9,7 +11,6 @@ import type { AppUser } from '../shared/app-token.js';
 import { JobFailedError, ValidationError } from '../shared/errors.js';
 import type { Clock, IdGenerator, JobQueue, Publisher } from '../shared/ports.js';
 import { validateBody } from '../shared/request.js';
-import * as v from 'valibot';
 import { declaredWorkMs, type JobBudget, maxJobWorkMs } from './budget.js';
 
 export interface StartJobDependencies {
@@ -36,7 +37,15 @@ export async function startJob(user: AppUser, rawBody: unknown, deps: StartJobDe
     );
   }
   const jobId = deps.newId();
-  const job: JobMessage = { jobId, userId: user.userId, kind: body.kind, steps, stepMs, requestedAt: deps.clock.now().toISOString(), ...(failAtStep ? { failAtStep } : {}) };
+  const job: JobMessage = {
+    jobId,
+    userId: user.userId,
+    kind: body.kind,
+    steps,
+    stepMs,
+    requestedAt: deps.clock.now().toISOString(),
+    ...(failAtStep ? { failAtStep } : {}),
+  };
   await deps.queue.send(job);
   return { jobId, topic: deps.topics.job(user.userId, jobId) };
 }
@@ -85,7 +94,8 @@ export async function runJob(job: JobMessage, attempt: Attempt, deps: RunJobDepe
   const timeLeft = () => deps.deadline - deps.clock.now().getTime();
   try {
     const work = declaredWorkMs(job);
-    if (work > timeLeft()) throw new DeadlineExceededError(`not started: its ${work} ms of work did not fit in the ${Math.max(0, timeLeft())} ms the worker had left`);
+    if (work > timeLeft())
+      throw new DeadlineExceededError(`not started: its ${work} ms of work did not fit in the ${Math.max(0, timeLeft())} ms the worker had left`);
     await deps.publisher.publish(topic, event('running', 0), 1);
     for (let step = 1; step <= job.steps; step += 1) {
       if (job.stepMs > timeLeft()) throw new DeadlineExceededError(`stopped before step ${step} of ${job.steps}: the worker was running out of time`);

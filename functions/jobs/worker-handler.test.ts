@@ -10,17 +10,33 @@ import { createJobsWorkerHandler } from './worker-handler.js';
 
 const iotData = mockClient(IoTDataPlaneClient);
 const publisher = new IotDataPublisher(new IoTDataPlaneClient(unitTestAws));
-const handler = createJobsWorkerHandler({ config: testConfig(JobsWorkerEnvSchema), logger: silentLogger(), publisher, clock: systemClock, sleep: async () => undefined });
+const handler = createJobsWorkerHandler({
+  config: testConfig(JobsWorkerEnvSchema),
+  logger: silentLogger(),
+  publisher,
+  clock: systemClock,
+  sleep: async () => undefined,
+});
 
-const job = (id: string, extra: Record<string, unknown> = {}) => JSON.stringify({ jobId: id, userId: 'alice', kind: 'report', steps: 2, stepMs: 0, requestedAt: '', ...extra });
-const published = () => iotData.commandCalls(PublishCommand).map((c) => ({ topic: c.args[0].input.topic ?? '', event: JSON.parse(new TextDecoder().decode(c.args[0].input.payload as Uint8Array)) as JobEvent }));
+const job = (id: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ jobId: id, userId: 'alice', kind: 'report', steps: 2, stepMs: 0, requestedAt: '', ...extra });
+const published = () =>
+  iotData
+    .commandCalls(PublishCommand)
+    .map((c) => ({ topic: c.args[0].input.topic ?? '', event: JSON.parse(new TextDecoder().decode(c.args[0].input.payload as Uint8Array)) as JobEvent }));
 
 beforeEach(() => iotData.reset());
 
 describe('jobs worker (SQS, partial batch failures)', () => {
   it('runs every job and reports no failures', async () => {
     iotData.on(PublishCommand).resolves({});
-    const out = await handler(sqsEvent([{ id: 'm1', body: job('j1') }, { id: 'm2', body: job('j2', { failAtStep: 1 }) }]), context);
+    const out = await handler(
+      sqsEvent([
+        { id: 'm1', body: job('j1') },
+        { id: 'm2', body: job('j2', { failAtStep: 1 }) },
+      ]),
+      context,
+    );
     expect(out).toEqual({ batchItemFailures: [] });
     expect(new Set(published().map((p) => p.topic))).toEqual(new Set(['app/test/users/alice/jobs/j1', 'app/test/users/alice/jobs/j2']));
   });
@@ -28,7 +44,14 @@ describe('jobs worker (SQS, partial batch failures)', () => {
   it('returns only the failed records so SQS retries just those, including malformed messages', async () => {
     iotData.on(PublishCommand).resolves({});
     iotData.on(PublishCommand, { topic: 'app/test/users/alice/jobs/bad' }).rejects(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }));
-    const out = await handler(sqsEvent([{ id: 'ok', body: job('good') }, { id: 'fails', body: job('bad') }, { id: 'poison', body: '{not json' }]), context);
+    const out = await handler(
+      sqsEvent([
+        { id: 'ok', body: job('good') },
+        { id: 'fails', body: job('bad') },
+        { id: 'poison', body: '{not json' },
+      ]),
+      context,
+    );
     // The batch runs in parallel: failures are listed in the order they happened.
     expect(new Set(out.batchItemFailures.map((f) => f.itemIdentifier))).toEqual(new Set(['fails', 'poison']));
     expect(out.batchItemFailures).toHaveLength(2);
@@ -36,30 +59,67 @@ describe('jobs worker (SQS, partial batch failures)', () => {
 
   it('tells the owner on the last receive, with the reason, before the message moves to the dead-letter queue', async () => {
     iotData.on(PublishCommand).resolves({});
-    iotData.on(PublishCommand, { topic: 'app/test/users/alice/jobs/bad' }).rejectsOnce(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } })).resolves({});
-    const out = await handler(sqsEvent([{ id: 'last', body: job('bad'), receiveCount: 3 }, { id: 'ok', body: job('good') }]), context);
+    iotData
+      .on(PublishCommand, { topic: 'app/test/users/alice/jobs/bad' })
+      .rejectsOnce(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }))
+      .resolves({});
+    const out = await handler(
+      sqsEvent([
+        { id: 'last', body: job('bad'), receiveCount: 3 },
+        { id: 'ok', body: job('good') },
+      ]),
+      context,
+    );
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'last' }] });
     // The first publish (running, step 0) was refused; the notice that follows it got through.
-    expect(published().filter((p) => p.topic.endsWith('/bad')).map((p) => p.event)).toEqual([
+    expect(
+      published()
+        .filter((p) => p.topic.endsWith('/bad'))
+        .map((p) => p.event),
+    ).toEqual([
       expect.objectContaining({ status: 'running', step: 0 }),
       expect.objectContaining({ status: 'failed', error: 'the job could not be completed after 3 attempts (last: could not deliver the message)' }),
     ]);
   });
 
-  it('never starts a job that cannot finish before the invocation\'s timeout minus the margin: SQS gets it back untouched', async () => {
+  it("never starts a job that cannot finish before the invocation's timeout minus the margin: SQS gets it back untouched", async () => {
     iotData.on(PublishCommand).resolves({});
-    const timed = createJobsWorkerHandler({ config: testConfig(JobsWorkerEnvSchema), logger: silentLogger(), publisher, clock: systemClock, sleep: async () => undefined, safetyMarginMs: 1000 });
+    const timed = createJobsWorkerHandler({
+      config: testConfig(JobsWorkerEnvSchema),
+      logger: silentLogger(),
+      publisher,
+      clock: systemClock,
+      sleep: async () => undefined,
+      safetyMarginMs: 1000,
+    });
     // 3 s left, 1 s margin: 2 s for the batch. 'short' declares 1 s, 'long' 2.5 s.
-    const out = await timed(sqsEvent([{ id: 'long', body: job('long', { steps: 5, stepMs: 500 }) }, { id: 'short', body: job('short', { steps: 2, stepMs: 500 }) }]), contextWithRemaining(3000));
+    const out = await timed(
+      sqsEvent([
+        { id: 'long', body: job('long', { steps: 5, stepMs: 500 }) },
+        { id: 'short', body: job('short', { steps: 2, stepMs: 500 }) },
+      ]),
+      contextWithRemaining(3000),
+    );
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'long' }] });
     expect(published().filter((p) => p.topic.endsWith('/long'))).toEqual([]);
-    expect(published().filter((p) => p.topic.endsWith('/short')).at(-1)?.event.status).toBe('succeeded');
+    expect(
+      published()
+        .filter((p) => p.topic.endsWith('/short'))
+        .at(-1)?.event.status,
+    ).toBe('succeeded');
   });
 
   it('stops a job part-way rather than running past the deadline, in real time', async () => {
     iotData.on(PublishCommand).resolves({});
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-    const timed = createJobsWorkerHandler({ config: testConfig(JobsWorkerEnvSchema), logger: silentLogger(), publisher, clock: systemClock, sleep, safetyMarginMs: 100 });
+    const timed = createJobsWorkerHandler({
+      config: testConfig(JobsWorkerEnvSchema),
+      logger: silentLogger(),
+      publisher,
+      clock: systemClock,
+      sleep,
+      safetyMarginMs: 100,
+    });
     // 400 ms of declared work fits in the 500 ms deadline, but the first publish takes 250 ms: step 3 of 4 would end late.
     iotData.on(PublishCommand).callsFake(async (input: { payload: Uint8Array }) => {
       if ((JSON.parse(new TextDecoder().decode(input.payload)) as JobEvent).step === 0) await sleep(250);
@@ -77,8 +137,21 @@ describe('jobs worker (SQS, partial batch failures)', () => {
     iotData.on(PublishCommand).resolves({});
     iotData.on(PublishCommand, { topic: 'app/test/users/alice/jobs/bad' }).rejects(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }));
     const metrics = memoryMetrics();
-    const counted = createJobsWorkerHandler({ config: testConfig(JobsWorkerEnvSchema), logger: silentLogger(), publisher: countingPublisher(publisher, metrics), clock: systemClock, sleep: async () => undefined, metrics });
-    await counted(sqsEvent([{ id: 'ok', body: job('good') }, { id: 'fails', body: job('bad') }]), context);
+    const counted = createJobsWorkerHandler({
+      config: testConfig(JobsWorkerEnvSchema),
+      logger: silentLogger(),
+      publisher: countingPublisher(publisher, metrics),
+      clock: systemClock,
+      sleep: async () => undefined,
+      metrics,
+    });
+    await counted(
+      sqsEvent([
+        { id: 'ok', body: job('good') },
+        { id: 'fails', body: job('bad') },
+      ]),
+      context,
+    );
     // good: running 0, running 1, succeeded; bad: the first publish fails (not the last attempt, so no notice).
     expect(metrics.totals).toEqual({ Publishes: 3, PublishFailures: 1 });
   });

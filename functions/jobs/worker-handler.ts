@@ -9,8 +9,9 @@
  * The batch runs in parallel: jobs wait on I/O (sleeps stand in for it here), so a batch takes as long as its longest
  * job, which POST /jobs already bounds to what fits in one invocation.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
+
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -32,7 +33,15 @@ export interface JobsWorkerHandlerDependencies {
   safetyMarginMs?: number;
 }
 
-export function createJobsWorkerHandler({ config, logger, publisher, clock, sleep, metrics = noMetrics, safetyMarginMs = JOB_BUDGET.safetyMarginMs }: JobsWorkerHandlerDependencies) {
+export function createJobsWorkerHandler({
+  config,
+  logger,
+  publisher,
+  clock,
+  sleep,
+  metrics = noMetrics,
+  safetyMarginMs = JOB_BUDGET.safetyMarginMs,
+}: JobsWorkerHandlerDependencies) {
   const topics = new TopicScheme({ app: config.APP_NAME, stage: config.STAGE });
   const processor = new BatchProcessor(EventType.SQS);
 
@@ -50,7 +59,11 @@ export function createJobsWorkerHandler({ config, logger, publisher, clock, slee
           logger.info('job finished', { jobId: job.jobId, status, receiveCount });
         } catch (error) {
           const last = receiveCount >= config.JOBS_MAX_RECEIVE_COUNT;
-          logger.warn(last ? 'job attempt failed on its last receive; SQS moves it to the dead-letter queue' : 'job attempt failed; SQS will retry it', { messageId: record.messageId, receiveCount, error });
+          logger.warn(last ? 'job attempt failed on its last receive; SQS moves it to the dead-letter queue' : 'job attempt failed; SQS will retry it', {
+            messageId: record.messageId,
+            receiveCount,
+            error,
+          });
           throw error;
         }
       };

@@ -50,7 +50,7 @@ async function setup(members: string[], overrides: Partial<PostMessageDependenci
 }
 
 describe('postRoomMessage', () => {
-  it('stores the message and publishes it with QoS 1 to every member\'s inbox, never to a shared topic', async () => {
+  it("stores the message and publishes it with QoS 1 to every member's inbox, never to a shared topic", async () => {
     const { store, publisher, fanoutQueue, deps } = await setup(['bob']);
     const out = await postRoomMessage({ caller: alice, roomId: 'general', body: { text: '  hello  ' } }, deps);
     expect(out.accepted).toEqual({ messageId: 'm1', roomId: 'general', sentAt: '2030-01-01T00:00:00.123Z' });
@@ -93,8 +93,12 @@ describe('postRoomMessage', () => {
 
   it('answers 413 to a text over the limit, and accepts one at the limit', async () => {
     const { deps } = await setup([]);
-    await expect(postRoomMessage({ caller: alice, roomId: 'general', body: { text: 'x'.repeat(MAX_TEXT_LENGTH + 1) } }, deps)).rejects.toThrow(PayloadTooLargeError);
-    await expect(postRoomMessage({ caller: alice, roomId: 'general', body: { text: 'x'.repeat(MAX_TEXT_LENGTH) } }, deps)).resolves.toMatchObject({ accepted: { messageId: 'm1' } });
+    await expect(postRoomMessage({ caller: alice, roomId: 'general', body: { text: 'x'.repeat(MAX_TEXT_LENGTH + 1) } }, deps)).rejects.toThrow(
+      PayloadTooLargeError,
+    );
+    await expect(postRoomMessage({ caller: alice, roomId: 'general', body: { text: 'x'.repeat(MAX_TEXT_LENGTH) } }, deps)).resolves.toMatchObject({
+      accepted: { messageId: 'm1' },
+    });
   });
 
   it('hands members it could not reach to the fan-out queue instead of losing them', async () => {
@@ -115,7 +119,10 @@ describe('postRoomMessage', () => {
   });
 
   it('fails (for a retry) when even the queue cannot take the undelivered members', async () => {
-    const { deps } = await setup(['bob'], { publisher: recordingPublisher(new Set(['bob'])), fanoutQueue: { send: () => Promise.reject(new PublishFailedError('queue down', true)) } });
+    const { deps } = await setup(['bob'], {
+      publisher: recordingPublisher(new Set(['bob'])),
+      fanoutQueue: { send: () => Promise.reject(new PublishFailedError('queue down', true)) },
+    });
     await expect(postRoomMessage({ caller: alice, roomId: 'general', body: { text: 'x' } }, deps)).rejects.toThrow('queue down');
   });
 });

@@ -5,8 +5,8 @@ import { TopicScheme } from '../../core/topics.js';
 import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, unitTestAws } from '../../test/fixtures/events.js';
 import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
 import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
-import { memoryMetrics } from '../shared/metrics.js';
 import { IotDataPublisher, SqsFanoutQueue } from '../shared/aws-adapters.js';
+import { memoryMetrics } from '../shared/metrics.js';
 import { createMessagesHandler } from './handler.js';
 
 const iotData = mockClient(IoTDataPlaneClient);
@@ -45,7 +45,7 @@ beforeEach(() => {
 });
 
 describe('POST /rooms/{roomId}/messages', () => {
-  it('publishes with QoS 1 to each member\'s inbox through the data plane and answers 202', async () => {
+  it("publishes with QoS 1 to each member's inbox through the data plane and answers 202", async () => {
     iotData.on(PublishCommand).resolves({});
     const res = await post('{"text":"hi"}');
     expect(res.statusCode).toBe(202);

@@ -3,7 +3,12 @@ import { applyLifecycleEvent, CONNECTED_LIFETIME_SECONDS, type Connections, DISC
 
 const T = Date.UTC(2030, 0, 1, 12);
 const MINUTE = 60_000;
-const event = (eventType: LifecycleEvent['eventType'], versionNumber: number, timestamp = T, clientId = 'app.test.alice'): LifecycleEvent => ({ clientId, eventType, versionNumber, timestamp });
+const event = (eventType: LifecycleEvent['eventType'], versionNumber: number, timestamp = T, clientId = 'app.test.alice'): LifecycleEvent => ({
+  clientId,
+  eventType,
+  versionNumber,
+  timestamp,
+});
 
 /** Applies the events in order (stale ones change nothing) and says whether the user is online at `now`. */
 function replay(events: LifecycleEvent[], now = T + MINUTE): { connections: Connections; online: boolean; applied: boolean[] } {
@@ -33,7 +38,10 @@ describe('presence of one user from lifecycle events', () => {
 
   it("orders connections of one client id by version: a takeover's late disconnect of the old connection changes nothing", () => {
     // IoT: a new connection with the client id (version 2) disconnects the old one (version 1) as DUPLICATE_CLIENTID.
-    expect(replay([event('connected', 1), event('connected', 2, T + 500), event('disconnected', 1, T + 400)])).toMatchObject({ online: true, applied: [true, true, false] });
+    expect(replay([event('connected', 1), event('connected', 2, T + 500), event('disconnected', 1, T + 400)])).toMatchObject({
+      online: true,
+      applied: [true, true, false],
+    });
     // A reconnect: the old connection's events arrive after the new one's.
     expect(replay([event('connected', 3), event('disconnected', 2), event('connected', 2)])).toMatchObject({ online: true, applied: [true, false, false] });
     expect(replay([event('connected', 3), event('disconnected', 3, T + 100), event('connected', 4, T + 200)]).online).toBe(true);
@@ -41,11 +49,17 @@ describe('presence of one user from lifecycle events', () => {
 
   it('lets timestamps decide when they are too far apart for their 2 minutes of accuracy (the version may have been reset)', () => {
     // The disconnect of version 7 was lost; after an hour away the client connects again and IoT starts at 0.
-    expect(replay([event('connected', 7), event('connected', 0, T + 70 * MINUTE), event('disconnected', 0, T + 71 * MINUTE)], T + 72 * MINUTE)).toMatchObject({ online: false, applied: [true, true, true] });
+    expect(replay([event('connected', 7), event('connected', 0, T + 70 * MINUTE), event('disconnected', 0, T + 71 * MINUTE)], T + 72 * MINUTE)).toMatchObject({
+      online: false,
+      applied: [true, true, true],
+    });
     // Within the accuracy, a lower version is older whatever the timestamps say.
     expect(replay([event('connected', 7), event('disconnected', 6, T + 3 * MINUTE)])).toMatchObject({ online: true, applied: [true, false] });
     // An old event much later than a newer version's, by timestamp, still loses to it.
-    expect(replay([event('connected', 2, T + 30 * MINUTE), event('disconnected', 9, T)], T + 31 * MINUTE)).toMatchObject({ online: true, applied: [true, false] });
+    expect(replay([event('connected', 2, T + 30 * MINUTE), event('disconnected', 9, T)], T + 31 * MINUTE)).toMatchObject({
+      online: true,
+      applied: [true, false],
+    });
   });
 
   it('is online while any client id of the user is connected (two tabs)', () => {

@@ -23,10 +23,12 @@ afterAll(async () => {
   await dynamo.close();
 });
 
-const open = (expiresAt: number, versionNumber = 1): Connections => ({ 'iot-realtime.presence.u.t1': { connected: true, versionNumber, timestamp: 1_000, expiresAt } });
+const open = (expiresAt: number, versionNumber = 1): Connections => ({
+  'iot-realtime.presence.u.t1': { connected: true, versionNumber, timestamp: 1_000, expiresAt },
+});
 
 describe('DynamoPresenceStore on dynalite', () => {
-  it('creates a user\'s item once, then writes only at the revision it read', async () => {
+  it("creates a user's item once, then writes only at the revision it read", async () => {
     expect(await store.get('u1')).toBeUndefined();
     expect(await store.put('u1', open(2_000), undefined)).toBe(true);
     expect(await store.put('u1', open(2_000), undefined)).toBe(false);
@@ -36,8 +38,11 @@ describe('DynamoPresenceStore on dynalite', () => {
     expect(await store.get('u1')).toEqual({ connections: open(3_000, 2), revision: 2 });
   });
 
-  it('sets the item\'s TTL attribute to its latest entry\'s expiry', async () => {
-    const connections: Connections = { a: { connected: false, versionNumber: 1, timestamp: 1, expiresAt: 500 }, b: { connected: true, versionNumber: 2, timestamp: 2, expiresAt: 900 } };
+  it("sets the item's TTL attribute to its latest entry's expiry", async () => {
+    const connections: Connections = {
+      a: { connected: false, versionNumber: 1, timestamp: 1, expiresAt: 500 },
+      b: { connected: true, versionNumber: 2, timestamp: 2, expiresAt: 900 },
+    };
     await store.put('u2', connections, undefined);
     const item = (await client.send(new GetItemCommand({ TableName: table, Key: { userId: { S: 'u2' } } }))).Item;
     expect(item?.expiresAt).toEqual({ N: '900' });

@@ -53,7 +53,11 @@ export class DynamoPresenceStore implements PresenceStore {
           Item: { userId, connections, revision: (expectedRevision ?? 0) + 1, expiresAt: itemExpiry(connections) },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(userId)' }
-            : { ConditionExpression: '#revision = :expected', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':expected': expectedRevision } }),
+            : {
+                ConditionExpression: '#revision = :expected',
+                ExpressionAttributeNames: { '#revision': 'revision' },
+                ExpressionAttributeValues: { ':expected': expectedRevision },
+              }),
         }),
       );
       return true;
@@ -68,7 +72,8 @@ export class DynamoPresenceStore implements PresenceStore {
     const found = new Map<string, Connections>();
     let keys = [...new Set(userIds)].map((userId) => ({ userId }));
     for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt > UNPROCESSED_RETRIES) throw new UpstreamError(`could not read the connections of ${keys.length} users (DynamoDB left them unprocessed)`, true);
+      if (attempt > UNPROCESSED_RETRIES)
+        throw new UpstreamError(`could not read the connections of ${keys.length} users (DynamoDB left them unprocessed)`, true);
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       let out: BatchGetCommandOutput;
       try {
@@ -94,5 +99,7 @@ function parseItem(item: Record<string, unknown>): v.InferOutput<typeof StoredIt
 }
 
 function storeFailure(what: string, error: unknown): UpstreamError {
-  return new UpstreamError(`could not ${what}`, isRetryable(error) || (error as { name?: string }).name === 'ProvisionedThroughputExceededException', { cause: error });
+  return new UpstreamError(`could not ${what}`, isRetryable(error) || (error as { name?: string }).name === 'ProvisionedThroughputExceededException', {
+    cause: error,
+  });
 }

@@ -41,11 +41,18 @@ export function createPresenceEventsHandler(deps: PresenceEventsHandlerDependenc
         logger.debug(`lifecycle event ${recorded.outcome}`, { clientId: event.clientId, eventType: event.eventType, versionNumber: event.versionNumber });
         return;
       }
-      logger.info('connection recorded', { userId: recorded.userId, clientId: event.clientId, eventType: event.eventType, online: recorded.online, changed: recorded.changed });
+      logger.info('connection recorded', {
+        userId: recorded.userId,
+        clientId: event.clientId,
+        eventType: event.eventType,
+        online: recorded.online,
+        changed: recorded.changed,
+      });
       if (!recorded.changed) return;
       try {
         const report = await notifyRoomsOfUser(recorded.userId, recorded.online, deps);
-        if (report.truncated) logger.warn('presence change told to the first inboxes only (PRESENCE_MAX_NOTIFICATIONS)', { userId: recorded.userId, ...report });
+        if (report.truncated)
+          logger.warn('presence change told to the first inboxes only (PRESENCE_MAX_NOTIFICATIONS)', { userId: recorded.userId, ...report });
         else if (report.failed > 0) logger.warn('presence change not delivered to some inboxes', { userId: recorded.userId, ...report });
         else logger.info('presence change delivered', { userId: recorded.userId, online: recorded.online, ...report });
       } catch (error) {

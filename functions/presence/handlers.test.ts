@@ -24,11 +24,12 @@ async function world() {
   const logger = silentLogger();
   const warnings = jest.spyOn(logger, 'warn');
   const events = createPresenceEventsHandler({ logger, presence, rooms, publisher, topics, clock, publishConcurrency: 4, maxNotifications: 100 });
-  const lifecycle = (eventType: 'connected' | 'disconnected', clientId: string, versionNumber = 1) => events({ clientId, eventType, versionNumber, timestamp: T, sessionIdentifier: 's', principalIdentifier: 'p' }, context);
+  const lifecycle = (eventType: 'connected' | 'disconnected', clientId: string, versionNumber = 1) =>
+    events({ clientId, eventType, versionNumber, timestamp: T, sessionIdentifier: 's', principalIdentifier: 'p' }, context);
   return { rooms, presence, published, events, lifecycle, warnings };
 }
 
-describe('presence-events handler (the presence rule\'s target)', () => {
+describe("presence-events handler (the presence rule's target)", () => {
   it('records a connect and tells the other members; a second tab changes nothing', async () => {
     const { published, lifecycle } = await world();
     await lifecycle('connected', 'app.test.alice.t1');
@@ -46,24 +47,38 @@ describe('presence-events handler (the presence rule\'s target)', () => {
     ]);
   });
 
-  it('ignores connect_failed events, which the rule\'s topic filter also matches: a refused CONNECT opened no connection', async () => {
+  it("ignores connect_failed events, which the rule's topic filter also matches: a refused CONNECT opened no connection", async () => {
     const { presence, published, events, warnings } = await world();
-    await events({ clientId: 'app.test.alice', timestamp: T, eventType: 'connect_failed', connectFailureReason: 'AUTHORIZATION_FAILED', principalIdentifier: 'p', ipAddress: '127.0.0.1' }, context);
+    await events(
+      {
+        clientId: 'app.test.alice',
+        timestamp: T,
+        eventType: 'connect_failed',
+        connectFailureReason: 'AUTHORIZATION_FAILED',
+        principalIdentifier: 'p',
+        ipAddress: '127.0.0.1',
+      },
+      context,
+    );
     expect(presence.items.size).toBe(0);
     expect(published).toEqual([]);
     expect(warnings).not.toHaveBeenCalled();
   });
 
-  it.each([[null], ['text'], [{}], [{ clientId: 'app.test.alice', eventType: 'connected', versionNumber: 1.5, timestamp: T }], [{ clientId: 'app.test.alice', eventType: 'connected', versionNumber: -1, timestamp: T }], [{ clientId: 'app.test.alice', eventType: 'connected', timestamp: T }]])(
-    'drops %j without failing the invocation (a retry would not mend it)',
-    async (input) => {
-      const { presence, published, events, warnings } = await world();
-      await expect(events(input, context)).resolves.toBeUndefined();
-      expect(presence.items.size).toBe(0);
-      expect(published).toEqual([]);
-      expect(warnings).toHaveBeenCalledWith('not a lifecycle event; dropped', expect.objectContaining({ problems: expect.any(Array) }));
-    },
-  );
+  it.each([
+    [null],
+    ['text'],
+    [{}],
+    [{ clientId: 'app.test.alice', eventType: 'connected', versionNumber: 1.5, timestamp: T }],
+    [{ clientId: 'app.test.alice', eventType: 'connected', versionNumber: -1, timestamp: T }],
+    [{ clientId: 'app.test.alice', eventType: 'connected', timestamp: T }],
+  ])('drops %j without failing the invocation (a retry would not mend it)', async (input) => {
+    const { presence, published, events, warnings } = await world();
+    await expect(events(input, context)).resolves.toBeUndefined();
+    expect(presence.items.size).toBe(0);
+    expect(published).toEqual([]);
+    expect(warnings).toHaveBeenCalledWith('not a lifecycle event; dropped', expect.objectContaining({ problems: expect.any(Array) }));
+  });
 
   it('fails the invocation when the store fails before the event is recorded (Lambda retries asynchronous invocations)', async () => {
     const { presence, lifecycle } = await world();
@@ -83,7 +98,14 @@ describe('GET /rooms/{roomId}/presence', () => {
   async function route() {
     const w = await world();
     const metrics = memoryMetrics();
-    const handler = createPresenceHandler({ logger: silentLogger(), metrics, resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }), store: w.rooms, presence: w.presence, clock });
+    const handler = createPresenceHandler({
+      logger: silentLogger(),
+      metrics,
+      resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
+      store: w.rooms,
+      presence: w.presence,
+      clock,
+    });
     const get = (user: string | undefined, roomId: string, query?: Record<string, string>) =>
       handler(
         httpEvent({
@@ -123,7 +145,7 @@ describe('GET /rooms/{roomId}/presence', () => {
     expect((await get(undefined, 'general')).statusCode).toBe(401);
   });
 
-  it('pages with the member list\'s cursor, and refuses a room id or cursor it did not issue with 400', async () => {
+  it("pages with the member list's cursor, and refuses a room id or cursor it did not issue with 400", async () => {
     const { get, rooms, lifecycle } = await route();
     for (let m = 0; m < 120; m += 1) await rooms.putMember('general', `m${String(m).padStart(3, '0')}`, 'member');
     await lifecycle('connected', 'app.test.m119');

@@ -9,7 +9,12 @@ import { notifyRoomsOfUser, recordLifecycleEvent } from './tracker.js';
 const topics = new TopicScheme({ app: 'app', stage: 'test' });
 const T = Date.UTC(2030, 0, 1, 12);
 const clock = { now: () => new Date(T + 1000) };
-const event = (eventType: LifecycleEvent['eventType'], clientId: string, versionNumber = 1, timestamp = T): LifecycleEvent => ({ clientId, eventType, versionNumber, timestamp });
+const event = (eventType: LifecycleEvent['eventType'], clientId: string, versionNumber = 1, timestamp = T): LifecycleEvent => ({
+  clientId,
+  eventType,
+  versionNumber,
+  timestamp,
+});
 
 describe('recordLifecycleEvent', () => {
   it('maps client ids to users: <app>.<stage>.<user>[.<tab>] and Cognito identity ids; ignores any other', async () => {
@@ -17,7 +22,10 @@ describe('recordLifecycleEvent', () => {
     const record = (clientId: string) => recordLifecycleEvent(event('connected', clientId), { presence, topics, clock });
     expect(await record('app.test.alice')).toEqual({ outcome: 'recorded', userId: 'alice', online: true, changed: true });
     expect(await record('app.test.alice.tab1')).toEqual({ outcome: 'recorded', userId: 'alice', online: true, changed: false });
-    expect(await record('us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc')).toMatchObject({ outcome: 'recorded', userId: 'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc' });
+    expect(await record('us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc')).toMatchObject({
+      outcome: 'recorded',
+      userId: 'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc',
+    });
     for (const other of ['app.prod.alice', 'other.test.alice', 'app.test.', 'app.test.alice.tab.more', 'app.test.al+ce', 'iot-console-123', 'app.test']) {
       expect(await record(other)).toEqual({ outcome: 'ignored', clientId: other });
     }
@@ -41,7 +49,10 @@ describe('recordLifecycleEvent', () => {
     const deps = { presence, topics, clock };
     await recordLifecycleEvent(event('connected', 'app.test.carl.a'), deps);
     await recordLifecycleEvent(event('connected', 'app.test.carl.b'), deps);
-    const outcomes = await Promise.all([recordLifecycleEvent(event('disconnected', 'app.test.carl.a'), deps), recordLifecycleEvent(event('disconnected', 'app.test.carl.b'), deps)]);
+    const outcomes = await Promise.all([
+      recordLifecycleEvent(event('disconnected', 'app.test.carl.a'), deps),
+      recordLifecycleEvent(event('disconnected', 'app.test.carl.b'), deps),
+    ]);
     expect(presence.conflicts).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.outcome === 'recorded' && o.changed)).toHaveLength(1);
     // Whichever write came first still saw the other tab open; the second saw none.
@@ -52,7 +63,10 @@ describe('recordLifecycleEvent', () => {
   it('gives up with a retryable error when the item keeps changing underneath', async () => {
     const presence = new MemoryPresenceStore();
     presence.put = async () => false;
-    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock })).rejects.toMatchObject({ name: 'UpstreamError', retryable: true });
+    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock })).rejects.toMatchObject({
+      name: 'UpstreamError',
+      retryable: true,
+    });
     await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock })).rejects.toBeInstanceOf(UpstreamError);
   });
 });
@@ -70,7 +84,7 @@ describe('notifyRoomsOfUser', () => {
     return { rooms, published, deps: { rooms, publisher, topics, publishConcurrency: 4, maxNotifications: 1000 } };
   }
 
-  it('tells every other member of each of the user\'s rooms in their inbox of that room, at QoS 0', async () => {
+  it("tells every other member of each of the user's rooms in their inbox of that room, at QoS 0", async () => {
     const { rooms, published, deps } = setup();
     await rooms.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: 'x' });
     await rooms.putMember('general', 'bob', 'member');

@@ -91,7 +91,12 @@ export async function notifyRoomsOfUser(userId: string, online: boolean, deps: N
           report.truncated = true;
         }
         budget -= recipients.length;
-        const failed = await deliverToInboxes(change, recipients, { publisher: deps.publisher, topics: deps.topics, concurrency: deps.publishConcurrency, qos: 0 });
+        const failed = await deliverToInboxes(change, recipients, {
+          publisher: deps.publisher,
+          topics: deps.topics,
+          concurrency: deps.publishConcurrency,
+          qos: 0,
+        });
         report.notified += recipients.length - failed.length;
         report.failed += failed.length;
         if (report.truncated) return report;

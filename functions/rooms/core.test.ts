@@ -23,10 +23,13 @@ describe('membership rules', () => {
     expect(await listRoomsOfCaller(alice, { limit: 10 }, deps)).toEqual({ rooms: [{ roomId: 'room1', name: 'Launch', role: 'owner' }] });
   });
 
-  it.each([[{}], [{ name: '' }], [{ name: '   ' }], [{ name: 42 }], [{ name: 'x'.repeat(101) }], [{ name: 'bell\u0007' }], [null], [[]]])('refuses a room body %j with 400', async (body) => {
-    const { deps } = setup();
-    await expect(createRoom(alice, body, deps)).rejects.toThrow(ValidationError);
-  });
+  it.each([[{}], [{ name: '' }], [{ name: '   ' }], [{ name: 42 }], [{ name: 'x'.repeat(101) }], [{ name: 'bell\u0007' }], [null], [[]]])(
+    'refuses a room body %j with 400',
+    async (body) => {
+      const { deps } = setup();
+      await expect(createRoom(alice, body, deps)).rejects.toThrow(ValidationError);
+    },
+  );
 
   it('lets an owner add members and promote them; a member may not add anyone', async () => {
     const { store, deps } = setup();

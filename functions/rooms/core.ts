@@ -39,7 +39,8 @@ export async function listMembers(caller: Caller, roomId: string, page: PageRequ
 export async function putMember(caller: Caller, roomId: string, userId: string, role: RoomRole, deps: Pick<RoomsDependencies, 'store'>): Promise<void> {
   await requireRoom(deps.store, roomId);
   const callerMembership = await deps.store.getMembership(roomId, caller.userId);
-  if (!mayChangeMember(callerMembership?.role, caller.userId, userId, 'put')) throw new ForbiddenError(`only an owner of room ${roomId} may add or change members`);
+  if (!mayChangeMember(callerMembership?.role, caller.userId, userId, 'put'))
+    throw new ForbiddenError(`only an owner of room ${roomId} may add or change members`);
   await deps.store.putMember(roomId, userId, role);
 }
 

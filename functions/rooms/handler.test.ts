@@ -14,7 +14,11 @@ const handler = createRoomsHandler({
 });
 
 const as = (user: string) => ({ authorization: `Bearer ${user}` });
-function call(method: string, path: string, options: { user?: string; body?: string; pathParameters?: Record<string, string>; query?: Record<string, string>; routePath?: string } = {}) {
+function call(
+  method: string,
+  path: string,
+  options: { user?: string; body?: string; pathParameters?: Record<string, string>; query?: Record<string, string>; routePath?: string } = {},
+) {
   return handler(
     httpEvent({
       method,
@@ -76,7 +80,7 @@ describe('rooms API', () => {
     expect((await call('GET', '/rooms')).statusCode).toBe(401);
   });
 
-  it('counts the write routes against the caller\'s limit, answering 429 with Retry-After; reads are not limited', async () => {
+  it("counts the write routes against the caller's limit, answering 429 with Retry-After; reads are not limited", async () => {
     const limiter = memoryRateLimiter(2);
     const limited = createRoomsHandler({
       logger: silentLogger(),
@@ -87,7 +91,17 @@ describe('rooms API', () => {
       rateLimiter: limiter,
     });
     const send = (method: string, path: string, routePath: string, body?: string, pathParameters?: Record<string, string>) =>
-      limited(httpEvent({ method, path, routeKey: `${method} ${routePath}`, headers: as('erin'), ...(body ? { body } : {}), ...(pathParameters ? { pathParameters } : {}) }), context);
+      limited(
+        httpEvent({
+          method,
+          path,
+          routeKey: `${method} ${routePath}`,
+          headers: as('erin'),
+          ...(body ? { body } : {}),
+          ...(pathParameters ? { pathParameters } : {}),
+        }),
+        context,
+      );
     const created = await send('POST', '/rooms', '/rooms', '{"name":"R"}');
     const roomId = (JSON.parse(created.body!) as { roomId: string }).roomId;
     expect((await send('PUT', `/rooms/${roomId}/members/bob`, '/rooms/{roomId}/members/{userId}', undefined, { roomId, userId: 'bob' })).statusCode).toBe(204);
@@ -102,7 +116,14 @@ describe('rooms API', () => {
 
   it('does not count a request without a valid token (401 first)', async () => {
     const limiter = memoryRateLimiter(1);
-    const limited = createRoomsHandler({ logger: silentLogger(), resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }), store: new MemoryRoomStore(), clock: { now: () => new Date() }, newRoomId: () => 'x', rateLimiter: limiter });
+    const limited = createRoomsHandler({
+      logger: silentLogger(),
+      resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
+      store: new MemoryRoomStore(),
+      clock: { now: () => new Date() },
+      newRoomId: () => 'x',
+      rateLimiter: limiter,
+    });
     expect((await limited(httpEvent({ method: 'POST', path: '/rooms', routeKey: 'POST /rooms', body: '{"name":"R"}' }), context)).statusCode).toBe(401);
     expect(limiter.consumed).toEqual([]);
   });

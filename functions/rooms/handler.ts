@@ -37,37 +37,41 @@ const noContent = (): HttpResult => ({ statusCode: 204 });
 
 export function createRoomsHandler(deps: RoomsHandlerDependencies) {
   const { logger, resolveCaller, rateLimiter = unlimited } = deps;
-  return httpHandler(logger, async (event) => {
-    const caller = await resolveCaller(event.headers.authorization);
-    if (WRITE_ROUTES.has(event.routeKey)) await rateLimiter.consume(caller.userId);
-    switch (event.routeKey) {
-      case 'POST /rooms': {
-        const created = await createRoom(caller, jsonBody(event, MAX_BODY_BYTES), deps);
-        logger.info('room created', { userId: caller.userId, roomId: created.roomId });
-        return jsonResponse(201, created);
+  return httpHandler(
+    logger,
+    async (event) => {
+      const caller = await resolveCaller(event.headers.authorization);
+      if (WRITE_ROUTES.has(event.routeKey)) await rateLimiter.consume(caller.userId);
+      switch (event.routeKey) {
+        case 'POST /rooms': {
+          const created = await createRoom(caller, jsonBody(event, MAX_BODY_BYTES), deps);
+          logger.info('room created', { userId: caller.userId, roomId: created.roomId });
+          return jsonResponse(201, created);
+        }
+        case 'GET /rooms':
+          return jsonResponse(200, await listRoomsOfCaller(caller, pageOf(event), deps));
+        case 'GET /rooms/{roomId}/members':
+          return jsonResponse(200, await listMembers(caller, pathParameter(event, 'roomId', RoomIdSchema), pageOf(event), deps));
+        case 'PUT /rooms/{roomId}/members/{userId}': {
+          const roomId = pathParameter(event, 'roomId', RoomIdSchema);
+          const userId = pathParameter(event, 'userId', UserIdSchema);
+          // The body is optional: no body adds a member.
+          const { role } = event.body ? validateBody(PutMemberRequestSchema, jsonBody(event, MAX_BODY_BYTES)) : { role: 'member' as const };
+          await putMember(caller, roomId, userId, role, deps);
+          logger.info('member put', { userId: caller.userId, roomId, member: userId, role });
+          return noContent();
+        }
+        case 'DELETE /rooms/{roomId}/members/{userId}': {
+          const roomId = pathParameter(event, 'roomId', RoomIdSchema);
+          const userId = pathParameter(event, 'userId', UserIdSchema);
+          await removeMember(caller, roomId, userId, deps);
+          logger.info('member removed', { userId: caller.userId, roomId, member: userId });
+          return noContent();
+        }
+        default:
+          throw new NotFoundError(`no route ${event.routeKey}`);
       }
-      case 'GET /rooms':
-        return jsonResponse(200, await listRoomsOfCaller(caller, pageOf(event), deps));
-      case 'GET /rooms/{roomId}/members':
-        return jsonResponse(200, await listMembers(caller, pathParameter(event, 'roomId', RoomIdSchema), pageOf(event), deps));
-      case 'PUT /rooms/{roomId}/members/{userId}': {
-        const roomId = pathParameter(event, 'roomId', RoomIdSchema);
-        const userId = pathParameter(event, 'userId', UserIdSchema);
-        // The body is optional: no body adds a member.
-        const { role } = event.body ? validateBody(PutMemberRequestSchema, jsonBody(event, MAX_BODY_BYTES)) : { role: 'member' as const };
-        await putMember(caller, roomId, userId, role, deps);
-        logger.info('member put', { userId: caller.userId, roomId, member: userId, role });
-        return noContent();
-      }
-      case 'DELETE /rooms/{roomId}/members/{userId}': {
-        const roomId = pathParameter(event, 'roomId', RoomIdSchema);
-        const userId = pathParameter(event, 'userId', UserIdSchema);
-        await removeMember(caller, roomId, userId, deps);
-        logger.info('member removed', { userId: caller.userId, roomId, member: userId });
-        return noContent();
-      }
-      default:
-        throw new NotFoundError(`no route ${event.routeKey}`);
-    }
-  }, deps.metrics);
+    },
+    deps.metrics,
+  );
 }

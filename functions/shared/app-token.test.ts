@@ -16,7 +16,14 @@ beforeAll(async () => {
 
 /** A verifier at a fixed time (NOW), with the configured rules unless overridden. */
 const verifier = (options: Partial<AppTokenVerifierOptions> = {}) =>
-  createAppTokenVerifier({ jwksUrl: 'https://unused', issuer: ISSUER, audience: AUDIENCE, keySet: createLocalJWKSet({ keys: [publicJwk] }), now: () => new Date(NOW), ...options });
+  createAppTokenVerifier({
+    jwksUrl: 'https://unused',
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    keySet: createLocalJWKSet({ keys: [publicJwk] }),
+    now: () => new Date(NOW),
+    ...options,
+  });
 
 interface SignOptions {
   iss?: string;
@@ -79,7 +86,12 @@ describe('app token verification', () => {
   });
 
   it('refuses alg none', async () => {
-    const unsigned = new UnsecuredJWT({ sub: 'alice', rooms: ['ops'] }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(nowSeconds).setExpirationTime(nowSeconds + 300).encode();
+    const unsigned = new UnsecuredJWT({ sub: 'alice', rooms: ['ops'] })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 300)
+      .encode();
     expect(await refusal(`Bearer ${unsigned}`)).toMatch(/algorithm|malformed/);
   });
 
@@ -97,7 +109,13 @@ describe('app token verification', () => {
 
   it('refuses a token signed by another key', async () => {
     const other = await generateKeyPair('RS256');
-    const forged = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(nowSeconds).setExpirationTime(nowSeconds + 300).sign(other.privateKey);
+    const forged = await new SignJWT({ sub: 'alice' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 300)
+      .sign(other.privateKey);
     expect(await refusal(`Bearer ${forged}`)).toMatch(/signature/);
   });
 
@@ -110,7 +128,9 @@ describe('app token verification', () => {
 
     it('refuses a token issued longer ago than the maximum age, even when exp is far away', async () => {
       const old = await sign({ sub: 'alice' }, { iat: nowSeconds - day - 61, exp: nowSeconds + 30 * day });
-      expect(await refusal(`Bearer ${old}`, verifier({ maxTokenAgeSeconds: day, clockToleranceSeconds: 60 }))).toBe('the token was issued more than 86400 seconds ago; sign in again');
+      expect(await refusal(`Bearer ${old}`, verifier({ maxTokenAgeSeconds: day, clockToleranceSeconds: 60 }))).toBe(
+        'the token was issued more than 86400 seconds ago; sign in again',
+      );
     });
 
     it('accepts a token at the maximum age plus the clock tolerance, and follows the configured maximum', async () => {
@@ -122,7 +142,9 @@ describe('app token verification', () => {
     });
 
     it('refuses a token without iat: its age cannot be bounded', async () => {
-      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { iat: null })}`)).toBe('the token has no "iat" (issued at) claim, so its age cannot be checked');
+      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { iat: null })}`)).toBe(
+        'the token has no "iat" (issued at) claim, so its age cannot be checked',
+      );
     });
 
     it('refuses a token whose iat is not a number', async () => {
@@ -143,11 +165,19 @@ describe('app token verification', () => {
       }
       expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { exp: nowSeconds - 61 })}`, tolerant)).toBe('the token has expired');
       expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { nbf: nowSeconds + 61 })}`, tolerant)).toBe('the token is not valid yet');
-      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { iat: nowSeconds + 61 })}`, tolerant)).toBe('the token claims to be issued in the future (more than 60 seconds of clock skew)');
+      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { iat: nowSeconds + 61 })}`, tolerant)).toBe(
+        'the token claims to be issued in the future (more than 60 seconds of clock skew)',
+      );
     });
 
     it('defaults to 60 seconds', async () => {
-      const defaults = createAppTokenVerifier({ jwksUrl: 'https://unused', issuer: ISSUER, audience: AUDIENCE, keySet: createLocalJWKSet({ keys: [publicJwk] }), now: () => new Date(NOW) });
+      const defaults = createAppTokenVerifier({
+        jwksUrl: 'https://unused',
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keySet: createLocalJWKSet({ keys: [publicJwk] }),
+        now: () => new Date(NOW),
+      });
       await expect(defaults(`Bearer ${await sign({ sub: 'alice' }, { exp: nowSeconds - 59 })}`)).resolves.toEqual({ userId: 'alice' });
       await expect(defaults(`Bearer ${await sign({ sub: 'alice' }, { exp: nowSeconds - 61 })}`)).rejects.toThrow('the token has expired');
     });
@@ -163,7 +193,9 @@ describe('app token verification', () => {
     });
 
     it.each(['logout+jwt', 'secevent+jwt', 'id_token', 'JOSE'])('refuses %j, a token meant for something else', async (typ) => {
-      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { typ })}`)).toBe(`the token type ${JSON.stringify(typ)} is not accepted (expected JWT or at+jwt)`);
+      expect(await refusal(`Bearer ${await sign({ sub: 'alice' }, { typ })}`)).toBe(
+        `the token type ${JSON.stringify(typ)} is not accepted (expected JWT or at+jwt)`,
+      );
     });
 
     it('follows the configured types', async () => {

@@ -4,7 +4,7 @@
  * signature, issuer, audience and expiry: a maximum age (`iat`, required), a bounded clock skew, and the `typ` header
  * checked against the accepted types when the issuer sets one.
  */
-import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey, type JWTVerifyResult, jwtVerify } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, type JWTVerifyResult, errors as joseErrors, jwtVerify } from 'jose';
 import { isValidId } from '../../core/ids.js';
 import { UnauthorizedError, UpstreamError } from './errors.js';
 
@@ -77,12 +77,14 @@ export function tokenRefusalReason(error: unknown, rules: TokenTimeRules): strin
     if (error.claim === 'aud') return 'the token is meant for another audience';
     if (error.claim === 'nbf') return 'the token is not valid yet';
     if (error.claim === 'iat' && error.reason === 'missing') return 'the token has no "iat" (issued at) claim, so its age cannot be checked';
-    if (error.claim === 'iat' && error.reason === 'check_failed') return `the token claims to be issued in the future (more than ${rules.clockToleranceSeconds} seconds of clock skew)`;
+    if (error.claim === 'iat' && error.reason === 'check_failed')
+      return `the token claims to be issued in the future (more than ${rules.clockToleranceSeconds} seconds of clock skew)`;
     return `the token's ${error.claim} claim is invalid`;
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the token uses an algorithm that is not accepted (asymmetric signatures only)';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JWKSNoMatchingKey) return 'the token signature is not valid';
-  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JOSENotSupported) return 'the token is malformed';
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JOSENotSupported)
+    return 'the token is malformed';
   return undefined;
 }
 

@@ -1,10 +1,10 @@
 /** The ports implemented with the AWS SDK v3. Errors become domain errors that say whether a retry may help. */
-import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { PublishFailedError, UpstreamError } from './errors.js';
+import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { FanoutTask } from '../../core/contracts/fanout.js';
 import type { JobMessage } from '../../core/contracts/jobs.js';
+import { PublishFailedError, UpstreamError } from './errors.js';
 import type { CredentialVendor, FanoutQueue, JobQueue, Publisher, VendedCredentials } from './ports.js';
 
 const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
@@ -40,7 +40,12 @@ export class StsCredentialVendor implements CredentialVendor {
   async vend(request: { sessionName: string; policy: string; durationSeconds: number }): Promise<VendedCredentials> {
     try {
       const out = await this.client.send(
-        new AssumeRoleCommand({ RoleArn: this.roleArn, RoleSessionName: request.sessionName, Policy: request.policy, DurationSeconds: request.durationSeconds }),
+        new AssumeRoleCommand({
+          RoleArn: this.roleArn,
+          RoleSessionName: request.sessionName,
+          Policy: request.policy,
+          DurationSeconds: request.durationSeconds,
+        }),
       );
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) throw new Error('STS returned no credentials');

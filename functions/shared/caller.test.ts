@@ -69,7 +69,10 @@ describe('caller resolution', () => {
     ['a token for another app client', () => idToken({}, { audience: 'someone-else' })],
     ['a token signed by another key', () => idToken({}, { key: other.privateKey })],
     ['an expired token', () => idToken({}, { exp: nowSeconds - 120 })],
-    ['a token issued more than a day ago (Cognito ID tokens live at most a day)', () => idToken({}, { iat: nowSeconds - COGNITO_ID_TOKEN_MAX_AGE_SECONDS - 61, exp: nowSeconds + 600 })],
+    [
+      'a token issued more than a day ago (Cognito ID tokens live at most a day)',
+      () => idToken({}, { iat: nowSeconds - COGNITO_ID_TOKEN_MAX_AGE_SECONDS - 61, exp: nowSeconds + 600 }),
+    ],
     ['a token without iat', () => idToken({}, { iat: null })],
     ['a token issued in the future beyond the clock skew', () => idToken({}, { iat: nowSeconds + 61 })],
     ['a token with a typ other than JWT', () => idToken({}, { typ: 'logout+jwt' })],

@@ -4,8 +4,16 @@
  * an IoT policy can use (`${cognito-identity.amazonaws.com:sub}`), so it names their inbox topics; the functions learn
  * it from the ID token with Cognito GetId (which verifies the token again) and remember it per user-pool subject.
  */
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { type AppTokenVerifier, ASYMMETRIC_ALGORITHMS, bearerToken, checkTokenType, DEFAULT_TOKEN_TIME_RULES, type TokenTimeRules, tokenRefusalReason } from './app-token.js';
+import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  type AppTokenVerifier,
+  ASYMMETRIC_ALGORITHMS,
+  bearerToken,
+  checkTokenType,
+  DEFAULT_TOKEN_TIME_RULES,
+  type TokenTimeRules,
+  tokenRefusalReason,
+} from './app-token.js';
 import { UnauthorizedError, UpstreamError } from './errors.js';
 
 export interface Caller {

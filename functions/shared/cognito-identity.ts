@@ -13,7 +13,8 @@ export function identityIdResolver(client: CognitoIdentityClient, identityPoolId
       if (!out.IdentityId) throw new Error('GetId returned no IdentityId');
       return out.IdentityId;
     } catch (error) {
-      if ((error as { name?: string }).name === 'NotAuthorizedException') throw new UnauthorizedError('the ID token was not accepted by the identity pool', { cause: error });
+      if ((error as { name?: string }).name === 'NotAuthorizedException')
+        throw new UnauthorizedError('the ID token was not accepted by the identity pool', { cause: error });
       throw new UpstreamError('could not resolve the Cognito identity', true, { cause: error });
     }
   };

@@ -35,8 +35,16 @@ describe('readConfig', () => {
     const config = readConfig(
       CredentialsEnvSchema,
       {
-        APP_NAME: 'app', STAGE: 's', AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '123456789012', APP_JWKS_URL: 'https://i/jwks', APP_TOKEN_ISSUER: 'https://i',
-        APP_TOKEN_AUDIENCE: 'a', IOT_ENDPOINT: 'x-ats.iot', BROWSER_CLIENT_ROLE_ARN: 'arn:aws:iam::123456789012:role/r', PATH: '/usr/bin',
+        APP_NAME: 'app',
+        STAGE: 's',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCOUNT_ID: '123456789012',
+        APP_JWKS_URL: 'https://i/jwks',
+        APP_TOKEN_ISSUER: 'https://i',
+        APP_TOKEN_AUDIENCE: 'a',
+        IOT_ENDPOINT: 'x-ats.iot',
+        BROWSER_CLIENT_ROLE_ARN: 'arn:aws:iam::123456789012:role/r',
+        PATH: '/usr/bin',
       },
       'credentials function',
     );
@@ -60,15 +68,35 @@ describe('readConfig', () => {
 
   it('gives the token rules their defaults and requires the rate limit of a limited function', () => {
     const base = {
-      APP_NAME: 'app', STAGE: 's', AWS_REGION: 'eu-west-1', AWS_ACCOUNT_ID: '123456789012', APP_JWKS_URL: 'https://i/jwks', APP_TOKEN_ISSUER: 'https://i', APP_TOKEN_AUDIENCE: 'a',
-      COGNITO_USER_POOL_ISSUER: 'https://p', COGNITO_USER_POOL_CLIENT_ID: 'c', IDENTITY_POOL_ID: 'x', MEMBERSHIPS_TABLE_NAME: 'm', MESSAGES_TABLE_NAME: 'h', FANOUT_QUEUE_URL: 'https://q',
+      APP_NAME: 'app',
+      STAGE: 's',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCOUNT_ID: '123456789012',
+      APP_JWKS_URL: 'https://i/jwks',
+      APP_TOKEN_ISSUER: 'https://i',
+      APP_TOKEN_AUDIENCE: 'a',
+      COGNITO_USER_POOL_ISSUER: 'https://p',
+      COGNITO_USER_POOL_CLIENT_ID: 'c',
+      IDENTITY_POOL_ID: 'x',
+      MEMBERSHIPS_TABLE_NAME: 'm',
+      MESSAGES_TABLE_NAME: 'h',
+      FANOUT_QUEUE_URL: 'https://q',
       RATE_LIMITS_TABLE_NAME: 'r',
     };
     expect(() => readConfig(MessagesEnvSchema, base, 'messages function')).toThrow(/RATE_LIMIT_REQUESTS is required.*RATE_LIMIT_WINDOW_SECONDS is required/);
     const config = readConfig(MessagesEnvSchema, { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60' }, 'messages function');
-    expect(config).toMatchObject({ APP_TOKEN_MAX_AGE_SECONDS: 86_400, APP_TOKEN_TYPES: ['JWT', 'at+jwt'], TOKEN_CLOCK_TOLERANCE_SECONDS: 60, RATE_LIMIT_REQUESTS: 60 });
-    expect(() => readConfig(MessagesEnvSchema, { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60', TOKEN_CLOCK_TOLERANCE_SECONDS: '3600' }, 'messages function')).toThrow(
-      'TOKEN_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 300',
-    );
+    expect(config).toMatchObject({
+      APP_TOKEN_MAX_AGE_SECONDS: 86_400,
+      APP_TOKEN_TYPES: ['JWT', 'at+jwt'],
+      TOKEN_CLOCK_TOLERANCE_SECONDS: 60,
+      RATE_LIMIT_REQUESTS: 60,
+    });
+    expect(() =>
+      readConfig(
+        MessagesEnvSchema,
+        { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60', TOKEN_CLOCK_TOLERANCE_SECONDS: '3600' },
+        'messages function',
+      ),
+    ).toThrow('TOKEN_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 300');
   });
 });

@@ -8,7 +8,11 @@ import * as v from 'valibot';
 import type { FunctionEnvSchema } from '../../core/contracts/function-env.js';
 import { ConfigError } from './errors.js';
 
-export function readConfig<S extends FunctionEnvSchema>(schema: S, source: Readonly<Record<string, string | undefined>>, functionName: string): v.InferOutput<S> {
+export function readConfig<S extends FunctionEnvSchema>(
+  schema: S,
+  source: Readonly<Record<string, string | undefined>>,
+  functionName: string,
+): v.InferOutput<S> {
   const result = v.safeParse(schema, source);
   if (result.success) return result.output;
   const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'environment'} ${issue.message}`);

@@ -24,7 +24,11 @@ afterAll(async () => {
 let now = Date.UTC(2030, 0, 1, 12, 0, 0);
 const limiter = (scope: string, requests: number, windowSeconds = 60) =>
   new DynamoRateLimiter(client, { table, scope, limit: { requests, windowSeconds }, clock: { now: () => new Date(now) }, logger: silentLogger() });
-const outcome = (p: Promise<void>) => p.then(() => 'ok' as const, (e: unknown) => (e instanceof TooManyRequestsError ? ('limited' as const) : Promise.reject(e)));
+const outcome = (p: Promise<void>) =>
+  p.then(
+    () => 'ok' as const,
+    (e: unknown) => (e instanceof TooManyRequestsError ? ('limited' as const) : Promise.reject(e)),
+  );
 
 describe('DynamoRateLimiter on dynalite', () => {
   it('lets exactly the limit through when many requests of one user race', async () => {

@@ -11,12 +11,18 @@ const dynamo = mockClient(DynamoDBClient);
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 42);
 const windowStart = Math.floor(NOW / 60_000) * 60;
 const limiter = (requests = 5, windowSeconds = 60) =>
-  new DynamoRateLimiter(new DynamoDBClient(unitTestAws), { table: 'app-test-ratelimits', scope: 'messages', limit: { requests, windowSeconds }, clock: { now: () => new Date(NOW) }, logger: silentLogger() });
+  new DynamoRateLimiter(new DynamoDBClient(unitTestAws), {
+    table: 'app-test-ratelimits',
+    scope: 'messages',
+    limit: { requests, windowSeconds },
+    clock: { now: () => new Date(NOW) },
+    logger: silentLogger(),
+  });
 
 beforeEach(() => dynamo.reset());
 
 describe('DynamoRateLimiter', () => {
-  it('counts a request with one conditional UpdateItem on the user\'s current window, and nothing else', async () => {
+  it("counts a request with one conditional UpdateItem on the user's current window, and nothing else", async () => {
     dynamo.on(UpdateItemCommand).resolves({});
     await limiter().consume('alice');
     expect(dynamo.calls()).toHaveLength(1);
@@ -31,14 +37,20 @@ describe('DynamoRateLimiter', () => {
   });
 
   it('answers TooManyRequests with the seconds left in the window when the condition fails', async () => {
-    dynamo.on(UpdateItemCommand).rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } }));
-    const error = await limiter(5, 60).consume('alice').catch((e: unknown) => e);
+    dynamo
+      .on(UpdateItemCommand)
+      .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } }));
+    const error = await limiter(5, 60)
+      .consume('alice')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TooManyRequestsError);
     expect(error).toMatchObject({ retryAfterSeconds: 18, message: 'too many requests: at most 5 every 60 s; retry in 18 s' });
   });
 
   it('lets the request through when DynamoDB throttles or is unavailable (the limit protects fairness, not access)', async () => {
-    dynamo.on(UpdateItemCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }));
+    dynamo
+      .on(UpdateItemCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } }));
     dynamo.on(UpdateItemCommand).rejectsOnce(Object.assign(new Error('unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }));
     await expect(limiter().consume('alice')).resolves.toBeUndefined();
     dynamo.reset();
@@ -61,7 +73,15 @@ describe('DynamoRateLimiter', () => {
 
   it('is off when the config says 0 requests', () => {
     const config = { RATE_LIMITS_TABLE_NAME: 't', RATE_LIMIT_REQUESTS: 0, RATE_LIMIT_WINDOW_SECONDS: 60 };
-    expect(rateLimiterFromConfig(config, new DynamoDBClient(unitTestAws), { scope: 's', clock: { now: () => new Date() }, logger: silentLogger() })).toBe(unlimited);
-    expect(rateLimiterFromConfig({ ...config, RATE_LIMIT_REQUESTS: 3 }, new DynamoDBClient(unitTestAws), { scope: 's', clock: { now: () => new Date() }, logger: silentLogger() })).toBeInstanceOf(DynamoRateLimiter);
+    expect(rateLimiterFromConfig(config, new DynamoDBClient(unitTestAws), { scope: 's', clock: { now: () => new Date() }, logger: silentLogger() })).toBe(
+      unlimited,
+    );
+    expect(
+      rateLimiterFromConfig({ ...config, RATE_LIMIT_REQUESTS: 3 }, new DynamoDBClient(unitTestAws), {
+        scope: 's',
+        clock: { now: () => new Date() },
+        logger: silentLogger(),
+      }),
+    ).toBeInstanceOf(DynamoRateLimiter);
   });
 });

@@ -6,8 +6,9 @@
  * DynamoDB update expressions cannot do in one request. Fixed windows allow up to twice the limit across a window
  * boundary; the API stage's throttle stays the outer guard.
  */
-import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RateLimit } from '../catalog.js';
 import { isRetryable } from './aws-adapters.js';
 import { TooManyRequestsError, UpstreamError } from './errors.js';
@@ -53,7 +54,9 @@ export class DynamoRateLimiter implements RateLimiter {
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
         const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowMs / 1000));
-        throw new TooManyRequestsError(`too many requests: at most ${requests} every ${windowSeconds} s; retry in ${retryAfterSeconds} s`, retryAfterSeconds, { cause: error });
+        throw new TooManyRequestsError(`too many requests: at most ${requests} every ${windowSeconds} s; retry in ${retryAfterSeconds} s`, retryAfterSeconds, {
+          cause: error,
+        });
       }
       // Throttled or unavailable: let the request through. The limit protects fairness between users, not access (the
       // stage throttle still bounds the total); failing every write while DynamoDB hiccups would hurt everyone.
@@ -74,5 +77,9 @@ export function rateLimiterFromConfig(
   options: { scope: string; clock: Clock; logger: Logger },
 ): RateLimiter {
   if (config.RATE_LIMIT_REQUESTS === 0) return unlimited;
-  return new DynamoRateLimiter(client, { ...options, table: config.RATE_LIMITS_TABLE_NAME, limit: { requests: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS } });
+  return new DynamoRateLimiter(client, {
+    ...options,
+    table: config.RATE_LIMITS_TABLE_NAME,
+    limit: { requests: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS },
+  });
 }

@@ -1,22 +1,24 @@
 /** DynamoRoomStore against the local DynamoDB (dynalite + its transaction front) with the real SDK client: no mocks. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredMessage } from '../../core/contracts/rooms.js';
 import { newSortableId } from '../../core/ids.js';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, startLocalDynamoDb, type RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
 import { DynamoRoomStore } from './dynamo-room-store.js';
 import { InvalidCursorError, LastOwnerError, NotFoundError, RoomExistsError, UpstreamError } from './errors.js';
 import type { Membership, Page } from './room-store.js';
 
 const deployment = { app: 'iot-realtime', stage: 'test' };
 const tables = { membershipsTable: tableName(deployment, MEMBERSHIPS_TABLE), messagesTable: tableName(deployment, MESSAGES_TABLE) };
-const clientFor = (url: string) => new DynamoDBClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+const clientFor = (url: string) =>
+  new DynamoDBClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
 
 let dynamo: RunningLocalDynamoDb;
 let client: DynamoDBClient;
@@ -62,7 +64,14 @@ async function pageAll(list: (cursor: string | undefined) => Promise<Page<Member
 describe('rooms', () => {
   it('creates a room with its creator as the only owner and member', async () => {
     const roomId = await newRoom('alice', 'General');
-    expect(await store.getRoom(roomId)).toEqual({ roomId, name: 'General', createdBy: 'alice', createdAt: '2025-01-01T00:00:00.000Z', memberCount: 1, ownerCount: 1 });
+    expect(await store.getRoom(roomId)).toEqual({
+      roomId,
+      name: 'General',
+      createdBy: 'alice',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      memberCount: 1,
+      ownerCount: 1,
+    });
     expect(await store.getMembership(roomId, 'alice')).toEqual({ roomId, userId: 'alice', role: 'owner', roomName: 'General' });
     expect(await store.getRoom('no-such-room')).toBeUndefined();
     expect(await store.getMembership(roomId, 'bob')).toBeUndefined();
@@ -70,7 +79,9 @@ describe('rooms', () => {
 
   it('refuses a taken room id with RoomExistsError and leaves the room as it was', async () => {
     const roomId = await newRoom('alice', 'First');
-    await expect(store.createRoom({ roomId, name: 'Second', createdBy: 'mallory', createdAt: '2025-02-01T00:00:00.000Z' })).rejects.toBeInstanceOf(RoomExistsError);
+    await expect(store.createRoom({ roomId, name: 'Second', createdBy: 'mallory', createdAt: '2025-02-01T00:00:00.000Z' })).rejects.toBeInstanceOf(
+      RoomExistsError,
+    );
     expect(await store.getRoom(roomId)).toMatchObject({ name: 'First', createdBy: 'alice', memberCount: 1, ownerCount: 1 });
     // The transaction was all or nothing: the second creator did not become a member either.
     expect(await store.getMembership(roomId, 'mallory')).toBeUndefined();
@@ -230,7 +241,9 @@ describe('cursors (a cursor must not open another listing)', () => {
   it("refuses a forged cursor naming room B's key while listing room A, and one pointing at the room item", async () => {
     await expect(store.listMembers(roomA, { limit: 10, cursor: encode({ pk: `ROOM#${roomB}`, sk: 'MEMBER#b1' }) })).rejects.toBeInstanceOf(InvalidCursorError);
     await expect(store.listMembers(roomA, { limit: 10, cursor: encode({ pk: `ROOM#${roomA}`, sk: 'META' }) })).rejects.toBeInstanceOf(InvalidCursorError);
-    await expect(store.listMembers(roomA, { limit: 10, cursor: encode({ pk: `ROOM#${roomA}`, sk: 'MEMBER#a1', gsi1pk: 'USER#x' }) })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.listMembers(roomA, { limit: 10, cursor: encode({ pk: `ROOM#${roomA}`, sk: 'MEMBER#a1', gsi1pk: 'USER#x' }) })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
   });
 
   it("refuses alice's rooms cursor for bob's rooms, and a members cursor for a user's rooms", async () => {
@@ -239,13 +252,20 @@ describe('cursors (a cursor must not open another listing)', () => {
     const forged = { pk: `ROOM#${roomB}`, sk: 'MEMBER#bob', gsi1pk: 'USER#bob', gsi1sk: `ROOM#${roomB}` };
     await expect(store.listRoomsOfUser('alice', { limit: 10, cursor: encode(forged) })).rejects.toBeInstanceOf(InvalidCursorError);
     // Inconsistent table and index keys of the user's own listing.
-    await expect(store.listRoomsOfUser('alice', { limit: 10, cursor: encode({ pk: `ROOM#${roomB}`, sk: 'MEMBER#alice', gsi1pk: 'USER#alice', gsi1sk: `ROOM#${roomA}` }) })).rejects.toBeInstanceOf(
-      InvalidCursorError,
-    );
+    await expect(
+      store.listRoomsOfUser('alice', { limit: 10, cursor: encode({ pk: `ROOM#${roomB}`, sk: 'MEMBER#alice', gsi1pk: 'USER#alice', gsi1sk: `ROOM#${roomA}` }) }),
+    ).rejects.toBeInstanceOf(InvalidCursorError);
   });
 
   it('refuses malformed cursors: not base64url, not JSON, not an object, non-string values, too long, empty', async () => {
-    for (const cursor of ['not base64!', Buffer.from('{"pk":').toString('base64url'), encode(['ROOM#x', 'MEMBER#y']), encode({ pk: `ROOM#${roomA}`, sk: 7 }), 'A'.repeat(5000), '']) {
+    for (const cursor of [
+      'not base64!',
+      Buffer.from('{"pk":').toString('base64url'),
+      encode(['ROOM#x', 'MEMBER#y']),
+      encode({ pk: `ROOM#${roomA}`, sk: 7 }),
+      'A'.repeat(5000),
+      '',
+    ]) {
       await expect(store.listMembers(roomA, { limit: 10, cursor })).rejects.toBeInstanceOf(InvalidCursorError);
     }
   });
@@ -266,11 +286,20 @@ describe('history', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 7; i += 1) {
-      const message = { messageId: newSortableId(Date.UTC(2025, 0, 1, 0, 0, i)), roomId, from: 'alice', text: `message ${i}`, sentAt: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString() };
+      const message = {
+        messageId: newSortableId(Date.UTC(2025, 0, 1, 0, 0, i)),
+        roomId,
+        from: 'alice',
+        text: `message ${i}`,
+        sentAt: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(),
+      };
       sent.push(message);
       await store.putMessage(message, expiresAt + i);
     }
-    await store.putMessage({ messageId: newSortableId(Date.UTC(2025, 0, 2)), roomId: 'other-room', from: 'eve', text: 'elsewhere', sentAt: '2025-01-02T00:00:00.000Z' }, expiresAt);
+    await store.putMessage(
+      { messageId: newSortableId(Date.UTC(2025, 0, 2)), roomId: 'other-room', from: 'eve', text: 'elsewhere', sentAt: '2025-01-02T00:00:00.000Z' },
+      expiresAt,
+    );
   });
 
   it('returns the newest page oldest first, then older pages with before, and no cursor at the end', async () => {
@@ -341,8 +370,15 @@ describe('failures of DynamoDB', () => {
 
   it('reports a missing table as a non-retryable UpstreamError', async () => {
     const misconfigured = new DynamoRoomStore(client, { membershipsTable: 'no-such-table', messagesTable: 'no-such-table' });
-    await expect(misconfigured.createRoom({ roomId: 'r', name: 'R', createdBy: 'a', createdAt: '2025-01-01T00:00:00.000Z' })).rejects.toMatchObject({ name: 'UpstreamError', retryable: false });
-    await expect(misconfigured.listMessages('r', { limit: 5 })).rejects.toMatchObject({ name: 'UpstreamError', retryable: false, message: 'could not read the history' });
+    await expect(misconfigured.createRoom({ roomId: 'r', name: 'R', createdBy: 'a', createdAt: '2025-01-01T00:00:00.000Z' })).rejects.toMatchObject({
+      name: 'UpstreamError',
+      retryable: false,
+    });
+    await expect(misconfigured.listMessages('r', { limit: 5 })).rejects.toMatchObject({
+      name: 'UpstreamError',
+      retryable: false,
+      message: 'could not read the history',
+    });
   });
 });
 

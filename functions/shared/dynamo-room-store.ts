@@ -75,11 +75,25 @@ export class DynamoRoomStore implements RoomStore {
             {
               Put: {
                 TableName: table,
-                Item: { pk: roomKey(room.roomId), sk: META, roomId: room.roomId, name: room.name, createdBy: room.createdBy, createdAt: room.createdAt, memberCount: 1, ownerCount: 1 },
+                Item: {
+                  pk: roomKey(room.roomId),
+                  sk: META,
+                  roomId: room.roomId,
+                  name: room.name,
+                  createdBy: room.createdBy,
+                  createdAt: room.createdAt,
+                  memberCount: 1,
+                  ownerCount: 1,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            { Put: { TableName: table, Item: membershipItem({ roomId: room.roomId, userId: room.createdBy, role: 'owner', roomName: room.name }, room.createdAt) } },
+            {
+              Put: {
+                TableName: table,
+                Item: membershipItem({ roomId: room.roomId, userId: room.createdBy, role: 'owner', roomName: room.name }, room.createdAt),
+              },
+            },
           ],
         }),
       );
@@ -279,7 +293,9 @@ export class DynamoRoomStore implements RoomStore {
     try {
       do {
         // A page also ends at 1 MB of data read: keep reading until one item more than asked, or the end.
-        const out = await this.#doc.send(new QueryCommand({ ...input, Limit: limit + 1 - collected.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+        const out = await this.#doc.send(
+          new QueryCommand({ ...input, Limit: limit + 1 - collected.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+        );
         collected.push(...(out.Items ?? []));
         startKey = out.LastEvaluatedKey;
       } while (startKey !== undefined && collected.length <= limit);
@@ -315,7 +331,17 @@ export class DynamoRoomStore implements RoomStore {
 }
 
 function membershipItem(m: Membership, joinedAt: string): Item {
-  return { pk: roomKey(m.roomId), sk: memberKey(m.userId), gsi1pk: userKey(m.userId), gsi1sk: roomKey(m.roomId), roomId: m.roomId, userId: m.userId, role: m.role, roomName: m.roomName, joinedAt };
+  return {
+    pk: roomKey(m.roomId),
+    sk: memberKey(m.userId),
+    gsi1pk: userKey(m.userId),
+    gsi1sk: roomKey(m.roomId),
+    roomId: m.roomId,
+    userId: m.userId,
+    role: m.role,
+    roomName: m.roomName,
+    joinedAt,
+  };
 }
 
 /** Items are written only by this store; a malformed one is a defect, reported without its content. */
@@ -335,7 +361,14 @@ const count = (item: Item, name: string): number => {
 };
 
 function toRoom(item: Item): Room {
-  return { roomId: text(item, 'roomId'), name: text(item, 'name'), createdBy: text(item, 'createdBy'), createdAt: text(item, 'createdAt'), memberCount: count(item, 'memberCount'), ownerCount: count(item, 'ownerCount') };
+  return {
+    roomId: text(item, 'roomId'),
+    name: text(item, 'name'),
+    createdBy: text(item, 'createdBy'),
+    createdAt: text(item, 'createdAt'),
+    memberCount: count(item, 'memberCount'),
+    ownerCount: count(item, 'ownerCount'),
+  };
 }
 
 function toMembership(item: Item): Membership {
@@ -429,7 +462,8 @@ function storeFailure(what: string, error: unknown): Error {
   const name = (error as { name?: string })?.name ?? '';
   const codes = cancellationCodes(error);
   // A transaction cancelled only by throttling is as retryable as a throttled request.
-  const throttledTransaction = codes !== undefined && codes.length > 0 && codes.every((c) => c === 'None' || c === 'ThrottlingError' || c === 'TransactionConflict');
+  const throttledTransaction =
+    codes !== undefined && codes.length > 0 && codes.every((c) => c === 'None' || c === 'ThrottlingError' || c === 'TransactionConflict');
   const retryable = !(error instanceof CorruptItemError) && (isRetryable(error) || DYNAMODB_RETRYABLE.has(name) || throttledTransaction);
   return new UpstreamError(`could not ${what}`, retryable, { cause: error });
 }

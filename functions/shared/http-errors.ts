@@ -3,13 +3,13 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ErrorBody } from '../../core/contracts/http.js';
 import {
   ForbiddenError,
+  InvalidCursorError,
+  LastOwnerError,
   NotFoundError,
   PayloadTooLargeError,
   PublishFailedError,
-  TooManyRequestsError,
   RoomExistsError,
-  LastOwnerError,
-  InvalidCursorError,
+  TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   UpstreamError,

@@ -2,9 +2,10 @@
  * The middy wiring shared by every HTTP function: powertools logger context (with the API Gateway request id as
  * correlation id), domain errors mapped to JSON responses in one place, and denials (401, 403, 429) counted.
  */
-import middy, { type MiddlewareObj } from '@middy/core';
+
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse, toHttpError } from './http-errors.js';
 import type { MetricName } from './metric-names.js';

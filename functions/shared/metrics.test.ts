@@ -21,10 +21,18 @@ describe('powertools metrics adapter', () => {
       metrics.flush();
       metrics.flush();
       expect(lines).toHaveLength(1);
-      const emf = JSON.parse(lines[0]!) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> }; service: string } & Record<string, unknown>;
+      const emf = JSON.parse(lines[0]!) as {
+        _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+        service: string;
+      } & Record<string, unknown>;
       const [directive] = emf._aws.CloudWatchMetrics;
       expect(directive).toMatchObject({ Namespace: 'iot-realtime/prod', Dimensions: [['service']] });
-      expect(directive!.Metrics).toEqual(expect.arrayContaining([{ Name: 'PublishFailures', Unit: 'Count' }, { Name: 'FanoutRecipients', Unit: 'Count' }]));
+      expect(directive!.Metrics).toEqual(
+        expect.arrayContaining([
+          { Name: 'PublishFailures', Unit: 'Count' },
+          { Name: 'FanoutRecipients', Unit: 'Count' },
+        ]),
+      );
       expect(emf).toMatchObject({ service: 'iot-realtime', PublishFailures: 1, FanoutRecipients: 12 });
     } finally {
       write.mockRestore();
@@ -83,11 +91,11 @@ describe('http handler denials', () => {
     const metrics = memoryMetrics();
     let flushed = 0;
     const handler = httpHandler(silentLogger(), async () => jsonResponse(200, {}), {
-        ...metrics,
-        flush: () => {
-          flushed += 1;
-        },
-      });
+      ...metrics,
+      flush: () => {
+        flushed += 1;
+      },
+    });
     expect((await handler(httpEvent({}), context)).statusCode).toBe(200);
     expect(flushed).toBe(1);
     expect(metrics.totals).toEqual({});

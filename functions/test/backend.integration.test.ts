@@ -3,16 +3,16 @@
  * emulator, and real MQTT subscribers holding credentials from POST /credentials.
  */
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
-import { TopicScheme } from '../../core/topics.js';
-import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
-import { memoryLogger } from '../../local/emulator/log.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
-import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
-import { loginsKeyOf } from '../shared/cognito-identity.js';
-import { presignMqttUrl } from '../../test/support/sign.js';
 import type { CredentialsResponse } from '../../core/contracts/http.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
+import { TopicScheme } from '../../core/topics.js';
+import { memoryLogger } from '../../local/emulator/log.js';
+import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
+import { presignMqttUrl } from '../../test/support/sign.js';
+import { loginsKeyOf } from '../shared/cognito-identity.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 const WEB_ORIGIN = 'http://127.0.0.1:5173';
@@ -20,7 +20,14 @@ let stack: LocalStack;
 const open: TestClient[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [WEB_ORIGIN], logger: memoryLogger(), jobRetryDelayMs: 50, functionLogLevel: 'SILENT' });
+  stack = await startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    corsOrigins: [WEB_ORIGIN],
+    logger: memoryLogger(),
+    jobRetryDelayMs: 50,
+    functionLogLevel: 'SILENT',
+  });
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
 afterAll(async () => stack.close());
@@ -89,7 +96,7 @@ describe('credentials', () => {
 });
 
 describe('connections', () => {
-  it('closes bob\'s connection when he subscribes to alice\'s private topics or a shared room topic', async () => {
+  it("closes bob's connection when he subscribes to alice's private topics or a shared room topic", async () => {
     const bob = await subscriberFor('bob');
     bob.client.client.subscribe(topics.inboxFilter('alice'));
     expect(await closesWithin(bob.client, 2000)).toBe(true);
@@ -121,7 +128,7 @@ describe('connections', () => {
     }
   });
 
-  it('refuses carol a connection with alice\'s client id', async () => {
+  it("refuses carol a connection with alice's client id", async () => {
     const token = await tokenFor('carol');
     const creds = (await api('POST', '/credentials', { token })).body as unknown as CredentialsResponse;
     const url = await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint });
@@ -159,7 +166,10 @@ describe('jobs', () => {
 
   it('answers 400 naming the limit to a job the worker could not finish inside its timeout', async () => {
     const res = await api('POST', '/jobs', { token: await tokenFor('erin'), body: { kind: 'report', steps: 20, stepMs: 5000 } });
-    expect(res).toMatchObject({ status: 400, body: { message: expect.stringContaining('at most 50000 ms fit in a worker invocation (its 60 s timeout minus a 10 s safety margin)') } });
+    expect(res).toMatchObject({
+      status: 400,
+      body: { message: expect.stringContaining('at most 50000 ms fit in a worker invocation (its 60 s timeout minus a 10 s safety margin)') },
+    });
   });
 
   it('tells the owner why when a job reaches the dead-letter queue', async () => {
@@ -168,7 +178,10 @@ describe('jobs', () => {
     // Queued behind the API's back: 100 s of work can never fit in the worker's 60 s, so every receive fails untouched.
     await stack.jobs.send({ jobId: 'too-long', userId: 'erin', kind: 'report', steps: 20, stepMs: 5000, requestedAt: new Date().toISOString() });
     const event = JSON.parse((await erin.client.next(topics.job('erin', 'too-long'), 5000)).payload) as JobEvent;
-    expect(event).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the job could not be completed after 3 attempts \(last: not started: its 100000 ms of work did not fit/) });
+    expect(event).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^the job could not be completed after 3 attempts \(last: not started: its 100000 ms of work did not fit/),
+    });
     await waitUntil(() => stack.jobs.deadLetters.some((m) => m.body.includes('"too-long"')));
     expect(stack.jobs.deadLetters.find((m) => m.body.includes('"too-long"'))).toMatchObject({ receiveCount: 3 });
     // Nothing ran: no progress was ever published.
@@ -192,7 +205,10 @@ describe('Cognito signed-in users', () => {
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: token } }));
     const c = out.Credentials!;
-    const client = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
+    const client = await connectClient(
+      await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
+      identityId,
+    );
     open.push(client);
     await client.client.subscribeAsync(topics.userFilter(identityId), { qos: 1 });
   });
@@ -209,7 +225,10 @@ describe('the HTTP API itself', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
-    const evil = await fetch(`${stack.api.url}/credentials`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${stack.api.url}/credentials`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -220,7 +239,8 @@ describe('the HTTP API itself', () => {
 
   it('issues local tokens for any valid user id, and refuses ids that would widen a grant', async () => {
     expect((await api('POST', '/dev/token', { body: { sub: 'mallory' } })).status).toBe(200);
-    for (const sub of ['a/b', '*', '', 'x'.repeat(65)]) expect(await api('POST', '/dev/token', { body: { sub } })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
+    for (const sub of ['a/b', '*', '', 'x'.repeat(65)])
+      expect(await api('POST', '/dev/token', { body: { sub } })).toMatchObject({ status: 400, body: { error: 'bad_request' } });
     expect((await api('POST', '/dev/token', { body: {} })).status).toBe(400);
     expect((await api('POST', '/dev/token', { body: '{"sub":' })).status).toBe(400);
   });

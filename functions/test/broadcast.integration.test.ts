@@ -29,24 +29,37 @@ const adminToken = (sub: string) => stack.issuers.app.sign({ roles: ['admin'] },
 
 /** A Cognito guest as the demo's guest mode gets one: GetId and credentials without Logins, client id = identity id. */
 async function guest(): Promise<TestClient> {
-  const cognito = new CognitoIdentityClient({ region: LOCAL_DEPLOYMENT.region, endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const cognito = new CognitoIdentityClient({
+    region: LOCAL_DEPLOYMENT.region,
+    endpoint: stack.emulator.url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const { IdentityId } = await cognito.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }));
   const c = (await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId! }))).Credentials!;
-  const client = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), IdentityId!);
+  const client = await connectClient(
+    await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
+    IdentityId!,
+  );
   open.push(client);
   await client.client.subscribeAsync(topics.broadcast(), { qos: 1 });
   return client;
 }
 
 describe('POST /broadcast', () => {
-  it('delivers an admin\'s message live to a Cognito guest', async () => {
+  it("delivers an admin's message live to a Cognito guest", async () => {
     const watcher = await guest();
     const sentAt = Date.now();
     const res = await api('POST', '/broadcast', { token: await adminToken('alice'), body: { text: 'Maintenance at noon' } });
     expect(res).toMatchObject({ status: 202, body: { topic: topics.broadcast(), messageId: expect.any(String), sentAt: expect.any(String) } });
     const received = await watcher.next(topics.broadcast(), 2000);
     expect(Date.now() - sentAt).toBeLessThan(2000);
-    expect(JSON.parse(received.payload) as BroadcastMessage).toEqual({ type: 'broadcast', messageId: res.body.messageId, from: 'alice', text: 'Maintenance at noon', sentAt: res.body.sentAt });
+    expect(JSON.parse(received.payload) as BroadcastMessage).toEqual({
+      type: 'broadcast',
+      messageId: res.body.messageId,
+      from: 'alice',
+      text: 'Maintenance at noon',
+      sentAt: res.body.sentAt,
+    });
   });
 
   it('lets the demo\'s admin (alice, whose local token carries roles ["admin"]) broadcast', async () => {
@@ -65,7 +78,7 @@ describe('POST /broadcast', () => {
     expect(watcher.messages).toEqual([]);
   });
 
-  it('is rate-limited per admin like the other write routes (429 with Retry-After past the catalog\'s limit)', async () => {
+  it("is rate-limited per admin like the other write routes (429 with Retry-After past the catalog's limit)", async () => {
     const { requests, windowSeconds } = functionDefinition('broadcast').rateLimit!;
     const token = await adminToken('ratelimited-admin');
     // Fixed windows start at multiples of their length: begin well inside one so the sends cannot straddle two.

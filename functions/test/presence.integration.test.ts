@@ -92,7 +92,12 @@ describe('presence from IoT lifecycle events', () => {
     const closedAt = Date.now();
     await member.end();
     await within('close -> offline (GET)', 5000, closedAt, async () => !(await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
-    expect(presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 5000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p1member', online: false });
+    expect(presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 5000)).payload)).toEqual({
+      type: 'presence',
+      roomId,
+      userId: 'p1member',
+      online: false,
+    });
     // The user's own pages are not told about themselves.
     expect(watcher.messages.filter((m) => presenceOf(m.payload).userId === 'p1owner')).toEqual([]);
 
@@ -147,7 +152,10 @@ describe('presence from IoT lifecycle events', () => {
     const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: idToken } }));
     const c = out.Credentials!;
     const connectedAt = Date.now();
-    const dana = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
+    const dana = await connectClient(
+      await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
+      identityId,
+    );
     open.push(dana);
     await within('Cognito connect -> online', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
     // And the Cognito user reads presence with their ID token like any member.

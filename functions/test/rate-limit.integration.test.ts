@@ -17,7 +17,14 @@ let stack: LocalStack;
 let api: ApiCall;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [WEB_ORIGIN], logger: memoryLogger(), functionLogLevel: 'SILENT', rateLimit: { requests: LIMIT, windowSeconds: 60 } });
+  stack = await startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    corsOrigins: [WEB_ORIGIN],
+    logger: memoryLogger(),
+    functionLogLevel: 'SILENT',
+    rateLimit: { requests: LIMIT, windowSeconds: 60 },
+  });
   api = apiClient(() => stack);
 });
 afterAll(async () => stack.close());
@@ -50,7 +57,8 @@ describe('per-user rate limit', () => {
   it('counts each user on their own, and each function on its own', async () => {
     const heavy = await newUser();
     const light = await newUser();
-    for (let i = 0; i < LIMIT; i += 1) expect((await api('POST', '/jobs', { token: heavy.token, body: { kind: 'report', steps: 1, stepMs: 0 } })).status).toBe(202);
+    for (let i = 0; i < LIMIT; i += 1)
+      expect((await api('POST', '/jobs', { token: heavy.token, body: { kind: 'report', steps: 1, stepMs: 0 } })).status).toBe(202);
     expect((await api('POST', '/jobs', { token: heavy.token, body: { kind: 'report' } })).status).toBe(429);
     expect((await api('POST', '/jobs', { token: light.token, body: { kind: 'report', steps: 1, stepMs: 0 } })).status).toBe(202);
     // Rooms are counted apart from jobs.
@@ -78,10 +86,21 @@ describe('per-user rate limit', () => {
   it('lets only the limited functions write the rate-limits table, and only with UpdateItem', async () => {
     const table = tableName(LOCAL_DEPLOYMENT, RATE_LIMITS_TABLE);
     const update = (fn: Parameters<typeof functionCredentials>[1]) =>
-      new DynamoDBClient({ region: LOCAL_DEPLOYMENT.region, endpoint: stack.emulator.url, credentials: functionCredentials(stack.emulator, fn), maxAttempts: 1 }).send(
-        new UpdateItemCommand({ TableName: table, Key: { pk: { S: `probe#${fn}#0` } }, UpdateExpression: 'ADD hits :one', ExpressionAttributeValues: { ':one': { N: '1' } } }),
+      new DynamoDBClient({
+        region: LOCAL_DEPLOYMENT.region,
+        endpoint: stack.emulator.url,
+        credentials: functionCredentials(stack.emulator, fn),
+        maxAttempts: 1,
+      }).send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: `probe#${fn}#0` } },
+          UpdateExpression: 'ADD hits :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
       );
     await expect(update('messages')).resolves.toBeDefined();
-    for (const fn of ['history', 'credentials', 'jobs-worker', 'fanout-worker'] as const) await expect(update(fn)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    for (const fn of ['history', 'credentials', 'jobs-worker', 'fanout-worker'] as const)
+      await expect(update(fn)).rejects.toMatchObject({ name: 'AccessDeniedException' });
   });
 });

@@ -2,11 +2,12 @@
  * Rooms end to end on one machine: the HTTP API, the functions with their own roles, DynamoDB (dynalite behind the
  * emulator's SigV4 + IAM), the fan-out queue, and real MQTT subscribers on their own inbox topics.
  */
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
-import { generateKeyPair, SignJWT } from 'jose';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
+import { generateKeyPair, SignJWT } from 'jose';
 import type { CredentialsResponse } from '../../core/contracts/http.js';
 import type { InboxMessage } from '../../core/contracts/mqtt.js';
 import { TopicScheme } from '../../core/topics.js';
@@ -25,7 +26,16 @@ const open: TestClient[] = [];
 
 beforeAll(async () => {
   // One user creates 500 rooms below: a limit that is still checked (through the emulator's IAM) but never reached.
-  stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [], logger: memoryLogger(), jobRetryDelayMs: 50, functionLogLevel: 'SILENT', directFanoutMax: 5, rateLimit: { requests: 1000, windowSeconds: 60 } });
+  stack = await startLocalStack({
+    emulatorPort: 0,
+    apiPort: 0,
+    corsOrigins: [],
+    logger: memoryLogger(),
+    jobRetryDelayMs: 50,
+    functionLogLevel: 'SILENT',
+    directFanoutMax: 5,
+    rateLimit: { requests: 1000, windowSeconds: 60 },
+  });
   api = apiClient(() => stack);
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
@@ -59,7 +69,7 @@ async function nextInbox(client: TestClient, userId: string, roomId: string, tim
 }
 
 describe('rooms', () => {
-  it('creates a room, invites a member, and delivers a message to each member\'s own inbox', async () => {
+  it("creates a room, invites a member, and delivers a message to each member's own inbox", async () => {
     const owner = await member();
     const guest = await member();
     const roomId = await createRoom(owner.token, 'Launch');
@@ -67,7 +77,15 @@ describe('rooms', () => {
     expect((await api('GET', '/rooms', { token: guest.token })).body).toEqual({ rooms: [{ roomId, name: 'Launch', role: 'member' }] });
     const res = await post(owner.token, roomId, '  liftoff  ');
     expect(res.status).toBe(202);
-    for (const m of [owner, guest]) expect(await nextInbox(m.client, m.userId, roomId)).toEqual({ type: 'message', messageId: res.body.messageId, roomId, from: owner.userId, text: 'liftoff', sentAt: res.body.sentAt });
+    for (const m of [owner, guest])
+      expect(await nextInbox(m.client, m.userId, roomId)).toEqual({
+        type: 'message',
+        messageId: res.body.messageId,
+        roomId,
+        from: owner.userId,
+        text: 'liftoff',
+        sentAt: res.body.sentAt,
+      });
   });
 
   it('stops delivering to a removed member on the very next message, while the same socket stays open', async () => {
@@ -105,7 +123,8 @@ describe('rooms', () => {
     const single = await member('solo');
     await createRoom(single.token, 'only one');
     const rooms: string[] = [];
-    for (let batch = 0; batch < 50; batch += 1) rooms.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => createRoom(busy.token, `room ${batch * 10 + i}`)))));
+    for (let batch = 0; batch < 50; batch += 1)
+      rooms.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => createRoom(busy.token, `room ${batch * 10 + i}`)))));
     const listed: string[] = [];
     let cursor: string | undefined;
     do {
@@ -125,7 +144,7 @@ describe('rooms', () => {
     expect((await policyOf(busy.token)).subscribe).toHaveLength((await policyOf(single.token)).subscribe.length);
   }, 60_000);
 
-  it('refuses a member another user\'s inbox: the broker closes the connection', async () => {
+  it("refuses a member another user's inbox: the broker closes the connection", async () => {
     const a = await member();
     const b = await member();
     const roomId = await createRoom(a.token, 'Shared');
@@ -190,7 +209,10 @@ describe('signed-in Cognito users are members like anyone', () => {
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: idToken } }));
     const c = out.Credentials!;
-    const dana = await connectClient(await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }), identityId);
+    const dana = await connectClient(
+      await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
+      identityId,
+    );
     open.push(dana);
     await dana.client.subscribeAsync(topics.inboxFilter(identityId), { qos: 1 });
 
@@ -208,13 +230,14 @@ describe('signed-in Cognito users are members like anyone', () => {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
     const { privateKey } = await generateKeyPair('RS256');
-    const foreignKey = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'RS256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid }).sign(privateKey);
+    const foreignKey = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid })
+      .sign(privateKey);
     for (const token of [tampered, foreignKey]) {
       expect((await api('GET', '/rooms', { token })).status).toBe(401);
       expect((await api('POST', '/rooms', { token, body: { name: 'x' } })).status).toBe(401);
     }
   });
-
 });
 
 describe('the store survives a restart', () => {
@@ -232,7 +255,9 @@ describe('the store survives a restart', () => {
       const second = await startLocalStack({ emulatorPort: 0, apiPort, corsOrigins: [], logger: memoryLogger(), functionLogLevel: 'SILENT', dataDir: dir });
       try {
         const secondApi = apiClient(() => second);
-        expect((await secondApi('GET', '/rooms', { token })).body.rooms).toEqual(expect.arrayContaining([{ roomId: created.body.roomId, name: 'Persistent', role: 'owner' }]));
+        expect((await secondApi('GET', '/rooms', { token })).body.rooms).toEqual(
+          expect.arrayContaining([{ roomId: created.body.roomId, name: 'Persistent', role: 'owner' }]),
+        );
         const history = await secondApi('GET', `/rooms/${created.body.roomId as string}/messages`, { token });
         expect((history.body.messages as Array<{ text: string }>).map((m) => m.text)).toEqual(['still here']);
       } finally {

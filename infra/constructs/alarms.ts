@@ -29,8 +29,10 @@ export class Alarms extends Construct {
     this.#prefix = props.namePrefix;
     this.topic = new SnsTopic(this, 'topic', { name: `${props.namePrefix}-alarms` });
     // Email subscriptions stay pending until the recipient confirms the message SNS sends them.
-    if (props.subscriptions.email) new SnsTopicSubscription(this, 'email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.subscriptions.email });
-    if (props.subscriptions.httpsUrl) new SnsTopicSubscription(this, 'https', { topicArn: this.topic.arn, protocol: 'https', endpoint: props.subscriptions.httpsUrl });
+    if (props.subscriptions.email)
+      new SnsTopicSubscription(this, 'email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.subscriptions.email });
+    if (props.subscriptions.httpsUrl)
+      new SnsTopicSubscription(this, 'https', { topicArn: this.topic.arn, protocol: 'https', endpoint: props.subscriptions.httpsUrl });
   }
 
   /** A dead-letter queue holds a message: something failed every retry (the message stays there for redrive). */
@@ -83,7 +85,14 @@ export class Alarms extends Construct {
 
   #alarm(
     id: string,
-    metric: { alarmName: string; alarmDescription: string; namespace: string; metricName: string; dimensions: Record<string, string>; statistic: 'Sum' | 'Maximum' },
+    metric: {
+      alarmName: string;
+      alarmDescription: string;
+      namespace: string;
+      metricName: string;
+      dimensions: Record<string, string>;
+      statistic: 'Sum' | 'Maximum';
+    },
   ): CloudwatchMetricAlarm {
     return new CloudwatchMetricAlarm(this, id, {
       ...metric,

@@ -56,7 +56,11 @@ export class IdentityPool extends Construct {
   /** Creates the two roles (after the pool exists: their trust names its id) and attaches them. */
   attachRoles(authenticated: RoleDefinition, guest: RoleDefinition): { authenticated: IamRole; guest: IamRole } {
     const make = (key: string, role: RoleDefinition) => {
-      const iamRole = new IamRole(this, `${key}-role`, { name: role.name, assumeRolePolicy: policyJson(role.trust), maxSessionDuration: role.maxSessionDurationSeconds });
+      const iamRole = new IamRole(this, `${key}-role`, {
+        name: role.name,
+        assumeRolePolicy: policyJson(role.trust),
+        maxSessionDuration: role.maxSessionDurationSeconds,
+      });
       for (const p of role.policies) new IamRolePolicy(this, `${key}-${p.name}`, { role: iamRole.id, name: p.name, policy: policyJson(p.document) });
       return iamRole;
     };

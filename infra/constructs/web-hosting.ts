@@ -18,8 +18,19 @@ export class WebHosting extends Construct {
   constructor(scope: Construct, id: string, props: { namePrefix: string }) {
     super(scope, id);
     this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${props.namePrefix}-web-`, forceDestroy: true });
-    new S3BucketPublicAccessBlock(this, 'no-public', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    const oac = new CloudfrontOriginAccessControl(this, 'oac', { name: `${props.namePrefix}-web`, originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' });
+    new S3BucketPublicAccessBlock(this, 'no-public', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const oac = new CloudfrontOriginAccessControl(this, 'oac', {
+      name: `${props.namePrefix}-web`,
+      originAccessControlOriginType: 's3',
+      signingBehavior: 'always',
+      signingProtocol: 'sigv4',
+    });
     this.distribution = new CloudfrontDistribution(this, 'cdn', {
       enabled: true,
       defaultRootObject: 'index.html',

@@ -25,7 +25,10 @@ describe('web origins', () => {
   });
 
   it('are read as a trimmed comma-separated list', () => {
-    expect(read({ STAGE: 'prod', WEB_ORIGINS: 'https://app.example.com, https://admin.example.com:8443' }).webOrigins).toEqual(['https://app.example.com', 'https://admin.example.com:8443']);
+    expect(read({ STAGE: 'prod', WEB_ORIGINS: 'https://app.example.com, https://admin.example.com:8443' }).webOrigins).toEqual([
+      'https://app.example.com',
+      'https://admin.example.com:8443',
+    ]);
   });
 
   it.each([
@@ -44,7 +47,10 @@ describe('web origins', () => {
   });
 
   it('may be http or loopback in the dev stage, but must still be origins', () => {
-    expect(read({ STAGE: 'dev', WEB_ORIGINS: 'http://localhost:3000,http://127.0.0.1:5173' }).webOrigins).toEqual(['http://localhost:3000', 'http://127.0.0.1:5173']);
+    expect(read({ STAGE: 'dev', WEB_ORIGINS: 'http://localhost:3000,http://127.0.0.1:5173' }).webOrigins).toEqual([
+      'http://localhost:3000',
+      'http://127.0.0.1:5173',
+    ]);
     expect(refusal({ STAGE: 'dev', WEB_ORIGINS: 'http://localhost:3000/' })).toMatch(/without path/);
   });
 });
@@ -52,7 +58,10 @@ describe('web origins', () => {
 describe('alarm subscriptions', () => {
   it('are none by default, and an email and/or https endpoint when set', () => {
     expect(read({}).alarms).toEqual({});
-    expect(read({ ALARM_EMAIL: 'ops@example.com', ALARM_HTTPS_URL: 'https://hooks.example.com/x' }).alarms).toEqual({ email: 'ops@example.com', httpsUrl: 'https://hooks.example.com/x' });
+    expect(read({ ALARM_EMAIL: 'ops@example.com', ALARM_HTTPS_URL: 'https://hooks.example.com/x' }).alarms).toEqual({
+      email: 'ops@example.com',
+      httpsUrl: 'https://hooks.example.com/x',
+    });
   });
 
   it('refuse what SNS could not deliver to', () => {
@@ -80,7 +89,11 @@ describe('numbers and flags', () => {
   });
 
   it('refuse bad token rules and flags, naming the variable', () => {
-    expect(read({ APP_TOKEN_MAX_AGE_SECONDS: '3600', APP_TOKEN_TYPES: 'at+jwt', TOKEN_CLOCK_TOLERANCE_SECONDS: '0' }).appToken).toMatchObject({ maxAgeSeconds: 3600, types: ['at+jwt'], clockToleranceSeconds: 0 });
+    expect(read({ APP_TOKEN_MAX_AGE_SECONDS: '3600', APP_TOKEN_TYPES: 'at+jwt', TOKEN_CLOCK_TOLERANCE_SECONDS: '0' }).appToken).toMatchObject({
+      maxAgeSeconds: 3600,
+      types: ['at+jwt'],
+      clockToleranceSeconds: 0,
+    });
     expect(refusal({ APP_TOKEN_MAX_AGE_SECONDS: '10' })).toMatch(/APP_TOKEN_MAX_AGE_SECONDS must be an integer between 60 and 2592000/);
     expect(refusal({ TOKEN_CLOCK_TOLERANCE_SECONDS: '600' })).toMatch(/TOKEN_CLOCK_TOLERANCE_SECONDS must be an integer between 0 and 300/);
     expect(refusal({ APP_TOKEN_TYPES: 'JWT, bad type' })).toMatch(/APP_TOKEN_TYPES/);

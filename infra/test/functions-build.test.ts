@@ -3,14 +3,15 @@
  * it, plus what Lambda provides) satisfies that handler's config schema: a deploy cannot ship a function that fails
  * to start.
  */
-import { existsSync, readFileSync } from 'node:fs';
+
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { FUNCTIONS } from '../../functions/catalog.js';
 import { readConfig } from '../../functions/shared/config.js';
-import { resolveForAws, synthesize, type Synthesized } from './synthesized.js';
+import { resolveForAws, type Synthesized, synthesize } from './synthesized.js';
 
 const execFileAsync = promisify(execFile);
 let synth: Synthesized;
@@ -35,17 +36,25 @@ describe.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s', (name, definitio
   });
 
   it('has an environment that satisfies its config schema', () => {
-    const variables = JSON.parse(resolveForAws(JSON.stringify((resource().environment as { variables: Record<string, string> }).variables))) as Record<string, string>;
+    const variables = JSON.parse(resolveForAws(JSON.stringify((resource().environment as { variables: Record<string, string> }).variables))) as Record<
+      string,
+      string
+    >;
     expect(() => readConfig(definition.configSchema, { ...variables, ...RUNTIME_ENV }, name)).not.toThrow();
     for (const value of Object.values(variables)) expect(value).not.toMatch(/\$\{/);
   });
 
   it('starts with that environment (the bundle loads and exposes handler)', async () => {
-    const variables = JSON.parse(resolveForAws(JSON.stringify((resource().environment as { variables: Record<string, string> }).variables))) as Record<string, string>;
+    const variables = JSON.parse(resolveForAws(JSON.stringify((resource().environment as { variables: Record<string, string> }).variables))) as Record<
+      string,
+      string
+    >;
     // A fresh Node process with exactly that environment, as Lambda would start it.
     const bundle = pathToFileURL(join(synth.functionsDir, name, 'index.mjs')).href;
     const probe = `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`;
-    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', probe], { env: { PATH: process.env.PATH ?? '', ...variables, ...RUNTIME_ENV } });
+    const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', probe], {
+      env: { PATH: process.env.PATH ?? '', ...variables, ...RUNTIME_ENV },
+    });
     expect(stdout).toBe('function');
   });
 });

@@ -5,7 +5,7 @@
 import { RATE_LIMITED_FUNCTIONS } from '../../core/access/model.js';
 import { evaluateLayers, evaluatePolicies, type NamedPolicy, type PolicyLayer } from '../../core/policy/evaluator.js';
 import { FUNCTIONS } from '../../functions/catalog.js';
-import { policyOf, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL, type Synthesized } from './synthesized.js';
+import { policyOf, type Synthesized, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL } from './synthesized.js';
 
 let synth: Synthesized;
 beforeAll(async () => {
@@ -58,7 +58,8 @@ describe('Cognito signed-in identities (authenticated role + attached IoT policy
     { name: 'authenticated role', policies: rolePolicies('iot-realtime-test-cognito-authenticated') },
     { name: 'attached IoT policies', policies: [iotPolicy()] },
   ];
-  const can = (action: string, resource: string) => evaluateLayers(layers(), { action, resource, context: { 'cognito-identity.amazonaws.com:sub': me } }).allowed;
+  const can = (action: string, resource: string) =>
+    evaluateLayers(layers(), { action, resource, context: { 'cognito-identity.amazonaws.com:sub': me } }).allowed;
 
   it('reach their own topics', () => {
     expect(can('iot:Connect', arn('client', me))).toBe(true);
@@ -66,16 +67,21 @@ describe('Cognito signed-in identities (authenticated role + attached IoT policy
     expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${me}/jobs/1`))).toBe(true);
   });
 
-  it('cannot read another identity\'s topics or take its client id', () => {
+  it("cannot read another identity's topics or take its client id", () => {
     expect(can('iot:Subscribe', arn('topicfilter', `iot-realtime/test/users/${other}/#`))).toBe(false);
     expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${other}/jobs/1`))).toBe(false);
     expect(can('iot:Connect', arn('client', other))).toBe(false);
   });
 
-  it('are refused by the role\'s trust when they present as unauthenticated or from another pool', () => {
+  it("are refused by the role's trust when they present as unauthenticated or from another pool", () => {
     const trust = [{ name: 'trust', document: trustOf('iot-realtime-test-cognito-authenticated') }];
     const principal = { type: 'Federated' as const, id: 'cognito-identity.amazonaws.com' };
-    const ask = (aud: string, amr: string[]) => evaluatePolicies(trust, { action: 'sts:AssumeRoleWithWebIdentity', principal, context: { 'cognito-identity.amazonaws.com:aud': aud, 'cognito-identity.amazonaws.com:amr': amr } }).allowed;
+    const ask = (aud: string, amr: string[]) =>
+      evaluatePolicies(trust, {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        principal,
+        context: { 'cognito-identity.amazonaws.com:aud': aud, 'cognito-identity.amazonaws.com:amr': amr },
+      }).allowed;
     expect(ask(TEST_IDENTITY_POOL, ['authenticated', 'cognito-idp'])).toBe(true);
     expect(ask(TEST_IDENTITY_POOL, ['unauthenticated'])).toBe(false);
     expect(ask('eu-west-1:99999999-0000-4000-8000-000000000000', ['authenticated'])).toBe(false);
@@ -101,9 +107,17 @@ describe('function roles', () => {
 
   it('gives each function exactly the DynamoDB actions and tables it needs', () => {
     const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
-    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    const can = (fn: string, action: string, resource: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
     // rooms: manages memberships (transactions are authorized per item action), lists a user's rooms on the index.
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query']) {
+    for (const action of [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Query',
+    ]) {
       expect(can('rooms', action, table('memberships'))).toBe(true);
     }
     expect(can('rooms', 'dynamodb:Query', `${table('memberships')}/index/byUser`)).toBe(true);
@@ -121,20 +135,27 @@ describe('function roles', () => {
     expect(can('history', 'dynamodb:GetItem', table('memberships'))).toBe(true);
     expect(can('history', 'dynamodb:PutItem', table('messages'))).toBe(false);
     // Nobody else touches the tables; no function reaches another stage's.
-    for (const fn of ['credentials', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health']) expect(can(fn, 'dynamodb:GetItem', table('memberships'))).toBe(false);
+    for (const fn of ['credentials', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health'])
+      expect(can(fn, 'dynamodb:GetItem', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:GetItem', table('memberships').replace('-test-', '-prod-'))).toBe(false);
   });
 
   it('lets exactly the rate-limited functions count requests: UpdateItem on the rate-limits table, nothing more', () => {
     const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
-    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    const can = (fn: string, action: string, resource: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
     // The access model grants the limiter to the functions whose catalog entry has a limit, and to no other.
-    expect([...RATE_LIMITED_FUNCTIONS].sort()).toEqual(FUNCTIONS.filter((f) => f.rateLimit).map((f) => f.name).sort());
+    expect([...RATE_LIMITED_FUNCTIONS].sort()).toEqual(
+      FUNCTIONS.filter((f) => f.rateLimit)
+        .map((f) => f.name)
+        .sort(),
+    );
     for (const fn of FUNCTIONS) {
       const limited = fn.rateLimit !== undefined;
       expect(can(fn.name, 'dynamodb:UpdateItem', table('ratelimits'))).toBe(limited);
       // Counting needs no read: a function cannot see (or reset) anyone's counters.
-      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem']) expect(can(fn.name, action, table('ratelimits'))).toBe(false);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem'])
+        expect(can(fn.name, action, table('ratelimits'))).toBe(false);
     }
     // The grant names the table of this stage only, and no other table.
     expect(can('messages', 'dynamodb:UpdateItem', table('ratelimits').replace('-test-', '-prod-'))).toBe(false);
@@ -144,25 +165,36 @@ describe('function roles', () => {
 
   it('lets the presence functions reach the presence table, each only as far as its job needs, and nobody else', () => {
     const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
-    const can = (fn: string, action: string, resource: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    const can = (fn: string, action: string, resource: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
     const presence = table('presence');
     // The lifecycle-event function: reads and conditionally replaces a user's item; never deletes, scans or batch-reads.
     expect(can('presence-events', 'dynamodb:GetItem', presence)).toBe(true);
     expect(can('presence-events', 'dynamodb:PutItem', presence)).toBe(true);
-    for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']) {
+    for (const action of [
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Scan',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteTable',
+    ]) {
       expect(can('presence-events', action, presence)).toBe(false);
     }
     // ... and finds whom to tell: a user's rooms on the byUser index, each room's members; it changes no membership.
     expect(can('presence-events', 'dynamodb:Query', `${table('memberships')}/index/byUser`)).toBe(true);
     expect(can('presence-events', 'dynamodb:Query', `${table('memberships')}/index/other`)).toBe(false);
     expect(can('presence-events', 'dynamodb:Query', table('memberships'))).toBe(true);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) expect(can('presence-events', action, table('memberships'))).toBe(false);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+      expect(can('presence-events', action, table('memberships'))).toBe(false);
     expect(can('presence-events', 'dynamodb:Query', table('messages'))).toBe(false);
     // The route: the caller's membership, a page of members, their connections; it writes nothing.
     expect(can('presence', 'dynamodb:BatchGetItem', presence)).toBe(true);
     expect(can('presence', 'dynamodb:GetItem', table('memberships'))).toBe(true);
     expect(can('presence', 'dynamodb:Query', table('memberships'))).toBe(true);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan']) expect(can('presence', action, presence)).toBe(false);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+      expect(can('presence', action, presence)).toBe(false);
     expect(can('presence', 'dynamodb:PutItem', table('memberships'))).toBe(false);
     // No other function reads or writes who is connected; neither reaches another stage's table.
     for (const fn of FUNCTIONS.filter((f) => f.name !== 'presence' && f.name !== 'presence-events')) {
@@ -173,7 +205,8 @@ describe('function roles', () => {
   });
 
   it('lets the presence-events function publish to room inboxes only, and the presence route publish nothing', () => {
-    const publish = (fn: string, topic: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+    const publish = (fn: string, topic: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
     expect(publish('presence-events', 'iot-realtime/test/users/bob/rooms/general')).toBe(true);
     expect(publish('presence-events', 'iot-realtime/test/users/bob/jobs/j1')).toBe(false);
     expect(publish('presence-events', 'iot-realtime/test/broadcast')).toBe(false);
@@ -181,8 +214,9 @@ describe('function roles', () => {
     expect(publish('presence', 'iot-realtime/test/users/bob/rooms/general')).toBe(false);
   });
 
-  it('lets only the broadcast function publish to the stage\'s broadcast topic, and it nothing else', () => {
-    const publish = (fn: string, topic: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+  it("lets only the broadcast function publish to the stage's broadcast topic, and it nothing else", () => {
+    const publish = (fn: string, topic: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
     expect(FUNCTIONS.filter((f) => publish(f.name, 'iot-realtime/test/broadcast')).map((f) => f.name)).toEqual(['broadcast']);
     expect(publish('broadcast', 'iot-realtime/prod/broadcast')).toBe(false);
     expect(publish('broadcast', 'iot-realtime/test/broadcast/x')).toBe(false);
@@ -190,12 +224,16 @@ describe('function roles', () => {
     const layers = [{ name: 'broadcast', policies: rolePolicies('iot-realtime-test-fn-broadcast') }];
     expect(evaluateLayers(layers, { action: 'iot:Subscribe', resource: arn('topicfilter', 'iot-realtime/test/broadcast') }).allowed).toBe(false);
     expect(evaluateLayers(layers, { action: 'iot:Connect', resource: arn('client', 'x') }).allowed).toBe(false);
-    expect(evaluateLayers(layers, { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-memberships` }).allowed).toBe(false);
+    expect(
+      evaluateLayers(layers, { action: 'dynamodb:GetItem', resource: `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-memberships` })
+        .allowed,
+    ).toBe(false);
   });
 
   it('lets the messages function send to the fan-out queue, and only the fan-out worker consume it', () => {
     const queue = `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`;
-    const can = (fn: string, action: string) => evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: queue }).allowed;
+    const can = (fn: string, action: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: queue }).allowed;
     expect(can('messages', 'sqs:SendMessage')).toBe(true);
     expect(can('messages', 'sqs:ReceiveMessage')).toBe(false);
     expect(can('fanout-worker', 'sqs:ReceiveMessage')).toBe(true);
@@ -216,7 +254,7 @@ describe('function roles', () => {
     expect(evaluatePolicies(trust, { action: 'sts:AssumeRole', principal: { type: 'Service', id: 'lambda.amazonaws.com' } }).allowed).toBe(false);
   });
 
-  it('bounds every browser session: the browser-client role never allows publishing or other apps\' topics', () => {
+  it("bounds every browser session: the browser-client role never allows publishing or other apps' topics", () => {
     const layers = [{ name: 'browser-client', policies: rolePolicies('iot-realtime-test-browser-client') }];
     expect(evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(false);
     expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'other/rooms/x') }).allowed).toBe(false);
@@ -234,7 +272,12 @@ describe('function roles', () => {
 
   it('lets each function write logs to its own log group only', () => {
     const layers = [{ name: 'health', policies: rolePolicies('iot-realtime-test-fn-health') }];
-    expect(evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/fn:log-stream:x` }).allowed).toBe(true);
-    expect(evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x` }).allowed).toBe(false);
+    expect(
+      evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/fn:log-stream:x` }).allowed,
+    ).toBe(true);
+    expect(
+      evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x` })
+        .allowed,
+    ).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { Testing } from 'cdktf';
 import { PRESENCE_RULE, TOPIC_RULES } from '../../core/iot-rules.js';
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
-import { synthesize, type Synthesized } from './synthesized.js';
+import { type Synthesized, synthesize } from './synthesized.js';
 
 let synth: Synthesized;
 beforeAll(async () => {
@@ -18,7 +18,14 @@ const hosted = () => (hostedSynth ??= synthesize({ hostWebDemo: true }));
 let productionSynth: Promise<Synthesized> | undefined;
 const production = () => {
   if (!productionSynth) {
-    const env = { STAGE: 'prod', AWS_REGION: 'eu-west-1', WEB_ORIGINS: 'https://app.example.com', LOG_RETENTION_DAYS: '90', ALARM_EMAIL: 'ops@example.com', ALARM_HTTPS_URL: 'https://hooks.example.com/alarms' };
+    const env = {
+      STAGE: 'prod',
+      AWS_REGION: 'eu-west-1',
+      WEB_ORIGINS: 'https://app.example.com',
+      LOG_RETENTION_DAYS: '90',
+      ALARM_EMAIL: 'ops@example.com',
+      ALARM_HTTPS_URL: 'https://hooks.example.com/alarms',
+    };
     const { functionsDir: _unused, ...config } = infraConfigFromEnv(env, 'unused');
     productionSynth = synthesize(config);
   }
@@ -26,7 +33,7 @@ const production = () => {
 };
 
 describe('IoT', () => {
-  it('reads the account\'s iot:Data-ATS endpoint', () => {
+  it("reads the account's iot:Data-ATS endpoint", () => {
     expect(Object.values(synth.json.data.aws_iot_endpoint ?? {})).toEqual([expect.objectContaining({ endpoint_type: 'iot:Data-ATS' })]);
   });
 
@@ -48,7 +55,10 @@ describe('Cognito', () => {
 
   it('attaches the authenticated and guest roles, trusted for this pool and kind of identity only', () => {
     const [attachment] = synth.resources('aws_cognito_identity_pool_roles_attachment');
-    expect(attachment?.roles).toEqual({ authenticated: expect.stringMatching(/^\$\{aws_iam_role\.identity-pool_authenticated-role_.*\.arn\}$/), unauthenticated: expect.stringMatching(/^\$\{aws_iam_role\.identity-pool_guest-role_.*\.arn\}$/) });
+    expect(attachment?.roles).toEqual({
+      authenticated: expect.stringMatching(/^\$\{aws_iam_role\.identity-pool_authenticated-role_.*\.arn\}$/),
+      unauthenticated: expect.stringMatching(/^\$\{aws_iam_role\.identity-pool_guest-role_.*\.arn\}$/),
+    });
     const roles = synth.resources('aws_iam_role');
     const auth = roles.find((r) => r.name === 'iot-realtime-test-cognito-authenticated')!;
     const trust = JSON.parse(String(auth.assume_role_policy)) as { Statement: Array<Record<string, unknown>> };
@@ -89,11 +99,20 @@ describe('Lambdas', () => {
   });
 
   it('gives each write function its per-user rate limit from the catalog, and the token rules to every verifier', () => {
-    const variables = (name: string) => (synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as { variables: Record<string, string> }).variables;
+    const variables = (name: string) =>
+      (
+        synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as {
+          variables: Record<string, string>;
+        }
+      ).variables;
     for (const fn of FUNCTIONS) {
       const vars = variables(fn.name);
       if (fn.rateLimit) {
-        expect(vars).toMatchObject({ RATE_LIMIT_REQUESTS: String(fn.rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(fn.rateLimit.windowSeconds), RATE_LIMITS_TABLE_NAME: 'iot-realtime-test-ratelimits' });
+        expect(vars).toMatchObject({
+          RATE_LIMIT_REQUESTS: String(fn.rateLimit.requests),
+          RATE_LIMIT_WINDOW_SECONDS: String(fn.rateLimit.windowSeconds),
+          RATE_LIMITS_TABLE_NAME: 'iot-realtime-test-ratelimits',
+        });
       } else {
         expect(vars).not.toHaveProperty('RATE_LIMIT_REQUESTS');
       }
@@ -111,9 +130,11 @@ describe('Lambdas', () => {
     }
   });
 
-  it('points the publishers at the account\'s data endpoint', () => {
+  it("points the publishers at the account's data endpoint", () => {
     const messages = synth.resources('aws_lambda_function').find((f) => f.function_name === 'iot-realtime-test-messages')!;
-    expect((messages.environment as { variables: Record<string, string> }).variables.AWS_ENDPOINT_URL_IOT_DATA_PLANE).toMatch(/^https:\/\/\$\{data\.aws_iot_endpoint\./);
+    expect((messages.environment as { variables: Record<string, string> }).variables.AWS_ENDPOINT_URL_IOT_DATA_PLANE).toMatch(
+      /^https:\/\/\$\{data\.aws_iot_endpoint\./,
+    );
   });
 });
 
@@ -122,19 +143,24 @@ describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
     const queues = synth.resources('aws_sqs_queue');
     const main = queues.find((q) => q.name === `iot-realtime-test-${settings.purpose}`)!;
     expect(queues.find((q) => q.name === `iot-realtime-test-${settings.purpose}-dlq`)).toBeDefined();
-    expect(JSON.parse(String(main.redrive_policy))).toEqual({ deadLetterTargetArn: expect.stringContaining(`aws_sqs_queue.${settings.purpose}_dlq`), maxReceiveCount: settings.maxReceiveCount });
+    expect(JSON.parse(String(main.redrive_policy))).toEqual({
+      deadLetterTargetArn: expect.stringContaining(`aws_sqs_queue.${settings.purpose}_dlq`),
+      maxReceiveCount: settings.maxReceiveCount,
+    });
     const consumer = FUNCTIONS.find((f) => f.name === settings.consumer)!;
     expect(Number(main.visibility_timeout_seconds)).toBeGreaterThanOrEqual(6 * consumer.timeoutSeconds);
   });
 
-  it('keeps the visibility timeout at 6x the consumer\'s timeout exactly as the catalog says', () => {
+  it("keeps the visibility timeout at 6x the consumer's timeout exactly as the catalog says", () => {
     const main = synth.resources('aws_sqs_queue').find((q) => q.name === `iot-realtime-test-${settings.purpose}`)!;
     expect(main.visibility_timeout_seconds).toBe(settings.visibilityTimeoutSeconds);
     expect(settings.visibilityTimeoutSeconds / FUNCTIONS.find((f) => f.name === settings.consumer)!.timeoutSeconds).toBe(6);
   });
 
   it('feeds its consumer with partial batch failures', () => {
-    const mapping = synth.resources('aws_lambda_event_source_mapping').find((m) => String(m.event_source_arn).includes(`aws_sqs_queue.${settings.purpose}_queue`));
+    const mapping = synth
+      .resources('aws_lambda_event_source_mapping')
+      .find((m) => String(m.event_source_arn).includes(`aws_sqs_queue.${settings.purpose}_queue`));
     expect(mapping).toMatchObject({ batch_size: settings.batchSize, function_response_types: ['ReportBatchItemFailures'] });
     expect(String(mapping?.function_name)).toContain(`fn-${settings.consumer}`);
   });
@@ -145,7 +171,11 @@ describe('HTTP API', () => {
     expect(
       has('aws_apigatewayv2_api', {
         protocol_type: 'HTTP',
-        cors_configuration: { allow_origins: ['https://app.example.com'], allow_headers: ['authorization', 'content-type'], allow_methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] },
+        cors_configuration: {
+          allow_origins: ['https://app.example.com'],
+          allow_headers: ['authorization', 'content-type'],
+          allow_methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+        },
       }),
     ).toBe(true);
   });
@@ -154,13 +184,22 @@ describe('HTTP API', () => {
     const integrations = synth.resources('aws_apigatewayv2_integration');
     expect(integrations).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
     for (const i of integrations) expect(i).toMatchObject({ integration_type: 'AWS_PROXY', payload_format_version: '2.0' });
-    expect(synth.resources('aws_apigatewayv2_route').map((r) => r.route_key).sort()).toEqual(
-      FUNCTIONS.flatMap((f) => (f.routes ?? []).map((r) => `${r.method} ${r.path}`)).sort(),
-    );
+    expect(
+      synth
+        .resources('aws_apigatewayv2_route')
+        .map((r) => r.route_key)
+        .sort(),
+    ).toEqual(FUNCTIONS.flatMap((f) => (f.routes ?? []).map((r) => `${r.method} ${r.path}`)).sort());
   });
 
   it('deploys a $default stage automatically, with throttling', () => {
-    expect(has('aws_apigatewayv2_stage', { name: '$default', auto_deploy: true, default_route_settings: { throttling_burst_limit: 100, throttling_rate_limit: 50 } })).toBe(true);
+    expect(
+      has('aws_apigatewayv2_stage', {
+        name: '$default',
+        auto_deploy: true,
+        default_route_settings: { throttling_burst_limit: 100, throttling_rate_limit: 50 },
+      }),
+    ).toBe(true);
   });
 
   it('lets API Gateway invoke each routed function, from this API only', () => {
@@ -182,11 +221,16 @@ describe('IoT topic rules', () => {
     const rules = synth.resources('aws_iot_topic_rule');
     expect(rules).toHaveLength(TOPIC_RULES.length);
     const [rule] = rules;
-    expect(rule).toMatchObject({ name: 'iot_realtime_test_presence', sql: "SELECT * FROM '$aws/events/presence/+/+'", sql_version: PRESENCE_RULE.sqlVersion, enabled: true });
+    expect(rule).toMatchObject({
+      name: 'iot_realtime_test_presence',
+      sql: "SELECT * FROM '$aws/events/presence/+/+'",
+      sql_version: PRESENCE_RULE.sqlVersion,
+      enabled: true,
+    });
     expect(rule!.lambda).toEqual([{ function_arn: `${functionRef('presence-events')}.arn}` }]);
   });
 
-  it('lets IoT invoke the rule\'s function for this rule of this account only', () => {
+  it("lets IoT invoke the rule's function for this rule of this account only", () => {
     const rule = synth.resources('aws_iot_topic_rule')[0]!;
     const iot = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'iot.amazonaws.com');
     expect(iot).toEqual([
@@ -200,10 +244,19 @@ describe('IoT topic rules', () => {
   });
 
   it('gives the presence functions the presence table and the publishers the data endpoint', () => {
-    const variables = (name: string) => (synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as { variables: Record<string, string> }).variables;
-    expect(variables('presence-events')).toMatchObject({ PRESENCE_TABLE_NAME: 'iot-realtime-test-presence', MEMBERSHIPS_TABLE_NAME: 'iot-realtime-test-memberships' });
+    const variables = (name: string) =>
+      (
+        synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!.environment as {
+          variables: Record<string, string>;
+        }
+      ).variables;
+    expect(variables('presence-events')).toMatchObject({
+      PRESENCE_TABLE_NAME: 'iot-realtime-test-presence',
+      MEMBERSHIPS_TABLE_NAME: 'iot-realtime-test-memberships',
+    });
     expect(variables('presence')).toMatchObject({ PRESENCE_TABLE_NAME: 'iot-realtime-test-presence', MEMBERSHIPS_TABLE_NAME: 'iot-realtime-test-memberships' });
-    for (const name of ['presence-events', 'broadcast']) expect(variables(name).AWS_ENDPOINT_URL_IOT_DATA_PLANE).toMatch(/^https:\/\/\$\{data\.aws_iot_endpoint\./);
+    for (const name of ['presence-events', 'broadcast'])
+      expect(variables(name).AWS_ENDPOINT_URL_IOT_DATA_PLANE).toMatch(/^https:\/\/\$\{data\.aws_iot_endpoint\./);
     expect(variables('presence')).not.toHaveProperty('AWS_ENDPOINT_URL_IOT_DATA_PLANE');
     expect(variables('broadcast')).toMatchObject({ RATE_LIMIT_REQUESTS: '10', RATE_LIMIT_WINDOW_SECONDS: '60' });
   });
@@ -212,19 +265,29 @@ describe('IoT topic rules', () => {
 describe('alarms', () => {
   const alarms = () => synth.resources('aws_cloudwatch_metric_alarm');
   const topicRef = () => `\${aws_sns_topic.${synth.resources('aws_sns_topic')[0]!.__id}.arn}`;
-  const alarmOn = (metric: string, dimensions: Record<string, string>) => alarms().filter((a) => a.metric_name === metric && JSON.stringify(a.dimensions) === JSON.stringify(dimensions));
+  const alarmOn = (metric: string, dimensions: Record<string, string>) =>
+    alarms().filter((a) => a.metric_name === metric && JSON.stringify(a.dimensions) === JSON.stringify(dimensions));
 
   it('notify one SNS topic of the stage, on alarm and on recovery', () => {
     expect(synth.resources('aws_sns_topic').map((t) => t.name)).toEqual(['iot-realtime-test-alarms']);
     expect(alarms().length).toBeGreaterThan(0);
     for (const alarm of alarms()) {
-      expect(alarm).toMatchObject({ comparison_operator: 'GreaterThanThreshold', threshold: 0, evaluation_periods: 1, treat_missing_data: 'notBreaching', alarm_actions: [topicRef()], ok_actions: [topicRef()] });
+      expect(alarm).toMatchObject({
+        comparison_operator: 'GreaterThanThreshold',
+        threshold: 0,
+        evaluation_periods: 1,
+        treat_missing_data: 'notBreaching',
+        alarm_actions: [topicRef()],
+        ok_actions: [topicRef()],
+      });
     }
   });
 
   it('fire on any message in either dead-letter queue', () => {
     for (const purpose of [JOBS_QUEUE.purpose, FANOUT_QUEUE.purpose]) {
-      expect(alarmOn('ApproximateNumberOfMessagesVisible', { QueueName: `iot-realtime-test-${purpose}-dlq` })).toEqual([expect.objectContaining({ namespace: 'AWS/SQS', statistic: 'Maximum' })]);
+      expect(alarmOn('ApproximateNumberOfMessagesVisible', { QueueName: `iot-realtime-test-${purpose}-dlq` })).toEqual([
+        expect.objectContaining({ namespace: 'AWS/SQS', statistic: 'Maximum' }),
+      ]);
     }
     // The queue names match the queues the stack creates.
     const queueNames = synth.resources('aws_sqs_queue').map((q) => q.name);
@@ -234,20 +297,27 @@ describe('alarms', () => {
   it('fire on errors and throttles of every function', () => {
     for (const fn of FUNCTIONS) {
       for (const metric of ['Errors', 'Throttles']) {
-        expect(alarmOn(metric, { FunctionName: `iot-realtime-test-${fn.name}` })).toEqual([expect.objectContaining({ namespace: 'AWS/Lambda', statistic: 'Sum' })]);
+        expect(alarmOn(metric, { FunctionName: `iot-realtime-test-${fn.name}` })).toEqual([
+          expect.objectContaining({ namespace: 'AWS/Lambda', statistic: 'Sum' }),
+        ]);
       }
     }
     expect(alarms().filter((a) => a.namespace === 'AWS/Lambda')).toHaveLength(2 * FUNCTIONS.length);
   });
 
-  it('fire on failed IoT publishes, counted by the functions in the stage\'s own namespace', () => {
+  it("fire on failed IoT publishes, counted by the functions in the stage's own namespace", () => {
     expect(alarmOn('PublishFailures', { service: 'iot-realtime' })).toEqual([expect.objectContaining({ namespace: 'iot-realtime/test', statistic: 'Sum' })]);
   });
 
   it('subscribe an email address and an https endpoint when configured, and nothing otherwise', async () => {
     expect(synth.resources('aws_sns_topic_subscription')).toEqual([]);
     // ALARM_EMAIL and ALARM_HTTPS_URL in the production environment.
-    expect((await production()).resources('aws_sns_topic_subscription').map((s) => [s.protocol, s.endpoint]).sort()).toEqual([
+    expect(
+      (await production())
+        .resources('aws_sns_topic_subscription')
+        .map((s) => [s.protocol, s.endpoint])
+        .sort(),
+    ).toEqual([
       ['email', 'ops@example.com'],
       ['https', 'https://hooks.example.com/alarms'],
     ]);
@@ -257,7 +327,7 @@ describe('alarms', () => {
 describe('origins', () => {
   const corsOrigins = (s: Synthesized) => (s.resources('aws_apigatewayv2_api')[0]!.cors_configuration as { allow_origins: string[] }).allow_origins;
 
-  it('adds the CloudFront origin to the API\'s CORS when the web demo is hosted', async () => {
+  it("adds the CloudFront origin to the API's CORS when the web demo is hosted", async () => {
     const withHosting = await hosted();
     const distribution = withHosting.resources('aws_cloudfront_distribution')[0]!.__id;
     expect(corsOrigins(withHosting)).toEqual(['https://app.example.com', `https://\${aws_cloudfront_distribution.${distribution}.domain_name}`]);
@@ -277,7 +347,16 @@ describe('origins', () => {
 
 describe('outputs and optional hosting', () => {
   it('outputs what the web demo needs, and where alarms are sent', () => {
-    expect(Object.keys(synth.json.output).sort()).toEqual(['alarm_topic_arn', 'api_url', 'identity_pool_id', 'iot_endpoint', 'region', 'user_pool_client_id', 'user_pool_id', 'web_config']);
+    expect(Object.keys(synth.json.output).sort()).toEqual([
+      'alarm_topic_arn',
+      'api_url',
+      'identity_pool_id',
+      'iot_endpoint',
+      'region',
+      'user_pool_client_id',
+      'user_pool_id',
+      'web_config',
+    ]);
     expect(synth.json.output.web_config?.value).toMatchObject({ mode: 'aws', region: 'eu-west-1', topicPrefix: 'iot-realtime/test' });
   });
 
@@ -285,7 +364,9 @@ describe('outputs and optional hosting', () => {
     expect(synth.resources('aws_cloudfront_distribution')).toHaveLength(0);
     const withHosting = await hosted();
     expect(Testing.toHaveResource(withHosting.text, 'aws_cloudfront_distribution')).toBe(true);
-    expect(Testing.toHaveResourceWithProperties(withHosting.text, 'aws_s3_bucket_public_access_block', { block_public_policy: true, restrict_public_buckets: true })).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(withHosting.text, 'aws_s3_bucket_public_access_block', { block_public_policy: true, restrict_public_buckets: true }),
+    ).toBe(true);
     expect(Object.keys(withHosting.json.output)).toContain('web_url');
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import * as v from 'valibot';
-import { DevCognitoTokenRequestSchema, type DevTokenResponse, DevTokenRequestSchema, type ErrorBody } from '../../core/contracts/http.js';
+import { DevCognitoTokenRequestSchema, DevTokenRequestSchema, type DevTokenResponse, type ErrorBody } from '../../core/contracts/http.js';
 import { describeIssue } from '../../core/contracts/validate.js';
 import { sendJson } from '../emulator/http/io.js';
 import { appTokenFor, type LocalTokenIssuer } from './token-issuer.js';
@@ -38,7 +38,10 @@ function parse<const S extends v.GenericSchema>(schema: S, body: Buffer, res: Se
 
 /** Serves a local-only route; false when the request is not one. */
 export async function serveDevRoute(method: string, path: string, body: Buffer, res: ServerResponse, issuers: DevIssuers): Promise<boolean> {
-  if (method === 'GET' && path === '/.well-known/jwks.json') return sendJson(res, 200, issuers.app.jwks), true;
+  if (method === 'GET' && path === '/.well-known/jwks.json') {
+    sendJson(res, 200, issuers.app.jwks);
+    return true;
+  }
   if (method === 'POST' && path === '/dev/token') {
     const request = parse(DevTokenRequestSchema, body, res);
     if (request) sendJson(res, 200, { token: await appTokenFor(issuers.app, request.sub) } satisfies DevTokenResponse);

@@ -2,14 +2,20 @@
  * The local HTTP API: turns HTTP requests into API Gateway HTTP API (payload format 2.0) events, runs the same
  * handler modules in-process, and applies the same CORS rules as the deployed API. Also serves the local token
  * issuer's JWKS and `POST /dev/token` (local only).
+ *
+ * Stricter than API Gateway, because it runs next to every page the developer visits: a request from a browser
+ * origin that is not configured is refused (403) before any function or dev route runs, instead of running without
+ * CORS headers; a request target that is not a valid URL, or a path parameter that is not valid percent-encoding, is
+ * a 400 with a message, never a 404 or a 500.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { API_CORS } from '../../functions/catalog.js';
-import type { EmulatorLogger } from '../emulator/log.js';
-import { BodyTooLargeError, readBody, sendJson } from '../emulator/http/io.js';
+import { BodyTooLargeError, decodePathSegment, readBody, sendJson } from '../emulator/http/io.js';
+import { checkOrigin } from '../emulator/http/origins.js';
+import { type EmulatorLogger, LogBudget } from '../emulator/log.js';
 import { type DevIssuers, serveDevRoute } from './dev-routes.js';
 
 export type HttpLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -40,6 +46,9 @@ export interface RunningApi {
 /** API Gateway: the payload limit of an HTTP API request is 10 MB; locally 1 MB is plenty. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** A path parameter that is not valid percent-encoding (answered 400). */
+class MalformedPathError extends Error {}
+
 function matchRoute(routes: LocalRoute[], method: string, path: string): { route: LocalRoute; params: Record<string, string> } | undefined {
   const parts = path.split('/');
   for (const route of routes) {
@@ -51,11 +60,9 @@ function matchRoute(routes: LocalRoute[], method: string, path: string): { route
       const actual = parts[i] ?? '';
       if (p.startsWith('{') && p.endsWith('}')) {
         if (actual === '') return false;
-        try {
-          params[p.slice(1, -1)] = decodeURIComponent(actual);
-        } catch {
-          return false;
-        }
+        const decoded = decodePathSegment(actual);
+        if (decoded === undefined) throw new MalformedPathError(`path segment ${JSON.stringify(actual)} is not valid percent-encoding`);
+        params[p.slice(1, -1)] = decoded;
         return true;
       }
       return p === actual;
@@ -104,7 +111,13 @@ function toEvent(req: IncomingMessage, body: Buffer, route: LocalRoute, params: 
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method: route.method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: `${route.method} ${route.path}`,
       stage: '$default',
@@ -126,8 +139,22 @@ function applyCors(req: IncomingMessage, res: ServerResponse, origins: readonly 
 
 export async function startLocalApi(options: LocalApiOptions): Promise<RunningApi> {
   const { logger } = options;
+  // A page retrying in a loop gets a few lines, then a count: refusals cannot flood the log.
+  const originRefusals = new LogBudget(logger);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = checkOrigin(req, options.corsOrigins);
+    if (origin.kind === 'refused') {
+      originRefusals.log({
+        level: 'warn',
+        message: 'refused a request from a browser origin that is not allowed',
+        origin: origin.origin,
+        method: req.method,
+        url: req.url,
+      });
+      return sendJson(res, 403, { message: `Forbidden: origin ${JSON.stringify(origin.origin)} is not allowed (LOCAL_CORS_ORIGINS)` });
+    }
+    if (!URL.canParse(req.url ?? '/', 'http://local')) return sendJson(res, 400, { message: 'Bad Request: the request target is not a valid URL' });
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     const corsAllowed = applyCors(req, res, options.corsOrigins);
@@ -150,7 +177,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
     }
     if (await serveDevRoute(method, url.pathname, body, res, options.issuers)) return;
 
-    const matched = matchRoute(options.routes, method, url.pathname);
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(options.routes, method, url.pathname);
+    } catch (error) {
+      if (error instanceof MalformedPathError) return sendJson(res, 400, { message: `Bad Request: ${error.message}` });
+      throw error;
+    }
     if (!matched) return sendJson(res, 404, { message: 'Not Found' });
     const started = performance.now();
     const result = await matched.route.handler(toEvent(req, body, matched.route, matched.params, url), lambdaContext(matched.route.functionName));
@@ -160,7 +193,13 @@ export async function startLocalApi(options: LocalApiOptions): Promise<RunningAp
     const payload = structured.body === undefined ? Buffer.alloc(0) : Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8');
     res.writeHead(structured.statusCode ?? 200, { ...headers, 'content-length': payload.length });
     res.end(payload);
-    logger.log({ level: 'debug', message: 'api', route: `${method} ${matched.route.path}`, status: structured.statusCode, ms: Math.round(performance.now() - started) });
+    logger.log({
+      level: 'debug',
+      message: 'api',
+      route: `${method} ${matched.route.path}`,
+      status: structured.statusCode,
+      ms: Math.round(performance.now() - started),
+    });
   }
 
   const server: Server = createServer((req, res) => {

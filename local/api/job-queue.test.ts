@@ -14,7 +14,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const open: InProcessQueue[] = [];
 function queue(options: Partial<InProcessQueueOptions> = {}): InProcessQueue {
-  const q = new InProcessQueue({ queueArn: 'arn:aws:sqs:us-east-1:000000000000:q', region: 'us-east-1', maxReceiveCount: 3, batchSize: 10, visibilityTimeoutMs: 60_000, ...options });
+  const q = new InProcessQueue({
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    region: 'us-east-1',
+    maxReceiveCount: 3,
+    batchSize: 10,
+    visibilityTimeoutMs: 60_000,
+    ...options,
+  });
   open.push(q);
   return q;
 }
@@ -28,10 +35,12 @@ interface Receive {
   count: number;
   at: number;
 }
-const failing = (ids: ReadonlySet<string>, seen: Receive[]) => async (e: SQSEvent): Promise<SQSBatchResponse> => {
-  for (const r of e.Records) seen.push({ id: idOf(r), count: Number(r.attributes.ApproximateReceiveCount), at: Date.now() });
-  return { batchItemFailures: e.Records.filter((r) => ids.has(idOf(r))).map((r) => ({ itemIdentifier: r.messageId })) };
-};
+const failing =
+  (ids: ReadonlySet<string>, seen: Receive[]) =>
+  async (e: SQSEvent): Promise<SQSBatchResponse> => {
+    for (const r of e.Records) seen.push({ id: idOf(r), count: Number(r.attributes.ApproximateReceiveCount), at: Date.now() });
+    return { batchItemFailures: e.Records.filter((r) => ids.has(idOf(r))).map((r) => ({ itemIdentifier: r.messageId })) };
+  };
 
 describe('InProcessQueue (SQS semantics locally)', () => {
   it('delivers SQS-shaped records and deletes what succeeded', async () => {
@@ -41,7 +50,12 @@ describe('InProcessQueue (SQS semantics locally)', () => {
     await q.send(job('a'));
     await waitFor(() => events.length === 1 && q.depth === 0);
     const record = events[0]!.Records[0]!;
-    expect(record).toMatchObject({ eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q', awsRegion: 'us-east-1', attributes: { ApproximateReceiveCount: '1' } });
+    expect(record).toMatchObject({
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+      awsRegion: 'us-east-1',
+      attributes: { ApproximateReceiveCount: '1' },
+    });
     expect(JSON.parse(record.body)).toEqual(job('a'));
     await sleep(50);
     expect(events).toHaveLength(1);
@@ -82,7 +96,7 @@ describe('InProcessQueue (SQS semantics locally)', () => {
       expect(q.deadLetters).toEqual([]);
     });
 
-    it('lets a stale delivery\'s failure neither delete nor release the message', async () => {
+    it("lets a stale delivery's failure neither delete nor release the message", async () => {
       const q = queue({ visibilityTimeoutMs: 150, failureVisibilityMs: 0 });
       const counts: string[] = [];
       let releaseFirst: (() => void) | undefined;

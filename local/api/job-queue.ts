@@ -29,7 +29,8 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JobMessage } from '../../core/contracts/jobs.js';
 import type { JobQueue } from '../../functions/shared/ports.js';
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+/** What an SQS-triggered function returns: a batch response, or nothing (every record succeeded). */
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 export interface DeadLetter {
   messageId: string;
@@ -226,7 +227,7 @@ export class InProcessQueue implements JobQueue {
  * The messages a consumer's response fails. Lambda: no response, or a null or empty `batchItemFailures`, is complete
  * success; an identifier that is empty, missing or not in the batch makes the whole batch a failure.
  */
-function failuresOf(response: SQSBatchResponse | void, batch: ReadonlyMap<string, string>): ReadonlySet<string> {
+function failuresOf(response: SQSBatchResponse | undefined, batch: ReadonlyMap<string, string>): ReadonlySet<string> {
   const items = (response as { batchItemFailures?: unknown } | undefined | null)?.batchItemFailures;
   if (items === undefined || items === null) return new Set();
   const everything = new Set(batch.keys());

@@ -10,7 +10,14 @@ import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK, SignJW
 /** The demo users the local stack seeds into the store (alice: general and ops; bob: general; carol: none). */
 export const DEMO_USERS: Readonly<Record<string, { name: string; rooms: Array<{ roomId: string; role: 'owner' | 'member' }>; roles?: string[] }>> = {
   // alice is the demo's admin: her token's `roles` claim lets her POST /broadcast.
-  alice: { name: 'Alice', rooms: [{ roomId: 'general', role: 'owner' }, { roomId: 'ops', role: 'owner' }], roles: ['admin'] },
+  alice: {
+    name: 'Alice',
+    rooms: [
+      { roomId: 'general', role: 'owner' },
+      { roomId: 'ops', role: 'owner' },
+    ],
+    roles: ['admin'],
+  },
   bob: { name: 'Bob', rooms: [{ roomId: 'general', role: 'member' }] },
   carol: { name: 'Carol', rooms: [] },
 };

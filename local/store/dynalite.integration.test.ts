@@ -1,16 +1,16 @@
 /** The local DynamoDB: tables from the definitions, and TransactWriteItems (which dynalite lacks) all or nothing. */
 import {
   CreateTableCommand,
-  DescribeTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  TransactWriteItemsCommand,
   TransactionCanceledException,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { MEMBERSHIPS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, startLocalDynamoDb, type RunningLocalDynamoDb } from './dynalite.js';
+import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from './dynalite.js';
 
 const deployment = { app: 'iot-realtime', stage: 'store-test' };
 const memberships = tableName(deployment, MEMBERSHIPS_TABLE);
@@ -50,7 +50,14 @@ describe('createTables', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(table.GlobalSecondaryIndexes?.map((i) => ({ name: i.IndexName, keys: i.KeySchema, projection: i.Projection?.ProjectionType }))).toEqual([
-      { name: 'byUser', keys: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], projection: 'ALL' },
+      {
+        name: 'byUser',
+        keys: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        projection: 'ALL',
+      },
     ]);
   });
 
@@ -84,7 +91,15 @@ describe('TransactWriteItems', () => {
     await client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          { Update: { TableName: memberships, Key: key('T1', 'META'), UpdateExpression: 'SET n = n + :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+          {
+            Update: {
+              TableName: memberships,
+              Key: key('T1', 'META'),
+              UpdateExpression: 'SET n = n + :one',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
           { Put: { TableName: memberships, Item: { ...key('T1', 'MEMBER#a'), role: { S: 'member' } }, ConditionExpression: 'attribute_not_exists(pk)' } },
           { ConditionCheck: { TableName: memberships, Key: key('T1', 'MEMBER#owner'), ConditionExpression: 'attribute_exists(pk)' } },
         ],
@@ -101,7 +116,14 @@ describe('TransactWriteItems', () => {
       client.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Update: { TableName: memberships, Key: key('T2', 'META'), UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+            {
+              Update: {
+                TableName: memberships,
+                Key: key('T2', 'META'),
+                UpdateExpression: 'SET n = n + :one',
+                ExpressionAttributeValues: { ':one': { N: '1' } },
+              },
+            },
             { Put: { TableName: memberships, Item: key('T2', 'MEMBER#new') } },
             { Delete: { TableName: memberships, Key: key('T2', 'MEMBER#taken') } },
             { Put: { TableName: memberships, Item: key('T2', 'MEMBER#taken2') } },
@@ -110,8 +132,16 @@ describe('TransactWriteItems', () => {
         }),
       ),
     );
-    expect(error.CancellationReasons).toEqual([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }]);
-    expect(error.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, None, None, ConditionalCheckFailed]');
+    expect(error.CancellationReasons).toEqual([
+      { Code: 'None' },
+      { Code: 'None' },
+      { Code: 'None' },
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+    ]);
+    expect(error.message).toBe(
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, None, None, ConditionalCheckFailed]',
+    );
     expect(await get('T2', 'META')).toEqual({ ...key('T2', 'META'), n: { N: '5' } });
     expect(await get('T2', 'MEMBER#new')).toBeUndefined();
     expect(await get('T2', 'MEMBER#taken')).toEqual(key('T2', 'MEMBER#taken'));
@@ -124,7 +154,16 @@ describe('TransactWriteItems', () => {
     const error = await cancellation(
       client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [{ Put: { TableName: memberships, Item: key('T3', 'META'), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }],
+          TransactItems: [
+            {
+              Put: {
+                TableName: memberships,
+                Item: key('T3', 'META'),
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
         }),
       ),
     );
@@ -137,7 +176,14 @@ describe('TransactWriteItems', () => {
     await client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          { ConditionCheck: { TableName: memberships, Key: key('T4', 'META'), ConditionExpression: 'n = :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+          {
+            ConditionCheck: {
+              TableName: memberships,
+              Key: key('T4', 'META'),
+              ConditionExpression: 'n = :one',
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
           { ConditionCheck: { TableName: memberships, Key: key('T4', 'MEMBER#nobody'), ConditionExpression: 'attribute_not_exists(pk)' } },
         ],
       }),
@@ -165,8 +211,14 @@ describe('TransactWriteItems', () => {
       /multiple operations on one item/,
     );
     await refused({ TransactItems: [] }, /length greater than or equal to 1/);
-    await refused({ TransactItems: Array.from({ length: 101 }, (_, i) => ({ Put: { TableName: memberships, Item: key('T5', `MEMBER#${i}`) } })) }, /less than or equal to 100/);
-    await refused({ TransactItems: [{ Put: { TableName: memberships, Item: key('T5', 'A') }, Delete: { TableName: memberships, Key: key('T5', 'B') } }] }, /only contain one of/);
+    await refused(
+      { TransactItems: Array.from({ length: 101 }, (_, i) => ({ Put: { TableName: memberships, Item: key('T5', `MEMBER#${i}`) } })) },
+      /less than or equal to 100/,
+    );
+    await refused(
+      { TransactItems: [{ Put: { TableName: memberships, Item: key('T5', 'A') }, Delete: { TableName: memberships, Key: key('T5', 'B') } }] },
+      /only contain one of/,
+    );
     expect(await get('T5', 'META')).toBeUndefined();
     expect(await get('T5', 'MEMBER#0')).toBeUndefined();
   });
@@ -193,7 +245,14 @@ describe('TransactWriteItems', () => {
         client.send(
           new TransactWriteItemsCommand({
             TransactItems: [
-              { Update: { TableName: memberships, Key: key('T7', 'META'), UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } } } },
+              {
+                Update: {
+                  TableName: memberships,
+                  Key: key('T7', 'META'),
+                  UpdateExpression: 'SET n = n + :one',
+                  ExpressionAttributeValues: { ':one': { N: '1' } },
+                },
+              },
               { Put: { TableName: memberships, Item: key('T7', `MEMBER#${i}`), ConditionExpression: 'attribute_not_exists(pk)' } },
             ],
           }),

@@ -13,7 +13,7 @@
  * Not emulated: ClientRequestToken idempotency, the 4 MB aggregate size limit, TransactionConflict (the lock
  * serialises everything, so there are no conflicts to report).
  */
-import { DynamoProtocolError, type DynaliteConnection, validationError } from './wire.js';
+import { type DynaliteConnection, DynamoProtocolError, validationError } from './wire.js';
 
 const ACTIONS = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheck' } as const;
 type ActionKind = keyof typeof ACTIONS;
@@ -88,13 +88,17 @@ export async function transactWriteItems(dynalite: DynaliteConnection, input: un
     throw cancelled(reasons);
   }
   // A ConditionCheck was evaluated by rewriting the item as it was (see apply): put it back exactly.
-  await restore(dynalite, written.filter((a) => a.kind === 'ConditionCheck'));
+  await restore(
+    dynalite,
+    written.filter((a) => a.kind === 'ConditionCheck'),
+  );
   return {};
 }
 
 async function plan(dynalite: DynaliteConnection, input: unknown): Promise<PlannedAction[]> {
   const items = isObject(input) ? input.TransactItems : undefined;
-  if (!Array.isArray(items)) throw validationError("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
+  if (!Array.isArray(items))
+    throw validationError("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null");
   if (items.length < 1 || items.length > MAX_ACTIONS) {
     throw validationError(
       `1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length ${items.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ACTIONS}`}`,
@@ -109,7 +113,10 @@ async function plan(dynalite: DynaliteConnection, input: unknown): Promise<Plann
     const raw = kind && isObject(item) ? item[kind] : undefined;
     if (kinds.length !== 1 || kind === undefined || !isObject(raw)) throw validationError('TransactItems can only contain one of Check, Put, Update or Delete');
     const tableName = raw.TableName;
-    if (typeof tableName !== 'string') throw validationError(`1 validation error detected: Value null at 'transactItems.${actions.length + 1}.member.${kind.toLowerCase()}.tableName' failed to satisfy constraint: Member must not be null`);
+    if (typeof tableName !== 'string')
+      throw validationError(
+        `1 validation error detected: Value null at 'transactItems.${actions.length + 1}.member.${kind.toLowerCase()}.tableName' failed to satisfy constraint: Member must not be null`,
+      );
     if (kind === 'ConditionCheck' && typeof raw.ConditionExpression !== 'string') throw validationError('ConditionCheck requires a ConditionExpression');
     let keyNames = keyNamesOf.get(tableName);
     if (keyNames === undefined) {

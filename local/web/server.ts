@@ -53,7 +53,8 @@ export async function startWebServer(options: { host: string; port: number; mode
     return { url: `http://${options.host}:${options.port}`, close: () => vite.close() };
   }
 
-  if (!existsSync(join(WEB_DIST, 'index.html'))) throw new Error('web-demo/dist is missing: run `npm run build:web` first (LOCAL_WEB_MODE=static serves the production build)');
+  if (!existsSync(join(WEB_DIST, 'index.html')))
+    throw new Error('web-demo/dist is missing: run `npm run build:web` first (LOCAL_WEB_MODE=static serves the production build)');
   const server: Server = createHttpServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://local').pathname);
     if (path === '/config.json') {
@@ -64,7 +65,10 @@ export async function startWebServer(options: { host: string; port: number; mode
     const safe = file.startsWith(WEB_DIST) && existsSync(file) && statSync(file).isFile();
     const target = safe ? file : join(WEB_DIST, 'index.html');
     const immutable = safe && path.startsWith('/assets/');
-    res.writeHead(200, { 'content-type': TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(target)] ?? 'application/octet-stream',
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
     createReadStream(target).pipe(res);
   });
   await new Promise<void>((resolvePromise, reject) => {

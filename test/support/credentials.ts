@@ -2,8 +2,8 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { browserSessionPolicy } from '../../core/access/browser-policies.js';
 import type { FunctionName } from '../../core/access/model.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import type { RunningEmulator } from '../../local/emulator/emulator.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import type { AwsCredentials } from './sign.js';
 
 export const localModel = LOCAL_ACCESS_MODEL;

@@ -1,7 +1,8 @@
 /** Starts the emulator for a test on a free port, with the default local account plus optional extras. */
-import { defaultAccountConfig } from '../../local/emulator/account/default-account.js';
+
 import type { AccountConfig, LocalUserConfig } from '../../local/emulator/account/account.js';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../local/emulator/emulator.js';
+import { defaultAccountConfig } from '../../local/emulator/account/default-account.js';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../local/emulator/emulator.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_USER_POOL_CLIENT_ID } from '../../local/local-deployment.js';
 
@@ -12,7 +13,9 @@ export interface TestEmulator extends RunningEmulator {
 }
 
 export async function startTestEmulator(
-  options: { userPoolIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<Omit<EmulatorOptions, 'account' | 'logger'>> = {},
+  options: { userPoolIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<
+    Omit<EmulatorOptions, 'account' | 'logger'>
+  > = {},
 ): Promise<TestEmulator> {
   const logger = memoryLogger();
   let account = defaultAccountConfig({ userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9', userPoolClientId: LOCAL_USER_POOL_CLIENT_ID });

@@ -29,12 +29,17 @@ export class MemoryRoomStore implements RoomStore {
 
   async listMembers(roomId: string, page: PageRequest): Promise<Page<Membership>> {
     const room = this.rooms.get(roomId);
-    const all = [...(this.members.get(roomId) ?? new Map<string, RoomRole>())].sort(([a], [b]) => a.localeCompare(b)).map(([userId, role]) => ({ roomId, userId, role, roomName: room?.name ?? '' }));
+    const all = [...(this.members.get(roomId) ?? new Map<string, RoomRole>())]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([userId, role]) => ({ roomId, userId, role, roomName: room?.name ?? '' }));
     return paginate(all, page, (m) => `${roomId}|${m.userId}`);
   }
 
   async listRoomsOfUser(userId: string, page: PageRequest): Promise<Page<Membership>> {
-    const all = [...this.members].filter(([, m]) => m.has(userId)).map(([roomId, m]) => ({ roomId, userId, role: m.get(userId)!, roomName: this.rooms.get(roomId)!.name })).sort((a, b) => a.roomId.localeCompare(b.roomId));
+    const all = [...this.members]
+      .filter(([, m]) => m.has(userId))
+      .map(([roomId, m]) => ({ roomId, userId, role: m.get(userId)!, roomName: this.rooms.get(roomId)!.name }))
+      .sort((a, b) => a.roomId.localeCompare(b.roomId));
     return paginate(all, page, (m) => `${userId}|${m.roomId}`);
   }
 
@@ -52,7 +57,8 @@ export class MemoryRoomStore implements RoomStore {
     const room = this.rooms.get(roomId);
     const members = this.members.get(roomId);
     if (!room || !members?.has(userId)) return;
-    if (members.get(userId) === 'owner' && room.ownerCount === 1 && members.size > 1) throw new LastOwnerError('the last owner cannot leave while other members remain');
+    if (members.get(userId) === 'owner' && room.ownerCount === 1 && members.size > 1)
+      throw new LastOwnerError('the last owner cannot leave while other members remain');
     members.delete(userId);
     this.recount(room, members);
   }

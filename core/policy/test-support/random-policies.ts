@@ -230,7 +230,15 @@ const ARN_OPERATORS = ['ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike'] as 
 
 function stringValue(random: Random, key: string): string {
   const pool: string[] =
-    key === 'iot:ClientId' ? [...CLIENT_IDS] : key === 'aws:username' ? [...USER_NAMES] : key === 'aws:PrincipalTag/team' ? [...TEAMS] : key === 'aws:TagKeys' ? [...TAG_KEYS] : [...AMR];
+    key === 'iot:ClientId'
+      ? [...CLIENT_IDS]
+      : key === 'aws:username'
+        ? [...USER_NAMES]
+        : key === 'aws:PrincipalTag/team'
+          ? [...TEAMS]
+          : key === 'aws:TagKeys'
+            ? [...TAG_KEYS]
+            : [...AMR];
   const roll = random.next();
   if (roll < 0.12) return random.pick(VARIABLES);
   if (roll < 0.2) return `app.dev.${random.pick(VARIABLES)}`;
