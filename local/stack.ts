@@ -116,6 +116,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     host,
     port: emulatorPort,
     advertisedHost: options.advertisedHost ?? 'localhost',
+    // The emulator refuses browser origins it was not given, like the local API.
+    allowedOrigins: options.corsOrigins,
     dynamoDbUpstreamUrl: store.url,
     // Demo users sign up in the page and confirm with the code the emulator logs (or are seeded, below).
     userPools: [userPoolConfig(LOCAL_USER_POOL_ID, LOCAL_USER_POOL_CLIENT_ID)],

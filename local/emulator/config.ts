@@ -1,10 +1,20 @@
 /** Emulator configuration from the environment, validated once, failing fast with the variable's name. */
-import { DEFAULT_API_PORT, DEFAULT_EMULATOR_PORT } from '../local-deployment.js';
+import { DEFAULT_API_PORT, DEFAULT_EMULATOR_PORT, DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 
 export class EmulatorConfigError extends Error {
   override readonly name = 'EmulatorConfigError';
 }
+
+/** Local bounds on what the emulator keeps in memory besides the broker's (IotLimits holds those). */
+export interface LocalBounds {
+  /** Temporary credentials (STS, Cognito) kept; over it, expired ones go first, then the oldest. */
+  maxTemporaryCredentials: number;
+  /** Cognito identities kept; over it, the least recently used is forgotten (a login's GetId makes it again). */
+  maxCognitoIdentities: number;
+}
+
+export const DEFAULT_LOCAL_BOUNDS: LocalBounds = { maxTemporaryCredentials: 100_000, maxCognitoIdentities: 100_000 };
 
 export interface EmulatorEnvConfig {
   host: string;
@@ -16,6 +26,9 @@ export interface EmulatorEnvConfig {
   /** Local testing knob: caps the lifetime of every temporary credential (STS and Cognito) to exercise rotation. */
   credentialLifetimeCapSeconds: number | undefined;
   limits: IotLimits;
+  bounds: LocalBounds;
+  /** Browser origins that may use the emulator: LOCAL_CORS_ORIGINS, the same list the local HTTP API allows. */
+  allowedOrigins: string[];
   logFormat: 'text' | 'json';
 }
 
@@ -29,9 +42,24 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+/** `LOCAL_CORS_ORIGINS`: comma-separated origins (`scheme://host[:port]`, or `*`); the web demo's by default. */
+function origins(env: NodeJS.ProcessEnv, webPort: number): string[] {
+  const raw = env.LOCAL_CORS_ORIGINS;
+  if (raw === undefined || raw === '') return [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*') continue;
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new EmulatorConfigError(`LOCAL_CORS_ORIGINS must be comma-separated origins like http://127.0.0.1:5173 (scheme, host, port; no path), got ${JSON.stringify(origin)}`);
+    }
+  }
+  return list;
+}
+
 export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnvConfig {
   const port = integer(env, 'LOCAL_AWS_PORT', DEFAULT_EMULATOR_PORT, 0, 65535);
   const apiPort = integer(env, 'LOCAL_API_PORT', DEFAULT_API_PORT, 0, 65535);
+  const webPort = integer(env, 'LOCAL_WEB_PORT', DEFAULT_WEB_PORT, 1, 65535);
   const logFormat = env.LOCAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') throw new EmulatorConfigError(`LOCAL_LOG_FORMAT must be "text" or "json", got ${JSON.stringify(logFormat)}`);
   return {
@@ -44,7 +72,16 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
       ...IOT_CORE_LIMITS,
       publishesPerSecondPerConnection: integer(env, 'LOCAL_IOT_PUBLISHES_PER_SECOND', IOT_CORE_LIMITS.publishesPerSecondPerConnection, 0, 1_000_000),
       persistentSessionExpirySeconds: integer(env, 'LOCAL_IOT_SESSION_EXPIRY_SECONDS', IOT_CORE_LIMITS.persistentSessionExpirySeconds, 1, 604_800),
+      storedMessagesPerSecond: integer(env, 'LOCAL_IOT_STORED_MESSAGES_PER_SECOND', IOT_CORE_LIMITS.storedMessagesPerSecond, 0, 1_000_000),
+      maxRetainedMessages: integer(env, 'LOCAL_IOT_MAX_RETAINED_MESSAGES', IOT_CORE_LIMITS.maxRetainedMessages, 0, 10_000_000),
+      maxPersistentSessions: integer(env, 'LOCAL_IOT_MAX_PERSISTENT_SESSIONS', IOT_CORE_LIMITS.maxPersistentSessions, 0, 10_000_000),
+      maxQueuedMessagesPerSession: integer(env, 'LOCAL_IOT_MAX_QUEUED_MESSAGES', IOT_CORE_LIMITS.maxQueuedMessagesPerSession, 0, 10_000_000),
     },
+    bounds: {
+      maxTemporaryCredentials: integer(env, 'LOCAL_MAX_TEMPORARY_CREDENTIALS', DEFAULT_LOCAL_BOUNDS.maxTemporaryCredentials, 1, 100_000_000),
+      maxCognitoIdentities: integer(env, 'LOCAL_MAX_COGNITO_IDENTITIES', DEFAULT_LOCAL_BOUNDS.maxCognitoIdentities, 1, 100_000_000),
+    },
+    allowedOrigins: origins(env, webPort),
     logFormat,
   };
 }

@@ -5,10 +5,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { LocalAccount, type AccountConfig } from './account/account.js';
+import { DEFAULT_LOCAL_BOUNDS, type LocalBounds } from './config.js';
 import { peekAuthorizationScope } from './auth/sigv4.js';
 import { applyCors, BodyTooLargeError, readBody, sendJson } from './http/io.js';
-import type { EmulatorLogger } from './log.js';
+import { checkOrigin, isFromWebPage } from './http/origins.js';
+import { type EmulatorLogger, LogBudget } from './log.js';
 import { IotBroker } from './mqtt/broker.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 import { CognitoIdentityService } from './services/cognito-identity.js';
@@ -26,7 +29,14 @@ export interface EmulatorOptions {
   /** 0 picks a free port (tests). */
   port?: number;
   advertisedHost?: string;
+  /**
+   * Local, not AWS: browser origins that may use the emulator (MQTT sockets, Cognito, data plane); `*` allows any.
+   * Requests without an `Origin` (SDKs, Node, curl) are always served. Default: the web demo's origins.
+   */
+  allowedOrigins?: readonly string[];
   limits?: Partial<IotLimits>;
+  /** Local bounds on memory (see LocalBounds); defaults when absent. */
+  bounds?: Partial<LocalBounds>;
   /**
    * Local testing knob, not AWS behaviour: caps the lifetime of every temporary credential the emulator issues (STS
    * AssumeRole and Cognito), so credential rotation can be exercised in seconds instead of an hour.
@@ -57,31 +67,60 @@ export interface RunningEmulator {
 /** Generous cap for control-plane bodies; data-plane payloads are checked against the IoT limit. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The web demo's origins (`npm start` serves it on LOCAL_WEB_PORT, 5173 by default). */
+export const WEB_DEMO_ORIGINS: readonly string[] = [`http://127.0.0.1:${DEFAULT_WEB_PORT}`, `http://localhost:${DEFAULT_WEB_PORT}`];
+
+/** `POST /_local/mqtt/outage?ms=<0-999999>`: the one local knob. */
+const OUTAGE_KNOB = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/;
+
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const now = options.now ?? (() => new Date());
   const limits: IotLimits = { ...IOT_CORE_LIMITS, ...options.limits };
-  const account = new LocalAccount(options.account);
+  const bounds: LocalBounds = { ...DEFAULT_LOCAL_BOUNDS, ...options.bounds };
+  const account = new LocalAccount(options.account, { maxTemporaryCredentials: bounds.maxTemporaryCredentials });
   const advertisedHost = options.advertisedHost ?? 'localhost';
+  const allowedOrigins = options.allowedOrigins ?? WEB_DEMO_ORIGINS;
   const deployment = { region: account.region, accountId: account.accountId };
-  const broker = await IotBroker.start({ account, deployment, limits, logger: options.logger, advertisedHost, now });
+  const broker = await IotBroker.start({ account, deployment, limits, logger: options.logger, advertisedHost, allowedOrigins, now });
   const cap = options.credentialLifetimeCapSeconds;
-  const cognito = new CognitoIdentityService({ account, logger: options.logger, now, credentialsSeconds: Math.min(3600, cap ?? 3600) });
+  const cognito = new CognitoIdentityService({
+    account,
+    logger: options.logger,
+    now,
+    credentialsSeconds: Math.min(3600, cap ?? 3600),
+    maxIdentities: bounds.maxCognitoIdentities,
+  });
   // DynamoDB: SigV4 and IAM here, the data in dynalite (local/store), so the functions' least privilege holds locally.
   // User pools issue tokens whose `iss` is `<emulator URL>/<poolId>`: the URL is known once the server listens.
   let baseUrl = '';
   const userPools = await CognitoUserPoolService.start({ account, logger: options.logger, now, pools: options.userPools ?? [], ...(options.dataDir ? { dataDir: options.dataDir } : {}), baseUrl: () => baseUrl });
   const dynamodb = options.dynamoDbUpstreamUrl ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl }) : undefined;
   const { logger } = options;
+  // A page retrying in a loop gets a few lines, then a count: refusals cannot flood the log.
+  const originRefusals = new LogBudget(logger);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    applyCors(req, res);
+    // Local, not AWS: only configured browser origins (see http/origins.ts); no reflected CORS.
+    const origin = checkOrigin(req, allowedOrigins);
+    if (origin.kind === 'refused') {
+      originRefusals.log({ level: 'warn', message: 'refused a request from a browser origin that is not allowed', origin: origin.origin, method: req.method, url: req.url });
+      return sendJson(res, 403, { message: `origin ${JSON.stringify(origin.origin)} is not allowed to use the local emulator (LOCAL_CORS_ORIGINS)` }, { 'x-amzn-errortype': 'AccessDeniedException' });
+    }
+    if (origin.kind === 'allowed') applyCors(req, res, origin.origin);
+    const url = req.url ?? '/';
+    if (!URL.canParse(url, 'http://local')) return sendJson(res, 400, { message: 'the request target is not a valid URL' }, { 'x-amzn-errortype': 'InvalidRequestException' });
+    // Local testing knobs (not AWS APIs) are for scripts and tests on this machine: never for a web page.
+    if (url.startsWith('/_local/')) {
+      if (isFromWebPage(req)) return sendJson(res, 403, { message: 'the /_local/ knobs refuse requests from web pages' });
+      // Drop all MQTT sockets and refuse new ones for a while.
+      const outage = OUTAGE_KNOB.exec(url);
+      if (req.method === 'POST' && outage) return sendJson(res, 200, { dropped: broker.simulateOutage(Number(outage[1])) });
+      return sendJson(res, 400, { message: 'the local knob is POST /_local/mqtt/outage?ms=<0-999999>' });
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204);
       return void res.end();
     }
-    // Local testing hook (not an AWS API): drop all MQTT sockets and refuse new ones for a while.
-    const outage = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/.exec(req.url ?? '');
-    if (req.method === 'POST' && outage) return sendJson(res, 200, { dropped: broker.simulateOutage(Number(outage[1])) });
     if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', ...(dynamodb ? ['dynamodb'] : [])] });
     if (userPools.handleJwks(req, res)) return;
     let body: Buffer;

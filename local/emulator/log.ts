@@ -1,6 +1,10 @@
 /**
  * Emulator log lines. Every refusal says who, what, which resource and why: that is what a developer debugging a
  * policy needs. Human-readable by default; `LOCAL_LOG_FORMAT=json` prints one JSON object per line.
+ *
+ * Log lines cannot be forged: client ids, topics, tokens and origins come from clients, so in the text format every
+ * control character (CR, LF, ESC, ...) and Unicode line separator is escaped, and a field value that could pass for
+ * more fields (spaces, `=`, quotes) is quoted. The JSON format escapes them by construction.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -29,6 +33,25 @@ export function denied(logger: EmulatorLogger, fields: DenialFields): void {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
+// C0 and C1 control characters, DEL, and the Unicode line and paragraph separators: each could end or rewrite a line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A client-supplied string made safe for one line of text: control characters become `\n`, `\u001b`, ... */
+export function escapeControl(value: string): string {
+  return value.replace(UNSAFE, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+// A value printed bare: no whitespace, `=`, quote or backslash, nothing unsafe.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: excluding control characters is the point.
+const BARE = /^[^\s="\\\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/;
+
+/** A `key=value` value: bare when it cannot be mistaken for more fields, JSON-quoted (and escaped) otherwise. */
+function fieldValue(value: unknown): string {
+  if (typeof value !== 'string') return escapeControl(JSON.stringify(value) ?? String(value));
+  return BARE.test(value) ? value : escapeControl(JSON.stringify(value));
+}
+
 export function consoleLogger(options: { format?: 'text' | 'json'; minLevel?: LogLevel; stream?: NodeJS.WritableStream } = {}): EmulatorLogger {
   const format = options.format ?? 'text';
   const min = LEVELS[options.minLevel ?? 'info'];
@@ -37,19 +60,21 @@ export function consoleLogger(options: { format?: 'text' | 'json'; minLevel?: Lo
     log(entry) {
       if (LEVELS[entry.level] < min) return;
       if (format === 'json') {
-        stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+        // JSON.stringify leaves U+2028/U+2029 raw; escape them too, so no reader splits the line there.
+        stream.write(`${escapeControl(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`);
         return;
       }
       const { level, message, ...fields } = entry;
       if (message === 'denied') {
         const f = fields as unknown as DenialFields;
-        stream.write(`[emulator] DENIED ${f.service} ${f.action} by ${f.who}${f.resource ? ` on ${f.resource}` : ''}: ${f.reason}\n`);
+        const text = `DENIED ${f.service} ${f.action} by ${f.who}${f.resource ? ` on ${f.resource}` : ''}: ${f.reason}`;
+        stream.write(`[emulator] ${escapeControl(text)}\n`);
         return;
       }
       const rest = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${escapeControl(k)}=${fieldValue(v)}`)
         .join(' ');
-      stream.write(`[emulator] ${level === 'info' ? '' : `${level.toUpperCase()} `}${message}${rest ? ` ${rest}` : ''}\n`);
+      stream.write(`[emulator] ${level === 'info' ? '' : `${level.toUpperCase()} `}${escapeControl(message)}${rest ? ` ${rest}` : ''}\n`);
     },
   };
 }
@@ -58,4 +83,53 @@ export function consoleLogger(options: { format?: 'text' | 'json'; minLevel?: Lo
 export function memoryLogger(): EmulatorLogger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
   return { entries, log: (entry) => entries.push(entry) };
+}
+
+/**
+ * A per-source budget of log lines: a client that repeats a refused action (a flood of throttled publishes, denied
+ * deliveries) gets at most `linesPerWindow` lines per window, then one line saying how many were suppressed.
+ */
+export class LogBudget {
+  #windowStart = Number.NEGATIVE_INFINITY;
+  #used = 0;
+  #suppressed = 0;
+  #lastSuppressed = '';
+
+  constructor(
+    private readonly logger: EmulatorLogger,
+    private readonly linesPerWindow = 20,
+    private readonly windowMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  log(entry: LogEntry): void {
+    const t = this.now();
+    if (t - this.#windowStart >= this.windowMs) {
+      if (this.#suppressed > 0) {
+        this.logger.log({ level: 'warn', message: 'log lines suppressed (per-connection budget)', suppressed: this.#suppressed, lastSuppressed: this.#lastSuppressed });
+      }
+      this.#windowStart = t;
+      this.#used = 0;
+      this.#suppressed = 0;
+    }
+    if (this.#used < this.linesPerWindow) {
+      this.#used += 1;
+      this.logger.log(entry);
+    } else {
+      this.#suppressed += 1;
+      this.#lastSuppressed = entry.message;
+    }
+  }
+
+  /** Lines held back in the current window. */
+  get suppressed(): number {
+    return this.#suppressed;
+  }
+
+  /** Says how many lines were held back, if any (the source is going away). */
+  flush(context: Record<string, unknown> = {}): void {
+    if (this.#suppressed === 0) return;
+    this.logger.log({ level: 'warn', message: 'log lines suppressed (per-connection budget)', suppressed: this.#suppressed, ...context });
+    this.#suppressed = 0;
+  }
 }

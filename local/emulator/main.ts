@@ -14,7 +14,9 @@ const emulator = await startEmulator({
   host: config.host,
   port: config.port,
   advertisedHost: config.advertisedHost,
+  allowedOrigins: config.allowedOrigins,
   limits: config.limits,
+  bounds: config.bounds,
   ...(config.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.credentialLifetimeCapSeconds } : {}),
 });
 
@@ -25,6 +27,7 @@ process.stdout.write(
     `  IoT data plane        POST ${emulator.url}/topics/{topic}`,
     `  IoT control plane, STS, Cognito Identity   ${emulator.url}`,
     `  Identity pool         ${LOCAL_IDENTITY_POOL_ID}`,
+    `  Browser origins       ${config.allowedOrigins.join(', ')}   (LOCAL_CORS_ORIGINS; requests without Origin are not from browsers and always pass)`,
     `  Admin credentials     AWS_ACCESS_KEY_ID=${LOCAL_ADMIN_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_ADMIN_CREDENTIALS.secretAccessKey}`,
     `  SDK clients           AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=${emulator.account.region}`,
     'Ctrl-C stops it.',

@@ -58,14 +58,23 @@ export interface AccountConfig {
   identityPools: IdentityPoolConfig[];
 }
 
+export interface LocalAccountBounds {
+  /** Temporary credentials kept at most (see CredentialStore). */
+  maxTemporaryCredentials?: number;
+}
+
 export class LocalAccount {
-  readonly credentials = new CredentialStore();
+  readonly credentials: CredentialStore;
   readonly #roles = new Map<string, RoleDefinition>();
   readonly #iotPolicies = new Map<string, PolicyDocument>();
   /** IoT policy attachments: target (Cognito identity id) -> policy names. */
   readonly #attachments = new Map<string, Set<string>>();
 
-  constructor(readonly config: AccountConfig) {
+  constructor(
+    readonly config: AccountConfig,
+    bounds: LocalAccountBounds = {},
+  ) {
+    this.credentials = new CredentialStore(bounds.maxTemporaryCredentials);
     for (const role of config.roles) this.#roles.set(role.arn, role);
     for (const p of config.iotPolicies) this.#iotPolicies.set(p.name, p.document);
     for (const user of config.users) {

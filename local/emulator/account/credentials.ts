@@ -30,11 +30,29 @@ function randomKeyId(prefix: string): string {
   return prefix + Array.from(bytes, (b) => KEY_ALPHABET[b % 32]).join('');
 }
 
+/** Temporary credentials kept at most by default: enough for any local run, bounded for one left running. */
+export const TEMPORARY_CREDENTIALS_LIMIT = 100_000;
+
 export class CredentialStore {
+  /** Insertion order is issue order: the first temporary entries are the oldest. */
   readonly #byKeyId = new Map<string, StoredCredentials>();
+  #temporary = 0;
+
+  constructor(private readonly maxTemporary = TEMPORARY_CREDENTIALS_LIMIT) {}
 
   add(credentials: StoredCredentials): void {
+    const replaced = this.#byKeyId.get(credentials.accessKeyId);
+    if (replaced?.sessionToken !== undefined) this.#temporary -= 1;
     this.#byKeyId.set(credentials.accessKeyId, credentials);
+    if (credentials.sessionToken !== undefined) {
+      this.#temporary += 1;
+      if (this.#temporary > this.maxTemporary) this.#evict(new Date());
+    }
+  }
+
+  /** Temporary credentials held now. */
+  get temporaryCount(): number {
+    return this.#temporary;
   }
 
   /** Temporary credentials as STS issues them: `ASIA` key id, 40-character secret, opaque session token. */
@@ -75,7 +93,23 @@ export class CredentialStore {
   /** Drops credentials that expired more than a day ago, so long runs do not grow without bound. */
   prune(now: Date): void {
     for (const [id, c] of this.#byKeyId) {
-      if (c.expiration !== undefined && c.expiration.getTime() < now.getTime() - 86_400_000) this.#byKeyId.delete(id);
+      if (c.expiration !== undefined && c.expiration.getTime() < now.getTime() - 86_400_000) this.#delete(id, c);
     }
+  }
+
+  /** Over the limit: expired temporary credentials go first, then the oldest (a caller of those gets UnknownAccessKey). */
+  #evict(now: Date): void {
+    for (const [id, c] of this.#byKeyId) {
+      if (c.expiration !== undefined && c.expiration.getTime() <= now.getTime()) this.#delete(id, c);
+    }
+    for (const [id, c] of this.#byKeyId) {
+      if (this.#temporary <= this.maxTemporary) return;
+      if (c.sessionToken !== undefined) this.#delete(id, c);
+    }
+  }
+
+  #delete(id: string, credentials: StoredCredentials): void {
+    this.#byKeyId.delete(id);
+    if (credentials.sessionToken !== undefined) this.#temporary -= 1;
   }
 }

@@ -2,6 +2,7 @@
 import type { RoleDefinition } from '../../../core/access/model.js';
 import type { PolicyDocument } from '../../../core/policy/document.js';
 import type { NamedPolicy } from '../../../core/policy/evaluator.js';
+import { uniqueId } from './identifiers.js';
 
 export interface UserPrincipal {
   kind: 'user';
@@ -43,4 +44,14 @@ export function describePrincipal(principal: Principal): string {
     return `${principal.cognito.authenticated ? 'cognito-user' : 'cognito-guest'} ${principal.cognito.identityId} (role ${principal.role.name})`;
   }
   return `assumed-role/${principal.role.name}/${principal.sessionName}`;
+}
+
+/**
+ * IoT: `principalIdentifier` of lifecycle events, "the credential used to authenticate ... for other connections [than
+ * certificates], this is IAM credentials" (https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html).
+ * Events seen from role sessions carry the AssumedRoleId (`AROA...:<session name>`); an IAM user's is taken to be its
+ * unique id (`AIDA...`), which no page shows (docs/aws-iot-facts.md section 3).
+ */
+export function principalIdentifier(principal: Principal): string {
+  return principal.kind === 'user' ? uniqueId('AIDA', principal.arn) : principal.assumedRoleId;
 }

@@ -33,10 +33,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** CORS for browsers calling the emulator directly (Amplify -> Cognito Identity, a browser -> data plane). */
-export function applyCors(req: IncomingMessage, res: ServerResponse): void {
-  const origin = req.headers.origin;
-  res.setHeader('Access-Control-Allow-Origin', origin ?? '*');
+/**
+ * CORS for a browser page of an allowed origin calling the emulator directly (Amplify -> Cognito Identity, a browser
+ * -> data plane): the response names that origin, never a reflected or wildcard one (callers check the origin first,
+ * see origins.ts). The headers a preflight asks for are allowed: the origin is the gate.
+ */
+export function applyCors(req: IncomingMessage, res: ServerResponse, allowedOrigin: string): void {
+  res.setHeader('Access-Control-Allow-Origin', allowedOrigin);
   res.setHeader('Vary', 'Origin');
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
   res.setHeader(
@@ -46,6 +49,29 @@ export function applyCors(req: IncomingMessage, res: ServerResponse): void {
   );
   res.setHeader('Access-Control-Expose-Headers', 'x-amzn-requestid, x-amzn-errortype, x-amz-request-id, date');
   res.setHeader('Access-Control-Max-Age', '600');
+}
+
+/**
+ * A JSON request body as an object. `null`, arrays, numbers and strings are not a request's input (AWS answers them
+ * with a validation error); `undefined` when the body is not such an object, so callers answer 400.
+ */
+export function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.length === 0 ? '{}' : body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
+/** `decodeURIComponent` that answers undefined instead of throwing on malformed percent-encoding (`%E0%A4%A`). */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

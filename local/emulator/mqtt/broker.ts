@@ -1,9 +1,10 @@
 /**
  * IoT Core's message broker, locally: MQTT 3.1.1 over WebSocket (aedes + ws). This file only wires one step per
  * packet type to aedes' hooks (aedes internals are reached only through aedes-adapter.ts):
- *   WebSocket upgrade -> upgrade.ts; CONNECT -> connect.ts; SUBSCRIBE and PUBLISH -> packet-inspector.ts (limits,
- *   throttles), then authorizer.ts (policy); each delivery -> authorizer.ts (iot:Receive) and the outbound throttle;
- *   connect/disconnect -> lifecycle.ts (presence events) and sessions.ts (persistent session expiry).
+ *   WebSocket upgrade -> upgrade.ts (SigV4, origin); inbound bytes -> websocket-stream.ts (packet size, Close frame);
+ *   CONNECT -> connect.ts; SUBSCRIBE and PUBLISH -> packet-inspector.ts (limits, throttles), then authorizer.ts
+ *   (policy); each delivery -> authorizer.ts (iot:Receive) and the outbound throttle; connect, disconnect, refused
+ *   CONNECT, SUBSCRIBE and UNSUBSCRIBE -> lifecycle.ts (events) and sessions.ts (persistent session expiry).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,13 +12,13 @@ import type { AedesPublishPacket, AuthenticateError, Client, ConnectPacket, Publ
 import { WebSocketServer } from 'ws';
 import type { Deployment } from '../../../core/deployment.js';
 import type { LocalAccount } from '../account/account.js';
-import type { EmulatorLogger } from '../log.js';
+import { type EmulatorLogger, LogBudget } from '../log.js';
 import { AedesAdapter, type BrokerPublish } from './aedes-adapter.js';
 import { PolicyAuthorizer } from './authorizer.js';
 import { ConnectAuthenticator, ConnectRefusedError } from './connect.js';
 import { arnsIn, type Connection, openConnection, payloadBytes } from './connection.js';
 import { LifecycleEvents } from './lifecycle.js';
-import { hasWildcard, type IotLimits } from './limits.js';
+import { hasWildcard, iotTopicMatches, type IotLimits } from './limits.js';
 import { PacketInspector, THROTTLED_TOPIC } from './packet-inspector.js';
 import { PersistentSessions } from './sessions.js';
 import { rejectUpgrade, SUBPROTOCOLS, UpgradeAuthenticator } from './upgrade.js';
@@ -30,11 +31,25 @@ export interface BrokerOptions {
   logger: EmulatorLogger;
   /** The endpoint host name DescribeEndpoint advertises; browsers sign it without the port. */
   advertisedHost: string;
+  /** Browser origins that may open MQTT sockets (`*`: any); requests without `Origin` always may. */
+  allowedOrigins: readonly string[];
   now?: () => Date;
 }
 
 /** A publish from the data plane, already authorized there. */
 export type ServerPublish = BrokerPublish;
+
+/** What `onPublished` tells about a message. `clientId`: the publishing client's; absent for the broker's own. */
+export interface PublishedMeta {
+  qos: number;
+  retain: boolean;
+  clientId?: string;
+}
+
+/** A retained publish over the retained-message limit (IoT answers it with a throttled response). */
+export class RetainedLimitError extends Error {
+  override readonly name = 'RetainedLimitError';
+}
 
 export class IotBroker {
   readonly #adapter: AedesAdapter;
@@ -47,21 +62,40 @@ export class IotBroker {
   readonly #inspector: PacketInspector;
   readonly #lifecycle: LifecycleEvents;
   readonly #sessions: PersistentSessions;
+  /** Broker-wide log lines about stored messages (not tied to one connection). */
+  readonly #storageLog: LogBudget;
   #refusingUntil = 0;
 
   private constructor(private readonly options: BrokerOptions) {
     const { account, limits, logger } = options;
     const now = options.now ?? (() => new Date());
     const arn = arnsIn(options.deployment);
-    this.#upgrade = new UpgradeAuthenticator({ account, region: options.deployment.region, advertisedHost: options.advertisedHost, logger, now });
-    this.#connect = new ConnectAuthenticator({ account, arn, limits, logger });
-    this.#policy = new PolicyAuthorizer({ account, arn, logger });
-    this.#inspector = new PacketInspector({ arn, limits, logger });
+    this.#storageLog = new LogBudget(logger);
+    this.#upgrade = new UpgradeAuthenticator({
+      account,
+      region: options.deployment.region,
+      advertisedHost: options.advertisedHost,
+      allowedOrigins: options.allowedOrigins,
+      logger,
+      now,
+    });
+    this.#policy = new PolicyAuthorizer({ account, arn });
+    this.#connect = new ConnectAuthenticator({ account, arn, limits, logger, policy: this.#policy });
+    this.#inspector = new PacketInspector({ arn, limits });
     this.#adapter = new AedesAdapter({
       maxClientsIdLength: limits.maxClientIdBytes,
       heartbeatInterval: 60_000,
       // IoT: retained messages are delivered on subscribe only to filters without wildcards.
       retainedFor: (filter) => !hasWildcard(filter),
+      // IoT: `x/#` does not match `x` (mqtt.html#mqtt-differences).
+      matches: iotTopicMatches,
+      // IoT: "all stored messages are sent to the client at a maximum rate of 10 messages per second"
+      // (mqtt.html#mqtt-persistent-sessions).
+      storedMessagesPerSecond: limits.storedMessagesPerSecond,
+      // IoT: "Messages are stored according to account limit, messages that exceed that limit will be dropped" (same page).
+      maxQueuedPerSession: limits.maxQueuedMessagesPerSession,
+      onQueueFull: (clientId, topic) =>
+        this.#storageLog.log({ level: 'warn', message: 'message not stored for an absent persistent session: its queue is full', clientId, topic, limit: limits.maxQueuedMessagesPerSession }),
       preConnect: (client, packet, callback) => this.#onConnectPacket(client, packet, callback),
       authenticate: (client, _username, _password, callback) => this.#onConnect(client, callback),
       // Without a client: only the will of another, dead broker instance (the data plane publishes past this hook).
@@ -69,26 +103,54 @@ export class IotBroker {
       authorizeSubscribe: (client, subscription, callback) => this.#onSubscribe(client, subscription, callback),
       authorizeForward: (client, packet) => this.#onDeliver(client, packet),
     });
-    // Presence events are QoS 0 and best effort: a failed one is not the connecting client's problem.
+    // Lifecycle events are QoS 0 and best effort: a failed one is not the connecting client's problem.
     const publishEvent = (topic: string, payload: Buffer) => void this.#adapter.publish({ topic, payload, qos: 0, retain: false }).catch(() => undefined);
-    this.#lifecycle = new LifecycleEvents({ publish: publishEvent, logger, now });
+    this.#lifecycle = new LifecycleEvents({ publish: publishEvent, logger, now, sessionExpirySeconds: limits.persistentSessionExpirySeconds });
     this.#sessions = new PersistentSessions({
       store: { isConnected: (clientId) => this.#adapter.connectedClient(clientId) !== undefined, discard: (clientId) => this.#adapter.discardSession(clientId) },
       expirySeconds: limits.persistentSessionExpirySeconds,
+      maxSessions: limits.maxPersistentSessions,
       logger,
     });
     this.#wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
-      // Room for one maximal PUBLISH plus framing; the 128 KB payload rule itself is checked per packet.
-      maxPayload: limits.maxPayloadBytes + 64 * 1024,
+      // A frame over this is refused by ws before it is read (a frame may carry several packets, hence twice the
+      // largest packet); each packet, within a frame or spread over many, is checked by the stream.
+      maxPayload: 2 * this.#inspector.maxRemainingLength,
       handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
     });
     const { aedes } = this.#adapter;
-    aedes.on('client', (client) => this.#lifecycle.connected(client.id, this.#byClient.get(client), client.clean));
+    aedes.on('connackSent', (_packet, client) => {
+      const connection = this.#byClient.get(client);
+      if (connection !== undefined) connection.connackSent = true;
+    });
+    aedes.on('client', (client) => {
+      const connection = this.#byClient.get(client);
+      if (connection === undefined) return;
+      this.#sessions.resumed(client.id);
+      this.#lifecycle.connected(client.id, connection, client.clean);
+    });
     aedes.on('clientDisconnect', (client) => {
-      this.#lifecycle.disconnected(client.id, this.#byClient.get(client));
+      const connection = this.#byClient.get(client);
+      if (connection !== undefined) {
+        this.#lifecycle.disconnected(client.id, connection);
+        connection.refusals.flush({ clientId: client.id });
+      }
       if (!client.clean) this.#sessions.disconnected(client.id);
+    });
+    aedes.on('subscribe', (subscriptions, client) => {
+      const connection = this.#byClient.get(client);
+      if (connection === undefined) return;
+      // IoT: "topics: An array of the MQTT topics to which the client has subscribed" (the granted ones).
+      const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
+      this.#lifecycle.subscriptions('subscribed', client.id, connection, granted);
+    });
+    aedes.on('unsubscribe', (unsubscriptions, client) => {
+      const connection = this.#byClient.get(client);
+      // aedes also "unsubscribes" everything of a closing client: only an UNSUBSCRIBE packet is an event.
+      if (connection === undefined || client.closed) return;
+      this.#lifecycle.subscriptions('unsubscribed', client.id, connection, unsubscriptions);
     });
     aedes.on('keepaliveTimeout', (client) => this.#lifecycle.closing(this.#byClient.get(client), 'MQTT_KEEP_ALIVE_TIMEOUT'));
     aedes.on('clientError', (client, error) => {
@@ -103,20 +165,56 @@ export class IotBroker {
     return broker;
   }
 
-  /** Handles `GET /mqtt` with `Upgrade: websocket`: verifies the presigned URL before accepting the socket. */
+  /** Handles `GET /mqtt` with `Upgrade: websocket`: verifies the presigned URL (and origin) before accepting the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (Date.now() < this.#refusingUntil) return rejectUpgrade(socket, 503, 'the local broker is simulating an outage');
     const verdict = this.#upgrade.check(req);
     if (!verdict.accepted) return rejectUpgrade(socket, verdict.status, verdict.message);
-    this.#byRequest.set(req, openConnection(verdict.principal, verdict.sourceIp, this.options.limits));
+    const connection = openConnection(verdict.principal, verdict.sourceIp, this.options.limits, this.options.logger);
+    this.#byRequest.set(req, connection);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      this.#adapter.handle(webSocketDuplex(ws), req);
+      let client: Client | undefined;
+      const stream = webSocketDuplex(ws, {
+        maxRemainingLength: this.#inspector.maxRemainingLength,
+        onOversizedPacket: (declared) => this.#inspector.refuseOversized(connection, declared),
+        // IoT: a WebSocket Close frame is a client-initiated disconnect, and then no Last Will is sent
+        // (life-cycle-events.html, CLIENT_INITIATED_DISCONNECT: "The broker will send the LWT messages: No").
+        onPeerClose: () => {
+          this.#lifecycle.closing(connection, 'CLIENT_INITIATED_DISCONNECT');
+          if (client) this.#adapter.dropWill(client);
+        },
+      });
+      client = this.#adapter.handle(stream, req);
     });
   }
 
   /** Publishes on behalf of the data plane (already authorized there); subscribers are still checked for Receive. */
   publish(message: ServerPublish): Promise<void> {
+    if (message.retain && !this.canRetain(message.topic, message.payload.length)) {
+      return Promise.reject(new RetainedLimitError(`the local broker keeps at most ${this.options.limits.maxRetainedMessages} retained messages (LOCAL_IOT_MAX_RETAINED_MESSAGES)`));
+    }
     return this.#adapter.publish(message);
+  }
+
+  /**
+   * IoT: "When an account has stored the maximum number of retained messages, AWS IoT Core returns a throttled
+   * response to messages published with RETAIN set and payloads greater than 0 bytes" (mqtt.html#mqtt-retain).
+   */
+  canRetain(topic: string, payloadBytes: number): boolean {
+    return this.#adapter.canRetain(topic, payloadBytes, this.options.limits.maxRetainedMessages);
+  }
+
+  /**
+   * Calls `listener` once for every message the broker routes, after it reached its subscribers: PUBLISHes of
+   * clients (Last Wills included), data-plane publishes and the broker's own `$aws/events/...` lifecycle events.
+   * Not called for refused or throttled publishes. `meta.clientId` is the publishing client's id, absent for
+   * messages of the broker itself (data plane, lifecycle events). Returns the function that removes the listener.
+   * A listener must not throw; it runs on the publish path, so it should be quick (or hand the work off).
+   */
+  onPublished(listener: (topic: string, payload: Buffer, meta: PublishedMeta) => void): () => void {
+    return this.#adapter.onPublished((topic, payload, meta) => {
+      if (topic !== THROTTLED_TOPIC) listener(topic, payload, meta);
+    });
   }
 
   /**
@@ -135,6 +233,16 @@ export class IotBroker {
     return this.#adapter.connectedClients;
   }
 
+  /** What the broker holds in memory, against its limits (for tests and the curious). */
+  get usage(): { connectedClients: number; retainedMessages: number; absentPersistentSessions: number; trackedClientIds: number } {
+    return {
+      connectedClients: this.#adapter.connectedClients,
+      retainedMessages: this.#adapter.retainedCount,
+      absentPersistentSessions: this.#sessions.expiring.length,
+      trackedClientIds: this.#lifecycle.versions.size,
+    };
+  }
+
   async close(): Promise<void> {
     this.#sessions.close();
     for (const ws of this.#wss.clients) ws.terminate();
@@ -147,7 +255,11 @@ export class IotBroker {
     const connection = client.req ? this.#byRequest.get(client.req) : undefined;
     if (connection === undefined) return callback(new Error('connection was not authenticated by the WebSocket upgrade'), false);
     this.#byClient.set(client, connection);
-    this.#adapter.setKeepAlive(packet, this.#connect.accept(connection, packet));
+    const will = packet.will ? { topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payloadBytes: payloadBytes(packet.will.payload) } : undefined;
+    const accepted = this.#connect.accept(connection, { clientId: packet.clientId, keepalive: packet.keepalive, protocolVersion: packet.protocolVersion, will });
+    // Refused here: aedes closes the connection without a CONNACK.
+    if (!accepted.accepted) return callback(new Error(accepted.error), false);
+    this.#adapter.setKeepAlive(packet, accepted.keepAlive);
     this.#adapter.watchPackets(client, (inbound) => {
       if (inbound.cmd === 'disconnect') this.#lifecycle.closing(connection, 'CLIENT_INITIATED_DISCONNECT');
       else if (inbound.cmd === 'subscribe' && inbound.subscriptions) {
@@ -157,37 +269,59 @@ export class IotBroker {
     callback(null, true);
   }
 
-  /** CONNECT (aedes `authenticate`): client id and iot:Connect; then takeover and session resumption. */
+  /** CONNECT (aedes `authenticate`): client id, iot:Connect and the will's topic; then takeover. */
   #onConnect(client: Client, callback: (error: AuthenticateError | null, success: boolean | null) => void): void {
     const connection = this.#byClient.get(client);
     if (connection === undefined) return callback(new ConnectRefusedError(5, 'not authenticated'), false);
-    const verdict = this.#connect.authenticate(connection, { requestedClientId: connection.requestedClientId ?? '', clientId: client.id, clean: client.clean });
-    if (!verdict.allowed) return callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
+    const verdict = this.#connect.authenticate(connection, {
+      requestedClientId: connection.requestedClientId ?? '',
+      clientId: client.id,
+      clean: client.clean,
+      will: connection.will,
+    });
+    if (!verdict.allowed) {
+      if (verdict.connectFailed && connection.requestedClientId) this.#lifecycle.connectFailed(connection.requestedClientId, connection);
+      return callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
+    }
     // IoT: a second connection with the same client id takes over; the older one is disconnected.
     const older = this.#adapter.connectedClient(client.id);
     if (older && older !== client) this.#lifecycle.closing(this.#byClient.get(older), 'DUPLICATE_CLIENTID');
-    this.#sessions.resumed(client.id);
     callback(null, true);
   }
 
   #onPublish(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const connection = this.#byClient.get(client);
     if (connection === undefined) return callback(new Error('unknown connection'));
+    // aedes asks about a closing client's Last Will: checked again (policies may have changed), never a new reason.
+    if (client.closed) {
+      return callback(this.#policy.will(connection, client.id, packet.topic, packet.retain) ? null : new Error('Last Will not authorized'));
+    }
     const bytes = payloadBytes(packet.payload);
     const problem = this.#inspector.checkPublish(connection, { topic: packet.topic, qos: packet.qos, payloadBytes: bytes });
     if (problem) return callback(new Error(problem));
     const verdict = this.#policy.publish(connection, client.id, packet.topic, packet.retain);
     if (!verdict.allowed) return callback(new Error(verdict.error));
-    if (!this.#inspector.admitInbound(connection, client.id, packet.topic, bytes)) this.#adapter.divert(packet, THROTTLED_TOPIC);
+    if (!this.#inspector.admitInbound(connection, client.id, packet.topic, bytes)) {
+      this.#adapter.divert(packet, THROTTLED_TOPIC);
+    } else if (packet.retain && !this.canRetain(packet.topic, bytes)) {
+      connection.refusals.log({ level: 'warn', message: 'retained PUBLISH throttled: the retained-message limit is reached', clientId: client.id, topic: packet.topic, limit: this.options.limits.maxRetainedMessages });
+      this.#adapter.divert(packet, THROTTLED_TOPIC);
+    }
     callback(null);
   }
 
   #onSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const connection = this.#byClient.get(client);
     if (connection === undefined) return callback(new Error('unknown connection'));
+    if (!connection.connackSent) {
+      // Before CONNACK, aedes is restoring a persistent session's stored subscriptions (a client's own SUBSCRIBE
+      // waits for the CONNACK: MQTT-3.1.4, aedes queues it).
+      if (this.#policy.restore(connection, client.id, subscription.topic)) return callback(null, subscription);
+      this.#adapter.forgetSubscription(client.id, subscription.topic).catch(() => undefined);
+      return callback(null, null);
+    }
     const limits = this.#inspector.checkFilter(connection, subscription.topic, subscription.qos);
     if (limits.outcome === 'close') return callback(new Error(limits.error));
-    if (limits.outcome === 'refuse-filter') return callback(null, null);
     const verdict = this.#policy.subscribe(connection, client.id, subscription.topic);
     if (!verdict.allowed) return callback(new Error(verdict.error));
     callback(null, subscription);
@@ -197,6 +331,6 @@ export class IotBroker {
   #onDeliver(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const connection = this.#byClient.get(client);
     if (connection === undefined || !this.#policy.receive(connection, client.id, packet.topic)) return null;
-    return this.#inspector.admitOutbound(connection, payloadBytes(packet.payload)) ? packet : null;
+    return this.#inspector.admitOutbound(connection, packet.topic, packet.qos, payloadBytes(packet.payload)) ? packet : null;
   }
 }

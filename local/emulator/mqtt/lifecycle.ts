@@ -1,62 +1,223 @@
 /**
- * Lifecycle events: IoT publishes a JSON message on `$aws/events/presence/connected/<clientId>` and
- * `.../disconnected/<clientId>` when a client connects or disconnects (docs/aws-iot-facts.md section 3;
- * https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html). This step owns the event's
- * construction: its fields, the disconnect reason and the version number.
+ * Lifecycle events: the JSON messages IoT publishes on `$aws/events/...` when a client connects, disconnects, fails
+ * to connect, subscribes or unsubscribes (docs/aws-iot-facts.md section 3;
+ * https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html). This step owns each event's topic,
+ * its fields exactly as documented, the disconnect reason and the version number.
+ *
+ * IoT: "Client IDs that contain # or + do not receive lifecycle events" (same page): none is published for them.
  */
 import { presenceTopics } from '../../../core/topics.js';
 import type { EmulatorLogger } from '../log.js';
 import type { Connection, DisconnectReason } from './connection.js';
+import { hasWildcard } from './limits.js';
 
-/** The JSON body of a connect or disconnect event, with the fields IoT documents. */
-export interface PresenceEvent {
+/** The topics of the events (connected/disconnected are shared with core/topics.ts, which the app subscribes by). */
+export const lifecycleTopics = {
+  connected: presenceTopics.connected,
+  disconnected: presenceTopics.disconnected,
+  connectFailed: (clientId: string) => `$aws/events/presence/connect_failed/${clientId}`,
+  subscribed: (clientId: string) => `$aws/events/subscriptions/subscribed/${clientId}`,
+  unsubscribed: (clientId: string) => `$aws/events/subscriptions/unsubscribed/${clientId}`,
+};
+
+/** `$aws/events/presence/connected/<clientId>`. */
+export interface ConnectedEvent {
   clientId: string;
   /** Milliseconds since the epoch. */
   timestamp: number;
-  eventType: 'connected' | 'disconnected';
-  sessionIdentifier: string | undefined;
-  principalIdentifier: string | undefined;
-  ipAddress: string | undefined;
+  eventType: 'connected';
+  sessionIdentifier: string;
+  principalIdentifier: string;
+  /** IoT: "Found in connection messages only." */
+  ipAddress: string;
   versionNumber: number;
-  /** Disconnect events only. */
-  clientInitiatedDisconnect?: boolean;
-  disconnectReason?: DisconnectReason;
 }
+
+/** `$aws/events/presence/disconnected/<clientId>`: no ipAddress; the reason and who initiated it. */
+export interface DisconnectedEvent {
+  clientId: string;
+  timestamp: number;
+  eventType: 'disconnected';
+  sessionIdentifier: string;
+  principalIdentifier: string;
+  clientInitiatedDisconnect: boolean;
+  disconnectReason: DisconnectReason;
+  versionNumber: number;
+}
+
+/** `$aws/events/presence/connect_failed/<clientId>`: a CONNECT the policy refused (no session, no version number). */
+export interface ConnectFailedEvent {
+  clientId: string;
+  timestamp: number;
+  eventType: 'connect_failed';
+  connectFailureReason: 'AUTHORIZATION_FAILED';
+  principalIdentifier: string;
+  ipAddress: string;
+}
+
+/** `$aws/events/subscriptions/subscribed|unsubscribed/<clientId>`. */
+export interface SubscriptionEvent {
+  clientId: string;
+  timestamp: number;
+  eventType: 'subscribed' | 'unsubscribed';
+  sessionIdentifier: string;
+  principalIdentifier: string;
+  topics: string[];
+}
+
+export type LifecycleEvent = ConnectedEvent | DisconnectedEvent | ConnectFailedEvent | SubscriptionEvent;
 
 /** Publishes one broker-originated message (QoS 0, not retained). */
 export type PublishEvent = (topic: string, payload: Buffer) => void;
+
+/** Client ids whose version numbers are remembered at most (the oldest disconnected ones are forgotten first). */
+export const TRACKED_CLIENT_IDS_LIMIT = 100_000;
+
+/** IoT: "If a client is not connected for approximately one hour, the version number is reset to 0." */
+const VERSION_RESET_MS = 3_600_000;
+
+interface VersionRecord {
+  version: number;
+  /** Open connections with this client id (two during a takeover). */
+  open: number;
+  disconnectedAt: number | undefined;
+  resetAfterMs: number;
+}
+
+/**
+ * IoT: versionNumber is "a monotonically increasing long integer value for each client ID connection"; the connect
+ * and disconnect events of one connection share it; it resets to 0 after about an hour disconnected, or for a
+ * persistent session after the session's expiry.
+ */
+export class VersionNumbers {
+  readonly #byClient = new Map<string, VersionRecord>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly limit = TRACKED_CLIENT_IDS_LIMIT,
+  ) {}
+
+  /** A connection of `clientId` was accepted: the version number its events carry. */
+  opened(clientId: string, resetAfterMs: number): number {
+    const t = this.now();
+    const previous = this.#byClient.get(clientId);
+    const expired = previous !== undefined && previous.open === 0 && previous.disconnectedAt !== undefined && t - previous.disconnectedAt > previous.resetAfterMs;
+    const version = previous === undefined || expired ? 0 : previous.version + 1;
+    // Re-inserted so the map's order is least recently connected first.
+    this.#byClient.delete(clientId);
+    this.#byClient.set(clientId, { version, open: (previous?.open ?? 0) + 1, disconnectedAt: undefined, resetAfterMs });
+    if (this.#byClient.size > this.limit) this.#forgetOldest();
+    return version;
+  }
+
+  /** A connection of `clientId` closed. */
+  closed(clientId: string): void {
+    const record = this.#byClient.get(clientId);
+    if (record === undefined) return;
+    record.open = Math.max(0, record.open - 1);
+    if (record.open === 0) record.disconnectedAt = this.now();
+  }
+
+  get size(): number {
+    return this.#byClient.size;
+  }
+
+  /** Over the limit: forgets the clients that connected least recently and are not connected now. */
+  #forgetOldest(): void {
+    for (const [clientId, record] of this.#byClient) {
+      if (this.#byClient.size <= this.limit) return;
+      if (record.open === 0) this.#byClient.delete(clientId);
+    }
+  }
+}
 
 export interface LifecycleEventsOptions {
   publish: PublishEvent;
   logger: EmulatorLogger;
   now: () => Date;
+  /** Persistent session expiry: the version number of a persistent session's client resets after it. */
+  sessionExpirySeconds: number;
 }
 
 export class LifecycleEvents {
-  constructor(private readonly options: LifecycleEventsOptions) {}
+  readonly versions: VersionNumbers;
+
+  constructor(private readonly options: LifecycleEventsOptions) {
+    this.versions = new VersionNumbers(() => options.now().getTime());
+  }
 
   /** The connection's CONNECT was accepted and the client is registered. */
-  connected(clientId: string, connection: Connection | undefined, cleanSession: boolean): PresenceEvent {
-    this.options.logger.log({ level: 'info', message: 'mqtt connected', clientId, principal: connection?.who, cleanSession });
-    const event = this.#event(clientId, 'connected', connection);
-    this.options.publish(presenceTopics.connected(clientId), Buffer.from(JSON.stringify(event)));
+  connected(clientId: string, connection: Connection, cleanSession: boolean): ConnectedEvent | undefined {
+    this.options.logger.log({ level: 'info', message: 'mqtt connected', clientId, principal: connection.who, cleanSession });
+    connection.versionNumber = this.versions.opened(clientId, cleanSession ? VERSION_RESET_MS : this.options.sessionExpirySeconds * 1000);
+    if (hasWildcard(clientId)) return undefined;
+    const event: ConnectedEvent = {
+      clientId,
+      timestamp: this.#timestamp(),
+      eventType: 'connected',
+      sessionIdentifier: connection.sessionIdentifier,
+      principalIdentifier: connection.principalIdentifier,
+      ipAddress: connection.sourceIp,
+      versionNumber: connection.versionNumber,
+    };
+    this.#publish(lifecycleTopics.connected(clientId), event);
     return event;
   }
 
   /** The connection of a registered client closed, for the reason recorded on it (CONNECTION_LOST when none was). */
-  disconnected(clientId: string, connection: Connection | undefined): PresenceEvent {
-    const reason = connection?.disconnectReason ?? 'CONNECTION_LOST';
+  disconnected(clientId: string, connection: Connection): DisconnectedEvent | undefined {
+    const reason = connection.disconnectReason ?? 'CONNECTION_LOST';
     this.options.logger.log({ level: 'info', message: 'mqtt disconnected', clientId, reason });
-    const event: PresenceEvent = {
-      ...this.#event(clientId, 'disconnected', connection),
+    this.versions.closed(clientId);
+    if (hasWildcard(clientId)) return undefined;
+    const event: DisconnectedEvent = {
+      clientId,
+      timestamp: this.#timestamp(),
+      eventType: 'disconnected',
+      sessionIdentifier: connection.sessionIdentifier,
+      principalIdentifier: connection.principalIdentifier,
       clientInitiatedDisconnect: reason === 'CLIENT_INITIATED_DISCONNECT',
       disconnectReason: reason,
+      versionNumber: connection.versionNumber,
     };
-    this.options.publish(presenceTopics.disconnected(clientId), Buffer.from(JSON.stringify(event)));
+    this.#publish(lifecycleTopics.disconnected(clientId), event);
     return event;
   }
 
-  /** Records why a connection is closing when the broker sees it first (DISCONNECT, takeover, keep-alive). */
+  /**
+   * IoT publishes connect_failed "when a client is unauthorized to connect or when a will topic is configured and the
+   * client doesn't have permission to publish to that will topic" (life-cycle-events.html, "Connect attempt failure").
+   */
+  connectFailed(clientId: string, connection: Connection): ConnectFailedEvent | undefined {
+    if (clientId === '' || hasWildcard(clientId)) return undefined;
+    const event: ConnectFailedEvent = {
+      clientId,
+      timestamp: this.#timestamp(),
+      eventType: 'connect_failed',
+      connectFailureReason: 'AUTHORIZATION_FAILED',
+      principalIdentifier: connection.principalIdentifier,
+      ipAddress: connection.sourceIp,
+    };
+    this.#publish(lifecycleTopics.connectFailed(clientId), event);
+    return event;
+  }
+
+  /** Filters a SUBSCRIBE granted, or an UNSUBSCRIBE removed (none: no event). */
+  subscriptions(eventType: SubscriptionEvent['eventType'], clientId: string, connection: Connection, topics: string[]): SubscriptionEvent | undefined {
+    if (topics.length === 0 || hasWildcard(clientId)) return undefined;
+    const event: SubscriptionEvent = {
+      clientId,
+      timestamp: this.#timestamp(),
+      eventType,
+      sessionIdentifier: connection.sessionIdentifier,
+      principalIdentifier: connection.principalIdentifier,
+      topics,
+    };
+    this.#publish(lifecycleTopics[eventType](clientId), event);
+    return event;
+  }
+
+  /** Records why a connection is closing when the broker sees it first (DISCONNECT, Close frame, takeover, keep-alive). */
   closing(connection: Connection | undefined, reason: DisconnectReason): void {
     if (connection) connection.disconnectReason = reason;
   }
@@ -66,16 +227,11 @@ export class LifecycleEvents {
     if (connection && connection.disconnectReason === undefined) connection.disconnectReason = 'CLIENT_ERROR';
   }
 
-  #event(clientId: string, eventType: PresenceEvent['eventType'], connection: Connection | undefined): PresenceEvent {
-    return {
-      clientId,
-      timestamp: this.options.now().getTime(),
-      eventType,
-      sessionIdentifier: connection?.sessionIdentifier,
-      principalIdentifier: connection?.who,
-      ipAddress: connection?.sourceIp,
-      // IoT: versionNumber orders the events of one client id. The emulator sends 0 for every event so far.
-      versionNumber: 0,
-    };
+  #timestamp(): number {
+    return this.options.now().getTime();
+  }
+
+  #publish(topic: string, event: LifecycleEvent): void {
+    this.options.publish(topic, Buffer.from(JSON.stringify(event)));
   }
 }

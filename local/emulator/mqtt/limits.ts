@@ -24,6 +24,14 @@ export interface IotLimits {
   bytesPerSecondPerConnection: number;
   /** IoT: persistent sessions expire after 1 hour by default (adjustable up to 7 days). */
   persistentSessionExpirySeconds: number;
+  /** IoT: a resumed persistent session gets its stored messages at most 10 per second. 0 = no pacing. */
+  storedMessagesPerSecond: number;
+  /** Local bound (IoT's account quotas are far larger): retained messages kept; a new one over it is throttled. */
+  maxRetainedMessages: number;
+  /** Local bound: persistent sessions kept while their clients are away; over it the oldest expires early. */
+  maxPersistentSessions: number;
+  /** Local bound: QoS 1 messages stored for one persistent session; IoT drops what exceeds its limit. */
+  maxQueuedMessagesPerSession: number;
 }
 
 export const IOT_CORE_LIMITS: IotLimits = {
@@ -38,12 +46,28 @@ export const IOT_CORE_LIMITS: IotLimits = {
   publishesPerSecondPerConnection: 100,
   bytesPerSecondPerConnection: 512 * 1024,
   persistentSessionExpirySeconds: 3600,
+  storedMessagesPerSecond: 10,
+  maxRetainedMessages: 1000,
+  maxPersistentSessions: 1000,
+  maxQueuedMessagesPerSession: 1000,
 };
+
+/**
+ * The largest remaining length an MQTT packet IoT would accept can declare: a CONNECT with a maximal client id and a
+ * maximal will (topic and payload), plus 1 KiB for a username and password (SDKs send their name as username). Any
+ * PUBLISH under IoT's payload and topic limits is smaller. A packet declaring more is refused before it is read.
+ */
+export function maxPacketRemainingLength(limits: Pick<IotLimits, 'maxPayloadBytes' | 'maxTopicBytes' | 'maxClientIdBytes'>): number {
+  const variableHeader = 10;
+  return variableHeader + 2 + limits.maxClientIdBytes + 2 + limits.maxTopicBytes + 2 + limits.maxPayloadBytes + 1024;
+}
 
 const RULES_PREFIX = /^\$aws\/rules\/[^/]+\//;
 
 function checkLengthAndLevels(kind: string, value: string, limits: IotLimits): string | undefined {
   if (value.length === 0) return `${kind} is empty`;
+  // MQTT-4.7.3-2: topic names and filters must not contain U+0000.
+  if (value.includes('\u0000')) return `${kind} contains the null character U+0000 (MQTT-4.7.3-2)`;
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > limits.maxTopicBytes) return `${kind} is ${bytes} bytes; IoT allows at most ${limits.maxTopicBytes}`;
   const counted = value.replace(RULES_PREFIX, '');
@@ -91,6 +115,37 @@ export function clampKeepAlive(seconds: number, limits: IotLimits): number {
 
 export function hasWildcard(filter: string): boolean {
   return filter.includes('+') || filter.includes('#');
+}
+
+/**
+ * Does `filter` match `topic` the way IoT Core matches? As MQTT 3.1.1, except that `x/#` does not match the parent
+ * `x` (IoT: "a subscription to sensor/# receives messages published to sensor/, sensor/temperature, ... but not to
+ * sensor"; https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-differences), and a filter starting
+ * with a wildcard never matches a `$` topic (MQTT-4.7.2-1).
+ */
+export function iotTopicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return !hasWildcard(filter);
+  if (!hasWildcard(filter)) return false;
+  if (topic.charCodeAt(0) === 36 && (filter.charCodeAt(0) === 43 || filter.charCodeAt(0) === 35)) return false;
+  let f = 0;
+  let t = 0;
+  while (f < filter.length) {
+    const fEnd = levelEnd(filter, f);
+    const level = filter.slice(f, fEnd);
+    // `#` is last: it needs at least one more level of the topic (the parent itself does not match).
+    if (level === '#') return t <= topic.length && (f === 0 || t < topic.length || topic.endsWith('/'));
+    if (t > topic.length) return false;
+    const tEnd = levelEnd(topic, t);
+    if (level !== '+' && level !== topic.slice(t, tEnd)) return false;
+    f = fEnd + 1;
+    t = tEnd + 1;
+  }
+  return t === topic.length + 1;
+}
+
+function levelEnd(value: string, from: number): number {
+  const slash = value.indexOf('/', from);
+  return slash === -1 ? value.length : slash;
 }
 
 /** Per-connection publish and byte budget over one-second windows (IoT drops the excess). */

@@ -29,6 +29,8 @@ export const NODE_TIMERS: ExpiryTimers = {
 export interface PersistentSessionsOptions {
   store: SessionStore;
   expirySeconds: number;
+  /** Local bound on sessions kept for absent clients: over it, the one that has waited longest expires now. */
+  maxSessions: number;
   logger: EmulatorLogger;
   timers?: ExpiryTimers;
 }
@@ -46,6 +48,13 @@ export class PersistentSessions {
     this.resumed(clientId);
     const handle = this.#timers.schedule(() => this.#expire(clientId), this.options.expirySeconds * 1000);
     this.#pending.set(clientId, handle);
+    // Map order is disconnect order: the first entries have waited longest.
+    for (const [oldest, oldestHandle] of this.#pending) {
+      if (this.#pending.size <= this.options.maxSessions) break;
+      this.#timers.cancel(oldestHandle);
+      this.options.logger.log({ level: 'warn', message: 'persistent session expired early: too many sessions kept for absent clients', clientId: oldest, limit: this.options.maxSessions });
+      this.#expire(oldest);
+    }
   }
 
   /** A client with this id connected again: its session, if any, no longer expires. */

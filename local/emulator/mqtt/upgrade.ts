@@ -2,6 +2,9 @@
  * Step 1 of authentication: the WebSocket upgrade of `GET /mqtt`, where IoT Core checks the SigV4 presigned URL.
  * IoT: a bad, stale or foreign-host signature fails the upgrade with HTTP 403 (docs/aws-iot-facts.md section 1;
  * https://docs.aws.amazon.com/iot/latest/developerguide/protocols.html, "MQTT over WebSocket").
+ * Local, not AWS: a browser page from an origin that is not configured cannot open the socket (403), so any web page
+ * the developer visits cannot reach the emulator with credentials it obtained; clients without `Origin` (SDKs,
+ * Node) are not browsers and pass.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,7 +12,8 @@ import type { LocalAccount } from '../account/account.js';
 import { CredentialsError } from '../account/credentials.js';
 import type { Principal } from '../account/principal.js';
 import { SignatureError, verifyPresignedUrl } from '../auth/sigv4.js';
-import { denied, type EmulatorLogger } from '../log.js';
+import { isAllowedOrigin } from '../http/origins.js';
+import { denied, type EmulatorLogger, LogBudget } from '../log.js';
 
 /** IoT: the SDK's MQTT 3.1.1 client asks for `mqttv3.1`, its MQTT5 client and most docs for `mqtt`. */
 export const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -19,6 +23,8 @@ export interface UpgradeRequest {
   method?: string | undefined;
   url?: string | undefined;
   headers: IncomingHttpHeaders;
+  /** One value per header line (Node's `headersDistinct`): a repeated signed header is canonicalised as AWS does. */
+  headersDistinct?: NodeJS.Dict<string[]>;
   socket: { remoteAddress?: string | undefined };
 }
 
@@ -31,18 +37,31 @@ export interface UpgradeAuthenticatorOptions {
   region: string;
   /** The endpoint host name DescribeEndpoint advertises; browsers sign it without the port. */
   advertisedHost: string;
+  /** Browser origins allowed to open the socket (`*` for any); requests without `Origin` always pass. */
+  allowedOrigins: readonly string[];
   logger: EmulatorLogger;
   now: () => Date;
 }
 
 export class UpgradeAuthenticator {
-  constructor(private readonly options: UpgradeAuthenticatorOptions) {}
+  /** Refusals are logged within one budget: a page or script retrying in a loop cannot flood the log. */
+  readonly #refusals: LogBudget;
+
+  constructor(private readonly options: UpgradeAuthenticatorOptions) {
+    this.#refusals = new LogBudget(options.logger);
+  }
 
   check(req: UpgradeRequest): UpgradeVerdict {
-    const { account, region, advertisedHost, logger, now } = this.options;
+    const { account, region, advertisedHost, now } = this.options;
+    const logger = this.#refusals;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const sourceIp = req.socket.remoteAddress ?? 'unknown';
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, this.options.allowedOrigins)) {
+      denied(logger, { service: 'mqtt', who: sourceIp, action: 'WebSocket upgrade', resource: '/mqtt', reason: `origin ${origin} is not allowed (LOCAL_CORS_ORIGINS)` });
+      return { accepted: false, status: 403, message: `Forbidden: origin ${JSON.stringify(origin)} is not allowed to connect to the local emulator` };
+    }
     let principal: Principal;
     try {
       const verified = verifyPresignedUrl(
@@ -52,7 +71,7 @@ export class UpgradeAuthenticator {
           rawQuery: q === -1 ? '' : rawUrl.slice(q + 1),
           // IoT: the browser SDK signs the advertised host without the port; direct clients sign what they connect to.
           hostCandidates: [req.headers.host ?? '', advertisedHost].filter(Boolean),
-          headers: req.headers,
+          headers: req.headersDistinct ?? req.headers,
         },
         { services: ['iotdevicegateway'], region },
         (id) => account.credentials.secretFor(id),

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { IdentityPoolConfig, IdentityProviderConfig, LocalAccount } from '../account/account.js';
-import { sendJson } from '../http/io.js';
+import { parseJsonObject, sendJson } from '../http/io.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
 
@@ -23,7 +23,12 @@ export interface CognitoIdentityDependencies {
   now: () => Date;
   /** Lifetime of vended credentials; Cognito's is one hour. */
   credentialsSeconds: number;
+  /** Local bound: identities kept; over it the oldest is forgotten (a login's GetId makes it again, the same id). */
+  maxIdentities?: number;
 }
+
+/** Identities kept by default. */
+export const COGNITO_IDENTITIES_LIMIT = 100_000;
 
 export class CognitoIdentityService {
   readonly #identities = new Map<string, IdentityRecord>();
@@ -36,12 +41,9 @@ export class CognitoIdentityService {
     const operation = target.replace(/^AWSCognitoIdentityService\./, '');
     const requestId = randomUUID();
     try {
-      let input: Record<string, unknown>;
-      try {
-        input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-      } catch {
-        throw new ServiceError(400, 'InvalidParameterException', 'the request body is not valid JSON');
-      }
+      // Cognito: the input is a JSON object; `null`, arrays and other values are a validation error, not a crash.
+      const input = parseJsonObject(body);
+      if (input === undefined) throw new ServiceError(400, 'InvalidParameterException', 'the request body must be a JSON object');
       const output = operation === 'GetId' ? await this.getId(input) : operation === 'GetCredentialsForIdentity' ? await this.getCredentials(input) : undefined;
       if (output === undefined) throw new ServiceError(400, 'UnknownOperationException', `${operation} is not emulated (GetId and GetCredentialsForIdentity are)`);
       sendJson(res, 200, output, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
@@ -57,7 +59,7 @@ export class CognitoIdentityService {
 
   private pool(input: Record<string, unknown>): IdentityPoolConfig {
     const id = input.IdentityPoolId;
-    if (typeof id !== 'string') throw new ServiceError(400, 'InvalidParameterException', 'IdentityPoolId is required');
+    if (typeof id !== 'string') throw new ServiceError(400, 'InvalidParameterException', 'IdentityPoolId is required (a string)');
     const pool = this.deps.account.identityPool(id);
     if (pool === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `IdentityPool '${id}' not found.`);
     return pool;
@@ -67,7 +69,7 @@ export class CognitoIdentityService {
   private async verifyLogins(pool: IdentityPoolConfig, logins: unknown): Promise<Map<string, string>> {
     const verified = new Map<string, string>();
     if (logins === undefined || logins === null) return verified;
-    if (typeof logins !== 'object') throw new ServiceError(400, 'InvalidParameterException', 'Logins must be a map of provider name to token');
+    if (typeof logins !== 'object' || Array.isArray(logins)) throw new ServiceError(400, 'InvalidParameterException', 'Logins must be a map of provider name to token');
     for (const [key, token] of Object.entries(logins as Record<string, unknown>)) {
       const provider = pool.providers.find((p) => p.loginsKey === key);
       if (provider === undefined) throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. Provider ${key} is not configured for this identity pool.`);
@@ -102,7 +104,7 @@ export class CognitoIdentityService {
     if (logins.size === 0) {
       if (!pool.allowUnauthenticated) throw new ServiceError(400, 'NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
       const identityId = `${this.deps.account.region}:${randomUUID()}`;
-      this.#identities.set(identityId, { identityPoolId: pool.identityPoolId, logins: new Map() });
+      this.#remember(identityId, { identityPoolId: pool.identityPoolId, logins: new Map() });
       return { IdentityId: identityId };
     }
     // The same login always maps to the same identity id.
@@ -110,8 +112,24 @@ export class CognitoIdentityService {
     const identityId = `${this.deps.account.region}:${stableUuid(`${pool.identityPoolId}|${key}|${sub}`)}`;
     const record = this.#identities.get(identityId) ?? { identityPoolId: pool.identityPoolId, logins: new Map() };
     for (const [k, v] of logins) record.logins.set(k, v);
-    this.#identities.set(identityId, record);
+    this.#remember(identityId, record);
     return { IdentityId: identityId };
+  }
+
+  /** Identities held now. */
+  get identityCount(): number {
+    return this.#identities.size;
+  }
+
+  /** Keeps an identity, most recent last; over the bound the least recently used ones are forgotten. */
+  #remember(identityId: string, record: IdentityRecord): void {
+    this.#identities.delete(identityId);
+    this.#identities.set(identityId, record);
+    const limit = this.deps.maxIdentities ?? COGNITO_IDENTITIES_LIMIT;
+    for (const oldest of this.#identities.keys()) {
+      if (this.#identities.size <= limit) break;
+      this.#identities.delete(oldest);
+    }
   }
 
   private async getCredentials(input: Record<string, unknown>) {

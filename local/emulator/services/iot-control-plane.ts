@@ -5,7 +5,7 @@ import { validateCognitoIdentityId } from '../../../core/ids.js';
 import type { LocalAccount } from '../account/account.js';
 import { describePrincipal, type Principal } from '../account/principal.js';
 import { authenticateRequest } from '../http/authenticate.js';
-import { sendJson } from '../http/io.js';
+import { decodePathSegment, parseJsonObject, sendJson } from '../http/io.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
 
@@ -21,9 +21,11 @@ const ENDPOINT_TYPES = new Set(['iot:Data', 'iot:Data-ATS', 'iot:CredentialProvi
 export async function handleIotControlPlane(req: IncomingMessage, res: ServerResponse, body: Buffer, deps: IotControlPlaneDependencies): Promise<void> {
   try {
     const principal = authenticateRequest(req, body, 'iot', deps.account, deps.now());
+    if (!URL.canParse(req.url ?? '/', 'http://local')) throw new ServiceError(400, 'InvalidRequestException', 'the request target is not a valid URL');
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    const segments = url.pathname.split('/').slice(1).map(decodePathSegment);
+    if (segments.some((segment) => segment === undefined)) throw new ServiceError(400, 'InvalidRequestException', 'the path is not valid percent-encoding');
     if (method === 'GET' && url.pathname === '/endpoint') return describeEndpoint(res, url, principal, deps);
     if (segments[0] === 'target-policies' && segments.length === 2 && (method === 'PUT' || method === 'POST')) {
       return changeAttachment(res, method === 'PUT' ? 'attach' : 'detach', segments[1]!, body, principal, deps);
@@ -56,12 +58,9 @@ function policyArn(deps: IotControlPlaneDependencies, name: string): string {
 }
 
 function changeAttachment(res: ServerResponse, change: 'attach' | 'detach', policyName: string, body: Buffer, principal: Principal, deps: IotControlPlaneDependencies): void {
-  let target: unknown;
-  try {
-    target = (JSON.parse(body.toString('utf8') || '{}') as { target?: unknown }).target;
-  } catch {
-    throw new ServiceError(400, 'InvalidRequestException', 'the request body is not valid JSON');
-  }
+  const input = parseJsonObject(body);
+  if (input === undefined) throw new ServiceError(400, 'InvalidRequestException', 'the request body must be a JSON object like {"target": "<identity id>"}');
+  const target = input.target;
   if (typeof target !== 'string' || target === '') throw new ServiceError(400, 'InvalidRequestException', 'target is required');
   authorize(principal, change === 'attach' ? 'iot:AttachPolicy' : 'iot:DetachPolicy', policyArn(deps, policyName), deps);
   if (deps.account.iotPolicy(policyName) === undefined) throw new ServiceError(404, 'ResourceNotFoundException', `Policy ${policyName} does not exist`);

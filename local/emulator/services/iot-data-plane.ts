@@ -8,7 +8,7 @@ import { authenticateRequest } from '../http/authenticate.js';
 import { sendJson } from '../http/io.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
-import type { IotBroker } from '../mqtt/broker.js';
+import { type IotBroker, RetainedLimitError } from '../mqtt/broker.js';
 import { checkPublishTopic, type IotLimits } from '../mqtt/limits.js';
 
 export interface IotDataPlaneDependencies {
@@ -36,9 +36,13 @@ export async function handleIotDataPlane(req: IncomingMessage, res: ServerRespon
       throw new ServiceError(400, 'InvalidRequestException', 'the topic is not valid percent-encoding');
     }
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
-    const qos = Number(query.get('qos') ?? '0');
-    if (qos !== 0 && qos !== 1) throw new ServiceError(400, 'InvalidRequestException', `qos must be 0 or 1 (IoT does not support QoS ${query.get('qos')})`);
-    const retain = query.get('retain') === 'true';
+    // Publish API: qos is an integer (0 or 1), retain a boolean; a lax value ("", "1.0", "abc", "yes") is refused.
+    const rawQos = query.get('qos') ?? '0';
+    if (rawQos !== '0' && rawQos !== '1') throw new ServiceError(400, 'InvalidRequestException', `qos must be 0 or 1, got ${JSON.stringify(rawQos)} (IoT does not support QoS 2)`);
+    const qos = rawQos === '1' ? 1 : 0;
+    const rawRetain = query.get('retain') ?? 'false';
+    if (rawRetain !== 'true' && rawRetain !== 'false') throw new ServiceError(400, 'InvalidRequestException', `retain must be true or false, got ${JSON.stringify(rawRetain)}`);
+    const retain = rawRetain === 'true';
     const topicProblem = checkPublishTopic(topic, deps.limits);
     if (topicProblem) throw new ServiceError(400, 'InvalidRequestException', topicProblem);
     if (body.length > deps.limits.maxPayloadBytes) {
@@ -52,7 +56,13 @@ export async function handleIotDataPlane(req: IncomingMessage, res: ServerRespon
         throw new ServiceError(403, 'ForbiddenException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource}`);
       }
     }
-    await deps.broker.publish({ topic, payload: body, qos, retain });
+    try {
+      await deps.broker.publish({ topic, payload: body, qos, retain });
+    } catch (error) {
+      // IoT: over the retained-message quota a retained publish gets a throttled response (429 ThrottlingException).
+      if (error instanceof RetainedLimitError) throw new ServiceError(429, 'ThrottlingException', error.message);
+      throw error;
+    }
     sendJson(res, 200, { message: 'OK', traceId: randomUUID() });
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;

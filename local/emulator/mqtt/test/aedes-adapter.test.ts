@@ -195,4 +195,171 @@ describe('aedes behaviour the adapter relies on', () => {
     expect(forwarded.sort()).toEqual(['allowed:news', 'refused:news']);
     expect(adapter.connectedClients).toBe(2);
   });
+
+  it('exact de-duplication: a QoS 1 message overtaken by a later QoS 0 one still reaches a client subscribed to both', async () => {
+    const adapter = await start();
+    const { client } = await connect(adapter, 'both');
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q1', qos: 1 }, { topic: 'q0', qos: 0 }] });
+    await client.next('suback');
+    // Published in this order, the QoS 0 one is delivered first (QoS 1 takes a persistence step): aedes' own
+    // highest-counter-wins de-duplication dropped the QoS 1 one.
+    const q1 = adapter.publish({ topic: 'q1', payload: Buffer.from('one'), qos: 1, retain: false });
+    const q0 = adapter.publish({ topic: 'q0', payload: Buffer.from('zero'), qos: 0, retain: false });
+    await Promise.all([q1, q0]);
+    await waitFor(() => client.received.filter((p) => p.cmd === 'publish').length >= 2, 2000, 'both messages');
+    expect(client.received.filter((p) => p.cmd === 'publish').map((p) => (p.cmd === 'publish' ? p.topic : '')).sort()).toEqual(['q0', 'q1']);
+  });
+
+  it('exact de-duplication: overlapping filters still deliver a message once', async () => {
+    const adapter = await start();
+    const { client } = await connect(adapter, 'overlap');
+    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/+', qos: 0 }, { topic: 'a/#', qos: 0 }, { topic: 'a/b', qos: 0 }] });
+    await client.next('suback');
+    await adapter.publish({ topic: 'a/b', payload: Buffer.from('x'), qos: 0, retain: false });
+    await client.next('publish');
+    await sleep(100);
+    expect(client.received.filter((p) => p.cmd === 'publish')).toEqual([]);
+  });
+
+  it('matches: applied to live deliveries and to what a persistent session stores', async () => {
+    const adapter = await start({ matches: (filter, topic) => !(filter.endsWith('/#') && topic === filter.slice(0, -2)) });
+    const live = await connect(adapter, 'live');
+    live.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x/#', qos: 1 }] });
+    await live.client.next('suback');
+    const away = await connect(adapter, 'away', { clean: false });
+    away.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x/#', qos: 1 }] });
+    await away.client.next('suback');
+    away.client.stream.destroy();
+    await waitFor(() => adapter.connectedClient('away') === undefined, 2000, 'the client to be gone');
+    await adapter.publish({ topic: 'x', payload: Buffer.from('parent'), qos: 1, retain: false });
+    await adapter.publish({ topic: 'x/y', payload: Buffer.from('child'), qos: 1, retain: false });
+    expect((await live.client.next('publish')).payload.toString()).toBe('child');
+    expect(adapter.queuedFor('away')).toBe(1);
+    await sleep(100);
+    expect(live.client.received.filter((p) => p.cmd === 'publish')).toEqual([]);
+  });
+
+  it('maxQueuedPerSession: a full queue stores no more, says so, and counts down as messages are acknowledged', async () => {
+    const full: string[] = [];
+    const adapter = await start({ maxQueuedPerSession: 2, onQueueFull: (clientId, topic) => full.push(`${clientId}:${topic}`) });
+    const first = await connect(adapter, 'queued', { clean: false });
+    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q', qos: 1 }] });
+    await first.client.next('suback');
+    first.client.stream.destroy();
+    await waitFor(() => adapter.connectedClient('queued') === undefined, 2000, 'the client to be gone');
+    for (const n of ['1', '2', '3']) await adapter.publish({ topic: 'q', payload: Buffer.from(n), qos: 1, retain: false });
+    expect(adapter.queuedFor('queued')).toBe(2);
+    expect(full).toEqual(['queued:q']);
+    const again = await connect(adapter, 'queued', { clean: false });
+    const delivered = [await again.client.next('publish'), await again.client.next('publish')];
+    expect(delivered.map((p) => p.payload.toString())).toEqual(['1', '2']);
+    for (const p of delivered) again.client.send({ cmd: 'puback', messageId: p.messageId ?? 0 });
+    await waitFor(() => adapter.queuedFor('queued') === 0, 2000, 'the queue to empty');
+  });
+
+  it('storedMessagesPerSecond: a resumed session gets its stored messages paced (outgoingStream is what it reads)', async () => {
+    const adapter = await start({ storedMessagesPerSecond: 20 });
+    const first = await connect(adapter, 'paced', { clean: false });
+    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'p', qos: 1 }] });
+    await first.client.next('suback');
+    first.client.stream.destroy();
+    await waitFor(() => adapter.connectedClient('paced') === undefined, 2000, 'the client to be gone');
+    for (let i = 0; i < 6; i += 1) await adapter.publish({ topic: 'p', payload: Buffer.from(String(i)), qos: 1, retain: false });
+    const resumedAt = Date.now();
+    const again = await connect(adapter, 'paced', { clean: false });
+    await waitFor(() => again.client.received.filter((p) => p.cmd === 'publish').length === 6, 3000, 'six stored messages');
+    // 20 per second: the sixth leaves 250 ms after the first.
+    expect(Date.now() - resumedAt).toBeGreaterThanOrEqual(230);
+  });
+
+  it('retained messages are counted by topic through storeRetained; canRetain bounds new topics only', async () => {
+    const adapter = await start();
+    await adapter.publish({ topic: 'r/1', payload: Buffer.from('a'), qos: 0, retain: true });
+    await adapter.publish({ topic: 'r/2', payload: Buffer.from('b'), qos: 1, retain: true });
+    expect(adapter.retainedCount).toBe(2);
+    expect([adapter.canRetain('r/3', 1, 2), adapter.canRetain('r/1', 1, 2), adapter.canRetain('r/3', 0, 2)]).toEqual([false, true, true]);
+    await adapter.publish({ topic: 'r/1', payload: Buffer.alloc(0), qos: 0, retain: true });
+    expect(adapter.retainedCount).toBe(1);
+  });
+
+  it('dropWill: a client whose will was dropped goes without publishing it', async () => {
+    let willClient: Client | undefined;
+    const adapter = await start({
+      preConnect: (client, _packet, callback) => {
+        willClient = client;
+        callback(null, true);
+      },
+    });
+    const { client: watcher } = await connect(adapter, 'watcher');
+    watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }] });
+    await watcher.next('suback');
+    for (const [id, drop] of [['kept', false], ['dropped', true]] as const) {
+      const client = new MemoryClient();
+      adapter.handle(client.stream);
+      client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: id, clean: true, keepalive: 60, will: { topic: `will/${id}`, payload: Buffer.from(id), qos: 1, retain: false } });
+      await client.next('connack');
+      if (drop && willClient) adapter.dropWill(willClient);
+      client.stream.destroy();
+    }
+    expect((await watcher.next('publish')).topic).toBe('will/kept');
+    await sleep(150);
+    expect(watcher.received.filter((p) => p.cmd === 'publish')).toEqual([]);
+  });
+
+  it('forgetSubscription: a persistent session resumes without the forgotten filter', async () => {
+    const adapter = await start();
+    const first = await connect(adapter, 'forget', { clean: false });
+    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'keep', qos: 1 }, { topic: 'drop', qos: 1 }] });
+    await first.client.next('suback');
+    first.client.stream.destroy();
+    await waitFor(() => adapter.connectedClient('forget') === undefined, 2000, 'the client to be gone');
+    await adapter.forgetSubscription('forget', 'drop');
+    const resumed = await connect(adapter, 'forget', { clean: false });
+    expect(resumed.sessionPresent).toBe(true);
+    await adapter.publish({ topic: 'drop', payload: Buffer.from('d'), qos: 1, retain: false });
+    await adapter.publish({ topic: 'keep', payload: Buffer.from('k'), qos: 1, retain: false });
+    expect((await resumed.client.next('publish')).topic).toBe('keep');
+    await sleep(100);
+    expect(resumed.client.received.filter((p) => p.cmd === 'publish')).toEqual([]);
+  });
+
+  it('onPublished: every routed message with its publisher, aedes\' $SYS/ ones excepted; nothing after removal', async () => {
+    const adapter = await start();
+    const seen: string[] = [];
+    const stop = adapter.onPublished((topic, payload, meta) => seen.push(`${topic}=${payload.toString()} qos${meta.qos}${meta.clientId ? ` by ${meta.clientId}` : ''}`));
+    const { client } = await connect(adapter, 'pub');
+    client.send({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 3, retain: false, dup: false });
+    await client.next('puback');
+    await adapter.publish({ topic: 'u', payload: Buffer.from('y'), qos: 0, retain: false });
+    stop();
+    await adapter.publish({ topic: 'v', payload: Buffer.from('z'), qos: 0, retain: false });
+    expect(seen).toEqual(['t=x qos1 by pub', 'u=y qos0']);
+  });
+
+  it('restoring a persistent session authorizes each stored filter before CONNACK; a filter refused with null is skipped, the CONNECT goes on', async () => {
+    const events: string[] = [];
+    let refuse = false;
+    const adapter = await start({
+      authorizeSubscribe: (_client, subscription, callback) => {
+        events.push(`authorize ${subscription.topic}`);
+        callback(null, refuse && subscription.topic === 'gone' ? null : subscription);
+      },
+    });
+    adapter.aedes.on('connackSent', () => events.push('connack'));
+    const first = await connect(adapter, 'restore', { clean: false });
+    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'kept', qos: 1 }, { topic: 'gone', qos: 1 }] });
+    await first.client.next('suback');
+    first.client.stream.destroy();
+    await waitFor(() => adapter.connectedClient('restore') === undefined, 2000, 'the client to be gone');
+    events.splice(0);
+    refuse = true;
+    const again = await connect(adapter, 'restore', { clean: false });
+    expect(again.sessionPresent).toBe(true);
+    expect(events).toHaveLength(3);
+    expect(events[2]).toBe('connack');
+    expect(new Set(events.slice(0, 2))).toEqual(new Set(['authorize gone', 'authorize kept']));
+    await adapter.publish({ topic: 'gone', payload: Buffer.from('g'), qos: 0, retain: false });
+    await adapter.publish({ topic: 'kept', payload: Buffer.from('k'), qos: 0, retain: false });
+    expect((await again.client.next('publish')).topic).toBe('kept');
+  });
 });

@@ -4,8 +4,8 @@ import { anyone, arn, testAccount, testConnection, testLog, tester } from './fak
 function setup(options: { sourceIp?: string } = {}) {
   const account = testAccount();
   const log = testLog();
-  const authorizer = new PolicyAuthorizer({ account, arn, logger: log.logger });
-  const connection = testConnection(account, tester, { clientId: 'tester-1', ...options });
+  const authorizer = new PolicyAuthorizer({ account, arn });
+  const connection = testConnection(account, tester, { clientId: 'tester-1', logger: log.logger, ...options });
   return { account, log, authorizer, connection };
 }
 
@@ -29,7 +29,7 @@ describe('PolicyAuthorizer: iot:Subscribe', () => {
         reason: expect.stringMatching(/no statement in \[tester\] allows it/),
       }),
     ]);
-    expect(connection.disconnectReason).toBe('AUTHORIZATION_ERROR');
+    expect(connection.disconnectReason).toBe('AUTH_ERROR');
   });
 
   it('treats + and # as literal characters of the resource: topicfilter/literal/+ allows "literal/+" only', () => {
@@ -60,7 +60,7 @@ describe('PolicyAuthorizer: iot:Publish and iot:RetainPublish', () => {
     expect(authorizer.publish(connection, 'tester-1', 'test/retained/a', true).allowed).toBe(true);
     expect(authorizer.publish(connection, 'tester-1', 'test/a', true)).toEqual({ allowed: false, error: 'not authorized to publish retained messages' });
     expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:RetainPublish', resource: arn('topic', 'test/a') })]);
-    expect(connection.disconnectReason).toBe('AUTHORIZATION_ERROR');
+    expect(connection.disconnectReason).toBe('AUTH_ERROR');
   });
 });
 

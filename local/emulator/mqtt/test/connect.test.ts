@@ -1,3 +1,4 @@
+import { PolicyAuthorizer } from '../authorizer.js';
 import { ConnectAuthenticator, ConnectRefusedError } from '../connect.js';
 import { IOT_CORE_LIMITS } from '../limits.js';
 import { anyone, arn, testAccount, testConnection, testLog, tester } from './fakes.js';
@@ -5,18 +6,16 @@ import { anyone, arn, testAccount, testConnection, testLog, tester } from './fak
 function setup(user = tester, options: { sourceIp?: string } = {}) {
   const account = testAccount();
   const log = testLog();
-  const step = new ConnectAuthenticator({ account, arn, limits: IOT_CORE_LIMITS, logger: log.logger });
-  const connection = testConnection(account, user, options);
+  const step = new ConnectAuthenticator({ account, arn, limits: IOT_CORE_LIMITS, logger: log.logger, policy: new PolicyAuthorizer({ account, arn }) });
+  const connection = testConnection(account, user, { ...options, logger: log.logger });
   return { step, connection, log };
 }
 
 describe('ConnectAuthenticator.accept: the CONNECT packet before aedes acts on it', () => {
   it('records the requested client id and clamps keep-alive to [30, 1200] s (0 means 1200)', () => {
     const { step, connection } = setup();
-    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 0, protocolVersion: 4 })).toBe(1200);
-    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 5, protocolVersion: 4 })).toBe(30);
-    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 90, protocolVersion: 4 })).toBe(90);
-    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 4000, protocolVersion: 4 })).toBe(1200);
+    const keepAlive = (keepalive: number) => step.accept(connection, { clientId: 'tester-1', keepalive, protocolVersion: 4 });
+    expect([0, 5, 90, 4000].map(keepAlive)).toEqual([1200, 30, 90, 1200].map((s) => ({ accepted: true, keepAlive: s })));
     expect(connection.requestedClientId).toBe('tester-1');
   });
 
@@ -40,9 +39,9 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
   it('refuses another client id with CONNACK 5 (not authorized), and logs the client ARN and the reason', () => {
     const { step, connection, log } = setup();
     connection.requestedClientId = 'alice';
-    expect(step.authenticate(connection, { requestedClientId: 'alice', clientId: 'alice', clean: true })).toEqual({ allowed: false, returnCode: 5, message: 'not authorized' });
+    expect(step.authenticate(connection, { requestedClientId: 'alice', clientId: 'alice', clean: true })).toEqual({ allowed: false, returnCode: 5, message: 'not authorized', connectFailed: true });
     expect(connection.clientId).toBeUndefined();
-    expect(connection.disconnectReason).toBe('AUTHORIZATION_ERROR');
+    expect(connection.disconnectReason).toBe('AUTH_ERROR');
     expect(log.denials()).toEqual([
       expect.objectContaining({ action: 'iot:Connect', who: 'user/tester (client alice)', resource: 'arn:aws:iot:us-east-1:000000000000:client/alice', reason: expect.stringContaining('allows it') }),
     ]);
@@ -55,7 +54,7 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
 
   it('refuses an empty client id without clean session with CONNACK 2 (MQTT-3.1.3-8), before any policy', () => {
     const { step, connection, log } = setup(anyone);
-    expect(step.authenticate(connection, { requestedClientId: '', clientId: 'aedes_generated', clean: false })).toEqual({ allowed: false, returnCode: 2, message: 'identifier rejected' });
+    expect(step.authenticate(connection, { requestedClientId: '', clientId: 'aedes_generated', clean: false })).toEqual({ allowed: false, returnCode: 2, message: 'identifier rejected', connectFailed: false });
     expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Connect', resource: '(empty client id)' })]);
     const clean = setup(anyone);
     expect(clean.step.authenticate(clean.connection, { requestedClientId: '', clientId: 'aedes_generated', clean: true })).toEqual({ allowed: true });
@@ -67,6 +66,41 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
     const long = 'é'.repeat(65);
     expect(step.authenticate(connection, { requestedClientId: long, clientId: long, clean: true })).toMatchObject({ allowed: false, returnCode: 2, message: expect.stringMatching(/130 bytes/) });
     expect(step.authenticate(connection, { requestedClientId: 'c'.repeat(128), clientId: 'c'.repeat(128), clean: true })).toEqual({ allowed: true });
+  });
+
+  it('accepts client ids with + or # (IoT only sends them no lifecycle events)', () => {
+    const { step, connection } = setup(anyone);
+    for (const id of ['a+b', 'a#b', '#', '+']) expect(step.authenticate(connection, { requestedClientId: id, clientId: id, clean: true })).toEqual({ allowed: true });
+  });
+
+  it('refuses a CONNECT whose Last Will topic the policy does not allow to publish: CONNACK 5 and a connect_failed verdict', () => {
+    const { step, connection, log } = setup();
+    const will = { topic: 'other/will', qos: 1, retain: false, payloadBytes: 4 };
+    expect(step.authenticate(connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true, will })).toEqual({
+      allowed: false,
+      returnCode: 5,
+      message: 'not authorized (Last Will topic)',
+      connectFailed: true,
+    });
+    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', 'other/will'), reason: expect.stringContaining('(Last Will)') })]);
+    // A retained will needs iot:RetainPublish too (granted only under test/retained/*).
+    const retained = setup();
+    expect(retained.step.authenticate(retained.connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true, will: { ...will, topic: 'test/w', retain: true } })).toMatchObject({ allowed: false, returnCode: 5 });
+    const allowed = setup();
+    expect(allowed.step.authenticate(allowed.connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true, will: { ...will, topic: 'test/retained/w', retain: true } })).toEqual({ allowed: true });
+  });
+
+  it('closes without CONNACK a CONNECT whose Last Will has QoS 2, breaks a topic rule or exceeds 128 KB', () => {
+    for (const will of [
+      { topic: 'test/w', qos: 2, retain: false, payloadBytes: 1 },
+      { topic: '$aws/events/x', qos: 0, retain: false, payloadBytes: 1 },
+      { topic: 'test/w', qos: 1, retain: false, payloadBytes: 128 * 1024 + 1 },
+    ]) {
+      const { step, connection, log } = setup();
+      expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4, will })).toMatchObject({ accepted: false, error: expect.any(String) });
+      expect(connection.disconnectReason).toBe('CLIENT_ERROR');
+      expect(log.denials()).toHaveLength(1);
+    }
   });
 
   it('turns a verdict into the error aedes answers CONNACK with', () => {

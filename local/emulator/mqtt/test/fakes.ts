@@ -2,7 +2,7 @@
 import { policy } from '../../../../core/policy/document.js';
 import { LocalAccount, type LocalUserConfig } from '../../account/account.js';
 import type { Principal } from '../../account/principal.js';
-import { memoryLogger } from '../../log.js';
+import { type EmulatorLogger, memoryLogger } from '../../log.js';
 import { arnsIn, type Connection, openConnection } from '../connection.js';
 import { IOT_CORE_LIMITS, type IotLimits } from '../limits.js';
 
@@ -48,9 +48,16 @@ export function principalOf(account: LocalAccount, user: LocalUserConfig): Princ
   return account.credentials.resolve(user.accessKeyId, undefined, new Date()).principal;
 }
 
-/** A connection as the upgrade step leaves it, optionally already past CONNECT as `clientId`. */
-export function testConnection(account: LocalAccount, user: LocalUserConfig, options: { clientId?: string; sourceIp?: string; limits?: IotLimits } = {}): Connection {
-  const connection = openConnection(principalOf(account, user), options.sourceIp ?? '127.0.0.1', options.limits ?? IOT_CORE_LIMITS);
+/**
+ * A connection as the upgrade step leaves it, optionally already past CONNECT as `clientId`. Its refusal lines go to
+ * `logger` (a test's log), as the broker sends them to the emulator's.
+ */
+export function testConnection(
+  account: LocalAccount,
+  user: LocalUserConfig,
+  options: { clientId?: string; sourceIp?: string; limits?: IotLimits; logger?: EmulatorLogger } = {},
+): Connection {
+  const connection = openConnection(principalOf(account, user), options.sourceIp ?? '127.0.0.1', options.limits ?? IOT_CORE_LIMITS, options.logger ?? memoryLogger());
   connection.requestedClientId = options.clientId;
   connection.clientId = options.clientId;
   return connection;

@@ -4,8 +4,8 @@ import { arn, testAccount, testConnection, testLog, tester } from './fakes.js';
 
 function setup(limits: IotLimits = IOT_CORE_LIMITS) {
   const log = testLog();
-  const inspector = new PacketInspector({ arn, limits, logger: log.logger });
-  const connection = testConnection(testAccount(), tester, { clientId: 'tester-1', limits });
+  const inspector = new PacketInspector({ arn, limits });
+  const connection = testConnection(testAccount(), tester, { clientId: 'tester-1', limits, logger: log.logger });
   return { inspector, connection, log };
 }
 
@@ -44,10 +44,10 @@ describe('PacketInspector: SUBSCRIBE limits', () => {
     expect(inspector.checkFilter(connection, '$aws/events/presence/connected/+', 0)).toEqual({ outcome: 'check-policy' });
   });
 
-  it('refuses a QoS 2 filter alone (SUBACK 0x80) and keeps the connection', () => {
+  it('closes on a QoS 2 filter, without SUBACK (IoT: no SUBACK when QoS 2 is requested), as CLIENT_ERROR', () => {
     const { inspector, connection, log } = setup();
-    expect(inspector.checkFilter(connection, 'test/a', 2)).toEqual({ outcome: 'refuse-filter' });
-    expect(connection.disconnectReason).toBeUndefined();
+    expect(inspector.checkFilter(connection, 'test/a', 2)).toEqual({ outcome: 'close', error: expect.stringContaining('QoS 2 is not supported') });
+    expect(connection.disconnectReason).toBe('CLIENT_ERROR');
     expect(log.denials()).toEqual([expect.objectContaining({ reason: expect.stringContaining('QoS 2 is not supported') })]);
   });
 });
@@ -73,16 +73,37 @@ describe('PacketInspector: PUBLISH limits', () => {
 });
 
 describe('PacketInspector: per-connection throttles', () => {
-  it('drops inbound publishes over the rate, logs each drop, and counts deliveries to the client in the same budget', () => {
+  it('drops inbound publishes and deliveries over the shared rate, and logs every drop (QoS 1 deliveries too)', () => {
     const limits = { ...IOT_CORE_LIMITS, publishesPerSecondPerConnection: 3, bytesPerSecondPerConnection: 0 };
     const { inspector, connection, log } = setup(limits);
     let now = 10_000;
     const throttled = { ...connection, rate: new ConnectionRateLimiter(limits, () => now) };
-    expect([inspector.admitInbound(throttled, 'tester-1', 'test/a', 10), inspector.admitOutbound(throttled, 10), inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)]).toEqual([true, true, true]);
-    expect(inspector.admitOutbound(throttled, 10)).toBe(false);
+    expect([inspector.admitInbound(throttled, 'tester-1', 'test/a', 10), inspector.admitOutbound(throttled, 'test/b', 0, 10), inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)]).toEqual([true, true, true]);
+    expect(inspector.admitOutbound(throttled, 'test/b', 1, 10)).toBe(false);
     expect(inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)).toBe(false);
-    expect(log.entries).toEqual([{ level: 'warn', message: 'throttled inbound PUBLISH (per-connection limit)', clientId: 'tester-1', topic: 'test/a' }]);
+    expect(log.entries).toEqual([
+      { level: 'warn', message: 'throttled outbound delivery dropped (per-connection limit)', clientId: 'tester-1', topic: 'test/b', qos: 1 },
+      { level: 'warn', message: 'throttled inbound PUBLISH (per-connection limit)', clientId: 'tester-1', topic: 'test/a' },
+    ]);
+    expect(throttled.throttledDeliveries).toEqual({ qos0: 0, qos1: 1 });
     now += 1000;
     expect(inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)).toBe(true);
+  });
+
+  it('keeps a flood of drops within the connection log budget: 20 lines, then a count of the rest', () => {
+    const limits = { ...IOT_CORE_LIMITS, publishesPerSecondPerConnection: 1, bytesPerSecondPerConnection: 0 };
+    const { inspector, connection, log } = setup(limits);
+    for (let i = 0; i < 500; i += 1) inspector.admitInbound(connection, 'tester-1', 'test/flood', 1);
+    expect(log.entries).toHaveLength(20);
+    connection.refusals.flush({ clientId: 'tester-1' });
+    expect(log.entries.at(-1)).toEqual({ level: 'warn', message: 'log lines suppressed (per-connection budget)', suppressed: 479, clientId: 'tester-1' });
+  });
+
+  it('refuses a packet declaring more than IoT accepts, as CLIENT_ERROR, saying how large it claimed to be', () => {
+    const { inspector, connection, log } = setup();
+    expect(inspector.maxRemainingLength).toBeGreaterThan(128 * 1024 + 2 + 256);
+    expect(inspector.refuseOversized(connection, 200_000_000)).toMatch(/declares at least 200000000 bytes; IoT accepts at most 131072 bytes of payload/);
+    expect(connection.disconnectReason).toBe('CLIENT_ERROR');
+    expect(log.denials()).toEqual([expect.objectContaining({ action: 'MQTT packet', reason: expect.stringContaining('refused before reading it') })]);
   });
 });

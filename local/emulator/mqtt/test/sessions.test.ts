@@ -31,7 +31,7 @@ class FakeClock implements ExpiryTimers {
   }
 }
 
-function setup(options: { discard?: (clientId: string) => Promise<void> } = {}) {
+function setup(options: { discard?: (clientId: string) => Promise<void>; maxSessions?: number } = {}) {
   const clock = new FakeClock();
   const log = testLog();
   const connected = new Set<string>();
@@ -40,7 +40,7 @@ function setup(options: { discard?: (clientId: string) => Promise<void> } = {}) 
     isConnected: (clientId) => connected.has(clientId),
     discard: options.discard ?? (async (clientId) => void discarded.push(clientId)),
   };
-  const sessions = new PersistentSessions({ store, expirySeconds: 3600, logger: log.logger, timers: clock });
+  const sessions = new PersistentSessions({ store, expirySeconds: 3600, maxSessions: options.maxSessions ?? 1000, logger: log.logger, timers: clock });
   return { clock, log, connected, discarded, sessions };
 }
 
@@ -110,5 +110,17 @@ describe('PersistentSessions: expiry of clean-session-0 sessions', () => {
     sessions.close();
     expect(clock.pending).toBe(0);
     expect(sessions.expiring).toEqual([]);
+  });
+
+  it('keeps at most maxSessions sessions of absent clients: the one that waited longest expires early, and it is logged', async () => {
+    const { clock, log, discarded, sessions } = setup({ maxSessions: 2 });
+    sessions.disconnected('a');
+    sessions.disconnected('b');
+    sessions.disconnected('c');
+    await flush();
+    expect(discarded).toEqual(['a']);
+    expect(sessions.expiring).toEqual(['b', 'c']);
+    expect(clock.pending).toBe(2);
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('expired early'), clientId: 'a', limit: 2 }));
   });
 });

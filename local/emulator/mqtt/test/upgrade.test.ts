@@ -1,4 +1,7 @@
 import type { Duplex } from 'node:stream';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { presignMqttUrl } from '../../../../test/support/sign.js';
 import { rejectUpgrade, UpgradeAuthenticator, type UpgradeRequest } from '../upgrade.js';
 import { testAccount, testLog, tester } from './fakes.js';
@@ -8,17 +11,24 @@ const HOST = '127.0.0.1:4510';
 function setup() {
   const log = testLog();
   const account = testAccount();
-  const step = new UpgradeAuthenticator({ account, region: 'us-east-1', advertisedHost: 'localhost', logger: log.logger, now: () => new Date() });
+  const step = new UpgradeAuthenticator({ account, region: 'us-east-1', advertisedHost: 'localhost', allowedOrigins: ['http://127.0.0.1:5173'], logger: log.logger, now: () => new Date() });
   return { step, log };
 }
 
 /** The upgrade request a client would send for a presigned ws:// URL, without a socket. */
-async function requestFor(options: Parameters<typeof presignMqttUrl>[1] & { credentials?: Parameters<typeof presignMqttUrl>[0]; protocol?: string }): Promise<UpgradeRequest> {
+async function requestFor(
+  options: Parameters<typeof presignMqttUrl>[1] & { credentials?: Parameters<typeof presignMqttUrl>[0]; protocol?: string; origin?: string },
+): Promise<UpgradeRequest> {
   const url = new URL(await presignMqttUrl(options.credentials ?? tester, options));
   return {
     method: 'GET',
     url: `${url.pathname}${url.search}`,
-    headers: { host: url.host, upgrade: 'websocket', ...(options.protocol === undefined ? {} : { 'sec-websocket-protocol': options.protocol }) },
+    headers: {
+      host: url.host,
+      upgrade: 'websocket',
+      ...(options.protocol === undefined ? {} : { 'sec-websocket-protocol': options.protocol }),
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+    },
     socket: { remoteAddress: '127.0.0.7' },
   };
 }
@@ -57,6 +67,32 @@ describe('UpgradeAuthenticator: the SigV4 presigned URL of GET /mqtt', () => {
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'mqttv3.1' })).accepted).toBe(true);
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'chat, mqtt' })).accepted).toBe(true);
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'chat' }))).toMatchObject({ accepted: false, status: 400, message: expect.stringContaining('"chat"') });
+  });
+});
+
+describe('UpgradeAuthenticator: browser origins (local, not AWS)', () => {
+  it('accepts no Origin (not a browser) and a configured origin; refuses any other origin with 403 before the signature', async () => {
+    const { step, log } = setup();
+    expect(step.check(await requestFor({ connectTo: `http://${HOST}` })).accepted).toBe(true);
+    expect(step.check(await requestFor({ connectTo: `http://${HOST}`, origin: 'http://127.0.0.1:5173' })).accepted).toBe(true);
+    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:5174', 'http://127.0.0.1:5173\r\nX: y']) {
+      expect(step.check(await requestFor({ connectTo: `http://${HOST}`, origin }))).toMatchObject({ accepted: false, status: 403, message: expect.stringContaining('not allowed') });
+    }
+    expect(log.denials()).toHaveLength(4);
+    expect(log.denials()[0]).toMatchObject({ action: 'WebSocket upgrade', reason: expect.stringContaining('origin https://evil.example is not allowed') });
+  });
+
+  it('verifies a repeated signed header from headersDistinct, joined with "," as SigV4 does (not Node\'s ", ")', async () => {
+    const { step } = setup();
+    // A URL whose signature covers `x-repeated: a,b`: what a client sending the header on two lines signs.
+    const signer = new SignatureV4({ service: 'iotdevicegateway', region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: tester.accessKeyId, secretAccessKey: tester.secretAccessKey } });
+    const presigned = await signer.presign(new HttpRequest({ method: 'GET', protocol: 'ws:', hostname: HOST, path: '/mqtt', headers: { host: HOST, 'x-repeated': 'a,b' } }), { expiresIn: 300 });
+    expect(String(presigned.query?.['X-Amz-SignedHeaders'])).toBe('host;x-repeated');
+    const query = Object.entries(presigned.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+    const request: UpgradeRequest = { method: 'GET', url: `/mqtt?${query}`, headers: { host: HOST, 'x-repeated': 'a, b' }, socket: { remoteAddress: '127.0.0.7' } };
+    // Node's joined `headers` canonicalise as "a, b" and do not verify; the lines as sent do.
+    expect(step.check(request)).toMatchObject({ accepted: false, status: 403 });
+    expect(step.check({ ...request, headersDistinct: { host: [HOST], 'x-repeated': ['a', 'b'] } }).accepted).toBe(true);
   });
 });
 
