@@ -1,7 +1,10 @@
-/** Debian's Chromium driven by playwright-core, with a per-page record of console errors. */
+/** Debian's Chromium driven by playwright-core, with a per-page record of console errors, and the page's helpers. */
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -13,24 +16,63 @@ export function launchChromium(): Promise<Browser> {
 export interface WatchedPage {
   page: Page;
   context: BrowserContext;
+  /** Console errors and uncaught page errors. */
   errors: string[];
+  /** Console warnings (the page must print none either). */
+  warnings: string[];
 }
 
-export async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
+/** Records what the page prints, and every state the connection badge takes (kept across reloads). */
+async function watch(page: Page, context: BrowserContext): Promise<WatchedPage> {
   const errors: string[] = [];
+  const warnings: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
+    if (m.type() === 'warning') warnings.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  return { page, context, errors };
+  await page.addInitScript(() => {
+    const states: string[] = [];
+    (window as unknown as { connectionStates: string[] }).connectionStates = states;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target as HTMLElement;
+        if (el.dataset?.testid === 'connection' && el.dataset.state && states.at(-1) !== el.dataset.state) states.push(el.dataset.state);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+  return { page, context, errors, warnings };
 }
 
-async function connected(page: Page): Promise<void> {
-  await page.waitForSelector('[data-testid=connection][data-state=connected]', { timeout: 20_000 });
-  await page.waitForSelector('body[data-ready=true]', { timeout: 20_000 });
+export interface PageOptions {
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+}
+
+/** A new browser (its own storage, as another device would have) with one tab at `url`. */
+export async function openPage(browser: Browser, url: string, options: PageOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP, colorScheme: options.colorScheme ?? 'light' });
+  const watched = await watch(await context.newPage(), context);
+  await watched.page.goto(url);
+  return watched;
+}
+
+/** Another tab of the same browser (shared localStorage and Web Locks, its own sessionStorage). */
+export async function openTab(of: WatchedPage, url: string): Promise<WatchedPage> {
+  const watched = await watch(await of.context.newPage(), of.context);
+  await watched.page.goto(url);
+  return watched;
+}
+
+/** The states the connection badge took since the page loaded, in order. */
+export function connectionStates(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { connectionStates: string[] }).connectionStates);
+}
+
+/** Live and subscribed. */
+export async function connected(page: Page, timeout = 20_000): Promise<void> {
+  await page.waitForSelector('[data-testid=connection][data-state=connected]', { timeout });
+  await page.waitForSelector('body[data-ready=true]', { timeout });
 }
 
 /** A demo user's button on the sign-in screen. */
@@ -53,6 +95,11 @@ export async function signInCognitoUser(page: Page, username: string, password: 
   await page.click('[data-testid=signin-cognito]');
   await connected(page);
   return (await page.locator('[data-testid=my-user-id]').textContent()) ?? '';
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.click('[data-testid=sign-out]');
+  await page.locator('[data-testid=signin-alice]').waitFor();
 }
 
 /** The room's entry in the room list (attribute values quoted: room ids may start with a digit). */
@@ -82,4 +129,35 @@ export function messageIn(page: Page, roomId: string, text: string) {
 /** The texts of the open room's messages, in the order shown. */
 export function textsIn(page: Page, roomId: string): Promise<string[]> {
   return page.locator(`[data-testid="room-${roomId}"] [data-testid=message] .text`).allTextContents();
+}
+
+export function toastWith(page: Page, text: string) {
+  return page.locator('[data-testid=toast]', { hasText: text });
+}
+
+/** Chromium logs every WebSocket it could not open: expected while the realtime service is down, nothing else. */
+export const refusedSockets = (errors: readonly string[]) => errors.filter((e) => !/^WebSocket connection to '.*' failed/.test(e));
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** One axe-core finding, short enough to read in a failed assertion. */
+export interface AxeFinding {
+  rule: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * axe-core on the page as it is now: WCAG 2.0, 2.1 and 2.2 A and AA rules plus axe's best practices. Returns the
+ * violations (an empty list is the goal), each with the elements it found, labelled with `where` for the report.
+ */
+export async function axeViolations(page: Page, where: string): Promise<Array<AxeFinding & { where: string }>> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SOURCE });
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+    return result.violations.map((v) => ({ rule: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return found.map((f) => ({ ...f, where }));
 }

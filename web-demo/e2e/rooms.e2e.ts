@@ -5,11 +5,10 @@
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
-import type { LocalStack } from '../../local/stack.js';
-import { historyLoaded, launchChromium, messageIn, openPage, openRoom, post, roomLink, signIn, signInAs, signInCognitoUser, textsIn, type WatchedPage } from './browser.js';
-import { apiUser, startE2eStack } from './stack.js';
+import { connected, historyLoaded, launchChromium, messageIn, openPage, openRoom, PHONE, post, roomLink, signIn, signInAs, signInCognitoUser, textsIn, type PageOptions, type WatchedPage } from './browser.js';
+import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
-let stack: LocalStack;
+let stack: E2eStack;
 let browser: Browser;
 const pages: WatchedPage[] = [];
 
@@ -27,8 +26,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function open(viewport?: { width: number; height: number }): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, viewport);
+async function open(options?: PageOptions): Promise<WatchedPage> {
+  const p = await openPage(browser, stack.web!.url, options);
   pages.push(p);
   return p;
 }
@@ -38,7 +37,7 @@ const toast = (p: WatchedPage, text: string) => p.page.locator('[data-testid=toa
 describe('rooms in the demo', () => {
   it('alice creates a room and invites bob; he sees it appear with her first message, gets messages live, and finds the history after a reload', async () => {
     const alice = await open();
-    const bob = await open({ width: 390, height: 844 }); // phone width
+    const bob = await open({ viewport: PHONE });
     await signIn(alice.page, 'alice');
     await signIn(bob.page, 'bob');
 
@@ -68,10 +67,11 @@ describe('rooms in the demo', () => {
     await messageIn(alice.page, roomId, 'thanks alice').waitFor({ timeout: 5000 });
     expect(await alice.page.locator(`[data-testid="room-${roomId}"] [data-testid=message].own`).allTextContents()).toEqual([expect.stringContaining('welcome bob'), expect.stringContaining('second')]);
 
-    // A reload signs bob out (until the session is kept, issue 12); the address still names the room, and once he
-    // signs in again it opens with its history: every message once, in order.
+    // A reload keeps bob signed in, and the address still names the room: it opens again with its history, every
+    // message once, in order.
     await bob.page.reload();
-    await signIn(bob.page, 'bob');
+    await connected(bob.page);
+    expect(await bob.page.locator('[data-testid=who]').textContent()).toBe('Bob');
     await historyLoaded(bob.page, roomId);
     expect(await textsIn(bob.page, roomId)).toEqual(['welcome bob', 'second', 'thanks alice']);
     await post(alice.page, roomId, 'after the reload');
@@ -151,8 +151,9 @@ describe('rooms in the demo', () => {
     await historyLoaded(cognitoUser.page, ownRoom);
     await post(cognitoUser.page, ownRoom, `hello from ${username}`);
     await messageIn(cognitoUser.page, ownRoom, `hello from ${username}`).waitFor({ timeout: 5000 });
-    // Rooms name a Cognito user by identity id, the only per-user name an IoT policy can use.
-    expect(await cognitoUser.page.locator(`[data-testid="room-${ownRoom}"] [data-testid=message] .author`).first().textContent()).toBe(identityId);
+    // Rooms name a Cognito user by identity id, the only per-user name an IoT policy can use; the page shows "You".
+    expect(await cognitoUser.page.locator(`[data-testid="room-${ownRoom}"] [data-testid=message]`).first().getAttribute('class')).toContain('own');
+    expect(await cognitoUser.page.locator(`[data-testid="room-${ownRoom}"] [data-testid=member]`).first().getAttribute('data-user-id')).toBe(identityId);
 
     const alice = await apiUser(stack, 'alice');
     const sharedRoom = await alice.createRoom('With a Cognito user');
@@ -160,7 +161,15 @@ describe('rooms in the demo', () => {
     await alice.post(sharedRoom, `hi ${username}`);
     await roomLink(cognitoUser.page, sharedRoom).waitFor({ timeout: 5000 });
     await openRoom(cognitoUser.page, sharedRoom);
-    await messageIn(cognitoUser.page, sharedRoom, `hi ${username}`).waitFor();
+    const fromAlice = messageIn(cognitoUser.page, sharedRoom, `hi ${username}`);
+    await fromAlice.waitFor();
+    expect(await fromAlice.locator('.author').textContent()).toBe('Alice');
+    // A reload keeps the Cognito user signed in (Amplify's own storage), with the room and its history.
+    await cognitoUser.page.reload();
+    await connected(cognitoUser.page);
+    await historyLoaded(cognitoUser.page, sharedRoom);
+    expect(await textsIn(cognitoUser.page, sharedRoom)).toEqual([`hi ${username}`]);
     expect(cognitoUser.errors).toEqual([]);
+    expect(cognitoUser.warnings).toEqual([]);
   });
 });

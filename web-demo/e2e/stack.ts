@@ -2,23 +2,42 @@
  * The local stack as the end-to-end suites use it (emulator + API + Lambdas + the production build of the page), and
  * the API calls a test makes on the side: tokens, rooms and messages set up without the page.
  */
-import { memoryLogger } from '../../local/emulator/log.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type LogEntry, memoryLogger } from '../../local/emulator/log.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
 
 export const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 5180);
 
-export function startE2eStack(options: { credentialLifetimeCapSeconds?: number } = {}): Promise<LocalStack> {
-  return startLocalStack({
+export type E2eStack = LocalStack & {
+  /** What the emulator logged (refusals, connections, Cognito confirmation codes). */
+  logs: LogEntry[];
+};
+
+export async function startE2eStack(options: Pick<LocalStackOptions, 'credentialLifetimeCapSeconds' | 'rateLimit'> = {}): Promise<E2eStack> {
+  const logger = memoryLogger();
+  const stack = await startLocalStack({
     emulatorPort: 0,
     apiPort: 0,
     corsOrigins: [`http://127.0.0.1:${WEB_PORT}`],
-    logger: memoryLogger(),
+    logger,
     web: { port: WEB_PORT, mode: 'static' },
     jobRetryDelayMs: 200,
     functionLogLevel: 'SILENT',
     ...options,
   });
+  return Object.assign(stack, { logs: logger.entries });
+}
+
+/** The emulator's `mqtt disconnected` lines with this reason (DUPLICATE_CLIENTID: a takeover). */
+export function disconnects(stack: E2eStack, reason: string): LogEntry[] {
+  return stack.logs.filter((e) => e.message === 'mqtt disconnected' && e.reason === reason);
+}
+
+/** The confirmation code the emulator's user pool logged for `username` (no email is sent locally). */
+export function confirmationCode(stack: E2eStack, username: string): string {
+  const entry = stack.logs.findLast((e) => typeof e.code === 'string' && e.username === username && String(e.message).includes('confirmation code'));
+  if (!entry) throw new Error(`no confirmation code was logged for ${username}`);
+  return entry.code as string;
 }
 
 /** A user acting through the API: create rooms, add members, post. Every call must succeed. */

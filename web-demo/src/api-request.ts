@@ -13,9 +13,19 @@ export class ApiError extends Error {
     readonly status: number,
     /** The API's machine-readable `error` (`forbidden`, `conflict`, ...), when it sent one. */
     readonly code?: string,
+    /** A 429's Retry-After, in seconds. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+}
+
+/** Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** What a person should read for a refusal: what happened in words, then the API's own explanation. */
@@ -27,7 +37,10 @@ export function explainStatus(status: number, apiMessage: string | undefined, re
   if (status === 404) return `Not found: ${detail}`;
   if (status === 409) return `Not possible: ${detail}`;
   if (status === 413) return `Too long: ${detail}`;
-  if (status === 429) return `Too many requests; try again${retryAfter ? ` in ${retryAfter} s` : ' shortly'}`;
+  if (status === 429) {
+    const seconds = retryAfterSeconds(retryAfter);
+    return `Too many requests; try again${seconds !== undefined ? ` in ${seconds} s` : ' shortly'}`;
+  }
   if (status >= 500) return `The service had a problem (${status}): ${detail}; try again shortly`;
   return `The request failed (${status}): ${detail}`;
 }
@@ -37,7 +50,11 @@ export async function send(url: string, init: RequestInit): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, init);
-  } catch {
+  } catch (error) {
+    // AbortSignal.timeout() aborts with a TimeoutError: the server took too long, it may still have done the work.
+    if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+      throw new ApiError('The API did not answer in time', 0, 'timeout');
+    }
     throw new ApiError('The API cannot be reached; is the backend running?', 0);
   }
   const text = await res.text();
@@ -49,7 +66,8 @@ export async function send(url: string, init: RequestInit): Promise<unknown> {
   }
   if (!res.ok) {
     const error = v.safeParse(ErrorBodySchema, json);
-    throw new ApiError(explainStatus(res.status, error.success ? error.output.message : undefined, res.headers.get('retry-after')), res.status, error.success ? error.output.error : undefined);
+    const retryAfter = res.headers.get('retry-after');
+    throw new ApiError(explainStatus(res.status, error.success ? error.output.message : undefined, retryAfter), res.status, error.success ? error.output.error : undefined, retryAfterSeconds(retryAfter));
   }
   return json;
 }

@@ -1,4 +1,5 @@
 import { ApiError, apiClient, explainStatus } from './api.js';
+import { retryAfterSeconds } from './api-request.js';
 
 const realFetch = globalThis.fetch;
 let calls: Array<{ url: string; init: RequestInit }>;
@@ -73,9 +74,16 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     expect(error).toMatchObject({ status: 409, code: 'conflict', message: 'Not possible: the last owner cannot leave a room that has other members' });
   });
 
-  it('says when to retry after a 429', async () => {
+  it('says when to retry after a 429, and keeps Retry-After in seconds', async () => {
     answer(429, { error: 'too_many_requests', message: 'slow down' }, { 'retry-after': '3' });
-    await expect(api.postMessage('r1', 'hi')).rejects.toThrow('Too many requests; try again in 3 s');
+    await expect(api.postMessage('r1', 'hi')).rejects.toMatchObject({ message: 'Too many requests; try again in 3 s', status: 429, retryAfterSeconds: 3 });
+  });
+
+  it('reports a request the caller gave up on (timeout) apart from an unreachable API', async () => {
+    globalThis.fetch = (async () => {
+      throw new DOMException('The operation timed out.', 'TimeoutError');
+    }) as typeof fetch;
+    await expect(api.postMessage('r1', 'hi', AbortSignal.timeout(1))).rejects.toEqual(new ApiError('The API did not answer in time', 0, 'timeout'));
   });
 
   it('refuses an answer that is not what the contract says, instead of rendering it', async () => {
@@ -90,6 +98,16 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
     await expect(api.listRooms()).rejects.toEqual(new ApiError('The API cannot be reached; is the backend running?', 0));
+  });
+});
+
+describe('retryAfterSeconds', () => {
+  it('reads delay-seconds and HTTP dates, and nothing else', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(retryAfterSeconds('7', now)).toBe(7);
+    expect(retryAfterSeconds('Tue, 01 Jan 2030 00:00:12 GMT', now)).toBe(12);
+    expect(retryAfterSeconds('soon', now)).toBeUndefined();
+    expect(retryAfterSeconds(null, now)).toBeUndefined();
   });
 });
 

@@ -4,9 +4,9 @@
  * Refusals are ApiErrors with messages a person understands (api-request.ts).
  */
 import type * as v from 'valibot';
-import { AttachPolicyResponseSchema } from '../../core/contracts/http.js';
+import { AttachPolicyResponseSchema, BroadcastAcceptedSchema } from '../../core/contracts/http.js';
 import { JobAcceptedSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
-import { MemberListSchema, MessageAcceptedSchema, MessagePageSchema, type RoomRole, RoomCreatedSchema, RoomListSchema } from '../../core/contracts/rooms.js';
+import { MemberListSchema, MessageAcceptedSchema, MessagePageSchema, type RoomRole, RoomCreatedSchema, RoomListSchema, RoomPresenceSchema } from '../../core/contracts/rooms.js';
 import { JSON_HEADERS, request, send } from './api-request.js';
 
 export { ApiError, explainStatus } from './api-request.js';
@@ -25,13 +25,18 @@ const pageQuery = (params: Record<string, string | number | undefined>): string 
   return text ? `?${text}` : '';
 };
 
+/** A request the API does not answer within this long fails (ApiError 'timeout'), instead of hanging the page. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
 export function apiClient(apiUrl: string, token: TokenSource) {
-  const init = async (method: string, body?: unknown): Promise<RequestInit> => ({
+  const init = async (method: string, body?: unknown, signal?: AbortSignal): Promise<RequestInit> => ({
     method,
     headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : JSON_HEADERS) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
-  const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown) => request(`${apiUrl}${path}`, await init(method, body), schema);
+  const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, signal?: AbortSignal) =>
+    request(`${apiUrl}${path}`, await init(method, body, signal), schema);
   /** 204 No Content. */
   const command = async (method: string, path: string, body?: unknown): Promise<void> => void (await send(`${apiUrl}${path}`, await init(method, body)));
   const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
@@ -42,7 +47,12 @@ export function apiClient(apiUrl: string, token: TokenSource) {
     putMember: (roomId: string, userId: string, role: RoomRole = 'member') => command('PUT', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role }),
     /** An owner removes a member, or the caller leaves (their own user id). */
     removeMember: (roomId: string, userId: string) => command('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`),
-    postMessage: (roomId: string, text: string) => call('POST', `${room(roomId)}/messages`, MessageAcceptedSchema, { text }),
+    /** `signal` aborts the request (a send that takes too long is reported as not delivered). */
+    postMessage: (roomId: string, text: string, signal?: AbortSignal) => call('POST', `${room(roomId)}/messages`, MessageAcceptedSchema, { text }, signal),
+    /** Who of the room's members is online (one page of the member list). */
+    presence: (roomId: string, cursor?: string) => call('GET', `${room(roomId)}/presence${pageQuery({ cursor })}`, RoomPresenceSchema),
+    /** Admins only: a message to everyone on the broadcast topic. */
+    broadcast: (text: string) => call('POST', '/broadcast', BroadcastAcceptedSchema, { text }),
     /** A page of history, oldest first: the newest `limit` messages, or those before `before` (a nextCursor). */
     history: (roomId: string, options: { before?: string; limit?: number } = {}) =>
       call('GET', `${room(roomId)}/messages${pageQuery({ limit: options.limit, before: options.before })}`, MessagePageSchema),

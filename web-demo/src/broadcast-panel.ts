@@ -1,22 +1,66 @@
-/** The broadcast panel: messages to everyone, guests included, each once and in order. */
-import type { InboxMessage } from '../../core/contracts/mqtt.js';
-import { h } from './dom.js';
+/**
+ * The broadcast panel: announcements to everyone, guests included, each once and in order, live. Admins (a `roles`
+ * claim with "admin" in their token; locally alice) post them here through POST /broadcast.
+ */
+import type { StoredMessage } from '../../core/contracts/rooms.js';
+import { h, toast } from './dom.js';
 import { messageList } from './message-list.js';
+import type { DisplayNames } from './names.js';
 import { Timeline } from './timeline.js';
 
 export interface BroadcastPanel {
   element: HTMLElement;
   /** Shows the message; false if it was already shown (a QoS 1 redelivery). */
-  show(message: InboxMessage): boolean;
+  show(message: StoredMessage): boolean;
 }
 
-export function broadcastPanel(): BroadcastPanel {
+export interface BroadcastPanelOptions {
+  names: DisplayNames;
+  /** For admins: posts an announcement (rejects with a readable error). */
+  post?: (text: string) => Promise<void>;
+  /** The guest view: the panel is the page's main content and says how to see something arrive. */
+  guest?: boolean;
+}
+
+function composer(post: (text: string) => Promise<void>): HTMLFormElement {
+  const input = h('input', { placeholder: 'An announcement for everyone', maxlength: '2000', 'aria-label': 'Announcement', autocomplete: 'off', 'data-testid': 'broadcast-input' });
+  const form = h('form', { class: 'composer' }, input, h('button', { type: 'submit', 'data-testid': 'send-broadcast' }, 'Send broadcast'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (text === '') return;
+    input.value = '';
+    post(text).catch((error: unknown) => {
+      input.value = text; // nothing is lost: it can be sent again
+      toast(error instanceof Error ? error.message : String(error));
+    });
+  });
+  return form;
+}
+
+export function broadcastPanel(options: BroadcastPanelOptions): BroadcastPanel {
   const timeline = new Timeline();
-  const feed = messageList('broadcast');
+  const feed = messageList({ testId: 'broadcast', names: options.names, label: 'Broadcast messages' });
+  const empty = h(
+    'p',
+    { class: 'muted small', 'data-testid': 'broadcast-empty' },
+    'Announcements to everyone, guests included, appear here live. Admins post them (POST /broadcast).',
+    options.guest ? ' To see one arrive, sign in as an admin in another tab (locally: Alice) and send a broadcast.' : '',
+  );
+  const heading = h('h2', { id: 'broadcast-heading' }, 'Broadcast');
+  const element = h(
+    'section',
+    { class: 'panel broadcast', 'aria-labelledby': 'broadcast-heading', 'data-testid': 'broadcast-panel' },
+    heading,
+    empty,
+    feed.element,
+    options.post ? composer(options.post) : null,
+  );
   return {
-    element: h('section', { class: 'panel broadcast' }, h('h2', {}, 'Broadcast'), feed.element),
+    element,
     show(message) {
       if (!timeline.add(message)) return false;
+      empty.hidden = true;
       feed.render(timeline.messages());
       return true;
     },

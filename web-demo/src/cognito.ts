@@ -1,15 +1,18 @@
 /**
  * Cognito through aws-amplify (lazy-loaded: only Cognito sign-ins and Cognito sessions need it). The credential
- * source itself is the client package's CognitoCredentialSource, given Amplify's fetchAuthSession. Signed-in users
- * come from the user pool through Amplify's own signIn (SRP), deployed or locally against the emulator's user pool
- * (`userPoolEndpoint`); Amplify keeps and renews their tokens and turns the ID token into identity pool credentials.
+ * source itself is the client package's CognitoCredentialSource, given Amplify's fetchAuthSession. Users of the user
+ * pool sign up, confirm and sign in through Amplify's own calls (SRP), deployed or locally against the emulator's
+ * user pool (`userPoolEndpoint`); Amplify keeps and renews their tokens (in localStorage, its default) and turns the
+ * ID token into identity pool credentials.
  */
 import { Amplify } from 'aws-amplify';
-import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
+import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
+import { ConsoleLogger } from 'aws-amplify/utils';
 
 export { fetchAuthSession };
 
 export interface CognitoConfig {
+  mode: 'local' | 'aws';
   region: string;
   identityPoolId: string;
   allowGuests: boolean;
@@ -21,6 +24,9 @@ export interface CognitoConfig {
 }
 
 export function configureAmplify(config: CognitoConfig): void {
+  // Locally Amplify warns on every call that a custom user pool endpoint is set, which is the point of local mode:
+  // only errors are logged there. Deployed, its warnings stay.
+  if (config.mode === 'local') ConsoleLogger.LOG_LEVEL = 'ERROR';
   const userPool =
     config.userPoolId && config.userPoolClientId
       ? { userPoolId: config.userPoolId, userPoolClientId: config.userPoolClientId, ...(config.userPoolEndpoint ? { userPoolEndpoint: config.userPoolEndpoint } : {}) }
@@ -41,6 +47,29 @@ export async function cognitoSignIn(username: string, password: string): Promise
   await signOut().catch(() => undefined);
   const result = await signIn({ username, password });
   if (!result.isSignedIn) throw new Error(`sign-in needs another step: ${result.nextStep.signInStep}`);
+}
+
+/** Creates an account; true when it must be confirmed with a code (sent by email; locally in the emulator's log). */
+export async function cognitoSignUp(username: string, email: string, password: string): Promise<boolean> {
+  const result = await signUp({ username, password, options: { userAttributes: { email } } });
+  return result.nextStep.signUpStep === 'CONFIRM_SIGN_UP';
+}
+
+export async function cognitoConfirmSignUp(username: string, code: string): Promise<void> {
+  await confirmSignUp({ username, confirmationCode: code });
+}
+
+/** The username of the user Amplify still holds tokens for (a reload), or undefined when nobody is signed in. */
+export async function currentCognitoUser(): Promise<string | undefined> {
+  try {
+    return (await getCurrentUser()).username;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function cognitoSignOut(): Promise<void> {
+  await signOut().catch(() => undefined);
 }
 
 /** The signed-in user's ID token (the bearer token of the rooms API for Cognito users), renewed when due. */

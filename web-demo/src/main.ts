@@ -1,11 +1,13 @@
 /**
- * First load: configuration and sign-in only. The realtime code (the IoT SDK, and Amplify for Cognito) is loaded
- * after sign-in, so the first paint needs only this small chunk.
+ * First load: configuration, and either the saved session (a reload, or another tab of a signed-in user) or the
+ * sign-in screen. The realtime code (the IoT SDK, and Amplify for Cognito) is loaded only for a session, so the first
+ * paint needs only this small chunk.
  */
 import './styles.css';
 import { loadConfig, type DemoConfig } from './config.js';
 import { h, toast } from './dom.js';
 import type { Identity } from './identity.js';
+import { forgetSession, savedSession, saveSession } from './session-store.js';
 import { signInScreen } from './sign-in.js';
 
 function appRoot(): HTMLElement {
@@ -16,19 +18,44 @@ function appRoot(): HTMLElement {
 
 const root = appRoot();
 
-async function startSession(config: DemoConfig, identity: Identity): Promise<void> {
-  root.replaceChildren(h('p', { class: 'loading' }, 'Connecting…'));
+/** Moves focus to the page's main content, so keyboard and screen reader users start there. */
+function focusMain(): void {
+  document.getElementById('main')?.focus({ preventScroll: true });
+}
+
+async function startSession(config: DemoConfig, identity: Identity, restoring: boolean): Promise<void> {
+  root.replaceChildren(h('main', { class: 'loading', id: 'main', tabindex: '-1' }, h('h1', {}, 'iot-realtime'), h('p', { 'data-testid': 'loading' }, restoring ? 'Restoring your session…' : 'Signing in…')));
   try {
     const session = await import('./session.js');
-    await session.startSession(root, config, identity, () => render(config));
+    await session.startSession(root, config, identity, {
+      onStarted: (signedIn) => {
+        saveSession(signedIn);
+        focusMain();
+      },
+      onSignedOut: () => {
+        forgetSession();
+        render(config);
+      },
+    });
   } catch (error) {
+    // A sign-in that was refused (expired beyond renewal, revoked) is forgotten; one that failed for another reason
+    // (the backend is down) is kept, so the next reload tries it again.
+    if (!restoring || (error as { permanent?: unknown }).permanent === true) forgetSession();
     toast(error instanceof Error ? error.message : String(error));
     render(config);
   }
 }
 
 function render(config: DemoConfig): void {
-  root.replaceChildren(signInScreen(config, (identity) => startSession(config, identity)));
+  root.replaceChildren(signInScreen(config, (identity) => startSession(config, identity, false)));
+  focusMain();
 }
 
-loadConfig().then(render, (error: Error) => root.replaceChildren(h('main', { class: 'card' }, h('h1', {}, 'iot-realtime'), h('p', { class: 'error' }, error.message))));
+loadConfig().then(
+  (config) => {
+    const saved = savedSession();
+    if (saved) void startSession(config, saved, true);
+    else render(config);
+  },
+  (error: Error) => root.replaceChildren(h('main', { class: 'card' }, h('h1', {}, 'iot-realtime'), h('p', { class: 'error' }, error.message))),
+);

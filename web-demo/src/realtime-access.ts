@@ -1,12 +1,13 @@
 /**
  * What a signed-in identity gets on the realtime layer: refreshing credentials, the client id it connects with, the
  * endpoint, and the topic filters it may subscribe to; and the bearer token of the HTTP API. App users get all of it
- * from POST /credentials; Cognito identities from Amplify, with the topics named here (and the IoT policy attached
- * first for signed-in users).
+ * from POST /credentials, for the client id of this browser tab; Cognito identities from Amplify, with the topics
+ * named here (and the IoT policy attached first for signed-in users).
  */
 import { CognitoCredentialSource, type CredentialSource, CustomCredentialSource, RefreshingCredentials } from '@iot-realtime/realtime-client';
 import type { TopicScheme } from '../../core/topics.js';
 import { attachPolicy, type TokenSource } from './api.js';
+import { appTokenSource, readClaims } from './app-token.js';
 import type { DemoConfig } from './config.js';
 import type { Identity } from './identity.js';
 import { userTopicsFilter } from './topics.js';
@@ -21,12 +22,16 @@ export interface RealtimeAccess {
   displayName: string;
   /** The bearer token of the HTTP API (rooms, jobs); absent for guests. */
   apiToken: TokenSource | undefined;
+  /** Whether the token says the user may broadcast (the API decides; this only shows the form). */
+  admin: boolean;
+  /** Whether the client id is this tab's own (app users), or shared by every tab of the identity (Cognito). */
+  perTab: boolean;
 }
 
 export interface CredentialHooks {
   onRefreshed(expiration: Date): void;
   /** Only for refreshes after the first: a failed first fetch fails the sign-in instead. */
-  onRefreshFailed(message: string, retryInMs: number): void;
+  onRefreshFailed(message: string, retryInMs: number | undefined): void;
 }
 
 /** The first fetch decides whether the session starts; a failure there is reported by the caller, once. */
@@ -46,8 +51,10 @@ async function firstCredentials(source: CredentialSource, hooks: CredentialHooks
   return credentials;
 }
 
-async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind: 'app' }>, hooks: CredentialHooks): Promise<RealtimeAccess> {
-  const source = new CustomCredentialSource(config.apiUrl, () => identity.token);
+async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind: 'app' }>, tab: string, hooks: CredentialHooks): Promise<RealtimeAccess> {
+  const token = appTokenSource(config, identity);
+  // One client id per tab: tabs of one user never take each other's connection over.
+  const source = new CustomCredentialSource(config.apiUrl, token, { tab });
   const credentials = await firstCredentials(source, hooks);
   const session = source.session;
   if (!session) throw new Error('the credentials response named no realtime session');
@@ -58,13 +65,18 @@ async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind:
     topicFilters: session.topics.subscribe,
     userId: identity.userId,
     displayName: identity.name,
-    apiToken: async () => identity.token,
+    apiToken: token,
+    admin: readClaims(identity.token).roles.includes('admin'),
+    perTab: true,
   };
 }
 
 async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { kind: 'app' }>, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
   const cognito = await import('./cognito.js'); // Amplify: only Cognito identities load it
   cognito.configureAmplify(config);
+  if (identity.kind === 'cognito-user' && (await cognito.currentCognitoUser()) === undefined) {
+    throw Object.assign(new Error('Your Cognito session has ended; sign in again'), { permanent: true });
+  }
   const source = new CognitoCredentialSource(config.region, cognito.fetchAuthSession);
   const credentials = await firstCredentials(source, hooks);
   const identityId = source.identityId;
@@ -79,13 +91,14 @@ async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { k
     const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
     // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
     const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
-    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName, apiToken };
+    // A Cognito identity connects with its identity id, the only client id its IoT policy allows: one for all its tabs.
+    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName, apiToken, admin: false, perTab: false };
   } catch (error) {
     credentials.stop();
     throw error;
   }
 }
 
-export function realtimeAccess(config: DemoConfig, identity: Identity, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
-  return identity.kind === 'app' ? appAccess(config, identity, hooks) : cognitoAccess(config, identity, topics, hooks);
+export function realtimeAccess(config: DemoConfig, identity: Identity, topics: TopicScheme, tab: string, hooks: CredentialHooks): Promise<RealtimeAccess> {
+  return identity.kind === 'app' ? appAccess(config, identity, tab, hooks) : cognitoAccess(config, identity, topics, hooks);
 }

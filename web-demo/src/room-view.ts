@@ -1,12 +1,13 @@
 /**
- * The open room: its messages (history merged with live ones, older pages on demand), a composer, its members, and
- * for owners adding and removing members; anyone may leave. Drawn once per opened room and updated in place from the
- * model's changes, so typing is never interrupted by an arriving message.
+ * The open room: its messages (history merged with live ones, older pages on demand, and those being sent), a
+ * composer, its members with who is online, and for owners adding and removing members; anyone may leave. Drawn once
+ * per opened room and updated in place from the model's changes, so typing is never interrupted by an arriving message.
  */
 import * as v from 'valibot';
 import { UserIdSchema } from '../../core/contracts/rooms.js';
 import { h, toast } from './dom.js';
 import { messageList } from './message-list.js';
+import type { DisplayNames } from './names.js';
 import type { RoomsChange, RoomsModel } from './rooms-model.js';
 
 export interface RoomView {
@@ -17,21 +18,19 @@ export interface RoomView {
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function composer(model: RoomsModel, roomId: string): HTMLFormElement {
-  const input = h('input', { placeholder: 'Write a message', maxlength: '2000', 'aria-label': 'Message', 'data-testid': `input-${roomId}` });
+  const input = h('input', { placeholder: 'Write a message', maxlength: '2000', 'aria-label': 'Message', autocomplete: 'off', 'data-testid': `input-${roomId}` });
   const onSubmit = (e: Event) => {
     e.preventDefault();
     const text = input.value;
     if (text.trim() === '') return;
     input.value = '';
-    model.send(roomId, text).catch((error: unknown) => {
-      input.value = text; // nothing is lost: the user can send it again
-      toast(errorText(error));
-    });
+    // Shown at once as sending; a refusal is shown on the message itself, with "Send again".
+    model.send(roomId, text);
   };
-  return h('form', { class: 'composer', onSubmit }, input, h('button', { type: 'submit', 'data-testid': `send-${roomId}` }, 'Send'));
+  return h('form', { class: 'composer', onSubmit }, input, h('button', { type: 'submit', 'data-testid': `send-${roomId}` }, 'Send message'));
 }
 
-function addMemberForm(model: RoomsModel, roomId: string): HTMLFormElement {
+function addMemberForm(model: RoomsModel, roomId: string, names: DisplayNames): HTMLFormElement {
   const input = h('input', { name: 'userId', placeholder: 'user id', 'aria-label': 'User id to add', autocomplete: 'off', 'data-testid': 'member-id' });
   const onSubmit = (e: Event) => {
     e.preventDefault();
@@ -41,7 +40,7 @@ function addMemberForm(model: RoomsModel, roomId: string): HTMLFormElement {
     model.putMember(roomId, userId).then(
       () => {
         input.value = '';
-        toast(`${userId} was added`, 'info');
+        toast(`${names.of(userId)} was added`, 'info');
       },
       (error: unknown) => toast(errorText(error)),
     );
@@ -49,32 +48,45 @@ function addMemberForm(model: RoomsModel, roomId: string): HTMLFormElement {
   return h('form', { class: 'add-member', onSubmit }, input, h('button', { type: 'submit', class: 'ghost', 'data-testid': 'add-member' }, 'Add member'));
 }
 
-export function roomView(model: RoomsModel, roomId: string, onLeft: () => void): RoomView {
-  const title = h('h3', { 'data-testid': 'room-title' });
-  const leave = h('button', {
-    class: 'ghost',
-    'data-testid': 'leave-room',
-    onClick: () =>
-      void model.leave(roomId).then(
-        () => onLeft(),
-        (error: unknown) => toast(errorText(error)),
-      ),
-  }, 'Leave room');
-  const list = messageList('messages', model.userId);
-  const older = h('button', { class: 'ghost small-button', 'data-testid': 'load-older', onClick: () => void model.loadOlder(roomId) }, 'Load older messages');
+export function roomView(model: RoomsModel, roomId: string, names: DisplayNames, onClose: () => void): RoomView {
+  const title = h('h2', { 'data-testid': 'room-title', id: `room-title-${roomId}` });
+  const leave = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost',
+      'data-testid': 'leave-room',
+      onClick: () =>
+        void model.leave(roomId).then(
+          () => onClose(),
+          (error: unknown) => toast(errorText(error)),
+        ),
+    },
+    'Leave room',
+  );
+  // Phones show one pane at a time: the way back to the room list.
+  const back = h('button', { type: 'button', class: 'ghost back-to-rooms', 'data-testid': 'back-to-rooms', onClick: onClose }, '‹ Rooms');
+  const list = messageList({
+    testId: 'messages',
+    names,
+    label: 'Messages',
+    onRetry: (localId) => model.retrySend(roomId, localId),
+    onDiscard: (localId) => model.discardSend(roomId, localId),
+  });
+  const older = h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'load-older', onClick: () => void model.loadOlder(roomId) }, 'Load older messages');
   const historyStatus = h('p', { class: 'muted small', 'data-testid': 'history-status' });
   const memberList = h('ul', { class: 'members', 'data-testid': 'members' });
   const memberStatus = h('p', { class: 'muted small' });
-  const ownerTools = addMemberForm(model, roomId);
+  const ownerTools = addMemberForm(model, roomId, names);
   const element = h(
     'article',
-    { class: 'room', 'data-testid': `room-${roomId}`, 'data-room-id': roomId },
-    h('header', { class: 'room-header' }, title, leave),
+    { class: 'room', 'data-testid': `room-${roomId}`, 'data-room-id': roomId, 'aria-labelledby': `room-title-${roomId}` },
+    h('header', { class: 'room-header' }, back, title, leave),
     older,
     historyStatus,
     list.element,
     composer(model, roomId),
-    h('section', { class: 'members-section' }, h('h4', {}, 'Members'), memberStatus, memberList, ownerTools),
+    h('section', { class: 'members-section', 'aria-labelledby': `members-title-${roomId}` }, h('h3', { id: `members-title-${roomId}` }, 'Members'), memberStatus, memberList, ownerTools),
   );
 
   const isOwner = () => model.room(roomId)?.role === 'owner';
@@ -92,47 +104,54 @@ export function roomView(model: RoomsModel, roomId: string, onLeft: () => void):
     const timeline = model.timeline(roomId);
     const history = timeline.history;
     element.dataset.history = history.status; // for tests and styles: not-loaded, loading, loaded, failed
-    list.render(timeline.messages());
+    list.render(timeline.messages(), model.outbox(roomId));
     older.hidden = !(history.status === 'loaded' && history.older !== undefined);
     historyStatus.replaceChildren();
     if (history.status === 'loading' || history.status === 'not-loaded') historyStatus.append('Loading history…');
     else if (history.status === 'failed') {
       historyStatus.append(
         `Could not load the history: ${history.error} `,
-        h('button', { class: 'ghost small-button', 'data-testid': 'retry-history', onClick: () => void model.retryHistory(roomId) }, 'Try again'),
+        h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'retry-history', onClick: () => void model.retryHistory(roomId) }, 'Try again'),
       );
-    } else if (timeline.size === 0) historyStatus.append('No messages yet. Messages sent here reach every member live.');
+    } else if (timeline.size === 0) historyStatus.append('No messages yet. What you write here reaches every member live, and stays in the history.');
     else if (history.older === undefined) historyStatus.append('The beginning of this room.');
   };
 
   const drawMembers = () => {
     drawnRole = model.room(roomId)?.role;
     const state = model.members(roomId);
+    const presence = model.presence(roomId);
+    const showPresence = presence.status === 'loaded' || (presence.status === 'not-loaded' && presence.online.size > 0);
     memberStatus.textContent = state.status === 'loading' ? 'Loading members…' : state.status === 'failed' ? `Could not load the members: ${state.error ?? ''}` : '';
     memberList.replaceChildren(
       ...[...state.members]
-        .sort((a, b) => a.userId.localeCompare(b.userId))
-        .map((member) =>
-          h(
+        .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || names.of(a.userId).localeCompare(names.of(b.userId)))
+        .map((member) => {
+          const online = presence.online.has(member.userId);
+          const you = member.userId === model.userId;
+          return h(
             'li',
-            { 'data-testid': 'member', 'data-user-id': member.userId },
-            h('span', { class: 'member-id' }, member.userId === model.userId ? `${member.userId} (you)` : member.userId),
+            { 'data-testid': 'member', 'data-user-id': member.userId, ...(showPresence ? { 'data-online': String(online) } : {}) },
+            showPresence ? h('span', { class: `presence-dot ${online ? 'online' : 'offline'}`, 'aria-hidden': 'true' }) : null,
+            h('span', { class: 'member-id', title: member.userId }, you ? `${names.of(member.userId)} (you)` : names.of(member.userId)),
+            showPresence ? h('span', { class: 'visually-hidden' }, online ? ', online' : ', offline') : null,
             h('span', { class: 'muted small' }, member.role),
-            isOwner() && member.userId !== model.userId
+            isOwner() && !you
               ? h(
                   'button',
                   {
+                    type: 'button',
                     class: 'ghost small-button',
                     'data-testid': `remove-member-${member.userId}`,
-                    'aria-label': `Remove ${member.userId}`,
+                    'aria-label': `Remove ${names.full(member.userId)}`,
                     onClick: () => void model.removeMember(roomId, member.userId).catch((error: unknown) => toast(errorText(error))),
                   },
                   'Remove',
                 )
               : null,
-          ),
-        ),
-      ...(state.more ? [h('li', {}, h('button', { class: 'ghost small-button', onClick: () => void model.loadMembers(roomId, state.more) }, 'More members'))] : []),
+          );
+        }),
+      ...(state.more ? [h('li', {}, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.loadMembers(roomId, state.more) }, 'More members'))] : []),
     );
   };
 

@@ -44,9 +44,30 @@ class FakeRoomsApi implements RoomsApi {
   removeMember = async (roomId: string, userId: string) => {
     this.#call(`removeMember ${roomId} ${userId}`);
   };
-  postMessage = async (roomId: string) => {
+  /** What the next posts do: be stored (and answered), hang until aborted, or be refused. */
+  postOutcome: 'store' | 'hang' | ApiError = 'store';
+  postMessage = async (roomId: string, text: string, signal?: AbortSignal) => {
     this.#call(`postMessage ${roomId}`);
-    return { messageId: 'm', roomId, sentAt: new Date().toISOString() };
+    const outcome = this.postOutcome;
+    if (outcome instanceof ApiError) throw outcome;
+    if (outcome === 'hang') {
+      return new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(new ApiError('The API did not answer in time', 0, 'timeout'))));
+    }
+    const sent = message(roomId, text, this.poster);
+    this.messages.set(roomId, [...(this.messages.get(roomId) ?? []), stored(sent)]);
+    this.posted.push(sent);
+    return { messageId: sent.messageId, roomId, sentAt: sent.sentAt };
+  };
+  /** Who posts (the signed-in user of the model under test), and what was stored, as the inbox would deliver it. */
+  poster = 'bob';
+  posted: InboxMessage[] = [];
+  /** Online members per room; a room missing here answers 404 (no presence route). */
+  online = new Map<string, string[]>();
+  presence = async (roomId: string) => {
+    this.#call(`presence ${roomId}`);
+    const online = this.online.get(roomId);
+    if (!online) throw new ApiError('Not found: no route', 404);
+    return { online };
   };
   history = async (roomId: string, options: { before?: string; limit?: number } = {}): Promise<MessagePage> => {
     this.#call(`history ${roomId}${options.before ? ` before ${options.before.slice(-3)}` : ''}`);
@@ -243,5 +264,167 @@ describe('RoomsModel', () => {
     api.failNext = new ApiError('Not possible: alice is the last owner of room ops, which has other members', 409);
     await expect(model.leave('ops')).rejects.toThrow('Not possible: alice is the last owner');
     expect(model.room('ops')).toBeDefined();
+  });
+});
+
+describe('RoomsModel sending', () => {
+  let api: FakeRoomsApi;
+  beforeEach(() => {
+    api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'general', name: 'General', role: 'member' }];
+  });
+
+  it('shows a message as sending at once, and as the user\'s own message (no longer outgoing) when its echo arrives', async () => {
+    const model = modelWith(api);
+    model.send('general', 'hello');
+    expect(model.outbox('general')).toEqual([{ localId: 'local-1', text: 'hello', status: 'sending' }]);
+    await settle();
+    expect(model.outbox('general')).toMatchObject([{ status: 'sending', messageId: api.posted[0]!.messageId }]);
+    expect(model.receive('general', api.posted[0]!)).toBe(true);
+    expect(model.outbox('general')).toEqual([]);
+    expect(texts(model, 'general')).toEqual(['hello']);
+  });
+
+  it('matches an echo that comes before the API\'s answer by its text, once', async () => {
+    const model = modelWith(api);
+    model.send('general', 'same');
+    model.send('general', 'same');
+    model.receive('general', message('general', 'same', 'bob'));
+    expect(model.outbox('general').map((o) => o.localId)).toEqual(['local-2']);
+    await settle();
+    expect(model.outbox('general')).toHaveLength(1);
+    model.close(); // stops the timer of the one still waiting for its echo
+  });
+
+  it('reports a refused message (429 with when to retry) as not delivered, and sends it again on retry', async () => {
+    const model = modelWith(api);
+    api.postOutcome = new ApiError('Too many requests; try again in 12 s', 429, 'too_many_requests', 12);
+    model.send('general', 'too fast');
+    await settle();
+    expect(model.outbox('general')).toEqual([{ localId: 'local-1', text: 'too fast', status: 'failed', error: 'Too many requests; try again in 12 s' }]);
+    api.postOutcome = 'store';
+    model.retrySend('general', 'local-1');
+    expect(model.outbox('general')[0]?.status).toBe('sending');
+    await settle();
+    model.receive('general', api.posted[0]!);
+    expect(model.outbox('general')).toEqual([]);
+  });
+
+  it('gives up on a send the API does not answer in time, saying it may not have been sent; discard removes it', async () => {
+    const model = new RoomsModel(api, 'bob', { sendTimeoutMs: 20 });
+    api.postOutcome = 'hang';
+    model.send('general', 'into the void');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(model.outbox('general')).toEqual([{ localId: 'local-1', text: 'into the void', status: 'failed', error: 'no answer from the server within 0 s; it may not have been sent' }]);
+    model.discardSend('general', 'local-1');
+    expect(model.outbox('general')).toEqual([]);
+  });
+
+  it('says accepted (not "not delivered", which would invite a duplicate) when the API took it but the echo does not come', async () => {
+    const model = new RoomsModel(api, 'bob', { sendTimeoutMs: 20 });
+    model.send('general', 'no echo');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(model.outbox('general')).toMatchObject([{ status: 'accepted', messageId: api.posted[0]!.messageId }]);
+    // It arrives with the history after a reconnection: done.
+    model.open('general');
+    await settle();
+    await model.catchUp();
+    expect(model.outbox('general')).toEqual([]);
+    expect(texts(model, 'general')).toEqual(['no echo']);
+  });
+});
+
+describe('RoomsModel catching up after a reconnection', () => {
+  let api: FakeRoomsApi;
+  beforeEach(() => {
+    api = new FakeRoomsApi();
+    api.rooms = [
+      { roomId: 'general', name: 'General', role: 'member' },
+      { roomId: 'ops', name: 'Ops', role: 'member' },
+    ];
+  });
+
+  it('adds what was missed in loaded rooms once and in order, counts it unread where the room is not open, and leaves unloaded rooms alone', async () => {
+    const model = modelWith(api);
+    await model.loadRooms();
+    const seen = [message('general', 'g1'), message('general', 'g2')];
+    api.messages.set('general', seen.map(stored));
+    const o1 = stored(message('ops', 'o1'));
+    api.messages.set('ops', [o1]);
+    model.open('ops');
+    await settle();
+    model.open('general');
+    await settle();
+    model.connectionLost();
+    const missedGeneral = [message('general', 'g3', 'alice'), message('general', 'g4', 'bob'), message('general', 'g5', 'alice'), message('general', 'g6', 'alice')];
+    const missedOps = [message('ops', 'o2', 'alice'), message('ops', 'o3', 'alice')];
+    api.messages.set('general', [...seen, ...missedGeneral].map(stored));
+    api.messages.set('ops', [o1, ...missedOps.map(stored)]);
+    // One of them did arrive live meanwhile (the persistent session replayed it): it is not added twice.
+    model.receive('general', missedGeneral[3]!);
+    api.calls = [];
+    await model.catchUp();
+    expect(texts(model, 'general')).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6']);
+    expect(texts(model, 'ops')).toEqual(['o1', 'o2', 'o3']);
+    expect(model.unread('ops')).toBe(2);
+    expect(model.unread('general')).toBe(0);
+    // ops: one page; general: two pages of 3 until it reached g2 (g6, replayed live, is no stop).
+    expect(api.calls.filter((c) => c.startsWith('history'))).toEqual(['history ops', 'history general', expect.stringMatching(/^history general before /)]);
+  });
+
+  it('starts a room afresh when more was missed than it reads, so no gap stays between old and new messages', async () => {
+    const model = new RoomsModel(api, 'bob', { historyPageSize: 2, maxCatchUpPages: 2 });
+    const old = stored(message('general', 'old'));
+    api.messages.set('general', [old]);
+    model.open('general');
+    await settle();
+    model.connectionLost();
+    const missed = Array.from({ length: 7 }, (_, i) => stored(message('general', `new ${i + 1}`, 'alice')));
+    api.messages.set('general', [old, ...missed]);
+    await model.catchUp();
+    expect(texts(model, 'general')).toEqual(['new 6', 'new 7']);
+    expect(model.timeline('general').history).toMatchObject({ status: 'loaded', older: expect.any(String) });
+  });
+});
+
+describe('RoomsModel presence', () => {
+  it('reads who is online when a room opens, follows presence changes, and ignores rooms it does not know', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'general', name: 'General', role: 'member' }];
+    api.online.set('general', ['alice']);
+    const model = modelWith(api);
+    await model.loadRooms();
+    model.open('general');
+    await settle();
+    expect([...model.presence('general').online]).toEqual(['alice']);
+    expect(model.presenceChanged({ type: 'presence', roomId: 'general', userId: 'carol', online: true })).toBe(true);
+    expect(model.presenceChanged({ type: 'presence', roomId: 'general', userId: 'alice', online: false })).toBe(true);
+    expect([...model.presence('general').online]).toEqual(['carol']);
+    expect(model.presenceChanged({ type: 'presence', roomId: 'elsewhere', userId: 'carol', online: true })).toBe(false);
+  });
+
+  it('counts the user online while their own connection is live, whatever the last read said', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'general', name: 'General', role: 'member' }];
+    api.online.set('general', ['alice']);
+    const model = modelWith(api, 'bob');
+    model.open('general');
+    await settle();
+    expect([...model.presence('general').online]).toEqual(['alice']);
+    model.setSelfOnline(true);
+    expect([...model.presence('general').online].sort()).toEqual(['alice', 'bob']);
+    model.presenceChanged({ type: 'presence', roomId: 'general', userId: 'bob', online: false }); // a stale event of an old tab
+    expect(model.presence('general').online.has('bob')).toBe(true);
+    model.setSelfOnline(false);
+    expect([...model.presence('general').online]).toEqual(['alice']);
+  });
+
+  it('marks presence unavailable (no dots) when the API does not serve it', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'general', name: 'General', role: 'member' }];
+    const model = modelWith(api);
+    model.open('general');
+    await settle();
+    expect(model.presence('general').status).toBe('unavailable');
   });
 });

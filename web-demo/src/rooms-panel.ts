@@ -1,13 +1,18 @@
 /**
- * The rooms panel: the user's rooms (GET /rooms, paged) with unread counts, creating a room, and the open room. The
- * open room is named in the address (`#room=<roomId>`), so a reload, or a link, opens it again after sign-in.
+ * The rooms: a sidebar (navigation) with the user's rooms (GET /rooms, paged), their unread counts and creating a
+ * room, and the open room for the page's main content. The open room is named in the address (`#room=<roomId>`), so
+ * a reload, or a link, opens it again. Phones show one of the two at a time (styles.css, `data-room-open`).
  */
 import { h, toast } from './dom.js';
+import type { DisplayNames } from './names.js';
 import type { RoomsModel } from './rooms-model.js';
 import { type RoomView, roomView } from './room-view.js';
 
 export interface RoomsPanel {
-  element: HTMLElement;
+  /** The room list: a navigation landmark. */
+  sidebar: HTMLElement;
+  /** The open room, or what to do when none is: goes in the page's main landmark. */
+  content: HTMLElement;
   /** Stops listening to the address and the page's visibility. */
   dispose(): void;
 }
@@ -35,10 +40,10 @@ function createRoomForm(model: RoomsModel, open: (roomId: string) => void): HTML
       (error: unknown) => toast(error instanceof Error ? error.message : String(error)),
     );
   };
-  return h('form', { class: 'create-room', onSubmit }, input, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create'));
+  return h('form', { class: 'create-room', onSubmit }, input, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create room'));
 }
 
-export function roomsPanel(model: RoomsModel): RoomsPanel {
+export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (roomOpen: boolean) => void): RoomsPanel {
   const open = (roomId: string | undefined) => {
     const hash = roomId === undefined ? '' : `${HASH_PREFIX}${encodeURIComponent(roomId)}`;
     if (location.hash !== hash) history.pushState(null, '', hash === '' ? location.pathname + location.search : hash);
@@ -47,29 +52,24 @@ export function roomsPanel(model: RoomsModel): RoomsPanel {
 
   const list = h('ul', { class: 'room-list', 'data-testid': 'rooms' });
   const status = h('p', { class: 'muted small', 'data-testid': 'rooms-status' });
-  const more = h('button', { class: 'ghost small-button', 'data-testid': 'more-rooms', onClick: () => void model.loadMoreRooms() }, 'More rooms');
+  const more = h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'more-rooms', onClick: () => void model.loadMoreRooms() }, 'More rooms');
   const empty = h(
     'p',
     { class: 'muted', 'data-testid': 'no-rooms' },
-    'You are not in any room yet. Create one, or ask an owner of a room to add your user id.',
+    'You are not in any room yet. Create one, or ask an owner of a room to add you by your user id (below).',
   );
-  const openRoom = h('div', { class: 'open-room' });
-  const element = h(
-    'section',
-    { class: 'panel rooms', 'data-testid': 'rooms-panel' },
-    h(
-      'div',
-      { class: 'room-index' },
-      h('h2', {}, 'Rooms'),
-      createRoomForm(model, open),
-      status,
-      empty,
-      list,
-      more,
-      h('p', { class: 'muted small' }, 'Your user id: ', h('code', { 'data-testid': 'my-user-id' }, model.userId)),
-    ),
-    openRoom,
+  const sidebar = h(
+    'nav',
+    { class: 'panel sidebar', 'aria-labelledby': 'rooms-heading', 'data-testid': 'rooms-panel' },
+    h('h2', { id: 'rooms-heading' }, 'Rooms'),
+    status,
+    empty,
+    list,
+    more,
+    createRoomForm(model, open),
+    h('p', { class: 'muted small user-id' }, 'Your user id: ', h('code', { 'data-testid': 'my-user-id' }, model.userId)),
   );
+  const content = h('div', { class: 'open-room' });
 
   const drawList = () => {
     const rooms = model.rooms();
@@ -77,29 +77,31 @@ export function roomsPanel(model: RoomsModel): RoomsPanel {
     list.replaceChildren(
       ...rooms.map((room) => {
         const unread = model.unread(room.roomId);
+        const current = room.roomId === model.selected;
         return h(
           'li',
           {},
           h(
             'button',
             {
+              type: 'button',
               class: 'room-link',
               'data-testid': 'room-link',
               'data-room-id': room.roomId,
-              'aria-current': room.roomId === model.selected ? 'true' : false,
+              'aria-current': current ? 'page' : false,
               onClick: () => open(room.roomId),
             },
             h('span', { class: 'room-name' }, room.name),
-            room.role === 'owner' ? h('span', { class: 'muted small' }, 'owner') : null,
-            unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread', 'aria-label': `${unread} unread` }, String(unread)) : null,
+            room.role === 'owner' ? h('span', { class: 'role small' }, 'owner') : null,
+            unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread' }, String(unread), h('span', { class: 'visually-hidden' }, ' unread')) : null,
           ),
         );
       }),
     );
     status.replaceChildren();
-    if (state.status === 'loading') status.append('Loading your rooms…');
+    if (state.status === 'loading' && rooms.length === 0) status.append('Loading your rooms…');
     if (state.status === 'failed') {
-      status.append(`Could not load your rooms: ${state.error} `, h('button', { class: 'ghost small-button', onClick: () => void model.refreshRooms() }, 'Try again'));
+      status.append(`Could not load your rooms: ${state.error} `, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.refreshRooms() }, 'Try again'));
     }
     empty.hidden = !(state.status === 'loaded' && rooms.length === 0);
     more.hidden = state.status === 'loading' || state.more === undefined;
@@ -108,9 +110,18 @@ export function roomsPanel(model: RoomsModel): RoomsPanel {
   let view: RoomView | undefined;
   const drawOpenRoom = () => {
     const roomId = model.selected;
+    onLayout(roomId !== undefined);
     if (view && view.element.dataset.roomId === roomId) return;
-    view = roomId === undefined ? undefined : roomView(model, roomId, () => open(undefined));
-    openRoom.replaceChildren(view?.element ?? h('p', { class: 'muted', 'data-testid': 'no-room-open' }, 'Open a room to read and write its messages.'));
+    view = roomId === undefined ? undefined : roomView(model, roomId, names, () => open(undefined));
+    content.replaceChildren(
+      view?.element ??
+        h(
+          'div',
+          { class: 'empty-state', 'data-testid': 'no-room-open' },
+          h('h2', {}, 'No room open'),
+          h('p', { class: 'muted' }, 'Open a room from the list to read its history and write to its members; new messages arrive here live.'),
+        ),
+    );
   };
 
   model.on((change) => {
@@ -130,7 +141,8 @@ export function roomsPanel(model: RoomsModel): RoomsPanel {
   const initial = roomInAddress(location.hash);
   if (initial !== undefined) model.open(initial);
   return {
-    element,
+    sidebar,
+    content,
     dispose() {
       window.removeEventListener('popstate', onAddress);
       document.removeEventListener('visibilitychange', onVisible);

@@ -1,15 +1,19 @@
 /**
- * The signed-in page: top bar, rooms (users with an API token), jobs (app users) and broadcast, and where each
- * incoming payload goes: room messages by the inbox topic they came on, job events by their job's topic.
+ * The signed-in page: a one-row top bar (banner) with the connection badge and, when not live, a notice under it;
+ * the rooms as a sidebar (navigation) and the open room as the main content for signed-in users; jobs (app users) and
+ * broadcast beside them. Guests get broadcast as their main content. Incoming payloads go where they belong: room
+ * messages and presence by the inbox topic they came on, job events by their job's topic, announcements by the
+ * broadcast topic. Only new messages from others are announced to screen readers.
  */
 import type { TopicScheme } from '../../core/topics.js';
 import { broadcastPanel } from './broadcast-panel.js';
-import { h } from './dom.js';
+import { announce, h } from './dom.js';
 import { jobsPanel, type StartJob } from './jobs-panel.js';
+import type { DisplayNames } from './names.js';
 import { readPayload } from './payloads.js';
 import type { RoomsModel } from './rooms-model.js';
 import { roomsPanel } from './rooms-panel.js';
-import { statusBadge, type StatusBadge } from './status-badge.js';
+import { type ConnectionActions, connectionStatus, type ConnectionStatus } from './status-badge.js';
 import { isJobTopic } from './topics.js';
 import { topBar, type TopBar } from './top-bar.js';
 
@@ -18,15 +22,18 @@ export interface SessionPageOptions {
   /** The owner of the private topics, where room messages and job events arrive. */
   userId: string;
   displayName: string;
+  names: DisplayNames;
   /** Absent for guests: rooms need a signed-in user. */
   rooms: RoomsModel | undefined;
   /** Absent for identities the jobs API does not serve (Cognito). */
   startJob: StartJob | undefined;
-  onSignOut(): void;
+  /** Admins only: posts to broadcast. */
+  broadcast: ((text: string) => Promise<void>) | undefined;
+  connection: ConnectionActions;
 }
 
 export interface SessionPage {
-  badge: StatusBadge;
+  status: ConnectionStatus;
   bar: TopBar;
   /** Shows a parsed payload that arrived on `topic`, where it belongs; drops it if it satisfies no contract. */
   showPayload(topic: string, json: unknown): void;
@@ -35,30 +42,71 @@ export interface SessionPage {
 }
 
 export function renderSessionPage(root: HTMLElement, options: SessionPageOptions): SessionPage {
-  const { topics, userId } = options;
-  const badge = statusBadge();
-  const bar = topBar(options.displayName, badge, options.onSignOut);
-  const rooms = options.rooms ? roomsPanel(options.rooms) : undefined;
+  const { topics, userId, names } = options;
+  const status = connectionStatus(options.connection);
+  const bar = topBar(options.displayName, status.badge, options.connection.signOut);
+  const workspace = h('div', { class: 'workspace' });
+  const guest = options.rooms === undefined;
+  const rooms = options.rooms ? roomsPanel(options.rooms, names, (roomOpen) => (workspace.dataset.roomOpen = String(roomOpen))) : undefined;
   const jobs = options.startJob ? jobsPanel(options.startJob) : undefined;
-  const broadcast = broadcastPanel();
-  root.replaceChildren(h('div', { class: 'layout' }, bar.element, rooms?.element, jobs?.element, broadcast.element));
+  const broadcast = broadcastPanel({ names, guest, ...(options.broadcast ? { post: options.broadcast } : {}) });
+  const main = h('main', { id: 'main', tabindex: '-1', class: 'main' });
+  if (rooms) {
+    main.append(rooms.content);
+    workspace.append(rooms.sidebar, main, h('aside', { class: 'side', 'aria-label': 'Jobs and broadcast' }, jobs?.element, broadcast.element));
+  } else {
+    main.append(
+      h(
+        'section',
+        { class: 'panel guest-intro', 'aria-labelledby': 'guest-heading' },
+        h('h2', { id: 'guest-heading' }, 'You are a guest'),
+        h('p', { class: 'muted' }, 'Guests get Cognito credentials that may receive only the broadcast topic: no rooms, no jobs. Sign in to create rooms and talk to other users.'),
+      ),
+      broadcast.element,
+    );
+    workspace.append(main);
+  }
+  root.replaceChildren(h('div', { class: 'app' }, bar.element, status.notice, workspace));
 
   let firstShown = true;
-  /** A live message was accepted: its delivery latency (server clock to this one) goes to the top bar. */
-  const shownLive = (sentAt: string) => {
-    if (firstShown) performance.mark('realtime-first-message'); // read by `npm run bench:web`
+  /** A live message was taken in (read by `npm run bench:web`). */
+  const shownLive = () => {
+    if (firstShown) performance.mark('realtime-first-message');
     firstShown = false;
-    bar.showLatency(Date.now() - Date.parse(sentAt));
   };
   const showPayload = (topic: string, json: unknown) => {
     const payload = readPayload(json);
-    if (payload?.type === 'job') {
+    if (payload === undefined) return;
+    if (payload.type === 'job') {
       if (isJobTopic(topics, userId, payload.jobId, topic)) jobs?.update(payload);
-    } else if (payload?.type === 'message') {
-      const roomId = topics.roomOfInbox(userId, topic);
-      const shown = roomId !== undefined ? options.rooms?.receive(roomId, payload) : topic === topics.broadcast() && broadcast.show(payload);
-      if (shown) shownLive(payload.sentAt);
+      return;
+    }
+    if (topic === topics.broadcast()) {
+      // Announcements: the contract's broadcast messages (and plain messages from older publishers).
+      if (payload.type !== 'broadcast' && payload.type !== 'message') return;
+      const { messageId, from, text, sentAt } = payload;
+      if (broadcast.show({ messageId, roomId: 'broadcast', from, text, sentAt })) {
+        shownLive();
+        announce(`Broadcast from ${names.of(from)}: ${text}`);
+      }
+      return;
+    }
+    const roomId = topics.roomOfInbox(userId, topic);
+    if (roomId === undefined || options.rooms === undefined) return;
+    if (payload.type === 'presence') {
+      if (payload.roomId === roomId) options.rooms.presenceChanged(payload);
+    } else if (payload.type === 'message' && options.rooms.receive(roomId, payload)) {
+      shownLive();
+      if (payload.from !== userId) announce(`${names.of(payload.from)} in ${options.rooms.room(roomId)?.name ?? roomId}: ${payload.text}`);
     }
   };
-  return { badge, bar, showPayload, dispose: () => rooms?.dispose() };
+  return {
+    status,
+    bar,
+    showPayload,
+    dispose: () => {
+      status.dispose();
+      rooms?.dispose();
+    },
+  };
 }

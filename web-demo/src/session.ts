@@ -1,70 +1,138 @@
 /**
- * A signed-in session (lazy-loaded after sign-in with the IoT SDK): credentials for the identity, the realtime
- * connection, the page, and the wiring between them.
+ * A signed-in session (lazy-loaded after sign-in with the IoT SDK): this tab's client id, credentials for the
+ * identity, the realtime connection, the page, and the wiring between them. After a reconnection the open rooms
+ * catch up from the history; signing out here (or in another tab) ends it.
  */
-import { RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
+import { type Claim, claim, claimTabId, RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
 import { apiClient } from './api.js';
 import type { DemoConfig } from './config.js';
 import { toast } from './dom.js';
 import type { Identity } from './identity.js';
+import { DisplayNames } from './names.js';
 import { payloadKey } from './payloads.js';
 import { realtimeAccess } from './realtime-access.js';
 import { RoomsModel } from './rooms-model.js';
-import { renderSessionPage } from './session-page.js';
-import type { TopBar } from './top-bar.js';
+import { renderSessionPage, type SessionPage } from './session-page.js';
+import { onSignedOutElsewhere } from './session-store.js';
 import { topicSchemeFor } from './topics.js';
+
+export interface SessionHooks {
+  /** The page is drawn and the identity works: keep it for a reload. */
+  onStarted(identity: Identity): void;
+  /** Signed out (here or in another tab): back to the sign-in screen. */
+  onSignedOut(): void;
+}
 
 /** Counted on the page for the end-to-end suite, which checks that credentials were rotated. */
 function countCredentialRefresh(): void {
   document.body.dataset.credentialRefreshes = String(Number(document.body.dataset.credentialRefreshes ?? '0') + 1);
 }
 
-export async function startSession(root: HTMLElement, config: DemoConfig, identity: Identity, onSignOut: () => void): Promise<void> {
+export async function startSession(root: HTMLElement, config: DemoConfig, identity: Identity, hooks: SessionHooks): Promise<void> {
   if (config.mode === 'local' && config.emulatorMqttUrl) routeIotWebSockets(config.iotEndpoint, config.emulatorMqttUrl);
   const topics = topicSchemeFor(config.topicPrefix);
-  let bar: TopBar | undefined; // the page is drawn once the first credentials are in
-  const access = await realtimeAccess(config, identity, topics, {
+  // This tab's id, kept across reloads and unique among open tabs: with it, app users get a client id of their own.
+  const tab = await claimTabId();
+  let page: SessionPage | undefined; // drawn once the first credentials are in
+  const access = await realtimeAccess(config, identity, topics, tab.id, {
     onRefreshed: (expiration) => {
-      bar?.showCredentialsUntil(expiration);
+      page?.bar.showCredentialsUntil(expiration);
       countCredentialRefresh();
     },
-    onRefreshFailed: (message, retryInMs) => toast(`Could not refresh credentials (${message}); retrying in ${Math.round(retryInMs / 1000)} s`),
+    onRefreshFailed: (message, retryInMs) => {
+      if (retryInMs !== undefined) toast(`Could not refresh the realtime credentials (${message}); retrying in ${Math.max(1, Math.round(retryInMs / 1000))} s`);
+    },
+  }).catch((error: unknown) => {
+    tab.claim.release();
+    throw error;
   });
+
   const client = new RealtimeClient({ endpoint: access.endpoint, clientId: access.clientId, credentials: access.credentials, transport: sdkTransport, dedupKey: payloadKey });
   const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
-  const page = renderSessionPage(root, {
+  const rooms = api ? new RoomsModel(api, access.userId) : undefined;
+  const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);
+  let connectionClaim: Claim | undefined;
+  let ended = false;
+
+  const end = async (signOutOfCognito: boolean) => {
+    if (ended) return;
+    ended = true;
+    stopWatchingSignOut();
+    page?.dispose();
+    await client.close();
+    connectionClaim?.release();
+    tab.claim.release();
+    // The open room in the address belongs to this user's session; a reload keeps it, signing out does not.
+    history.replaceState(null, '', location.pathname + location.search);
+    if (signOutOfCognito && identity.kind !== 'app') await (await import('./cognito.js')).cognitoSignOut();
+    hooks.onSignedOut();
+  };
+  const stopWatchingSignOut = onSignedOutElsewhere(() => void end(false));
+
+  /** Subscribes once connected; the page is ready for the end-to-end suite once the subscriptions are in. */
+  const subscribeAll = async () => {
+    // One subscription per granted filter: the user's own subtree covers every room inbox and job.
+    for (const filter of access.topicFilters) await client.subscribe(filter);
+    document.body.dataset.ready = 'true';
+  };
+
+  /**
+   * Connects, unless another tab of this browser holds this client id (a Cognito identity's is the same in every tab):
+   * then the page says so and connects when the user takes it over (`steal`), which pauses the other tab.
+   */
+  const takeConnection = async (steal: boolean) => {
+    connectionClaim ??= await claim(`realtime-client:${access.clientId}`, {
+      steal,
+      onLost: () => {
+        connectionClaim = undefined;
+        client.standDown('this account went live in another tab of this browser');
+      },
+    });
+    if (!connectionClaim) {
+      page?.status.show({ state: 'taken-over', detail: 'this account is live in another tab of this browser' });
+      return;
+    }
+    try {
+      if (client.state === 'idle') {
+        await client.connect();
+        await subscribeAll();
+      } else await client.reconnect();
+    } catch (error) {
+      // A subscription refused while connected is worth saying; otherwise the state (failed, taken over, closed) is on
+      // the page already.
+      if (!ended && client.state === 'connected') toast(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  page = renderSessionPage(root, {
     topics,
     userId: access.userId,
     displayName: access.displayName,
+    names,
     // Rooms for every signed-in user (app or Cognito); the jobs API serves app users only.
-    rooms: api ? new RoomsModel(api, access.userId) : undefined,
+    rooms,
     startJob: api && identity.kind === 'app' ? api.startJob : undefined,
-    onSignOut: () => {
-      page.dispose();
-      void client.close();
-      // The open room in the address belongs to this user's session; a reload keeps it, signing out does not.
-      history.replaceState(null, '', location.pathname + location.search);
-      onSignOut();
-    },
+    broadcast: api && access.admin ? async (text) => void (await api.broadcast(text)) : undefined,
+    connection: { reconnect: () => void takeConnection(true), signOut: () => void end(true) },
   });
-  bar = page.bar;
   const current = access.credentials.current();
-  if (current) bar.showCredentialsUntil(current.expiration);
+  if (current) page.bar.showCredentialsUntil(current.expiration);
 
+  let lost = false;
   client.on('state', (change) => {
-    page.badge.show(change);
-    if (change.state === 'failed' && change.detail) toast(`Connection refused: ${change.detail}`);
-    if (change.state === 'connected') performance.mark('realtime-connected'); // read by `npm run bench:web`
+    page?.status.show(change);
+    rooms?.setSelfOnline(change.state === 'connected');
+    if (change.state === 'connected') {
+      performance.mark('realtime-connected'); // read by `npm run bench:web`
+      // Back after a drop: what the persistent session could not replay comes from the history.
+      if (lost) void rooms?.catchUp();
+      lost = false;
+    } else if (change.previous === 'connected') {
+      lost = true;
+      rooms?.connectionLost();
+    }
   });
-  client.on('json', ({ topic, json }) => page.showPayload(topic, json));
-  try {
-    await client.connect();
-    // One subscription per granted filter: the user's own subtree covers every room inbox and job.
-    for (const filter of access.topicFilters) await client.subscribe(filter);
-  } catch (error) {
-    page.dispose();
-    void client.close();
-    throw error;
-  }
-  document.body.dataset.ready = 'true';
+  client.on('json', ({ topic, json }) => page?.showPayload(topic, json));
+  hooks.onStarted(identity);
+  await takeConnection(false);
 }

@@ -1,11 +1,11 @@
 /**
  * The sign-in screen (first load): demo users and any other user id of the local token issuer, Cognito users of the
- * user pool (the emulator's locally), and guests.
+ * user pool (the emulator's locally: sign in, or create an account and confirm it with the emailed code), and guests.
  */
-import { demoToken } from './local-tokens.js';
 import type { DemoConfig } from './config.js';
 import { h, toast } from './dom.js';
 import type { Identity } from './identity.js';
+import { demoToken } from './local-tokens.js';
 
 type Start = (identity: Identity) => Promise<void>;
 
@@ -27,7 +27,7 @@ function demoUserButtons(config: DemoConfig, start: Start): HTMLElement | null {
     ...demoUsers.map((u) =>
       h(
         'button',
-        { class: 'user', 'data-testid': `signin-${u.id}`, onClick: () => signInAsAppUser(config, u.id, u.name, start) },
+        { type: 'button', class: 'user', 'data-testid': `signin-${u.id}`, onClick: () => signInAsAppUser(config, u.id, u.name, start) },
         h('strong', {}, u.name),
         // Room membership lives in the rooms API, not in the token: the button names the user only.
         h('span', { class: 'muted' }, `@${u.id}`),
@@ -36,77 +36,221 @@ function demoUserButtons(config: DemoConfig, start: Start): HTMLElement | null {
   );
 }
 
-/** A one-field form: `label` names the field, the submitted value is trimmed and never empty. */
-function oneFieldForm(options: { label: string; placeholder: string; button: string; testId: string; onValue(value: string): void }): HTMLFormElement {
-  const input = h('input', {
-    name: 'value',
-    placeholder: options.placeholder,
-    'aria-label': options.label,
-    required: true,
-    autocomplete: 'off',
-    'data-testid': `${options.testId}-input`,
-  });
-  const onSubmit = (e: Event) => {
-    e.preventDefault();
-    const value = input.value.trim();
-    if (value !== '') options.onValue(value);
-  };
-  return h('form', { class: 'inline-form', onSubmit }, input, h('button', { type: 'submit', class: 'ghost', 'data-testid': options.testId }, options.button));
+/** A labelled input: the label is visible, so every field is named for everyone. */
+function field(label: string, input: HTMLInputElement): HTMLElement {
+  const id = `field-${input.name}-${Math.random().toString(36).slice(2, 8)}`;
+  input.id = id;
+  return h('div', { class: 'field' }, h('label', { for: id }, label), input);
 }
 
 /** Local only: the token issuer signs for any valid user id, so any number of users can be tried. */
 function otherAppUserForm(config: DemoConfig, start: Start): HTMLElement | null {
   if (config.mode !== 'local') return null;
-  return oneFieldForm({
-    label: 'Another user id',
-    placeholder: 'another user id, e.g. dave',
-    button: 'Sign in',
-    testId: 'signin-other',
-    onValue: (userId) => signInAsAppUser(config, userId, userId, start),
-  });
-}
-
-/** Amplify is loaded only when the form is submitted. */
-async function signInWithCognito(config: DemoConfig, username: string, password: string, start: Start): Promise<void> {
-  const { configureAmplify, cognitoSignIn } = await import('./cognito.js');
-  configureAmplify(config);
-  try {
-    await cognitoSignIn(username, password);
-    await start({ kind: 'cognito-user', username });
-  } catch (error) {
-    toast(`Sign-in failed: ${errorText(error)}`);
-  }
-}
-
-function cognitoForm(config: DemoConfig, start: Start): HTMLElement | null {
-  if (!config.userPoolId) return null;
+  const input = h('input', { name: 'userId', placeholder: 'e.g. dave', required: true, autocomplete: 'off', 'data-testid': 'signin-other-input' });
   const onSubmit = (e: Event) => {
     e.preventDefault();
-    const data = new FormData(e.target as HTMLFormElement);
-    void signInWithCognito(config, String(data.get('username')).trim(), String(data.get('password')), start);
+    const userId = input.value.trim();
+    if (userId !== '') signInAsAppUser(config, userId, userId, start);
   };
   return h(
     'form',
-    { class: 'cognito-form', onSubmit },
-    h('input', { name: 'username', placeholder: 'Cognito username', 'aria-label': 'Cognito username', required: true, autocomplete: 'username', 'data-testid': 'cognito-username' }),
-    h('input', { name: 'password', type: 'password', placeholder: 'password', 'aria-label': 'Password', required: true, autocomplete: 'current-password', 'data-testid': 'cognito-password' }),
-    h('button', { type: 'submit', 'data-testid': 'signin-cognito' }, 'Sign in with Cognito'),
-    config.mode === 'local'
-      ? h('p', { class: 'muted small' }, 'Local: the user pool runs in the emulator, with demo users seeded (local/emulator/services/cognito-user-pool/seed.ts).')
-      : null,
+    { class: 'inline-form', onSubmit },
+    field('Another user id', input),
+    h('button', { type: 'submit', class: 'ghost', 'data-testid': 'signin-other' }, 'Sign in as this user'),
   );
+}
+
+/** A form's inline error: announced when it appears (role=alert), cleared on the next try. */
+function formError(testId: string): { element: HTMLElement; show(message: string): void; clear(): void } {
+  const element = h('p', { class: 'error', role: 'alert', 'data-testid': testId, hidden: true });
+  return {
+    element,
+    show(message) {
+      element.textContent = message;
+      element.hidden = false;
+    },
+    clear() {
+      element.textContent = '';
+      element.hidden = true;
+    },
+  };
+}
+
+/** Runs `work` with the form's buttons disabled, so a slow answer is not submitted twice. */
+async function busy(form: HTMLFormElement, work: () => Promise<void>): Promise<void> {
+  const buttons = [...form.querySelectorAll('button')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    await work();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+/** Amplify is loaded only when a Cognito form is used. */
+async function amplify(config: DemoConfig) {
+  const cognito = await import('./cognito.js');
+  cognito.configureAmplify(config);
+  return cognito;
+}
+
+function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
+  if (!config.userPoolId) return null;
+  const username = h('input', { name: 'username', required: true, autocomplete: 'username', 'data-testid': 'cognito-username' });
+  const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'cognito-password' });
+  const signInError = formError('cognito-error');
+  const signInForm = h(
+    'form',
+    { class: 'stack-form', 'data-testid': 'cognito-signin-form' },
+    field('Username', username),
+    field('Password', password),
+    signInError.element,
+    h('button', { type: 'submit', 'data-testid': 'signin-cognito' }, 'Sign in with Cognito'),
+  );
+  signInForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    signInError.clear();
+    void busy(signInForm, async () => {
+      try {
+        const cognito = await amplify(config);
+        await cognito.cognitoSignIn(username.value.trim(), password.value);
+        await start({ kind: 'cognito-user', username: username.value.trim() });
+      } catch (error) {
+        signInError.show(`Sign-in failed: ${errorText(error)}`);
+      }
+    });
+  });
+
+  const seeded = config.demoCognitoUsers ?? [];
+  const seededList = seeded.length
+    ? h(
+        'div',
+        { class: 'seeded', 'data-testid': 'seeded-cognito-users' },
+        h('p', { class: 'muted small' }, 'Demo accounts in the local user pool:'),
+        h(
+          'ul',
+          { class: 'plain-list' },
+          ...seeded.map((u) =>
+            h(
+              'li',
+              { class: 'seeded-user' },
+              h('span', {}, h('strong', {}, u.username), ' · password ', h('code', {}, u.password)),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'ghost',
+                  'data-testid': `fill-${u.username}`,
+                  'aria-label': `Fill in ${u.username}`,
+                  onClick: () => {
+                    username.value = u.username;
+                    password.value = u.password;
+                    password.focus();
+                  },
+                },
+                'Fill in',
+              ),
+            ),
+          ),
+        ),
+      )
+    : null;
+
+  return h(
+    'section',
+    { class: 'signin-section', 'aria-labelledby': 'cognito-heading' },
+    h('h2', { id: 'cognito-heading' }, 'Cognito account'),
+    signInForm,
+    seededList,
+    signUpFlow(config, start),
+  );
+}
+
+/** Create an account, confirm it with the code, and sign in with it: all in the page. */
+function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
+  const username = h('input', { name: 'new-username', required: true, autocomplete: 'off', 'data-testid': 'signup-username' });
+  const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'signup-email' });
+  const password = h('input', { name: 'new-password', type: 'password', required: true, minlength: '8', autocomplete: 'new-password', 'data-testid': 'signup-password' });
+  const code = h('input', { name: 'code', required: true, inputmode: 'numeric', autocomplete: 'one-time-code', 'data-testid': 'signup-code' });
+  const signUpError = formError('signup-error');
+  const confirmError = formError('confirm-error');
+  const signUpForm = h(
+    'form',
+    { class: 'stack-form', 'data-testid': 'signup-form' },
+    field('New username', username),
+    field('Email', email),
+    field('New password (at least 8 characters)', password),
+    signUpError.element,
+    h('button', { type: 'submit', 'data-testid': 'signup' }, 'Create account'),
+  );
+  const where = config.mode === 'local' ? 'Locally no email is sent: the code is in the terminal running `npm start` (the emulator logs it).' : 'The code was sent to your email.';
+  const confirmForm = h(
+    'form',
+    { class: 'stack-form', 'data-testid': 'confirm-form', hidden: true },
+    h('p', { class: 'small', 'data-testid': 'confirm-hint' }, where),
+    field('Confirmation code', code),
+    confirmError.element,
+    h('button', { type: 'submit', 'data-testid': 'confirm-signup' }, 'Confirm and sign in'),
+  );
+  const confirmAndSignIn = async () => {
+    const cognito = await amplify(config);
+    await cognito.cognitoSignIn(username.value.trim(), password.value);
+    await start({ kind: 'cognito-user', username: username.value.trim() });
+  };
+  signUpForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    signUpError.clear();
+    void busy(signUpForm, async () => {
+      try {
+        const cognito = await amplify(config);
+        const needsCode = await cognito.cognitoSignUp(username.value.trim(), email.value.trim(), password.value);
+        if (!needsCode) return await confirmAndSignIn();
+        signUpForm.hidden = true;
+        confirmForm.hidden = false;
+        code.focus();
+      } catch (error) {
+        signUpError.show(`Could not create the account: ${errorText(error)}`);
+      }
+    });
+  });
+  confirmForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    confirmError.clear();
+    void busy(confirmForm, async () => {
+      try {
+        const cognito = await amplify(config);
+        await cognito.cognitoConfirmSignUp(username.value.trim(), code.value.trim());
+        await confirmAndSignIn();
+      } catch (error) {
+        confirmError.show(`Could not confirm the account: ${errorText(error)}`);
+      }
+    });
+  });
+  return h('details', { class: 'signup', 'data-testid': 'signup-section' }, h('summary', {}, 'Create a Cognito account'), signUpForm, confirmForm);
 }
 
 export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
   return h(
     'main',
-    { class: 'card signin' },
-    h('h1', {}, 'iot-realtime'),
-    h('p', { class: 'muted' }, 'Live rooms and jobs over AWS IoT Core. Pick who you are:'),
-    demoUserButtons(config, start),
-    otherAppUserForm(config, start),
-    cognitoForm(config, start),
-    config.allowGuests ? h('button', { class: 'ghost', 'data-testid': 'signin-guest', onClick: () => void start({ kind: 'cognito-guest' }) }, 'Continue as guest (broadcast only)') : null,
-    h('p', { class: 'muted small' }, config.mode === 'local' ? 'Local stack: everything runs on this machine.' : `AWS ${config.region}`),
+    { class: 'signin-page', id: 'main', tabindex: '-1' },
+    h(
+      'div',
+      { class: 'card signin' },
+      h('h1', {}, 'iot-realtime'),
+      h('p', { class: 'muted' }, 'Live rooms and jobs over AWS IoT Core. Pick who you are:'),
+      config.demoUsers?.length || config.mode === 'local'
+        ? h('section', { class: 'signin-section', 'aria-labelledby': 'app-users-heading' }, h('h2', { id: 'app-users-heading' }, 'App users'), demoUserButtons(config, start), otherAppUserForm(config, start))
+        : null,
+      cognitoSection(config, start),
+      config.allowGuests
+        ? h(
+            'section',
+            { class: 'signin-section', 'aria-labelledby': 'guest-heading' },
+            h('h2', { id: 'guest-heading' }, 'Just looking'),
+            h('button', { type: 'button', class: 'ghost', 'data-testid': 'signin-guest', onClick: () => void start({ kind: 'cognito-guest' }) }, 'Continue as guest (broadcast only)'),
+          )
+        : null,
+      h('p', { class: 'muted small' }, config.mode === 'local' ? 'Local stack: everything runs on this machine.' : `AWS ${config.region}`),
+    ),
   );
 }

@@ -41,6 +41,11 @@ export class Timeline {
     return this.#byId.has(messageId);
   }
 
+  /** The newest message id here, if any. */
+  newestId(): string | undefined {
+    return this.#ordered.at(-1)?.messageId;
+  }
+
   get size(): number {
     return this.#ordered.length;
   }

@@ -1,33 +1,27 @@
-/** The top bar: who is signed in, the connection badge, credentials expiry, last delivery latency, sign-out. */
+/**
+ * The top bar, one row at any width: the app's name (the page's h1), who is signed in, the connection badge and
+ * sign-out. When the current credentials expire is on the badge's tooltip, not in the bar.
+ */
 import { h } from './dom.js';
-import type { StatusBadge } from './status-badge.js';
 
 export interface TopBar {
   element: HTMLElement;
   showCredentialsUntil(expiration: Date): void;
-  showLatency(ms: number): void;
 }
 
-export function topBar(displayName: string, badge: StatusBadge, onSignOut: () => void): TopBar {
-  const credentials = h('span', { class: 'muted small', 'data-testid': 'credentials' }, '');
-  const latency = h('span', { class: 'muted small', 'data-testid': 'latency' }, '');
+export function topBar(displayName: string, badge: HTMLElement, onSignOut: () => void): TopBar {
   const element = h(
     'header',
     { class: 'topbar' },
-    h('strong', {}, 'iot-realtime'),
-    h('span', { class: 'who', 'data-testid': 'who' }, displayName),
-    badge.element,
-    credentials,
-    latency,
-    h('button', { class: 'ghost', onClick: onSignOut }, 'Sign out'),
+    h('h1', { class: 'brand' }, h('span', { class: 'brand-dot', 'aria-hidden': 'true' }), h('span', { class: 'brand-name' }, 'iot-realtime')),
+    h('span', { class: 'who', 'data-testid': 'who', title: displayName }, displayName),
+    badge,
+    h('button', { type: 'button', class: 'ghost', 'data-testid': 'sign-out', onClick: onSignOut }, 'Sign out'),
   );
   return {
     element,
     showCredentialsUntil(expiration) {
-      credentials.textContent = `credentials until ${expiration.toLocaleTimeString()}`;
-    },
-    showLatency(ms) {
-      latency.textContent = `last message ${ms} ms after it was sent`;
+      badge.title = `Realtime credentials valid until ${expiration.toLocaleTimeString()}`;
     },
   };
 }

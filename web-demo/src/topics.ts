@@ -11,10 +11,7 @@ export function topicSchemeFor(topicPrefix: string): TopicScheme {
   return new TopicScheme({ app, stage });
 }
 
-/**
- * The filter for all of one user's private topics. MQTT: `#` matches its parent level and every level below it.
- * (core/topics.ts documents this filter beside userRoot() but has no function for it yet.)
- */
+/** The filter for all of one user's private topics. MQTT: `#` matches its parent level and every level below it. */
 export function userTopicsFilter(topics: TopicScheme, userId: string): string {
   return topics.userFilter(userId);
 }

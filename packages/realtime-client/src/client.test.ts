@@ -1,21 +1,40 @@
-import { RealtimeClient, type RealtimeClientOptions } from './client.js';
+import { RealtimeClient, RealtimeConnectionError, type RealtimeClientOptions } from './client.js';
 import { RefreshingCredentials } from './credentials.js';
 import { FakeClock } from './fake-clock.test-support.js';
 import { FakeTransport } from './fake-transport.test-support.js';
-import type { JsonMessage, RawMessage, StateChange } from './types.js';
+import type { NetworkStatus } from './network.js';
+import type { CredentialSource, JsonMessage, RawMessage, StateChange } from './types.js';
 
 const ROOM = 'app/prod/rooms/general';
 const byId = (_topic: string, json: unknown) =>
   typeof json === 'object' && json !== null && 'id' in json && typeof json.id === 'string' ? json.id : undefined;
 
-function setup(options: Partial<RealtimeClientOptions> = {}) {
+/** A network the test switches on and off. */
+class FakeNetwork implements NetworkStatus {
+  #online = true;
+  readonly #listeners = new Set<(online: boolean) => void>();
+  online = () => this.#online;
+  onChange(listener: (online: boolean) => void) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  set(online: boolean) {
+    this.#online = online;
+    for (const listener of this.#listeners) listener(online);
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 10; i += 1) await Promise.resolve();
+};
+
+function setup(options: Partial<RealtimeClientOptions> & { source?: CredentialSource } = {}) {
   const clock = new FakeClock();
   const transport = new FakeTransport();
-  const credentials = new RefreshingCredentials(
-    { fetch: async () => ({ accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', region: 'eu-west-1', expiration: new Date(clock.now() + 3_600_000) }) },
-    { clock },
-  );
-  const client = new RealtimeClient({ endpoint: 'x-ats.iot.eu-west-1.amazonaws.com', clientId: 'app.prod.alice', credentials, transport: transport.factory, ...options });
+  const network = new FakeNetwork();
+  const source = options.source ?? { fetch: async () => ({ accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', region: 'eu-west-1', expiration: new Date(clock.now() + 3_600_000) }) };
+  const credentials = new RefreshingCredentials(source, { clock });
+  const client = new RealtimeClient({ endpoint: 'x-ats.iot.eu-west-1.amazonaws.com', clientId: 'app.prod.alice.t1', credentials, transport: transport.factory, clock, network, ...options });
   const states: StateChange[] = [];
   client.on('state', (change) => states.push(change));
   const json: JsonMessage[] = [];
@@ -24,19 +43,26 @@ function setup(options: Partial<RealtimeClientOptions> = {}) {
     client.on('json', (m) => json.push(m));
     client.on('message', (m) => raw.push(m));
   };
-  return { client, transport, states, credentials, clock, json, raw, listen };
+  /** connect() as the transport would answer it: started, then a CONNACK. */
+  const connect = async (sessionPresent = false) => {
+    const connected = client.connect();
+    await settle();
+    transport.events.connected(sessionPresent);
+    await connected;
+  };
+  return { client, transport, network, states, credentials, clock, json, raw, listen, connect };
 }
 
 describe('RealtimeClient messages', () => {
   it('emits each JSON message once per dedup key, even when QoS 1 redelivers it after a reconnect', async () => {
-    const { client, transport, json, raw, listen } = setup({ dedupKey: byId });
+    const { client, transport, json, raw, listen, connect } = setup({ dedupKey: byId });
     listen();
-    await client.connect();
+    await connect();
     await client.subscribe(ROOM);
     const first = { id: 'm1', text: 'hi' };
     transport.deliver(ROOM, first);
-    transport.events.interrupted('socket closed');
-    transport.events.resumed(true);
+    transport.events.interrupted('the connection was closed', 1000);
+    transport.events.connected(true);
     transport.deliver(ROOM, first);
     transport.deliver(ROOM, { id: 'm2', text: 'next' });
     expect(json).toEqual([
@@ -55,9 +81,9 @@ describe('RealtimeClient messages', () => {
       const id = byId(topic, body);
       return id === undefined ? undefined : `${topic}|${id}`;
     };
-    const { client, transport, json, listen } = setup({ dedupKey });
+    const { client, transport, json, listen, connect } = setup({ dedupKey });
     listen();
-    await client.connect();
+    await connect();
     await client.subscribe('app/prod/rooms/+');
     transport.deliver('app/prod/rooms/a', { id: 'same' }, 'app/prod/rooms/+');
     transport.deliver('app/prod/rooms/b', { id: 'same' }, 'app/prod/rooms/+');
@@ -121,54 +147,180 @@ describe('RealtimeClient messages', () => {
 });
 
 describe('RealtimeClient state', () => {
-  it('reports connecting, connected, interrupted (once), resumed and closed, with the reason', async () => {
-    const { client, transport, states } = setup();
-    await client.connect();
-    transport.events.interrupted('network');
-    transport.events.interrupted('network again');
-    transport.events.resumed(true);
+  it('reports connecting, connected, reconnecting with the attempt and when it comes, connected again and closed', async () => {
+    const { client, transport, states, clock, connect } = setup();
+    const t0 = clock.now();
+    await connect(false);
+    transport.events.interrupted('the connection was closed', 1500);
+    transport.events.attemptFailed('the realtime service could not be reached', 3000, false);
+    transport.events.connected(true);
     await client.close();
     expect(states).toEqual([
       { state: 'connecting', previous: 'idle' },
-      { state: 'connected', previous: 'connecting' },
-      { state: 'interrupted', previous: 'connected', detail: 'network' },
-      { state: 'resumed', previous: 'interrupted' },
-      { state: 'closed', previous: 'resumed' },
+      { state: 'connected', previous: 'connecting', sessionPresent: false },
+      { state: 'reconnecting', previous: 'connected', detail: 'the connection was closed', attempt: 1, retryAt: t0 + 1500 },
+      { state: 'reconnecting', previous: 'reconnecting', detail: 'the realtime service could not be reached', attempt: 2, retryAt: t0 + 3000 },
+      { state: 'connected', previous: 'reconnecting', sessionPresent: true },
+      { state: 'closed', previous: 'connected' },
     ]);
+    expect(transport.stops).toBe(1);
+  });
+
+  it('keeps trying the first connection (connecting, attempt n) and resolves connect() once it succeeds', async () => {
+    const { client, transport, states } = setup();
+    let resolved = false;
+    const connected = client.connect().then(() => {
+      resolved = true;
+    });
+    await settle();
+    transport.events.attemptFailed('the realtime service could not be reached', 1000, false);
+    transport.events.attemptFailed('the realtime service could not be reached', 2000, false);
+    await settle();
+    expect(resolved).toBe(false);
+    expect(states.map((s) => [s.state, s.attempt])).toEqual([
+      ['connecting', undefined],
+      ['connecting', 2],
+      ['connecting', 3],
+    ]);
+    transport.events.connected(false);
+    await connected;
+    expect(client.state).toBe('connected');
+  });
+
+  it('passes its keep-alive and ping timeout to the transport (defaults: 20 s and 8 s, inside IoT\'s 30 s)', () => {
+    expect(setup().transport.options).toMatchObject({ keepAliveSeconds: 20, pingTimeoutMs: 8000, clientId: 'app.prod.alice.t1' });
+    expect(setup({ keepAliveSeconds: 60, pingTimeoutMs: 3000 }).transport.options).toMatchObject({ keepAliveSeconds: 60, pingTimeoutMs: 3000 });
+  });
+
+  it('stops fighting when connections with its client id keep being replaced, says so, and takes it back on reconnect()', async () => {
+    const { client, transport, states, clock, connect } = setup();
+    await connect();
+    await clock.advance(60_000);
+    for (let drop = 1; drop <= 3; drop += 1) {
+      transport.events.interrupted('the connection was closed', 1000);
+      if (drop < 3) {
+        await clock.advance(1000);
+        transport.events.connected(true);
+        await clock.advance(800);
+      }
+    }
+    expect(client.state).toBe('taken-over');
+    expect(states.at(-1)?.detail).toMatch(/^another connection with this client id .* replaced this one 3 times in a row; stopped reconnecting/);
+    expect(transport.stops).toBe(1);
+    // Whatever the stopped transport still reports is ignored: no flapping.
+    transport.events.connected(true);
+    transport.events.interrupted('the connection was closed', 1000);
+    expect(client.state).toBe('taken-over');
+
+    const back = client.reconnect();
+    await settle();
+    expect(transport.starts).toBe(2);
+    transport.events.connected(true);
+    await back;
+    expect(client.state).toBe('connected');
+  });
+
+  it('stands down when the app hands the client id to another tab, and comes back on reconnect()', async () => {
+    const { client, transport, states, connect } = setup();
+    await connect();
+    client.standDown('this account went live in another tab');
+    expect(states.at(-1)).toEqual({ state: 'taken-over', previous: 'connected', detail: 'this account went live in another tab' });
+    expect(transport.stops).toBe(1);
+    const back = client.reconnect();
+    await settle();
+    transport.events.connected(true);
+    await back;
+    expect(client.state).toBe('connected');
+  });
+
+  it('never takes drops of long-lived connections for a takeover', async () => {
+    const { client, transport, clock, connect } = setup();
+    await connect();
+    for (let drop = 0; drop < 6; drop += 1) {
+      await clock.advance(20_000);
+      transport.events.interrupted('the connection was closed', 1000);
+      transport.events.connected(true);
+    }
+    expect(client.state).toBe('connected');
+    expect(transport.stops).toBe(0);
+  });
+
+  it('gives up (failed) after 5 refusals of its identity in a row, not before, and not for other failures', async () => {
+    const { client, transport, states, connect } = setup();
+    await connect();
+    transport.events.interrupted('the connection was closed', 1000);
+    for (let i = 0; i < 4; i += 1) transport.events.attemptFailed('the realtime service refused this identity (not authorized, CONNACK 5)', 1000, true);
+    transport.events.attemptFailed('the realtime service could not be reached', 1000, false);
+    for (let i = 0; i < 4; i += 1) transport.events.attemptFailed('the realtime service refused this identity (not authorized, CONNACK 5)', 1000, true);
+    expect(client.state).toBe('reconnecting');
+    transport.events.attemptFailed('the realtime service refused this identity (not authorized, CONNACK 5)', 1000, true);
+    expect(client.state).toBe('failed');
+    expect(states.at(-1)?.detail).toBe('the realtime service refused this identity 5 times in a row: the realtime service refused this identity (not authorized, CONNACK 5)');
+    expect(transport.stops).toBe(1);
+  });
+
+  it('gives up (failed) when the sign-in behind its credentials is refused, since reconnecting cannot help', async () => {
+    let calls = 0;
+    const clock = new FakeClock();
+    const source: CredentialSource = {
+      async fetch() {
+        calls += 1;
+        if (calls > 1) throw Object.assign(new Error('the token has expired'), { permanent: true });
+        return { accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', region: 'eu-west-1', expiration: new Date(clock.now() + 60_000) };
+      },
+    };
+    const { client, transport, states, credentials, connect } = setup({ source, clock });
+    await connect();
+    await expect(credentials.refresh()).rejects.toThrow('the token has expired');
+    transport.events.interrupted('the connection was closed', 1000);
+    expect(client.state).toBe('reconnecting');
+    transport.events.attemptFailed('no valid credentials for the connection (the token has expired)', 1000, false);
+    expect(client.state).toBe('failed');
+    expect(states.at(-1)?.detail).toBe('the sign-in behind the realtime connection was refused: the token has expired');
+  });
+
+  it('fails before opening a socket when no credentials can be had, and connect() says why', async () => {
+    const { client, transport } = setup({ source: { fetch: async () => Promise.reject(new Error('credentials request failed (503)')) } });
+    await expect(client.connect()).rejects.toEqual(new RealtimeConnectionError('no credentials for the realtime connection: no valid realtime credentials: the refresh failed and the old ones have expired', 'failed'));
+    expect(transport.starts).toBe(0);
+    expect(client.state).toBe('failed');
+  });
+
+  it('says offline while the device has no network and it is not connected, and reconnecting with the plan when it is back', async () => {
+    const { client, transport, network, states, clock, connect } = setup();
+    await connect();
+    network.set(false);
+    // The socket may well be alive (browsers report offline eagerly): still connected until it drops.
+    expect(client.state).toBe('connected');
+    transport.events.interrupted('the connection was closed', 4000);
+    expect(client.state).toBe('offline');
+    transport.events.attemptFailed('the realtime service could not be reached', 8000, false);
+    expect(client.state).toBe('offline');
+    network.set(true);
+    expect(states.at(-1)).toEqual({ state: 'reconnecting', previous: 'offline', detail: 'the realtime service could not be reached', attempt: 2, retryAt: clock.now() + 8000 });
+    network.set(false);
+    expect(client.state).toBe('offline');
+    transport.events.connected(true);
+    expect(client.state).toBe('connected');
+  });
+
+  it('rejects a pending connect() when closed, and then ignores the transport', async () => {
+    const { client, transport } = setup();
+    const connected = client.connect();
+    await settle();
+    await client.close();
+    await expect(connected).rejects.toEqual(new RealtimeConnectionError('the realtime client was closed', 'closed'));
+    transport.events.connected(false);
     expect(client.state).toBe('closed');
   });
 
-  it('reports failed, with the reason, when the connection is refused', async () => {
-    const { client, transport, states } = setup();
-    transport.failConnect = new Error('CONNACK not authorized');
-    await expect(client.connect()).rejects.toThrow('not authorized');
-    expect(states.map((s) => s.state)).toEqual(['connecting', 'failed']);
-    expect(states[1]?.detail).toBe('CONNACK not authorized');
-    expect(client.state).toBe('failed');
-  });
-
-  it('fails before opening a socket when no credentials can be had', async () => {
-    const transport = new FakeTransport();
-    let connects = 0;
-    transport.connect = async () => {
-      connects += 1;
-    };
-    const credentials = new RefreshingCredentials({ fetch: async () => Promise.reject(new Error('401 from /credentials')) }, { clock: new FakeClock() });
-    const client = new RealtimeClient({ endpoint: 'e', clientId: 'c', credentials, transport: transport.factory });
-    await expect(client.connect()).rejects.toThrow('no valid realtime credentials');
-    expect(connects).toBe(0);
-    expect(client.state).toBe('failed');
-    credentials.stop();
-  });
-
   it('fetches credentials before the first connection attempt, and stops refreshing them on close', async () => {
-    const { client, credentials, transport, clock } = setup();
+    const { client, credentials, clock, connect } = setup();
     expect(credentials.current()).toBeUndefined();
-    await client.connect();
+    await connect();
     expect(credentials.current()?.accessKeyId).toBe('A');
     expect(clock.pending()).toHaveLength(1);
     await client.close();
     expect(clock.pending()).toEqual([]);
-    expect(transport.disconnects).toBe(1);
   });
 });

@@ -41,7 +41,7 @@ describe('RefreshingCredentials', () => {
 
   it('keeps the old credentials when a refresh fails, and retries with growing backoff', async () => {
     const clock = new FakeClock();
-    const failures: number[] = [];
+    const failures: Array<number | undefined> = [];
     const source = scriptedSource(clock, HOUR, ['ok', 'fail', 'fail', 'fail', 'ok']);
     const creds = new RefreshingCredentials(source, { clock, random: () => 1, retryMinMs: 1000, retryMaxMs: 30_000, onRefreshFailed: (_e, delay) => failures.push(delay) });
     await creds.refresh();
@@ -58,11 +58,11 @@ describe('RefreshingCredentials', () => {
 
   it('caps the backoff', async () => {
     const clock = new FakeClock();
-    const delays: number[] = [];
+    const delays: Array<number | undefined> = [];
     const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, Array(10).fill('fail')), { clock, random: () => 1, retryMaxMs: 8000, onRefreshFailed: (_e, d) => delays.push(d) });
     await creds.refresh().catch(() => undefined);
     for (let i = 0; i < 6; i += 1) await clock.advance(8000);
-    expect(Math.max(...delays)).toBe(8000);
+    expect(Math.max(...delays.map((d) => d ?? 0))).toBe(8000);
   });
 
   describe('ensureFresh (called by the SDK before every connection attempt)', () => {
@@ -105,4 +105,40 @@ describe('RefreshingCredentials', () => {
       expect(source.calls()).toBe(1);
     });
   });
+
+  describe('permanent failures', () => {
+    it('schedules no retry when the source says retrying cannot help, exposes why, and clears it on the next success', async () => {
+      const clock = new FakeClock();
+      let outcome: 'ok' | 'refused' = 'ok';
+      const failures: Array<[unknown, number | undefined]> = [];
+      const refused = Object.assign(new Error('the token has expired'), { permanent: true });
+      const creds = new RefreshingCredentials(
+        {
+          async fetch() {
+            if (outcome === 'refused') throw refused;
+            return { accessKeyId: 'A', secretAccessKey: 's', sessionToken: 't', region: 'eu-west-1', expiration: new Date(clock.now() + HOUR) };
+          },
+        },
+        { clock, onRefreshFailed: (error, retryInMs) => failures.push([error, retryInMs]) },
+      );
+      await creds.refresh();
+      outcome = 'refused';
+      await expect(creds.refresh()).rejects.toBe(refused);
+      expect(failures).toEqual([[refused, undefined]]);
+      expect(creds.rejection).toBe(refused);
+      expect(clock.pending()).toEqual([HOUR - 5 * 60_000]); // only the refresh planned by the last success
+      outcome = 'ok';
+      await creds.refresh();
+      expect(creds.rejection).toBeUndefined();
+    });
+
+    it('retries transient failures with backoff (no rejection)', async () => {
+      const clock = new FakeClock();
+      const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, ['fail']), { clock, random: () => 0 });
+      await expect(creds.refresh()).rejects.toThrow('refresh 1 failed');
+      expect(creds.rejection).toBeUndefined();
+      expect(clock.pending()).toEqual([1000]);
+    });
+  });
 });
+

@@ -14,8 +14,17 @@ export interface RefreshOptions {
   clock?: Clock;
   random?: () => number;
   onRefreshed?: (credentials: RealtimeCredentials) => void;
-  onRefreshFailed?: (error: unknown, retryInMs: number) => void;
+  /** `retryInMs` is undefined when the failure is permanent: no retry is scheduled. */
+  onRefreshFailed?: (error: unknown, retryInMs: number | undefined) => void;
+  /**
+   * Whether a fetch error means retrying cannot help (the sign-in itself was refused). Default: the error has
+   * `permanent: true` (CredentialsRequestError for 400/401/403, CognitoCredentialSource for refused logins).
+   */
+  isPermanent?: (error: unknown) => boolean;
 }
+
+/** The default rule: a source marks the errors retrying cannot fix with `permanent: true`. */
+export const isPermanentError = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 
 export class CredentialsExpiredError extends Error {
   override readonly name = 'CredentialsExpiredError';
@@ -27,6 +36,7 @@ export class RefreshingCredentials {
   #timer: unknown;
   #failures = 0;
   #stopped = false;
+  #rejection: unknown;
   readonly #clock: Clock;
   readonly #marginMs: number;
   readonly #retryMinMs: number;
@@ -46,6 +56,11 @@ export class RefreshingCredentials {
 
   current(): RealtimeCredentials | undefined {
     return this.#current;
+  }
+
+  /** The error of a permanent failure (the sign-in was refused); undefined while retrying can still help. */
+  get rejection(): unknown {
+    return this.#rejection;
   }
 
   /**
@@ -76,7 +91,10 @@ export class RefreshingCredentials {
     }
   }
 
-  /** Fetches now (one fetch at a time); on success schedules the next proactive refresh. */
+  /**
+   * Fetches now (one fetch at a time); on success schedules the next proactive refresh. A permanent failure schedules
+   * no retry: the next call (a reconnect, or the app after a new sign-in) tries once more.
+   */
   refresh(): Promise<RealtimeCredentials> {
     this.#inFlight ??= this.source
       .fetch()
@@ -84,12 +102,18 @@ export class RefreshingCredentials {
         const issuedAt = this.#clock.now();
         this.#current = credentials;
         this.#failures = 0;
+        this.#rejection = undefined;
         this.options.onRefreshed?.(credentials);
         this.#schedule(Math.max(0, this.refreshAt(credentials, issuedAt) - issuedAt));
         return credentials;
       })
       .catch((error: unknown) => {
         this.#failures += 1;
+        if ((this.options.isPermanent ?? isPermanentError)(error)) {
+          this.#rejection = error;
+          this.options.onRefreshFailed?.(error, undefined);
+          throw error;
+        }
         const delay = this.#backoff();
         this.options.onRefreshFailed?.(error, delay);
         this.#schedule(delay);

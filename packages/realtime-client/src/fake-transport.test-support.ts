@@ -1,15 +1,17 @@
-/** A transport the tests drive: it delivers payloads and fires SDK-like events. */
-import type { Transport, TransportEvents, TransportFactory } from './transport.js';
+/** A transport the tests drive: it delivers payloads and fires the events a real transport would. */
+import type { Transport, TransportEvents, TransportFactory, TransportOptions } from './transport.js';
 
 export class FakeTransport implements Transport {
   #events: TransportEvents | undefined;
+  options: Omit<TransportOptions, 'events'> | undefined;
   readonly handlers = new Map<string, (topic: string, payload: Uint8Array) => void>();
-  failConnect: Error | undefined;
-  disconnects = 0;
+  starts = 0;
+  stops = 0;
 
   /** The factory RealtimeClient calls; it hands this transport the client's event sink. */
-  readonly factory: TransportFactory = (options) => {
-    this.#events = options.events;
+  readonly factory: TransportFactory = ({ events, ...options }) => {
+    this.#events = events;
+    this.options = options;
     return this;
   };
 
@@ -18,16 +20,16 @@ export class FakeTransport implements Transport {
     return this.#events;
   }
 
-  async connect(): Promise<void> {
-    if (this.failConnect) throw this.failConnect;
+  start(): void {
+    this.starts += 1;
+  }
+
+  async stop(): Promise<void> {
+    this.stops += 1;
   }
 
   async subscribe(topicFilter: string, onMessage: (topic: string, payload: Uint8Array) => void): Promise<void> {
     this.handlers.set(topicFilter, onMessage);
-  }
-
-  async disconnect(): Promise<void> {
-    this.disconnects += 1;
   }
 
   /** Delivers on `topic` through the subscription to `filter` (the topic itself by default). */

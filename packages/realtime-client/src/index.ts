@@ -5,13 +5,23 @@
  * Importing this module installs, once, what the SDK's browser build needs (a minimal `process` and `Buffer`) and
  * the WebSocket wrapper used by routeIotWebSockets(); import it lazily if the first page load must stay small.
  */
-export { RealtimeClient, type DedupKey, type RealtimeClientEvents, type RealtimeClientOptions, type RealtimeClientStats } from './client.js';
-export { CredentialsExpiredError, RefreshingCredentials, type RefreshOptions } from './credentials.js';
+export {
+  RealtimeClient,
+  RealtimeConnectionError,
+  type DedupKey,
+  type RealtimeClientEvents,
+  type RealtimeClientOptions,
+  type RealtimeClientStats,
+  type TakeoverRule,
+} from './client.js';
+export { CredentialsExpiredError, isPermanentError, RefreshingCredentials, type RefreshOptions } from './credentials.js';
 export { systemClock, type Clock } from './clock.js';
 export type { Listener } from './emitter.js';
+export { claim, claimTabId, randomTabId, type Claim, type ClaimOptions, type LockManagerLike, type TabIdOptions } from './locks.js';
 export { routeIotWebSockets } from './local-socket.js';
-export { sdkTransport } from './sdk-transport.js';
+export { browserNetwork, type NetworkStatus } from './network.js';
+export { explainSdkError, sdkTransport } from './sdk-transport.js';
 export { CognitoCredentialSource, type CognitoAuthSession, type FetchAuthSession } from './sources/cognito.js';
-export { CredentialsRequestError, CustomCredentialSource, type RealtimeSession } from './sources/custom.js';
+export { CredentialsRequestError, CustomCredentialSource, type CustomCredentialSourceOptions, type RealtimeSession } from './sources/custom.js';
 export type { Transport, TransportEvents, TransportFactory, TransportOptions } from './transport.js';
 export type { ConnectionState, CredentialSource, JsonMessage, RawMessage, RealtimeCredentials, StateChange } from './types.js';

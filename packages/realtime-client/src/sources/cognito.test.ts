@@ -30,4 +30,12 @@ describe('CognitoCredentialSource (injected fetchAuthSession)', () => {
     await expect(source.fetch()).rejects.toThrow('Cognito returned no credentials for this identity');
     expect(source.identityId).toBeUndefined();
   });
+
+  it('marks a refused login as permanent (retrying cannot help), other failures not', async () => {
+    const refused = Object.assign(new Error('Refresh Token has been revoked'), { name: 'NotAuthorizedException' });
+    const source = new CognitoCredentialSource('eu-west-1', async () => Promise.reject(refused));
+    await expect(source.fetch()).rejects.toMatchObject({ message: 'Cognito refused this sign-in: Refresh Token has been revoked', permanent: true });
+    const flaky = new CognitoCredentialSource('eu-west-1', async () => Promise.reject(new TypeError('Failed to fetch')));
+    await expect(flaky.fetch()).rejects.not.toHaveProperty('permanent');
+  });
 });

@@ -25,7 +25,14 @@ export class CognitoCredentialSource implements CredentialSource {
   ) {}
 
   async fetch(): Promise<RealtimeCredentials> {
-    const session = await this.fetchAuthSession({ forceRefresh: !this.#first });
+    let session: CognitoAuthSession;
+    try {
+      session = await this.fetchAuthSession({ forceRefresh: !this.#first });
+    } catch (error) {
+      // Cognito refused the login itself (revoked or expired refresh token): asking again cannot succeed.
+      if (error instanceof Error && error.name === 'NotAuthorizedException') throw Object.assign(new Error(`Cognito refused this sign-in: ${error.message}`, { cause: error }), { permanent: true });
+      throw error;
+    }
     this.#first = false;
     const c = session.credentials;
     if (!c?.sessionToken || !c.expiration || !session.identityId) throw new Error('Cognito returned no credentials for this identity');

@@ -19,6 +19,11 @@ export class CredentialsRequestError extends Error {
   ) {
     super(message);
   }
+
+  /** 400, 401, 403: the token or the request was refused; asking again the same way cannot succeed. */
+  get permanent(): boolean {
+    return this.status === 400 || this.status === 401 || this.status === 403;
+  }
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
@@ -47,18 +52,39 @@ function parseCredentialsResponse(body: Record<string, unknown>, status: number)
   return { credentials, session: { clientId: text('clientId'), iotEndpoint: text('iotEndpoint'), topics: { subscribe, publish } } };
 }
 
+export interface CustomCredentialSourceOptions {
+  /**
+   * Asks for the client id `<...>.<tab>` (body `{"tab"}`): one per browser tab, since two connections with one client
+   * id take each other over. Credentials name exactly one client id, so every fetch asks for the same tab.
+   */
+  tab?: string;
+  fetch?: typeof fetch;
+}
+
 export class CustomCredentialSource implements CredentialSource {
   /** Set by the first successful fetch: the client id and topics this user may use. */
   session: RealtimeSession | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #tab: string | undefined;
 
   constructor(
     private readonly apiUrl: string,
-    private readonly token: () => string,
-    private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
-  ) {}
+    /** The app's JWT, asked for on every fetch (it may renew it meanwhile). */
+    private readonly token: () => string | Promise<string>,
+    options: CustomCredentialSourceOptions = {},
+  ) {
+    this.#fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.#tab = options.tab;
+  }
 
   async fetch(): Promise<RealtimeCredentials> {
-    const res = await this.fetchImpl(`${this.apiUrl}/credentials`, { method: 'POST', headers: { authorization: `Bearer ${this.token()}` } });
+    const headers: Record<string, string> = { authorization: `Bearer ${await this.token()}` };
+    const init: RequestInit = { method: 'POST', headers };
+    if (this.#tab !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify({ tab: this.#tab });
+    }
+    const res = await this.#fetch(`${this.apiUrl}/credentials`, init);
     const body: unknown = await res.json().catch(() => ({}));
     const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
     if (!res.ok) {
@@ -66,6 +92,10 @@ export class CustomCredentialSource implements CredentialSource {
       throw new CredentialsRequestError(message, res.status);
     }
     const { credentials, session } = parseCredentialsResponse(fields, res.status);
+    // An API that ignored the tab would hand every tab the same client id: they would take each other over.
+    if (this.#tab !== undefined && !session.clientId.endsWith(`.${this.#tab}`)) {
+      throw new CredentialsRequestError(`the credentials name the client id "${session.clientId}", not one for tab "${this.#tab}"`, res.status);
+    }
     this.session = session;
     return credentials;
   }
