@@ -4,21 +4,22 @@
  * fan-out, and the local app token issuer. With `dataDir`, rooms, history, Cognito users and signing keys survive a
  * restart; without it (tests), everything is in memory.
  */
+
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, DynamoDBClient, paginateScan, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import { createServer } from 'node:net';
-import type { WebConfig } from '../core/contracts/web-config.js';
 import type { FunctionName } from '../core/access/model.js';
+import type { WebConfig } from '../core/contracts/web-config.js';
 import { TOPIC_RULES, topicRuleName } from '../core/iot-rules.js';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE, type QueueSettings, type RateLimit } from '../functions/catalog.js';
 import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
 import type { LogLevel } from '../functions/shared/logger.js';
-import { memoryMetrics } from '../functions/shared/metrics.js';
 import type { MetricName } from '../functions/shared/metric-names.js';
+import { memoryMetrics } from '../functions/shared/metrics.js';
 import type { FanoutQueue } from '../functions/shared/ports.js';
-import { type HttpLambda, lambdaContext, type LocalRoute, type RunningApi, startLocalApi } from './api/gateway.js';
+import { type HttpLambda, type LocalRoute, lambdaContext, type RunningApi, startLocalApi } from './api/gateway.js';
 import { InProcessQueue } from './api/job-queue.js';
 import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
 import { defaultAccountConfig } from './emulator/account/default-account.js';
@@ -26,6 +27,8 @@ import { type RunningEmulator, startEmulator } from './emulator/emulator.js';
 import type { EmulatorLogger } from './emulator/log.js';
 import type { IotLimits } from './emulator/mqtt/limits.js';
 import { RulesEngine, type RuleTargetFunction } from './emulator/rules/engine.js';
+import { userPoolConfig } from './emulator/services/cognito-user-pool/config.js';
+import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from './emulator/services/cognito-user-pool/seed.js';
 import { buildLocalFunctions } from './lambda-service.js';
 import {
   LOCAL_ACCESS_MODEL,
@@ -38,10 +41,8 @@ import {
   LOCAL_USER_POOL_CLIENT_ID,
   LOCAL_USER_POOL_ID,
 } from './local-deployment.js';
-import { userPoolConfig } from './emulator/services/cognito-user-pool/config.js';
-import { seedDemoCognitoUsers } from './emulator/services/cognito-user-pool/seed.js';
 import { seedDemoRooms } from './seed.js';
-import { type RunningLocalDynamoDb, createTables, startLocalDynamoDb } from './store/dynalite.js';
+import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from './store/dynalite.js';
 import { type RunningWeb, startWebServer } from './web/server.js';
 
 export interface LocalStackOptions {
@@ -173,7 +174,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       batchSize: settings.batchSize,
       visibilityTimeoutMs: settings.visibilityTimeoutSeconds * 1000,
       failureVisibilityMs: options.jobRetryDelayMs ?? 2000,
-      onDeadLetter: (m) => options.logger.log({ level: 'warn', message: `${settings.purpose} message moved to the dead-letter queue`, messageId: m.messageId, receiveCount: m.receiveCount }),
+      onDeadLetter: (m) =>
+        options.logger.log({
+          level: 'warn',
+          message: `${settings.purpose} message moved to the dead-letter queue`,
+          messageId: m.messageId,
+          receiveCount: m.receiveCount,
+        }),
     });
   const jobs = queue(LOCAL_JOB_QUEUE_ARN, JOBS_QUEUE);
   const fanout = queue(LOCAL_FANOUT_QUEUE_ARN, FANOUT_QUEUE);
@@ -204,7 +211,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ruleTargets[name] = (event) => handler(event, lambdaContext(name, timeoutMs(name)));
   }
   const rules = new RulesEngine({ source: emulator.broker, functions: ruleTargets, logger: options.logger });
-  for (const rule of TOPIC_RULES) rules.createRule({ name: topicRuleName(LOCAL_DEPLOYMENT, rule), sql: rule.sql, sqlVersion: rule.sqlVersion, lambda: rule.lambda });
+  for (const rule of TOPIC_RULES)
+    rules.createRule({ name: topicRuleName(LOCAL_DEPLOYMENT, rule), sql: rule.sql, sqlVersion: rule.sqlVersion, lambda: rule.lambda });
   const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
     const handler: HttpLambda | undefined = functions.http[f.name];
     return handler ? (f.routes ?? []).map((r) => ({ method: r.method, path: r.path, functionName: f.name, handler })) : [];
@@ -226,6 +234,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     allowGuests: true,
     topicPrefix: `${LOCAL_DEPLOYMENT.app}/${LOCAL_DEPLOYMENT.stage}`,
     demoUsers: Object.entries(DEMO_USERS).map(([id, u]) => ({ id, name: u.name })),
+    demoCognitoUsers: DEMO_COGNITO_USERS.map(({ username, password }) => ({ username, password })),
   };
   const web = options.web ? await startWebServer({ host, port: options.web.port, mode: options.web.mode, config: webConfig }) : undefined;
   return {

@@ -19,5 +19,7 @@ export const WebConfigSchema = v.object({
   identityPoolEndpoint: v.optional(v.string()),
   /** Local mode: demo users of the local token issuer. */
   demoUsers: v.optional(v.array(v.object({ id: v.string(), name: v.string() }))),
+  /** Local mode: the seeded Cognito users of the emulator's user pool, whose passwords the sign-in page shows. */
+  demoCognitoUsers: v.optional(v.array(v.object({ username: v.string(), password: v.string() }))),
 });
 export type WebConfig = v.InferOutput<typeof WebConfigSchema>;

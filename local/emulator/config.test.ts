@@ -1,10 +1,15 @@
 import { EmulatorConfigError, emulatorConfigFromEnv } from './config.js';
 
 describe('emulatorConfigFromEnv', () => {
-  it('defaults: the web demo\'s origins, IoT\'s replay rate, local memory bounds', () => {
+  it("defaults: the web demo's origins, IoT's replay rate, local memory bounds", () => {
     const config = emulatorConfigFromEnv({});
     expect(config.allowedOrigins).toEqual(['http://127.0.0.1:5173', 'http://localhost:5173']);
-    expect(config.limits).toMatchObject({ storedMessagesPerSecond: 10, maxRetainedMessages: 1000, maxPersistentSessions: 1000, maxQueuedMessagesPerSession: 1000 });
+    expect(config.limits).toMatchObject({
+      storedMessagesPerSecond: 10,
+      maxRetainedMessages: 1000,
+      maxPersistentSessions: 1000,
+      maxQueuedMessagesPerSession: 1000,
+    });
     expect(config.bounds).toEqual({ maxTemporaryCredentials: 100_000, maxCognitoIdentities: 100_000 });
   });
 
@@ -14,7 +19,7 @@ describe('emulatorConfigFromEnv', () => {
     expect(emulatorConfigFromEnv({ LOCAL_CORS_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
   });
 
-  it('stops with the variable\'s name on a bad origin or bound', () => {
+  it("stops with the variable's name on a bad origin or bound", () => {
     for (const origin of ['http://a.test/path', 'a.test', 'http://a.test:1/']) {
       expect(() => emulatorConfigFromEnv({ LOCAL_CORS_ORIGINS: origin })).toThrow(EmulatorConfigError);
       expect(() => emulatorConfigFromEnv({ LOCAL_CORS_ORIGINS: origin })).toThrow(/LOCAL_CORS_ORIGINS/);

@@ -46,11 +46,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 function origins(env: NodeJS.ProcessEnv, webPort: number): string[] {
   const raw = env.LOCAL_CORS_ORIGINS;
   if (raw === undefined || raw === '') return [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of list) {
     if (origin === '*') continue;
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new EmulatorConfigError(`LOCAL_CORS_ORIGINS must be comma-separated origins like http://127.0.0.1:5173 (scheme, host, port; no path), got ${JSON.stringify(origin)}`);
+      throw new EmulatorConfigError(
+        `LOCAL_CORS_ORIGINS must be comma-separated origins like http://127.0.0.1:5173 (scheme, host, port; no path), got ${JSON.stringify(origin)}`,
+      );
     }
   }
   return list;
@@ -61,7 +66,8 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
   const apiPort = integer(env, 'LOCAL_API_PORT', DEFAULT_API_PORT, 0, 65535);
   const webPort = integer(env, 'LOCAL_WEB_PORT', DEFAULT_WEB_PORT, 1, 65535);
   const logFormat = env.LOCAL_LOG_FORMAT ?? 'text';
-  if (logFormat !== 'text' && logFormat !== 'json') throw new EmulatorConfigError(`LOCAL_LOG_FORMAT must be "text" or "json", got ${JSON.stringify(logFormat)}`);
+  if (logFormat !== 'text' && logFormat !== 'json')
+    throw new EmulatorConfigError(`LOCAL_LOG_FORMAT must be "text" or "json", got ${JSON.stringify(logFormat)}`);
   return {
     host: env.LOCAL_BIND_HOST ?? '127.0.0.1',
     port,

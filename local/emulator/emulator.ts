@@ -6,18 +6,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_WEB_PORT } from '../local-deployment.js';
-import { LocalAccount, type AccountConfig } from './account/account.js';
-import { DEFAULT_LOCAL_BOUNDS, type LocalBounds } from './config.js';
+import { type AccountConfig, LocalAccount } from './account/account.js';
 import { peekAuthorizationScope } from './auth/sigv4.js';
+import { DEFAULT_LOCAL_BOUNDS, type LocalBounds } from './config.js';
 import { applyCors, BodyTooLargeError, readBody, sendJson } from './http/io.js';
 import { checkOrigin, isFromWebPage } from './http/origins.js';
 import { type EmulatorLogger, LogBudget } from './log.js';
 import { IotBroker } from './mqtt/broker.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 import { CognitoIdentityService } from './services/cognito-identity.js';
-import { DynamoDbService } from './services/dynamodb.js';
 import type { UserPoolConfig } from './services/cognito-user-pool/config.js';
 import { CognitoUserPoolService } from './services/cognito-user-pool/service.js';
+import { DynamoDbService } from './services/dynamodb.js';
 import { handleIotControlPlane } from './services/iot-control-plane.js';
 import { handleIotDataPlane } from './services/iot-data-plane.js';
 import { handleSts } from './services/sts.js';
@@ -93,8 +93,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   // DynamoDB: SigV4 and IAM here, the data in dynalite (local/store), so the functions' least privilege holds locally.
   // User pools issue tokens whose `iss` is `<emulator URL>/<poolId>`: the URL is known once the server listens.
   let baseUrl = '';
-  const userPools = await CognitoUserPoolService.start({ account, logger: options.logger, now, pools: options.userPools ?? [], ...(options.dataDir ? { dataDir: options.dataDir } : {}), baseUrl: () => baseUrl });
-  const dynamodb = options.dynamoDbUpstreamUrl ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl }) : undefined;
+  const userPools = await CognitoUserPoolService.start({
+    account,
+    logger: options.logger,
+    now,
+    pools: options.userPools ?? [],
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    baseUrl: () => baseUrl,
+  });
+  const dynamodb = options.dynamoDbUpstreamUrl
+    ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl })
+    : undefined;
   const { logger } = options;
   // A page retrying in a loop gets a few lines, then a count: refusals cannot flood the log.
   const originRefusals = new LogBudget(logger);
@@ -103,12 +112,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // Local, not AWS: only configured browser origins (see http/origins.ts); no reflected CORS.
     const origin = checkOrigin(req, allowedOrigins);
     if (origin.kind === 'refused') {
-      originRefusals.log({ level: 'warn', message: 'refused a request from a browser origin that is not allowed', origin: origin.origin, method: req.method, url: req.url });
-      return sendJson(res, 403, { message: `origin ${JSON.stringify(origin.origin)} is not allowed to use the local emulator (LOCAL_CORS_ORIGINS)` }, { 'x-amzn-errortype': 'AccessDeniedException' });
+      originRefusals.log({
+        level: 'warn',
+        message: 'refused a request from a browser origin that is not allowed',
+        origin: origin.origin,
+        method: req.method,
+        url: req.url,
+      });
+      return sendJson(
+        res,
+        403,
+        { message: `origin ${JSON.stringify(origin.origin)} is not allowed to use the local emulator (LOCAL_CORS_ORIGINS)` },
+        { 'x-amzn-errortype': 'AccessDeniedException' },
+      );
     }
     if (origin.kind === 'allowed') applyCors(req, res, origin.origin);
     const url = req.url ?? '/';
-    if (!URL.canParse(url, 'http://local')) return sendJson(res, 400, { message: 'the request target is not a valid URL' }, { 'x-amzn-errortype': 'InvalidRequestException' });
+    if (!URL.canParse(url, 'http://local'))
+      return sendJson(res, 400, { message: 'the request target is not a valid URL' }, { 'x-amzn-errortype': 'InvalidRequestException' });
     // Local testing knobs (not AWS APIs) are for scripts and tests on this machine: never for a web page.
     if (url.startsWith('/_local/')) {
       if (isFromWebPage(req)) return sendJson(res, 403, { message: 'the /_local/ knobs refuse requests from web pages' });
@@ -121,14 +142,23 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       res.writeHead(204);
       return void res.end();
     }
-    if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok', services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', ...(dynamodb ? ['dynamodb'] : [])] });
+    if (req.method === 'GET' && req.url === '/health')
+      return sendJson(res, 200, {
+        status: 'ok',
+        services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', ...(dynamodb ? ['dynamodb'] : [])],
+      });
     if (userPools.handleJwks(req, res)) return;
     let body: Buffer;
     try {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        return sendJson(res, 413, { message: `request body exceeds ${MAX_BODY_BYTES} bytes` }, { 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' });
+        return sendJson(
+          res,
+          413,
+          { message: `request body exceeds ${MAX_BODY_BYTES} bytes` },
+          { 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' },
+        );
       }
       throw error;
     }

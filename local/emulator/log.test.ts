@@ -16,7 +16,15 @@ describe('log lines cannot be forged by client-supplied text', () => {
   it('text: control characters and line separators in any field are escaped; one entry is one line', () => {
     const { logger, lines } = capture('text');
     logger.log({ level: 'info', message: 'mqtt connected', clientId: forged, topic: 'a b=c' });
-    logger.log({ level: 'warn', message: 'denied', service: 'mqtt', who: `user/x (client ${forged})`, action: 'iot:Connect', resource: `arn:client/${forged}`, reason: 'no' });
+    logger.log({
+      level: 'warn',
+      message: 'denied',
+      service: 'mqtt',
+      who: `user/x (client ${forged})`,
+      action: 'iot:Connect',
+      resource: `arn:client/${forged}`,
+      reason: 'no',
+    });
     expect(lines()).toHaveLength(2);
     expect(lines()[0]).toBe(
       '[emulator] mqtt connected clientId="tester-1\\n[emulator] DENIED mqtt iot:Connect by root: fake\\r\\u001b[2K\\u2028more" topic="a b=c"',

@@ -106,7 +106,12 @@ export class LogBudget {
     const t = this.now();
     if (t - this.#windowStart >= this.windowMs) {
       if (this.#suppressed > 0) {
-        this.logger.log({ level: 'warn', message: 'log lines suppressed (per-connection budget)', suppressed: this.#suppressed, lastSuppressed: this.#lastSuppressed });
+        this.logger.log({
+          level: 'warn',
+          message: 'log lines suppressed (per-connection budget)',
+          suppressed: this.#suppressed,
+          lastSuppressed: this.#lastSuppressed,
+        });
       }
       this.#windowStart = t;
       this.#used = 0;

@@ -1,10 +1,10 @@
 /** `npm run emulator`: the local AWS emulator on its own. */
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../local-deployment.js';
+import { stopOnSignals } from '../shutdown.js';
 import { defaultAccountConfig } from './account/default-account.js';
 import { emulatorConfigFromEnv } from './config.js';
 import { startEmulator } from './emulator.js';
 import { consoleLogger } from './log.js';
-import { stopOnSignals } from '../shutdown.js';
 
 const config = emulatorConfigFromEnv();
 const logger = consoleLogger({ format: config.logFormat });

@@ -7,6 +7,10 @@
  * Also missing from dynalite 4, and not emulated here: UpdateTimeToLive and TTL expiry (DescribeTimeToLive always
  * answers DISABLED), TransactGetItems, PartiQL, streams. Expired items therefore stay in the local tables.
  */
+
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -17,9 +21,6 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Deployment } from '../../core/deployment.js';
 import { type TableDefinition, tableName } from '../../core/store/tables.js';
 import { transactWriteItems } from './transact-write.js';
@@ -54,7 +55,10 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const front = createServer((req, res) => {
     handle(req, res, connection, lock).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
-      sendJson(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: `local DynamoDB failed: ${error instanceof Error ? error.message : String(error)}` });
+      sendJson(res, 500, {
+        __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+        message: `local DynamoDB failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     });
   });
   let port: number;
@@ -86,11 +90,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, connection: Dyn
     res.writeHead(413, { connection: 'close' });
     return void res.end();
   }
-  if (req.method === 'POST' && req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems') return lock.exclusive(() => transact(req, res, body, connection));
+  if (req.method === 'POST' && req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems')
+    return lock.exclusive(() => transact(req, res, body, connection));
   await lock.shared(async () => {
     const upstream = await connection.send(req.method ?? 'POST', req.url ?? '/', req.headers, body);
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') headers[name] = value;
+    for (const [name, value] of Object.entries(upstream.headers))
+      if (value !== undefined && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') headers[name] = value;
     res.writeHead(upstream.status, headers);
     res.end(upstream.body);
   });
@@ -127,7 +133,11 @@ export interface CreateTablesResult {
  * restarts). An existing table whose keys differ from its definition is an error: the data folder predates a change
  * of the definitions and must be deleted.
  */
-export async function createTables(client: DynamoDBClient, deployment: Pick<Deployment, 'app' | 'stage'>, definitions: readonly TableDefinition[]): Promise<CreateTablesResult> {
+export async function createTables(
+  client: DynamoDBClient,
+  deployment: Pick<Deployment, 'app' | 'stage'>,
+  definitions: readonly TableDefinition[],
+): Promise<CreateTablesResult> {
   const result: CreateTablesResult = { created: [], existing: [], ttlNotEmulated: [] };
   for (const definition of definitions) {
     const name = tableName(deployment, definition);
@@ -172,7 +182,13 @@ function createTableInput(name: string, definition: TableDefinition): CreateTabl
     AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
     KeySchema: keySchema(definition.partitionKey, definition.sortKey),
     ...(indexes.length > 0
-      ? { GlobalSecondaryIndexes: indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' as const } })) }
+      ? {
+          GlobalSecondaryIndexes: indexes.map((i) => ({
+            IndexName: i.name,
+            KeySchema: keySchema(i.partitionKey, i.sortKey),
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
       : {}),
   };
 }

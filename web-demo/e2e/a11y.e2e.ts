@@ -5,9 +5,24 @@
  */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { Browser, Page } from 'playwright-core';
-import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
-import { type AxeFinding, axeViolations, connected, DESKTOP, launchChromium, messageIn, openPage, openRoom, openTab, PHONE, refusedSockets, signIn, signInCognitoUser, type WatchedPage } from './browser.js';
+import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
+import {
+  type AxeFinding,
+  axeViolations,
+  connected,
+  DESKTOP,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  openTab,
+  PHONE,
+  refusedSockets,
+  signIn,
+  signInCognitoUser,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;
@@ -37,7 +52,10 @@ async function open(): Promise<WatchedPage> {
 
 /** axe on the view as it is, at both widths and in both colour schemes; findings are collected. */
 async function checkView(page: Page, view: string): Promise<void> {
-  for (const [width, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [width, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.setViewportSize(viewport);
       await page.emulateMedia({ colorScheme });
@@ -53,7 +71,10 @@ function smallTargets(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('button, input:not([type=hidden]), summary')]
       .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 43.5)
-      .map((el) => `${el.tagName.toLowerCase()} "${el.textContent?.trim() || el.getAttribute('aria-label') || el.getAttribute('name')}" ${el.getBoundingClientRect().height.toFixed(1)} px`),
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()} "${el.textContent?.trim() || el.getAttribute('aria-label') || el.getAttribute('name')}" ${el.getBoundingClientRect().height.toFixed(1)} px`,
+      ),
   );
 }
 
@@ -72,7 +93,7 @@ describe('axe-core on every view, desktop and phone, light and dark', () => {
     expect(p.warnings).toEqual([]);
   });
 
-  it('an app user\'s session: rooms, an open room with messages sent and not delivered, jobs (one failed), broadcast, the room list on a phone', async () => {
+  it("an app user's session: rooms, an open room with messages sent and not delivered, jobs (one failed), broadcast, the room list on a phone", async () => {
     const bob = await apiUser(stack, 'bob');
     await bob.post('general', 'a message from bob');
     const p = await open();
@@ -86,7 +107,9 @@ describe('axe-core on every view, desktop and phone, light and dark', () => {
     await messageIn(p.page, 'general', 'a message from alice').waitFor({ timeout: 5000 });
     // One send the API refuses, shown with its reason and buttons.
     await p.page.route('**/rooms/general/messages', (route) =>
-      route.request().method() === 'POST' ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"try later"}' }) : route.continue(),
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"try later"}' })
+        : route.continue(),
     );
     await p.page.fill('[data-testid=input-general]', 'this one fails');
     await p.page.click('[data-testid=send-general]');
@@ -97,7 +120,13 @@ describe('axe-core on every view, desktop and phone, light and dark', () => {
     await p.page.locator('[data-testid=job][data-status=failed]').waitFor({ timeout: 15_000 });
     const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
     await dataPlane.send(
-      new PublishCommand({ topic: 'iot-realtime/local/broadcast', qos: 1, payload: new TextEncoder().encode(JSON.stringify({ type: 'broadcast', messageId: 'a11y-1', from: 'alice', text: 'maintenance at noon', sentAt: new Date().toISOString() })) }),
+      new PublishCommand({
+        topic: 'iot-realtime/local/broadcast',
+        qos: 1,
+        payload: new TextEncoder().encode(
+          JSON.stringify({ type: 'broadcast', messageId: 'a11y-1', from: 'alice', text: 'maintenance at noon', sentAt: new Date().toISOString() }),
+        ),
+      }),
     );
     await p.page.locator('[data-testid=broadcast] [data-testid=message]').waitFor({ timeout: 5000 });
     await checkView(p.page, 'session with a room open');

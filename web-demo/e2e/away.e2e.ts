@@ -4,7 +4,21 @@
  * signed in. What the persistent session replays and what the history brings are merged by message id.
  */
 import type { Browser } from 'playwright-core';
-import { connected, connectionStates, historyLoaded, launchChromium, messageIn, openPage, openRoom, openTab, refusedSockets, signIn, signOut, textsIn, type WatchedPage } from './browser.js';
+import {
+  connected,
+  connectionStates,
+  historyLoaded,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  openTab,
+  refusedSockets,
+  signIn,
+  signOut,
+  textsIn,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;

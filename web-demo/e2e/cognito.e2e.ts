@@ -7,7 +7,21 @@
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
-import { axeViolations, connected, historyLoaded, launchChromium, messageIn, openPage, openRoom, PHONE, post, roomLink, signIn, signInAs, type WatchedPage } from './browser.js';
+import {
+  axeViolations,
+  connected,
+  historyLoaded,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  PHONE,
+  post,
+  roomLink,
+  signIn,
+  signInAs,
+  type WatchedPage,
+} from './browser.js';
 import { confirmationCode, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;
@@ -37,7 +51,8 @@ async function open(options?: Parameters<typeof openPage>[2]): Promise<WatchedPa
 const screenshotDir = process.env.UPDATE_SCREENSHOTS ? new URL('../../docs/', import.meta.url).pathname : undefined;
 
 /** The member entry of `userId` in the open room, once it says online (true) or offline (false). */
-const memberOnline = (p: WatchedPage, userId: string, online: boolean) => p.page.locator(`[data-testid=member][data-user-id="${userId}"][data-online=${online}]`);
+const memberOnline = (p: WatchedPage, userId: string, online: boolean) =>
+  p.page.locator(`[data-testid=member][data-user-id="${userId}"][data-online=${online}]`);
 
 describe('a new Cognito user', () => {
   it('signs up and confirms in the page, creates a room, adds an app user; they talk, see each other online, and offline after sign-out', async () => {
@@ -99,12 +114,14 @@ describe('a new Cognito user', () => {
     expect(dave.errors).toEqual([]);
   }, 90_000);
 
-  it('shows the seeded accounts\' passwords on the local sign-in page, and fills them in', async () => {
+  it("shows the seeded accounts' passwords on the local sign-in page, and fills them in", async () => {
     const p = await open();
     // /config.json carries them locally (demoCognitoUsers); served here as the local stack would.
     await p.page.route('**/config.json', async (route) => {
       const config = (await (await route.fetch()).json()) as Record<string, unknown>;
-      await route.fulfill({ json: { ...config, demoCognitoUsers: config.demoCognitoUsers ?? DEMO_COGNITO_USERS.map(({ username, password }) => ({ username, password })) } });
+      await route.fulfill({
+        json: { ...config, demoCognitoUsers: config.demoCognitoUsers ?? DEMO_COGNITO_USERS.map(({ username, password }) => ({ username, password })) },
+      });
     });
     await p.page.reload();
     const { username, password } = DEMO_COGNITO_USERS[0]!;

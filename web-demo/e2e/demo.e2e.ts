@@ -6,7 +6,21 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { Browser } from 'playwright-core';
 import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
-import { connectionStates, launchChromium, messageIn, openPage, openRoom, PHONE, post, refusedSockets, roomLink, signIn, textsIn, type PageOptions, type WatchedPage } from './browser.js';
+import {
+  connectionStates,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  type PageOptions,
+  PHONE,
+  post,
+  refusedSockets,
+  roomLink,
+  signIn,
+  textsIn,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
 const CREDENTIAL_LIFETIME_S = 25;
@@ -35,7 +49,7 @@ async function open(options?: PageOptions): Promise<WatchedPage> {
 }
 
 describe('rooms of the demo users', () => {
-  it('lists each user\'s rooms from the API, shows alice\'s message in general to bob live under her name, never ops, and logs no console errors', async () => {
+  it("lists each user's rooms from the API, shows alice's message in general to bob live under her name, never ops, and logs no console errors", async () => {
     const alice = await open();
     const bob = await open({ viewport: PHONE });
     await signIn(alice.page, 'alice');
@@ -146,14 +160,20 @@ describe('resilience', () => {
 });
 
 describe('Cognito guests and errors', () => {
-  it('shows a guest (Amplify against the emulator\'s Cognito Identity) what broadcast is, and announcements live', async () => {
+  it("shows a guest (Amplify against the emulator's Cognito Identity) what broadcast is, and announcements live", async () => {
     const guest = await open({ viewport: PHONE });
     await signIn(guest.page, 'guest');
     expect(await guest.page.locator('[data-testid=broadcast-empty]').textContent()).toContain('appear here live');
     expect(await guest.page.locator('main h2').first().textContent()).toBe('You are a guest');
     const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
     await dataPlane.send(
-      new PublishCommand({ topic: 'iot-realtime/local/broadcast', qos: 1, payload: new TextEncoder().encode(JSON.stringify({ type: 'broadcast', messageId: 'b1', from: 'alice', text: 'maintenance at noon', sentAt: new Date().toISOString() })) }),
+      new PublishCommand({
+        topic: 'iot-realtime/local/broadcast',
+        qos: 1,
+        payload: new TextEncoder().encode(
+          JSON.stringify({ type: 'broadcast', messageId: 'b1', from: 'alice', text: 'maintenance at noon', sentAt: new Date().toISOString() }),
+        ),
+      }),
     );
     const shown = guest.page.locator('[data-testid=broadcast] [data-testid=message]', { hasText: 'maintenance at noon' });
     await shown.waitFor({ timeout: 5000 });
@@ -165,7 +185,9 @@ describe('Cognito guests and errors', () => {
 
   it('explains a refused sign-in (401 from /credentials) and stays on the sign-in screen', async () => {
     const p = await open();
-    await p.page.route('**/credentials', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"the token has expired"}' }));
+    await p.page.route('**/credentials', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"the token has expired"}' }),
+    );
     await p.page.click('[data-testid=signin-alice]');
     await p.page.locator('[data-testid=toast]', { hasText: 'the token has expired' }).waitFor({ timeout: 5000 });
     await p.page.locator('[data-testid=signin-bob]').waitFor();

@@ -5,7 +5,23 @@
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
-import { connected, historyLoaded, launchChromium, messageIn, openPage, openRoom, PHONE, post, roomLink, signIn, signInAs, signInCognitoUser, textsIn, type PageOptions, type WatchedPage } from './browser.js';
+import {
+  connected,
+  historyLoaded,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  type PageOptions,
+  PHONE,
+  post,
+  roomLink,
+  signIn,
+  signInAs,
+  signInCognitoUser,
+  textsIn,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;
@@ -65,7 +81,10 @@ describe('rooms in the demo', () => {
     await messageIn(bob.page, roomId, 'second').waitFor({ timeout: 5000 });
     await post(bob.page, roomId, 'thanks alice');
     await messageIn(alice.page, roomId, 'thanks alice').waitFor({ timeout: 5000 });
-    expect(await alice.page.locator(`[data-testid="room-${roomId}"] [data-testid=message].own`).allTextContents()).toEqual([expect.stringContaining('welcome bob'), expect.stringContaining('second')]);
+    expect(await alice.page.locator(`[data-testid="room-${roomId}"] [data-testid=message].own`).allTextContents()).toEqual([
+      expect.stringContaining('welcome bob'),
+      expect.stringContaining('second'),
+    ]);
 
     // A reload keeps bob signed in, and the address still names the room: it opens again with its history, every
     // message once, in order.
@@ -135,7 +154,7 @@ describe('rooms in the demo', () => {
     expect(member.errors).toEqual([]);
   });
 
-  it('a signed-in Cognito user (Amplify against the emulator\'s user pool) creates rooms, is invited by identity id, and gets messages live', async () => {
+  it("a signed-in Cognito user (Amplify against the emulator's user pool) creates rooms, is invited by identity id, and gets messages live", async () => {
     const { username, password } = DEMO_COGNITO_USERS[0]!;
     const cognitoUser = await open();
     const identityId = await signInCognitoUser(cognitoUser.page, username, password);

@@ -61,8 +61,10 @@ export async function apiUser(stack: LocalStack, userId: string): Promise<ApiUse
   return {
     token,
     createRoom: async (name) => (await expectStatus(api('POST', '/rooms', { token, body: { name } }), 201, 'create room')).roomId as string,
-    addMember: async (roomId, member) => void (await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member')),
+    addMember: async (roomId, member) =>
+      void (await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member')),
     post: async (roomId, text) => (await expectStatus(api('POST', `/rooms/${roomId}/messages`, { token, body: { text } }), 202, 'post')).messageId as string,
-    members: async (roomId) => (await expectStatus(api('GET', `/rooms/${roomId}/members`, { token }), 200, 'members')).members as Array<{ userId: string; role: string }>,
+    members: async (roomId) =>
+      (await expectStatus(api('GET', `/rooms/${roomId}/members`, { token }), 200, 'members')).members as Array<{ userId: string; role: string }>,
   };
 }

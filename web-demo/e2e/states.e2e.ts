@@ -6,7 +6,19 @@
  * dropped socket is in demo.e2e.ts.)
  */
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { connected, connectionStates, launchChromium, messageIn, openPage, openRoom, post, refusedSockets, signIn, textsIn, type WatchedPage } from './browser.js';
+import {
+  connected,
+  connectionStates,
+  launchChromium,
+  messageIn,
+  openPage,
+  openRoom,
+  post,
+  refusedSockets,
+  signIn,
+  textsIn,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;
@@ -81,7 +93,9 @@ describe('a frozen backend', () => {
     // Keep-alive: 20 s without traffic, then 8 s for the PINGRESP.
     await page.locator('[data-testid=connection][data-state=reconnecting]').waitFor({ timeout: 35_000 });
     expect(Date.now() - frozenAt).toBeLessThan(30_000);
-    expect(await page.locator('[data-testid=connection-detail]').textContent()).toMatch(/^Reconnecting: attempt 1 \(no answer to the keep-alive ping: the connection was dead\)\.$/);
+    expect(await page.locator('[data-testid=connection-detail]').textContent()).toMatch(
+      /^Reconnecting: attempt 1 \(no answer to the keep-alive ping: the connection was dead\)\.$/,
+    );
     // Attempts that open a socket but get no CONNACK count up; "failed" never shows while the client keeps trying.
     await page.locator('[data-testid=connection][data-attempt="2"]').waitFor({ timeout: 25_000 });
 

@@ -7,7 +7,20 @@
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
-import { connected, connectionStates, historyLoaded, launchChromium, openPage, openTab, roomLink, signIn, signInCognitoUser, signOut, textsIn, type WatchedPage } from './browser.js';
+import {
+  connected,
+  connectionStates,
+  historyLoaded,
+  launchChromium,
+  openPage,
+  openTab,
+  roomLink,
+  signIn,
+  signInCognitoUser,
+  signOut,
+  textsIn,
+  type WatchedPage,
+} from './browser.js';
 import { apiUser, disconnects, type E2eStack, startE2eStack } from './stack.js';
 
 let stack: E2eStack;
@@ -36,53 +49,60 @@ async function open(): Promise<WatchedPage> {
 
 /** The client ids the broker accepted for `userId` (from the emulator's log), in order of first connection. */
 function clientIdsOf(userId: string): string[] {
-  const ids = stack.logs.filter((e) => e.message === 'mqtt connected' && String(e.clientId).startsWith(`iot-realtime.local.${userId}.`)).map((e) => String(e.clientId));
+  const ids = stack.logs
+    .filter((e) => e.message === 'mqtt connected' && String(e.clientId).startsWith(`iot-realtime.local.${userId}.`))
+    .map((e) => String(e.clientId));
   return [...new Set(ids)];
 }
 
 const tabIdOf = (p: WatchedPage) => p.page.evaluate(() => sessionStorage.getItem('realtime-tab-id'));
 
 describe('tabs of one app user', () => {
-  it.each([2, 5])('%i tabs for 30 s: a client id each, no takeover, every tab gets every message once and in order', async (count) => {
-    const poster = await apiUser(stack, `poster${count}`);
-    const roomId = await poster.createRoom(`${count} tabs`);
-    await poster.addMember(roomId, 'bob');
-    const first = await open();
-    await signIn(first.page, 'bob');
-    const tabs = [first];
-    // The other tabs open the room by its address; the saved session signs them in.
-    for (let i = 1; i < count; i += 1) {
-      const tab = await openTab(first, `${stack.web!.url}/#room=${roomId}`);
-      pages.push(tab);
-      await connected(tab.page);
-      tabs.push(tab);
-    }
-    await roomLink(first.page, roomId).click();
-    for (const tab of tabs) await historyLoaded(tab.page, roomId);
-    const duplicatesBefore = disconnects(stack, 'DUPLICATE_CLIENTID').length;
+  it.each([2, 5])(
+    '%i tabs for 30 s: a client id each, no takeover, every tab gets every message once and in order',
+    async (count) => {
+      const poster = await apiUser(stack, `poster${count}`);
+      const roomId = await poster.createRoom(`${count} tabs`);
+      await poster.addMember(roomId, 'bob');
+      const first = await open();
+      await signIn(first.page, 'bob');
+      const tabs = [first];
+      // The other tabs open the room by its address; the saved session signs them in.
+      for (let i = 1; i < count; i += 1) {
+        const tab = await openTab(first, `${stack.web!.url}/#room=${roomId}`);
+        pages.push(tab);
+        await connected(tab.page);
+        tabs.push(tab);
+      }
+      await roomLink(first.page, roomId).click();
+      for (const tab of tabs) await historyLoaded(tab.page, roomId);
+      const duplicatesBefore = disconnects(stack, 'DUPLICATE_CLIENTID').length;
 
-    const sent: string[] = [];
-    const started = Date.now();
-    for (let n = 1; Date.now() - started < 30_000; n += 1) {
-      const text = `message ${n} to ${count} tabs`;
-      await poster.post(roomId, text);
-      sent.push(text);
-      await first.page.waitForTimeout(1500);
-    }
-    for (const tab of tabs) await tab.page.locator(`[data-testid="room-${roomId}"] [data-testid=message]`, { hasText: sent.at(-1)! }).waitFor({ timeout: 5000 });
-    for (const tab of tabs) {
-      expect(await textsIn(tab.page, roomId)).toEqual(sent);
-      // Live the whole time: no drop, no reconnect, no takeover.
-      expect(await connectionStates(tab.page)).toEqual(['connecting', 'connected']);
-      expect(tab.errors).toEqual([]);
-    }
-    expect(disconnects(stack, 'DUPLICATE_CLIENTID').length).toBe(duplicatesBefore);
-    const ids = await Promise.all(tabs.map(tabIdOf));
-    expect(new Set(ids).size).toBe(count);
-    for (const id of ids) expect(clientIdsOf('bob')).toContain(`iot-realtime.local.bob.${id}`);
-  }, 90_000);
+      const sent: string[] = [];
+      const started = Date.now();
+      for (let n = 1; Date.now() - started < 30_000; n += 1) {
+        const text = `message ${n} to ${count} tabs`;
+        await poster.post(roomId, text);
+        sent.push(text);
+        await first.page.waitForTimeout(1500);
+      }
+      for (const tab of tabs)
+        await tab.page.locator(`[data-testid="room-${roomId}"] [data-testid=message]`, { hasText: sent.at(-1)! }).waitFor({ timeout: 5000 });
+      for (const tab of tabs) {
+        expect(await textsIn(tab.page, roomId)).toEqual(sent);
+        // Live the whole time: no drop, no reconnect, no takeover.
+        expect(await connectionStates(tab.page)).toEqual(['connecting', 'connected']);
+        expect(tab.errors).toEqual([]);
+      }
+      expect(disconnects(stack, 'DUPLICATE_CLIENTID').length).toBe(duplicatesBefore);
+      const ids = await Promise.all(tabs.map(tabIdOf));
+      expect(new Set(ids).size).toBe(count);
+      for (const id of ids) expect(clientIdsOf('bob')).toContain(`iot-realtime.local.bob.${id}`);
+    },
+    90_000,
+  );
 
-  it('keeps a tab\'s client id across a reload, and gives a duplicated tab (sessionStorage copied) a new one', async () => {
+  it("keeps a tab's client id across a reload, and gives a duplicated tab (sessionStorage copied) a new one", async () => {
     const first = await open();
     await signIn(first.page, 'carol');
     const id = await tabIdOf(first);
@@ -150,10 +170,16 @@ describe('tabs of one Cognito user (one client id: the identity id)', () => {
     await signInCognitoUser(phone.page, username, password).catch(() => undefined); // may be the one that yields
     const takenOver = (p: WatchedPage) => p.page.locator('[data-testid=connection][data-state=taken-over]');
     const [yielded, stayed] = await Promise.race([
-      takenOver(laptop).waitFor({ timeout: 30_000 }).then(() => [laptop, phone] as const),
-      takenOver(phone).waitFor({ timeout: 30_000 }).then(() => [phone, laptop] as const),
+      takenOver(laptop)
+        .waitFor({ timeout: 30_000 })
+        .then(() => [laptop, phone] as const),
+      takenOver(phone)
+        .waitFor({ timeout: 30_000 })
+        .then(() => [phone, laptop] as const),
     ]);
-    expect(await yielded.page.locator('[data-testid=connection-detail]').textContent()).toMatch(/another connection with this client id .* stopped reconnecting/);
+    expect(await yielded.page.locator('[data-testid=connection-detail]').textContent()).toMatch(
+      /another connection with this client id .* stopped reconnecting/,
+    );
     await connected(stayed.page);
     // Settled: no more takeovers, the other one stays live.
     const takeovers = disconnects(stack, 'DUPLICATE_CLIENTID').length;

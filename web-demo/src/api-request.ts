@@ -67,7 +67,12 @@ export async function send(url: string, init: RequestInit): Promise<unknown> {
   if (!res.ok) {
     const error = v.safeParse(ErrorBodySchema, json);
     const retryAfter = res.headers.get('retry-after');
-    throw new ApiError(explainStatus(res.status, error.success ? error.output.message : undefined, retryAfter), res.status, error.success ? error.output.error : undefined, retryAfterSeconds(retryAfter));
+    throw new ApiError(
+      explainStatus(res.status, error.success ? error.output.message : undefined, retryAfter),
+      res.status,
+      error.success ? error.output.error : undefined,
+      retryAfterSeconds(retryAfter),
+    );
   }
   return json;
 }

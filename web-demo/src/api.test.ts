@@ -67,7 +67,7 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     expect(calls.map((c) => (c.init.headers as Record<string, string>).authorization)).toEqual(['Bearer first', 'Bearer second']);
   });
 
-  it('turns a refusal into an ApiError with the API\'s explanation and code', async () => {
+  it("turns a refusal into an ApiError with the API's explanation and code", async () => {
     answer(409, { error: 'conflict', message: 'the last owner cannot leave a room that has other members' });
     const error = await api.removeMember('r1', 'alice').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);

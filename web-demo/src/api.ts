@@ -6,7 +6,15 @@
 import type * as v from 'valibot';
 import { AttachPolicyResponseSchema, BroadcastAcceptedSchema } from '../../core/contracts/http.js';
 import { JobAcceptedSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
-import { MemberListSchema, MessageAcceptedSchema, MessagePageSchema, type RoomRole, RoomCreatedSchema, RoomListSchema, RoomPresenceSchema } from '../../core/contracts/rooms.js';
+import {
+  MemberListSchema,
+  MessageAcceptedSchema,
+  MessagePageSchema,
+  RoomCreatedSchema,
+  RoomListSchema,
+  RoomPresenceSchema,
+  type RoomRole,
+} from '../../core/contracts/rooms.js';
 import { JSON_HEADERS, request, send } from './api-request.js';
 
 export { ApiError, explainStatus } from './api-request.js';

@@ -1,5 +1,5 @@
-import type { DemoConfig } from './config.js';
 import { appTokenSource, isExpiring, readClaims } from './app-token.js';
+import type { DemoConfig } from './config.js';
 
 const jwt = (payload: Record<string, unknown>) => `h.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.s`;
 const config = { mode: 'local', apiUrl: 'http://api.test' } as DemoConfig;

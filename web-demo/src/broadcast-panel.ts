@@ -23,7 +23,13 @@ export interface BroadcastPanelOptions {
 }
 
 function composer(post: (text: string) => Promise<void>): HTMLFormElement {
-  const input = h('input', { placeholder: 'An announcement for everyone', maxlength: '2000', 'aria-label': 'Announcement', autocomplete: 'off', 'data-testid': 'broadcast-input' });
+  const input = h('input', {
+    placeholder: 'An announcement for everyone',
+    maxlength: '2000',
+    'aria-label': 'Announcement',
+    autocomplete: 'off',
+    'data-testid': 'broadcast-input',
+  });
   const form = h('form', { class: 'composer' }, input, h('button', { type: 'submit', 'data-testid': 'send-broadcast' }, 'Send broadcast'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -29,7 +29,11 @@ export function configureAmplify(config: CognitoConfig): void {
   if (config.mode === 'local') ConsoleLogger.LOG_LEVEL = 'ERROR';
   const userPool =
     config.userPoolId && config.userPoolClientId
-      ? { userPoolId: config.userPoolId, userPoolClientId: config.userPoolClientId, ...(config.userPoolEndpoint ? { userPoolEndpoint: config.userPoolEndpoint } : {}) }
+      ? {
+          userPoolId: config.userPoolId,
+          userPoolClientId: config.userPoolClientId,
+          ...(config.userPoolEndpoint ? { userPoolEndpoint: config.userPoolEndpoint } : {}),
+        }
       : {};
   const cognito = {
     identityPoolId: config.identityPoolId,

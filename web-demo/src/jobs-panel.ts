@@ -44,7 +44,12 @@ function renderJob(row: HTMLElement, event: JobEvent): void {
   row.dataset.startedAt ??= event.at;
   const name = `${event.kind} job ${event.jobId.slice(-6)}`;
   row.replaceChildren(
-    h('div', { class: 'job-head' }, h('span', { class: 'job-kind' }, event.kind), h('time', { class: 'muted small', datetime: row.dataset.startedAt }, `started ${localTime(row.dataset.startedAt)}`)),
+    h(
+      'div',
+      { class: 'job-head' },
+      h('span', { class: 'job-kind' }, event.kind),
+      h('time', { class: 'muted small', datetime: row.dataset.startedAt }, `started ${localTime(row.dataset.startedAt)}`),
+    ),
     h('progress', { max: '100', value: String(event.progress), 'aria-label': `${name} progress`, 'data-testid': 'job-progress' }),
     h('span', { class: `job-status job-${event.status}` }, statusText(event)),
   );

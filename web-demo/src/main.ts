@@ -4,7 +4,7 @@
  * paint needs only this small chunk.
  */
 import './styles.css';
-import { loadConfig, type DemoConfig } from './config.js';
+import { type DemoConfig, loadConfig } from './config.js';
 import { h, toast } from './dom.js';
 import type { Identity } from './identity.js';
 import { forgetSession, savedSession, saveSession } from './session-store.js';
@@ -24,7 +24,14 @@ function focusMain(): void {
 }
 
 async function startSession(config: DemoConfig, identity: Identity, restoring: boolean): Promise<void> {
-  root.replaceChildren(h('main', { class: 'loading', id: 'main', tabindex: '-1' }, h('h1', {}, 'iot-realtime'), h('p', { 'data-testid': 'loading' }, restoring ? 'Restoring your session…' : 'Signing in…')));
+  root.replaceChildren(
+    h(
+      'main',
+      { class: 'loading', id: 'main', tabindex: '-1' },
+      h('h1', {}, 'iot-realtime'),
+      h('p', { 'data-testid': 'loading' }, restoring ? 'Restoring your session…' : 'Signing in…'),
+    ),
+  );
   try {
     const session = await import('./session.js');
     await session.startSession(root, config, identity, {

@@ -39,7 +39,16 @@ function messageItem(message: StoredMessage, names: DisplayNames): HTMLLIElement
   return h(
     'li',
     { 'data-testid': 'message', 'data-id': message.messageId, class: own ? 'message own' : 'message' },
-    h('div', { class: 'meta' }, h('span', { class: 'author', title: names.full(message.from) }, own ? 'You' : names.of(message.from)), h('time', { class: 'sent-at', datetime: message.sentAt, title: valid ? dateTimeFormat.format(sentAt) : message.sentAt }, valid ? timeFormat.format(sentAt) : '')),
+    h(
+      'div',
+      { class: 'meta' },
+      h('span', { class: 'author', title: names.full(message.from) }, own ? 'You' : names.of(message.from)),
+      h(
+        'time',
+        { class: 'sent-at', datetime: message.sentAt, title: valid ? dateTimeFormat.format(sentAt) : message.sentAt },
+        valid ? timeFormat.format(sentAt) : '',
+      ),
+    ),
     h('p', { class: 'text' }, message.text),
     own ? h('span', { class: 'delivery', 'data-status': 'sent' }, 'Sent') : null,
   );
@@ -55,9 +64,31 @@ function outgoingItem(outgoing: Outgoing, options: MessageListOptions): HTMLLIEl
             'span',
             { class: 'delivery failed' },
             `Not delivered: ${outgoing.error ?? 'unknown error'}`,
-            h('span', { class: 'delivery-actions' },
-              h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'retry-send', 'aria-label': `Send again: "${preview(outgoing.text)}"`, onClick: () => options.onRetry?.(outgoing.localId) }, 'Send again'),
-              h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'discard-send', 'aria-label': `Discard: "${preview(outgoing.text)}"`, onClick: () => options.onDiscard?.(outgoing.localId) }, 'Discard'),
+            h(
+              'span',
+              { class: 'delivery-actions' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'ghost small-button',
+                  'data-testid': 'retry-send',
+                  'aria-label': `Send again: "${preview(outgoing.text)}"`,
+                  onClick: () => options.onRetry?.(outgoing.localId),
+                },
+                'Send again',
+              ),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'ghost small-button',
+                  'data-testid': 'discard-send',
+                  'aria-label': `Discard: "${preview(outgoing.text)}"`,
+                  onClick: () => options.onDiscard?.(outgoing.localId),
+                },
+                'Discard',
+              ),
             ),
           );
   return h(

@@ -16,7 +16,7 @@ describe('payloadKey (de-duplication of QoS 1 redeliveries)', () => {
 });
 
 describe('readPayload', () => {
-  it('accepts the app\'s room messages and job events', () => {
+  it("accepts the app's room messages and job events", () => {
     expect(readPayload(message)).toEqual(message);
     expect(readPayload({ ...job, status: 'succeeded', result: { summary: 'done' } })).toEqual({ ...job, status: 'succeeded', result: { summary: 'done' } });
   });

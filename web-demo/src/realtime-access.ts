@@ -71,7 +71,12 @@ async function appAccess(config: DemoConfig, identity: Extract<Identity, { kind:
   };
 }
 
-async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { kind: 'app' }>, topics: TopicScheme, hooks: CredentialHooks): Promise<RealtimeAccess> {
+async function cognitoAccess(
+  config: DemoConfig,
+  identity: Exclude<Identity, { kind: 'app' }>,
+  topics: TopicScheme,
+  hooks: CredentialHooks,
+): Promise<RealtimeAccess> {
   const cognito = await import('./cognito.js'); // Amplify: only Cognito identities load it
   cognito.configureAmplify(config);
   if (identity.kind === 'cognito-user' && (await cognito.currentCognitoUser()) === undefined) {
@@ -92,7 +97,17 @@ async function cognitoAccess(config: DemoConfig, identity: Exclude<Identity, { k
     // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
     const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
     // A Cognito identity connects with its identity id, the only client id its IoT policy allows: one for all its tabs.
-    return { credentials, clientId: identityId, endpoint: config.iotEndpoint, topicFilters, userId: identityId, displayName, apiToken, admin: false, perTab: false };
+    return {
+      credentials,
+      clientId: identityId,
+      endpoint: config.iotEndpoint,
+      topicFilters,
+      userId: identityId,
+      displayName,
+      apiToken,
+      admin: false,
+      perTab: false,
+    };
   } catch (error) {
     credentials.stop();
     throw error;

@@ -18,7 +18,13 @@ export interface RoomView {
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function composer(model: RoomsModel, roomId: string): HTMLFormElement {
-  const input = h('input', { placeholder: 'Write a message', maxlength: '2000', 'aria-label': 'Message', autocomplete: 'off', 'data-testid': `input-${roomId}` });
+  const input = h('input', {
+    placeholder: 'Write a message',
+    maxlength: '2000',
+    'aria-label': 'Message',
+    autocomplete: 'off',
+    'data-testid': `input-${roomId}`,
+  });
   const onSubmit = (e: Event) => {
     e.preventDefault();
     const text = input.value;
@@ -73,7 +79,11 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     onRetry: (localId) => model.retrySend(roomId, localId),
     onDiscard: (localId) => model.discardSend(roomId, localId),
   });
-  const older = h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'load-older', onClick: () => void model.loadOlder(roomId) }, 'Load older messages');
+  const older = h(
+    'button',
+    { type: 'button', class: 'ghost small-button', 'data-testid': 'load-older', onClick: () => void model.loadOlder(roomId) },
+    'Load older messages',
+  );
   const historyStatus = h('p', { class: 'muted small', 'data-testid': 'history-status' });
   const memberList = h('ul', { class: 'members', 'data-testid': 'members' });
   const memberStatus = h('p', { class: 'muted small' });
@@ -86,7 +96,14 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     historyStatus,
     list.element,
     composer(model, roomId),
-    h('section', { class: 'members-section', 'aria-labelledby': `members-title-${roomId}` }, h('h3', { id: `members-title-${roomId}` }, 'Members'), memberStatus, memberList, ownerTools),
+    h(
+      'section',
+      { class: 'members-section', 'aria-labelledby': `members-title-${roomId}` },
+      h('h3', { id: `members-title-${roomId}` }, 'Members'),
+      memberStatus,
+      memberList,
+      ownerTools,
+    ),
   );
 
   const isOwner = () => model.room(roomId)?.role === 'owner';
@@ -111,7 +128,11 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     else if (history.status === 'failed') {
       historyStatus.append(
         `Could not load the history: ${history.error} `,
-        h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'retry-history', onClick: () => void model.retryHistory(roomId) }, 'Try again'),
+        h(
+          'button',
+          { type: 'button', class: 'ghost small-button', 'data-testid': 'retry-history', onClick: () => void model.retryHistory(roomId) },
+          'Try again',
+        ),
       );
     } else if (timeline.size === 0) historyStatus.append('No messages yet. What you write here reaches every member live, and stays in the history.');
     else if (history.older === undefined) historyStatus.append('The beginning of this room.');
@@ -122,7 +143,8 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     const state = model.members(roomId);
     const presence = model.presence(roomId);
     const showPresence = presence.status === 'loaded' || (presence.status === 'not-loaded' && presence.online.size > 0);
-    memberStatus.textContent = state.status === 'loading' ? 'Loading members…' : state.status === 'failed' ? `Could not load the members: ${state.error ?? ''}` : '';
+    memberStatus.textContent =
+      state.status === 'loading' ? 'Loading members…' : state.status === 'failed' ? `Could not load the members: ${state.error ?? ''}` : '';
     memberList.replaceChildren(
       ...[...state.members]
         .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || names.of(a.userId).localeCompare(names.of(b.userId)))
@@ -151,7 +173,9 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
               : null,
           );
         }),
-      ...(state.more ? [h('li', {}, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.loadMembers(roomId, state.more) }, 'More members'))] : []),
+      ...(state.more
+        ? [h('li', {}, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.loadMembers(roomId, state.more) }, 'More members'))]
+        : []),
     );
   };
 

@@ -51,7 +51,9 @@ class FakeRoomsApi implements RoomsApi {
     const outcome = this.postOutcome;
     if (outcome instanceof ApiError) throw outcome;
     if (outcome === 'hang') {
-      return new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(new ApiError('The API did not answer in time', 0, 'timeout'))));
+      return new Promise<never>((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(new ApiError('The API did not answer in time', 0, 'timeout'))),
+      );
     }
     const sent = message(roomId, text, this.poster);
     this.messages.set(roomId, [...(this.messages.get(roomId) ?? []), stored(sent)]);
@@ -80,10 +82,21 @@ class FakeRoomsApi implements RoomsApi {
 let clock = 0;
 const message = (roomId: string, text: string, from = 'alice'): InboxMessage => {
   clock += 1;
-  return { type: 'message', messageId: newSortableId(Date.UTC(2030, 0, 1) + clock), roomId, from, text, sentAt: new Date(Date.UTC(2030, 0, 1) + clock).toISOString() };
+  return {
+    type: 'message',
+    messageId: newSortableId(Date.UTC(2030, 0, 1) + clock),
+    roomId,
+    from,
+    text,
+    sentAt: new Date(Date.UTC(2030, 0, 1) + clock).toISOString(),
+  };
 };
 const stored = ({ type: _type, ...rest }: InboxMessage): StoredMessage => rest;
-const texts = (model: RoomsModel, roomId: string) => model.timeline(roomId).messages().map((m) => m.text);
+const texts = (model: RoomsModel, roomId: string) =>
+  model
+    .timeline(roomId)
+    .messages()
+    .map((m) => m.text);
 const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 function modelWith(api: FakeRoomsApi, userId = 'bob', refreshRetryMs = 1): RoomsModel {
@@ -118,7 +131,7 @@ describe('RoomsModel', () => {
     expect(model.list).toEqual({ status: 'failed', error: 'The API cannot be reached; is the backend running?' });
   });
 
-  it('counts unread messages of rooms that are not open, except the user\'s own, and clears them on open', async () => {
+  it("counts unread messages of rooms that are not open, except the user's own, and clears them on open", async () => {
     const model = modelWith(api);
     await model.loadRooms();
     model.receive('general', message('general', 'hi bob'));
@@ -157,7 +170,11 @@ describe('RoomsModel', () => {
     expect(model.timeline('general').history).toEqual({ status: 'loaded', older: firstCursor });
     api.failNext = new ApiError('The service had a problem (503): busy; try again shortly', 503);
     await model.loadOlder('general');
-    expect(model.timeline('general').history).toEqual({ status: 'failed', error: 'The service had a problem (503): busy; try again shortly', older: firstCursor });
+    expect(model.timeline('general').history).toEqual({
+      status: 'failed',
+      error: 'The service had a problem (503): busy; try again shortly',
+      older: firstCursor,
+    });
     await model.retryHistory('general');
     expect(texts(model, 'general')).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     await model.loadOlder('general');
@@ -246,7 +263,10 @@ describe('RoomsModel', () => {
     model.open('ops');
     await settle();
     await model.putMember('ops', 'bob');
-    expect(model.members('ops').members).toEqual([{ userId: 'alice', role: 'owner' }, { userId: 'bob', role: 'member' }]);
+    expect(model.members('ops').members).toEqual([
+      { userId: 'alice', role: 'owner' },
+      { userId: 'bob', role: 'member' },
+    ]);
     await model.removeMember('ops', 'bob');
     expect(model.members('ops').members).toEqual([{ userId: 'alice', role: 'owner' }]);
     const changes: RoomsChange[] = [];
@@ -258,7 +278,7 @@ describe('RoomsModel', () => {
     expect(changes).toContainEqual({ kind: 'selected' });
   });
 
-  it('rejects a refused change with the API\'s explanation and changes nothing', async () => {
+  it("rejects a refused change with the API's explanation and changes nothing", async () => {
     const model = modelWith(api, 'alice');
     await model.loadRooms();
     api.failNext = new ApiError('Not possible: alice is the last owner of room ops, which has other members', 409);
@@ -274,7 +294,7 @@ describe('RoomsModel sending', () => {
     api.rooms = [{ roomId: 'general', name: 'General', role: 'member' }];
   });
 
-  it('shows a message as sending at once, and as the user\'s own message (no longer outgoing) when its echo arrives', async () => {
+  it("shows a message as sending at once, and as the user's own message (no longer outgoing) when its echo arrives", async () => {
     const model = modelWith(api);
     model.send('general', 'hello');
     expect(model.outbox('general')).toEqual([{ localId: 'local-1', text: 'hello', status: 'sending' }]);
@@ -285,7 +305,7 @@ describe('RoomsModel sending', () => {
     expect(texts(model, 'general')).toEqual(['hello']);
   });
 
-  it('matches an echo that comes before the API\'s answer by its text, once', async () => {
+  it("matches an echo that comes before the API's answer by its text, once", async () => {
     const model = modelWith(api);
     model.send('general', 'same');
     model.send('general', 'same');
@@ -315,7 +335,9 @@ describe('RoomsModel sending', () => {
     api.postOutcome = 'hang';
     model.send('general', 'into the void');
     await new Promise((r) => setTimeout(r, 60));
-    expect(model.outbox('general')).toEqual([{ localId: 'local-1', text: 'into the void', status: 'failed', error: 'no answer from the server within 0 s; it may not have been sent' }]);
+    expect(model.outbox('general')).toEqual([
+      { localId: 'local-1', text: 'into the void', status: 'failed', error: 'no answer from the server within 0 s; it may not have been sent' },
+    ]);
     model.discardSend('general', 'local-1');
     expect(model.outbox('general')).toEqual([]);
   });
@@ -356,7 +378,12 @@ describe('RoomsModel catching up after a reconnection', () => {
     model.open('general');
     await settle();
     model.connectionLost();
-    const missedGeneral = [message('general', 'g3', 'alice'), message('general', 'g4', 'bob'), message('general', 'g5', 'alice'), message('general', 'g6', 'alice')];
+    const missedGeneral = [
+      message('general', 'g3', 'alice'),
+      message('general', 'g4', 'bob'),
+      message('general', 'g5', 'alice'),
+      message('general', 'g6', 'alice'),
+    ];
     const missedOps = [message('ops', 'o2', 'alice'), message('ops', 'o3', 'alice')];
     api.messages.set('general', [...seen, ...missedGeneral].map(stored));
     api.messages.set('ops', [o1, ...missedOps.map(stored)]);

@@ -321,7 +321,8 @@ export class RoomsModel {
     this.#emit({ kind: 'members', roomId });
     try {
       const page = await this.api.listMembers(roomId, cursor);
-      const members = cursor === undefined ? page.members : [...current.members.filter((m) => !page.members.some((p) => p.userId === m.userId)), ...page.members];
+      const members =
+        cursor === undefined ? page.members : [...current.members.filter((m) => !page.members.some((p) => p.userId === m.userId)), ...page.members];
       this.#members.set(roomId, { status: 'loaded', members, ...(page.nextCursor ? { more: page.nextCursor } : {}) });
     } catch (error) {
       this.#members.set(roomId, { ...current, status: 'failed', error: messageOf(error) });
@@ -382,7 +383,7 @@ export class RoomsModel {
   /** Sends a message that was not delivered again. */
   retrySend(roomId: string, localId: string): void {
     const outgoing = this.outbox(roomId).find((o) => o.localId === localId);
-    if (!outgoing || outgoing.status !== 'failed') return;
+    if (outgoing?.status !== 'failed') return;
     outgoing.status = 'sending';
     delete outgoing.error;
     this.#emit({ kind: 'timeline', roomId });
@@ -426,7 +427,9 @@ export class RoomsModel {
   #echoed(roomId: string, message: StoredMessage): void {
     const outbox = this.outbox(roomId);
     // By id once the API answered; before that (an echo faster than the answer), the oldest sending one with its text.
-    const match = outbox.find((o) => o.messageId === message.messageId) ?? outbox.find((o) => o.status === 'sending' && o.messageId === undefined && o.text.trim() === message.text.trim());
+    const match =
+      outbox.find((o) => o.messageId === message.messageId) ??
+      outbox.find((o) => o.status === 'sending' && o.messageId === undefined && o.text.trim() === message.text.trim());
     if (match) this.#removeOutgoing(roomId, (o) => o === match);
   }
 

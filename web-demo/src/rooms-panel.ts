@@ -5,8 +5,8 @@
  */
 import { h, toast } from './dom.js';
 import type { DisplayNames } from './names.js';
-import type { RoomsModel } from './rooms-model.js';
 import { type RoomView, roomView } from './room-view.js';
+import type { RoomsModel } from './rooms-model.js';
 
 export interface RoomsPanel {
   /** The room list: a navigation landmark. */
@@ -27,7 +27,14 @@ export function roomInAddress(hash: string): string | undefined {
 }
 
 function createRoomForm(model: RoomsModel, open: (roomId: string) => void): HTMLFormElement {
-  const input = h('input', { name: 'name', placeholder: 'New room name', maxlength: '100', 'aria-label': 'New room name', autocomplete: 'off', 'data-testid': 'new-room-name' });
+  const input = h('input', {
+    name: 'name',
+    placeholder: 'New room name',
+    maxlength: '100',
+    'aria-label': 'New room name',
+    autocomplete: 'off',
+    'data-testid': 'new-room-name',
+  });
   const onSubmit = (e: Event) => {
     e.preventDefault();
     const name = input.value.trim();
@@ -52,7 +59,11 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
 
   const list = h('ul', { class: 'room-list', 'data-testid': 'rooms' });
   const status = h('p', { class: 'muted small', 'data-testid': 'rooms-status' });
-  const more = h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'more-rooms', onClick: () => void model.loadMoreRooms() }, 'More rooms');
+  const more = h(
+    'button',
+    { type: 'button', class: 'ghost small-button', 'data-testid': 'more-rooms', onClick: () => void model.loadMoreRooms() },
+    'More rooms',
+  );
   const empty = h(
     'p',
     { class: 'muted', 'data-testid': 'no-rooms' },
@@ -101,7 +112,10 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
     status.replaceChildren();
     if (state.status === 'loading' && rooms.length === 0) status.append('Loading your rooms…');
     if (state.status === 'failed') {
-      status.append(`Could not load your rooms: ${state.error} `, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.refreshRooms() }, 'Try again'));
+      status.append(
+        `Could not load your rooms: ${state.error} `,
+        h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.refreshRooms() }, 'Try again'),
+      );
     }
     empty.hidden = !(state.status === 'loaded' && rooms.length === 0);
     more.hidden = state.status === 'loading' || state.more === undefined;

@@ -13,9 +13,9 @@ import type { DisplayNames } from './names.js';
 import { readPayload } from './payloads.js';
 import type { RoomsModel } from './rooms-model.js';
 import { roomsPanel } from './rooms-panel.js';
-import { type ConnectionActions, connectionStatus, type ConnectionStatus } from './status-badge.js';
+import { type ConnectionActions, type ConnectionStatus, connectionStatus } from './status-badge.js';
+import { type TopBar, topBar } from './top-bar.js';
 import { isJobTopic } from './topics.js';
-import { topBar, type TopBar } from './top-bar.js';
 
 export interface SessionPageOptions {
   topics: TopicScheme;
@@ -60,7 +60,11 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
         'section',
         { class: 'panel guest-intro', 'aria-labelledby': 'guest-heading' },
         h('h2', { id: 'guest-heading' }, 'You are a guest'),
-        h('p', { class: 'muted' }, 'Guests get Cognito credentials that may receive only the broadcast topic: no rooms, no jobs. Sign in to create rooms and talk to other users.'),
+        h(
+          'p',
+          { class: 'muted' },
+          'Guests get Cognito credentials that may receive only the broadcast topic: no rooms, no jobs. Sign in to create rooms and talk to other users.',
+        ),
       ),
       broadcast.element,
     );

@@ -47,7 +47,13 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     throw error;
   });
 
-  const client = new RealtimeClient({ endpoint: access.endpoint, clientId: access.clientId, credentials: access.credentials, transport: sdkTransport, dedupKey: payloadKey });
+  const client = new RealtimeClient({
+    endpoint: access.endpoint,
+    clientId: access.clientId,
+    credentials: access.credentials,
+    transport: sdkTransport,
+    dedupKey: payloadKey,
+  });
   const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
   const rooms = api ? new RoomsModel(api, access.userId) : undefined;
   const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);

@@ -170,7 +170,14 @@ function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
 function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
   const username = h('input', { name: 'new-username', required: true, autocomplete: 'off', 'data-testid': 'signup-username' });
   const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'signup-email' });
-  const password = h('input', { name: 'new-password', type: 'password', required: true, minlength: '8', autocomplete: 'new-password', 'data-testid': 'signup-password' });
+  const password = h('input', {
+    name: 'new-password',
+    type: 'password',
+    required: true,
+    minlength: '8',
+    autocomplete: 'new-password',
+    'data-testid': 'signup-password',
+  });
   const code = h('input', { name: 'code', required: true, inputmode: 'numeric', autocomplete: 'one-time-code', 'data-testid': 'signup-code' });
   const signUpError = formError('signup-error');
   const confirmError = formError('confirm-error');
@@ -183,7 +190,10 @@ function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
     signUpError.element,
     h('button', { type: 'submit', 'data-testid': 'signup' }, 'Create account'),
   );
-  const where = config.mode === 'local' ? 'Locally no email is sent: the code is in the terminal running `npm start` (the emulator logs it).' : 'The code was sent to your email.';
+  const where =
+    config.mode === 'local'
+      ? 'Locally no email is sent: the code is in the terminal running `npm start` (the emulator logs it).'
+      : 'The code was sent to your email.';
   const confirmForm = h(
     'form',
     { class: 'stack-form', 'data-testid': 'confirm-form', hidden: true },
@@ -239,7 +249,13 @@ export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
       h('h1', {}, 'iot-realtime'),
       h('p', { class: 'muted' }, 'Live rooms and jobs over AWS IoT Core. Pick who you are:'),
       config.demoUsers?.length || config.mode === 'local'
-        ? h('section', { class: 'signin-section', 'aria-labelledby': 'app-users-heading' }, h('h2', { id: 'app-users-heading' }, 'App users'), demoUserButtons(config, start), otherAppUserForm(config, start))
+        ? h(
+            'section',
+            { class: 'signin-section', 'aria-labelledby': 'app-users-heading' },
+            h('h2', { id: 'app-users-heading' }, 'App users'),
+            demoUserButtons(config, start),
+            otherAppUserForm(config, start),
+          )
         : null,
       cognitoSection(config, start),
       config.allowGuests
@@ -247,7 +263,11 @@ export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
             'section',
             { class: 'signin-section', 'aria-labelledby': 'guest-heading' },
             h('h2', { id: 'guest-heading' }, 'Just looking'),
-            h('button', { type: 'button', class: 'ghost', 'data-testid': 'signin-guest', onClick: () => void start({ kind: 'cognito-guest' }) }, 'Continue as guest (broadcast only)'),
+            h(
+              'button',
+              { type: 'button', class: 'ghost', 'data-testid': 'signin-guest', onClick: () => void start({ kind: 'cognito-guest' }) },
+              'Continue as guest (broadcast only)',
+            ),
           )
         : null,
       h('p', { class: 'muted small' }, config.mode === 'local' ? 'Local stack: everything runs on this machine.' : `AWS ${config.region}`),

@@ -39,7 +39,12 @@ export function connectionStatus(actions: ConnectionActions): ConnectionStatus {
   const countdown = h('span', { 'data-testid': 'connection-countdown' });
   const button = h('button', { type: 'button', class: 'small-button', 'data-testid': 'connection-action' });
   // A named region: it is a landmark of its own between the top bar and the workspace.
-  const notice = h('section', { class: 'connection-notice', 'aria-label': 'Connection', 'data-testid': 'connection-notice', hidden: true }, h('p', {}, text, ' ', countdown), button);
+  const notice = h(
+    'section',
+    { class: 'connection-notice', 'aria-label': 'Connection', 'data-testid': 'connection-notice', hidden: true },
+    h('p', {}, text, ' ', countdown),
+    button,
+  );
   let onButton: (() => void) | undefined;
   button.addEventListener('click', () => onButton?.());
   let timer: ReturnType<typeof setInterval> | undefined;

@@ -1,5 +1,5 @@
-import { newSortableId } from '../../core/ids.js';
 import type { StoredMessage } from '../../core/contracts/rooms.js';
+import { newSortableId } from '../../core/ids.js';
 import { Timeline } from './timeline.js';
 
 const at = (ms: number, text: string): StoredMessage => ({

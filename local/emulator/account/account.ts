@@ -10,10 +10,10 @@ import {
   type ContextValue,
   type Decision,
   evaluateLayers,
-  UnsupportedPolicyFeatureError,
   evaluatePolicies,
   type NamedPolicy,
   type PolicyLayer,
+  UnsupportedPolicyFeatureError,
 } from '../../../core/policy/evaluator.js';
 import { CredentialStore, type StoredCredentials } from './credentials.js';
 import { assumedRoleUser } from './identifiers.js';
@@ -111,9 +111,9 @@ export class LocalAccount {
   }
 
   attachPolicy(policyName: string, target: string): void {
-    let names = this.#attachments.get(target);
-    if (names === undefined) this.#attachments.set(target, (names = new Set()));
+    const names = this.#attachments.get(target) ?? new Set<string>();
     names.add(policyName);
+    this.#attachments.set(target, names);
   }
 
   detachPolicy(policyName: string, target: string): void {
@@ -131,7 +131,8 @@ export class LocalAccount {
   layersFor(principal: Principal, action: string): PolicyLayer[] {
     if (principal.kind === 'user') return [{ name: `user ${principal.userName}`, policies: principal.policies }];
     const layers: PolicyLayer[] = [{ name: `role ${principal.role.name}`, policies: principal.role.policies }];
-    if (principal.sessionPolicy !== undefined) layers.push({ name: 'session policy', policies: [{ name: 'session policy', document: principal.sessionPolicy }] });
+    if (principal.sessionPolicy !== undefined)
+      layers.push({ name: 'session policy', policies: [{ name: 'session policy', document: principal.sessionPolicy }] });
     // IoT: signed-in Cognito identities also need an IoT policy attached to their identity id (guests do not).
     if (principal.cognito?.authenticated && action.toLowerCase().startsWith('iot:')) {
       layers.push({ name: `IoT policies attached to ${principal.cognito.identityId}`, policies: this.attachedPolicies(principal.cognito.identityId) });
@@ -159,7 +160,8 @@ export class LocalAccount {
     try {
       return evaluateLayers(this.layersFor(principal, action), { action, resource, context: this.contextFor(principal, extraContext) });
     } catch (error) {
-      if (error instanceof UnsupportedPolicyFeatureError) return { allowed: false, effect: 'ImplicitDeny', reason: `the emulator cannot evaluate this policy: ${error.message}` };
+      if (error instanceof UnsupportedPolicyFeatureError)
+        return { allowed: false, effect: 'ImplicitDeny', reason: `the emulator cannot evaluate this policy: ${error.message}` };
       throw error;
     }
   }

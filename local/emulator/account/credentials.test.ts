@@ -1,4 +1,4 @@
-import { CredentialsError, CredentialStore } from './credentials.js';
+import { CredentialStore, CredentialsError } from './credentials.js';
 import type { Principal } from './principal.js';
 
 const principal: Principal = { kind: 'user', arn: 'arn:aws:iam::000000000000:user/u', userName: 'u', policies: [] };

@@ -80,7 +80,8 @@ export class CredentialStore {
       if (securityToken === undefined) {
         throw new CredentialsError('MissingSessionToken', `${accessKeyId} is a temporary access key: the request must carry its session token`);
       }
-      if (securityToken !== credentials.sessionToken) throw new CredentialsError('InvalidSessionToken', 'the security token included in the request is invalid');
+      if (securityToken !== credentials.sessionToken)
+        throw new CredentialsError('InvalidSessionToken', 'the security token included in the request is invalid');
     } else if (securityToken !== undefined) {
       throw new CredentialsError('InvalidSessionToken', 'the security token included in the request is invalid (long-term keys have none)');
     }

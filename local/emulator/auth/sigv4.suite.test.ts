@@ -12,9 +12,9 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { headerSignedRequestFrom, splitRequestTarget } from './node-request.js';
-import { canonicalizeHeaderSignedRequest, SignatureError, verifyAuthorizationHeader, type HeaderSignedRequest, type SecretLookup } from './sigv4.js';
-import { headerValues, isFoldedLine, parseHttpMessage, toWire, type HttpMessage } from './test/http-message.js';
-import { NodeHttpHarness, type DeliveredRequest } from './test/node-http-harness.js';
+import { canonicalizeHeaderSignedRequest, type HeaderSignedRequest, type SecretLookup, SignatureError, verifyAuthorizationHeader } from './sigv4.js';
+import { type HttpMessage, headerValues, isFoldedLine, parseHttpMessage, toWire } from './test/http-message.js';
+import { type DeliveredRequest, NodeHttpHarness } from './test/node-http-harness.js';
 import { loadSuiteVectors, SUITE_CREDENTIALS, type SuiteVector } from './test/suite-vectors.js';
 
 const SUITE_ROOT = fileURLToPath(new URL('./test/aws-sig-v4-test-suite', import.meta.url));
@@ -33,10 +33,8 @@ const REFUSED_BY_NODE: Readonly<Record<string, string>> = {
     'raw UTF-8 in the path (Node: HPE_INVALID_URL). A client sends /%E1%88%B4, which every service but S3 canonicalises ' +
     'as /%25E1%2588%25B4, as the SDK signs it: checked below',
   'normalize-path/get-space':
-    'a raw space ends the request-target (Node: HPE_INVALID_CONSTANT). A client sends /example%20space/, canonically ' +
-    '/example%2520space/: checked below',
-  'get-header-value-multiline':
-    'obs-fold continuation lines (Node: HPE_INVALID_HEADER_TOKEN; RFC 9112 section 5.2 lets a server refuse them)',
+    'a raw space ends the request-target (Node: HPE_INVALID_CONSTANT). A client sends /example%20space/, canonically ' + '/example%2520space/: checked below',
+  'get-header-value-multiline': 'obs-fold continuation lines (Node: HPE_INVALID_HEADER_TOKEN; RFC 9112 section 5.2 lets a server refuse them)',
   'get-vanilla-utf8-query':
     'raw UTF-8 in the query (Node: HPE_INVALID_URL). Handled: a client sends the query percent-encoded, and the ' +
     'canonical query decodes before it encodes, so the suite signature holds for that form',
@@ -133,17 +131,37 @@ async function deliver(message: HttpMessage): Promise<DeliveredRequest> {
 describe('the vendored AWS SigV4 test suite', () => {
   it('holds all 31 cases of the 2015 edition, normalize-path and post-sts-token included', () => {
     expect(vectors.map((v) => v.id)).toEqual([
-      'get-header-key-duplicate', 'get-header-value-multiline', 'get-header-value-order', 'get-header-value-trim',
-      'get-unreserved', 'get-utf8', 'get-vanilla', 'get-vanilla-empty-query-key', 'get-vanilla-query',
-      'get-vanilla-query-order-key', 'get-vanilla-query-order-key-case', 'get-vanilla-query-order-value',
-      'get-vanilla-query-unreserved', 'get-vanilla-utf8-query',
-      'normalize-path/get-relative', 'normalize-path/get-relative-relative', 'normalize-path/get-slash',
-      'normalize-path/get-slash-dot-slash', 'normalize-path/get-slash-pointless-dot', 'normalize-path/get-slashes',
+      'get-header-key-duplicate',
+      'get-header-value-multiline',
+      'get-header-value-order',
+      'get-header-value-trim',
+      'get-unreserved',
+      'get-utf8',
+      'get-vanilla',
+      'get-vanilla-empty-query-key',
+      'get-vanilla-query',
+      'get-vanilla-query-order-key',
+      'get-vanilla-query-order-key-case',
+      'get-vanilla-query-order-value',
+      'get-vanilla-query-unreserved',
+      'get-vanilla-utf8-query',
+      'normalize-path/get-relative',
+      'normalize-path/get-relative-relative',
+      'normalize-path/get-slash',
+      'normalize-path/get-slash-dot-slash',
+      'normalize-path/get-slash-pointless-dot',
+      'normalize-path/get-slashes',
       'normalize-path/get-space',
-      'post-header-key-case', 'post-header-key-sort', 'post-header-value-case',
-      'post-sts-token/post-sts-header-after', 'post-sts-token/post-sts-header-before',
-      'post-vanilla', 'post-vanilla-empty-query-value', 'post-vanilla-query',
-      'post-x-www-form-urlencoded', 'post-x-www-form-urlencoded-parameters',
+      'post-header-key-case',
+      'post-header-key-sort',
+      'post-header-value-case',
+      'post-sts-token/post-sts-header-after',
+      'post-sts-token/post-sts-header-before',
+      'post-vanilla',
+      'post-vanilla-empty-query-value',
+      'post-vanilla-query',
+      'post-x-www-form-urlencoded',
+      'post-x-www-form-urlencoded-parameters',
     ]);
     expect(deliverable).toHaveLength(28);
     expect(canonicalOnly.map((v) => v.id)).toEqual(['get-header-value-multiline', 'get-utf8', 'normalize-path/get-space']);
@@ -167,7 +185,7 @@ describe('the vendored AWS SigV4 test suite', () => {
   });
 });
 
-describe('suite requests delivered through Node\'s HTTP server', () => {
+describe("suite requests delivered through Node's HTTP server", () => {
   it.each(deliverable)('$id: accepted, with the canonical request and string to sign of .creq and .sts', async (v) => {
     const message = wireMessage(v);
     const delivered = await deliver(message);
@@ -204,7 +222,7 @@ describe('suite requests delivered through Node\'s HTTP server', () => {
     expectRefused(() => verifyAuthorizationHeader(joinedOnly, suiteScope, lookup, clockAt(message)), 'SignatureDoesNotMatch', 'joined headers');
   });
 
-  it('hands post-sts-header-after\'s unsigned session token to the credential check, which is where AWS judges it', async () => {
+  it("hands post-sts-header-after's unsigned session token to the credential check, which is where AWS judges it", async () => {
     const vector = vectors.find((v) => v.id === 'post-sts-token/post-sts-header-after')!;
     const message = wireMessage(vector);
     const other = { ...message, headerLines: message.headerLines.map((l) => (l.startsWith('X-Amz-Security-Token:') ? 'X-Amz-Security-Token:other' : l)) };
@@ -214,7 +232,7 @@ describe('suite requests delivered through Node\'s HTTP server', () => {
   });
 });
 
-describe('suite requests Node\'s HTTP server refuses as written', () => {
+describe("suite requests Node's HTTP server refuses as written", () => {
   it.each(Object.entries(REFUSED_BY_NODE))('%s: Node refuses it (%s)', async (id) => {
     const vector = vectors.find((v) => v.id === id)!;
     const delivery = await harness.deliver(toWire(parseHttpMessage(vector.sreq)));
@@ -276,9 +294,15 @@ describe('later AWS vectors (test/aws-signing-test-suite-additions)', () => {
     expect(verifyAuthorizationHeader(request, suiteScope, lookup, clockAt(message)).scope.service).toBe('service');
 
     const encodedPlus = await deliver({ ...message, target: '/?c%2Bd' });
-    expect(verifyAuthorizationHeader(headerSignedRequestFrom(encodedPlus, encodedPlus.body), suiteScope, lookup, clockAt(message)).scope.service).toBe('service');
+    expect(verifyAuthorizationHeader(headerSignedRequestFrom(encodedPlus, encodedPlus.body), suiteScope, lookup, clockAt(message)).scope.service).toBe(
+      'service',
+    );
     const space = await deliver({ ...message, target: '/?c%20d' });
-    expectRefused(() => verifyAuthorizationHeader(headerSignedRequestFrom(space, space.body), suiteScope, lookup, clockAt(message)), 'SignatureDoesNotMatch', 'c%20d');
+    expectRefused(
+      () => verifyAuthorizationHeader(headerSignedRequestFrom(space, space.body), suiteScope, lookup, clockAt(message)),
+      'SignatureDoesNotMatch',
+      'c%20d',
+    );
   });
 
   it('double-encode-path: the path as sent is URI-encoded once more, so other spellings of it are refused', async () => {
@@ -289,7 +313,11 @@ describe('later AWS vectors (test/aws-signing-test-suite-additions)', () => {
     expect(verifyAuthorizationHeader(request, suiteScope, lookup, clockAt(message)).scope.accessKeyId).toBe('AKIDEXAMPLE');
     for (const target of ['/test/%40connections/JBDvjfGEIAMCERw%3D', '/test/@connections/JBDvjfGEIAMCERw=']) {
       const other = await deliver({ ...message, target });
-      expectRefused(() => verifyAuthorizationHeader(headerSignedRequestFrom(other, other.body), suiteScope, lookup, clockAt(message)), 'SignatureDoesNotMatch', target);
+      expectRefused(
+        () => verifyAuthorizationHeader(headerSignedRequestFrom(other, other.body), suiteScope, lookup, clockAt(message)),
+        'SignatureDoesNotMatch',
+        target,
+      );
     }
   });
 });

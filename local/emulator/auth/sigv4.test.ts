@@ -4,11 +4,11 @@
  * signer (what it uses in Node), and a published AWS test-suite vector.
  */
 import { createRequire } from 'node:module';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { auth, http } from 'aws-crt';
-import { SignatureError, verifyAuthorizationHeader, verifyPresignedUrl, type SecretLookup } from './sigv4.js';
+import { type SecretLookup, SignatureError, verifyAuthorizationHeader, verifyPresignedUrl } from './sigv4.js';
 
 const require = createRequire(import.meta.url);
 // aws-crt's browser build, loaded directly: its create_websocket_url is what the browser SDK calls before connecting.
@@ -66,7 +66,10 @@ describe('header signatures made by the AWS SDK v3 signer', () => {
   const signer = (service: string) =>
     new SignatureV4({ service, region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: AKID, secretAccessKey: SECRET, sessionToken: TOKEN } });
 
-  async function signed(service: string, request: { method: string; path: string; query?: Record<string, string>; body: string; headers?: Record<string, string> }) {
+  async function signed(
+    service: string,
+    request: { method: string; path: string; query?: Record<string, string>; body: string; headers?: Record<string, string> },
+  ) {
     const r = await signer(service).sign(
       new HttpRequest({
         method: request.method,
@@ -126,21 +129,29 @@ describe('header signatures made by the AWS SDK v3 signer', () => {
     const base = { method: 'GET', path: '/', rawQuery: '', body: Buffer.alloc(0) };
     expectCode(() => verifyAuthorizationHeader({ ...base, headers: {} }, iotScope, secrets), 'MissingAuthentication');
     expectCode(() => verifyAuthorizationHeader({ ...base, headers: { authorization: 'Bearer abc' } }, iotScope, secrets), 'InvalidAlgorithm');
-    expectCode(() => verifyAuthorizationHeader({ ...base, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' } }, iotScope, secrets), 'IncompleteSignature');
+    expectCode(
+      () => verifyAuthorizationHeader({ ...base, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=x' } }, iotScope, secrets),
+      'IncompleteSignature',
+    );
   });
 
-  it('refuses a request that sends Authorization or X-Amz-Date twice (header lines as Node\'s headersDistinct gives them)', async () => {
+  it("refuses a request that sends Authorization or X-Amz-Date twice (header lines as Node's headersDistinct gives them)", async () => {
     const req = await signed('iotdata', { method: 'POST', path: '/topics/a', body: '' });
     const scope = { services: ['iotdata'], region: 'us-east-1' };
     const twice = (name: string) => ({ ...req, headers: { ...req.headers, [name]: [req.headers[name]!, req.headers[name]!] } });
-    expect(verifyAuthorizationHeader({ ...req, headers: { ...req.headers, 'x-amz-date': [req.headers['x-amz-date']!] } }, scope, secrets).scope.service).toBe('iotdata');
+    expect(verifyAuthorizationHeader({ ...req, headers: { ...req.headers, 'x-amz-date': [req.headers['x-amz-date']!] } }, scope, secrets).scope.service).toBe(
+      'iotdata',
+    );
     expectCode(() => verifyAuthorizationHeader(twice('authorization'), scope, secrets), 'IncompleteSignature');
     expectCode(() => verifyAuthorizationHeader(twice('x-amz-date'), scope, secrets), 'IncompleteSignature');
   });
 
   it('refuses a query string that is not valid percent-encoding with a clear code', async () => {
     const req = await signed('iotdata', { method: 'POST', path: '/topics/a', query: { qos: '1' }, body: '' });
-    expectCode(() => verifyAuthorizationHeader({ ...req, rawQuery: 'qos=%G1' }, { services: ['iotdata'], region: 'us-east-1' }, secrets), 'IncompleteSignature');
+    expectCode(
+      () => verifyAuthorizationHeader({ ...req, rawQuery: 'qos=%G1' }, { services: ['iotdata'], region: 'us-east-1' }, secrets),
+      'IncompleteSignature',
+    );
   });
 });
 
@@ -196,20 +207,27 @@ describe('presigned WebSocket URLs', () => {
   });
 
   it('verifies AWS SDK v3 presign (which signs X-Amz-Expires) when the token is appended after signing, as Amplify does', async () => {
-    const signer = new SignatureV4({ service: 'iotdevicegateway', region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: AKID, secretAccessKey: SECRET } });
+    const signer = new SignatureV4({
+      service: 'iotdevicegateway',
+      region: 'us-east-1',
+      sha256: Sha256,
+      credentials: { accessKeyId: AKID, secretAccessKey: SECRET },
+    });
     const presigned = await signer.presign(
       new HttpRequest({ method: 'GET', protocol: 'wss:', hostname: '127.0.0.1', port: 4510, path: '/mqtt', headers: { host: '127.0.0.1:4510' } }),
       { expiresIn: 60 },
     );
-    const rawQuery =
-      Object.entries(presigned.query ?? {})
-        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
-        .join('&') + `&X-Amz-Security-Token=${encodeURIComponent(TOKEN)}`;
+    const rawQuery = `${Object.entries(presigned.query ?? {})
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&')}&X-Amz-Security-Token=${encodeURIComponent(TOKEN)}`;
     expect(rawQuery).toContain('X-Amz-Expires=60');
     const v = verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets);
     expect(v.securityToken).toBe(TOKEN);
     const later = new Date(Date.now() + 120_000);
-    expectCode(() => verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets, later), 'RequestExpired');
+    expectCode(
+      () => verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets, later),
+      'RequestExpired',
+    );
   });
 
   it('refuses an SDK v3 presign that put the session token into the canonical query (IoT does not allow that)', async () => {
@@ -225,12 +243,22 @@ describe('presigned WebSocket URLs', () => {
     const rawQuery = Object.entries(presigned.query ?? {})
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
       .join('&');
-    expectCode(() => verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets), 'SignatureDoesNotMatch');
+    expectCode(
+      () => verifyPresignedUrl({ method: 'GET', path: '/mqtt', rawQuery, hostCandidates: ['127.0.0.1:4510'] }, iotScope, secrets),
+      'SignatureDoesNotMatch',
+    );
   });
 
-  it('verifies URLs presigned by aws-crt\'s native signer (aws-iot-device-sdk-v2 in Node)', async () => {
+  it("verifies URLs presigned by aws-crt's native signer (aws-iot-device-sdk-v2 in Node)", async () => {
     // As the native SDK's WebSocket handshake: it signs `connection` as well as `host`.
-    const request = new http.HttpRequest('GET', '/mqtt', new http.HttpHeaders([['host', '127.0.0.1:4510'], ['connection', 'Upgrade']]));
+    const request = new http.HttpRequest(
+      'GET',
+      '/mqtt',
+      new http.HttpHeaders([
+        ['host', '127.0.0.1:4510'],
+        ['connection', 'Upgrade'],
+      ]),
+    );
     const signed = await auth.aws_sign_request(request, {
       algorithm: auth.AwsSigningAlgorithm.SigV4,
       signature_type: auth.AwsSignatureType.HttpRequestViaQueryParams,
@@ -247,8 +275,19 @@ describe('presigned WebSocket URLs', () => {
     const headers = { host: '127.0.0.1:4510', connection: 'Upgrade' };
     const v = verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers }, iotScope, secrets);
     expect(v.scope.accessKeyId).toBe(AKID);
-    expectCode(() => verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { ...headers, connection: 'keep-alive' } }, iotScope, secrets), 'SignatureDoesNotMatch');
-    expectCode(() => verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { host: '127.0.0.1:4510' } }, iotScope, secrets), 'IncompleteSignature');
+    expectCode(
+      () =>
+        verifyPresignedUrl(
+          { method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { ...headers, connection: 'keep-alive' } },
+          iotScope,
+          secrets,
+        ),
+      'SignatureDoesNotMatch',
+    );
+    expectCode(
+      () => verifyPresignedUrl({ method: 'GET', path, rawQuery, hostCandidates: ['127.0.0.1:4510'], headers: { host: '127.0.0.1:4510' } }, iotScope, secrets),
+      'IncompleteSignature',
+    );
   });
 
   it('refuses a URL without a signature, with the wrong algorithm, or signing headers the request does not carry', () => {

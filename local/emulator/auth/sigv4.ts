@@ -77,7 +77,8 @@ function percentDecodedBytes(raw: string): Buffer {
   for (let i = 0; i < raw.length; i++) {
     if (raw[i] === '%') {
       const hex = raw.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new SignatureError('IncompleteSignature', `the query string is not valid percent-encoding near "${raw.slice(i, i + 3)}"`);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+        throw new SignatureError('IncompleteSignature', `the query string is not valid percent-encoding near "${raw.slice(i, i + 3)}"`);
       bytes.push(Number.parseInt(hex, 16));
       i += 2;
     } else {
@@ -192,7 +193,9 @@ export function canonicalRequest(input: CanonicalRequestInput): string {
 
 /** The SigV4 string to sign for a canonical request. */
 export function stringToSign(amzDate: string, scope: Omit<CredentialScope, 'accessKeyId'>, canonical: string): string {
-  return [ALGORITHM, amzDate, `${scope.date}/${scope.region}/${scope.service}/aws4_request`, createHash('sha256').update(canonical, 'utf8').digest('hex')].join('\n');
+  return [ALGORITHM, amzDate, `${scope.date}/${scope.region}/${scope.service}/aws4_request`, createHash('sha256').update(canonical, 'utf8').digest('hex')].join(
+    '\n',
+  );
 }
 
 function hmac(key: Buffer | string, data: string): Buffer {
@@ -233,7 +236,10 @@ export interface ScopeExpectation {
 
 function checkScope(scope: CredentialScope, amzDate: string, expected: ScopeExpectation): void {
   if (!expected.services.includes(scope.service)) {
-    throw new SignatureError('InvalidScope', `credential scope names service "${scope.service}"; this endpoint expects ${expected.services.map((s) => `"${s}"`).join(' or ')}`);
+    throw new SignatureError(
+      'InvalidScope',
+      `credential scope names service "${scope.service}"; this endpoint expects ${expected.services.map((s) => `"${s}"`).join(' or ')}`,
+    );
   }
   if (scope.region !== expected.region) {
     throw new SignatureError('InvalidScope', `credential scope names region "${scope.region}"; this endpoint is in "${expected.region}"`);
@@ -280,9 +286,15 @@ export function verifyPresignedUrl(
   const amzDate = get('X-Amz-Date');
   const signedHeaders = get('X-Amz-SignedHeaders');
   const given = get('X-Amz-Signature');
-  if (algorithm === undefined && given === undefined) throw new SignatureError('MissingAuthentication', 'the request is not signed: no X-Amz-* query parameters');
+  if (algorithm === undefined && given === undefined)
+    throw new SignatureError('MissingAuthentication', 'the request is not signed: no X-Amz-* query parameters');
   if (algorithm !== ALGORITHM) throw new SignatureError('InvalidAlgorithm', `X-Amz-Algorithm must be ${ALGORITHM}`);
-  for (const [name, value] of [['X-Amz-Credential', credential], ['X-Amz-Date', amzDate], ['X-Amz-SignedHeaders', signedHeaders], ['X-Amz-Signature', given]] as const) {
+  for (const [name, value] of [
+    ['X-Amz-Credential', credential],
+    ['X-Amz-Date', amzDate],
+    ['X-Amz-SignedHeaders', signedHeaders],
+    ['X-Amz-Signature', given],
+  ] as const) {
     if (value === undefined || value === '') throw new SignatureError('IncompleteSignature', `the presigned URL lacks ${name}`);
   }
   const scope = parseCredential(credential!);
@@ -290,7 +302,8 @@ export function verifyPresignedUrl(
   checkScope(scope, amzDate!, expected);
   // Browser signers (aws-crt's, Amplify's) sign only `host`; aws-crt's native signer also signs `connection`.
   const headerNames = signedHeaders!.split(';');
-  if (!headerNames.includes('host')) throw new SignatureError('IncompleteSignature', `the host header must be signed, got X-Amz-SignedHeaders=${signedHeaders}`);
+  if (!headerNames.includes('host'))
+    throw new SignatureError('IncompleteSignature', `the host header must be signed, got X-Amz-SignedHeaders=${signedHeaders}`);
   if (headerNames.join(';') !== [...headerNames].sort().join(';')) throw new SignatureError('IncompleteSignature', 'X-Amz-SignedHeaders must be sorted');
   checkTime(signedAt, get('X-Amz-Expires'), now, clockSkewSeconds);
 
@@ -310,7 +323,11 @@ export function verifyPresignedUrl(
     });
     return compare(signature(secret, scope, stringToSign(amzDate!, scope, canonical)), given!.toLowerCase());
   });
-  if (!matches) throw new SignatureError('SignatureDoesNotMatch', 'the signature does not match the request (wrong secret, tampered query, or a host other than the one signed)');
+  if (!matches)
+    throw new SignatureError(
+      'SignatureDoesNotMatch',
+      'the signature does not match the request (wrong secret, tampered query, or a host other than the one signed)',
+    );
   return { scope, securityToken: get('X-Amz-Security-Token'), signedAt };
 }
 

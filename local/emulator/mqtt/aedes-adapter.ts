@@ -4,9 +4,10 @@
  * aedes-adapter.test.ts checks each of them on a real Aedes instance, so an upgrade that breaks one fails there
  * first. The rest of the broker sees only this class, `Client`, and aedes' typed hooks and events.
  */
-import { createRequire } from 'node:module';
+
 import type { IncomingMessage } from 'node:http';
-import { Readable, type Duplex } from 'node:stream';
+import { createRequire } from 'node:module';
+import { type Duplex, Readable } from 'node:stream';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type ConnectPacket, type PublishPacket, type Subscription } from 'aedes';
 import type { AedesMemoryPersistence } from 'aedes-persistence';
 
@@ -127,7 +128,8 @@ export class AedesAdapter {
       return admitted;
     };
     const enqueueCombi = persistence.outgoingEnqueueCombi.bind(persistence);
-    persistence.outgoingEnqueueCombi = (subs, packet, ...rest) => enqueueCombi(subs.length === 0 ? subs : (admit(subs, packet) as typeof subs), packet, ...rest);
+    persistence.outgoingEnqueueCombi = (subs, packet, ...rest) =>
+      enqueueCombi(subs.length === 0 ? subs : (admit(subs, packet) as typeof subs), packet, ...rest);
     const enqueue = persistence.outgoingEnqueue.bind(persistence);
     persistence.outgoingEnqueue = (sub, packet, ...rest) => (admit([sub], packet).length === 1 ? enqueue(sub, packet, ...rest) : Promise.resolve());
     const clear = persistence.outgoingClearMessageId.bind(persistence);

@@ -38,8 +38,12 @@ export class PolicyAuthorizer {
    */
   restore(connection: Connection, clientId: string, filter: string): boolean {
     const resource = this.options.arn('topicfilter', filter);
-    const decision = this.options.account.authorize(connection.principal, 'iot:Subscribe', resource, { 'iot:ClientId': clientId, 'aws:SourceIp': connection.sourceIp });
-    if (!decision.allowed) logDenial(connection, 'iot:Subscribe', resource, `${decision.reason} (stored subscription of the persistent session dropped on resume)`);
+    const decision = this.options.account.authorize(connection.principal, 'iot:Subscribe', resource, {
+      'iot:ClientId': clientId,
+      'aws:SourceIp': connection.sourceIp,
+    });
+    if (!decision.allowed)
+      logDenial(connection, 'iot:Subscribe', resource, `${decision.reason} (stored subscription of the persistent session dropped on resume)`);
     return decision.allowed;
   }
 
@@ -58,7 +62,10 @@ export class PolicyAuthorizer {
   will(connection: Connection, clientId: string, topic: string, retain: boolean): boolean {
     const resource = this.options.arn('topic', topic);
     for (const action of retain ? ['iot:Publish', 'iot:RetainPublish'] : ['iot:Publish']) {
-      const decision = this.options.account.authorize(connection.principal, action, resource, { 'iot:ClientId': clientId, 'aws:SourceIp': connection.sourceIp });
+      const decision = this.options.account.authorize(connection.principal, action, resource, {
+        'iot:ClientId': clientId,
+        'aws:SourceIp': connection.sourceIp,
+      });
       if (!decision.allowed) {
         logDenial(connection, action, resource, `${decision.reason} (Last Will)`);
         return false;
@@ -75,7 +82,10 @@ export class PolicyAuthorizer {
     const cached = connection.receiveDecisions.get(topic);
     if (cached !== undefined) return cached;
     const resource = this.options.arn('topic', topic);
-    const decision = this.options.account.authorize(connection.principal, 'iot:Receive', resource, { 'iot:ClientId': clientId, 'aws:SourceIp': connection.sourceIp });
+    const decision = this.options.account.authorize(connection.principal, 'iot:Receive', resource, {
+      'iot:ClientId': clientId,
+      'aws:SourceIp': connection.sourceIp,
+    });
     if (connection.receiveDecisions.size >= RECEIVE_CACHE_LIMIT) connection.receiveDecisions.clear();
     connection.receiveDecisions.set(topic, decision.allowed);
     if (!decision.allowed) logDenial(connection, 'iot:Receive', resource, `${decision.reason} (deliveries on this topic are dropped)`);

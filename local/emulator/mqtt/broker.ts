@@ -18,7 +18,7 @@ import { PolicyAuthorizer } from './authorizer.js';
 import { ConnectAuthenticator, ConnectRefusedError } from './connect.js';
 import { arnsIn, type Connection, openConnection, payloadBytes } from './connection.js';
 import { LifecycleEvents } from './lifecycle.js';
-import { hasWildcard, iotTopicMatches, type IotLimits } from './limits.js';
+import { hasWildcard, type IotLimits, iotTopicMatches } from './limits.js';
 import { PacketInspector, THROTTLED_TOPIC } from './packet-inspector.js';
 import { PersistentSessions } from './sessions.js';
 import { rejectUpgrade, SUBPROTOCOLS, UpgradeAuthenticator } from './upgrade.js';
@@ -95,7 +95,13 @@ export class IotBroker {
       // IoT: "Messages are stored according to account limit, messages that exceed that limit will be dropped" (same page).
       maxQueuedPerSession: limits.maxQueuedMessagesPerSession,
       onQueueFull: (clientId, topic) =>
-        this.#storageLog.log({ level: 'warn', message: 'message not stored for an absent persistent session: its queue is full', clientId, topic, limit: limits.maxQueuedMessagesPerSession }),
+        this.#storageLog.log({
+          level: 'warn',
+          message: 'message not stored for an absent persistent session: its queue is full',
+          clientId,
+          topic,
+          limit: limits.maxQueuedMessagesPerSession,
+        }),
       preConnect: (client, packet, callback) => this.#onConnectPacket(client, packet, callback),
       authenticate: (client, _username, _password, callback) => this.#onConnect(client, callback),
       // Without a client: only the will of another, dead broker instance (the data plane publishes past this hook).
@@ -107,7 +113,10 @@ export class IotBroker {
     const publishEvent = (topic: string, payload: Buffer) => void this.#adapter.publish({ topic, payload, qos: 0, retain: false }).catch(() => undefined);
     this.#lifecycle = new LifecycleEvents({ publish: publishEvent, logger, now, sessionExpirySeconds: limits.persistentSessionExpirySeconds });
     this.#sessions = new PersistentSessions({
-      store: { isConnected: (clientId) => this.#adapter.connectedClient(clientId) !== undefined, discard: (clientId) => this.#adapter.discardSession(clientId) },
+      store: {
+        isConnected: (clientId) => this.#adapter.connectedClient(clientId) !== undefined,
+        discard: (clientId) => this.#adapter.discardSession(clientId),
+      },
       expirySeconds: limits.persistentSessionExpirySeconds,
       maxSessions: limits.maxPersistentSessions,
       logger,
@@ -167,9 +176,15 @@ export class IotBroker {
 
   /** Handles `GET /mqtt` with `Upgrade: websocket`: verifies the presigned URL (and origin) before accepting the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (Date.now() < this.#refusingUntil) return rejectUpgrade(socket, 503, 'the local broker is simulating an outage');
+    if (Date.now() < this.#refusingUntil) {
+      rejectUpgrade(socket, 503, 'the local broker is simulating an outage');
+      return;
+    }
     const verdict = this.#upgrade.check(req);
-    if (!verdict.accepted) return rejectUpgrade(socket, verdict.status, verdict.message);
+    if (!verdict.accepted) {
+      rejectUpgrade(socket, verdict.status, verdict.message);
+      return;
+    }
     const connection = openConnection(verdict.principal, verdict.sourceIp, this.options.limits, this.options.logger);
     this.#byRequest.set(req, connection);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
@@ -191,7 +206,9 @@ export class IotBroker {
   /** Publishes on behalf of the data plane (already authorized there); subscribers are still checked for Receive. */
   publish(message: ServerPublish): Promise<void> {
     if (message.retain && !this.canRetain(message.topic, message.payload.length)) {
-      return Promise.reject(new RetainedLimitError(`the local broker keeps at most ${this.options.limits.maxRetainedMessages} retained messages (LOCAL_IOT_MAX_RETAINED_MESSAGES)`));
+      return Promise.reject(
+        new RetainedLimitError(`the local broker keeps at most ${this.options.limits.maxRetainedMessages} retained messages (LOCAL_IOT_MAX_RETAINED_MESSAGES)`),
+      );
     }
     return this.#adapter.publish(message);
   }
@@ -253,17 +270,34 @@ export class IotBroker {
   /** CONNECT arrived (aedes `preConnect`): tie the client to its authenticated upgrade, watch its packets. */
   #onConnectPacket(client: Client, packet: ConnectPacket, callback: (error: Error | null, ok: boolean) => void): void {
     const connection = client.req ? this.#byRequest.get(client.req) : undefined;
-    if (connection === undefined) return callback(new Error('connection was not authenticated by the WebSocket upgrade'), false);
+    if (connection === undefined) {
+      callback(new Error('connection was not authenticated by the WebSocket upgrade'), false);
+      return;
+    }
     this.#byClient.set(client, connection);
-    const will = packet.will ? { topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payloadBytes: payloadBytes(packet.will.payload) } : undefined;
-    const accepted = this.#connect.accept(connection, { clientId: packet.clientId, keepalive: packet.keepalive, protocolVersion: packet.protocolVersion, will });
+    const will = packet.will
+      ? { topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payloadBytes: payloadBytes(packet.will.payload) }
+      : undefined;
+    const accepted = this.#connect.accept(connection, {
+      clientId: packet.clientId,
+      keepalive: packet.keepalive,
+      protocolVersion: packet.protocolVersion,
+      will,
+    });
     // Refused here: aedes closes the connection without a CONNACK.
-    if (!accepted.accepted) return callback(new Error(accepted.error), false);
+    if (!accepted.accepted) {
+      callback(new Error(accepted.error), false);
+      return;
+    }
     this.#adapter.setKeepAlive(packet, accepted.keepAlive);
     this.#adapter.watchPackets(client, (inbound) => {
       if (inbound.cmd === 'disconnect') this.#lifecycle.closing(connection, 'CLIENT_INITIATED_DISCONNECT');
       else if (inbound.cmd === 'subscribe' && inbound.subscriptions) {
-        this.#inspector.inspectSubscribe(connection, inbound.subscriptions.map((s) => s.topic), this.#adapter.subscribedFilters(client));
+        this.#inspector.inspectSubscribe(
+          connection,
+          inbound.subscriptions.map((s) => s.topic),
+          this.#adapter.subscribedFilters(client),
+        );
       }
     });
     callback(null, true);
@@ -272,7 +306,10 @@ export class IotBroker {
   /** CONNECT (aedes `authenticate`): client id, iot:Connect and the will's topic; then takeover. */
   #onConnect(client: Client, callback: (error: AuthenticateError | null, success: boolean | null) => void): void {
     const connection = this.#byClient.get(client);
-    if (connection === undefined) return callback(new ConnectRefusedError(5, 'not authenticated'), false);
+    if (connection === undefined) {
+      callback(new ConnectRefusedError(5, 'not authenticated'), false);
+      return;
+    }
     const verdict = this.#connect.authenticate(connection, {
       requestedClientId: connection.requestedClientId ?? '',
       clientId: client.id,
@@ -281,7 +318,8 @@ export class IotBroker {
     });
     if (!verdict.allowed) {
       if (verdict.connectFailed && connection.requestedClientId) this.#lifecycle.connectFailed(connection.requestedClientId, connection);
-      return callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
+      callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
+      return;
     }
     // IoT: a second connection with the same client id takes over; the older one is disconnected.
     const older = this.#adapter.connectedClient(client.id);
@@ -291,20 +329,36 @@ export class IotBroker {
 
   #onPublish(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const connection = this.#byClient.get(client);
-    if (connection === undefined) return callback(new Error('unknown connection'));
+    if (connection === undefined) {
+      callback(new Error('unknown connection'));
+      return;
+    }
     // aedes asks about a closing client's Last Will: checked again (policies may have changed), never a new reason.
     if (client.closed) {
-      return callback(this.#policy.will(connection, client.id, packet.topic, packet.retain) ? null : new Error('Last Will not authorized'));
+      callback(this.#policy.will(connection, client.id, packet.topic, packet.retain) ? null : new Error('Last Will not authorized'));
+      return;
     }
     const bytes = payloadBytes(packet.payload);
     const problem = this.#inspector.checkPublish(connection, { topic: packet.topic, qos: packet.qos, payloadBytes: bytes });
-    if (problem) return callback(new Error(problem));
+    if (problem) {
+      callback(new Error(problem));
+      return;
+    }
     const verdict = this.#policy.publish(connection, client.id, packet.topic, packet.retain);
-    if (!verdict.allowed) return callback(new Error(verdict.error));
+    if (!verdict.allowed) {
+      callback(new Error(verdict.error));
+      return;
+    }
     if (!this.#inspector.admitInbound(connection, client.id, packet.topic, bytes)) {
       this.#adapter.divert(packet, THROTTLED_TOPIC);
     } else if (packet.retain && !this.canRetain(packet.topic, bytes)) {
-      connection.refusals.log({ level: 'warn', message: 'retained PUBLISH throttled: the retained-message limit is reached', clientId: client.id, topic: packet.topic, limit: this.options.limits.maxRetainedMessages });
+      connection.refusals.log({
+        level: 'warn',
+        message: 'retained PUBLISH throttled: the retained-message limit is reached',
+        clientId: client.id,
+        topic: packet.topic,
+        limit: this.options.limits.maxRetainedMessages,
+      });
       this.#adapter.divert(packet, THROTTLED_TOPIC);
     }
     callback(null);
@@ -312,18 +366,31 @@ export class IotBroker {
 
   #onSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const connection = this.#byClient.get(client);
-    if (connection === undefined) return callback(new Error('unknown connection'));
+    if (connection === undefined) {
+      callback(new Error('unknown connection'));
+      return;
+    }
     if (!connection.connackSent) {
       // Before CONNACK, aedes is restoring a persistent session's stored subscriptions (a client's own SUBSCRIBE
       // waits for the CONNACK: MQTT-3.1.4, aedes queues it).
-      if (this.#policy.restore(connection, client.id, subscription.topic)) return callback(null, subscription);
+      if (this.#policy.restore(connection, client.id, subscription.topic)) {
+        callback(null, subscription);
+        return;
+      }
       this.#adapter.forgetSubscription(client.id, subscription.topic).catch(() => undefined);
-      return callback(null, null);
+      callback(null, null);
+      return;
     }
     const limits = this.#inspector.checkFilter(connection, subscription.topic, subscription.qos);
-    if (limits.outcome === 'close') return callback(new Error(limits.error));
+    if (limits.outcome === 'close') {
+      callback(new Error(limits.error));
+      return;
+    }
     const verdict = this.#policy.subscribe(connection, client.id, subscription.topic);
-    if (!verdict.allowed) return callback(new Error(verdict.error));
+    if (!verdict.allowed) {
+      callback(new Error(verdict.error));
+      return;
+    }
     callback(null, subscription);
   }
 

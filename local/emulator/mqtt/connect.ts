@@ -90,7 +90,8 @@ export class ConnectAuthenticator {
    */
   #willProblem(will: WillRequest): string | undefined {
     if (will.qos === 2) return 'the Last Will has QoS 2, which AWS IoT Core does not support (no CONNACK; the connection closes)';
-    if (will.payloadBytes > this.options.limits.maxPayloadBytes) return `the Last Will payload is ${will.payloadBytes} bytes; IoT allows at most ${this.options.limits.maxPayloadBytes}`;
+    if (will.payloadBytes > this.options.limits.maxPayloadBytes)
+      return `the Last Will payload is ${will.payloadBytes} bytes; IoT allows at most ${this.options.limits.maxPayloadBytes}`;
     const topicProblem = checkPublishTopic(will.topic, this.options.limits);
     return topicProblem === undefined ? undefined : `Last Will topic: ${topicProblem}`;
   }
@@ -111,7 +112,10 @@ export class ConnectAuthenticator {
       return { allowed: false, returnCode: 2, message: idProblem, connectFailed: false };
     }
     const resource = arn('client', request.clientId);
-    const decision = account.authorize(connection.principal, 'iot:Connect', resource, { 'iot:ClientId': request.clientId, 'aws:SourceIp': connection.sourceIp });
+    const decision = account.authorize(connection.principal, 'iot:Connect', resource, {
+      'iot:ClientId': request.clientId,
+      'aws:SourceIp': connection.sourceIp,
+    });
     if (!decision.allowed) {
       logDenial(connection, 'iot:Connect', resource, decision.reason);
       connection.disconnectReason = 'AUTH_ERROR';

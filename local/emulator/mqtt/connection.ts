@@ -2,7 +2,7 @@
  * What the broker knows about one MQTT connection, from the WebSocket upgrade that authenticated it to its close.
  * Every step (CONNECT, authorization, limits, lifecycle) reads and records here; none of it is aedes state.
  */
-import { iotArn, type Deployment } from '../../../core/deployment.js';
+import { type Deployment, iotArn } from '../../../core/deployment.js';
 import { describePrincipal, type Principal, principalIdentifier } from '../account/principal.js';
 import { denied, type EmulatorLogger, LogBudget } from '../log.js';
 import { ConnectionRateLimiter, type IotLimits } from './limits.js';

@@ -101,7 +101,8 @@ export class VersionNumbers {
   opened(clientId: string, resetAfterMs: number): number {
     const t = this.now();
     const previous = this.#byClient.get(clientId);
-    const expired = previous !== undefined && previous.open === 0 && previous.disconnectedAt !== undefined && t - previous.disconnectedAt > previous.resetAfterMs;
+    const expired =
+      previous !== undefined && previous.open === 0 && previous.disconnectedAt !== undefined && t - previous.disconnectedAt > previous.resetAfterMs;
     const version = previous === undefined || expired ? 0 : previous.version + 1;
     // Re-inserted so the map's order is least recently connected first.
     this.#byClient.delete(clientId);

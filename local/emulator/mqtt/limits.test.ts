@@ -1,4 +1,13 @@
-import { checkClientId, checkPublishTopic, checkTopicFilter, clampKeepAlive, ConnectionRateLimiter, IOT_CORE_LIMITS, iotTopicMatches, maxPacketRemainingLength } from './limits.js';
+import {
+  ConnectionRateLimiter,
+  checkClientId,
+  checkPublishTopic,
+  checkTopicFilter,
+  clampKeepAlive,
+  IOT_CORE_LIMITS,
+  iotTopicMatches,
+  maxPacketRemainingLength,
+} from './limits.js';
 import { MqttLengthScanner } from './websocket-stream.js';
 
 const limits = IOT_CORE_LIMITS;
@@ -60,7 +69,7 @@ describe('IoT Core limits', () => {
   });
 });
 
-describe('iotTopicMatches: MQTT 3.1.1 matching with IoT Core\'s differences', () => {
+describe("iotTopicMatches: MQTT 3.1.1 matching with IoT Core's differences", () => {
   it.each([
     ['sensor/#', 'sensor', false],
     ['sensor/#', 'sensor/', true],

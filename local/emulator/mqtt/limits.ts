@@ -72,7 +72,8 @@ function checkLengthAndLevels(kind: string, value: string, limits: IotLimits): s
   if (bytes > limits.maxTopicBytes) return `${kind} is ${bytes} bytes; IoT allows at most ${limits.maxTopicBytes}`;
   const counted = value.replace(RULES_PREFIX, '');
   const slashes = counted.split('/').length - 1;
-  if (slashes > limits.maxTopicSlashes) return `${kind} has ${slashes} slashes; IoT allows at most ${limits.maxTopicSlashes} (${limits.maxTopicSlashes + 1} levels)`;
+  if (slashes > limits.maxTopicSlashes)
+    return `${kind} has ${slashes} slashes; IoT allows at most ${limits.maxTopicSlashes} (${limits.maxTopicSlashes + 1} levels)`;
   return undefined;
 }
 

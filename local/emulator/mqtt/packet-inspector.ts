@@ -72,7 +72,8 @@ export class PacketInspector {
     // IoT: QoS 2 is not supported; a QoS 2 PUBLISH disconnects the client.
     let problem: string | undefined = packet.qos === 2 ? 'QoS 2 is not supported by AWS IoT Core' : undefined;
     // IoT: a PUBLISH payload is at most 128 KB.
-    if (!problem && packet.payloadBytes > limits.maxPayloadBytes) problem = `payload is ${packet.payloadBytes} bytes; IoT allows at most ${limits.maxPayloadBytes}`;
+    if (!problem && packet.payloadBytes > limits.maxPayloadBytes)
+      problem = `payload is ${packet.payloadBytes} bytes; IoT allows at most ${limits.maxPayloadBytes}`;
     problem ??= checkPublishTopic(packet.topic, limits);
     return problem === undefined ? undefined : this.#refuse(connection, 'iot:Publish', this.options.arn('topic', packet.topic), problem);
   }
@@ -93,7 +94,13 @@ export class PacketInspector {
     if (connection.rate.take(bytes)) return true;
     if (qos > 0) connection.throttledDeliveries.qos1 += 1;
     else connection.throttledDeliveries.qos0 += 1;
-    connection.refusals.log({ level: 'warn', message: 'throttled outbound delivery dropped (per-connection limit)', clientId: clientOf(connection), topic, qos });
+    connection.refusals.log({
+      level: 'warn',
+      message: 'throttled outbound delivery dropped (per-connection limit)',
+      clientId: clientOf(connection),
+      topic,
+      qos,
+    });
     return false;
   }
 

@@ -52,7 +52,12 @@ export class PersistentSessions {
     for (const [oldest, oldestHandle] of this.#pending) {
       if (this.#pending.size <= this.options.maxSessions) break;
       this.#timers.cancel(oldestHandle);
-      this.options.logger.log({ level: 'warn', message: 'persistent session expired early: too many sessions kept for absent clients', clientId: oldest, limit: this.options.maxSessions });
+      this.options.logger.log({
+        level: 'warn',
+        message: 'persistent session expired early: too many sessions kept for absent clients',
+        clientId: oldest,
+        limit: this.options.maxSessions,
+      });
       this.#expire(oldest);
     }
   }

@@ -28,9 +28,7 @@ export interface UpgradeRequest {
   socket: { remoteAddress?: string | undefined };
 }
 
-export type UpgradeVerdict =
-  | { accepted: true; principal: Principal; sourceIp: string }
-  | { accepted: false; status: 400 | 403; message: string };
+export type UpgradeVerdict = { accepted: true; principal: Principal; sourceIp: string } | { accepted: false; status: 400 | 403; message: string };
 
 export interface UpgradeAuthenticatorOptions {
   account: LocalAccount;
@@ -59,7 +57,13 @@ export class UpgradeAuthenticator {
     const sourceIp = req.socket.remoteAddress ?? 'unknown';
     const origin = req.headers.origin;
     if (origin !== undefined && !isAllowedOrigin(origin, this.options.allowedOrigins)) {
-      denied(logger, { service: 'mqtt', who: sourceIp, action: 'WebSocket upgrade', resource: '/mqtt', reason: `origin ${origin} is not allowed (LOCAL_CORS_ORIGINS)` });
+      denied(logger, {
+        service: 'mqtt',
+        who: sourceIp,
+        action: 'WebSocket upgrade',
+        resource: '/mqtt',
+        reason: `origin ${origin} is not allowed (LOCAL_CORS_ORIGINS)`,
+      });
       return { accepted: false, status: 403, message: `Forbidden: origin ${JSON.stringify(origin)} is not allowed to connect to the local emulator` };
     }
     let principal: Principal;
@@ -96,5 +100,7 @@ export class UpgradeAuthenticator {
 export function rejectUpgrade(socket: Duplex, status: 400 | 403 | 503, message: string): void {
   const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request';
   const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

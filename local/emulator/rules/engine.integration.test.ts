@@ -20,9 +20,23 @@ const open: TestClient[] = [];
 beforeAll(async () => {
   emulator = await startTestEmulator();
   const record = (fn: string) => async (event: Record<string, unknown>) => void invocations.push({ fn, event });
-  engine = new RulesEngine({ source: emulator.broker, logger: { log: () => undefined }, functions: { 'presence-events': record('presence-events'), alerts: record('alerts') } });
-  engine.createRule({ name: topicRuleName(LOCAL_DEPLOYMENT, PRESENCE_RULE), sql: PRESENCE_RULE.sql, sqlVersion: PRESENCE_RULE.sqlVersion, lambda: PRESENCE_RULE.lambda });
-  engine.createRule({ name: 'hot', sql: `SELECT temperature AS t, topic(4) AS room FROM '${topics.prefix}/sensors/+' WHERE temperature > 50`, sqlVersion: '2016-03-23', lambda: 'alerts' });
+  engine = new RulesEngine({
+    source: emulator.broker,
+    logger: { log: () => undefined },
+    functions: { 'presence-events': record('presence-events'), alerts: record('alerts') },
+  });
+  engine.createRule({
+    name: topicRuleName(LOCAL_DEPLOYMENT, PRESENCE_RULE),
+    sql: PRESENCE_RULE.sql,
+    sqlVersion: PRESENCE_RULE.sqlVersion,
+    lambda: PRESENCE_RULE.lambda,
+  });
+  engine.createRule({
+    name: 'hot',
+    sql: `SELECT temperature AS t, topic(4) AS room FROM '${topics.prefix}/sensors/+' WHERE temperature > 50`,
+    sqlVersion: '2016-03-23',
+    lambda: 'alerts',
+  });
 });
 beforeEach(() => {
   invocations.length = 0;
@@ -47,8 +61,8 @@ async function settled(): Promise<void> {
 
 const presenceEvents = () => invocations.filter((i) => i.fn === 'presence-events').map((i) => i.event);
 
-describe('the rules engine on the emulator\'s broker', () => {
-  it('hands each connect and disconnect lifecycle event to the presence rule\'s function, one connection one version', async () => {
+describe("the rules engine on the emulator's broker", () => {
+  it("hands each connect and disconnect lifecycle event to the presence rule's function, one connection one version", async () => {
     const first = await connectAs('rules-alice');
     await settled();
     await first.end();

@@ -1,6 +1,6 @@
 import { PRESENCE_RULE, topicRuleName } from '../../../core/iot-rules.js';
 import { memoryLogger } from '../log.js';
-import { RuleDefinitionError, type RoutedMessages, RulesEngine, type RuleTargetFunction } from './engine.js';
+import { type RoutedMessages, RuleDefinitionError, RulesEngine, type RuleTargetFunction } from './engine.js';
 
 /** A broker stand-in: what `publish` routes reaches every listener, as IotBroker.onPublished does. */
 function fakeBroker() {
@@ -21,12 +21,24 @@ function setup(functions: Record<string, RuleTargetFunction> = {}) {
   const broker = fakeBroker();
   const logger = memoryLogger();
   const calls: Array<{ fn: string; event: unknown }> = [];
-  const recording = (fn: string): RuleTargetFunction => async (event) => void calls.push({ fn, event });
-  const engine = new RulesEngine({ source: broker.source, logger, functions: { 'presence-events': recording('presence-events'), other: recording('other'), ...functions } });
+  const recording =
+    (fn: string): RuleTargetFunction =>
+    async (event) =>
+      void calls.push({ fn, event });
+  const engine = new RulesEngine({
+    source: broker.source,
+    logger,
+    functions: { 'presence-events': recording('presence-events'), other: recording('other'), ...functions },
+  });
   return { broker, logger, calls, engine };
 }
 
-const presenceRule = { name: topicRuleName({ app: 'iot-realtime', stage: 'local' }, PRESENCE_RULE), sql: PRESENCE_RULE.sql, sqlVersion: PRESENCE_RULE.sqlVersion, lambda: PRESENCE_RULE.lambda };
+const presenceRule = {
+  name: topicRuleName({ app: 'iot-realtime', stage: 'local' }, PRESENCE_RULE),
+  sql: PRESENCE_RULE.sql,
+  sqlVersion: PRESENCE_RULE.sqlVersion,
+  lambda: PRESENCE_RULE.lambda,
+};
 const connected = { clientId: 'iot-realtime.local.alice', timestamp: 1, eventType: 'connected', versionNumber: 1 };
 
 describe('RulesEngine', () => {
@@ -52,7 +64,12 @@ describe('RulesEngine', () => {
 
   it('passes the selected JSON and skips messages WHERE does not let through', async () => {
     const { broker, calls, engine } = setup();
-    engine.createRule({ name: 'disconnects', sql: "SELECT clientId AS id, topic(4) AS kind FROM '$aws/events/presence/+/+' WHERE eventType = 'disconnected'", sqlVersion: '2016-03-23', lambda: 'other' });
+    engine.createRule({
+      name: 'disconnects',
+      sql: "SELECT clientId AS id, topic(4) AS kind FROM '$aws/events/presence/+/+' WHERE eventType = 'disconnected'",
+      sqlVersion: '2016-03-23',
+      lambda: 'other',
+    });
     broker.publish('$aws/events/presence/connected/c1', connected);
     broker.publish('$aws/events/presence/disconnected/c1', { ...connected, eventType: 'disconnected' });
     await engine.idle();
@@ -79,7 +96,9 @@ describe('RulesEngine', () => {
     broker.publish('a/b', Buffer.from([0xff, 0xfe]));
     await engine.idle();
     expect(calls).toEqual([]);
-    expect(logger.entries).toContainEqual(expect.objectContaining({ level: 'error', message: 'topic rule action failed: a Lambda action needs a JSON payload', rule: 'raw' }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'topic rule action failed: a Lambda action needs a JSON payload', rule: 'raw' }),
+    );
   });
 
   it.each([

@@ -68,7 +68,8 @@ export class RulesEngine {
   createRule(input: TopicRuleInput): void {
     if (!RULE_NAME.test(input.name)) throw new RuleDefinitionError(`invalid rule name ${JSON.stringify(input.name)}: 1-128 letters, digits or "_"`);
     if (this.#rules.has(input.name)) throw new RuleDefinitionError(`a rule named ${input.name} already exists`);
-    if (!SQL_VERSIONS.has(input.sqlVersion)) throw new RuleDefinitionError(`rule ${input.name}: unknown SQL version ${JSON.stringify(input.sqlVersion)} (${[...SQL_VERSIONS].join(' or ')})`);
+    if (!SQL_VERSIONS.has(input.sqlVersion))
+      throw new RuleDefinitionError(`rule ${input.name}: unknown SQL version ${JSON.stringify(input.sqlVersion)} (${[...SQL_VERSIONS].join(' or ')})`);
     let sql: RuleSql;
     try {
       sql = parseRuleSql(input.sql);
@@ -77,7 +78,8 @@ export class RulesEngine {
       throw error;
     }
     const target = this.options.functions[input.lambda];
-    if (target === undefined) throw new RuleDefinitionError(`rule ${input.name}: its Lambda action names ${JSON.stringify(input.lambda)}, which is not a function of this stack`);
+    if (target === undefined)
+      throw new RuleDefinitionError(`rule ${input.name}: its Lambda action names ${JSON.stringify(input.lambda)}, which is not a function of this stack`);
     this.#rules.set(input.name, { name: input.name, sql, lambda: input.lambda, target });
     this.options.logger.log({ level: 'debug', message: 'topic rule created', rule: input.name, from: sql.from, function: input.lambda });
   }
@@ -104,12 +106,24 @@ export class RulesEngine {
       try {
         result = evaluateRule(rule.sql, { topic, payload });
       } catch (error) {
-        this.options.logger.log({ level: 'error', message: 'topic rule evaluation failed', rule: rule.name, topic, error: error instanceof Error ? error.message : String(error) });
+        this.options.logger.log({
+          level: 'error',
+          message: 'topic rule evaluation failed',
+          rule: rule.name,
+          topic,
+          error: error instanceof Error ? error.message : String(error),
+        });
         continue;
       }
       if (!result.matched) continue;
       if (Buffer.isBuffer(result.output)) {
-        this.options.logger.log({ level: 'error', message: 'topic rule action failed: a Lambda action needs a JSON payload', rule: rule.name, topic, function: rule.lambda });
+        this.options.logger.log({
+          level: 'error',
+          message: 'topic rule action failed: a Lambda action needs a JSON payload',
+          rule: rule.name,
+          topic,
+          function: rule.lambda,
+        });
         continue;
       }
       this.#invoke(rule, topic, result.output);
@@ -124,7 +138,14 @@ export class RulesEngine {
       .then(
         () => logger.log({ level: 'debug', message: 'topic rule action invoked', rule: rule.name, topic, function: rule.lambda }),
         (error: unknown) =>
-          logger.log({ level: 'error', message: 'topic rule action failed', rule: rule.name, topic, function: rule.lambda, error: error instanceof Error ? error.message : String(error) }),
+          logger.log({
+            level: 'error',
+            message: 'topic rule action failed',
+            rule: rule.name,
+            topic,
+            function: rule.lambda,
+            error: error instanceof Error ? error.message : String(error),
+          }),
       )
       .finally(() => this.#inFlight.delete(invocation));
     this.#inFlight.add(invocation);

@@ -45,7 +45,13 @@ describe('SELECT', () => {
   });
 
   it('gives topic() the whole topic and topic(n) its n-th level, Undefined past the end', () => {
-    expect(run("SELECT topic() AS all, topic(1) AS first, topic(4) AS type, topic(9) AS none FROM '$aws/events/presence/+/+'", {}, '$aws/events/presence/connected/c1')).toEqual({
+    expect(
+      run(
+        "SELECT topic() AS all, topic(1) AS first, topic(4) AS type, topic(9) AS none FROM '$aws/events/presence/+/+'",
+        {},
+        '$aws/events/presence/connected/c1',
+      ),
+    ).toEqual({
       matched: true,
       output: { all: '$aws/events/presence/connected/c1', first: '$aws', type: 'connected' },
     });
@@ -67,8 +73,8 @@ describe('WHERE (Operators)', () => {
   it('compares numbers by value, strings exactly, and is false for mismatched types with =, true with <>', () => {
     expect(where('n = 5', { n: 5 })).toBe(true);
     expect(where('n = 5.0', { n: 5 })).toBe(true);
-    expect(where('s = \'x\'', { s: 'x' })).toBe(true);
-    expect(where('s = \'X\'', { s: 'x' })).toBe(false);
+    expect(where("s = 'x'", { s: 'x' })).toBe(true);
+    expect(where("s = 'X'", { s: 'x' })).toBe(false);
     expect(where('s = 5', { s: '5' })).toBe(false);
     expect(where('s <> 5', { s: '5' })).toBe(true);
     expect(where('b = true', { b: true })).toBe(true);
@@ -89,7 +95,7 @@ describe('WHERE (Operators)', () => {
     expect(where('t > 50', { t: 50 })).toBe(false);
     expect(where('t >= 50', { t: 50 })).toBe(true);
     expect(where('t < -1', { t: -2 })).toBe(true);
-    expect(where('t <= \'1E2\'', { t: 100 })).toBe(true);
+    expect(where("t <= '1E2'", { t: 100 })).toBe(true);
     expect(where('t > 50', { t: '51' })).toBe(true);
     expect(where('t > 50', { t: 'hot' })).toBe(false);
     expect(where('NOT t > 50', { t: 'hot' })).toBe(false);
@@ -123,9 +129,15 @@ describe('WHERE (Operators)', () => {
 
   it('filters lifecycle events by their fields and topic level', () => {
     const event = { clientId: 'iot-realtime.local.alice', eventType: 'disconnected', versionNumber: 3, disconnectReason: 'CLIENT_INITIATED_DISCONNECT' };
-    const sql = "SELECT clientId, versionNumber AS v FROM '$aws/events/presence/+/+' WHERE topic(4) = 'disconnected' AND disconnectReason <> 'DUPLICATE_CLIENTID'";
-    expect(run(sql, event, '$aws/events/presence/disconnected/iot-realtime.local.alice')).toEqual({ matched: true, output: { clientId: 'iot-realtime.local.alice', v: 3 } });
-    expect(run(sql, { ...event, disconnectReason: 'DUPLICATE_CLIENTID' }, '$aws/events/presence/disconnected/iot-realtime.local.alice')).toEqual({ matched: false });
+    const sql =
+      "SELECT clientId, versionNumber AS v FROM '$aws/events/presence/+/+' WHERE topic(4) = 'disconnected' AND disconnectReason <> 'DUPLICATE_CLIENTID'";
+    expect(run(sql, event, '$aws/events/presence/disconnected/iot-realtime.local.alice')).toEqual({
+      matched: true,
+      output: { clientId: 'iot-realtime.local.alice', v: 3 },
+    });
+    expect(run(sql, { ...event, disconnectReason: 'DUPLICATE_CLIENTID' }, '$aws/events/presence/disconnected/iot-realtime.local.alice')).toEqual({
+      matched: false,
+    });
     expect(run(sql, event, '$aws/events/presence/connected/iot-realtime.local.alice')).toEqual({ matched: false });
   });
 });

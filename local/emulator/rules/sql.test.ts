@@ -65,7 +65,7 @@ describe('parseRuleSql', () => {
 
   it.each([
     ["SELECT * FROM 'a/b' WHERE", /found the end of the statement where a value was expected/],
-    ["SELECT * FROM a/b", /FROM needs a topic filter in single quotes/],
+    ['SELECT * FROM a/b', /FROM needs a topic filter in single quotes/],
     ['SELECT * FROM "a/b"', /FROM needs a topic filter in single quotes/],
     ["SELECT * FROM ''", /topic filter is empty/],
     ["SELECT * FROM 'a/#/b'", /"#" must be the whole last level/],
@@ -92,7 +92,7 @@ describe('parseRuleSql', () => {
     ["SELECT * FROM 'a' LIMIT 1", /found "LIMIT" after the FROM clause/],
     ["SELECT * FROM 'a' WHERE a = 1 b", /found "b" after the WHERE clause/],
     ["SELECT select FROM 'a'", /found the keyword SELECT/],
-    ["INSERT INTO t VALUES (1)", /expected SELECT, found "INSERT"/],
+    ['INSERT INTO t VALUES (1)', /expected SELECT, found "INSERT"/],
     ['', /expected SELECT, found the end/],
   ])('refuses %j naming the problem', (sql, problem) => {
     const message = refusal(sql);

@@ -212,7 +212,8 @@ class Parser {
   #operand(): Expression {
     const value = this.#primary();
     const next = this.#peek();
-    if (next.type === 'symbol' && ARITHMETIC.includes(next.text)) throw this.#error(`arithmetic ("${next.text}") is not supported by the local rules engine`, next);
+    if (next.type === 'symbol' && ARITHMETIC.includes(next.text))
+      throw this.#error(`arithmetic ("${next.text}") is not supported by the local rules engine`, next);
     return value;
   }
 
@@ -237,7 +238,8 @@ class Parser {
 
   #functionCall(name: Extract<Token, { type: 'word' }>): Expression {
     this.#expectSymbol('(', 'after the function name');
-    if (name.text.toLowerCase() !== 'topic') throw this.#error(`the function ${name.text}() is not supported by the local rules engine (only topic() and topic(n))`, name);
+    if (name.text.toLowerCase() !== 'topic')
+      throw this.#error(`the function ${name.text}() is not supported by the local rules engine (only topic() and topic(n))`, name);
     if (this.#acceptSymbol(')')) return { kind: 'topic' };
     const level = this.#next();
     if (level.type !== 'number' || !Number.isInteger(level.value) || level.value < 1) throw this.#error('topic(n) takes a level number from 1', level);
@@ -262,7 +264,8 @@ class Parser {
   #expectKeyword(keyword: string): void {
     const token = this.#next();
     if (!this.#isKeyword(token, keyword)) {
-      if (token.type === 'word' && UNSUPPORTED_WORDS.has(token.text.toUpperCase())) throw this.#error(`${token.text.toUpperCase()} is not supported by the local rules engine`, token);
+      if (token.type === 'word' && UNSUPPORTED_WORDS.has(token.text.toUpperCase()))
+        throw this.#error(`${token.text.toUpperCase()} is not supported by the local rules engine`, token);
       throw this.#error(`expected ${keyword}, found ${describe(token)}`, token);
     }
   }
@@ -308,7 +311,8 @@ class Parser {
 
   /** A token out of place; words of IoT SQL this subset lacks are named as such. */
   #unexpected(token: Token, where: string): RuleSqlError {
-    if (token.type === 'word' && UNSUPPORTED_WORDS.has(token.text.toUpperCase())) return this.#error(`${token.text.toUpperCase()} is not supported by the local rules engine`, token);
+    if (token.type === 'word' && UNSUPPORTED_WORDS.has(token.text.toUpperCase()))
+      return this.#error(`${token.text.toUpperCase()} is not supported by the local rules engine`, token);
     return this.#error(`found ${describe(token)} ${where}`, token);
   }
 }
@@ -336,7 +340,8 @@ export function validateTopicFilter(filter: string, sql = filter, position = 0):
   if (filter.length === 0) throw new RuleSqlError('the FROM topic filter is empty', sql, position);
   const levels = filter.split('/');
   levels.forEach((level, i) => {
-    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) throw new RuleSqlError(`"#" must be the whole last level of the topic filter ${JSON.stringify(filter)}`, sql, position);
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1))
+      throw new RuleSqlError(`"#" must be the whole last level of the topic filter ${JSON.stringify(filter)}`, sql, position);
     if (level.includes('+') && level !== '+') throw new RuleSqlError(`"+" must be a whole level of the topic filter ${JSON.stringify(filter)}`, sql, position);
   });
 }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { IdentityPoolConfig, IdentityProviderConfig, LocalAccount } from '../account/account.js';
 import { parseJsonObject, sendJson } from '../http/io.js';
 import { ServiceError } from '../http/service-error.js';
@@ -45,15 +45,21 @@ export class CognitoIdentityService {
       const input = parseJsonObject(body);
       if (input === undefined) throw new ServiceError(400, 'InvalidParameterException', 'the request body must be a JSON object');
       const output = operation === 'GetId' ? await this.getId(input) : operation === 'GetCredentialsForIdentity' ? await this.getCredentials(input) : undefined;
-      if (output === undefined) throw new ServiceError(400, 'UnknownOperationException', `${operation} is not emulated (GetId and GetCredentialsForIdentity are)`);
+      if (output === undefined)
+        throw new ServiceError(400, 'UnknownOperationException', `${operation} is not emulated (GetId and GetCredentialsForIdentity are)`);
       sendJson(res, 200, output, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
-      sendJson(res, error.status, { __type: error.code, message: error.message }, {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amzn-requestid': requestId,
-        'x-amzn-errortype': error.code,
-      });
+      sendJson(
+        res,
+        error.status,
+        { __type: error.code, message: error.message },
+        {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-requestid': requestId,
+          'x-amzn-errortype': error.code,
+        },
+      );
     }
   }
 
@@ -69,10 +75,12 @@ export class CognitoIdentityService {
   private async verifyLogins(pool: IdentityPoolConfig, logins: unknown): Promise<Map<string, string>> {
     const verified = new Map<string, string>();
     if (logins === undefined || logins === null) return verified;
-    if (typeof logins !== 'object' || Array.isArray(logins)) throw new ServiceError(400, 'InvalidParameterException', 'Logins must be a map of provider name to token');
+    if (typeof logins !== 'object' || Array.isArray(logins))
+      throw new ServiceError(400, 'InvalidParameterException', 'Logins must be a map of provider name to token');
     for (const [key, token] of Object.entries(logins as Record<string, unknown>)) {
       const provider = pool.providers.find((p) => p.loginsKey === key);
-      if (provider === undefined) throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. Provider ${key} is not configured for this identity pool.`);
+      if (provider === undefined)
+        throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. Provider ${key} is not configured for this identity pool.`);
       if (typeof token !== 'string') throw new ServiceError(400, 'NotAuthorizedException', 'Invalid login token.');
       verified.set(key, await this.verifyToken(provider, token));
     }
@@ -80,8 +88,8 @@ export class CognitoIdentityService {
   }
 
   private async verifyToken(provider: IdentityProviderConfig, token: string): Promise<string> {
-    let jwks = this.#jwks.get(provider.jwksUrl);
-    if (jwks === undefined) this.#jwks.set(provider.jwksUrl, (jwks = createRemoteJWKSet(new URL(provider.jwksUrl))));
+    const jwks = this.#jwks.get(provider.jwksUrl) ?? createRemoteJWKSet(new URL(provider.jwksUrl));
+    this.#jwks.set(provider.jwksUrl, jwks);
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer: provider.issuer,
@@ -143,7 +151,12 @@ export class CognitoIdentityService {
     const authenticated = record.logins.size > 0;
     if (authenticated) {
       const matches = [...logins].some(([k, sub]) => record.logins.get(k) === sub);
-      if (!matches) throw new ServiceError(400, 'NotAuthorizedException', 'Logins don\'t match. Please include at least one valid login for this identity or identity pool.');
+      if (!matches)
+        throw new ServiceError(
+          400,
+          'NotAuthorizedException',
+          "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+        );
     } else if (logins.size > 0) {
       throw new ServiceError(400, 'NotAuthorizedException', 'This identity was created without logins; call GetId with the Logins first.');
     } else if (!pool.allowUnauthenticated) {
@@ -158,10 +171,20 @@ export class CognitoIdentityService {
     const trust = this.deps.account.trusts(role, {
       action: 'sts:AssumeRoleWithWebIdentity',
       principal: { type: 'Federated', id: 'cognito-identity.amazonaws.com' },
-      context: { 'cognito-identity.amazonaws.com:aud': pool.identityPoolId, 'cognito-identity.amazonaws.com:amr': amr, 'cognito-identity.amazonaws.com:sub': identityId },
+      context: {
+        'cognito-identity.amazonaws.com:aud': pool.identityPoolId,
+        'cognito-identity.amazonaws.com:amr': amr,
+        'cognito-identity.amazonaws.com:sub': identityId,
+      },
     });
     if (!trust.allowed) {
-      denied(this.deps.logger, { service: 'cognito-identity', who: identityId, action: 'sts:AssumeRoleWithWebIdentity', resource: roleArn, reason: trust.reason });
+      denied(this.deps.logger, {
+        service: 'cognito-identity',
+        who: identityId,
+        action: 'sts:AssumeRoleWithWebIdentity',
+        resource: roleArn,
+        reason: trust.reason,
+      });
       throw new ServiceError(400, 'InvalidIdentityPoolConfigurationException', 'Invalid identity pool configuration. Check assigned IAM roles for this pool.');
     }
     const expiration = new Date(this.deps.now().getTime() + this.deps.credentialsSeconds * 1000);

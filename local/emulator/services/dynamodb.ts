@@ -64,7 +64,12 @@ const TABLE_OPERATIONS = new Set([
 ]);
 /** Operations that name the table or one of its indexes. */
 const INDEX_OPERATIONS = new Set(['Query', 'Scan']);
-const TRANSACT_WRITE_ACTIONS: Record<string, string> = { Put: 'dynamodb:PutItem', Update: 'dynamodb:UpdateItem', Delete: 'dynamodb:DeleteItem', ConditionCheck: 'dynamodb:ConditionCheckItem' };
+const TRANSACT_WRITE_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
 
 /** DynamoDB's names for the authentication failures that authenticate.ts reports in REST-JSON terms. */
 const AUTH_TYPES: Record<string, string> = {
@@ -90,7 +95,8 @@ export class DynamoDbService {
         throw error;
       }
       const target = TARGET.exec(String(req.headers['x-amz-target'] ?? ''));
-      if (req.method !== 'POST' || !target) throw new ServiceError(400, 'com.amazon.coral.service#UnknownOperationException', 'expected POST with X-Amz-Target: DynamoDB_20120810.<Operation>');
+      if (req.method !== 'POST' || !target)
+        throw new ServiceError(400, 'com.amazon.coral.service#UnknownOperationException', 'expected POST with X-Amz-Target: DynamoDB_20120810.<Operation>');
       const operation = target[1]!;
       let input: unknown;
       try {
@@ -98,12 +104,19 @@ export class DynamoDbService {
       } catch {
         throw new ServiceError(400, 'com.amazon.coral.service#SerializationException', 'the request body is not valid JSON');
       }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ServiceError(400, 'com.amazon.coral.service#SerializationException', 'the request body must be a JSON object');
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        throw new ServiceError(400, 'com.amazon.coral.service#SerializationException', 'the request body must be a JSON object');
       const tableArn = (name: string) => `arn:aws:dynamodb:${account.region}:${account.accountId}:table/${name}`;
       for (const permission of requiredPermissions(operation, input as Record<string, unknown>, tableArn)) {
         const decision = account.authorize(principal, permission.action, permission.resource, permission.context);
         if (!decision.allowed) {
-          denied(logger, { service: 'dynamodb', who: describePrincipal(principal), action: permission.action, resource: permission.resource, reason: decision.reason });
+          denied(logger, {
+            service: 'dynamodb',
+            who: describePrincipal(principal),
+            action: permission.action,
+            resource: permission.resource,
+            reason: decision.reason,
+          });
           throw new ServiceError(400, 'com.amazon.coral.service#AccessDeniedException', accessDeniedMessage(principal, permission, decision));
         }
       }
@@ -123,11 +136,17 @@ export class DynamoDbService {
     try {
       upstream = await this.#upstream.send('POST', req.url ?? '/', req.headers, body);
     } catch (error) {
-      this.deps.logger.log({ level: 'error', message: 'local DynamoDB unreachable', upstream: this.deps.upstreamUrl, error: error instanceof Error ? error.message : String(error) });
+      this.deps.logger.log({
+        level: 'error',
+        message: 'local DynamoDB unreachable',
+        upstream: this.deps.upstreamUrl,
+        error: error instanceof Error ? error.message : String(error),
+      });
       throw new ServiceError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError', 'the local DynamoDB is not reachable (see the emulator log)');
     }
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(upstream.headers))
+      if (value !== undefined && !['connection', 'keep-alive', 'transfer-encoding'].includes(name)) headers[name] = value;
     res.writeHead(upstream.status, headers);
     res.end(upstream.body);
   }
@@ -147,24 +166,28 @@ export function requiredPermissions(operation: string, input: Record<string, unk
   }
   if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
     const items = input.RequestItems;
-    if (typeof items !== 'object' || items === null || Array.isArray(items) || Object.keys(items).length === 0) throw validation("Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (typeof items !== 'object' || items === null || Array.isArray(items) || Object.keys(items).length === 0)
+      throw validation("Value at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
     return Object.keys(items).map((table) => ({ action, resource: tableArn(nameOf(table, 'requestItems.key')) }));
   }
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
     const items = input.TransactItems;
-    if (!Array.isArray(items) || items.length === 0) throw validation("Value at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (!Array.isArray(items) || items.length === 0)
+      throw validation("Value at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
     const kinds = operation === 'TransactWriteItems' ? TRANSACT_WRITE_ACTIONS : { Get: 'dynamodb:GetItem' };
     return items.map((item: unknown, i) => {
       const entries = typeof item === 'object' && item !== null ? Object.entries(item).filter(([kind]) => kind in kinds) : [];
       const [kind, request] = entries.length === 1 ? entries[0]! : [];
-      if (kind === undefined || typeof request !== 'object' || request === null) throw validation(`TransactItems[${i}] must contain exactly one of ${Object.keys(kinds).join(', ')}`);
+      if (kind === undefined || typeof request !== 'object' || request === null)
+        throw validation(`TransactItems[${i}] must contain exactly one of ${Object.keys(kinds).join(', ')}`);
       const tableName = nameOf((request as { TableName?: unknown }).TableName, `transactItems.${i + 1}.member.tableName`);
       return { action: kinds[kind]!, resource: tableArn(tableName), context: { 'dynamodb:EnclosingOperation': operation } };
     });
   }
   if (operation === 'TagResource' || operation === 'UntagResource' || operation === 'ListTagsOfResource') {
     const arn = input.ResourceArn;
-    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:dynamodb:')) throw validation("Value at 'resourceArn' failed to satisfy constraint: Member must be a DynamoDB ARN");
+    if (typeof arn !== 'string' || !arn.startsWith('arn:aws:dynamodb:'))
+      throw validation("Value at 'resourceArn' failed to satisfy constraint: Member must be a DynamoDB ARN");
     return [{ action, resource: arn }];
   }
   throw new ServiceError(400, 'com.amazon.coral.service#UnknownOperationException', `${operation} is not an operation of the local DynamoDB`);
@@ -173,7 +196,10 @@ export function requiredPermissions(operation: string, input: Record<string, unk
 /** A table or index name, validated before it is placed in an ARN (a name with `/` or `*` would change the resource). */
 function nameOf(value: unknown, member: string): string {
   if (typeof value !== 'string') throw validation(`Value null at '${member}' failed to satisfy constraint: Member must not be null`);
-  if (!NAME.test(value)) throw validation(`Value '${value.slice(0, 300)}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255`);
+  if (!NAME.test(value))
+    throw validation(
+      `Value '${value.slice(0, 300)}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length 3 to 255`,
+    );
   return value;
 }
 

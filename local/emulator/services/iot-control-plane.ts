@@ -31,7 +31,11 @@ export async function handleIotControlPlane(req: IncomingMessage, res: ServerRes
       return changeAttachment(res, method === 'PUT' ? 'attach' : 'detach', segments[1]!, body, principal, deps);
     }
     if (segments[0] === 'attached-policies' && segments.length === 2 && method === 'POST') return listAttached(res, segments[1]!, principal, deps);
-    throw new ServiceError(404, 'ResourceNotFoundException', `${method} ${url.pathname} is not an emulated IoT API (DescribeEndpoint, AttachPolicy, DetachPolicy, ListAttachedPolicies are)`);
+    throw new ServiceError(
+      404,
+      'ResourceNotFoundException',
+      `${method} ${url.pathname} is not an emulated IoT API (DescribeEndpoint, AttachPolicy, DetachPolicy, ListAttachedPolicies are)`,
+    );
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     sendJson(res, error.status, { message: error.message }, { 'x-amzn-errortype': error.code });
@@ -57,7 +61,14 @@ function policyArn(deps: IotControlPlaneDependencies, name: string): string {
   return iotArn(deps.account, 'policy', name);
 }
 
-function changeAttachment(res: ServerResponse, change: 'attach' | 'detach', policyName: string, body: Buffer, principal: Principal, deps: IotControlPlaneDependencies): void {
+function changeAttachment(
+  res: ServerResponse,
+  change: 'attach' | 'detach',
+  policyName: string,
+  body: Buffer,
+  principal: Principal,
+  deps: IotControlPlaneDependencies,
+): void {
   const input = parseJsonObject(body);
   if (input === undefined) throw new ServiceError(400, 'InvalidRequestException', 'the request body must be a JSON object like {"target": "<identity id>"}');
   const target = input.target;
@@ -72,7 +83,13 @@ function changeAttachment(res: ServerResponse, change: 'attach' | 'detach', poli
   }
   if (change === 'attach') deps.account.attachPolicy(policyName, target);
   else deps.account.detachPolicy(policyName, target);
-  deps.logger.log({ level: 'info', message: `iot:${change === 'attach' ? 'AttachPolicy' : 'DetachPolicy'}`, policyName, target, by: describePrincipal(principal) });
+  deps.logger.log({
+    level: 'info',
+    message: `iot:${change === 'attach' ? 'AttachPolicy' : 'DetachPolicy'}`,
+    policyName,
+    target,
+    by: describePrincipal(principal),
+  });
   res.writeHead(200, { 'content-length': '0' });
   res.end();
 }

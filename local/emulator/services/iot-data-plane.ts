@@ -38,10 +38,12 @@ export async function handleIotDataPlane(req: IncomingMessage, res: ServerRespon
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
     // Publish API: qos is an integer (0 or 1), retain a boolean; a lax value ("", "1.0", "abc", "yes") is refused.
     const rawQos = query.get('qos') ?? '0';
-    if (rawQos !== '0' && rawQos !== '1') throw new ServiceError(400, 'InvalidRequestException', `qos must be 0 or 1, got ${JSON.stringify(rawQos)} (IoT does not support QoS 2)`);
+    if (rawQos !== '0' && rawQos !== '1')
+      throw new ServiceError(400, 'InvalidRequestException', `qos must be 0 or 1, got ${JSON.stringify(rawQos)} (IoT does not support QoS 2)`);
     const qos = rawQos === '1' ? 1 : 0;
     const rawRetain = query.get('retain') ?? 'false';
-    if (rawRetain !== 'true' && rawRetain !== 'false') throw new ServiceError(400, 'InvalidRequestException', `retain must be true or false, got ${JSON.stringify(rawRetain)}`);
+    if (rawRetain !== 'true' && rawRetain !== 'false')
+      throw new ServiceError(400, 'InvalidRequestException', `retain must be true or false, got ${JSON.stringify(rawRetain)}`);
     const retain = rawRetain === 'true';
     const topicProblem = checkPublishTopic(topic, deps.limits);
     if (topicProblem) throw new ServiceError(400, 'InvalidRequestException', topicProblem);

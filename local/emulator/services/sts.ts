@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicyDocument } from '../../../core/policy/document.js';
-import { UnsupportedPolicyFeatureError, evaluatePolicies } from '../../../core/policy/evaluator.js';
+import { evaluatePolicies, UnsupportedPolicyFeatureError } from '../../../core/policy/evaluator.js';
 import type { LocalAccount } from '../account/account.js';
 import { ROLE_SESSION_NAME, uniqueId } from '../account/identifiers.js';
 import { describePrincipal, type Principal } from '../account/principal.js';
@@ -54,7 +54,11 @@ export async function handleSts(req: IncomingMessage, res: ServerResponse, body:
     if (params.get('Version') !== '2011-06-15') throw new ServiceError(400, 'InvalidAction', 'Version must be 2011-06-15');
     if (action === 'AssumeRole') return sendXml(res, 200, assumeRole(params, principal, deps, requestId), requestId);
     if (action === 'GetCallerIdentity') return sendXml(res, 200, getCallerIdentity(principal, deps.account, requestId), requestId);
-    throw new ServiceError(400, 'InvalidAction', `Could not find operation ${action ?? '(none)'} for version 2011-06-15 (the emulator implements AssumeRole and GetCallerIdentity)`);
+    throw new ServiceError(
+      400,
+      'InvalidAction',
+      `Could not find operation ${action ?? '(none)'} for version 2011-06-15 (the emulator implements AssumeRole and GetCallerIdentity)`,
+    );
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     const type = error.status >= 500 ? 'Receiver' : 'Sender';
@@ -71,9 +75,18 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
   const { account } = deps;
   const roleArn = params.get('RoleArn') ?? '';
   const sessionName = params.get('RoleSessionName') ?? '';
-  if (roleArn.length < 20) throw new ServiceError(400, 'ValidationError', "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20");
+  if (roleArn.length < 20)
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20",
+    );
   if (!ROLE_SESSION_NAME.test(sessionName)) {
-    throw new ServiceError(400, 'ValidationError', "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length 2 to 64");
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length 2 to 64",
+    );
   }
   if ([...params.keys()].some((k) => k.startsWith('Tags.') || k.startsWith('TransitiveTagKeys.') || k.startsWith('PolicyArns.'))) {
     throw new ServiceError(400, 'ValidationError', 'session tags and managed session policies (PolicyArns) are not emulated; pass an inline Policy');
@@ -94,29 +107,50 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
   const requested = params.get('DurationSeconds');
   const duration = requested === null ? 3600 : Number(requested);
   if (!Number.isInteger(duration) || duration < 900 || duration > 43200) {
-    throw new ServiceError(400, 'ValidationError', "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200",
+    );
   }
   if (caller.kind === 'role-session' && duration > ROLE_CHAINING_MAX_SECONDS) {
     throw new ServiceError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
   if (duration > role.maxSessionDurationSeconds) {
-    throw new ServiceError(400, 'ValidationError', `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (${role.maxSessionDurationSeconds}).`);
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      `The requested DurationSeconds exceeds the MaxSessionDuration set for this role (${role.maxSessionDurationSeconds}).`,
+    );
   }
 
   const policyText = params.get('Policy');
   let sessionPolicy: PolicyDocument | undefined;
   if (policyText !== null) {
     if (policyText.length > SESSION_POLICY_MAX) {
-      throw new ServiceError(400, 'ValidationError', `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to ${SESSION_POLICY_MAX}`);
+      throw new ServiceError(
+        400,
+        'ValidationError',
+        `1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to ${SESSION_POLICY_MAX}`,
+      );
     }
     sessionPolicy = parseSessionPolicy(policyText);
   }
 
   const expiration = new Date(deps.now().getTime() + Math.min(duration, deps.lifetimeCapSeconds ?? duration) * 1000);
   const issued = account.startRoleSession(role, sessionName, expiration, sessionPolicy ? { sessionPolicy } : {});
-  deps.logger.log({ level: 'info', message: 'sts:AssumeRole', by: who, role: role.name, sessionName, expires: expiration.toISOString(), sessionPolicy: sessionPolicy !== undefined });
+  deps.logger.log({
+    level: 'info',
+    message: 'sts:AssumeRole',
+    by: who,
+    role: role.name,
+    sessionName,
+    expires: expiration.toISOString(),
+    sessionPolicy: sessionPolicy !== undefined,
+  });
   // STS reports how much of the packed-policy budget the session policy used, as a percentage.
-  const packed = policyText === null ? '' : `<PackedPolicySize>${Math.ceil((policyText.replace(/\s/g, '').length / SESSION_POLICY_MAX) * 100)}</PackedPolicySize>`;
+  const packed =
+    policyText === null ? '' : `<PackedPolicySize>${Math.ceil((policyText.replace(/\s/g, '').length / SESSION_POLICY_MAX) * 100)}</PackedPolicySize>`;
   return (
     `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>` +
     `<Credentials><AccessKeyId>${issued.accessKeyId}</AccessKeyId><SecretAccessKey>${escapeXml(issued.secretAccessKey)}</SecretAccessKey>` +
@@ -141,7 +175,8 @@ function parseSessionPolicy(text: string): PolicyDocument {
     throw new ServiceError(400, 'MalformedPolicyDocument', `The policy Version ${String(doc.Version)} is not valid`);
   }
   for (const statement of doc.Statement) {
-    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') throw new ServiceError(400, 'MalformedPolicyDocument', 'Every statement needs Effect Allow or Deny');
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+      throw new ServiceError(400, 'MalformedPolicyDocument', 'Every statement needs Effect Allow or Deny');
     if (statement.Principal !== undefined) throw new ServiceError(400, 'MalformedPolicyDocument', 'A session policy may not contain Principal');
   }
   const document: PolicyDocument = { Version: '2012-10-17', Statement: doc.Statement };

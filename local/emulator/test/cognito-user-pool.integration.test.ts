@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import {
   AdminConfirmSignUpCommand,
   CognitoIdentityProviderClient,
@@ -20,12 +21,13 @@ import {
   RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { ConsoleLogger } from 'aws-amplify/utils';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { startTestEmulator } from '../../../test/support/emulator.js';
+import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 import { LocalAccount } from '../account/account.js';
 import { defaultAccountConfig } from '../account/default-account.js';
 import { readBody } from '../http/io.js';
@@ -35,8 +37,6 @@ import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from '../services/cognito-us
 import { CognitoUserPoolService } from '../services/cognito-user-pool/service.js';
 import { answerPasswordVerifier, startSrpClient } from '../services/cognito-user-pool/srp-client.test-support.js';
 import { USER_POOL_DATA_FILE } from '../services/cognito-user-pool/store.js';
-import { startTestEmulator } from '../../../test/support/emulator.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 
 const POOL_ID = 'us-east-1_TestPool1';
 const CLIENT_ID = 'testwebclient';
@@ -105,7 +105,8 @@ afterAll(async () => {
 });
 
 // Public operations are unauthenticated: the SDK sends them unsigned, whatever credentials it holds.
-const idp = () => new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: running.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+const idp = () =>
+  new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: running.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
 const issuer = (poolId = POOL_ID) => `${running.url}/${poolId}`;
 const jwks = () => createRemoteJWKSet(new URL(`${issuer()}/.well-known/jwks.json`));
 
@@ -129,19 +130,25 @@ async function signUpConfirmed(password = 'correct-horse-1'): Promise<{ username
 }
 
 async function passwordSignIn(username: string, password: string, clientId = CLIENT_ID) {
-  const out = await idp().send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }));
+  const out = await idp().send(
+    new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
+  );
   const result = out.AuthenticationResult!;
   return { idToken: result.IdToken!, accessToken: result.AccessToken!, refreshToken: result.RefreshToken!, expiresIn: result.ExpiresIn };
 }
 
 async function srpChallenge(username: string, clientId = CLIENT_ID) {
   const client = startSrpClient();
-  const out = await idp().send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: username, SRP_A: client.srpA } }));
+  const out = await idp().send(
+    new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: username, SRP_A: client.srpA } }),
+  );
   return { client, out };
 }
 
 function respond(out: InitiateAuthCommandOutput, responses: Record<string, string>, clientId = CLIENT_ID) {
-  return idp().send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', Session: out.Session, ChallengeResponses: responses }));
+  return idp().send(
+    new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'PASSWORD_VERIFIER', Session: out.Session, ChallengeResponses: responses }),
+  );
 }
 
 const refused = (name: string, message?: string) => expect.objectContaining({ name, ...(message ? { message } : {}) });
@@ -149,7 +156,14 @@ const refused = (name: string, message?: string) => expect.objectContaining({ na
 describe('sign-up and confirmation', () => {
   it('signs a user up unconfirmed, logs the code, confirms with it, and refuses a second confirmation', async () => {
     const username = uniqueName('dana');
-    const out = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1', UserAttributes: [{ Name: 'email', Value: 'dana@example.com' }] }));
+    const out = await idp().send(
+      new SignUpCommand({
+        ClientId: CLIENT_ID,
+        Username: username,
+        Password: 'correct-horse-1',
+        UserAttributes: [{ Name: 'email', Value: 'dana@example.com' }],
+      }),
+    );
     expect(out.UserConfirmed).toBe(false);
     expect(out.UserSub).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(out.CodeDeliveryDetails).toEqual({ Destination: 'd***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
@@ -169,8 +183,12 @@ describe('sign-up and confirmation', () => {
   });
 
   it('refuses a taken username, case-insensitively', async () => {
-    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'erin', Password: 'another-password' }))).rejects.toEqual(refused('UsernameExistsException', 'User already exists'));
-    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'ERIN', Password: 'another-password' }))).rejects.toEqual(refused('UsernameExistsException'));
+    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'erin', Password: 'another-password' }))).rejects.toEqual(
+      refused('UsernameExistsException', 'User already exists'),
+    );
+    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'ERIN', Password: 'another-password' }))).rejects.toEqual(
+      refused('UsernameExistsException'),
+    );
   });
 
   it("enforces the pool's password policy", async () => {
@@ -194,13 +212,15 @@ describe('sign-up and confirmation', () => {
     const username = uniqueName('late');
     await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1' }));
     clockOffsetMs = 24 * HOUR * 1000 + 1000;
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: confirmationCodeFor(username) }))).rejects.toEqual(
-      refused('ExpiredCodeException'),
-    );
+    await expect(
+      idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: confirmationCodeFor(username) })),
+    ).rejects.toEqual(refused('ExpiredCodeException'));
   });
 
   it('hides whether a user exists behind a code mismatch, unless the client reveals it', async () => {
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'nobody-here', ConfirmationCode: '123456' }))).rejects.toEqual(refused('CodeMismatchException'));
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'nobody-here', ConfirmationCode: '123456' }))).rejects.toEqual(
+      refused('CodeMismatchException'),
+    );
     await expect(idp().send(new ConfirmSignUpCommand({ ClientId: LEGACY_CLIENT_ID, Username: 'nobody-here', ConfirmationCode: '123456' }))).rejects.toEqual(
       refused('UserNotFoundException'),
     );
@@ -228,10 +248,12 @@ describe('AdminConfirmSignUp (SigV4 and IAM)', () => {
 
     await adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: username }));
     expect((await passwordSignIn(username, 'correct-horse-1')).idToken).toBeTruthy();
-    await expect(adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: 'nobody-here' }))).rejects.toEqual(refused('UserNotFoundException'));
-    await expect(adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: 'us-east-1_NoSuchPool', Username: username }))).rejects.toEqual(
-      refused('ResourceNotFoundException'),
+    await expect(adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: 'nobody-here' }))).rejects.toEqual(
+      refused('UserNotFoundException'),
     );
+    await expect(
+      adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: 'us-east-1_NoSuchPool', Username: username })),
+    ).rejects.toEqual(refused('ResourceNotFoundException'));
   });
 
   it('refuses an unsigned request and a bad signature with 403', async () => {
@@ -254,7 +276,11 @@ describe('sign-in', () => {
     const tokens = await passwordSignIn(user.username, user.password);
     expect(tokens.expiresIn).toBe(HOUR);
 
-    const { payload: id, protectedHeader: idHeader } = await jwtVerify(tokens.idToken, jwks(), { issuer: issuer(), audience: CLIENT_ID, algorithms: ['RS256'] });
+    const { payload: id, protectedHeader: idHeader } = await jwtVerify(tokens.idToken, jwks(), {
+      issuer: issuer(),
+      audience: CLIENT_ID,
+      algorithms: ['RS256'],
+    });
     expect(idHeader).toEqual({ alg: 'RS256', kid: expect.any(String) });
     expect(id).toMatchObject({ sub: user.sub, token_use: 'id', 'cognito:username': user.username, aud: CLIENT_ID, iss: issuer() });
     expect(id.exp! - id.iat!).toBe(HOUR);
@@ -262,7 +288,15 @@ describe('sign-in', () => {
     for (const claim of ['jti', 'origin_jti', 'event_id']) expect(id[claim]).toEqual(expect.any(String));
 
     const { payload: access, protectedHeader: accessHeader } = await jwtVerify(tokens.accessToken, jwks(), { issuer: issuer(), algorithms: ['RS256'] });
-    expect(access).toMatchObject({ sub: user.sub, token_use: 'access', client_id: CLIENT_ID, username: user.username, scope: 'aws.cognito.signin.user.admin', origin_jti: id.origin_jti, event_id: id.event_id });
+    expect(access).toMatchObject({
+      sub: user.sub,
+      token_use: 'access',
+      client_id: CLIENT_ID,
+      username: user.username,
+      scope: 'aws.cognito.signin.user.admin',
+      origin_jti: id.origin_jti,
+      event_id: id.event_id,
+    });
     expect(access.aud).toBeUndefined();
     // Cognito signs ID and access tokens with different keys.
     expect(accessHeader.kid).not.toBe(idHeader.kid);
@@ -280,7 +314,9 @@ describe('sign-in', () => {
     await expect(passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password, LEGACY_CLIENT_ID)).rejects.toEqual(
       refused('InvalidParameterException', 'USER_PASSWORD_AUTH flow not enabled for this client'),
     );
-    await expect(passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password, 'no-such-client')).rejects.toEqual(refused('ResourceNotFoundException', 'User pool client no-such-client does not exist.'));
+    await expect(passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password, 'no-such-client')).rejects.toEqual(
+      refused('ResourceNotFoundException', 'User pool client no-such-client does not exist.'),
+    );
   });
 
   it('USER_SRP_AUTH: the PASSWORD_VERIFIER challenge, answered, gives tokens', async () => {
@@ -288,7 +324,13 @@ describe('sign-in', () => {
     const { client, out } = await srpChallenge('Erin');
     expect(out.ChallengeName).toBe('PASSWORD_VERIFIER');
     expect(out.Session).toEqual(expect.any(String));
-    expect(out.ChallengeParameters).toEqual({ SALT: expect.stringMatching(/^[0-9a-f]+$/), SRP_B: expect.stringMatching(/^[0-9a-f]+$/), SECRET_BLOCK: expect.any(String), USERNAME: 'erin', USER_ID_FOR_SRP: 'erin' });
+    expect(out.ChallengeParameters).toEqual({
+      SALT: expect.stringMatching(/^[0-9a-f]+$/),
+      SRP_B: expect.stringMatching(/^[0-9a-f]+$/),
+      SECRET_BLOCK: expect.any(String),
+      USERNAME: 'erin',
+      USER_ID_FOR_SRP: 'erin',
+    });
     const answered = await respond(out, answerPasswordVerifier(client, POOL_ID, password, out.ChallengeParameters!));
     const { payload } = await jwtVerify(answered.AuthenticationResult!.IdToken!, jwks(), { issuer: issuer(), audience: CLIENT_ID });
     expect(payload['cognito:username']).toBe('erin');
@@ -307,7 +349,9 @@ describe('sign-in', () => {
     await expect(respond(once.out, answer)).rejects.toEqual(refused('NotAuthorizedException', 'Invalid session for the user.'));
 
     const other = await srpChallenge('erin');
-    await expect(respond(other.out, answerPasswordVerifier(other.client, POOL_ID, password, other.out.ChallengeParameters!), LEGACY_CLIENT_ID)).rejects.toEqual(refused('NotAuthorizedException'));
+    await expect(respond(other.out, answerPasswordVerifier(other.client, POOL_ID, password, other.out.ChallengeParameters!), LEGACY_CLIENT_ID)).rejects.toEqual(
+      refused('NotAuthorizedException'),
+    );
 
     const stamp = await srpChallenge('erin');
     const badStamp = { ...answerPasswordVerifier(stamp.client, POOL_ID, password, stamp.out.ChallengeParameters!), TIMESTAMP: '2025-03-04T09:05:01Z' };
@@ -326,7 +370,9 @@ describe('sign-in', () => {
     const username = uniqueName('unconf');
     await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1' }));
     const { client, out } = await srpChallenge(username);
-    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, 'correct-horse-1', out.ChallengeParameters!))).rejects.toEqual(refused('UserNotConfirmedException'));
+    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, 'correct-horse-1', out.ChallengeParameters!))).rejects.toEqual(
+      refused('UserNotConfirmedException'),
+    );
   });
 });
 
@@ -342,7 +388,9 @@ describe("aws-amplify v6's own sign-in (USER_SRP_AUTH through userPoolEndpoint)"
     expect((await idp().send(new GetUserCommand({ AccessToken: accessToken }))).Username).toBe(username);
 
     await signOut({ global: true });
-    await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has been revoked'));
+    await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has been revoked'),
+    );
     await expect(signIn({ username, password: 'not-his-password' })).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
   });
 });
@@ -360,12 +408,14 @@ describe('refresh, GetUser and sign-out', () => {
       expect(id.auth_time).toBe(original.auth_time);
       expect(id.jti).not.toBe(original.jti);
     }
-    await expect(idp().send(new InitiateAuthCommand({ ClientId: LEGACY_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.refreshToken } }))).rejects.toEqual(
-      refused('NotAuthorizedException', 'Invalid Refresh Token'),
-    );
-    await expect(idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } }))).rejects.toEqual(
-      refused('NotAuthorizedException', 'Invalid Refresh Token'),
-    );
+    await expect(
+      idp().send(
+        new InitiateAuthCommand({ ClientId: LEGACY_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.refreshToken } }),
+      ),
+    ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
+    await expect(
+      idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } })),
+    ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
   });
 
   it('GetUser returns the user; GlobalSignOut revokes every access and refresh token of the user', async () => {
@@ -378,10 +428,12 @@ describe('refresh, GetUser and sign-out', () => {
 
     await idp().send(new GlobalSignOutCommand({ AccessToken: laptop.accessToken }));
     for (const session of [phone, laptop]) {
-      await expect(idp().send(new GetUserCommand({ AccessToken: session.accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has been revoked'));
-      await expect(idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } }))).rejects.toEqual(
-        refused('NotAuthorizedException', 'Refresh Token has been revoked'),
+      await expect(idp().send(new GetUserCommand({ AccessToken: session.accessToken }))).rejects.toEqual(
+        refused('NotAuthorizedException', 'Access Token has been revoked'),
       );
+      await expect(
+        idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } })),
+      ).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has been revoked'));
     }
     // Signing in again starts a new, valid sign-in.
     const again = await passwordSignIn(user.username, user.password);
@@ -393,7 +445,9 @@ describe('refresh, GetUser and sign-out', () => {
     const kept = await passwordSignIn(user.username, user.password);
     const revoked = await passwordSignIn(user.username, user.password);
     await idp().send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: revoked.refreshToken }));
-    await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has been revoked'));
+    await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has been revoked'),
+    );
     expect((await idp().send(new GetUserCommand({ AccessToken: kept.accessToken }))).Username).toBe(user.username);
   });
 
@@ -408,8 +462,16 @@ describe('refresh, GetUser and sign-out', () => {
     for (const issuerUrl of [undefined, () => running.url]) {
       const foreign = await startPools(issuerUrl ? { issuerUrl } : {});
       seedDemoCognitoUsers(foreign.service, POOL_ID);
-      const out = await new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: foreign.url, credentials: { accessKeyId: 'u', secretAccessKey: 'u' } }).send(
-        new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'erin', PASSWORD: DEMO_COGNITO_USERS[0]!.password } }),
+      const out = await new CognitoIdentityProviderClient({
+        region: 'us-east-1',
+        endpoint: foreign.url,
+        credentials: { accessKeyId: 'u', secretAccessKey: 'u' },
+      }).send(
+        new InitiateAuthCommand({
+          ClientId: CLIENT_ID,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: 'erin', PASSWORD: DEMO_COGNITO_USERS[0]!.password },
+        }),
       );
       foreignTokens.push(out.AuthenticationResult!.AccessToken!);
       await stopPools(foreign);
@@ -420,9 +482,13 @@ describe('refresh, GetUser and sign-out', () => {
       await expect(idp().send(new GetUserCommand({ AccessToken: token }))).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Access Token'));
     }
     clockOffsetMs = HOUR * 1000 + 5000;
-    await expect(idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has expired'));
+    await expect(idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has expired'),
+    );
     // The refresh token outlives the access token (30 days).
-    const refreshed = await idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }));
+    const refreshed = await idp().send(
+      new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+    );
     expect((await idp().send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }))).Username).toBe('erin');
   });
 });
@@ -442,7 +508,7 @@ describe('JWKS', () => {
     expect(other.keys.map((k) => k.kid)).not.toContain(body.keys[0]!.kid);
   });
 
-  it("verifies an ID token only for its own audience and issuer", async () => {
+  it('verifies an ID token only for its own audience and issuer', async () => {
     const { idToken } = await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password);
     await expect(jwtVerify(idToken, jwks(), { issuer: issuer(), audience: CLIENT_ID })).resolves.toBeTruthy();
     await expect(jwtVerify(idToken, jwks(), { issuer: issuer(), audience: 'another-client' })).rejects.toThrow();
@@ -462,7 +528,10 @@ describe('protocol', () => {
     expect(((await notJson.json()) as { __type: string }).__type).toBe('SerializationException');
     const noClient = await raw('AWSCognitoIdentityProviderService.InitiateAuth', JSON.stringify({ AuthFlow: 'USER_SRP_AUTH', AuthParameters: {} }));
     expect(await noClient.json()).toEqual({ __type: 'InvalidParameterException', message: 'Missing required parameter ClientId' });
-    const badA = await raw('AWSCognitoIdentityProviderService.InitiateAuth', JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'erin', SRP_A: '0' } }));
+    const badA = await raw(
+      'AWSCognitoIdentityProviderService.InitiateAuth',
+      JSON.stringify({ ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'erin', SRP_A: '0' } }),
+    );
     expect(((await badA.json()) as { __type: string }).__type).toBe('InvalidParameterException');
   });
 });
@@ -471,17 +540,28 @@ describe("the emulator's identity pool with this pool as its provider", () => {
   it('accepts the ID token as Logins (issuer, audience, expiry verified) and refuses the others', async () => {
     const emulator = await startTestEmulator({
       userPoolIssuerUrl: issuer(),
-      account: (base) => ({ ...base, identityPools: base.identityPools.map((p) => ({ ...p, providers: p.providers.map((provider) => ({ ...provider, audience: CLIENT_ID })) })) }),
+      account: (base) => ({
+        ...base,
+        identityPools: base.identityPools.map((p) => ({ ...p, providers: p.providers.map((provider) => ({ ...provider, audience: CLIENT_ID })) })),
+      }),
     });
     try {
-      const identity = new CognitoIdentityClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+      const identity = new CognitoIdentityClient({
+        region: 'us-east-1',
+        endpoint: emulator.url,
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+      });
       // Amplify's Logins key is the token's iss without the scheme (credentialsProvider formLoginsMap).
       const loginsKey = running.service.loginsKey(POOL_ID);
       const { idToken, accessToken } = await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password);
       expect(loginsKey).toBe(String(decodeJwt(idToken).iss).replace(/^https?:\/\//, ''));
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: idToken } }));
       const out = await identity.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [loginsKey]: idToken } }));
-      const credentials = { accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretKey!, sessionToken: out.Credentials!.SessionToken! };
+      const credentials = {
+        accessKeyId: out.Credentials!.AccessKeyId!,
+        secretAccessKey: out.Credentials!.SecretKey!,
+        sessionToken: out.Credentials!.SessionToken!,
+      };
       const who = await new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials }).send(new GetCallerIdentityCommand({}));
       expect(who.Arn).toContain(`assumed-role/${LOCAL_ACCESS_MODEL.cognitoAuthenticatedRole.name}/`);
 
@@ -530,9 +610,13 @@ describe('persistence', () => {
     // Tokens issued before the restart still verify (same keys) and the sign-ins are still known.
     await expect(jwtVerify(kept.idToken, jwks(), { issuer: issuer(), audience: CLIENT_ID })).resolves.toBeTruthy();
     expect((await idp().send(new GetUserCommand({ AccessToken: kept.accessToken }))).Username).toBe(user.username);
-    const refreshed = await idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: kept.refreshToken } }));
+    const refreshed = await idp().send(
+      new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: kept.refreshToken } }),
+    );
     expect(refreshed.AuthenticationResult?.AccessToken).toBeTruthy();
-    await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has been revoked'));
+    await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has been revoked'),
+    );
     // Seeding again creates nobody and leaves the demo users' passwords as they were.
     expect(seedDemoCognitoUsers(running.service, POOL_ID)).toEqual([]);
     expect((await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password)).idToken).toBeTruthy();

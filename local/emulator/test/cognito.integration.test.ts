@@ -4,15 +4,15 @@
  * @aws-sdk/client-iot AttachPolicy, as the attach Lambda's role) before they may connect.
  */
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AttachPolicyCommand, DescribeEndpointCommand, DetachPolicyCommand, IoTClient, ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { TopicScheme } from '../../../core/topics.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../../local-deployment.js';
-import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { browserCredentials, functionCredentials, localModel } from '../../../test/support/credentials.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, type TestClient } from '../../../test/support/mqtt.js';
-import { presignMqttUrl, type AwsCredentials } from '../../../test/support/sign.js';
+import { type AwsCredentials, presignMqttUrl } from '../../../test/support/sign.js';
 import { startTestIssuer, type TestIssuer } from '../../../test/support/token-issuer.js';
+import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../../local-deployment.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 /** MQTT 3.1.1 (3.2.2.3): CONNACK return code 5, "Connection Refused, not authorized"; MQTT.js reports it as error.code. */
@@ -34,14 +34,19 @@ afterAll(async () => {
 });
 
 // Unsigned, like the browser's Amplify calls; the endpoint override is what Amplify's identityPoolEndpoint sets.
-const cognito = () => new CognitoIdentityClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
+const cognito = () =>
+  new CognitoIdentityClient({ region: 'us-east-1', endpoint: emulator.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
 const iot = (credentials: AwsCredentials) => new IoTClient({ region: 'us-east-1', endpoint: emulator.url, credentials });
 
 async function identityCredentials(logins?: Record<string, string>) {
   const { IdentityId } = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, ...(logins ? { Logins: logins } : {}) }));
   const out = await cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, ...(logins ? { Logins: logins } : {}) }));
   const c = out.Credentials!;
-  return { identityId: IdentityId!, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, expiration: c.Expiration! };
+  return {
+    identityId: IdentityId!,
+    credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! },
+    expiration: c.Expiration!,
+  };
 }
 
 async function connect(credentials: AwsCredentials, clientId: string) {
@@ -98,7 +103,9 @@ describe('signed-in identities', () => {
   it('map the same login to the same identity id, and refuse credentials without the login', async () => {
     const token = await issuer.sign({ sub: 'stable-user' });
     const a = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }));
-    const b = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: await issuer.sign({ sub: 'stable-user' }) } }));
+    const b = await cognito().send(
+      new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: await issuer.sign({ sub: 'stable-user' }) } }),
+    );
     expect(a.IdentityId).toBe(b.IdentityId);
     await expect(cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
   });
@@ -122,7 +129,9 @@ describe('signed-in identities', () => {
     expect(await closesWithin(me, 2000)).toBe(true);
 
     await iot(adminCredentials).send(new DetachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: identityId }));
-    await expect(connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), identityId)).rejects.toMatchObject({ code: CONNACK_NOT_AUTHORIZED });
+    await expect(connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), identityId)).rejects.toMatchObject({
+      code: CONNACK_NOT_AUTHORIZED,
+    });
   });
 });
 
@@ -137,12 +146,16 @@ describe('IoT control plane', () => {
     const browser = await browserCredentials(emulator, 'alice');
     const accessDenied = { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } };
     await expect(iot(browser).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }))).rejects.toMatchObject(accessDenied);
-    await expect(iot(functionCredentials(emulator, 'attach-policy')).send(new AttachPolicyCommand({ policyName: 'AdminPolicy', target }))).rejects.toMatchObject(accessDenied);
+    await expect(
+      iot(functionCredentials(emulator, 'attach-policy')).send(new AttachPolicyCommand({ policyName: 'AdminPolicy', target })),
+    ).rejects.toMatchObject(accessDenied);
     expect(await iot(adminCredentials).send(new ListAttachedPoliciesCommand({ target }))).toMatchObject({ policies: [] });
     await expect(iot(adminCredentials).send(new AttachPolicyCommand({ policyName: 'no-such-policy', target }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
-    await expect(iot(adminCredentials).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: 'not-an-identity' }))).rejects.toMatchObject({
+    await expect(
+      iot(adminCredentials).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: 'not-an-identity' })),
+    ).rejects.toMatchObject({
       name: 'InvalidRequestException',
       $metadata: { httpStatusCode: 400 },
     });

@@ -1,14 +1,15 @@
 /** The IoT data plane through the real @aws-sdk/client-iot-data-plane (AWS_ENDPOINT_URL_IOT_DATA_PLANE) and curl-style requests. */
-import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { TopicScheme } from '../../../core/topics.js';
-import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
-import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { browserCredentials, functionCredentials } from '../../../test/support/credentials.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { connectClient, type TestClient } from '../../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../../test/support/sign.js';
+import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 let emulator: TestEmulator;
@@ -49,7 +50,16 @@ describe('POST /topics/{topic}', () => {
     const topic = topics.inbox('alice', 'raw');
     const signer = new SignatureV4({ service: 'iotdata', region: 'us-east-1', sha256: Sha256, credentials });
     const signed = await signer.sign(
-      new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: `/topics/${topic}`, query: { qos: '1' }, headers: { host: url.host }, body: 'raw' }),
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: `/topics/${topic}`,
+        query: { qos: '1' },
+        headers: { host: url.host },
+        body: 'raw',
+      }),
     );
     const res = await fetch(`${emulator.url}/topics/${topic}?qos=1`, { method: 'POST', headers: signed.headers, body: 'raw' });
     expect(res.status).toBe(200);
@@ -68,7 +78,9 @@ describe('POST /topics/{topic}', () => {
   });
 
   it('needs iot:RetainPublish for retained messages, beyond iot:Publish', async () => {
-    await expect(client().send(new PublishCommand({ topic: topics.inbox('alice', 'general'), retain: true, payload: bytes('x') }))).rejects.toMatchObject(forbidden);
+    await expect(client().send(new PublishCommand({ topic: topics.inbox('alice', 'general'), retain: true, payload: bytes('x') }))).rejects.toMatchObject(
+      forbidden,
+    );
     expect(emulator.denials().some((d) => d.service === 'iotdata' && d.action === 'iot:RetainPublish')).toBe(true);
     const ok = await client(adminCredentials).send(new PublishCommand({ topic: topics.broadcast(), retain: true, payload: bytes('pinned') }));
     expect(ok.$metadata.httpStatusCode).toBe(200);
@@ -77,7 +89,9 @@ describe('POST /topics/{topic}', () => {
   it('answers 400 to QoS 2, wildcards and reserved topics, and 413 over 128 KB', async () => {
     await expect(client(adminCredentials).send(new PublishCommand({ topic: 'a/b', qos: 2, payload: bytes('x') }))).rejects.toMatchObject(invalidRequest);
     await expect(client(adminCredentials).send(new PublishCommand({ topic: 'a/+', payload: bytes('x') }))).rejects.toMatchObject(invalidRequest);
-    await expect(client(adminCredentials).send(new PublishCommand({ topic: '$aws/events/presence/connected/x', payload: bytes('x') }))).rejects.toMatchObject(invalidRequest);
+    await expect(client(adminCredentials).send(new PublishCommand({ topic: '$aws/events/presence/connected/x', payload: bytes('x') }))).rejects.toMatchObject(
+      invalidRequest,
+    );
     await expect(client(adminCredentials).send(new PublishCommand({ topic: 'a/b', payload: new Uint8Array(131073) }))).rejects.toMatchObject({
       name: 'RequestEntityTooLargeException',
       $metadata: { httpStatusCode: 413 },
@@ -89,12 +103,22 @@ describe('POST /topics/{topic}', () => {
     const url = new URL(emulator.url);
     const signer = new SignatureV4({ service: 'iotdata', region: 'us-east-1', sha256: Sha256, credentials });
     const signed = await signer.sign(
-      new HttpRequest({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: `/topics/${topics.broadcast()}`, headers: { host: url.host }, body: 'a' }),
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: `/topics/${topics.broadcast()}`,
+        headers: { host: url.host },
+        body: 'a',
+      }),
     );
     const res = await fetch(`${emulator.url}/topics/${topics.broadcast()}`, { method: 'POST', headers: signed.headers, body: 'b' });
     expect(res.status).toBe(403);
     expect(res.headers.get('x-amzn-errortype')).toBe('SignatureDoesNotMatch');
-    await expect(client(functionCredentials(emulator, 'messages', -1)).send(new PublishCommand({ topic: topics.broadcast(), payload: bytes('x') }))).rejects.toMatchObject({
+    await expect(
+      client(functionCredentials(emulator, 'messages', -1)).send(new PublishCommand({ topic: topics.broadcast(), payload: bytes('x') })),
+    ).rejects.toMatchObject({
       name: 'ExpiredTokenException',
       $metadata: { httpStatusCode: 403 },
     });

@@ -3,26 +3,21 @@
  * DynamoDB. The handler is served by a small HTTP server here, with the test emulator's account, until the emulator's
  * router forwards `dynamodb` requests to it.
  */
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { RoleDefinition } from '../../../core/access/model.js';
 import { lambdaTrustPolicy, membershipsManagerPolicy } from '../../../core/access/service-policies.js';
-import { policy, type PolicyStatement } from '../../../core/policy/document.js';
+import { type PolicyStatement, policy } from '../../../core/policy/document.js';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, TABLES, tableArn, tableName } from '../../../core/store/tables.js';
 import { DynamoRoomStore } from '../../../functions/shared/dynamo-room-store.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
-import { createTables, startLocalDynamoDb, type RunningLocalDynamoDb } from '../../store/dynalite.js';
+import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../store/dynalite.js';
 import { readBody } from '../http/io.js';
 import { DynamoDbService } from '../services/dynamodb.js';
 
@@ -68,7 +63,12 @@ beforeAll(async () => {
   await createTables(admin, d, TABLES);
   admin.destroy();
   emulator = await startTestEmulator();
-  service = new DynamoDbService({ account: emulator.account, logger: { log: (entry) => emulator.logs.push(entry) }, now: () => new Date(), upstreamUrl: dynamo.url });
+  service = new DynamoDbService({
+    account: emulator.account,
+    logger: { log: (entry) => emulator.logs.push(entry) },
+    now: () => new Date(),
+    upstreamUrl: dynamo.url,
+  });
   front = createServer((req, res) => {
     readBody(req, 1024 * 1024)
       .then((body) => service.handle(req, res, body))
@@ -120,7 +120,11 @@ const stored = async (table: string, key: Record<string, { S: string }>) => {
 const accessDenied = (action: string, resource: string) => ({
   name: 'AccessDeniedException',
   $metadata: expect.objectContaining({ httpStatusCode: 400 }),
-  message: expect.stringMatching(new RegExp(`^User: arn:aws:sts::${d.accountId}:assumed-role/.+ is not authorized to perform: ${action} on resource: ${resource.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} because no identity-based policy allows the ${action} action$`)),
+  message: expect.stringMatching(
+    new RegExp(
+      `^User: arn:aws:sts::${d.accountId}:assumed-role/.+ is not authorized to perform: ${action} on resource: ${resource.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} because no identity-based policy allows the ${action} action$`,
+    ),
+  ),
 });
 
 describe('tables', () => {
@@ -134,12 +138,19 @@ describe('tables', () => {
     const error = await failure(clientOf(ROLES.writer).send(new PutItemCommand({ TableName: tableB, Item: { roomId: { S: 'a' }, messageId: { S: 'm1' } } })));
     expect(error).toMatchObject(accessDenied('dynamodb:PutItem', arnB));
     expect(await stored(tableB, { roomId: { S: 'a' }, messageId: { S: 'm1' } })).toBeUndefined();
-    expect(emulator.denials()).toContainEqual(expect.objectContaining({ service: 'dynamodb', action: 'dynamodb:PutItem', resource: arnB, who: expect.stringContaining('dynamodb-test-writer') }));
+    expect(emulator.denials()).toContainEqual(
+      expect.objectContaining({ service: 'dynamodb', action: 'dynamodb:PutItem', resource: arnB, who: expect.stringContaining('dynamodb-test-writer') }),
+    );
   });
 });
 
 describe('indexes', () => {
-  const queryIndex = { TableName: tableA, IndexName: 'byUser', KeyConditionExpression: 'gsi1pk = :u', ExpressionAttributeValues: { ':u': { S: 'USER#alice' } } };
+  const queryIndex = {
+    TableName: tableA,
+    IndexName: 'byUser',
+    KeyConditionExpression: 'gsi1pk = :u',
+    ExpressionAttributeValues: { ':u': { S: 'USER#alice' } },
+  };
   const queryTable = { TableName: tableA, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'ROOM#a' } } };
 
   it('authorizes a Query of an index on the index ARN, not the table ARN', async () => {
@@ -159,7 +170,10 @@ describe('transactions', () => {
     const error = await failure(
       writer.send(
         new TransactWriteItemsCommand({
-          TransactItems: [{ Put: { TableName: tableA, Item: item('ROOM#t', 'META') } }, { Put: { TableName: tableB, Item: { roomId: { S: 't' }, messageId: { S: 'm' } } } }],
+          TransactItems: [
+            { Put: { TableName: tableA, Item: item('ROOM#t', 'META') } },
+            { Put: { TableName: tableB, Item: { roomId: { S: 't' }, messageId: { S: 'm' } } } },
+          ],
         }),
       ),
     );
@@ -190,12 +204,14 @@ describe('transactions', () => {
       }),
     );
     expect(await stored(tableA, item('ROOM#tx', 'META'))).toEqual(item('ROOM#tx', 'META'));
-    expect(await failure(transactional.send(new PutItemCommand({ TableName: tableA, Item: item('ROOM#alone', 'META') })))).toMatchObject(accessDenied('dynamodb:PutItem', arnA));
+    expect(await failure(transactional.send(new PutItemCommand({ TableName: tableA, Item: item('ROOM#alone', 'META') })))).toMatchObject(
+      accessDenied('dynamodb:PutItem', arnA),
+    );
   });
 });
 
 describe('the rooms store under the least-privilege memberships policy', () => {
-  it('creates rooms, adds members and lists a user\'s rooms through the index', async () => {
+  it("creates rooms, adds members and lists a user's rooms through the index", async () => {
     const store = new DynamoRoomStore(clientOf(ROLES.roomsManager), { membershipsTable: tableA, messagesTable: tableB });
     await store.createRoom({ roomId: 'iam-room', name: 'IAM', createdBy: 'alice', createdAt: '2025-01-01T00:00:00.000Z' });
     await store.putMember('iam-room', 'bob', 'member');
@@ -221,17 +237,43 @@ describe('authentication', () => {
   });
 
   it('refuses a signature made with the wrong secret (InvalidSignatureException) and an unknown key (UnrecognizedClientException)', async () => {
-    const wrongSecret = new DynamoDBClient({ region: d.region, endpoint: url, credentials: { accessKeyId: adminCredentials.accessKeyId, secretAccessKey: 'not-the-secret' }, maxAttempts: 1 });
-    const unknownKey = new DynamoDBClient({ region: d.region, endpoint: url, credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'whatever' }, maxAttempts: 1 });
+    const wrongSecret = new DynamoDBClient({
+      region: d.region,
+      endpoint: url,
+      credentials: { accessKeyId: adminCredentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+      maxAttempts: 1,
+    });
+    const unknownKey = new DynamoDBClient({
+      region: d.region,
+      endpoint: url,
+      credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'whatever' },
+      maxAttempts: 1,
+    });
     clients.push(wrongSecret, unknownKey);
-    expect(await failure(wrongSecret.send(new GetItemCommand({ TableName: tableA, Key: item('ROOM#a', 'META') })))).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400 } });
-    expect(await failure(unknownKey.send(new GetItemCommand({ TableName: tableA, Key: item('ROOM#a', 'META') })))).toMatchObject({ name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 400 } });
+    expect(await failure(wrongSecret.send(new GetItemCommand({ TableName: tableA, Key: item('ROOM#a', 'META') })))).toMatchObject({
+      name: 'InvalidSignatureException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(await failure(unknownKey.send(new GetItemCommand({ TableName: tableA, Key: item('ROOM#a', 'META') })))).toMatchObject({
+      name: 'UnrecognizedClientException',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   it('refuses a body changed after signing', async () => {
     const target = new URL(url);
     const signer = new SignatureV4({ service: 'dynamodb', region: d.region, sha256: Sha256, credentials: adminCredentials });
-    const signed = await signer.sign(new HttpRequest({ method: 'POST', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: '/', headers: { ...headers, host: target.host }, body }));
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: target.hostname,
+        port: Number(target.port),
+        path: '/',
+        headers: { ...headers, host: target.host },
+        body,
+      }),
+    );
     const ok = await fetch(url, { method: 'POST', headers: signed.headers, body });
     expect(ok.status).toBe(200);
     const tampered = await fetch(url, { method: 'POST', headers: signed.headers, body: body.replace('ROOM#a', 'ROOM#b') });
@@ -242,6 +284,9 @@ describe('authentication', () => {
   it('refuses table names that would change the ARN, before forwarding', async () => {
     const admin = new DynamoDBClient({ region: d.region, endpoint: url, credentials: adminCredentials, maxAttempts: 1 });
     clients.push(admin);
-    expect(await failure(admin.send(new GetItemCommand({ TableName: `${tableA}/index/*`, Key: item('ROOM#a', 'META') })))).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    expect(await failure(admin.send(new GetItemCommand({ TableName: `${tableA}/index/*`, Key: item('ROOM#a', 'META') })))).toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 });

@@ -45,7 +45,15 @@ describe('local API: browser origins', () => {
     const evil = await fetch(`${api.url}/rooms/general`, { headers: { origin: 'https://evil.example' } });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await fetch(`${api.url}/dev/token`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{"sub":"alice"}' })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${api.url}/dev/token`, {
+          method: 'POST',
+          headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+          body: '{"sub":"alice"}',
+        })
+      ).status,
+    ).toBe(403);
     expect(calls).toEqual([]);
   });
 

@@ -7,11 +7,11 @@
  */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { policy } from '../../../core/policy/document.js';
-import { uniqueId } from '../account/identifiers.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../../test/support/mqtt.js';
 import { RawMqttClient } from '../../../test/support/raw-mqtt.js';
-import { presignMqttUrl, type AwsCredentials } from '../../../test/support/sign.js';
+import { type AwsCredentials, presignMqttUrl } from '../../../test/support/sign.js';
+import { uniqueId } from '../account/identifiers.js';
 
 const arn = (kind: string, name: string) => `arn:aws:iot:us-east-1:000000000000:${kind}/${name}`;
 const user = (name: string, ...statements: Parameters<typeof policy>) => ({
@@ -57,7 +57,10 @@ async function connect(clientId: string, options: Parameters<typeof connectClien
   return c;
 }
 
-async function raw(connect: Parameters<typeof RawMqttClient.connect>[1], credentials: AwsCredentials = behave): Promise<{ client: RawMqttClient; returnCode: number }> {
+async function raw(
+  connect: Parameters<typeof RawMqttClient.connect>[1],
+  credentials: AwsCredentials = behave,
+): Promise<{ client: RawMqttClient; returnCode: number }> {
   const connected = await RawMqttClient.connect(await presignMqttUrl(credentials, { connectTo: emulator.url }), connect);
   open.push({ end: () => connected.client.drop() });
   return connected;
@@ -72,7 +75,8 @@ async function watcher(clientId: string, filters: string[]): Promise<TestClient>
 
 const event = async (w: TestClient, topic: string) => JSON.parse((await w.next(topic)).payload) as Record<string, unknown>;
 const dataPlane = () => new IoTDataPlaneClient({ region: 'us-east-1', endpoint: emulator.url, credentials: adminCredentials });
-const publishViaDataPlane = (topic: string, text: string, qos: 0 | 1 = 1) => dataPlane().send(new PublishCommand({ topic, qos, payload: new TextEncoder().encode(text) }));
+const publishViaDataPlane = (topic: string, text: string, qos: 0 | 1 = 1) =>
+  dataPlane().send(new PublishCommand({ topic, qos, payload: new TextEncoder().encode(text) }));
 
 describe('topic matching (mqtt.html#mqtt-differences)', () => {
   it('x/# does not match x, but matches x/ and everything below; a subscription to both gets each message once', async () => {
@@ -112,7 +116,16 @@ describe('lifecycle events (life-cycle-events.html)', () => {
     // A graceful end: MQTT DISCONNECT.
     await c.client.endAsync(false);
     const disconnected = await event(w, '$aws/events/presence/disconnected/b-fields');
-    expect(Object.keys(disconnected)).toEqual(['clientId', 'timestamp', 'eventType', 'sessionIdentifier', 'principalIdentifier', 'clientInitiatedDisconnect', 'disconnectReason', 'versionNumber']);
+    expect(Object.keys(disconnected)).toEqual([
+      'clientId',
+      'timestamp',
+      'eventType',
+      'sessionIdentifier',
+      'principalIdentifier',
+      'clientInitiatedDisconnect',
+      'disconnectReason',
+      'versionNumber',
+    ]);
     expect(disconnected).toMatchObject({
       clientId: 'b-fields',
       eventType: 'disconnected',
@@ -150,7 +163,10 @@ describe('lifecycle events (life-cycle-events.html)', () => {
   it('publishes connect_failed when the Last Will topic may not be published to, and refuses the CONNECT', async () => {
     const w = await watcher('b-watch-will-failed', ['$aws/events/presence/connect_failed/+']);
     await expect(connect('b-bad-will', { will: { topic: 'other/will', payload: Buffer.from('x'), qos: 1, retain: false } })).rejects.toThrow(/Not authorized/i);
-    expect(await event(w, '$aws/events/presence/connect_failed/b-bad-will')).toMatchObject({ eventType: 'connect_failed', connectFailureReason: 'AUTHORIZATION_FAILED' });
+    expect(await event(w, '$aws/events/presence/connect_failed/b-bad-will')).toMatchObject({
+      eventType: 'connect_failed',
+      connectFailureReason: 'AUTHORIZATION_FAILED',
+    });
   });
 
   it('says AUTH_ERROR for a connection cut off because a SUBSCRIBE was not authorized', async () => {
@@ -165,7 +181,10 @@ describe('lifecycle events (life-cycle-events.html)', () => {
     const w = await watcher('b-watch-close', ['$aws/events/presence/disconnected/b-close', 'test/will/close']);
     const { client } = await raw({ clientId: 'b-close', will: { topic: 'test/will/close', payload: Buffer.from('gone'), qos: 1, retain: false } });
     await client.closeFrame();
-    expect(await event(w, '$aws/events/presence/disconnected/b-close')).toMatchObject({ disconnectReason: 'CLIENT_INITIATED_DISCONNECT', clientInitiatedDisconnect: true });
+    expect(await event(w, '$aws/events/presence/disconnected/b-close')).toMatchObject({
+      disconnectReason: 'CLIENT_INITIATED_DISCONNECT',
+      clientInitiatedDisconnect: true,
+    });
     await sleep(300);
     expect(w.messages.filter((m) => m.topic === 'test/will/close')).toEqual([]);
   });
@@ -230,7 +249,15 @@ describe('QoS (mqtt.html#mqtt-differences)', () => {
 
   it('closes without CONNACK a CONNECT whose Last Will has QoS 2', async () => {
     const client = await RawMqttClient.open(await presignMqttUrl(behave, { connectTo: emulator.url }));
-    client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: 'b-will2', will: { topic: 'test/w', payload: Buffer.from('x'), qos: 2, retain: false } });
+    client.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 60,
+      clientId: 'b-will2',
+      will: { topic: 'test/w', payload: Buffer.from('x'), qos: 2, retain: false },
+    });
     await client.closed;
     expect(client.received.filter((p) => p.cmd === 'connack')).toEqual([]);
   });
@@ -261,7 +288,9 @@ describe('persistent sessions (mqtt.html#mqtt-persistent-sessions)', () => {
     // The same client id comes back with narrower credentials: CONNECT succeeds, the session resumes.
     const narrowed = await connect('b-shared', { clean: false }, narrow);
     expect(narrowed.client.connected).toBe(true);
-    expect(emulator.denials()).toContainEqual(expect.objectContaining({ action: 'iot:Subscribe', resource: arn('topicfilter', 'test/secret/x'), reason: expect.stringContaining('dropped on resume') }));
+    expect(emulator.denials()).toContainEqual(
+      expect.objectContaining({ action: 'iot:Subscribe', resource: arn('topicfilter', 'test/secret/x'), reason: expect.stringContaining('dropped on resume') }),
+    );
     await publishViaDataPlane('test/secret/x', 'secret');
     await publishViaDataPlane('test/public/x', 'public');
     expect((await narrowed.next('test/public/x')).payload).toBe('public');
@@ -299,7 +328,9 @@ describe('the outbound throttle (message broker limits: publishes per second per
 describe('IotBroker.onPublished: every message the broker routes', () => {
   it('sees client publishes, data-plane publishes, Last Wills and $aws/events, with the publisher; not refused ones', async () => {
     const seen: Array<{ topic: string; payload: string; qos: number; clientId?: string }> = [];
-    const stop = emulator.broker.onPublished((topic, payload, meta) => seen.push({ topic, payload: payload.toString(), qos: meta.qos, ...(meta.clientId ? { clientId: meta.clientId } : {}) }));
+    const stop = emulator.broker.onPublished((topic, payload, meta) =>
+      seen.push({ topic, payload: payload.toString(), qos: meta.qos, ...(meta.clientId ? { clientId: meta.clientId } : {}) }),
+    );
     try {
       const c = await connect('b-hook');
       await c.client.publishAsync('test/hook', 'from-client', { qos: 1 });

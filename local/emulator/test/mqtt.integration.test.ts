@@ -4,14 +4,14 @@
  * user whose policy lets it subscribe more widely than it may receive.
  */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { TopicScheme } from '../../../core/topics.js';
 import { policy } from '../../../core/policy/document.js';
-import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
-import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
+import { TopicScheme } from '../../../core/topics.js';
 import { browserCredentials, functionCredentials } from '../../../test/support/credentials.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../../test/support/mqtt.js';
-import { presignMqttUrl, type AwsCredentials } from '../../../test/support/sign.js';
 import { rawConnect } from '../../../test/support/raw-mqtt.js';
+import { type AwsCredentials, presignMqttUrl } from '../../../test/support/sign.js';
+import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 const arn = (kind: string, name: string) => `arn:aws:iot:us-east-1:000000000000:${kind}/${name}`;
@@ -103,7 +103,7 @@ describe('WebSocket upgrade (SigV4)', () => {
 });
 
 describe('authorization of CONNECT, SUBSCRIBE, PUBLISH and Receive', () => {
-  it('delivers a data-plane publish to each room member\'s inbox, and to nobody else', async () => {
+  it("delivers a data-plane publish to each room member's inbox, and to nobody else", async () => {
     // A room message reaches its members through their own inboxes (core/topics.ts), one publish per member.
     const alice = await browserCredentials(emulator, 'alice');
     const bob = await browserCredentials(emulator, 'bob');
@@ -122,7 +122,7 @@ describe('authorization of CONNECT, SUBSCRIBE, PUBLISH and Receive', () => {
     expect([...a.messages, ...b.messages]).toEqual([]);
   });
 
-  it('closes the connection of a user subscribing to another user\'s inbox', async () => {
+  it("closes the connection of a user subscribing to another user's inbox", async () => {
     const bob = await browserCredentials(emulator, 'bob');
     const b = await connect(bob, bob.clientId);
     b.client.subscribe(topics.inbox('alice', 'ops'));
@@ -137,7 +137,7 @@ describe('authorization of CONNECT, SUBSCRIBE, PUBLISH and Receive', () => {
     expect(await closesWithin(b, 2000)).toBe(true);
   });
 
-  it('refuses CONNECT with another user\'s client id (CONNACK not authorized)', async () => {
+  it("refuses CONNECT with another user's client id (CONNACK not authorized)", async () => {
     const carol = await browserCredentials(emulator, 'carol');
     const url = await presignMqttUrl(carol, { connectTo: emulator.url });
     await expect(connectClient(url, topics.clientId('alice'))).rejects.toThrow(/Not authorized|Connection refused/i);
@@ -173,7 +173,12 @@ describe('IoT Core limits and behaviour', () => {
     await connect(tester, 'tester-dup');
     expect(await closesWithin(first, 2000)).toBe(true);
     const event = JSON.parse((await watcher.next('$aws/events/presence/disconnected/tester-dup')).payload) as Record<string, unknown>;
-    expect(event).toMatchObject({ clientId: 'tester-dup', eventType: 'disconnected', disconnectReason: 'DUPLICATE_CLIENTID', clientInitiatedDisconnect: false });
+    expect(event).toMatchObject({
+      clientId: 'tester-dup',
+      eventType: 'disconnected',
+      disconnectReason: 'DUPLICATE_CLIENTID',
+      clientInitiatedDisconnect: false,
+    });
   });
 
   it('publishes connected lifecycle events', async () => {

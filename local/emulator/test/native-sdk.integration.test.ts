@@ -5,9 +5,9 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { auth, iot, mqtt } from 'aws-iot-device-sdk-v2';
 import { TopicScheme } from '../../../core/topics.js';
-import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
-import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { browserCredentials } from '../../../test/support/credentials.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
+import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 let emulator: TestEmulator;
@@ -55,8 +55,9 @@ describe('aws-iot-device-sdk-v2 (native) over SigV4 WebSockets', () => {
     const alice = await browserCredentials(emulator, 'alice');
     const connection = nativeConnection(alice, alice.clientId);
     await connection.connect();
-    const received = new Promise<string>((resolve) =>
-      void connection.subscribe(topics.inbox('alice', 'general'), mqtt.QoS.AtLeastOnce, (_topic, payload) => resolve(Buffer.from(payload).toString('utf8'))),
+    const received = new Promise<string>(
+      (resolve) =>
+        void connection.subscribe(topics.inbox('alice', 'general'), mqtt.QoS.AtLeastOnce, (_topic, payload) => resolve(Buffer.from(payload).toString('utf8'))),
     );
     await new Promise((r) => setTimeout(r, 100));
     await new IoTDataPlaneClient({ region: 'us-east-1', endpoint: emulator.url, credentials: adminCredentials }).send(
@@ -72,7 +73,9 @@ describe('aws-iot-device-sdk-v2 (native) over SigV4 WebSockets', () => {
   });
 
   it('fails the upgrade with wrong credentials', async () => {
-    expect(String(await connectError(nativeConnection({ accessKeyId: adminCredentials.accessKeyId, secretAccessKey: 'wrong' }, 'native-wrong')))).toMatch(/WEBSOCKET_UPGRADE/);
+    expect(String(await connectError(nativeConnection({ accessKeyId: adminCredentials.accessKeyId, secretAccessKey: 'wrong' }, 'native-wrong')))).toMatch(
+      /WEBSOCKET_UPGRADE/,
+    );
     expect(emulator.denials().some((d) => d.action === 'WebSocket upgrade' && String(d.reason).startsWith('SignatureDoesNotMatch'))).toBe(true);
   });
 });

@@ -5,11 +5,11 @@
  */
 import { connect as netConnect } from 'node:net';
 import mqttPacket from 'mqtt-packet';
-import { LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../../test/support/mqtt.js';
 import { RawMqttClient } from '../../../test/support/raw-mqtt.js';
 import { presignMqttUrl, signedFetch } from '../../../test/support/sign.js';
+import { LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 
 const WEB_ORIGIN = 'http://127.0.0.1:5173';
 const EVIL_ORIGIN = 'https://evil.example';
@@ -38,11 +38,16 @@ async function connect(clientId: string, options: Parameters<typeof connectClien
 }
 
 function cognito(operation: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(emulator.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${operation}`, ...headers }, body });
+  return fetch(emulator.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${operation}`, ...headers },
+    body,
+  });
 }
 
 const iot = (path: string, body = '', method = 'PUT') => signedFetch(adminCredentials, { url: emulator.url, service: 'iot', method, path, body });
-const iotData = (path: string, body = 'x') => signedFetch(adminCredentials, { url: emulator.url, service: 'iotdata', path, body, headers: { 'content-type': 'application/octet-stream' } });
+const iotData = (path: string, body = 'x') =>
+  signedFetch(adminCredentials, { url: emulator.url, service: 'iotdata', path, body, headers: { 'content-type': 'application/octet-stream' } });
 
 /** The fixed header of a PUBLISH declaring `remaining` bytes. */
 function publishHeader(remaining: number): Buffer {
@@ -66,7 +71,9 @@ describe('oversized MQTT packets are refused before they are read', () => {
     client.sendBytes(Buffer.concat([publishHeader(200_000_000), Buffer.from([0, 1, 0x61])]));
     await client.closed;
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(emulator.denials()).toContainEqual(expect.objectContaining({ action: 'MQTT packet', reason: expect.stringMatching(/declares at least \d+ bytes; IoT accepts at most 131072/) }));
+    expect(emulator.denials()).toContainEqual(
+      expect.objectContaining({ action: 'MQTT packet', reason: expect.stringMatching(/declares at least \d+ bytes; IoT accepts at most 131072/) }),
+    );
     // The broker is fine: the next client connects.
     expect((await connect('after-liar')).client.connected).toBe(true);
   });
@@ -233,7 +240,8 @@ describe('memory is bounded (limits are LOCAL_* knobs)', () => {
 
   it('Cognito identities: over the limit the least recently used is forgotten', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 4; i += 1) ids.push(((await (await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }))).json()) as { IdentityId: string }).IdentityId);
+    for (let i = 0; i < 4; i += 1)
+      ids.push(((await (await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }))).json()) as { IdentityId: string }).IdentityId);
     const credentialsFor = (id: string) => cognito('GetCredentialsForIdentity', JSON.stringify({ IdentityId: id }));
     expect((await credentialsFor(ids[0]!)).status).toBe(400);
     expect((await credentialsFor(ids[3]!)).status).toBe(200);

@@ -1,9 +1,9 @@
 /** STS through the real @aws-sdk/client-sts, reaching the emulator via AWS_ENDPOINT_URL_STS. */
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { browserSessionPolicy } from '../../../core/access/browser-policies.js';
-import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
-import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { functionCredentials, localModel } from '../../../test/support/credentials.js';
+import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
+import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
 
 let emulator: TestEmulator;
 const previousEndpoint = process.env.AWS_ENDPOINT_URL_STS;
@@ -48,9 +48,11 @@ describe('STS AssumeRole', () => {
     expect(out.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z2-7]{17}:alice$/);
     expect(out.PackedPolicySize).toBeGreaterThan(0);
 
-    const who = await sts({ accessKeyId: out.Credentials!.AccessKeyId!, secretAccessKey: out.Credentials!.SecretAccessKey!, sessionToken: out.Credentials!.SessionToken! }).send(
-      new GetCallerIdentityCommand({}),
-    );
+    const who = await sts({
+      accessKeyId: out.Credentials!.AccessKeyId!,
+      secretAccessKey: out.Credentials!.SecretAccessKey!,
+      sessionToken: out.Credentials!.SessionToken!,
+    }).send(new GetCallerIdentityCommand({}));
     expect(who.Arn).toBe(out.AssumedRoleUser?.Arn);
     expect(who.UserId).toBe(out.AssumedRoleUser?.AssumedRoleId);
     expect(who.Account).toBe('000000000000');
@@ -62,8 +64,12 @@ describe('STS AssumeRole', () => {
     expect(lambdaSession.Arn).toBe(`arn:aws:sts::000000000000:assumed-role/${role.name}/${role.name}-test`);
     expect(lambdaSession.UserId).toMatch(new RegExp(`^AROA[A-Z2-7]{17}:${role.name}-test$`));
 
-    const first = await sts(functionCredentials(emulator, 'credentials')).send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'bob' }));
-    const second = await sts(functionCredentials(emulator, 'credentials')).send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'carol' }));
+    const first = await sts(functionCredentials(emulator, 'credentials')).send(
+      new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'bob' }),
+    );
+    const second = await sts(functionCredentials(emulator, 'credentials')).send(
+      new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'carol' }),
+    );
     const roleIdOf = (assumedRoleId: string | undefined) => assumedRoleId?.split(':')[0];
     expect(roleIdOf(first.AssumedRoleUser?.AssumedRoleId)).toBe(roleIdOf(second.AssumedRoleUser?.AssumedRoleId));
     expect(roleIdOf(first.AssumedRoleUser?.AssumedRoleId)).not.toBe(roleIdOf(lambdaSession.UserId));
@@ -77,7 +83,9 @@ describe('STS AssumeRole', () => {
 
   it('refuses role chaining beyond one hour', async () => {
     const e = await stsError(
-      sts(functionCredentials(emulator, 'credentials')).send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', DurationSeconds: 7200 })),
+      sts(functionCredentials(emulator, 'credentials')).send(
+        new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', DurationSeconds: 7200 }),
+      ),
     );
     expect(e.name).toBe('ValidationError');
     expect(e.message).toContain('role chaining');
@@ -103,7 +111,9 @@ describe('STS AssumeRole', () => {
     expect(tooBig.name).toBe('ValidationError');
     expect(tooBig.$metadata.httpStatusCode).toBe(400);
     expect(tooBig.message).toContain('2048');
-    const malformed = await stsError(client.send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', Policy: '{"Statement": 1' })));
+    const malformed = await stsError(
+      client.send(new AssumeRoleCommand({ RoleArn: localModel.browserClientRole.arn, RoleSessionName: 'alice', Policy: '{"Statement": 1' })),
+    );
     // STS answers code MalformedPolicyDocument; the SDK maps it to its modeled exception class.
     expect(malformed.name).toBe('MalformedPolicyDocumentException');
     expect(malformed.$metadata.httpStatusCode).toBe(400);

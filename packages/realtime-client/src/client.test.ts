@@ -1,4 +1,4 @@
-import { RealtimeClient, RealtimeConnectionError, type RealtimeClientOptions } from './client.js';
+import { RealtimeClient, type RealtimeClientOptions, RealtimeConnectionError } from './client.js';
 import { RefreshingCredentials } from './credentials.js';
 import { FakeClock } from './fake-clock.test-support.js';
 import { FakeTransport } from './fake-transport.test-support.js';
@@ -32,9 +32,19 @@ function setup(options: Partial<RealtimeClientOptions> & { source?: CredentialSo
   const clock = new FakeClock();
   const transport = new FakeTransport();
   const network = new FakeNetwork();
-  const source = options.source ?? { fetch: async () => ({ accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', region: 'eu-west-1', expiration: new Date(clock.now() + 3_600_000) }) };
+  const source = options.source ?? {
+    fetch: async () => ({ accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', region: 'eu-west-1', expiration: new Date(clock.now() + 3_600_000) }),
+  };
   const credentials = new RefreshingCredentials(source, { clock });
-  const client = new RealtimeClient({ endpoint: 'x-ats.iot.eu-west-1.amazonaws.com', clientId: 'app.prod.alice.t1', credentials, transport: transport.factory, clock, network, ...options });
+  const client = new RealtimeClient({
+    endpoint: 'x-ats.iot.eu-west-1.amazonaws.com',
+    clientId: 'app.prod.alice.t1',
+    credentials,
+    transport: transport.factory,
+    clock,
+    network,
+    ...options,
+  });
   const states: StateChange[] = [];
   client.on('state', (change) => states.push(change));
   const json: JsonMessage[] = [];
@@ -70,7 +80,11 @@ describe('RealtimeClient messages', () => {
       { topic: ROOM, json: { id: 'm2', text: 'next' } },
     ]);
     // The raw form is every delivery, the redelivery included, byte for byte.
-    expect(raw.map((m) => new TextDecoder().decode(m.payload))).toEqual([JSON.stringify(first), JSON.stringify(first), JSON.stringify({ id: 'm2', text: 'next' })]);
+    expect(raw.map((m) => new TextDecoder().decode(m.payload))).toEqual([
+      JSON.stringify(first),
+      JSON.stringify(first),
+      JSON.stringify({ id: 'm2', text: 'next' }),
+    ]);
     expect(client.stats).toEqual({ received: 3, duplicatesDropped: 1, malformedDropped: 0 });
   });
 
@@ -187,7 +201,7 @@ describe('RealtimeClient state', () => {
     expect(client.state).toBe('connected');
   });
 
-  it('passes its keep-alive and ping timeout to the transport (defaults: 20 s and 8 s, inside IoT\'s 30 s)', () => {
+  it("passes its keep-alive and ping timeout to the transport (defaults: 20 s and 8 s, inside IoT's 30 s)", () => {
     expect(setup().transport.options).toMatchObject({ keepAliveSeconds: 20, pingTimeoutMs: 8000, clientId: 'app.prod.alice.t1' });
     expect(setup({ keepAliveSeconds: 60, pingTimeoutMs: 3000 }).transport.options).toMatchObject({ keepAliveSeconds: 60, pingTimeoutMs: 3000 });
   });
@@ -255,7 +269,9 @@ describe('RealtimeClient state', () => {
     expect(client.state).toBe('reconnecting');
     transport.events.attemptFailed('the realtime service refused this identity (not authorized, CONNACK 5)', 1000, true);
     expect(client.state).toBe('failed');
-    expect(states.at(-1)?.detail).toBe('the realtime service refused this identity 5 times in a row: the realtime service refused this identity (not authorized, CONNACK 5)');
+    expect(states.at(-1)?.detail).toBe(
+      'the realtime service refused this identity 5 times in a row: the realtime service refused this identity (not authorized, CONNACK 5)',
+    );
     expect(transport.stops).toBe(1);
   });
 
@@ -281,7 +297,12 @@ describe('RealtimeClient state', () => {
 
   it('fails before opening a socket when no credentials can be had, and connect() says why', async () => {
     const { client, transport } = setup({ source: { fetch: async () => Promise.reject(new Error('credentials request failed (503)')) } });
-    await expect(client.connect()).rejects.toEqual(new RealtimeConnectionError('no credentials for the realtime connection: no valid realtime credentials: the refresh failed and the old ones have expired', 'failed'));
+    await expect(client.connect()).rejects.toEqual(
+      new RealtimeConnectionError(
+        'no credentials for the realtime connection: no valid realtime credentials: the refresh failed and the old ones have expired',
+        'failed',
+      ),
+    );
     expect(transport.starts).toBe(0);
     expect(client.state).toBe('failed');
   });
@@ -297,7 +318,13 @@ describe('RealtimeClient state', () => {
     transport.events.attemptFailed('the realtime service could not be reached', 8000, false);
     expect(client.state).toBe('offline');
     network.set(true);
-    expect(states.at(-1)).toEqual({ state: 'reconnecting', previous: 'offline', detail: 'the realtime service could not be reached', attempt: 2, retryAt: clock.now() + 8000 });
+    expect(states.at(-1)).toEqual({
+      state: 'reconnecting',
+      previous: 'offline',
+      detail: 'the realtime service could not be reached',
+      attempt: 2,
+      retryAt: clock.now() + 8000,
+    });
     network.set(false);
     expect(client.state).toBe('offline');
     transport.events.connected(true);

@@ -228,9 +228,10 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     this.#failedAttempts += 1;
     this.#refusals = refused ? this.#refusals + 1 : 0;
     const rejection = this.options.credentials.rejection;
-    if (rejection !== undefined) return this.#giveUp('failed', `the sign-in behind the realtime connection was refused: ${describe(rejection)}`);
-    if (this.#refusals >= this.#maxRefusals) return this.#giveUp('failed', `the realtime service refused this identity ${this.#refusals} times in a row: ${reason}`);
-    this.#retrying(reason, retryInMs);
+    if (rejection !== undefined) this.#giveUp('failed', `the sign-in behind the realtime connection was refused: ${describe(rejection)}`);
+    else if (this.#refusals >= this.#maxRefusals)
+      this.#giveUp('failed', `the realtime service refused this identity ${this.#refusals} times in a row: ${reason}`);
+    else this.#retrying(reason, retryInMs);
   }
 
   #retrying(detail: string, retryInMs: number | undefined): void {

@@ -43,7 +43,13 @@ describe('RefreshingCredentials', () => {
     const clock = new FakeClock();
     const failures: Array<number | undefined> = [];
     const source = scriptedSource(clock, HOUR, ['ok', 'fail', 'fail', 'fail', 'ok']);
-    const creds = new RefreshingCredentials(source, { clock, random: () => 1, retryMinMs: 1000, retryMaxMs: 30_000, onRefreshFailed: (_e, delay) => failures.push(delay) });
+    const creds = new RefreshingCredentials(source, {
+      clock,
+      random: () => 1,
+      retryMinMs: 1000,
+      retryMaxMs: 30_000,
+      onRefreshFailed: (_e, delay) => failures.push(delay),
+    });
     await creds.refresh();
     await clock.advance(HOUR - 5 * 60_000);
     expect(creds.current()?.accessKeyId).toBe('AKID1');
@@ -59,7 +65,12 @@ describe('RefreshingCredentials', () => {
   it('caps the backoff', async () => {
     const clock = new FakeClock();
     const delays: Array<number | undefined> = [];
-    const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, Array(10).fill('fail')), { clock, random: () => 1, retryMaxMs: 8000, onRefreshFailed: (_e, d) => delays.push(d) });
+    const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, Array(10).fill('fail')), {
+      clock,
+      random: () => 1,
+      retryMaxMs: 8000,
+      onRefreshFailed: (_e, d) => delays.push(d),
+    });
     await creds.refresh().catch(() => undefined);
     for (let i = 0; i < 6; i += 1) await clock.advance(8000);
     expect(Math.max(...delays.map((d) => d ?? 0))).toBe(8000);
@@ -141,4 +152,3 @@ describe('RefreshingCredentials', () => {
     });
   });
 });
-

@@ -24,7 +24,8 @@ export interface RefreshOptions {
 }
 
 /** The default rule: a source marks the errors retrying cannot fix with `permanent: true`. */
-export const isPermanentError = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
+export const isPermanentError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true;
 
 export class CredentialsExpiredError extends Error {
   override readonly name = 'CredentialsExpiredError';

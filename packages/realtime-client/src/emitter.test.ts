@@ -38,7 +38,7 @@ describe('TypedEmitter', () => {
     expect(emitter.listenerCount('ping')).toBe(1);
   });
 
-  it('re-throws a listener\'s error later by default, after the other listeners ran', async () => {
+  it("re-throws a listener's error later by default, after the other listeners ran", async () => {
     const emitter = new Emitter();
     const got: string[] = [];
     emitter.on('text', () => {

@@ -36,6 +36,9 @@ export class FakeTransport implements Transport {
   deliver(topic: string, body: unknown, filter = topic): void {
     const handler = this.handlers.get(filter);
     if (!handler) throw new Error(`no subscription to ${filter}`);
-    handler(topic, typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new TextEncoder().encode(JSON.stringify(body)));
+    handler(
+      topic,
+      typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new TextEncoder().encode(JSON.stringify(body)),
+    );
   }
 }

@@ -6,22 +6,22 @@
  * the WebSocket wrapper used by routeIotWebSockets(); import it lazily if the first page load must stay small.
  */
 export {
-  RealtimeClient,
-  RealtimeConnectionError,
   type DedupKey,
+  RealtimeClient,
   type RealtimeClientEvents,
   type RealtimeClientOptions,
   type RealtimeClientStats,
+  RealtimeConnectionError,
   type TakeoverRule,
 } from './client.js';
+export { type Clock, systemClock } from './clock.js';
 export { CredentialsExpiredError, isPermanentError, RefreshingCredentials, type RefreshOptions } from './credentials.js';
-export { systemClock, type Clock } from './clock.js';
 export type { Listener } from './emitter.js';
-export { claim, claimTabId, randomTabId, type Claim, type ClaimOptions, type LockManagerLike, type TabIdOptions } from './locks.js';
 export { routeIotWebSockets } from './local-socket.js';
+export { type Claim, type ClaimOptions, claim, claimTabId, type LockManagerLike, randomTabId, type TabIdOptions } from './locks.js';
 export { browserNetwork, type NetworkStatus } from './network.js';
 export { explainSdkError, sdkTransport } from './sdk-transport.js';
-export { CognitoCredentialSource, type CognitoAuthSession, type FetchAuthSession } from './sources/cognito.js';
+export { type CognitoAuthSession, CognitoCredentialSource, type FetchAuthSession } from './sources/cognito.js';
 export { CredentialsRequestError, CustomCredentialSource, type CustomCredentialSourceOptions, type RealtimeSession } from './sources/custom.js';
 export type { Transport, TransportEvents, TransportFactory, TransportOptions } from './transport.js';
 export type { ConnectionState, CredentialSource, JsonMessage, RawMessage, RealtimeCredentials, StateChange } from './types.js';

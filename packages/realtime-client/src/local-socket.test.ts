@@ -1,7 +1,7 @@
 import { reroute, routeIotWebSockets } from './local-socket.js';
 
 describe('local re-routing of the SDK socket', () => {
-  it('rewrites only the SDK\'s IoT URL, keeping the signed query byte for byte', () => {
+  it("rewrites only the SDK's IoT URL, keeping the signed query byte for byte", () => {
     const signed = 'wss://localhost/mqtt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc&X-Amz-Security-Token=a%2Bb';
     expect(reroute(signed)).toBe(signed);
     routeIotWebSockets('localhost', 'ws://127.0.0.1:4510/mqtt');

@@ -10,7 +10,11 @@ export interface NetworkStatus {
 
 /** The browser's status; always online where there is no browser (Node, workers without navigator). */
 export function browserNetwork(): NetworkStatus {
-  const target = globalThis as { navigator?: { onLine?: boolean }; addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener };
+  const target = globalThis as {
+    navigator?: { onLine?: boolean };
+    addEventListener?: typeof addEventListener;
+    removeEventListener?: typeof removeEventListener;
+  };
   return {
     online: () => target.navigator?.onLine !== false,
     onChange(listener) {

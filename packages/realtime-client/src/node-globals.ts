@@ -5,6 +5,7 @@
  * sdk-transport.ts), instead of a whole Node polyfill.
  */
 import { Buffer } from 'buffer';
+
 type ProcessShim = {
   env: Record<string, string>;
   browser: boolean;

@@ -82,6 +82,9 @@ describe('explainSdkError', () => {
   });
 
   it('names the credentials failure behind an attempt first', () => {
-    expect(explainSdkError(new Error('Socket closed'), new Error('credentials request failed (503)'))).toEqual({ reason: 'no valid credentials for the connection (credentials request failed (503))', refused: false });
+    expect(explainSdkError(new Error('Socket closed'), new Error('credentials request failed (503)'))).toEqual({
+      reason: 'no valid credentials for the connection (credentials request failed (503))',
+      refused: false,
+    });
   });
 });

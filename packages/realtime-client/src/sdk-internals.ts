@@ -22,7 +22,8 @@ export interface SdkInternals {
 
 export function sdkInternals(connection: object): SdkInternals {
   const internal = (connection as { internalClient?: InternalClient }).internalClient;
-  const on = typeof internal?.on === 'function' ? (internal.on as (event: string, listener: (e: { error?: unknown }) => void) => void).bind(internal) : undefined;
+  const on =
+    typeof internal?.on === 'function' ? (internal.on as (event: string, listener: (e: { error?: unknown }) => void) => void).bind(internal) : undefined;
   const now = typeof internal?.getCurrentTime === 'function' ? (internal.getCurrentTime as () => number).bind(internal) : undefined;
   return {
     available: internal !== undefined && on !== undefined && now !== undefined && 'reconnectTimepoint' in internal,

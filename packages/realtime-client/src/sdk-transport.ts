@@ -59,7 +59,12 @@ export function explainSdkError(error: unknown, credentialsError?: unknown): { r
   const code = /reason code (\d+)/.exec(text)?.[1];
   if (code !== undefined) {
     const refused = REFUSED_CODES.has(Number(code));
-    return { reason: refused ? `the realtime service refused this identity (not authorized, CONNACK ${code})` : `the realtime service refused the connection (CONNACK ${code})`, refused };
+    return {
+      reason: refused
+        ? `the realtime service refused this identity (not authorized, CONNACK ${code})`
+        : `the realtime service refused the connection (CONNACK ${code})`,
+      refused,
+    };
   }
   // A WebSocket that could not open reports a bare event object: "[object Event]" in browsers, "[object Object]" in Node.
   if (/\[object (Event|ErrorEvent|CloseEvent|Object)\]/.test(text)) return { reason: 'the realtime service could not be reached', refused: false };

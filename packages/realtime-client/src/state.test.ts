@@ -20,7 +20,13 @@ describe('ConnectionStateMachine', () => {
     machine.transition('connected');
     expect(machine.transition('reconnecting', { detail: 'closed', attempt: 1, retryAt: 10 })).toMatchObject({ attempt: 1 });
     expect(machine.transition('reconnecting', { detail: 'closed', attempt: 1, retryAt: 10 })).toBeUndefined();
-    expect(machine.transition('reconnecting', { detail: 'closed', attempt: 2, retryAt: 20 })).toEqual({ state: 'reconnecting', previous: 'reconnecting', detail: 'closed', attempt: 2, retryAt: 20 });
+    expect(machine.transition('reconnecting', { detail: 'closed', attempt: 2, retryAt: 20 })).toEqual({
+      state: 'reconnecting',
+      previous: 'reconnecting',
+      detail: 'closed',
+      attempt: 2,
+      retryAt: 20,
+    });
     expect(machine.transition('connected')).toEqual({ state: 'connected', previous: 'reconnecting' });
     expect(machine.transition('connected')).toBeUndefined();
   });

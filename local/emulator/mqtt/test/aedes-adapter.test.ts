@@ -17,7 +17,11 @@ async function start(options: AedesAdapterOptions = {}): Promise<AedesAdapter> {
   return adapter;
 }
 
-async function connect(adapter: AedesAdapter, clientId: string, options: { clean?: boolean; keepalive?: number } = {}): Promise<{ client: MemoryClient; sessionPresent: boolean }> {
+async function connect(
+  adapter: AedesAdapter,
+  clientId: string,
+  options: { clean?: boolean; keepalive?: number } = {},
+): Promise<{ client: MemoryClient; sessionPresent: boolean }> {
   const client = new MemoryClient();
   adapter.handle(client.stream);
   client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: options.clean ?? true, keepalive: options.keepalive ?? 60 });
@@ -42,7 +46,8 @@ describe('aedes internals the adapter reads', () => {
     await connect(adapter, 'shape');
     const internals = adapter.aedes as unknown as { clients: unknown; persistence: Record<string, unknown> };
     expect(typeof internals.clients).toBe('object');
-    for (const method of ['cleanSubscriptions', 'outgoingStream', 'outgoingClearMessageId', 'createRetainedStreamCombi']) expect(typeof internals.persistence[method]).toBe('function');
+    for (const method of ['cleanSubscriptions', 'outgoingStream', 'outgoingClearMessageId', 'createRetainedStreamCombi'])
+      expect(typeof internals.persistence[method]).toBe('function');
     const cleaned = (internals.persistence.cleanSubscriptions as (c: { id: string }) => unknown)({ id: 'nobody' });
     expect(cleaned).toBeInstanceOf(Promise);
     await cleaned;
@@ -87,7 +92,14 @@ describe('aedes behaviour the adapter relies on', () => {
       },
     });
     const { client } = await connect(adapter, 'watched');
-    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 0 }, { topic: 'b', qos: 1 }] });
+    client.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'a', qos: 0 },
+        { topic: 'b', qos: 1 },
+      ],
+    });
     await client.next('suback');
     client.send({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'c', qos: 0 }] });
     await client.next('suback');
@@ -146,7 +158,11 @@ describe('aedes behaviour the adapter relies on', () => {
     expect(client.received.filter((p) => p.cmd === 'publish')).toEqual([]);
     client.send({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'kept/topic', qos: 1 }] });
     const retained = await client.next('publish');
-    expect({ topic: retained.topic, payload: retained.payload.toString(), retain: retained.retain }).toEqual({ topic: 'kept/topic', payload: 'kept', retain: true });
+    expect({ topic: retained.topic, payload: retained.payload.toString(), retain: retained.retain }).toEqual({
+      topic: 'kept/topic',
+      payload: 'kept',
+      retain: true,
+    });
   });
 
   it('discardSession: a disconnected persistent session loses its subscriptions and queued QoS 1 messages', async () => {
@@ -199,7 +215,14 @@ describe('aedes behaviour the adapter relies on', () => {
   it('exact de-duplication: a QoS 1 message overtaken by a later QoS 0 one still reaches a client subscribed to both', async () => {
     const adapter = await start();
     const { client } = await connect(adapter, 'both');
-    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q1', qos: 1 }, { topic: 'q0', qos: 0 }] });
+    client.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'q1', qos: 1 },
+        { topic: 'q0', qos: 0 },
+      ],
+    });
     await client.next('suback');
     // Published in this order, the QoS 0 one is delivered first (QoS 1 takes a persistence step): aedes' own
     // highest-counter-wins de-duplication dropped the QoS 1 one.
@@ -207,13 +230,26 @@ describe('aedes behaviour the adapter relies on', () => {
     const q0 = adapter.publish({ topic: 'q0', payload: Buffer.from('zero'), qos: 0, retain: false });
     await Promise.all([q1, q0]);
     await waitFor(() => client.received.filter((p) => p.cmd === 'publish').length >= 2, 2000, 'both messages');
-    expect(client.received.filter((p) => p.cmd === 'publish').map((p) => (p.cmd === 'publish' ? p.topic : '')).sort()).toEqual(['q0', 'q1']);
+    expect(
+      client.received
+        .filter((p) => p.cmd === 'publish')
+        .map((p) => (p.cmd === 'publish' ? p.topic : ''))
+        .sort(),
+    ).toEqual(['q0', 'q1']);
   });
 
   it('exact de-duplication: overlapping filters still deliver a message once', async () => {
     const adapter = await start();
     const { client } = await connect(adapter, 'overlap');
-    client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/+', qos: 0 }, { topic: 'a/#', qos: 0 }, { topic: 'a/b', qos: 0 }] });
+    client.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'a/+', qos: 0 },
+        { topic: 'a/#', qos: 0 },
+        { topic: 'a/b', qos: 0 },
+      ],
+    });
     await client.next('suback');
     await adapter.publish({ topic: 'a/b', payload: Buffer.from('x'), qos: 0, retain: false });
     await client.next('publish');
@@ -293,10 +329,21 @@ describe('aedes behaviour the adapter relies on', () => {
     const { client: watcher } = await connect(adapter, 'watcher');
     watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }] });
     await watcher.next('suback');
-    for (const [id, drop] of [['kept', false], ['dropped', true]] as const) {
+    for (const [id, drop] of [
+      ['kept', false],
+      ['dropped', true],
+    ] as const) {
       const client = new MemoryClient();
       adapter.handle(client.stream);
-      client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: id, clean: true, keepalive: 60, will: { topic: `will/${id}`, payload: Buffer.from(id), qos: 1, retain: false } });
+      client.send({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: id,
+        clean: true,
+        keepalive: 60,
+        will: { topic: `will/${id}`, payload: Buffer.from(id), qos: 1, retain: false },
+      });
       await client.next('connack');
       if (drop && willClient) adapter.dropWill(willClient);
       client.stream.destroy();
@@ -309,7 +356,14 @@ describe('aedes behaviour the adapter relies on', () => {
   it('forgetSubscription: a persistent session resumes without the forgotten filter', async () => {
     const adapter = await start();
     const first = await connect(adapter, 'forget', { clean: false });
-    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'keep', qos: 1 }, { topic: 'drop', qos: 1 }] });
+    first.client.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'keep', qos: 1 },
+        { topic: 'drop', qos: 1 },
+      ],
+    });
     await first.client.next('suback');
     first.client.stream.destroy();
     await waitFor(() => adapter.connectedClient('forget') === undefined, 2000, 'the client to be gone');
@@ -323,10 +377,12 @@ describe('aedes behaviour the adapter relies on', () => {
     expect(resumed.client.received.filter((p) => p.cmd === 'publish')).toEqual([]);
   });
 
-  it('onPublished: every routed message with its publisher, aedes\' $SYS/ ones excepted; nothing after removal', async () => {
+  it("onPublished: every routed message with its publisher, aedes' $SYS/ ones excepted; nothing after removal", async () => {
     const adapter = await start();
     const seen: string[] = [];
-    const stop = adapter.onPublished((topic, payload, meta) => seen.push(`${topic}=${payload.toString()} qos${meta.qos}${meta.clientId ? ` by ${meta.clientId}` : ''}`));
+    const stop = adapter.onPublished((topic, payload, meta) =>
+      seen.push(`${topic}=${payload.toString()} qos${meta.qos}${meta.clientId ? ` by ${meta.clientId}` : ''}`),
+    );
     const { client } = await connect(adapter, 'pub');
     client.send({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 3, retain: false, dup: false });
     await client.next('puback');
@@ -347,7 +403,14 @@ describe('aedes behaviour the adapter relies on', () => {
     });
     adapter.aedes.on('connackSent', () => events.push('connack'));
     const first = await connect(adapter, 'restore', { clean: false });
-    first.client.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'kept', qos: 1 }, { topic: 'gone', qos: 1 }] });
+    first.client.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [
+        { topic: 'kept', qos: 1 },
+        { topic: 'gone', qos: 1 },
+      ],
+    });
     await first.client.next('suback');
     first.client.stream.destroy();
     await waitFor(() => adapter.connectedClient('restore') === undefined, 2000, 'the client to be gone');

@@ -1,5 +1,5 @@
 import { PolicyAuthorizer, RECEIVE_CACHE_LIMIT } from '../authorizer.js';
-import { anyone, arn, testAccount, testConnection, testLog, tester } from './fakes.js';
+import { anyone, arn, testAccount, testConnection, tester, testLog } from './fakes.js';
 
 function setup(options: { sourceIp?: string } = {}) {
   const account = testAccount();
@@ -70,7 +70,11 @@ describe('PolicyAuthorizer: iot:Receive', () => {
     expect(authorizer.receive(connection, 'tester-1', 'test/allowed/x')).toBe(true);
     expect(authorizer.receive(connection, 'tester-1', 'test/denied/x')).toBe(false);
     expect(log.denials()).toEqual([
-      expect.objectContaining({ action: 'iot:Receive', resource: arn('topic', 'test/denied/x'), reason: expect.stringContaining('(deliveries on this topic are dropped)') }),
+      expect.objectContaining({
+        action: 'iot:Receive',
+        resource: arn('topic', 'test/denied/x'),
+        reason: expect.stringContaining('(deliveries on this topic are dropped)'),
+      }),
     ]);
     expect(connection.disconnectReason).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { PolicyAuthorizer } from '../authorizer.js';
 import { ConnectAuthenticator, ConnectRefusedError } from '../connect.js';
 import { IOT_CORE_LIMITS } from '../limits.js';
-import { anyone, arn, testAccount, testConnection, testLog, tester } from './fakes.js';
+import { anyone, arn, testAccount, testConnection, tester, testLog } from './fakes.js';
 
 function setup(user = tester, options: { sourceIp?: string } = {}) {
   const account = testAccount();
@@ -39,22 +39,40 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
   it('refuses another client id with CONNACK 5 (not authorized), and logs the client ARN and the reason', () => {
     const { step, connection, log } = setup();
     connection.requestedClientId = 'alice';
-    expect(step.authenticate(connection, { requestedClientId: 'alice', clientId: 'alice', clean: true })).toEqual({ allowed: false, returnCode: 5, message: 'not authorized', connectFailed: true });
+    expect(step.authenticate(connection, { requestedClientId: 'alice', clientId: 'alice', clean: true })).toEqual({
+      allowed: false,
+      returnCode: 5,
+      message: 'not authorized',
+      connectFailed: true,
+    });
     expect(connection.clientId).toBeUndefined();
     expect(connection.disconnectReason).toBe('AUTH_ERROR');
     expect(log.denials()).toEqual([
-      expect.objectContaining({ action: 'iot:Connect', who: 'user/tester (client alice)', resource: 'arn:aws:iot:us-east-1:000000000000:client/alice', reason: expect.stringContaining('allows it') }),
+      expect.objectContaining({
+        action: 'iot:Connect',
+        who: 'user/tester (client alice)',
+        resource: 'arn:aws:iot:us-east-1:000000000000:client/alice',
+        reason: expect.stringContaining('allows it'),
+      }),
     ]);
   });
 
   it('evaluates conditions on the source IP of the upgrade', () => {
     const { step, connection } = setup(tester, { sourceIp: '10.9.9.9' });
-    expect(step.authenticate(connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true })).toMatchObject({ allowed: false, returnCode: 5 });
+    expect(step.authenticate(connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true })).toMatchObject({
+      allowed: false,
+      returnCode: 5,
+    });
   });
 
   it('refuses an empty client id without clean session with CONNACK 2 (MQTT-3.1.3-8), before any policy', () => {
     const { step, connection, log } = setup(anyone);
-    expect(step.authenticate(connection, { requestedClientId: '', clientId: 'aedes_generated', clean: false })).toEqual({ allowed: false, returnCode: 2, message: 'identifier rejected', connectFailed: false });
+    expect(step.authenticate(connection, { requestedClientId: '', clientId: 'aedes_generated', clean: false })).toEqual({
+      allowed: false,
+      returnCode: 2,
+      message: 'identifier rejected',
+      connectFailed: false,
+    });
     expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Connect', resource: '(empty client id)' })]);
     const clean = setup(anyone);
     expect(clean.step.authenticate(clean.connection, { requestedClientId: '', clientId: 'aedes_generated', clean: true })).toEqual({ allowed: true });
@@ -62,15 +80,24 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
 
   it('refuses client ids starting with $ or over 128 bytes with CONNACK 2, even when the policy allows everything', () => {
     const { step, connection } = setup(anyone);
-    expect(step.authenticate(connection, { requestedClientId: '$x', clientId: '$x', clean: true })).toMatchObject({ allowed: false, returnCode: 2, message: expect.stringMatching(/reserved/) });
+    expect(step.authenticate(connection, { requestedClientId: '$x', clientId: '$x', clean: true })).toMatchObject({
+      allowed: false,
+      returnCode: 2,
+      message: expect.stringMatching(/reserved/),
+    });
     const long = 'é'.repeat(65);
-    expect(step.authenticate(connection, { requestedClientId: long, clientId: long, clean: true })).toMatchObject({ allowed: false, returnCode: 2, message: expect.stringMatching(/130 bytes/) });
+    expect(step.authenticate(connection, { requestedClientId: long, clientId: long, clean: true })).toMatchObject({
+      allowed: false,
+      returnCode: 2,
+      message: expect.stringMatching(/130 bytes/),
+    });
     expect(step.authenticate(connection, { requestedClientId: 'c'.repeat(128), clientId: 'c'.repeat(128), clean: true })).toEqual({ allowed: true });
   });
 
   it('accepts client ids with + or # (IoT only sends them no lifecycle events)', () => {
     const { step, connection } = setup(anyone);
-    for (const id of ['a+b', 'a#b', '#', '+']) expect(step.authenticate(connection, { requestedClientId: id, clientId: id, clean: true })).toEqual({ allowed: true });
+    for (const id of ['a+b', 'a#b', '#', '+'])
+      expect(step.authenticate(connection, { requestedClientId: id, clientId: id, clean: true })).toEqual({ allowed: true });
   });
 
   it('refuses a CONNECT whose Last Will topic the policy does not allow to publish: CONNACK 5 and a connect_failed verdict', () => {
@@ -82,12 +109,28 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
       message: 'not authorized (Last Will topic)',
       connectFailed: true,
     });
-    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', 'other/will'), reason: expect.stringContaining('(Last Will)') })]);
+    expect(log.denials()).toEqual([
+      expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', 'other/will'), reason: expect.stringContaining('(Last Will)') }),
+    ]);
     // A retained will needs iot:RetainPublish too (granted only under test/retained/*).
     const retained = setup();
-    expect(retained.step.authenticate(retained.connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true, will: { ...will, topic: 'test/w', retain: true } })).toMatchObject({ allowed: false, returnCode: 5 });
+    expect(
+      retained.step.authenticate(retained.connection, {
+        requestedClientId: 'tester-1',
+        clientId: 'tester-1',
+        clean: true,
+        will: { ...will, topic: 'test/w', retain: true },
+      }),
+    ).toMatchObject({ allowed: false, returnCode: 5 });
     const allowed = setup();
-    expect(allowed.step.authenticate(allowed.connection, { requestedClientId: 'tester-1', clientId: 'tester-1', clean: true, will: { ...will, topic: 'test/retained/w', retain: true } })).toEqual({ allowed: true });
+    expect(
+      allowed.step.authenticate(allowed.connection, {
+        requestedClientId: 'tester-1',
+        clientId: 'tester-1',
+        clean: true,
+        will: { ...will, topic: 'test/retained/w', retain: true },
+      }),
+    ).toEqual({ allowed: true });
   });
 
   it('closes without CONNACK a CONNECT whose Last Will has QoS 2, breaks a topic rule or exceeds 128 KB', () => {
@@ -97,7 +140,10 @@ describe('ConnectAuthenticator.authenticate: client id rules, then iot:Connect',
       { topic: 'test/w', qos: 1, retain: false, payloadBytes: 128 * 1024 + 1 },
     ]) {
       const { step, connection, log } = setup();
-      expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4, will })).toMatchObject({ accepted: false, error: expect.any(String) });
+      expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4, will })).toMatchObject({
+        accepted: false,
+        error: expect.any(String),
+      });
       expect(connection.disconnectReason).toBe('CLIENT_ERROR');
       expect(log.denials()).toHaveLength(1);
     }

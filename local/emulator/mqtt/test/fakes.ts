@@ -22,7 +22,11 @@ export const tester: LocalUserConfig = {
       name: 'tester',
       document: policy(
         { Effect: 'Allow', Action: 'iot:Connect', Resource: arn('client', 'tester-*') },
-        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [arn('topicfilter', 'test/*'), arn('topicfilter', '${iot:ClientId}/*'), arn('topicfilter', 'literal/+')] },
+        {
+          Effect: 'Allow',
+          Action: 'iot:Subscribe',
+          Resource: [arn('topicfilter', 'test/*'), arn('topicfilter', '${iot:ClientId}/*'), arn('topicfilter', 'literal/+')],
+        },
         { Effect: 'Allow', Action: 'iot:Receive', Resource: arn('topic', 'test/allowed/*') },
         { Effect: 'Allow', Action: 'iot:Publish', Resource: arn('topic', 'test/*') },
         { Effect: 'Allow', Action: 'iot:RetainPublish', Resource: arn('topic', 'test/retained/*') },
@@ -57,7 +61,12 @@ export function testConnection(
   user: LocalUserConfig,
   options: { clientId?: string; sourceIp?: string; limits?: IotLimits; logger?: EmulatorLogger } = {},
 ): Connection {
-  const connection = openConnection(principalOf(account, user), options.sourceIp ?? '127.0.0.1', options.limits ?? IOT_CORE_LIMITS, options.logger ?? memoryLogger());
+  const connection = openConnection(
+    principalOf(account, user),
+    options.sourceIp ?? '127.0.0.1',
+    options.limits ?? IOT_CORE_LIMITS,
+    options.logger ?? memoryLogger(),
+  );
   connection.requestedClientId = options.clientId;
   connection.clientId = options.clientId;
   return connection;

@@ -1,6 +1,6 @@
 import { uniqueId } from '../../account/identifiers.js';
 import { LifecycleEvents, VersionNumbers } from '../lifecycle.js';
-import { testAccount, testConnection, testLog, tester } from './fakes.js';
+import { testAccount, testConnection, tester, testLog } from './fakes.js';
 
 const NOW = new Date('2025-01-02T03:04:05.678Z');
 /** tester is an IAM user: its principalIdentifier is its unique id. */
@@ -39,7 +39,15 @@ describe('LifecycleEvents (https://docs.aws.amazon.com/iot/latest/developerguide
         },
       },
     ]);
-    expect(Object.keys(published[0]!.event)).toEqual(['clientId', 'timestamp', 'eventType', 'sessionIdentifier', 'principalIdentifier', 'ipAddress', 'versionNumber']);
+    expect(Object.keys(published[0]!.event)).toEqual([
+      'clientId',
+      'timestamp',
+      'eventType',
+      'sessionIdentifier',
+      'principalIdentifier',
+      'ipAddress',
+      'versionNumber',
+    ]);
     expect(connection.sessionIdentifier).toMatch(/^[0-9a-f-]{36}$/);
     expect(log.entries).toEqual([{ level: 'info', message: 'mqtt connected', clientId: 'tester-1', principal: 'user/tester', cleanSession: false }]);
   });
@@ -142,7 +150,14 @@ describe('LifecycleEvents (https://docs.aws.amazon.com/iot/latest/developerguide
     expect(published).toEqual([
       {
         topic: '$aws/events/presence/connect_failed/intruder',
-        event: { clientId: 'intruder', timestamp: NOW.getTime(), eventType: 'connect_failed', connectFailureReason: 'AUTHORIZATION_FAILED', principalIdentifier: TESTER_ID, ipAddress: '127.0.0.9' },
+        event: {
+          clientId: 'intruder',
+          timestamp: NOW.getTime(),
+          eventType: 'connect_failed',
+          connectFailureReason: 'AUTHORIZATION_FAILED',
+          principalIdentifier: TESTER_ID,
+          ipAddress: '127.0.0.9',
+        },
       },
     ]);
   });
@@ -155,11 +170,25 @@ describe('LifecycleEvents (https://docs.aws.amazon.com/iot/latest/developerguide
     expect(published).toEqual([
       {
         topic: '$aws/events/subscriptions/subscribed/tester-1',
-        event: { clientId: 'tester-1', timestamp: NOW.getTime(), eventType: 'subscribed', sessionIdentifier: connection.sessionIdentifier, principalIdentifier: TESTER_ID, topics: ['test/a', 'test/b/#'] },
+        event: {
+          clientId: 'tester-1',
+          timestamp: NOW.getTime(),
+          eventType: 'subscribed',
+          sessionIdentifier: connection.sessionIdentifier,
+          principalIdentifier: TESTER_ID,
+          topics: ['test/a', 'test/b/#'],
+        },
       },
       {
         topic: '$aws/events/subscriptions/unsubscribed/tester-1',
-        event: { clientId: 'tester-1', timestamp: NOW.getTime(), eventType: 'unsubscribed', sessionIdentifier: connection.sessionIdentifier, principalIdentifier: TESTER_ID, topics: ['test/a'] },
+        event: {
+          clientId: 'tester-1',
+          timestamp: NOW.getTime(),
+          eventType: 'unsubscribed',
+          sessionIdentifier: connection.sessionIdentifier,
+          principalIdentifier: TESTER_ID,
+          topics: ['test/a'],
+        },
       },
     ]);
   });

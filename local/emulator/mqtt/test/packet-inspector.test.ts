@@ -1,6 +1,6 @@
 import { ConnectionRateLimiter, IOT_CORE_LIMITS, type IotLimits } from '../limits.js';
 import { PacketInspector } from '../packet-inspector.js';
-import { arn, testAccount, testConnection, testLog, tester } from './fakes.js';
+import { arn, testAccount, testConnection, tester, testLog } from './fakes.js';
 
 function setup(limits: IotLimits = IOT_CORE_LIMITS) {
   const log = testLog();
@@ -20,7 +20,9 @@ describe('PacketInspector: SUBSCRIBE limits', () => {
     const verdict = inspector.checkFilter(connection, 'test/f0', 1);
     expect(verdict).toEqual({ outcome: 'close', error: 'a SUBSCRIBE may carry at most 8 topic filters (got 9)' });
     expect(connection.disconnectReason).toBe('CLIENT_ERROR');
-    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Subscribe', resource: arn('topicfilter', 'test/f0'), reason: expect.stringContaining('at most 8') })]);
+    expect(log.denials()).toEqual([
+      expect.objectContaining({ action: 'iot:Subscribe', resource: arn('topicfilter', 'test/f0'), reason: expect.stringContaining('at most 8') }),
+    ]);
   });
 
   it('allows 50 subscriptions per connection and refuses the 51st; re-subscribing a held filter adds none', () => {
@@ -68,7 +70,9 @@ describe('PacketInspector: PUBLISH limits', () => {
     const { inspector, connection, log } = setup();
     expect(inspector.checkPublish(connection, packet)).toMatch(reason);
     expect(connection.disconnectReason).toBe('CLIENT_ERROR');
-    expect(log.denials()).toEqual([expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', packet.topic), reason: expect.stringMatching(reason) })]);
+    expect(log.denials()).toEqual([
+      expect.objectContaining({ action: 'iot:Publish', resource: arn('topic', packet.topic), reason: expect.stringMatching(reason) }),
+    ]);
   });
 });
 
@@ -78,7 +82,11 @@ describe('PacketInspector: per-connection throttles', () => {
     const { inspector, connection, log } = setup(limits);
     let now = 10_000;
     const throttled = { ...connection, rate: new ConnectionRateLimiter(limits, () => now) };
-    expect([inspector.admitInbound(throttled, 'tester-1', 'test/a', 10), inspector.admitOutbound(throttled, 'test/b', 0, 10), inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)]).toEqual([true, true, true]);
+    expect([
+      inspector.admitInbound(throttled, 'tester-1', 'test/a', 10),
+      inspector.admitOutbound(throttled, 'test/b', 0, 10),
+      inspector.admitInbound(throttled, 'tester-1', 'test/a', 10),
+    ]).toEqual([true, true, true]);
     expect(inspector.admitOutbound(throttled, 'test/b', 1, 10)).toBe(false);
     expect(inspector.admitInbound(throttled, 'tester-1', 'test/a', 10)).toBe(false);
     expect(log.entries).toEqual([

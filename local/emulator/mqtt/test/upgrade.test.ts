@@ -4,14 +4,21 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { presignMqttUrl } from '../../../../test/support/sign.js';
 import { rejectUpgrade, UpgradeAuthenticator, type UpgradeRequest } from '../upgrade.js';
-import { testAccount, testLog, tester } from './fakes.js';
+import { testAccount, tester, testLog } from './fakes.js';
 
 const HOST = '127.0.0.1:4510';
 
 function setup() {
   const log = testLog();
   const account = testAccount();
-  const step = new UpgradeAuthenticator({ account, region: 'us-east-1', advertisedHost: 'localhost', allowedOrigins: ['http://127.0.0.1:5173'], logger: log.logger, now: () => new Date() });
+  const step = new UpgradeAuthenticator({
+    account,
+    region: 'us-east-1',
+    advertisedHost: 'localhost',
+    allowedOrigins: ['http://127.0.0.1:5173'],
+    logger: log.logger,
+    now: () => new Date(),
+  });
   return { step, log };
 }
 
@@ -59,14 +66,24 @@ describe('UpgradeAuthenticator: the SigV4 presigned URL of GET /mqtt', () => {
     ];
     for (const req of refused) expect(step.check(req)).toMatchObject({ accepted: false, status: 403, message: expect.stringMatching(/^Forbidden: /) });
     expect(log.denials()).toHaveLength(refused.length);
-    expect(log.denials()[0]).toMatchObject({ service: 'mqtt', who: '127.0.0.7', action: 'WebSocket upgrade', resource: '/mqtt', reason: expect.stringMatching(/^SignatureDoesNotMatch: /) });
+    expect(log.denials()[0]).toMatchObject({
+      service: 'mqtt',
+      who: '127.0.0.7',
+      action: 'WebSocket upgrade',
+      resource: '/mqtt',
+      reason: expect.stringMatching(/^SignatureDoesNotMatch: /),
+    });
   });
 
   it('answers 400 to a WebSocket subprotocol other than mqtt or mqttv3.1', async () => {
     const { step } = setup();
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'mqttv3.1' })).accepted).toBe(true);
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'chat, mqtt' })).accepted).toBe(true);
-    expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'chat' }))).toMatchObject({ accepted: false, status: 400, message: expect.stringContaining('"chat"') });
+    expect(step.check(await requestFor({ connectTo: `http://${HOST}`, protocol: 'chat' }))).toMatchObject({
+      accepted: false,
+      status: 400,
+      message: expect.stringContaining('"chat"'),
+    });
   });
 });
 
@@ -76,7 +93,11 @@ describe('UpgradeAuthenticator: browser origins (local, not AWS)', () => {
     expect(step.check(await requestFor({ connectTo: `http://${HOST}` })).accepted).toBe(true);
     expect(step.check(await requestFor({ connectTo: `http://${HOST}`, origin: 'http://127.0.0.1:5173' })).accepted).toBe(true);
     for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:5174', 'http://127.0.0.1:5173\r\nX: y']) {
-      expect(step.check(await requestFor({ connectTo: `http://${HOST}`, origin }))).toMatchObject({ accepted: false, status: 403, message: expect.stringContaining('not allowed') });
+      expect(step.check(await requestFor({ connectTo: `http://${HOST}`, origin }))).toMatchObject({
+        accepted: false,
+        status: 403,
+        message: expect.stringContaining('not allowed'),
+      });
     }
     expect(log.denials()).toHaveLength(4);
     expect(log.denials()[0]).toMatchObject({ action: 'WebSocket upgrade', reason: expect.stringContaining('origin https://evil.example is not allowed') });
@@ -85,11 +106,26 @@ describe('UpgradeAuthenticator: browser origins (local, not AWS)', () => {
   it('verifies a repeated signed header from headersDistinct, joined with "," as SigV4 does (not Node\'s ", ")', async () => {
     const { step } = setup();
     // A URL whose signature covers `x-repeated: a,b`: what a client sending the header on two lines signs.
-    const signer = new SignatureV4({ service: 'iotdevicegateway', region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: tester.accessKeyId, secretAccessKey: tester.secretAccessKey } });
-    const presigned = await signer.presign(new HttpRequest({ method: 'GET', protocol: 'ws:', hostname: HOST, path: '/mqtt', headers: { host: HOST, 'x-repeated': 'a,b' } }), { expiresIn: 300 });
+    const signer = new SignatureV4({
+      service: 'iotdevicegateway',
+      region: 'us-east-1',
+      sha256: Sha256,
+      credentials: { accessKeyId: tester.accessKeyId, secretAccessKey: tester.secretAccessKey },
+    });
+    const presigned = await signer.presign(
+      new HttpRequest({ method: 'GET', protocol: 'ws:', hostname: HOST, path: '/mqtt', headers: { host: HOST, 'x-repeated': 'a,b' } }),
+      { expiresIn: 300 },
+    );
     expect(String(presigned.query?.['X-Amz-SignedHeaders'])).toBe('host;x-repeated');
-    const query = Object.entries(presigned.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
-    const request: UpgradeRequest = { method: 'GET', url: `/mqtt?${query}`, headers: { host: HOST, 'x-repeated': 'a, b' }, socket: { remoteAddress: '127.0.0.7' } };
+    const query = Object.entries(presigned.query ?? {})
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    const request: UpgradeRequest = {
+      method: 'GET',
+      url: `/mqtt?${query}`,
+      headers: { host: HOST, 'x-repeated': 'a, b' },
+      socket: { remoteAddress: '127.0.0.7' },
+    };
     // Node's joined `headers` canonicalise as "a, b" and do not verify; the lines as sent do.
     expect(step.check(request)).toMatchObject({ accepted: false, status: 403 });
     expect(step.check({ ...request, headersDistinct: { host: [HOST], 'x-repeated': ['a', 'b'] } }).accepted).toBe(true);

@@ -63,8 +63,10 @@ export function validateUserPoolConfig(pool: UserPoolConfig): void {
   for (const client of pool.clients) {
     if (client.clientId === '') throw new Error(`user pool ${pool.userPoolId}: an app client id is empty`);
     // Cognito: ID and access tokens last 5 minutes to 1 day; refresh tokens 1 hour to 10 years (UserPoolClientType).
-    if (client.tokenValiditySeconds < 300 || client.tokenValiditySeconds > 86_400) throw new Error(`client ${client.clientId}: tokenValiditySeconds must be 300-86400`);
-    if (client.refreshTokenValiditySeconds < 3600 || client.refreshTokenValiditySeconds > 315_360_000) throw new Error(`client ${client.clientId}: refreshTokenValiditySeconds must be 3600-315360000`);
+    if (client.tokenValiditySeconds < 300 || client.tokenValiditySeconds > 86_400)
+      throw new Error(`client ${client.clientId}: tokenValiditySeconds must be 300-86400`);
+    if (client.refreshTokenValiditySeconds < 3600 || client.refreshTokenValiditySeconds > 315_360_000)
+      throw new Error(`client ${client.clientId}: refreshTokenValiditySeconds must be 3600-315360000`);
   }
   validatePasswordPolicy(pool.passwordPolicy);
 }

@@ -16,7 +16,10 @@ function failure(policy: PasswordPolicy, password: unknown): { code: string; mes
 describe('password policy', () => {
   it('accepts 8 characters of anything under the default, refuses 7', () => {
     expect(failure(LENGTH_ONLY_POLICY, 'abcdefgh')).toBeUndefined();
-    expect(failure(LENGTH_ONLY_POLICY, 'abcdefg')).toEqual({ code: 'InvalidPasswordException', message: 'Password did not conform with policy: Password not long enough' });
+    expect(failure(LENGTH_ONLY_POLICY, 'abcdefg')).toEqual({
+      code: 'InvalidPasswordException',
+      message: 'Password did not conform with policy: Password not long enough',
+    });
   });
 
   it('names the first missing character class as Cognito does', () => {

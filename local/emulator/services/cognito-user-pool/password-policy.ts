@@ -15,7 +15,13 @@ export interface PasswordPolicy {
 }
 
 /** The local pool's default: length only (the brief's "min length 8"); pools opt into the character classes. */
-export const LENGTH_ONLY_POLICY: PasswordPolicy = { minimumLength: 8, requireUppercase: false, requireLowercase: false, requireNumbers: false, requireSymbols: false };
+export const LENGTH_ONLY_POLICY: PasswordPolicy = {
+  minimumLength: 8,
+  requireUppercase: false,
+  requireLowercase: false,
+  requireNumbers: false,
+  requireSymbols: false,
+};
 
 /**
  * Cognito developer guide, "Adding user pool password requirements": the special characters are
@@ -33,10 +39,18 @@ export function validatePasswordPolicy(policy: PasswordPolicy): void {
 
 export function checkPassword(policy: PasswordPolicy, password: unknown): string {
   if (typeof password !== 'string' || password.length === 0) {
-    throw new ServiceError(400, 'InvalidParameterException', "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw new ServiceError(
+      400,
+      'InvalidParameterException',
+      "1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new ServiceError(400, 'InvalidParameterException', `1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PASSWORD_LENGTH}`);
+    throw new ServiceError(
+      400,
+      'InvalidParameterException',
+      `1 validation error detected: Value at 'password' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PASSWORD_LENGTH}`,
+    );
   }
   const chars = [...password];
   const inner = chars.slice(1, -1);

@@ -187,7 +187,11 @@ export class CognitoUserPoolService {
     const requested = input.AuthFlow;
     const flow = typeof requested === 'string' ? FLOW_ALIASES[requested] : undefined;
     if (flow === undefined) {
-      throw new ServiceError(400, 'InvalidParameterException', `AuthFlow ${String(requested)} is not emulated (USER_SRP_AUTH, USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH are)`);
+      throw new ServiceError(
+        400,
+        'InvalidParameterException',
+        `AuthFlow ${String(requested)} is not emulated (USER_SRP_AUTH, USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH are)`,
+      );
     }
     // Cognito: a flow must be in the client's ExplicitAuthFlows, otherwise "<FLOW> flow not enabled for this client".
     if (!client.authFlows.includes(flow)) throw new ServiceError(400, 'InvalidParameterException', `${flow} flow not enabled for this client`);
@@ -212,7 +216,12 @@ export class CognitoUserPoolService {
     const iss = unverifiedIssuer(token);
     const pool = [...this.#pools.values()].find((p) => this.issuer(p.id) === iss);
     if (pool === undefined) {
-      denied(this.deps.logger, { service: 'cognito-idp', who: 'access token', action: operation, reason: `no local user pool has the issuer ${iss ?? '(none: not a JWT)'}` });
+      denied(this.deps.logger, {
+        service: 'cognito-idp',
+        who: 'access token',
+        action: operation,
+        reason: `no local user pool has the issuer ${iss ?? '(none: not a JWT)'}`,
+      });
       throw new ServiceError(400, 'NotAuthorizedException', 'Invalid Access Token');
     }
     return pool;
@@ -231,7 +240,10 @@ export class CognitoUserPoolService {
     const decision = account.authorize(principal, action, resource);
     if (!decision.allowed) {
       denied(this.deps.logger, { service: 'cognito-idp', who: describePrincipal(principal), action, resource, reason: decision.reason });
-      const why = decision.effect === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+      const why =
+        decision.effect === 'ExplicitDeny'
+          ? 'with an explicit deny in an identity-based policy'
+          : `because no identity-based policy allows the ${action} action`;
       throw new ServiceError(400, 'AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
     }
     const pool = this.#pools.get(userPoolId);
@@ -247,7 +259,8 @@ function parseInput(body: Buffer): Input {
   } catch {
     throw new ServiceError(400, 'SerializationException', 'the request body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ServiceError(400, 'SerializationException', 'the request body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ServiceError(400, 'SerializationException', 'the request body must be a JSON object');
   return parsed as Input;
 }
 

@@ -45,8 +45,13 @@ export function answerPasswordVerifier(
   const x = hashHex(paddedHex(salt) + identity);
   const base = (((B - k * modPow(SRP_G, x, SRP_N)) % SRP_N) + SRP_N) % SRP_N;
   const S = modPow(base, start.a + u * x, SRP_N);
-  const prk = createHmac('sha256', Buffer.from(paddedHex(u), 'hex')).update(Buffer.from(paddedHex(S), 'hex')).digest();
-  const key = createHmac('sha256', prk).update(Buffer.concat([Buffer.from('Caldera Derived Key'), Buffer.from([1])])).digest().subarray(0, 16);
+  const prk = createHmac('sha256', Buffer.from(paddedHex(u), 'hex'))
+    .update(Buffer.from(paddedHex(S), 'hex'))
+    .digest();
+  const key = createHmac('sha256', prk)
+    .update(Buffer.concat([Buffer.from('Caldera Derived Key'), Buffer.from([1])]))
+    .digest()
+    .subarray(0, 16);
   const timestamp = formatSrpTimestamp(now);
   const signature = createHmac('sha256', key)
     .update(Buffer.concat([Buffer.from(poolName), Buffer.from(username), Buffer.from(challenge.SECRET_BLOCK!, 'base64'), Buffer.from(timestamp)]))

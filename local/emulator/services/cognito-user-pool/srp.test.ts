@@ -8,9 +8,9 @@ import {
   passwordClaimSignature,
   passwordMatches,
   poolNameOf,
+  SRP_N,
   serverSessionKey,
   signaturesMatch,
-  SRP_N,
 } from './srp.js';
 import { answerPasswordVerifier, startSrpClient } from './srp-client.test-support.js';
 
@@ -22,7 +22,12 @@ function exchange(password: string, tamper: (answer: ReturnType<typeof answerPas
   const client = startSrpClient();
   const server = createServerChallenge(stored.verifier);
   const secretBlock = Buffer.from('opaque secret block').toString('base64');
-  const answer = answerPasswordVerifier(client, POOL_ID, password, { SALT: stored.salt, SRP_B: server.B.toString(16), SECRET_BLOCK: secretBlock, USER_ID_FOR_SRP: 'erin' });
+  const answer = answerPasswordVerifier(client, POOL_ID, password, {
+    SALT: stored.salt,
+    SRP_B: server.B.toString(16),
+    SECRET_BLOCK: secretBlock,
+    USER_ID_FOR_SRP: 'erin',
+  });
   tamper(answer);
   const key = serverSessionKey(BigInt(`0x${client.srpA}`), server, stored.verifier);
   const expected = passwordClaimSignature(key, poolNameOf(POOL_ID), 'erin', Buffer.from(answer.PASSWORD_CLAIM_SECRET_BLOCK, 'base64'), answer.TIMESTAMP);
@@ -83,7 +88,13 @@ describe('SRP (Cognito variant)', () => {
     const date = new Date(Date.UTC(2025, 2, 4, 9, 5, 1));
     expect(formatSrpTimestamp(date)).toBe('Tue Mar 4 09:05:01 UTC 2025');
     expect(parseSrpTimestamp('Tue Mar 4 09:05:01 UTC 2025')?.toISOString()).toBe(date.toISOString());
-    for (const bad of ['Tue Mar 04 09:05:01 UTC 2025', 'Wed Mar 4 09:05:01 UTC 2025', 'Sat Feb 30 09:05:01 UTC 2025', 'Tue mar 4 09:05:01 UTC 2025', '2025-03-04T09:05:01Z']) {
+    for (const bad of [
+      'Tue Mar 04 09:05:01 UTC 2025',
+      'Wed Mar 4 09:05:01 UTC 2025',
+      'Sat Feb 30 09:05:01 UTC 2025',
+      'Tue mar 4 09:05:01 UTC 2025',
+      '2025-03-04T09:05:01Z',
+    ]) {
       expect(parseSrpTimestamp(bad)).toBeUndefined();
     }
   });

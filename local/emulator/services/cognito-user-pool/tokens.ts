@@ -9,14 +9,16 @@
  * The refresh token is opaque to clients (Cognito's is an encrypted JWE); here, random bytes the pool keeps a hash of.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type CryptoKey, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { type CryptoKey, decodeJwt, exportJWK, generateKeyPair, importJWK, type JWK, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { StoredSigningKey } from './store.js';
 
 export async function createSigningKey(): Promise<StoredSigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
   const publicJwk = await exportJWK(publicKey);
   // Cognito's kids are base64 strings ("1234example="); a digest of the modulus is stable and unique.
-  const kid = createHash('sha256').update(publicJwk.n ?? '').digest('base64');
+  const kid = createHash('sha256')
+    .update(publicJwk.n ?? '')
+    .digest('base64');
   return { kid, privateJwk: await exportJWK(privateKey), publicJwk };
 }
 
@@ -67,7 +69,13 @@ export class PoolTokenSigner {
     return { keys: [this.idKey.jwk, this.accessKey.jwk] };
   }
 
-  async issue(issuer: string, subject: TokenSubject, session: TokenSession, now: Date, validitySeconds: number): Promise<{ idToken: string; accessToken: string }> {
+  async issue(
+    issuer: string,
+    subject: TokenSubject,
+    session: TokenSession,
+    now: Date,
+    validitySeconds: number,
+  ): Promise<{ idToken: string; accessToken: string }> {
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + validitySeconds;
     // One sign-in event (an authentication or a refresh) gives both tokens the same event_id.

@@ -98,14 +98,24 @@ export class LocalUserPool {
 
   // --- sign-up ---------------------------------------------------------------------------------------------------
 
-  signUp(client: UserPoolClientConfig, input: { username: unknown; password: unknown; attributes: unknown }): { UserConfirmed: boolean; UserSub: string; CodeDeliveryDetails?: CodeDeliveryDetails } {
+  signUp(
+    client: UserPoolClientConfig,
+    input: { username: unknown; password: unknown; attributes: unknown },
+  ): { UserConfirmed: boolean; UserSub: string; CodeDeliveryDetails?: CodeDeliveryDetails } {
     const username = validUsername(input.username);
     const attributes = validAttributes(input.attributes);
     // Cognito: PreventUserExistenceErrors does not apply to SignUp, which always says the name is taken.
     if (this.data.users[userKeyOf(username)] !== undefined) throw new ServiceError(400, 'UsernameExistsException', 'User already exists');
     const password = checkPassword(this.deps.config.passwordPolicy, input.password);
     const user = this.createUser(username, password, attributes, this.deps.config.autoConfirm ? 'CONFIRMED' : 'UNCONFIRMED');
-    this.deps.logger.log({ level: 'info', message: 'cognito-idp SignUp', userPoolId: this.id, clientId: client.clientId, username, confirmed: user.status === 'CONFIRMED' });
+    this.deps.logger.log({
+      level: 'info',
+      message: 'cognito-idp SignUp',
+      userPoolId: this.id,
+      clientId: client.clientId,
+      username,
+      confirmed: user.status === 'CONFIRMED',
+    });
     if (user.status === 'CONFIRMED') return { UserConfirmed: true, UserSub: user.sub };
     const delivery = this.sendConfirmationCode(user);
     return { UserConfirmed: false, UserSub: user.sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
@@ -134,7 +144,11 @@ export class LocalUserPool {
   confirmSignUp(client: UserPoolClientConfig, input: { username: unknown; code: unknown }): Record<string, never> {
     const username = validUsername(input.username);
     if (typeof input.code !== 'string' || !/^\S{1,2048}$/.test(input.code)) {
-      throw new ServiceError(400, 'InvalidParameterException', "1 validation error detected: Value at 'confirmationCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+");
+      throw new ServiceError(
+        400,
+        'InvalidParameterException',
+        "1 validation error detected: Value at 'confirmationCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\S]+",
+      );
     }
     const user = this.data.users[userKeyOf(username)];
     if (user === undefined) {
@@ -145,10 +159,17 @@ export class LocalUserPool {
     if (user.status === 'CONFIRMED') throw new ServiceError(400, 'NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
     const pending = user.confirmation;
     if (pending === undefined || sha256(input.code) !== pending.codeHash) {
-      denied(this.deps.logger, { service: 'cognito-idp', who: user.username, action: 'ConfirmSignUp', resource: this.id, reason: 'the confirmation code does not match' });
+      denied(this.deps.logger, {
+        service: 'cognito-idp',
+        who: user.username,
+        action: 'ConfirmSignUp',
+        resource: this.id,
+        reason: 'the confirmation code does not match',
+      });
       throw new ServiceError(400, 'CodeMismatchException', 'Invalid verification code provided, please try again.');
     }
-    if (Date.parse(pending.expiresAt) <= this.deps.now().getTime()) throw new ServiceError(400, 'ExpiredCodeException', 'Invalid code provided, please request a code again.');
+    if (Date.parse(pending.expiresAt) <= this.deps.now().getTime())
+      throw new ServiceError(400, 'ExpiredCodeException', 'Invalid code provided, please request a code again.');
     this.confirm(user);
     return {};
   }
@@ -182,7 +203,13 @@ export class LocalUserPool {
     const user = this.data.users[userKeyOf(username)];
     if (user === undefined) return this.unknownUser(client, username, 'USER_PASSWORD_AUTH');
     if (!passwordMatches(this.#poolName, user.username, password, user)) {
-      denied(this.deps.logger, { service: 'cognito-idp', who: user.username, action: 'InitiateAuth USER_PASSWORD_AUTH', resource: this.id, reason: 'incorrect password' });
+      denied(this.deps.logger, {
+        service: 'cognito-idp',
+        who: user.username,
+        action: 'InitiateAuth USER_PASSWORD_AUTH',
+        resource: this.id,
+        reason: 'incorrect password',
+      });
       throw new ServiceError(400, 'NotAuthorizedException', INCORRECT_CREDENTIALS);
     }
     return { ChallengeParameters: {}, AuthenticationResult: await this.signIn(client, user) };
@@ -217,7 +244,13 @@ export class LocalUserPool {
     return {
       ChallengeName: 'PASSWORD_VERIFIER',
       Session: session,
-      ChallengeParameters: { SALT: verifier.salt, SECRET_BLOCK: secretBlock, SRP_B: challenge.B.toString(16), USERNAME: userIdForSrp, USER_ID_FOR_SRP: userIdForSrp },
+      ChallengeParameters: {
+        SALT: verifier.salt,
+        SECRET_BLOCK: secretBlock,
+        SRP_B: challenge.B.toString(16),
+        USERNAME: userIdForSrp,
+        USER_ID_FOR_SRP: userIdForSrp,
+      },
     };
   }
 
@@ -233,15 +266,23 @@ export class LocalUserPool {
     if (pending === undefined || pending.clientId !== client.clientId || (session !== undefined && session !== pending.session)) {
       throw new ServiceError(400, 'NotAuthorizedException', 'Invalid session for the user.');
     }
-    if (pending.expiresAt <= this.deps.now().getTime()) throw new ServiceError(400, 'NotAuthorizedException', 'Invalid session for the user, session is expired.');
+    if (pending.expiresAt <= this.deps.now().getTime())
+      throw new ServiceError(400, 'NotAuthorizedException', 'Invalid session for the user, session is expired.');
     // Amplify and amazon-cognito-identity-js send "ddd MMM D HH:mm:ss UTC YYYY". No clock-skew window is applied:
     // the secret block is single-use and short-lived, which is what keeps a captured answer from being replayed.
-    if (parseSrpTimestamp(timestamp) === undefined) throw new ServiceError(400, 'InvalidParameterException', `TIMESTAMP must look like "Tue Mar 4 09:05:01 UTC 2025", got ${JSON.stringify(timestamp)}`);
+    if (parseSrpTimestamp(timestamp) === undefined)
+      throw new ServiceError(400, 'InvalidParameterException', `TIMESTAMP must look like "Tue Mar 4 09:05:01 UTC 2025", got ${JSON.stringify(timestamp)}`);
     const user = pending.userKey === undefined ? undefined : this.data.users[pending.userKey];
     const key = serverSessionKey(pending.A, pending.challenge, pending.verifier);
     const expected = passwordClaimSignature(key, this.#poolName, pending.userIdForSrp, Buffer.from(secretBlock, 'base64'), timestamp);
     if (user === undefined || userKeyOf(username) !== userKeyOf(pending.userIdForSrp) || !signaturesMatch(expected, signature)) {
-      denied(this.deps.logger, { service: 'cognito-idp', who: pending.userIdForSrp, action: 'RespondToAuthChallenge PASSWORD_VERIFIER', resource: this.id, reason: user ? 'the password claim signature does not match (wrong password)' : 'no such user' });
+      denied(this.deps.logger, {
+        service: 'cognito-idp',
+        who: pending.userIdForSrp,
+        action: 'RespondToAuthChallenge PASSWORD_VERIFIER',
+        resource: this.id,
+        reason: user ? 'the password claim signature does not match (wrong password)' : 'no such user',
+      });
       throw new ServiceError(400, 'NotAuthorizedException', INCORRECT_CREDENTIALS);
     }
     return { ChallengeParameters: {}, AuthenticationResult: await this.signIn(client, user) };
@@ -258,14 +299,20 @@ export class LocalUserPool {
     // REFRESH_TOKEN_AUTH returns new ID and access tokens of the same sign-in (origin_jti, auth_time) and, without
     // refresh token rotation, no new refresh token.
     const tokens = await this.deps.signer.issue(this.deps.issuer(), user, session, this.deps.now(), client.tokenValiditySeconds);
-    return { ChallengeParameters: {}, AuthenticationResult: { AccessToken: tokens.accessToken, ExpiresIn: client.tokenValiditySeconds, TokenType: 'Bearer', IdToken: tokens.idToken } };
+    return {
+      ChallengeParameters: {},
+      AuthenticationResult: { AccessToken: tokens.accessToken, ExpiresIn: client.tokenValiditySeconds, TokenType: 'Bearer', IdToken: tokens.idToken },
+    };
   }
 
   // --- token-authorized operations -------------------------------------------------------------------------------
 
   async getUser(accessToken: string): Promise<{ Username: string; UserAttributes: Array<{ Name: string; Value: string }> }> {
     const { user } = await this.authorizeAccessToken(accessToken, 'GetUser');
-    return { Username: user.username, UserAttributes: [{ Name: 'sub', Value: user.sub }, ...Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value }))] };
+    return {
+      Username: user.username,
+      UserAttributes: [{ Name: 'sub', Value: user.sub }, ...Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value }))],
+    };
   }
 
   /** GlobalSignOut: every refresh token of the user is revoked, and with it every access token issued from them. */
@@ -336,7 +383,13 @@ export class LocalUserPool {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     user.confirmation = { codeHash: sha256(code), expiresAt: new Date(this.deps.now().getTime() + CONFIRMATION_CODE_VALIDITY_MS).toISOString() };
     this.persist();
-    this.deps.logger.log({ level: 'info', message: 'cognito-idp confirmation code (no email is sent locally)', userPoolId: this.id, username: user.username, code });
+    this.deps.logger.log({
+      level: 'info',
+      message: 'cognito-idp confirmation code (no email is sent locally)',
+      userPoolId: this.id,
+      username: user.username,
+      code,
+    });
     const email = user.attributes.email;
     return email === undefined ? undefined : { Destination: maskEmail(email), DeliveryMedium: 'EMAIL', AttributeName: 'email' };
   }
@@ -365,7 +418,13 @@ export class LocalUserPool {
     this.persist();
     const tokens = await this.deps.signer.issue(this.deps.issuer(), user, session, now, client.tokenValiditySeconds);
     this.deps.logger.log({ level: 'info', message: 'cognito-idp sign-in', userPoolId: this.id, clientId: client.clientId, username: user.username });
-    return { AccessToken: tokens.accessToken, ExpiresIn: client.tokenValiditySeconds, TokenType: 'Bearer', IdToken: tokens.idToken, RefreshToken: refreshToken };
+    return {
+      AccessToken: tokens.accessToken,
+      ExpiresIn: client.tokenValiditySeconds,
+      TokenType: 'Bearer',
+      IdToken: tokens.idToken,
+      RefreshToken: refreshToken,
+    };
   }
 
   private sessionByRefreshToken(token: string): StoredSession | undefined {
@@ -397,7 +456,11 @@ function required(parameters: Record<string, string>, name: string): string {
 
 function validUsername(value: unknown): string {
   if (typeof value !== 'string' || !USERNAME.test(value)) {
-    throw new ServiceError(400, 'InvalidParameterException', "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+ and have length 1 to 128");
+    throw new ServiceError(
+      400,
+      'InvalidParameterException',
+      "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+ and have length 1 to 128",
+    );
   }
   return value;
 }
@@ -409,7 +472,11 @@ function validAttributes(value: unknown): Record<string, string> {
   const attributes: Record<string, string> = {};
   for (const entry of value as unknown[]) {
     const { Name: name, Value: attributeValue } = (entry ?? {}) as { Name?: unknown; Value?: unknown };
-    if (typeof name !== 'string' || !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,32}$/u.test(name) || (attributeValue !== undefined && typeof attributeValue !== 'string')) {
+    if (
+      typeof name !== 'string' ||
+      !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,32}$/u.test(name) ||
+      (attributeValue !== undefined && typeof attributeValue !== 'string')
+    ) {
       throw new ServiceError(400, 'InvalidParameterException', 'Every user attribute needs a Name (1-32 characters) and a string Value');
     }
     if (name === 'sub') throw new ServiceError(400, 'InvalidParameterException', 'Attribute sub cannot be set: Amazon Cognito assigns it.');

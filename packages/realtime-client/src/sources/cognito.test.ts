@@ -7,7 +7,7 @@ const session: CognitoAuthSession = {
 };
 
 describe('CognitoCredentialSource (injected fetchAuthSession)', () => {
-  it('uses Amplify\'s cached credentials first, then forces a refresh on every later fetch', async () => {
+  it("uses Amplify's cached credentials first, then forces a refresh on every later fetch", async () => {
     const asked: boolean[] = [];
     const source = new CognitoCredentialSource('eu-west-1', async ({ forceRefresh }) => {
       asked.push(forceRefresh);

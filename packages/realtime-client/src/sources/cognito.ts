@@ -30,7 +30,8 @@ export class CognitoCredentialSource implements CredentialSource {
       session = await this.fetchAuthSession({ forceRefresh: !this.#first });
     } catch (error) {
       // Cognito refused the login itself (revoked or expired refresh token): asking again cannot succeed.
-      if (error instanceof Error && error.name === 'NotAuthorizedException') throw Object.assign(new Error(`Cognito refused this sign-in: ${error.message}`, { cause: error }), { permanent: true });
+      if (error instanceof Error && error.name === 'NotAuthorizedException')
+        throw Object.assign(new Error(`Cognito refused this sign-in: ${error.message}`, { cause: error }), { permanent: true });
       throw error;
     }
     this.#first = false;
