@@ -9,6 +9,10 @@ class Static extends auth.CredentialsProvider {
 }
 
 export async function connect(): Promise<void> {
-  const config = iot.AwsIotMqttConnectionConfigBuilder.new_builder_for_websocket().with_credential_provider(new Static()).with_endpoint('x').with_client_id('c').build();
+  const config = iot.AwsIotMqttConnectionConfigBuilder.new_builder_for_websocket()
+    .with_credential_provider(new Static())
+    .with_endpoint('x')
+    .with_client_id('c')
+    .build();
   await new mqtt.MqttClient().new_connection(config).connect();
 }
