@@ -12,7 +12,6 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/cdktf.out/', '/dist/'],
-  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 20_000,
 };
 

@@ -60,6 +60,10 @@ export function validateUserId(value: unknown): string {
   return validateId('user id', value);
 }
 
+export function isValidUserId(value: unknown): value is string {
+  return isValidId(value) || (typeof value === 'string' && COGNITO_IDENTITY_ID.test(value));
+}
+
 /** Crockford's base32: no I, L, O, U; safe in topics, ARNs and URLs. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

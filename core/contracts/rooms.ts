@@ -3,7 +3,7 @@
  * message is sent; each message is delivered to every member's own inbox topic (core/topics.ts `inbox`).
  */
 import * as v from 'valibot';
-import { isValidId, validateUserId } from '../ids.js';
+import { isValidId, isValidUserId } from '../ids.js';
 
 /** C0 controls and DEL. */
 const isControlCharacter = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
@@ -15,19 +15,10 @@ export const MAX_ROOM_NAME_LENGTH = 100;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 
-const isUserId = (value: string): boolean => {
-  try {
-    validateUserId(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** An app user id (letters, digits, `_`, `-`) or a Cognito identity id (`<region>:<uuid>`). */
 export const UserIdSchema = v.pipe(
   v.string('must be a string'),
-  v.check(isUserId, 'must be a user id (1-64 letters, digits, "_" or "-") or a Cognito identity id'),
+  v.check((value: string) => isValidUserId(value), 'must be a user id (1-64 letters, digits, "_" or "-") or a Cognito identity id'),
 );
 export const RoomIdSchema = v.pipe(
   v.string('must be a string'),

@@ -122,15 +122,18 @@ export function createAppTokenVerifier(options: AppTokenVerifierOptions): AppTok
   };
 }
 
-/** The verifier for a function configured with the app token variables (core/contracts/function-env.ts `appToken`). */
-export function appTokenVerifierFromConfig(config: {
+/** The app token variables of a function's environment (core/contracts/function-env.ts `appToken`). */
+export interface AppTokenConfig {
   APP_JWKS_URL: string;
   APP_TOKEN_ISSUER: string;
   APP_TOKEN_AUDIENCE: string;
   APP_TOKEN_MAX_AGE_SECONDS: number;
   APP_TOKEN_TYPES: readonly string[];
   TOKEN_CLOCK_TOLERANCE_SECONDS: number;
-}): AppTokenVerifier {
+}
+
+/** The verifier for a function configured with the app token variables. */
+export function appTokenVerifierFromConfig(config: AppTokenConfig): AppTokenVerifier {
   return createAppTokenVerifier({
     jwksUrl: config.APP_JWKS_URL,
     issuer: config.APP_TOKEN_ISSUER,

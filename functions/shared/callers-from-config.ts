@@ -1,17 +1,11 @@
 /** The caller resolver of a function that accepts app JWTs and Cognito user pool ID tokens, from its config. */
 import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
-import { appTokenVerifierFromConfig } from './app-token.js';
+import { type AppTokenConfig, appTokenVerifierFromConfig } from './app-token.js';
 import type { AwsClientOptions } from './aws-clients.js';
 import { type CallerResolver, createCallerResolver } from './caller.js';
 import { identityIdResolver } from './cognito-identity.js';
 
-export interface CallerConfig {
-  APP_JWKS_URL: string;
-  APP_TOKEN_ISSUER: string;
-  APP_TOKEN_AUDIENCE: string;
-  APP_TOKEN_MAX_AGE_SECONDS: number;
-  APP_TOKEN_TYPES: readonly string[];
-  TOKEN_CLOCK_TOLERANCE_SECONDS: number;
+export interface CallerConfig extends AppTokenConfig {
   COGNITO_USER_POOL_ISSUER: string;
   COGNITO_USER_POOL_CLIENT_ID: string;
   IDENTITY_POOL_ID: string;

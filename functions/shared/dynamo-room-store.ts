@@ -18,7 +18,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ROOM_ROLES, type RoomRole, type StoredMessage } from '../../core/contracts/rooms.js';
-import { isValidId, validateUserId } from '../../core/ids.js';
+import { isValidId, isValidUserId } from '../../core/ids.js';
 import { isRetryable } from './aws-adapters.js';
 import { InvalidCursorError, LastOwnerError, NotFoundError, RoomExistsError, UpstreamError, ValidationError } from './errors.js';
 import type { Membership, Page, PageRequest, Room, RoomStore } from './room-store.js';
@@ -416,20 +416,11 @@ function decodeCursor(cursor: string, belongs: (key: Record<string, string>) => 
 
 const hasExactly = (key: Record<string, string>, names: readonly string[]) => Object.keys(key).length === names.length && names.every((n) => n in key);
 
-const isUserId = (value: string): boolean => {
-  try {
-    validateUserId(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** A members cursor: the key of a membership of exactly this room. */
 function isMemberKeyOf(key: Record<string, string>, roomId: string): boolean {
   const sk = key.sk;
   if (!hasExactly(key, ['pk', 'sk']) || key.pk !== roomKey(roomId) || sk === undefined) return false;
-  return sk.startsWith('MEMBER#') && isUserId(sk.slice('MEMBER#'.length));
+  return sk.startsWith('MEMBER#') && isValidUserId(sk.slice('MEMBER#'.length));
 }
 
 /** A user's-rooms cursor: the table and index keys of a membership of exactly this user. */

@@ -1,70 +1,51 @@
 /**
- * IoT Core's message broker, locally: MQTT 3.1.1 over WebSocket (aedes + ws). This file only wires one step per
- * packet type to aedes' hooks (aedes internals are reached only through aedes-adapter.ts):
+ * IoT Core's message broker, locally: MQTT 3.1.1 over WebSocket (aedes + ws). This file only wires one handler per
+ * packet type to aedes' hooks, the way aedes' own `lib/handlers/*` are split (aedes internals are reached only
+ * through the aedes-*.ts files):
  *   WebSocket upgrade -> upgrade.ts (SigV4, origin); inbound bytes -> websocket-stream.ts (packet size, Close frame);
- *   CONNECT -> connect.ts; SUBSCRIBE and PUBLISH -> packet-inspector.ts (limits, throttles), then authorizer.ts
- *   (policy); each delivery -> authorizer.ts (iot:Receive) and the outbound throttle; connect, disconnect, refused
- *   CONNECT, SUBSCRIBE and UNSUBSCRIBE -> lifecycle.ts (events) and sessions.ts (persistent session expiry).
+ *   CONNECT -> handle-connect.ts (connect.ts); SUBSCRIBE -> handle-subscribe.ts; PUBLISH and each delivery ->
+ *   handle-publish.ts (packet-inspector.ts: limits, throttles; authorizer.ts: policy); disconnects and Last Wills ->
+ *   handle-disconnect.ts; lifecycle events -> lifecycle.ts; persistent session expiry -> sessions.ts; the outage
+ *   knob -> outage.ts. The handlers share one BrokerContext (broker-context.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import type { Client } from 'aedes';
 import { WebSocketServer } from 'ws';
-import type { Deployment } from '../../../core/deployment.js';
-import type { LocalAccount } from '../account/account.js';
-import { type EmulatorLogger, LogBudget } from '../log.js';
-import { AedesAdapter, type BrokerPublish } from './aedes-adapter.js';
+import { LogBudget } from '../log.js';
+import { AedesAdapter } from './aedes-adapter.js';
 import { PolicyAuthorizer } from './authorizer.js';
-import { ConnectAuthenticator, ConnectRefusedError } from './connect.js';
-import { arnsIn, type Connection, openConnection, payloadBytes } from './connection.js';
+import { iotAedesOptions } from './broker-aedes-options.js';
+import { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
+import type { BrokerContext } from './broker-context.js';
+import { ConnectAuthenticator } from './connect.js';
+import { arnsIn, type Connection, openConnection } from './connection.js';
+import { onConnect, onConnectEvents, onConnectPacket } from './handle-connect.js';
+import { onDisconnectEvents, onPeerClose } from './handle-disconnect.js';
+import { onDeliver, onPublish } from './handle-publish.js';
+import { onSubscribe, onSubscriptionEvents } from './handle-subscribe.js';
 import { LifecycleEvents } from './lifecycle.js';
-import { hasWildcard, type IotLimits, iotTopicMatches } from './limits.js';
+import { OutageKnob } from './outage.js';
 import { PacketInspector, THROTTLED_TOPIC } from './packet-inspector.js';
 import { PersistentSessions } from './sessions.js';
 import { rejectUpgrade, SUBPROTOCOLS, UpgradeAuthenticator } from './upgrade.js';
 import { webSocketDuplex } from './websocket-stream.js';
 
-export interface BrokerOptions {
-  account: LocalAccount;
-  deployment: Pick<Deployment, 'region' | 'accountId'>;
-  limits: IotLimits;
-  logger: EmulatorLogger;
-  /** The endpoint host name DescribeEndpoint advertises; browsers sign it without the port. */
-  advertisedHost: string;
-  /** Browser origins that may open MQTT sockets (`*`: any); requests without `Origin` always may. */
-  allowedOrigins: readonly string[];
-  now?: () => Date;
-}
-
-/** A publish from the data plane, already authorized there. */
-export type ServerPublish = BrokerPublish;
-
-/** What `onPublished` tells about a message. `clientId`: the publishing client's; absent for the broker's own. */
-export interface PublishedMeta {
-  qos: number;
-  retain: boolean;
-  clientId?: string;
-}
-
-/** A retained publish over the retained-message limit (IoT answers it with a throttled response). */
-export class RetainedLimitError extends Error {
-  override readonly name = 'RetainedLimitError';
-}
+export { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
 
 export class IotBroker {
   readonly #adapter: AedesAdapter;
   readonly #wss: WebSocketServer;
   readonly #byRequest = new WeakMap<IncomingMessage, Connection>();
-  readonly #byClient = new WeakMap<Client, Connection>();
   readonly #upgrade: UpgradeAuthenticator;
-  readonly #connect: ConnectAuthenticator;
-  readonly #policy: PolicyAuthorizer;
   readonly #inspector: PacketInspector;
   readonly #lifecycle: LifecycleEvents;
   readonly #sessions: PersistentSessions;
+  readonly #outage: OutageKnob;
+  /** What the packet handlers share. */
+  readonly #context: BrokerContext;
   /** Broker-wide log lines about stored messages (not tied to one connection). */
   readonly #storageLog: LogBudget;
-  #refusingUntil = 0;
 
   private constructor(private readonly options: BrokerOptions) {
     const { account, limits, logger } = options;
@@ -79,35 +60,17 @@ export class IotBroker {
       logger,
       now,
     });
-    this.#policy = new PolicyAuthorizer({ account, arn });
-    this.#connect = new ConnectAuthenticator({ account, arn, limits, logger, policy: this.#policy });
+    const policy = new PolicyAuthorizer({ account, arn });
+    const connect = new ConnectAuthenticator({ account, arn, limits, logger, policy });
     this.#inspector = new PacketInspector({ arn, limits });
     this.#adapter = new AedesAdapter({
-      maxClientsIdLength: limits.maxClientIdBytes,
-      heartbeatInterval: 60_000,
-      // IoT: retained messages are delivered on subscribe only to filters without wildcards.
-      retainedFor: (filter) => !hasWildcard(filter),
-      // IoT: `x/#` does not match `x` (mqtt.html#mqtt-differences).
-      matches: iotTopicMatches,
-      // IoT: "all stored messages are sent to the client at a maximum rate of 10 messages per second"
-      // (mqtt.html#mqtt-persistent-sessions).
-      storedMessagesPerSecond: limits.storedMessagesPerSecond,
-      // IoT: "Messages are stored according to account limit, messages that exceed that limit will be dropped" (same page).
-      maxQueuedPerSession: limits.maxQueuedMessagesPerSession,
-      onQueueFull: (clientId, topic) =>
-        this.#storageLog.log({
-          level: 'warn',
-          message: 'message not stored for an absent persistent session: its queue is full',
-          clientId,
-          topic,
-          limit: limits.maxQueuedMessagesPerSession,
-        }),
-      preConnect: (client, packet, callback) => this.#onConnectPacket(client, packet, callback),
-      authenticate: (client, _username, _password, callback) => this.#onConnect(client, callback),
+      ...iotAedesOptions(limits, this.#storageLog),
+      preConnect: (client, packet, callback) => onConnectPacket(this.#context, client, packet, callback),
+      authenticate: (client, _username, _password, callback) => onConnect(this.#context, client, callback),
       // Without a client: only the will of another, dead broker instance (the data plane publishes past this hook).
-      authorizePublish: (client, packet, callback) => (client ? this.#onPublish(client, packet, callback) : callback(null)),
-      authorizeSubscribe: (client, subscription, callback) => this.#onSubscribe(client, subscription, callback),
-      authorizeForward: (client, packet) => this.#onDeliver(client, packet),
+      authorizePublish: (client, packet, callback) => (client ? onPublish(this.#context, client, packet, callback) : callback(null)),
+      authorizeSubscribe: (client, subscription, callback) => onSubscribe(this.#context, client, subscription, callback),
+      authorizeForward: (client, packet) => onDeliver(this.#context, client, packet),
     });
     // Lifecycle events are QoS 0 and best effort: a failed one is not the connecting client's problem.
     const publishEvent = (topic: string, payload: Buffer) => void this.#adapter.publish({ topic, payload, qos: 0, retain: false }).catch(() => undefined);
@@ -129,43 +92,25 @@ export class IotBroker {
       maxPayload: 2 * this.#inspector.maxRemainingLength,
       handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
     });
-    const { aedes } = this.#adapter;
-    aedes.on('connackSent', (_packet, client) => {
-      const connection = this.#byClient.get(client);
-      if (connection !== undefined) connection.connackSent = true;
-    });
-    aedes.on('client', (client) => {
-      const connection = this.#byClient.get(client);
-      if (connection === undefined) return;
-      this.#sessions.resumed(client.id);
-      this.#lifecycle.connected(client.id, connection, client.clean);
-    });
-    aedes.on('clientDisconnect', (client) => {
-      const connection = this.#byClient.get(client);
-      if (connection !== undefined) {
-        this.#lifecycle.disconnected(client.id, connection);
-        connection.refusals.flush({ clientId: client.id });
-      }
-      if (!client.clean) this.#sessions.disconnected(client.id);
-    });
-    aedes.on('subscribe', (subscriptions, client) => {
-      const connection = this.#byClient.get(client);
-      if (connection === undefined) return;
-      // IoT: "topics: An array of the MQTT topics to which the client has subscribed" (the granted ones).
-      const granted = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
-      this.#lifecycle.subscriptions('subscribed', client.id, connection, granted);
-    });
-    aedes.on('unsubscribe', (unsubscriptions, client) => {
-      const connection = this.#byClient.get(client);
-      // aedes also "unsubscribes" everything of a closing client: only an UNSUBSCRIBE packet is an event.
-      if (connection === undefined || client.closed) return;
-      this.#lifecycle.subscriptions('unsubscribed', client.id, connection, unsubscriptions);
-    });
-    aedes.on('keepaliveTimeout', (client) => this.#lifecycle.closing(this.#byClient.get(client), 'MQTT_KEEP_ALIVE_TIMEOUT'));
-    aedes.on('clientError', (client, error) => {
-      this.#lifecycle.clientError(this.#byClient.get(client));
-      logger.log({ level: 'debug', message: 'mqtt client error', clientId: client.id, error: error.message });
-    });
+    this.#outage = new OutageKnob(this.#wss, logger);
+    const byClient = new WeakMap<Client, Connection>();
+    const canRetain = (topic: string, bytes: number) => this.canRetain(topic, bytes);
+    this.#context = {
+      adapter: this.#adapter,
+      byRequest: this.#byRequest,
+      byClient,
+      connect,
+      policy,
+      inspector: this.#inspector,
+      lifecycle: this.#lifecycle,
+      sessions: this.#sessions,
+      limits,
+      logger,
+      canRetain,
+    };
+    onConnectEvents(this.#context);
+    onDisconnectEvents(this.#context);
+    onSubscriptionEvents(this.#context);
   }
 
   static async start(options: BrokerOptions): Promise<IotBroker> {
@@ -176,7 +121,7 @@ export class IotBroker {
 
   /** Handles `GET /mqtt` with `Upgrade: websocket`: verifies the presigned URL (and origin) before accepting the socket. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (Date.now() < this.#refusingUntil) {
+    if (this.#outage.refusing) {
       rejectUpgrade(socket, 503, 'the local broker is simulating an outage');
       return;
     }
@@ -192,12 +137,8 @@ export class IotBroker {
       const stream = webSocketDuplex(ws, {
         maxRemainingLength: this.#inspector.maxRemainingLength,
         onOversizedPacket: (declared) => this.#inspector.refuseOversized(connection, declared),
-        // IoT: a WebSocket Close frame is a client-initiated disconnect, and then no Last Will is sent
-        // (life-cycle-events.html, CLIENT_INITIATED_DISCONNECT: "The broker will send the LWT messages: No").
-        onPeerClose: () => {
-          this.#lifecycle.closing(connection, 'CLIENT_INITIATED_DISCONNECT');
-          if (client) this.#adapter.dropWill(client);
-        },
+        // IoT: a Close frame is a client-initiated disconnect, without Last Will (handle-disconnect.ts).
+        onPeerClose: () => onPeerClose(this.#context, connection, client),
       });
       client = this.#adapter.handle(stream, req);
     });
@@ -239,11 +180,7 @@ export class IotBroker {
    * `refuseForMs`. Persistent sessions survive, so QoS 1 messages published meanwhile are delivered on reconnect.
    */
   simulateOutage(refuseForMs: number): number {
-    this.#refusingUntil = Date.now() + refuseForMs;
-    const dropped = this.#wss.clients.size;
-    for (const ws of this.#wss.clients) ws.terminate();
-    this.options.logger.log({ level: 'warn', message: 'simulated outage: MQTT sockets dropped', dropped, refuseForMs });
-    return dropped;
+    return this.#outage.simulate(refuseForMs);
   }
 
   get connectedClients(): number {
@@ -265,139 +202,5 @@ export class IotBroker {
     for (const ws of this.#wss.clients) ws.terminate();
     await this.#adapter.close();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-  }
-
-  /** CONNECT arrived (aedes `preConnect`): tie the client to its authenticated upgrade, watch its packets. */
-  #onConnectPacket(client: Client, packet: ConnectPacket, callback: (error: Error | null, ok: boolean) => void): void {
-    const connection = client.req ? this.#byRequest.get(client.req) : undefined;
-    if (connection === undefined) {
-      callback(new Error('connection was not authenticated by the WebSocket upgrade'), false);
-      return;
-    }
-    this.#byClient.set(client, connection);
-    const will = packet.will
-      ? { topic: packet.will.topic, qos: packet.will.qos ?? 0, retain: packet.will.retain ?? false, payloadBytes: payloadBytes(packet.will.payload) }
-      : undefined;
-    const accepted = this.#connect.accept(connection, {
-      clientId: packet.clientId,
-      keepalive: packet.keepalive,
-      protocolVersion: packet.protocolVersion,
-      will,
-    });
-    // Refused here: aedes closes the connection without a CONNACK.
-    if (!accepted.accepted) {
-      callback(new Error(accepted.error), false);
-      return;
-    }
-    this.#adapter.setKeepAlive(packet, accepted.keepAlive);
-    this.#adapter.watchPackets(client, (inbound) => {
-      if (inbound.cmd === 'disconnect') this.#lifecycle.closing(connection, 'CLIENT_INITIATED_DISCONNECT');
-      else if (inbound.cmd === 'subscribe' && inbound.subscriptions) {
-        this.#inspector.inspectSubscribe(
-          connection,
-          inbound.subscriptions.map((s) => s.topic),
-          this.#adapter.subscribedFilters(client),
-        );
-      }
-    });
-    callback(null, true);
-  }
-
-  /** CONNECT (aedes `authenticate`): client id, iot:Connect and the will's topic; then takeover. */
-  #onConnect(client: Client, callback: (error: AuthenticateError | null, success: boolean | null) => void): void {
-    const connection = this.#byClient.get(client);
-    if (connection === undefined) {
-      callback(new ConnectRefusedError(5, 'not authenticated'), false);
-      return;
-    }
-    const verdict = this.#connect.authenticate(connection, {
-      requestedClientId: connection.requestedClientId ?? '',
-      clientId: client.id,
-      clean: client.clean,
-      will: connection.will,
-    });
-    if (!verdict.allowed) {
-      if (verdict.connectFailed && connection.requestedClientId) this.#lifecycle.connectFailed(connection.requestedClientId, connection);
-      callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
-      return;
-    }
-    // IoT: a second connection with the same client id takes over; the older one is disconnected.
-    const older = this.#adapter.connectedClient(client.id);
-    if (older && older !== client) this.#lifecycle.closing(this.#byClient.get(older), 'DUPLICATE_CLIENTID');
-    callback(null, true);
-  }
-
-  #onPublish(client: Client, packet: PublishPacket, callback: (error?: Error | null) => void): void {
-    const connection = this.#byClient.get(client);
-    if (connection === undefined) {
-      callback(new Error('unknown connection'));
-      return;
-    }
-    // aedes asks about a closing client's Last Will: checked again (policies may have changed), never a new reason.
-    if (client.closed) {
-      callback(this.#policy.will(connection, client.id, packet.topic, packet.retain) ? null : new Error('Last Will not authorized'));
-      return;
-    }
-    const bytes = payloadBytes(packet.payload);
-    const problem = this.#inspector.checkPublish(connection, { topic: packet.topic, qos: packet.qos, payloadBytes: bytes });
-    if (problem) {
-      callback(new Error(problem));
-      return;
-    }
-    const verdict = this.#policy.publish(connection, client.id, packet.topic, packet.retain);
-    if (!verdict.allowed) {
-      callback(new Error(verdict.error));
-      return;
-    }
-    if (!this.#inspector.admitInbound(connection, client.id, packet.topic, bytes)) {
-      this.#adapter.divert(packet, THROTTLED_TOPIC);
-    } else if (packet.retain && !this.canRetain(packet.topic, bytes)) {
-      connection.refusals.log({
-        level: 'warn',
-        message: 'retained PUBLISH throttled: the retained-message limit is reached',
-        clientId: client.id,
-        topic: packet.topic,
-        limit: this.options.limits.maxRetainedMessages,
-      });
-      this.#adapter.divert(packet, THROTTLED_TOPIC);
-    }
-    callback(null);
-  }
-
-  #onSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
-    const connection = this.#byClient.get(client);
-    if (connection === undefined) {
-      callback(new Error('unknown connection'));
-      return;
-    }
-    if (!connection.connackSent) {
-      // Before CONNACK, aedes is restoring a persistent session's stored subscriptions (a client's own SUBSCRIBE
-      // waits for the CONNACK: MQTT-3.1.4, aedes queues it).
-      if (this.#policy.restore(connection, client.id, subscription.topic)) {
-        callback(null, subscription);
-        return;
-      }
-      this.#adapter.forgetSubscription(client.id, subscription.topic).catch(() => undefined);
-      callback(null, null);
-      return;
-    }
-    const limits = this.#inspector.checkFilter(connection, subscription.topic, subscription.qos);
-    if (limits.outcome === 'close') {
-      callback(new Error(limits.error));
-      return;
-    }
-    const verdict = this.#policy.subscribe(connection, client.id, subscription.topic);
-    if (!verdict.allowed) {
-      callback(new Error(verdict.error));
-      return;
-    }
-    callback(null, subscription);
-  }
-
-  /** Every delivery to every subscriber: keep it cheap (the Receive decision is cached per connection). */
-  #onDeliver(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
-    const connection = this.#byClient.get(client);
-    if (connection === undefined || !this.#policy.receive(connection, client.id, packet.topic)) return null;
-    return this.#inspector.admitOutbound(connection, packet.topic, packet.qos, payloadBytes(packet.payload)) ? packet : null;
   }
 }

@@ -2,14 +2,17 @@
  * Lifecycle events: the JSON messages IoT publishes on `$aws/events/...` when a client connects, disconnects, fails
  * to connect, subscribes or unsubscribes (docs/aws-iot-facts.md section 3;
  * https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html). This step owns each event's topic,
- * its fields exactly as documented, the disconnect reason and the version number.
+ * its fields exactly as documented and the disconnect reason; the version number is kept by lifecycle-versions.ts.
  *
  * IoT: "Client IDs that contain # or + do not receive lifecycle events" (same page): none is published for them.
  */
 import { presenceTopics } from '../../../core/topics.js';
 import type { EmulatorLogger } from '../log.js';
 import type { Connection, DisconnectReason } from './connection.js';
+import { VERSION_RESET_MS, VersionNumbers } from './lifecycle-versions.js';
 import { hasWildcard } from './limits.js';
+
+export { TRACKED_CLIENT_IDS_LIMIT, VersionNumbers } from './lifecycle-versions.js';
 
 /** The topics of the events (connected/disconnected are shared with core/topics.ts, which the app subscribes by). */
 export const lifecycleTopics = {
@@ -69,68 +72,6 @@ export type LifecycleEvent = ConnectedEvent | DisconnectedEvent | ConnectFailedE
 
 /** Publishes one broker-originated message (QoS 0, not retained). */
 export type PublishEvent = (topic: string, payload: Buffer) => void;
-
-/** Client ids whose version numbers are remembered at most (the oldest disconnected ones are forgotten first). */
-export const TRACKED_CLIENT_IDS_LIMIT = 100_000;
-
-/** IoT: "If a client is not connected for approximately one hour, the version number is reset to 0." */
-const VERSION_RESET_MS = 3_600_000;
-
-interface VersionRecord {
-  version: number;
-  /** Open connections with this client id (two during a takeover). */
-  open: number;
-  disconnectedAt: number | undefined;
-  resetAfterMs: number;
-}
-
-/**
- * IoT: versionNumber is "a monotonically increasing long integer value for each client ID connection"; the connect
- * and disconnect events of one connection share it; it resets to 0 after about an hour disconnected, or for a
- * persistent session after the session's expiry.
- */
-export class VersionNumbers {
-  readonly #byClient = new Map<string, VersionRecord>();
-
-  constructor(
-    private readonly now: () => number,
-    private readonly limit = TRACKED_CLIENT_IDS_LIMIT,
-  ) {}
-
-  /** A connection of `clientId` was accepted: the version number its events carry. */
-  opened(clientId: string, resetAfterMs: number): number {
-    const t = this.now();
-    const previous = this.#byClient.get(clientId);
-    const expired =
-      previous !== undefined && previous.open === 0 && previous.disconnectedAt !== undefined && t - previous.disconnectedAt > previous.resetAfterMs;
-    const version = previous === undefined || expired ? 0 : previous.version + 1;
-    // Re-inserted so the map's order is least recently connected first.
-    this.#byClient.delete(clientId);
-    this.#byClient.set(clientId, { version, open: (previous?.open ?? 0) + 1, disconnectedAt: undefined, resetAfterMs });
-    if (this.#byClient.size > this.limit) this.#forgetOldest();
-    return version;
-  }
-
-  /** A connection of `clientId` closed. */
-  closed(clientId: string): void {
-    const record = this.#byClient.get(clientId);
-    if (record === undefined) return;
-    record.open = Math.max(0, record.open - 1);
-    if (record.open === 0) record.disconnectedAt = this.now();
-  }
-
-  get size(): number {
-    return this.#byClient.size;
-  }
-
-  /** Over the limit: forgets the clients that connected least recently and are not connected now. */
-  #forgetOldest(): void {
-    for (const [clientId, record] of this.#byClient) {
-      if (this.#byClient.size <= this.limit) return;
-      if (record.open === 0) this.#byClient.delete(clientId);
-    }
-  }
-}
 
 export interface LifecycleEventsOptions {
   publish: PublishEvent;
