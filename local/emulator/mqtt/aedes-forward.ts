@@ -13,6 +13,9 @@ export function forwardOnce(
   authorizeForward: AuthorizeForward | undefined,
 ): AuthorizeForward {
   return (client, packet) => {
+    // A closed client's subscriptions are already emptied: `null` here would make aedes clear a stored message of its
+    // persistent session as undeliverable. Leave it queued for the next connection instead.
+    if ((client as unknown as { closed?: boolean }).closed === true) return packet;
     // IoT's matching, not MQTT's (the parent of `x/#`), for every delivery aedes decided on.
     if (matches && !matchesAny(client, packet.topic, matches)) return null;
     // One delivery per message per client (overlapping filters call this once per filter, synchronously, for

@@ -82,7 +82,10 @@ export function hookPersistence(
   // Relies on: a resumed session's stored messages are read from `outgoingStream(client)` and written as they come.
   const unpacedOutgoing = persistence.outgoingStream.bind(persistence);
   if (storedMessagesPerSecond) {
-    persistence.outgoingStream = (client) => Readable.from(paced(unpacedOutgoing(client), storedMessagesPerSecond));
+    // A replay stops when its client closes: what is left stays stored for the next connection (bench:soak found
+    // a replay that ran on after the close and had every remaining message cleared as undeliverable).
+    persistence.outgoingStream = (client) =>
+      Readable.from(paced(unpacedOutgoing(client), storedMessagesPerSecond, () => (client as unknown as { closed?: boolean }).closed === true));
   }
   return unpacedOutgoing;
 }
@@ -94,13 +97,14 @@ function countDequeued(queued: Map<string, number>, clientId: string): void {
   else queued.set(clientId, count - 1);
 }
 
-/** Yields the source's items at most `perSecond` per second, the first at once. */
-async function* paced(source: AsyncIterable<unknown>, perSecond: number): AsyncGenerator<unknown> {
+/** Yields the source's items at most `perSecond` per second, the first at once, until `stopped()`. */
+export async function* paced(source: AsyncIterable<unknown>, perSecond: number, stopped: () => boolean = () => false): AsyncGenerator<unknown> {
   const gapMs = 1000 / perSecond;
   let nextAt = Date.now();
   for await (const item of source) {
     const wait = nextAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    if (stopped()) return;
     nextAt = Math.max(nextAt, Date.now()) + gapMs;
     yield item;
   }

@@ -1,0 +1,131 @@
+/**
+ * The local stack under soak, in its own process (forked by bench/soak.ts with --expose-gc), as `npm start` runs it
+ * but with its data in a fresh temporary folder (the store restart needs one on disk; it is deleted at the end). It
+ * answers the driver's requests for its memory, for a restart of its DynamoDB and for what it counted (dead letters,
+ * queue depth, warnings and errors of the emulator, the functions' metrics). The MQTT outage is injected by the
+ * driver over HTTP, at the emulator's own local knob.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { consoleLogger, type EmulatorLogger } from '../../local/emulator/log.js';
+import { startLocalStack } from '../../local/stack.js';
+import { serveIpc } from '../fanout/ipc.js';
+import type { MemorySample } from './memory.js';
+
+export interface SoakStackInfo {
+  apiUrl: string;
+  emulatorUrl: string;
+}
+
+export interface StackCounters {
+  fanoutDeadLetters: number;
+  jobsDeadLetters: number;
+  fanoutDepth: number;
+  connectedClients: number;
+  absentPersistentSessions: number;
+  metrics: Record<string, number>;
+  /** `<level> <message>` of the emulator's warnings and errors, and how often each was logged. */
+  logged: Record<string, number>;
+}
+
+export type SoakStackProtocol = {
+  /** `gc`: run a full collection first (the process runs with --expose-gc), so the heap is the live one. */
+  memory: { args: { gc: boolean }; result: MemorySample };
+  /** Stops the store, waits `downMs`, starts it again on the same folder and port; resolves with how long it took. */
+  restartStore: { args: { downMs: number }; result: { ms: number } };
+  counters: { args: null; result: StackCounters };
+  /** Resolves once the topic rules' function invocations (presence) in flight and the fan-out queue are done. */
+  settle: { args: null; result: { ms: number } };
+};
+
+/** How many lines of each kind are echoed to stderr; the rest are only counted (a store restart logs one per request). */
+const ECHOED_PER_MESSAGE = 3;
+
+/** The emulator's warnings and errors, counted by message and echoed a few times each. */
+function tallyingLogger(echo: EmulatorLogger): EmulatorLogger & { tallies: Map<string, number> } {
+  const tallies = new Map<string, number>();
+  return {
+    tallies,
+    log(entry) {
+      // The broker logs why it closed a client at debug level: counted too, as those explain drops.
+      if (entry.level !== 'warn' && entry.level !== 'error' && entry.message !== 'mqtt client error') return;
+      // By reason, with the ids in it (users, ports, counts) blanked so that one reason is one line.
+      const reason = entry.error === undefined ? '' : ` (${String(entry.error).replace(/[\w.:-]*\d[\w.:-]*/g, '#')})`;
+      const key = `${entry.level} ${entry.message}${reason}`;
+      const count = (tallies.get(key) ?? 0) + 1;
+      tallies.set(key, count);
+      if (count <= ECHOED_PER_MESSAGE) echo.log(entry);
+    },
+  };
+}
+
+const directFanoutMax = process.env.BENCH_SOAK_DIRECT_FANOUT_MAX;
+const dataDir = mkdtempSync(join(tmpdir(), 'bench-soak-'));
+const logger = tallyingLogger(consoleLogger({ minLevel: 'warn', stream: process.stderr }));
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('bench/soak/stack-process.ts needs --expose-gc (bench/soak.ts passes it)');
+
+/**
+ * As in bench:fanout, two limits are off because they are caps by design, not costs: IoT's per-connection throttles
+ * (a member's connection gets every message of its room plus presence changes, in bursts after an outage) and the
+ * app's per-user write limit (each sender posts far more than 60 messages a minute).
+ */
+const stack = await startLocalStack({
+  emulatorPort: 0,
+  apiPort: 0,
+  corsOrigins: [],
+  logger,
+  dataDir,
+  functionLogLevel: 'SILENT',
+  limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
+  rateLimit: { requests: 0, windowSeconds: 60 },
+  ...(directFanoutMax ? { directFanoutMax: Number(directFanoutMax) } : {}),
+});
+
+function sample(afterGc: boolean): MemorySample {
+  const m = process.memoryUsage();
+  return { at: performance.timeOrigin + performance.now(), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, afterGc };
+}
+
+serveIpc<SoakStackProtocol>(
+  { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url } satisfies SoakStackInfo,
+  {
+    async memory({ gc: collect }) {
+      if (collect) gc();
+      return sample(collect);
+    },
+    async restartStore({ downMs }) {
+      const started = performance.now();
+      await stack.restartStore(downMs);
+      return { ms: performance.now() - started };
+    },
+    async settle() {
+      const started = performance.now();
+      do {
+        await stack.rules.idle();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      } while (stack.fanout.depth > 0);
+      return { ms: performance.now() - started };
+    },
+    async counters() {
+      const usage = stack.emulator.broker.usage;
+      return {
+        fanoutDeadLetters: stack.fanout.deadLetters.length,
+        jobsDeadLetters: stack.jobs.deadLetters.length,
+        fanoutDepth: stack.fanout.depth,
+        connectedClients: usage.connectedClients,
+        absentPersistentSessions: usage.absentPersistentSessions,
+        metrics: { ...stack.metrics } as Record<string, number>,
+        logged: Object.fromEntries(logger.tallies),
+      };
+    },
+  },
+  async () => {
+    try {
+      await stack.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+);
