@@ -8,7 +8,6 @@ import type { Browser } from 'playwright-core';
 import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
 import {
   connectionStates,
-  launchChromium,
   messageIn,
   openPage,
   openRoom,
@@ -21,26 +20,22 @@ import {
   textsIn,
   type WatchedPage,
 } from './browser.js';
-import { apiUser, type E2eStack, startE2eStack } from './stack.js';
+import { apiUser, type E2eStack } from './stack.js';
+import { useE2eSuite } from './suite.js';
 
 const CREDENTIAL_LIFETIME_S = 25;
 let stack: E2eStack;
 let browser: Browser;
 const pages: WatchedPage[] = [];
 
-beforeAll(async () => {
-  stack = await startE2eStack({ credentialLifetimeCapSeconds: CREDENTIAL_LIFETIME_S });
-  browser = await launchChromium();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((p) => p.context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+useE2eSuite(
+  pages,
+  (readyStack, readyBrowser) => {
+    stack = readyStack;
+    browser = readyBrowser;
+  },
+  { credentialLifetimeCapSeconds: CREDENTIAL_LIFETIME_S },
+);
 
 async function open(options?: PageOptions): Promise<WatchedPage> {
   const p = await openPage(browser, stack.web!.url, options);

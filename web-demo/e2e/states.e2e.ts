@@ -6,37 +6,17 @@
  * dropped socket is in demo.e2e.ts.)
  */
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import {
-  connected,
-  connectionStates,
-  launchChromium,
-  messageIn,
-  openPage,
-  openRoom,
-  post,
-  refusedSockets,
-  signIn,
-  textsIn,
-  type WatchedPage,
-} from './browser.js';
-import { apiUser, type E2eStack, startE2eStack } from './stack.js';
+import { connected, connectionStates, messageIn, openPage, openRoom, post, refusedSockets, signIn, textsIn, type WatchedPage } from './browser.js';
+import { apiUser, type E2eStack } from './stack.js';
+import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
 let browser: Browser;
 const pages: WatchedPage[] = [];
 
-beforeAll(async () => {
-  stack = await startE2eStack();
-  browser = await launchChromium();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((p) => p.context.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+useE2eSuite(pages, (readyStack, readyBrowser) => {
+  stack = readyStack;
+  browser = readyBrowser;
 });
 
 /**

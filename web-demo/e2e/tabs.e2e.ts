@@ -11,7 +11,6 @@ import {
   connected,
   connectionStates,
   historyLoaded,
-  launchChromium,
   openPage,
   openTab,
   roomLink,
@@ -21,24 +20,16 @@ import {
   textsIn,
   type WatchedPage,
 } from './browser.js';
-import { apiUser, disconnects, type E2eStack, startE2eStack } from './stack.js';
+import { apiUser, disconnects, type E2eStack } from './stack.js';
+import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
 let browser: Browser;
 const pages: WatchedPage[] = [];
 
-beforeAll(async () => {
-  stack = await startE2eStack();
-  browser = await launchChromium();
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all([...new Set(pages.splice(0).map((p) => p.context))].map((c) => c.close()));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
+useE2eSuite(pages, (readyStack, readyBrowser) => {
+  stack = readyStack;
+  browser = readyBrowser;
 });
 
 async function open(): Promise<WatchedPage> {
