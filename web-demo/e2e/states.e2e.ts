@@ -101,19 +101,23 @@ describe('the rate limit', () => {
     const { page } = watched;
     await signIn(page, 'bob');
     await openRoom(page, roomId);
-    // Bob uses up his messages of this minute (60, functions/catalog.ts) elsewhere.
-    for (let i = 0; i < 70; i += 1) {
-      const limited = await bobApi.post(roomId, `burst ${i}`).then(
-        () => false,
-        (error: Error) => /got 429/.test(error.message),
-      );
-      if (limited) break;
-    }
-    await post(page, roomId, 'one too many');
+    // Bob uses up his messages of this minute (60, functions/catalog.ts) elsewhere. The limit is a fixed window: if a
+    // new minute starts between the burst and the page's send, the send goes through, so the burst is repeated.
     const refused = page.locator(`[data-testid="room-${roomId}"] [data-testid=outgoing][data-status=failed]`);
-    await refused.waitFor({ timeout: 10_000 });
-    expect(await refused.textContent()).toMatch(/Not delivered: Too many requests; try again in \d+ s/);
-    expect(await refused.locator('[data-testid=retry-send]').isVisible()).toBe(true);
+    for (let attempt = 0; attempt < 3 && (await refused.count()) === 0; attempt += 1) {
+      for (let i = 0; i < 70; i += 1) {
+        const limited = await bobApi.post(roomId, `burst ${attempt}.${i}`).then(
+          () => false,
+          (error: Error) => /got 429/.test(error.message),
+        );
+        if (limited) break;
+      }
+      await post(page, roomId, `one too many (${attempt})`);
+      await refused.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
+    await refused.first().waitFor({ timeout: 1_000 });
+    expect(await refused.first().textContent()).toMatch(/Not delivered: Too many requests; try again in \d+ s/);
+    expect(await refused.first().locator('[data-testid=retry-send]').isVisible()).toBe(true);
     // Chromium logs the refused request itself; nothing else.
     expect(watched.errors.filter((e) => !/status of 429/.test(e))).toEqual([]);
   });
