@@ -1,7 +1,7 @@
 /** `npm run synth`: bundles the functions and writes the Terraform JSON to infra/cdktf.out/stacks/<app>-<stage>/. */
 
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from 'cdktn';
 import { buildFunctions, DEFAULT_OUT_DIR, REPO_ROOT } from './build-functions.js';
 import { type InfraConfig, InfraConfigError, infraConfigFromEnv } from './config.js';
 import { RealtimeStack } from './stack.js';

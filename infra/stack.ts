@@ -1,17 +1,18 @@
 /**
- * The whole backend of one stage as a terraform-cdk stack. Every IAM and IoT policy document comes from the access
- * model in core/, the one the local emulator enforces. (cdktf was archived in December 2025; its continuation CDK
- * Terrain keeps the same API, so moving is an import change in this folder.)
+ * The whole backend of one stage as a CDK Terrain (cdktn) stack. Every IAM and IoT policy document comes from the
+ * access model in core/, the one the local emulator enforces. (CDK Terrain is the maintained continuation of
+ * terraform-cdk, which was archived in December 2025; same API, and the synthesized JSON was diffed equal resource for
+ * resource when we moved: see docs/architecture.md, ADR 5.)
  */
 
 import { join } from 'node:path';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
-import { DataAwsIotEndpoint } from '@cdktf/provider-aws/lib/data-aws-iot-endpoint/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { IotPolicy } from '@cdktf/provider-aws/lib/iot-policy/index.js';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { DataAwsCallerIdentity } from '@cdktn/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsIotEndpoint } from '@cdktn/provider-aws/lib/data-aws-iot-endpoint/index.js';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js';
+import { IotPolicy } from '@cdktn/provider-aws/lib/iot-policy/index.js';
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js';
+import { TerraformOutput, TerraformStack } from 'cdktn';
 import type { Construct } from 'constructs';
 import { type AccessModel, accessModel, type FunctionName } from '../core/access/model.js';
 import { envVariableNames } from '../core/contracts/function-env.js';

@@ -1,6 +1,6 @@
 /**
  * Policy documents as Terraform strings. IAM/IoT policy variables (`${cognito-identity.amazonaws.com:sub}`,
- * `${iot:ClientId}`) look like Terraform interpolations and must be escaped as `$${...}`; cdktf's own token
+ * `${iot:ClientId}`) look like Terraform interpolations and must be escaped as `$${...}`; CDK Terrain's own token
  * references (`${TfToken[...]}`) must stay as they are so Terraform resolves them.
  */
 import type { PolicyDocument } from '../core/policy/document.js';

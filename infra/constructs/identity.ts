@@ -2,12 +2,12 @@
  * Cognito: a user pool and app client for signed-in users, an identity pool (guest access configurable), and the
  * authenticated / guest roles with their trust (aud, amr) and least-privilege IoT policies from the access model.
  */
-import { CognitoIdentityPool } from '@cdktf/provider-aws/lib/cognito-identity-pool/index.js';
-import { CognitoIdentityPoolRolesAttachment } from '@cdktf/provider-aws/lib/cognito-identity-pool-roles-attachment/index.js';
-import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool/index.js';
-import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { CognitoIdentityPool } from '@cdktn/provider-aws/lib/cognito-identity-pool/index.js';
+import { CognitoIdentityPoolRolesAttachment } from '@cdktn/provider-aws/lib/cognito-identity-pool-roles-attachment/index.js';
+import { CognitoUserPool } from '@cdktn/provider-aws/lib/cognito-user-pool/index.js';
+import { CognitoUserPoolClient } from '@cdktn/provider-aws/lib/cognito-user-pool-client/index.js';
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js';
 import { Construct } from 'constructs';
 import type { RoleDefinition } from '../../core/access/model.js';
 import { policyJson } from '../terraform-json.js';

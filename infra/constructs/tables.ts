@@ -3,7 +3,7 @@
  * same ones in dynalite): on demand, point-in-time recovery (unless the definition turns it off), TTL where defined,
  * GSIs projecting ALL.
  */
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table/index.js';
+import { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table/index.js';
 import { Construct } from 'constructs';
 import type { Deployment } from '../../core/deployment.js';
 import { type KeyAttribute, TABLES, type TableDefinition, tableName } from '../../core/store/tables.js';

@@ -4,9 +4,9 @@
  * this rule of this account only ("Lambda" rule action, AWS IoT developer guide: without source-arn or source-account
  * "any AWS account that creates a rule with your Lambda action can trigger rules to invoke your Lambda function").
  */
-import { IotTopicRule } from '@cdktf/provider-aws/lib/iot-topic-rule/index.js';
-import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission/index.js';
+import { IotTopicRule } from '@cdktn/provider-aws/lib/iot-topic-rule/index.js';
+import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function/index.js';
+import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission/index.js';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../core/access/model.js';
 import type { Deployment } from '../../core/deployment.js';

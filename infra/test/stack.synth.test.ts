@@ -1,5 +1,5 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import { PRESENCE_RULE, TOPIC_RULES } from '../../core/iot-rules.js';
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';

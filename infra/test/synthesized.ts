@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from 'cdktn';
 import type { PolicyDocument } from '../../core/policy/document.js';
 import { buildFunctions } from '../build-functions.js';
 import type { InfraConfig } from '../config.js';
@@ -20,7 +20,7 @@ export type TerraformJson = {
 
 export interface Synthesized {
   json: TerraformJson;
-  /** The raw cdk.tf.json text, for cdktf's Testing matchers. */
+  /** The raw cdk.tf.json text, for CDK Terrain's Testing matchers. */
   text: string;
   outdir: string;
   functionsDir: string;

@@ -1,5 +1,5 @@
 /** Synthesis of the tables construct alone: the Terraform JSON of every table, as it would be applied. */
-import { TerraformOutput, Testing } from 'cdktf';
+import { TerraformOutput, Testing } from 'cdktn';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, TABLES } from '../../core/store/tables.js';
 import { Tables } from '../constructs/tables.js';
 import type { TerraformJson } from './synthesized.js';
