@@ -130,8 +130,8 @@ export class RealtimeStack extends TerraformStack {
     // IoT lifecycle events to the presence function: the rule the emulator runs locally.
     this.topicRules = new TopicRules(this, 'topic-rules', { deployment, rules: TOPIC_RULES, functionOf: (name) => this.functions.get(name)!.function });
 
-    jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!.function);
-    fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!.function);
+    jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!);
+    fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!);
 
     // Hosting comes before the API: the distribution's origin joins the API's CORS origins.
     const hosting = config.hostWebDemo ? new WebHosting(this, 'web', { namePrefix: prefix }) : undefined;

@@ -121,7 +121,7 @@ export function accessModel(input: AccessModelInput): AccessModel {
         { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
       ]),
-      'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy(d, cognitoUserIotPolicy.name) }]),
+      'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy() }]),
       presence: fn('presence', [{ name: n('read-presence'), document: presenceReaderPolicy(d) }]),
       'presence-events': fn('presence-events', [
         { name: n('track-presence'), document: presenceTrackerPolicy(d) },

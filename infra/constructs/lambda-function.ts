@@ -23,6 +23,8 @@ export interface RealtimeFunctionProps {
 export class RealtimeFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
+  /** The role's inline policies: what depends on the role's permissions (an event source mapping) depends on them. */
+  readonly rolePolicies: IamRolePolicy[] = [];
   /** The function's name, a literal known at synth time (`<app>-<stage>-<function>`). */
   readonly name: string;
 
@@ -33,7 +35,8 @@ export class RealtimeFunction extends Construct {
     this.name = functionName;
     const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays });
     this.role = new IamRole(this, 'role', { name: role.name, assumeRolePolicy: policyJson(role.trust) });
-    for (const p of role.policies) new IamRolePolicy(this, `policy-${p.name}`, { role: this.role.id, name: p.name, policy: policyJson(p.document) });
+    for (const p of role.policies)
+      this.rolePolicies.push(new IamRolePolicy(this, `policy-${p.name}`, { role: this.role.id, name: p.name, policy: policyJson(p.document) }));
     // Logging to its own log group only (instead of AWSLambdaBasicExecutionRole's logs:* on every group).
     new IamRolePolicy(this, 'policy-logs', {
       role: this.role.id,

@@ -1,9 +1,9 @@
 /** A work queue with its dead-letter queue, and its consumer's event source mapping with partial batch failures. */
 import { LambdaEventSourceMapping } from '@cdktn/provider-aws/lib/lambda-event-source-mapping/index.js';
-import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function/index.js';
 import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue/index.js';
 import { Construct } from 'constructs';
 import type { QueueSettings } from '../../functions/catalog.js';
+import type { RealtimeFunction } from './lambda-function.js';
 
 export class WorkQueue extends Construct {
   readonly queue: SqsQueue;
@@ -29,12 +29,18 @@ export class WorkQueue extends Construct {
     });
   }
 
-  consumeWith(worker: LambdaFunction): LambdaEventSourceMapping {
+  /**
+   * The consumer's event source mapping. Lambda checks, when the mapping is created, that the function's role may
+   * receive from the queue ("The provided execution role does not have permissions to call ReceiveMessage on SQS"):
+   * the mapping depends on the role's policies, or Terraform may create it first.
+   */
+  consumeWith(worker: RealtimeFunction): LambdaEventSourceMapping {
     return new LambdaEventSourceMapping(this, 'worker-mapping', {
       eventSourceArn: this.queue.arn,
-      functionName: worker.arn,
+      functionName: worker.function.arn,
       batchSize: this.props.settings.batchSize,
       functionResponseTypes: ['ReportBatchItemFailures'],
+      dependsOn: worker.rolePolicies,
     });
   }
 }

@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { type AccountConfig, LocalAccount } from './account/account.js';
 import { peekAuthorizationScope } from './auth/sigv4.js';
@@ -14,12 +16,17 @@ import { checkOrigin, isFromWebPage } from './http/origins.js';
 import { type EmulatorLogger, LogBudget } from './log.js';
 import { IotBroker } from './mqtt/broker.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
+import { RulesEngine } from './rules/engine.js';
+import { HttpApiService } from './services/apigateway/http-api.js';
 import { CognitoIdentityService } from './services/cognito-identity.js';
 import type { UserPoolConfig } from './services/cognito-user-pool/config.js';
 import { CognitoUserPoolService } from './services/cognito-user-pool/service.js';
 import { DynamoDbService } from './services/dynamodb.js';
 import { handleIotControlPlane } from './services/iot-control-plane.js';
 import { handleIotDataPlane } from './services/iot-data-plane.js';
+import type { FunctionLogLevel } from './services/lambda/function-logs.js';
+import { LambdaService } from './services/lambda/service.js';
+import { SqsService } from './services/sqs/service.js';
 import { handleSts } from './services/sts.js';
 
 export interface EmulatorOptions {
@@ -49,6 +56,20 @@ export interface EmulatorOptions {
   /** Where the user pools keep users, sign-ins and signing keys; in memory when absent. */
   dataDir?: string;
   now?: () => Date;
+  /** The Lambda service: where packages are unpacked, how many environments, how its functions' logs are shown. */
+  lambda?: {
+    codeDir?: string;
+    maxEnvironments?: number;
+    asyncRetryDelayMs?: number;
+    showLogLevel?: FunctionLogLevel;
+  };
+  /** The HTTP API's own port (API Gateway); not served when absent. */
+  httpApi?: { port: number; allowedBrowserOrigins?: readonly string[] };
+  /**
+   * More of the local network for the functions: hosts whose requests go to a local origin (an app's JWT issuer, for
+   * example). The IoT endpoint host and Cognito's are always mapped to the emulator.
+   */
+  networkMap?: Record<string, string>;
 }
 
 export interface RunningEmulator {
@@ -61,6 +82,16 @@ export interface RunningEmulator {
   broker: IotBroker;
   limits: IotLimits;
   userPools: CognitoUserPoolService;
+  sqs: SqsService;
+  lambda: LambdaService;
+  /** The HTTP API server (API Gateway), when `httpApi` was given. */
+  httpApi: HttpApiService | undefined;
+  /** The IoT rules engine running the topic rules created in the account. */
+  rules: RulesEngine;
+  dynamodb: DynamoDbService | undefined;
+  /** Every host the functions' requests are mapped from, and where to. */
+  networkMap(): Record<string, string>;
+  logger: EmulatorLogger;
   close(): Promise<void>;
 }
 
@@ -105,6 +136,50 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl })
     : undefined;
   const { logger } = options;
+  const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl });
+  // The functions' network: the IoT endpoint (browsers sign it, functions publish to it) and Cognito's host are here.
+  const networkMap = (): Record<string, string> => ({
+    [advertisedHost]: baseUrl,
+    [`cognito-idp.${account.region}.amazonaws.com`]: baseUrl,
+    ...options.networkMap,
+  });
+  const lambda = new LambdaService({
+    account,
+    logger,
+    codeDir: options.lambda?.codeDir ?? join(tmpdir(), 'iot-realtime-lambda-code'),
+    endpointUrl: () => baseUrl,
+    networkMap,
+    ...(options.lambda?.maxEnvironments ? { maxEnvironments: options.lambda.maxEnvironments } : {}),
+    ...(options.lambda?.asyncRetryDelayMs !== undefined ? { asyncRetryDelayMs: options.lambda.asyncRetryDelayMs } : {}),
+    ...(options.lambda?.showLogLevel ? { showLogLevel: options.lambda.showLogLevel } : {}),
+    sendToDestination: async (destinationArn, role, body) => sendAsRole(sqs, account, destinationArn, role.arn, 'lambda.amazonaws.com', body, false),
+  });
+  const rules = new RulesEngine({
+    source: broker,
+    logger,
+    region: account.region,
+    accountId: account.accountId,
+    targets: {
+      invokeLambda: (functionArn, event, ruleArn) => {
+        lambda.invokeAsyncAsService(functionArn, JSON.stringify(event), { service: 'iot.amazonaws.com', sourceArn: ruleArn, sourceAccount: account.accountId });
+      },
+      sendToQueue: async (action, body) => {
+        const queue = sqs.queueByName(action.queueUrl.split('/').at(-1) ?? '');
+        if (!queue) throw new Error(`the error action's queue ${action.queueUrl} does not exist`);
+        await sendAsRole(sqs, account, queue.arn, action.roleArn, 'iot.amazonaws.com', body, true);
+      },
+    },
+  });
+  const httpApi = options.httpApi
+    ? new HttpApiService({
+        lambda,
+        logger,
+        host: options.host ?? '127.0.0.1',
+        port: options.httpApi.port,
+        allowedBrowserOrigins: options.httpApi.allowedBrowserOrigins ?? allowedOrigins,
+      })
+    : undefined;
+  await httpApi?.start();
   // A page retrying in a loop gets a few lines, then a count: refusals cannot flood the log.
   const originRefusals = new LogBudget(logger);
 
@@ -145,7 +220,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (req.method === 'GET' && req.url === '/health')
       return sendJson(res, 200, {
         status: 'ok',
-        services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', ...(dynamodb ? ['dynamodb'] : [])],
+        services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', 'sqs', 'lambda', ...(dynamodb ? ['dynamodb'] : [])],
       });
     if (userPools.handleJwks(req, res)) return;
     let body: Buffer;
@@ -167,6 +242,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (typeof target === 'string' && target.startsWith('AWSCognitoIdentityProviderService.')) return userPools.handle(req, res, body);
     // DynamoDB routes by target, so an unsigned request gets DynamoDB's own 400.
     if (dynamodb && typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return dynamodb.handle(req, res, body);
+    if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return sqs.handle(req, res, body);
     const scope = peekAuthorizationScope(req.headers.authorization);
     switch (scope?.service) {
       case 'sts':
@@ -221,7 +297,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     broker,
     limits,
     userPools,
+    sqs,
+    lambda,
+    httpApi,
+    rules,
+    dynamodb,
+    networkMap,
+    logger,
     async close() {
+      // First: the disconnect events of the broker's closing connections must not start functions.
+      await rules.close();
+      await lambda.close();
+      await httpApi?.close();
+      sqs.close();
       dynamodb?.close();
       clearInterval(pruner);
       await broker.close();
@@ -229,4 +317,35 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A message sent as a service acting with a role (IoT's SQS error action, Lambda's on-failure destination): the service
+ * assumes the role, whose trust must allow that service, and the role must allow sqs:SendMessage on the queue.
+ */
+async function sendAsRole(
+  sqs: SqsService,
+  account: LocalAccount,
+  queueArn: string,
+  roleArn: string,
+  service: string,
+  body: string,
+  checkTrust: boolean,
+): Promise<void> {
+  const queue = sqs.queueByArn(queueArn);
+  if (!queue) throw new Error(`queue ${queueArn} does not exist`);
+  const role = account.role(roleArn);
+  if (!role) throw new Error(`role ${roleArn} does not exist`);
+  if (checkTrust && !account.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service } }).allowed)
+    throw new Error(`${service} may not assume ${role.name}`);
+  const session = {
+    kind: 'role-session' as const,
+    arn: `arn:aws:sts::${account.accountId}:assumed-role/${role.name}/${service}`,
+    assumedRoleId: '',
+    role,
+    sessionName: service,
+  };
+  const decision = account.authorizeAction(session, 'sqs:SendMessage', { queue: queue.arn });
+  if (!decision.allowed) throw new Error(`${role.name} may not sqs:SendMessage to ${queue.name}: ${decision.reason}`);
+  queue.send(body);
 }

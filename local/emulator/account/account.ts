@@ -15,6 +15,7 @@ import {
   type PolicyLayer,
   UnsupportedPolicyFeatureError,
 } from '../../../core/policy/evaluator.js';
+import { AUTHORIZED_SERVICES, ServiceAuthorizationReference } from './authorization-reference.js';
 import { CredentialStore, type StoredCredentials } from './credentials.js';
 import { assumedRoleUser } from './identifiers.js';
 import { type Principal, type RoleSessionPrincipal, trustPrincipalId } from './principal.js';
@@ -33,14 +34,17 @@ export interface IdentityProviderConfig {
   /** Accepted `aud` (the app client id). */
   audience: string;
   jwksUrl: string;
+  /** CognitoIdentityProvider.ServerSideTokenCheck: Cognito checks with the user pool that the token is still valid. */
+  serverSideTokenCheck?: boolean;
 }
 
 export interface IdentityPoolConfig {
   /** `<region>:<uuid>`: Amplify parses the region from it. */
   identityPoolId: string;
   allowUnauthenticated: boolean;
-  authenticatedRoleArn: string;
-  unauthenticatedRoleArn: string;
+  /** Set by SetIdentityPoolRoles (Terraform: aws_cognito_identity_pool_roles_attachment); unset until then. */
+  authenticatedRoleArn?: string;
+  unauthenticatedRoleArn?: string;
   providers: IdentityProviderConfig[];
 }
 
@@ -49,13 +53,27 @@ export type RoleSessionScope = Pick<RoleSessionPrincipal, 'sessionPolicy' | 'cog
 
 export type IssuedRoleSession = StoredCredentials & { principal: RoleSessionPrincipal };
 
+/**
+ * What the account holds when the emulator starts. `npm start` starts with the admin user only and creates everything
+ * else from the synthesized stack (local/deploy); emulator tests may seed roles and pools directly.
+ */
 export interface AccountConfig {
   region: string;
   accountId: string;
   users: LocalUserConfig[];
-  roles: RoleDefinition[];
-  iotPolicies: NamedPolicy[];
-  identityPools: IdentityPoolConfig[];
+  roles?: RoleDefinition[];
+  iotPolicies?: NamedPolicy[];
+  identityPools?: IdentityPoolConfig[];
+}
+
+/** An IAM or IoT entity that already exists (IAM's EntityAlreadyExists, IoT's ResourceAlreadyExistsException). */
+export class EntityAlreadyExistsError extends Error {
+  override readonly name = 'EntityAlreadyExistsError';
+}
+
+/** An entity a request names does not exist (IAM's NoSuchEntity, IoT's ResourceNotFoundException). */
+export class NoSuchEntityError extends Error {
+  override readonly name = 'NoSuchEntityError';
 }
 
 export interface LocalAccountBounds {
@@ -67,16 +85,19 @@ export class LocalAccount {
   readonly credentials: CredentialStore;
   readonly #roles = new Map<string, RoleDefinition>();
   readonly #iotPolicies = new Map<string, PolicyDocument>();
+  readonly #identityPools = new Map<string, IdentityPoolConfig>();
   /** IoT policy attachments: target (Cognito identity id) -> policy names. */
   readonly #attachments = new Map<string, Set<string>>();
 
   constructor(
     readonly config: AccountConfig,
     bounds: LocalAccountBounds = {},
+    readonly reference: ServiceAuthorizationReference = ServiceAuthorizationReference.forServices(AUTHORIZED_SERVICES),
   ) {
     this.credentials = new CredentialStore(bounds.maxTemporaryCredentials);
-    for (const role of config.roles) this.#roles.set(role.arn, role);
-    for (const p of config.iotPolicies) this.#iotPolicies.set(p.name, p.document);
+    for (const role of config.roles ?? []) this.createRole(role);
+    for (const p of config.iotPolicies ?? []) this.createIotPolicy(p.name, p.document);
+    for (const pool of config.identityPools ?? []) this.createIdentityPool(pool);
     for (const user of config.users) {
       this.credentials.add({
         accessKeyId: user.accessKeyId,
@@ -102,12 +123,54 @@ export class LocalAccount {
     return this.#roles.get(`arn:aws:iam::${this.accountId}:role/${name}`);
   }
 
+  /** IAM CreateRole: a role's name is unique in the account (case-insensitively, as IAM names are). */
+  createRole(role: RoleDefinition): void {
+    if ([...this.#roles.values()].some((r) => r.name.toLowerCase() === role.name.toLowerCase()))
+      throw new EntityAlreadyExistsError(`Role with name ${role.name} already exists.`);
+    this.#roles.set(role.arn, role);
+  }
+
+  /** IAM PutRolePolicy: adds or replaces the role's inline policy of that name; existing sessions see it at once. */
+  putRolePolicy(roleName: string, named: NamedPolicy): void {
+    const role = this.roleByName(roleName);
+    if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
+    const others = role.policies.filter((p) => p.name !== named.name);
+    role.policies.splice(0, role.policies.length, ...others, named);
+  }
+
   identityPool(id: string): IdentityPoolConfig | undefined {
-    return this.config.identityPools.find((p) => p.identityPoolId === id);
+    return this.#identityPools.get(id);
+  }
+
+  createIdentityPool(pool: IdentityPoolConfig): void {
+    if (this.#identityPools.has(pool.identityPoolId)) throw new EntityAlreadyExistsError(`identity pool ${pool.identityPoolId} already exists`);
+    this.#identityPools.set(pool.identityPoolId, { ...pool, providers: [...pool.providers] });
+  }
+
+  /** Cognito SetIdentityPoolRoles: the roles must exist (Cognito checks the ARNs it is given). */
+  setIdentityPoolRoles(identityPoolId: string, roles: { authenticated?: string; unauthenticated?: string }): void {
+    const pool = this.#identityPools.get(identityPoolId);
+    if (!pool) throw new NoSuchEntityError(`IdentityPool '${identityPoolId}' not found.`);
+    for (const arn of [roles.authenticated, roles.unauthenticated]) {
+      if (arn !== undefined && !this.#roles.has(arn)) throw new NoSuchEntityError(`Role ${arn} does not exist`);
+    }
+    if (roles.authenticated !== undefined) pool.authenticatedRoleArn = roles.authenticated;
+    if (roles.unauthenticated !== undefined) pool.unauthenticatedRoleArn = roles.unauthenticated;
   }
 
   iotPolicy(name: string): PolicyDocument | undefined {
     return this.#iotPolicies.get(name);
+  }
+
+  /** IoT CreatePolicy: names are unique per account and region. */
+  createIotPolicy(name: string, document: PolicyDocument): void {
+    if (this.#iotPolicies.has(name)) throw new EntityAlreadyExistsError(`Policy ${name} already exists.`);
+    this.#iotPolicies.set(name, document);
+  }
+
+  /** The IoT policies of the account (ListPolicies). */
+  iotPolicyNames(): string[] {
+    return [...this.#iotPolicies.keys()];
   }
 
   attachPolicy(policyName: string, target: string): void {
@@ -156,6 +219,25 @@ export class LocalAccount {
    * denies with the reason: the emulator never allows what it cannot prove AWS allows, and a client's input (a client
    * id of `*` under `${iot:ClientId}`) can never make it throw.
    */
+  /**
+   * Authorizes an action on the resources a request involves, keyed by the resource types of the Service
+   * Authorization Reference (`{ queue: arn }`): AWS's data decides which of them IAM evaluates, or `*` (see
+   * authorization-reference.ts). Every resource evaluated must be allowed.
+   */
+  authorizeAction(
+    principal: Principal,
+    action: string,
+    involved: Readonly<Record<string, string>> = {},
+    extraContext: Record<string, ContextValue> = {},
+  ): Decision & { resource: string } {
+    let last: Decision & { resource: string } = { allowed: false, effect: 'ImplicitDeny', reason: 'no resource', resource: '*' };
+    for (const resource of this.reference.resourcesFor(action, involved)) {
+      last = { ...this.authorize(principal, action, resource, extraContext), resource };
+      if (!last.allowed) return last;
+    }
+    return last;
+  }
+
   authorize(principal: Principal, action: string, resource: string, extraContext: Record<string, ContextValue> = {}): Decision {
     try {
       return evaluateLayers(this.layersFor(principal, action), { action, resource, context: this.contextFor(principal, extraContext) });

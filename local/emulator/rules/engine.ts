@@ -6,11 +6,18 @@
  *   engine cannot run is refused at creation (IoT answers CreateTopicRule with SqlParseException), never accepted to
  *   match nothing.
  * - "A Lambda action invokes an AWS Lambda function, passing in an MQTT message. AWS IoT invokes Lambda functions
- *   asynchronously": the publish never waits for the function, and a failing function fails only its invocation (it is
- *   logged here; Lambda's own retries of asynchronous invocations are not emulated).
+ *   asynchronously": the publish never waits for the function. IoT invokes as `iot.amazonaws.com` with the rule's ARN
+ *   as source, so the function's resource-based policy must allow it (aws_lambda_permission); a function that fails is
+ *   Lambda's business (its asynchronous retries and on-failure destination, see services/lambda).
+ * - "Error handling (error action)": when an action cannot be performed (the invocation is refused: no permission, no
+ *   function, throttled), the rule's error action runs with the documented message (ruleName, topic,
+ *   base64OriginalPayload, failures[{failedAction, failedResource, errorMessage}]). The SQS error action sends it with
+ *   the role the rule names, which IoT assumes (its trust must allow iot.amazonaws.com, its policy sqs:SendMessage).
  * - The Lambda action cannot take binary payloads ("SELECT clause", Working with binary payloads): `SELECT *` of a
  *   payload that is not JSON fails the action.
+ * - A disabled rule (`enabled = false`) matches nothing.
  */
+import { randomUUID } from 'node:crypto';
 import type { EmulatorLogger } from '../log.js';
 import { evaluateRule, type JsonValue } from './evaluate.js';
 import { parseRuleSql, type RuleSql, RuleSqlError } from './sql.js';
@@ -20,22 +27,36 @@ export interface RoutedMessages {
   onPublished(listener: (topic: string, payload: Buffer) => void): () => void;
 }
 
-/** A function a Lambda action may invoke: called with the rule's outgoing JSON as its event. */
-export type RuleTargetFunction = (event: { [key: string]: JsonValue }) => Promise<unknown>;
+/** How the engine reaches the services its actions use (the emulator's Lambda and SQS, with IoT's identity). */
+export interface RuleActionTargets {
+  /** Invokes asynchronously as iot.amazonaws.com from the rule; throws when Lambda refuses the invocation. */
+  invokeLambda(functionArn: string, event: { [key: string]: JsonValue }, ruleArn: string): void;
+  /** The SQS error action: sends `body` to the queue with the role (throws when the role or queue refuses). */
+  sendToQueue(action: SqsErrorAction, body: string): Promise<void>;
+}
+
+export interface SqsErrorAction {
+  queueUrl: string;
+  roleArn: string;
+  useBase64: boolean;
+}
 
 export interface TopicRuleInput {
   name: string;
   sql: string;
   sqlVersion: string;
-  /** The Lambda action's function, by name. */
-  lambda: string;
+  enabled: boolean;
+  /** The Lambda action's function ARN. */
+  lambdaFunctionArn: string;
+  errorAction?: { sqs: SqsErrorAction };
 }
 
 export interface RulesEngineOptions {
   source: RoutedMessages;
-  /** The functions Lambda actions may name. */
-  functions: Readonly<Record<string, RuleTargetFunction>>;
+  targets: RuleActionTargets;
   logger: EmulatorLogger;
+  region: string;
+  accountId: string;
 }
 
 /** A rule that cannot be created: its name, SQL version, SQL or action is not acceptable (the message says which). */
@@ -50,9 +71,11 @@ const SQL_VERSIONS = new Set(['2015-10-08', '2016-03-23']);
 
 interface Rule {
   name: string;
+  arn: string;
   sql: RuleSql;
-  lambda: string;
-  target: RuleTargetFunction;
+  enabled: boolean;
+  lambdaFunctionArn: string;
+  errorAction?: { sqs: SqsErrorAction };
 }
 
 export class RulesEngine {
@@ -65,7 +88,7 @@ export class RulesEngine {
   }
 
   /** Creates the rule or throws RuleDefinitionError; from then on every matching message runs its action. */
-  createRule(input: TopicRuleInput): void {
+  createRule(input: TopicRuleInput): { arn: string } {
     if (!RULE_NAME.test(input.name)) throw new RuleDefinitionError(`invalid rule name ${JSON.stringify(input.name)}: 1-128 letters, digits or "_"`);
     if (this.#rules.has(input.name)) throw new RuleDefinitionError(`a rule named ${input.name} already exists`);
     if (!SQL_VERSIONS.has(input.sqlVersion))
@@ -77,11 +100,19 @@ export class RulesEngine {
       if (error instanceof RuleSqlError) throw new RuleDefinitionError(`rule ${input.name}: ${error.message}`, { cause: error });
       throw error;
     }
-    const target = this.options.functions[input.lambda];
-    if (target === undefined)
-      throw new RuleDefinitionError(`rule ${input.name}: its Lambda action names ${JSON.stringify(input.lambda)}, which is not a function of this stack`);
-    this.#rules.set(input.name, { name: input.name, sql, lambda: input.lambda, target });
-    this.options.logger.log({ level: 'debug', message: 'topic rule created', rule: input.name, from: sql.from, function: input.lambda });
+    if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[a-zA-Z0-9-_]+$/.test(input.lambdaFunctionArn))
+      throw new RuleDefinitionError(`rule ${input.name}: its Lambda action's functionArn ${JSON.stringify(input.lambdaFunctionArn)} is not a function ARN`);
+    const arn = `arn:aws:iot:${this.options.region}:${this.options.accountId}:rule/${input.name}`;
+    this.#rules.set(input.name, {
+      name: input.name,
+      arn,
+      sql,
+      enabled: input.enabled,
+      lambdaFunctionArn: input.lambdaFunctionArn,
+      ...(input.errorAction ? { errorAction: input.errorAction } : {}),
+    });
+    this.options.logger.log({ level: 'debug', message: 'topic rule created', rule: input.name, from: sql.from, function: input.lambdaFunctionArn });
+    return { arn };
   }
 
   get ruleNames(): string[] {
@@ -102,6 +133,7 @@ export class RulesEngine {
   /** Runs on the broker's publish path: matching and evaluation only (cheap, the topic is matched first), never throws. */
   #route(topic: string, payload: Buffer): void {
     for (const rule of this.#rules.values()) {
+      if (!rule.enabled) continue;
       let result: ReturnType<typeof evaluateRule>;
       try {
         result = evaluateRule(rule.sql, { topic, payload });
@@ -117,37 +149,42 @@ export class RulesEngine {
       }
       if (!result.matched) continue;
       if (Buffer.isBuffer(result.output)) {
-        this.options.logger.log({
-          level: 'error',
-          message: 'topic rule action failed: a Lambda action needs a JSON payload',
-          rule: rule.name,
-          topic,
-          function: rule.lambda,
-        });
+        this.#failed(rule, topic, payload, 'a Lambda action needs a JSON payload');
         continue;
       }
-      this.#invoke(rule, topic, result.output);
+      try {
+        this.options.targets.invokeLambda(rule.lambdaFunctionArn, result.output, rule.arn);
+      } catch (error) {
+        this.#failed(rule, topic, payload, `Failed to invoke lambda function. ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
 
-  #invoke(rule: Rule, topic: string, event: { [key: string]: JsonValue }): void {
+  /** An action that could not be performed: logged, and handed to the rule's error action if it has one. */
+  #failed(rule: Rule, topic: string, payload: Buffer, errorMessage: string): void {
     const { logger } = this.options;
-    // Asynchronous, as IoT invokes Lambda actions: after the broker has finished routing the message.
-    const invocation = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => rule.target(event))
-      .then(
-        () => logger.log({ level: 'debug', message: 'topic rule action invoked', rule: rule.name, topic, function: rule.lambda }),
-        (error: unknown) =>
-          logger.log({
-            level: 'error',
-            message: 'topic rule action failed',
-            rule: rule.name,
-            topic,
-            function: rule.lambda,
-            error: error instanceof Error ? error.message : String(error),
-          }),
+    logger.log({ level: 'error', message: 'topic rule action failed', rule: rule.name, topic, function: rule.lambdaFunctionArn, error: errorMessage });
+    const sqs = rule.errorAction?.sqs;
+    if (!sqs) return;
+    // "Error action message format" (AWS IoT developer guide, "Error handling (error action)").
+    const message = JSON.stringify({
+      ruleName: rule.name,
+      topic,
+      cloudwatchTraceId: randomUUID(),
+      base64OriginalPayload: payload.toString('base64'),
+      failures: [{ failedAction: 'LambdaAction', failedResource: rule.lambdaFunctionArn, errorMessage }],
+    });
+    const sending = this.options.targets
+      .sendToQueue(sqs, sqs.useBase64 ? Buffer.from(message).toString('base64') : message)
+      .catch((error: unknown) =>
+        logger.log({
+          level: 'error',
+          message: 'topic rule error action failed',
+          rule: rule.name,
+          error: error instanceof Error ? error.message : String(error),
+        }),
       )
-      .finally(() => this.#inFlight.delete(invocation));
-    this.#inFlight.add(invocation);
+      .finally(() => this.#inFlight.delete(sending));
+    this.#inFlight.add(sending);
   }
 }

@@ -74,6 +74,13 @@ function evaluate(expression: Expression, context: Context): SqlValue {
       if (expression.level === undefined) return context.topic;
       return context.topic.split('/')[expression.level - 1] ?? UNDEFINED;
     }
+    case 'startswith': {
+      // "Functions", startswith(String, String): Boolean; a Null or Undefined argument gives Undefined; other values
+      // are converted to strings by the standard conversion rules (numbers and Booleans as written).
+      const value = asString(evaluate(expression.value, context));
+      const prefix = asString(evaluate(expression.prefix, context));
+      return value === UNDEFINED || prefix === UNDEFINED ? UNDEFINED : value.startsWith(prefix);
+    }
     case 'not': {
       // "Operators", NOT: Boolean or "true"/"false" (case insensitive) operand; Other Value -> Undefined.
       const operand = toBoolean(evaluate(expression.operand, context));
@@ -90,6 +97,13 @@ function evaluate(expression: Expression, context: Context): SqlValue {
     case 'compare':
       return compare(expression.operator, evaluate(expression.left, context), evaluate(expression.right, context));
   }
+}
+
+function asString(value: SqlValue): string | typeof UNDEFINED {
+  if (value === UNDEFINED || value === null) return UNDEFINED;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function compare(operator: ComparisonOperator, left: SqlValue, right: SqlValue): SqlValue {

@@ -12,7 +12,8 @@
  * - Literals: strings in single or double quotes (`color <> 'red'` in "WHERE clause", `upper("hello")` in
  *   "Functions"), numbers, `true`, `false`, `NULL` ("Data types": "You can explicitly create a Null value by using the
  *   Null keyword").
- * - The function `topic()` / `topic(n)` ("Functions", topic(Decimal): "with 1 designating the first segment").
+ * - The function `topic()` / `topic(n)` ("Functions", topic(Decimal): "with 1 designating the first segment"), and
+ *   `startswith(String, String)` ("Functions", startswith: whether the first argument starts with the second).
  * Keywords are case-insensitive (the docs write both `SELECT` and `select`). Comments are refused, as IoT does
  * ("Comments are not currently supported in AWS IoT SQL syntax").
  */
@@ -36,6 +37,7 @@ export type Expression =
   | { kind: 'field'; path: string[] }
   /** topic() when `level` is undefined, else topic(level) with level >= 1. */
   | { kind: 'topic'; level?: number }
+  | { kind: 'startswith'; value: Expression; prefix: Expression }
   | { kind: 'not'; operand: Expression }
   | { kind: 'and' | 'or'; left: Expression; right: Expression }
   | { kind: 'compare'; operator: ComparisonOperator; left: Expression; right: Expression };
@@ -238,8 +240,15 @@ class Parser {
 
   #functionCall(name: Extract<Token, { type: 'word' }>): Expression {
     this.#expectSymbol('(', 'after the function name');
+    if (name.text.toLowerCase() === 'startswith') {
+      const value = this.#expression();
+      this.#expectSymbol(',', 'between the arguments of startswith()');
+      const prefix = this.#expression();
+      this.#expectSymbol(')', 'after the arguments of startswith()');
+      return { kind: 'startswith', value, prefix };
+    }
     if (name.text.toLowerCase() !== 'topic')
-      throw this.#error(`the function ${name.text}() is not supported by the local rules engine (only topic() and topic(n))`, name);
+      throw this.#error(`the function ${name.text}() is not supported by the local rules engine (only topic(), topic(n) and startswith())`, name);
     if (this.#acceptSymbol(')')) return { kind: 'topic' };
     const level = this.#next();
     if (level.type !== 'number' || !Number.isInteger(level.value) || level.value < 1) throw this.#error('topic(n) takes a level number from 1', level);

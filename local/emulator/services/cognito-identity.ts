@@ -164,6 +164,12 @@ export class CognitoIdentityService {
     }
 
     const roleArn = authenticated ? pool.authenticatedRoleArn : pool.unauthenticatedRoleArn;
+    if (roleArn === undefined)
+      throw new ServiceError(
+        400,
+        'InvalidIdentityPoolConfigurationException',
+        `the identity pool has no ${authenticated ? 'authenticated' : 'unauthenticated'} role`,
+      );
     const role = this.deps.account.role(roleArn);
     if (role === undefined) throw new ServiceError(400, 'InvalidIdentityPoolConfigurationException', `the pool's role ${roleArn} does not exist`);
     // Cognito assumes the role with AssumeRoleWithWebIdentity: the trust policy must accept this pool and kind of identity.

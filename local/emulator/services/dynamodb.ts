@@ -23,7 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContextValue, Decision } from '../../../core/policy/evaluator.js';
-import { DynaliteConnection, type WireResponse } from '../../store/wire.js';
+import { DynaliteConnection, DynamoProtocolError, type WireResponse } from '../../store/wire.js';
 import type { LocalAccount } from '../account/account.js';
 import { describePrincipal, type Principal } from '../account/principal.js';
 import { authenticateRequest } from '../http/authenticate.js';
@@ -77,8 +77,22 @@ const AUTH_TYPES: Record<string, string> = {
   RequestExpired: 'InvalidSignatureException',
 };
 
+/** The CreateTable input the applier sends (the DynamoDB API's shape). */
+export interface CreateTableInput {
+  TableName: string;
+  BillingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  AttributeDefinitions: Array<{ AttributeName: string; AttributeType: 'S' | 'N' | 'B' }>;
+  KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
+  GlobalSecondaryIndexes?: Array<{
+    IndexName: string;
+    KeySchema: Array<{ AttributeName: string; KeyType: 'HASH' | 'RANGE' }>;
+    Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+  }>;
+}
+
 export class DynamoDbService {
   readonly #upstream: DynaliteConnection;
+  readonly #ttl = new Map<string, string>();
 
   constructor(private readonly deps: DynamoDbDependencies) {
     this.#upstream = new DynaliteConnection(deps.upstreamUrl);
@@ -120,6 +134,15 @@ export class DynamoDbService {
           throw new ServiceError(400, 'com.amazon.coral.service#AccessDeniedException', accessDeniedMessage(principal, permission, decision));
         }
       }
+      if (operation === 'DescribeTimeToLive') {
+        // The local store has no TTL; the stack's setting is answered from what UpdateTimeToLive recorded.
+        const attribute = this.#ttl.get(String((input as { TableName?: unknown }).TableName));
+        const text = JSON.stringify({
+          TimeToLiveDescription: attribute ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute } : { TimeToLiveStatus: 'DISABLED' },
+        });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
+        return void res.end(text);
+      }
       await this.#forward(req, res, body);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
@@ -129,6 +152,54 @@ export class DynamoDbService {
 
   close(): void {
     this.#upstream.close();
+  }
+
+  /**
+   * CreateTable as the applier asks for it (aws_dynamodb_table): created in the local store unless a table of that
+   * name is there already (a restart on the same data folder), waited for until ACTIVE. An existing table whose keys
+   * differ is refused: its data predates the stack's definition.
+   */
+  async createTable(input: CreateTableInput): Promise<{ arn: string; streamArn?: undefined }> {
+    const arn = `arn:aws:dynamodb:${this.deps.account.region}:${this.deps.account.accountId}:table/${input.TableName}`;
+    let description = await this.#describe(input.TableName);
+    if (!description) {
+      try {
+        await this.#upstream.call('CreateTable', input as unknown as Record<string, unknown>);
+      } catch (error) {
+        if (!(error instanceof DynamoProtocolError && error.type.endsWith('ResourceInUseException'))) throw error;
+      }
+      for (let i = 0; i < 200 && description?.TableStatus !== 'ACTIVE'; i++) {
+        description = await this.#describe(input.TableName);
+        if (description?.TableStatus !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    const keys = (schema: unknown) =>
+      JSON.stringify(((schema ?? []) as Array<{ AttributeName: string; KeyType: string }>).map((k) => `${k.KeyType}:${k.AttributeName}`));
+    if (keys(description?.KeySchema) !== keys(input.KeySchema))
+      throw new Error(
+        `table ${input.TableName} exists in the local store with the key schema ${keys(description?.KeySchema)}; delete the local data folder to recreate it`,
+      );
+    return { arn };
+  }
+
+  /** UpdateTimeToLive as the stack sets it: recorded, and answered by DescribeTimeToLive (expiry is the store's). */
+  setTimeToLive(tableName: string, attributeName: string | undefined): void {
+    if (attributeName === undefined) this.#ttl.delete(tableName);
+    else this.#ttl.set(tableName, attributeName);
+  }
+
+  timeToLive(tableName: string): string | undefined {
+    return this.#ttl.get(tableName);
+  }
+
+  async #describe(tableName: string): Promise<{ TableStatus?: string; KeySchema?: unknown } | undefined> {
+    try {
+      const out = await this.#upstream.call('DescribeTable', { TableName: tableName });
+      return out.Table as { TableStatus?: string; KeySchema?: unknown };
+    } catch (error) {
+      if (error instanceof DynamoProtocolError && error.type.endsWith('ResourceNotFoundException')) return undefined;
+      throw error;
+    }
   }
 
   async #forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {

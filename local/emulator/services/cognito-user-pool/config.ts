@@ -59,7 +59,6 @@ export function validateUserPoolConfig(pool: UserPoolConfig): void {
   if (!USER_POOL_ID.test(pool.userPoolId) || pool.userPoolId.length > 55) {
     throw new Error(`user pool id ${JSON.stringify(pool.userPoolId)} must look like <region>_<id> ([\\w-]+_[0-9a-zA-Z]+, at most 55 characters)`);
   }
-  if (pool.clients.length === 0) throw new Error(`user pool ${pool.userPoolId} needs at least one app client`);
   for (const client of pool.clients) {
     if (client.clientId === '') throw new Error(`user pool ${pool.userPoolId}: an app client id is empty`);
     // Cognito: ID and access tokens last 5 minutes to 1 day; refresh tokens 1 hour to 10 years (UserPoolClientType).

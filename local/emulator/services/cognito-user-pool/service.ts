@@ -13,10 +13,11 @@
  * Errors are `{"__type": "<Code>", "message": "..."}` with HTTP 400, as the API reference lists them for every
  * operation; SigV4 failures keep the status authenticate.ts gives them (403).
  *
- * The issuer of a pool's tokens is `<emulator URL>/<poolId>`, not `https://cognito-idp.<region>.amazonaws.com/<poolId>`:
- * the same `<endpoint>/<poolId>` shape, but one that the identity pool, the functions and jose can fetch the JWKS
- * from (`<iss>/.well-known/jwks.json`) on this machine. Amplify derives the identity pool's Logins key from `iss`
- * (credentialsProvider formLoginsMap), so that key is `<emulator host:port>/<poolId>`: see `loginsKey`.
+ * The issuer of a pool's tokens is Cognito's own, `https://cognito-idp.<region>.amazonaws.com/<poolId>` (the user
+ * pool's `endpoint` with a scheme), so the identity pool the stack declares (provider_name = the pool's endpoint) and
+ * Amplify (which derives the Logins key from `iss`, credentialsProvider formLoginsMap) agree with AWS. The JWKS is
+ * served here at `/<poolId>/.well-known/jwks.json`; the functions reach it under the issuer's URL because the Lambda
+ * service maps Cognito's host to the emulator (services/lambda, "the local network").
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -60,38 +61,53 @@ export class CognitoUserPoolService {
 
   private constructor(private readonly deps: CognitoUserPoolDependencies) {}
 
-  /** Opens the data file, creates each pool's signing keys the first time, and checks the configuration. */
+  /** Opens the data file and creates the configured pools (more can be created later with createPool). */
   static async start(deps: CognitoUserPoolDependencies): Promise<CognitoUserPoolService> {
     const service = new CognitoUserPoolService(deps);
-    const store = UserPoolStore.open(deps.dataDir);
-    for (const config of deps.pools) {
-      validateUserPoolConfig(config);
-      if (service.#pools.has(config.userPoolId)) throw new Error(`user pool ${config.userPoolId} is configured twice`);
-      const stored = store.pool(config.userPoolId);
-      if (stored.keys === undefined) {
-        stored.keys = { id: await createSigningKey(), access: await createSigningKey() };
-        store.save();
-      }
-      const pool = new LocalUserPool({
-        config,
-        store,
-        signer: await PoolTokenSigner.load(stored.keys),
-        logger: deps.logger,
-        now: deps.now,
-        issuer: () => service.issuer(config.userPoolId),
-      });
-      service.#pools.set(config.userPoolId, pool);
-      for (const client of config.clients) {
-        if (service.#clients.has(client.clientId)) throw new Error(`app client id ${client.clientId} is used by two user pools`);
-        service.#clients.set(client.clientId, { pool, client });
-      }
-    }
+    service.#store = UserPoolStore.open(deps.dataDir);
+    for (const config of deps.pools) await service.createPool(config);
     return service;
+  }
+
+  #store: UserPoolStore | undefined;
+
+  /** CreateUserPool (and its clients): signing keys are created the first time and kept with the pool's data. */
+  async createPool(config: UserPoolConfig): Promise<LocalUserPool> {
+    const store = this.#store!;
+    validateUserPoolConfig(config);
+    if (this.#pools.has(config.userPoolId)) throw new Error(`user pool ${config.userPoolId} already exists`);
+    for (const client of config.clients) if (this.#clients.has(client.clientId)) throw new Error(`app client id ${client.clientId} is used by two user pools`);
+    const stored = store.pool(config.userPoolId);
+    if (stored.keys === undefined) {
+      stored.keys = { id: await createSigningKey(), access: await createSigningKey() };
+      store.save();
+    }
+    const pool = new LocalUserPool({
+      config,
+      store,
+      signer: await PoolTokenSigner.load(stored.keys),
+      logger: this.deps.logger,
+      now: this.deps.now,
+      issuer: () => this.issuer(config.userPoolId),
+    });
+    this.#pools.set(config.userPoolId, pool);
+    for (const client of config.clients) this.#clients.set(client.clientId, { pool, client });
+    return pool;
+  }
+
+  /** CreateUserPoolClient: a client of an existing pool (aws_cognito_user_pool_client is applied after its pool). */
+  addClient(userPoolId: string, client: UserPoolClientConfig): void {
+    const pool = this.#pools.get(userPoolId);
+    if (!pool) throw new Error(`User pool ${userPoolId} does not exist.`);
+    if (this.#clients.has(client.clientId)) throw new Error(`app client id ${client.clientId} is used by two user pools`);
+    pool.config.clients.push(client);
+    validateUserPoolConfig(pool.config);
+    this.#clients.set(client.clientId, { pool, client });
   }
 
   /** The `iss` of the pool's tokens and the base of its JWKS URL. */
   issuer(userPoolId: string): string {
-    return `${this.deps.baseUrl().replace(/\/+$/, '')}/${userPoolId}`;
+    return `https://cognito-idp.${this.deps.account.region}.amazonaws.com/${userPoolId}`;
   }
 
   /** The identity pool's Logins key for this pool, as Amplify computes it from `iss` (the issuer without scheme). */

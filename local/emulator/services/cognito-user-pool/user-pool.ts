@@ -87,6 +87,11 @@ export class LocalUserPool {
     return this.deps.config.userPoolId;
   }
 
+  /** The pool's settings and app clients (clients are added to it when they are created). */
+  get config(): UserPoolConfig {
+    return this.deps.config;
+  }
+
   /** What `/<poolId>/.well-known/jwks.json` serves: the ID and access token keys. */
   jwks(): ReturnType<PoolTokenSigner['jwks']> {
     return this.deps.signer.jwks();

@@ -1,0 +1,131 @@
+/**
+ * Applies a synthesized stack (cdk.tf.json) to the emulator, as `terraform apply` applies it to AWS: every resource in
+ * dependency order, each created by the emulator's service for its type with exactly the arguments Terraform would
+ * send, and the outputs resolved. A resource type, argument or expression the applier does not understand stops the
+ * apply with its name before anything is created; a creation AWS would refuse stops it with AWS's reason and the
+ * resource's address.
+ */
+import { createHash } from 'node:crypto';
+import * as v from 'valibot';
+import type { RunningEmulator } from '../emulator/emulator.js';
+import { resourceGraph } from './graph.js';
+import type { ApplyContext, ApplyOptions, Attributes } from './resource-type.js';
+import { RESOURCE_TYPES } from './resources/index.js';
+import {
+  blocksOf,
+  checkOutputs,
+  type Reference,
+  resolveValue,
+  type TerraformJson,
+  type TerraformObject,
+  type TerraformValue,
+  UnsupportedConfigurationError,
+} from './terraform-json.js';
+
+export interface AppliedResource {
+  address: string;
+  type: string;
+  args: Record<string, unknown>;
+  attributes: Attributes;
+}
+
+export interface AppliedStack {
+  outputs: Record<string, TerraformValue>;
+  resources: ReadonlyMap<string, AppliedResource>;
+  /** The resources of a type, in the order they were created. */
+  ofType(type: string): AppliedResource[];
+}
+
+/** A resource could not be created: `address` names it, the message says why (AWS's words where AWS would refuse). */
+export class ApplyError extends Error {
+  override readonly name = 'ApplyError';
+  constructor(
+    readonly address: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${address}: ${message}`, options);
+  }
+}
+
+export async function applyStack(json: TerraformJson, target: { emulator: RunningEmulator; stackDir: string; options?: ApplyOptions }): Promise<AppliedStack> {
+  const { emulator } = target;
+  checkOutputs(json);
+  const providerRegion = (json.provider?.aws as Array<{ region?: unknown }> | undefined)?.[0]?.region;
+  if (providerRegion !== undefined && providerRegion !== emulator.account.region)
+    throw new UnsupportedConfigurationError(`the stack is for ${String(providerRegion)}; the emulator runs ${emulator.account.region} (LOCAL_AWS_REGION)`);
+  const blocks = blocksOf(json);
+  const unknown = [
+    ...new Set(blocks.filter((b) => !RESOURCE_TYPES.has(`${b.mode}:${b.type}`)).map((b) => `${b.mode === 'data' ? 'data source' : 'resource type'} ${b.type}`)),
+  ];
+  if (unknown.length > 0) throw new UnsupportedConfigurationError(`not understood by the local applier: ${unknown.join(', ')}`);
+  const graph = resourceGraph(blocks);
+
+  const applied = new Map<string, AppliedResource>();
+  const lookup =
+    (where: string) =>
+    (reference: Reference): TerraformValue => {
+      const resource = applied.get(reference.address);
+      if (!resource) throw new ApplyError(where, `${reference.address} is not created yet`);
+      const value = resource.attributes[reference.attribute];
+      if (value === undefined) throw new ApplyError(where, `${reference.address} has no attribute "${reference.attribute}" in the local applier`);
+      return value;
+    };
+  const ofType = (type: string) => [...applied.values()].filter((r) => r.type === type);
+
+  for (const block of graph.order) {
+    const type = RESOURCE_TYPES.get(`${block.mode}:${block.type}`)!;
+    const resolved = resolveValue(block.args, lookup(block.address), block.address) as TerraformObject;
+    const parsed = v.safeParse(type.schema, resolved);
+    if (!parsed.success) throw new ApplyError(block.address, describeIssues(parsed.issues));
+    const dependencies = graph.dependencies(block.address);
+    const context: ApplyContext = {
+      address: block.address,
+      emulator,
+      stackDir: target.stackDir,
+      options: target.options ?? {},
+      dependsOn: (address) => dependencies.has(address),
+      appliedOf: ofType,
+      stableId: (length, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789') => stableId(`${emulator.account.accountId}|${block.address}`, length, alphabet),
+    };
+    let attributes: Attributes;
+    try {
+      attributes = await type.apply(parsed.output, context);
+    } catch (error) {
+      if (error instanceof ApplyError) throw error;
+      const message =
+        error instanceof Error ? `${error.name === 'Error' ? '' : `${(error as { code?: string }).code ?? error.name}: `}${error.message}` : String(error);
+      throw new ApplyError(block.address, message, { cause: error });
+    }
+    applied.set(block.address, { address: block.address, type: block.type, args: resolved, attributes });
+  }
+
+  const outputs: Record<string, TerraformValue> = {};
+  for (const [name, output] of Object.entries(json.output ?? {}))
+    outputs[name] = resolveValue(output.value ?? null, lookup(`output.${name}`), `output.${name}`);
+  return { outputs, resources: applied, ofType };
+}
+
+/** valibot issues as the applier's message: an unknown argument is named as such. */
+function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues
+    .map((issue) => {
+      const path = v.getDotPath(issue) ?? '(arguments)';
+      if (issue.expected === 'never') return `argument "${path}" is not understood by the local applier`;
+      return `argument "${path}": ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function stableId(seed: string, length: number, alphabet: string): string {
+  let out = '';
+  let counter = 0;
+  while (out.length < length) {
+    const digest = createHash('sha256').update(`${seed}#${counter++}`).digest();
+    for (const byte of digest) {
+      if (out.length >= length) break;
+      out += alphabet[byte % alphabet.length];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+/** IoT: the account's data endpoint, IoT policies and topic rules, created in the emulator. */
+import * as v from 'valibot';
+import type { PolicyDocument } from '../../../core/policy/document.js';
+import { block, blocks, optBool, optStr, resourceType, str, tags } from '../resource-type.js';
+
+export const iotEndpoint = resourceType({
+  type: 'aws_iot_endpoint',
+  mode: 'data',
+  schema: v.strictObject({ endpoint_type: v.optional(v.picklist(['iot:Data', 'iot:Data-ATS', 'iot:CredentialProvider', 'iot:Jobs'])) }),
+  // Locally every endpoint type is the emulator's advertised host (browsers sign it; functions reach it mapped).
+  apply: (args, { emulator }) => ({ id: emulator.advertisedHost, endpoint_address: emulator.advertisedHost, endpoint_type: args.endpoint_type ?? 'iot:Data' }),
+});
+
+export const iotPolicy = resourceType({
+  type: 'aws_iot_policy',
+  mode: 'managed',
+  schema: v.strictObject({ name: str(), policy: str(), tags: tags() }),
+  apply(args, { emulator }) {
+    emulator.account.createIotPolicy(args.name, JSON.parse(args.policy) as PolicyDocument);
+    return {
+      id: args.name,
+      name: args.name,
+      arn: `arn:aws:iot:${emulator.account.region}:${emulator.account.accountId}:policy/${args.name}`,
+      default_version_id: '1',
+    };
+  },
+});
+
+export const iotTopicRule = resourceType({
+  type: 'aws_iot_topic_rule',
+  mode: 'managed',
+  schema: v.strictObject({
+    name: str(),
+    description: optStr(),
+    enabled: optBool(),
+    sql: str(),
+    sql_version: str(),
+    lambda: blocks({ function_arn: str() }),
+    error_action: v.optional(block({ sqs: block({ queue_url: str(), role_arn: str(), use_base64: optBool() }) })),
+    tags: tags(),
+  }),
+  apply(args, { emulator }) {
+    if (args.lambda.length !== 1) throw new Error('the local rules engine runs rules with exactly one Lambda action');
+    const sqs = args.error_action?.sqs;
+    const { arn } = emulator.rules.createRule({
+      name: args.name,
+      sql: args.sql,
+      sqlVersion: args.sql_version,
+      enabled: args.enabled ?? true,
+      lambdaFunctionArn: args.lambda[0]!.function_arn,
+      ...(sqs ? { errorAction: { sqs: { queueUrl: sqs.queue_url, roleArn: sqs.role_arn, useBase64: sqs.use_base64 ?? false } } } : {}),
+    });
+    return { id: args.name, name: args.name, arn };
+  },
+});
