@@ -33,6 +33,11 @@ export interface IdentityProviderConfig {
   /** Accepted `aud` (the app client id). */
   audience: string;
   jwksUrl: string;
+  /**
+   * CognitoIdentityProvider.ServerSideTokenCheck: before answering GetId or GetCredentialsForIdentity, ask the user
+   * pool whether the token's user signed out globally, had the token revoked, or was deleted.
+   */
+  serverSideTokenCheck?: boolean;
 }
 
 export interface IdentityPoolConfig {
