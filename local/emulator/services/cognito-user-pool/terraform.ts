@@ -100,8 +100,10 @@ const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.mi
 /** Terraform JSON writes a nested block as an object, or as a list of at most one object. */
 const block = <T extends v.GenericSchema>(schema: T) =>
   v.pipe(
-    v.union([schema, v.pipe(v.array(schema), v.maxLength(1, 'must be one block at most'))]),
-    v.transform((value) => (Array.isArray(value) ? (value[0] as v.InferOutput<T> | undefined) : (value as v.InferOutput<T>))),
+    v.unknown(),
+    v.check((value) => !Array.isArray(value) || value.length <= 1, 'must be one block at most'),
+    v.transform((value) => (Array.isArray(value) ? value[0] : value)),
+    v.optional(schema),
   );
 
 const PasswordPolicyArgs = v.strictObject({
