@@ -478,12 +478,13 @@ export class LocalUserPool {
         throw new ServiceError(400, 'InvalidParameterException', 'The email attribute must be the username in a pool whose usernames are emails.');
       }
       const username = randomUUID();
-      return { username, attributes: { ...attributes, email: signUpName } };
+      return { username, attributes: { ...attributes, email: signUpName, email_verified: 'false' } };
     }
     if (this.#users.emailIsAlias && EMAIL.test(signUpName)) {
       throw new ServiceError(400, 'InvalidParameterException', 'Username cannot be of email format, since user pool is configured for email alias.');
     }
-    return { username: signUpName, attributes };
+    // A user's email starts unverified (the ID token says email_verified: false until a code confirms it).
+    return { username: signUpName, attributes: attributes.email === undefined ? attributes : { ...attributes, email_verified: 'false' } };
   }
 
   private assertAvailable(username: string, attributes: Record<string, string>): void {
