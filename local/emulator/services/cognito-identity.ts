@@ -101,7 +101,8 @@ export class CognitoIdentityService {
         currentDate: this.deps.now(),
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token has no sub claim');
-      if (provider.serverSideTokenCheck === true) this.checkSignInStands(provider, { iss: provider.issuer, sub: payload.sub, aud: provider.audience, origin_jti: payload.origin_jti });
+      if (provider.serverSideTokenCheck === true)
+        this.checkSignInStands(provider, { iss: provider.issuer, sub: payload.sub, aud: provider.audience, origin_jti: payload.origin_jti });
       return payload.sub;
     } catch (error) {
       if (error instanceof ServiceError) throw error;
@@ -127,7 +128,11 @@ export class CognitoIdentityService {
         ? 'the user pool reports that the sign-in of this token was signed out or revoked, or its user deleted (ServerSideTokenCheck)'
         : 'ServerSideTokenCheck is on, but no user pool of this emulator issued the token, so it cannot be checked';
     denied(this.deps.logger, { service: 'cognito-identity', who: provider.loginsKey, action: 'verify login token', reason });
-    throw new ServiceError(400, 'NotAuthorizedException', status === 'revoked' ? 'Invalid login token. Token has been revoked.' : `Invalid login token. ${reason}`);
+    throw new ServiceError(
+      400,
+      'NotAuthorizedException',
+      status === 'revoked' ? 'Invalid login token. Token has been revoked.' : `Invalid login token. ${reason}`,
+    );
   }
 
   private async getId(input: Record<string, unknown>): Promise<{ IdentityId: string }> {

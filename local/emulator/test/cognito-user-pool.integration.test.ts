@@ -33,6 +33,7 @@ import { LocalAccount } from '../account/account.js';
 import { defaultAccountConfig } from '../account/default-account.js';
 import { readBody } from '../http/io.js';
 import { memoryLogger } from '../log.js';
+import { CognitoIdentityService } from '../services/cognito-identity.js';
 import type { UserPoolConfig } from '../services/cognito-user-pool/config.js';
 import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from '../services/cognito-user-pool/seed.js';
 import { CognitoUserPoolService } from '../services/cognito-user-pool/service.js';
@@ -92,11 +93,21 @@ const pools: UserPoolConfig[] = [
       },
       NAME_POOL_ID,
     ),
-    clients: [userPoolClientFromTerraform({ name: 'n', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }, NAME_CLIENT_ID).client],
+    clients: [
+      userPoolClientFromTerraform(
+        { name: 'n', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+        NAME_CLIENT_ID,
+      ).client,
+    ],
   },
   {
     ...userPoolFromTerraform({ name: 'admins', admin_create_user_config: { allow_admin_create_user_only: true } }, ADMIN_POOL_ID),
-    clients: [userPoolClientFromTerraform({ name: 'a', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }, ADMIN_CLIENT_ID).client],
+    clients: [
+      userPoolClientFromTerraform(
+        { name: 'a', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+        ADMIN_CLIENT_ID,
+      ).client,
+    ],
   },
 ];
 
@@ -114,7 +125,15 @@ async function startPools(options: { port?: number; dataDir?: string; issuerUrl?
   const baseUrl = options.issuerUrl ?? (() => url);
   // Quotas far above these tests' pace (the quotas have their own test with small ones).
   const quotas = { UserAuthentication: 10_000, UserCreation: 10_000, UserRead: 10_000, UserUpdate: 10_000, UserToken: 10_000, UserAccountRecovery: 10_000 };
-  const service = await CognitoUserPoolService.start({ account, logger, now, pools, quotas, ...(options.dataDir ? { dataDir: options.dataDir } : {}), baseUrl });
+  const service = await CognitoUserPoolService.start({
+    account,
+    logger,
+    now,
+    pools,
+    quotas,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    baseUrl,
+  });
   const server = createServer((req, res) => {
     if (service.handleJwks(req, res)) return;
     readBody(req, 1024 * 1024)
@@ -236,7 +255,12 @@ describe('sign-up and confirmation (the deployed pool: email usernames, email au
     expect((await passwordSignIn(out.UserSub!, PASSWORD)).idToken).toBeTruthy();
     const me = await idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }));
     expect(me.Username).toBe(out.UserSub);
-    expect(me.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }]));
+    expect(me.UserAttributes).toEqual(
+      expect.arrayContaining([
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ]),
+    );
   });
 
   it('refuses a username that is not an email, a taken email, and an email attribute other than the username', async () => {
@@ -249,12 +273,22 @@ describe('sign-up and confirmation (the deployed pool: email usernames, email au
     );
     await expect(
       idp().send(
-        new SignUpCommand({ ClientId: CLIENT_ID, Username: `${uniqueName('e')}@example.com`, Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'other@example.com' }] }),
+        new SignUpCommand({
+          ClientId: CLIENT_ID,
+          Username: `${uniqueName('e')}@example.com`,
+          Password: PASSWORD,
+          UserAttributes: [{ Name: 'email', Value: 'other@example.com' }],
+        }),
       ),
     ).rejects.toEqual(refused('InvalidParameterException'));
     await expect(
       idp().send(
-        new SignUpCommand({ ClientId: CLIENT_ID, Username: `${uniqueName('e')}@example.com`, Password: PASSWORD, UserAttributes: [{ Name: 'email_verified', Value: 'true' }] }),
+        new SignUpCommand({
+          ClientId: CLIENT_ID,
+          Username: `${uniqueName('e')}@example.com`,
+          Password: PASSWORD,
+          UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
+        }),
       ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'A client attempted to write unauthorized attribute'));
   });
@@ -305,9 +339,9 @@ describe('sign-up and confirmation (the deployed pool: email usernames, email au
     await expect(idp().send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: 'nobody@example.com' }))).resolves.toMatchObject({
       CodeDeliveryDetails: { Destination: 'n***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
     });
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: LEGACY_CLIENT_ID, Username: 'nobody@example.com', ConfirmationCode: '123456' }))).rejects.toEqual(
-      refused('UserNotFoundException'),
-    );
+    await expect(
+      idp().send(new ConfirmSignUpCommand({ ClientId: LEGACY_CLIENT_ID, Username: 'nobody@example.com', ConfirmationCode: '123456' })),
+    ).rejects.toEqual(refused('UserNotFoundException'));
   });
 });
 
@@ -549,14 +583,18 @@ describe('refresh, GetUser and sign-out', () => {
     expect(id.exp! - id.iat!).toBe(600);
     expect(access.exp! - access.iat!).toBe(300);
     clockOffsetMs = 301_000;
-    await expect(idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has expired'));
+    await expect(idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has expired'),
+    );
     const refreshed = await idp().send(
       new InitiateAuthCommand({ ClientId: SHORT_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
     );
     expect(refreshed.AuthenticationResult?.ExpiresIn).toBe(300);
     clockOffsetMs = 2 * HOUR * 1000 + 1000;
     await expect(
-      idp().send(new InitiateAuthCommand({ ClientId: SHORT_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } })),
+      idp().send(
+        new InitiateAuthCommand({ ClientId: SHORT_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+      ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has expired'));
   });
 
@@ -573,11 +611,15 @@ describe('refresh, GetUser and sign-out', () => {
     const user = await signUpConfirmed();
     const tokens = await passwordSignIn(user.email, user.password);
     const refresh = () =>
-      idp().send(new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }));
+      idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+      );
     const refreshedAccess = (await refresh()).AuthenticationResult!.AccessToken!;
     await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: tokens.refreshToken }));
     for (const accessToken of [tokens.accessToken, refreshedAccess]) {
-      await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(refused('NotAuthorizedException', 'Access Token has been revoked'));
+      await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(
+        refused('NotAuthorizedException', 'Access Token has been revoked'),
+      );
       await expect(idp().send(new GlobalSignOutCommand({ AccessToken: accessToken }))).rejects.toEqual(
         refused('NotAuthorizedException', 'Access Token has been revoked'),
       );
@@ -589,7 +631,9 @@ describe('refresh, GetUser and sign-out', () => {
     const user = await signUpConfirmed();
     const first = await passwordSignIn(user.username, user.password);
     for (const flow of ['REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN'] as const) {
-      const out = await idp().send(new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: flow, AuthParameters: { REFRESH_TOKEN: first.refreshToken } }));
+      const out = await idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: flow, AuthParameters: { REFRESH_TOKEN: first.refreshToken } }),
+      );
       expect(out.AuthenticationResult?.RefreshToken).toBeUndefined();
       const id = decodeJwt(out.AuthenticationResult!.IdToken!);
       const original = decodeJwt(first.idToken);
@@ -603,7 +647,9 @@ describe('refresh, GetUser and sign-out', () => {
       ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
     await expect(
-      idp().send(new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } })),
+      idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } }),
+      ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
   });
 
@@ -625,7 +671,9 @@ describe('refresh, GetUser and sign-out', () => {
         refused('NotAuthorizedException', 'Access Token has been revoked'),
       );
       await expect(
-        idp().send(new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } })),
+        idp().send(
+          new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } }),
+        ),
       ).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has been revoked'));
     }
     // Signing in again starts a new, valid sign-in.
@@ -779,6 +827,90 @@ describe("the emulator's identity pool with this pool as its provider", () => {
       }
     } finally {
       await emulator.close();
+    }
+  });
+});
+
+describe('ServerSideTokenCheck: the identity pool asks this pool whether a sign-in still stands', () => {
+  async function identityPool(options: { serverSideTokenCheck: boolean; checker: boolean }) {
+    const base = defaultAccountConfig({ userPoolIssuerUrl: issuer(), userPoolClientId: PASSWORD_CLIENT_ID });
+    const identityAccount = new LocalAccount({
+      ...base,
+      identityPools: base.identityPools.map((p) => ({
+        ...p,
+        providers: p.providers.map((provider) => ({ ...provider, serverSideTokenCheck: options.serverSideTokenCheck })),
+      })),
+    });
+    const service = new CognitoIdentityService({
+      account: identityAccount,
+      logger,
+      now,
+      credentialsSeconds: 3600,
+      ...(options.checker ? { userPools: running.service } : {}),
+    });
+    const server = createServer((req, res) => {
+      readBody(req, 1024 * 1024)
+        .then((body) => service.handle(req, res, body))
+        .catch(() => res.writeHead(500).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new CognitoIdentityClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'u', secretAccessKey: 'u' },
+    });
+    const loginsKey = running.service.loginsKey(POOL_ID);
+    const credentials = async (idToken: string) => {
+      const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: idToken } }));
+      return client.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [loginsKey]: idToken } }));
+    };
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { client, loginsKey, credentials, close };
+  }
+  const revoked = refused('NotAuthorizedException', 'Invalid login token. Token has been revoked.');
+
+  it('refuses GetId and GetCredentialsForIdentity once the user signed out globally or the refresh token was revoked', async () => {
+    const pool = await identityPool({ serverSideTokenCheck: true, checker: true });
+    try {
+      const user = await signUpConfirmed();
+      const first = await passwordSignIn(user.email, user.password);
+      const { IdentityId } = await pool.client.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [pool.loginsKey]: first.idToken } }));
+      expect((await pool.credentials(first.idToken)).Credentials?.AccessKeyId).toMatch(/^ASIA/);
+
+      await idp().send(new GlobalSignOutCommand({ AccessToken: first.accessToken }));
+      await expect(pool.client.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [pool.loginsKey]: first.idToken } }))).rejects.toEqual(
+        revoked,
+      );
+      await expect(
+        pool.client.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [pool.loginsKey]: first.idToken } })),
+      ).rejects.toEqual(revoked);
+      expect(logger.entries.some((e) => e.message === 'denied' && String(e.reason).includes('ServerSideTokenCheck'))).toBe(true);
+
+      // A new sign-in stands; revoking its refresh token revokes its ID token for the identity pool too.
+      const second = await passwordSignIn(user.email, user.password);
+      expect((await pool.credentials(second.idToken)).Credentials).toBeTruthy();
+      await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: second.refreshToken }));
+      await expect(pool.credentials(second.idToken)).rejects.toEqual(revoked);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("accepts a signed-out user's unexpired ID token when the check is off, and refuses every token when it cannot ask", async () => {
+    const unchecked = await identityPool({ serverSideTokenCheck: false, checker: true });
+    const blind = await identityPool({ serverSideTokenCheck: true, checker: false });
+    try {
+      const user = await signUpConfirmed();
+      const tokens = await passwordSignIn(user.email, user.password);
+      await expect(blind.credentials(tokens.idToken)).rejects.toEqual(refused('NotAuthorizedException'));
+      await idp().send(new GlobalSignOutCommand({ AccessToken: tokens.accessToken }));
+      expect((await unchecked.credentials(tokens.idToken)).Credentials).toBeTruthy();
+    } finally {
+      await unchecked.close();
+      await blind.close();
     }
   });
 });

@@ -2,7 +2,14 @@ import { COGNITO_USER_POOL_QUOTAS, OPERATION_CATEGORY, UserPoolRequestQuotas } f
 
 describe('user pool request quotas', () => {
   it("holds Cognito's published default rates", () => {
-    expect(COGNITO_USER_POOL_QUOTAS).toEqual({ UserAuthentication: 120, UserCreation: 50, UserAccountRecovery: 30, UserRead: 120, UserUpdate: 25, UserToken: 120 });
+    expect(COGNITO_USER_POOL_QUOTAS).toEqual({
+      UserAuthentication: 120,
+      UserCreation: 50,
+      UserAccountRecovery: 30,
+      UserRead: 120,
+      UserUpdate: 25,
+      UserToken: 120,
+    });
     expect(OPERATION_CATEGORY.InitiateAuth).toBe('UserAuthentication');
     expect(OPERATION_CATEGORY.SignUp).toBe('UserCreation');
   });

@@ -3,14 +3,7 @@
  * worker thread runs (srp-worker.ts) so that they never block the emulator's shared event loop. Messages carry
  * strings only (hex, base64), so they cross the thread boundary unchanged.
  */
-import {
-  createPasswordVerifier,
-  createServerChallenge,
-  passwordClaimSignature,
-  passwordMatches,
-  serverSessionKey,
-  signaturesMatch,
-} from './srp.js';
+import { createPasswordVerifier, createServerChallenge, passwordClaimSignature, passwordMatches, serverSessionKey, signaturesMatch } from './srp.js';
 
 export type SrpJob =
   /** A new user's salt and verifier (SignUp, seeding). */

@@ -1,8 +1,9 @@
 /** The worker pool runs the same SRP code as the main thread (bundled from srp-worker.ts) and sheds load at its bound. */
+
+import { formatSrpTimestamp } from './srp.js';
 import { answerPasswordVerifier, startSrpClient } from './srp-client.test-support.js';
 import { runSrpJob } from './srp-jobs.js';
 import { SrpPoolBusyError, SrpWorkerPool } from './srp-pool.js';
-import { formatSrpTimestamp } from './srp.js';
 
 const POOL_ID = 'us-east-1_Pool1';
 let pool: SrpWorkerPool;
@@ -21,7 +22,13 @@ describe('SRP worker pool', () => {
     const { b, B } = await pool.run({ kind: 'challenge', verifier: stored.verifier });
     const secretBlock = Buffer.alloc(16, 7).toString('base64');
     const now = new Date();
-    const answer = answerPasswordVerifier(client, POOL_ID, 'Correct-horse-1', { SALT: stored.salt, SRP_B: B, SECRET_BLOCK: secretBlock, USER_ID_FOR_SRP: 'dana' }, now);
+    const answer = answerPasswordVerifier(
+      client,
+      POOL_ID,
+      'Correct-horse-1',
+      { SALT: stored.salt, SRP_B: B, SECRET_BLOCK: secretBlock, USER_ID_FOR_SRP: 'dana' },
+      now,
+    );
     const claim = {
       kind: 'claim' as const,
       A: client.srpA,

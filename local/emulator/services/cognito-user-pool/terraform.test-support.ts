@@ -17,4 +17,3 @@ export function synthesizedUserPool(): { pool: Record<string, unknown>; client: 
   };
   return { pool: only('aws_cognito_user_pool'), client: only('aws_cognito_user_pool_client') };
 }
-

@@ -2,8 +2,9 @@
  * The Terraform mapping against the pool and client that infra/constructs/identity.ts synthesizes (the same JSON
  * `terraform apply` receives), then argument by argument: modelled values, recorded ones, refusals by name.
  */
-import { synthesizedUserPool } from './terraform.test-support.js';
+
 import { RECORDED_CLIENT_ARGUMENTS, RECORDED_POOL_ARGUMENTS, TerraformArgumentError, userPoolClientFromTerraform, userPoolFromTerraform } from './terraform.js';
+import { synthesizedUserPool } from './terraform.test-support.js';
 
 const POOL_ID = 'eu-west-1_Synth1';
 
@@ -148,7 +149,9 @@ describe('aws_cognito_user_pool arguments', () => {
       'aws_cognito_user_pool: argument "email_configuration.source_arn" is required when email_sending_account is "DEVELOPER"',
     );
     expect(
-      refusal(() => userPoolFromTerraform({ ...base, email_configuration: { email_sending_account: 'DEVELOPER', source_arn: 'arn:aws:s3:::bucket' } }, POOL_ID)),
+      refusal(() =>
+        userPoolFromTerraform({ ...base, email_configuration: { email_sending_account: 'DEVELOPER', source_arn: 'arn:aws:s3:::bucket' } }, POOL_ID),
+      ),
     ).toContain('"email_configuration.source_arn" is invalid');
   });
 
@@ -181,7 +184,9 @@ describe('aws_cognito_user_pool arguments', () => {
     expect(refusal(() => userPoolFromTerraform({ ...base, username_attributes: ['email'], alias_attributes: ['email'] }, POOL_ID))).toBe(
       'aws_cognito_user_pool: argument "alias_attributes" conflicts with username_attributes',
     );
-    expect(refusal(() => userPoolFromTerraform({ ...base, password_policy: { minimum_length: 5 } }, POOL_ID))).toContain('"password_policy.minimum_length" is invalid');
+    expect(refusal(() => userPoolFromTerraform({ ...base, password_policy: { minimum_length: 5 } }, POOL_ID))).toContain(
+      '"password_policy.minimum_length" is invalid',
+    );
     expect(refusal(() => userPoolFromTerraform({ name: '' }, POOL_ID))).toContain('"name" is invalid');
     expect(refusal(() => userPoolFromTerraform({}, POOL_ID))).toContain('"name"');
   });
@@ -207,9 +212,9 @@ describe('aws_cognito_user_pool_client arguments', () => {
     expect(refusal(() => userPoolClientFromTerraform({ ...base, access_token_validity: 2, token_validity_units: { access_token: 'days' } }, 'c1'))).toContain(
       'access token validity must be 5 minutes to 1 day',
     );
-    expect(refusal(() => userPoolClientFromTerraform({ ...base, refresh_token_validity: 30, token_validity_units: { refresh_token: 'minutes' } }, 'c1'))).toContain(
-      'refresh token validity must be 60 minutes to 10 years',
-    );
+    expect(
+      refusal(() => userPoolClientFromTerraform({ ...base, refresh_token_validity: 30, token_validity_units: { refresh_token: 'minutes' } }, 'c1')),
+    ).toContain('refresh token validity must be 60 minutes to 10 years');
     expect(refusal(() => userPoolClientFromTerraform({ ...base, auth_session_validity: 20 }, 'c1'))).toContain('"auth_session_validity" is invalid');
   });
 
@@ -249,7 +254,9 @@ describe('aws_cognito_user_pool_client arguments', () => {
     expect(refusal(() => userPoolClientFromTerraform({ ...base, generate_secret: true }, 'c1'))).toBe(
       'aws_cognito_user_pool_client: argument "generate_secret" is not understood by the local emulator: clients with a secret (SECRET_HASH) are not emulated',
     );
-    expect(refusal(() => userPoolClientFromTerraform({ ...base, explicit_auth_flows: ['ALLOW_CUSTOM_AUTH'] }, 'c1'))).toContain('ALLOW_CUSTOM_AUTH is not emulated');
+    expect(refusal(() => userPoolClientFromTerraform({ ...base, explicit_auth_flows: ['ALLOW_CUSTOM_AUTH'] }, 'c1'))).toContain(
+      'ALLOW_CUSTOM_AUTH is not emulated',
+    );
     expect(refusal(() => userPoolClientFromTerraform({ ...base, explicit_auth_flows: ['NOT_A_FLOW'] }, 'c1'))).toContain('"explicit_auth_flows" is invalid');
     expect(refusal(() => userPoolClientFromTerraform({ ...base, refresh_token_rotation: { feature: 'ENABLED' } }, 'c1'))).toContain(
       '"refresh_token_rotation" is not understood by the local emulator',

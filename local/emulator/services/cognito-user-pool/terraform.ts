@@ -137,9 +137,7 @@ const VerificationMessageTemplateArgs = v.strictObject({
 const AdminCreateUserConfigArgs = v.strictObject({
   allow_admin_create_user_only: v.optional(bool),
   // Recorded: AdminCreateUser is not emulated.
-  invite_message_template: v.optional(
-    block(v.strictObject({ email_message: v.optional(str), email_subject: v.optional(str), sms_message: v.optional(str) })),
-  ),
+  invite_message_template: v.optional(block(v.strictObject({ email_message: v.optional(str), email_subject: v.optional(str), sms_message: v.optional(str) }))),
 });
 
 const AccountRecoveryArgs = v.strictObject({
@@ -304,7 +302,11 @@ export function userPoolClientFromTerraform(args: Record<string, unknown>, clien
   const parsed = parseArguments(CLIENT, UserPoolClientArgs, args, REFUSED_CLIENT_ARGUMENTS, {});
   if (parsed.generate_secret === true) {
     // A client secret means every public call carries SECRET_HASH; the browser clients this project uses have none.
-    throw new TerraformArgumentError(CLIENT, 'generate_secret', 'is not understood by the local emulator: clients with a secret (SECRET_HASH) are not emulated');
+    throw new TerraformArgumentError(
+      CLIENT,
+      'generate_secret',
+      'is not understood by the local emulator: clients with a secret (SECRET_HASH) are not emulated',
+    );
   }
   const authFlows: AuthFlow[] = [];
   for (const flow of parsed.explicit_auth_flows ?? ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']) {

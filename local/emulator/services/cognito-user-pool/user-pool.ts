@@ -178,9 +178,11 @@ export class LocalUserPool {
     const user = this.#users.resolve(name);
     const attemptKey = this.#users.attemptKey(user, name);
     const now = this.deps.now().getTime();
-    if (user === undefined && !client.preventUserExistenceErrors) throw new ServiceError(400, 'UserNotFoundException', 'Username/client id combination not found.');
+    if (user === undefined && !client.preventUserExistenceErrors)
+      throw new ServiceError(400, 'UserNotFoundException', 'Username/client id combination not found.');
     // Too many wrong codes: refused before the code is even compared (an unknown name is counted the same way).
-    if (!this.#codeAttempts.allowed(attemptKey, now)) throw new ServiceError(400, 'LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+    if (!this.#codeAttempts.allowed(attemptKey, now))
+      throw new ServiceError(400, 'LimitExceededException', 'Attempt limit exceeded, please try after some time.');
     if (user?.status === 'CONFIRMED') throw new ServiceError(400, 'NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED');
     const pending = user?.confirmation;
     if (user === undefined || pending === undefined || sha256(input.code) !== pending.codeHash) {
@@ -404,8 +406,7 @@ export class LocalUserPool {
    */
   revokeToken(client: UserPoolClientConfig, token: string): Record<string, never> {
     // RevokeToken API reference: UnsupportedOperationException when token revocation is not enabled for the client.
-    if (!client.enableTokenRevocation)
-      throw new ServiceError(400, 'UnsupportedOperationException', 'Token revocation is not enabled for this app client.');
+    if (!client.enableTokenRevocation) throw new ServiceError(400, 'UnsupportedOperationException', 'Token revocation is not enabled for this app client.');
     const session = this.sessionByRefreshToken(token);
     if (session === undefined) return {};
     if (session.clientId !== client.clientId) throw new ServiceError(400, 'UnauthorizedException', 'The refresh token was not issued to this client.');
@@ -469,7 +470,8 @@ export class LocalUserPool {
       // "If preferred_username is selected as an alias, the value ... cannot be provided during registration."
       throw new ServiceError(400, 'InvalidParameterException', 'preferred_username cannot be set during sign-up: the pool uses it as an alias.');
     }
-    if (attributes.email !== undefined && !EMAIL.test(attributes.email)) throw new ServiceError(400, 'InvalidParameterException', 'Invalid email address format.');
+    if (attributes.email !== undefined && !EMAIL.test(attributes.email))
+      throw new ServiceError(400, 'InvalidParameterException', 'Invalid email address format.');
     if (this.#users.emailIsUsername) {
       if (!EMAIL.test(signUpName)) throw new ServiceError(400, 'InvalidParameterException', 'Username should be an email.');
       if (attributes.email !== undefined && this.#users.fold(attributes.email) !== this.#users.fold(signUpName)) {
@@ -495,7 +497,12 @@ export class LocalUserPool {
     }
   }
 
-  private addUser(username: string, verifier: { salt: string; verifier: string }, attributes: Record<string, string>, status: StoredUser['status']): StoredUser {
+  private addUser(
+    username: string,
+    verifier: { salt: string; verifier: string },
+    attributes: Record<string, string>,
+    status: StoredUser['status'],
+  ): StoredUser {
     // In an email-username pool the username is the sub (SignUp "uses it as the immutable username attribute").
     const sub = this.#users.emailIsUsername ? username : randomUUID();
     const user: StoredUser = { username, sub, status, salt: verifier.salt, verifier: verifier.verifier, attributes, createdAt: this.deps.now().toISOString() };
@@ -642,7 +649,11 @@ function validAttributes(value: unknown): Record<string, string> {
       !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,32}$/u.test(name) ||
       (attributeValue !== undefined && (typeof attributeValue !== 'string' || attributeValue.length > 2048))
     ) {
-      throw new ServiceError(400, 'InvalidParameterException', 'Every user attribute needs a Name (1-32 characters) and a string Value (at most 2048 characters)');
+      throw new ServiceError(
+        400,
+        'InvalidParameterException',
+        'Every user attribute needs a Name (1-32 characters) and a string Value (at most 2048 characters)',
+      );
     }
     if (name === 'sub') throw new ServiceError(400, 'InvalidParameterException', 'Attribute sub cannot be set: Amazon Cognito assigns it.');
     attributes[name] = attributeValue ?? '';
