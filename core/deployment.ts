@@ -38,11 +38,16 @@ export function roleArn(d: Deployment, roleName: string): string {
   return `arn:aws:iam::${d.accountId}:role/${roleName}`;
 }
 
+/** A Lambda function of the stage: `<app>-<stage>-<function>` (its role is `<app>-<stage>-fn-<function>`). */
+export function functionName(d: Pick<Deployment, 'app' | 'stage'>, fn: string): string {
+  return resourceName(d, fn);
+}
+
 /** Every named resource of a stage: `<app>-<stage>-<purpose>`. */
 export function resourceName(d: Pick<Deployment, 'app' | 'stage'>, purpose: string): string {
   return `${d.app}-${d.stage}-${purpose}`;
 }
 
-export function topicsOf(d: Deployment): TopicScheme {
+export function topicsOf(d: Pick<Deployment, 'app' | 'stage'>): TopicScheme {
   return new TopicScheme({ app: d.app, stage: d.stage });
 }

@@ -4,7 +4,7 @@
  * (local/emulator/rules) runs the same SQL against the same function locally.
  */
 import type { FunctionName } from './access/model.js';
-import type { Deployment } from './deployment.js';
+import { type Deployment, topicsOf } from './deployment.js';
 
 /** IoT: the SQL versions of the rules engine ("SQL versions", AWS IoT developer guide); the SQL below uses neither's extras. */
 export type IotSqlVersion = '2015-10-08' | '2016-03-23';
@@ -20,16 +20,24 @@ export interface TopicRuleDefinition {
   lambda: FunctionName;
 }
 
-/** Every connect and disconnect lifecycle event of the account goes to the presence function. */
-export const PRESENCE_RULE: TopicRuleDefinition = {
-  purpose: 'presence',
-  description: 'IoT lifecycle events (connected/disconnected) to the presence function: who is online',
-  sql: "SELECT * FROM '$aws/events/presence/+/+'",
-  sqlVersion: '2016-03-23',
-  lambda: 'presence-events',
-};
+/**
+ * The connect and disconnect lifecycle events of this stage's clients go to the presence function. Lifecycle events
+ * are account-wide, so the rule keeps to client ids of the stage (`<app>.<stage>.`, core/topics.ts): another stage's
+ * or another app's clients never invoke this stage's function.
+ */
+export function presenceRule(d: Pick<Deployment, 'app' | 'stage'>): TopicRuleDefinition {
+  return {
+    purpose: 'presence',
+    description: `IoT lifecycle events (connected/disconnected) of ${d.app}/${d.stage} clients to the presence function: who is online`,
+    sql: `SELECT * FROM '$aws/events/presence/+/+' WHERE startswith(clientId, '${topicsOf(d).clientIdPrefix()}')`,
+    sqlVersion: '2016-03-23',
+    lambda: 'presence-events',
+  };
+}
 
-export const TOPIC_RULES: readonly TopicRuleDefinition[] = [PRESENCE_RULE];
+export function topicRules(d: Pick<Deployment, 'app' | 'stage'>): readonly TopicRuleDefinition[] {
+  return [presenceRule(d)];
+}
 
 /** IoT: a rule name is 1-128 of `[a-zA-Z0-9_]` (CreateTopicRule, TopicRuleListItem.ruleName), so `-` becomes `_`. */
 export function topicRuleName(d: Pick<Deployment, 'app' | 'stage'>, rule: Pick<TopicRuleDefinition, 'purpose'>): string {

@@ -13,7 +13,7 @@
  * `topic/<app>/<stage>/*` grant bounds everything the app may touch. The deepest topic
  * (`app/stage/users/u/jobs/j`) has 6 levels, within IoT's limit of 8.
  */
-import { isCognitoIdentityId, isValidId, validateId, validateUserId } from './ids.js';
+import { isValidId, isValidUserId, validateId, validateUserId } from './ids.js';
 
 export interface TopicScope {
   readonly app: string;
@@ -74,25 +74,30 @@ export class TopicScheme {
 
   /**
    * The MQTT client ids a user may connect with: `<app>.<stage>.<userId>`, or `<app>.<stage>.<userId>.<suffix>` for
-   * extra tabs. `.` cannot occur in ids, so the grant `client/<app>.<stage>.alice.*` can never match a client id of
-   * another user such as `alice-x` (with `-` as separator it would, and alice could take over that user's session).
+   * extra tabs; a Cognito user's userId is their identity id (`<region>:<uuid>`). `.` cannot occur in ids, so the grant
+   * `client/<app>.<stage>.alice.*` can never match a client id of another user such as `alice-x` (with `-` as separator
+   * it would, and alice could take over that user's session). Every client id of a stage starts with `<app>.<stage>.`,
+   * which is how the presence rule keeps to its own stage's clients (core/iot-rules.ts).
    */
   clientId(userId: string, suffix?: string): string {
-    const base = `${this.scope.app}.${this.scope.stage}.${validateId('user id', userId)}`;
+    const base = `${this.clientIdPrefix()}${validateUserId(userId)}`;
     return suffix === undefined ? base : `${base}.${validateId('client id suffix', suffix)}`;
   }
 
+  /** `<app>.<stage>.`: the start of every client id of this stage. */
+  clientIdPrefix(): string {
+    return `${this.scope.app}.${this.scope.stage}.`;
+  }
+
   /**
-   * The user a client id belongs to: the inverse of `clientId` (`<app>.<stage>.<userId>[.<suffix>]`), or the client id
-   * itself when it is a Cognito identity id (a Cognito user connects with their identity id, the only client id their
-   * IoT policy allows). Undefined for a client id of another app or stage, or any other shape.
+   * The user a client id belongs to: the inverse of `clientId` (`<app>.<stage>.<userId>[.<suffix>]`). Undefined for a
+   * client id of another app or stage, or any other shape.
    */
   userOfClientId(clientId: string): string | undefined {
-    if (isCognitoIdentityId(clientId)) return clientId;
-    const prefix = `${this.scope.app}.${this.scope.stage}.`;
+    const prefix = this.clientIdPrefix();
     if (!clientId.startsWith(prefix)) return undefined;
     const [userId, suffix, ...more] = clientId.slice(prefix.length).split('.');
-    if (more.length > 0 || !isValidId(userId) || (suffix !== undefined && !isValidId(suffix))) return undefined;
+    if (more.length > 0 || !isValidUserId(userId) || (suffix !== undefined && !isValidId(suffix))) return undefined;
     return userId;
   }
 }

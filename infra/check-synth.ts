@@ -1,18 +1,22 @@
 /** CI: checks that the Terraform JSON `npm run synth` wrote has every resource the stack must provision. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPIC_RULES } from '../core/iot-rules.js';
+import { topicRules as stageTopicRules } from '../core/iot-rules.js';
 import { TABLES } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
 import { REPO_ROOT } from './build-functions.js';
 
-const stack = `${process.env.APP_NAME ?? 'iot-realtime'}-${process.env.STAGE ?? 'dev'}`;
+const app = process.env.APP_NAME ?? 'iot-realtime';
+const stage = process.env.STAGE ?? 'dev';
+const stack = `${app}-${stage}`;
+const TOPIC_RULES = stageTopicRules({ app, stage });
 const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
 const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, unknown> };
 const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
 const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
-const alarms = 2 + 2 * FUNCTIONS.length + 1;
+// Three dead-letter queues (jobs, fan-out, presence), errors and throttles per function, IoT publish failures, one per rule.
+const alarms = 3 + 2 * FUNCTIONS.length + 1 + TOPIC_RULES.length;
 const topicRules = Object.values(json.resource.aws_iot_topic_rule ?? {});
 const visibilityOf = (purpose: string) =>
   Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
@@ -23,9 +27,18 @@ const expectations: Array<[string, boolean]> = [
   ['aws_cognito_identity_pool + roles attachment', count('aws_cognito_identity_pool') === 1 && count('aws_cognito_identity_pool_roles_attachment') === 1],
   [`aws_lambda_function x${FUNCTIONS.length}`, count('aws_lambda_function') === FUNCTIONS.length],
   [`aws_cloudwatch_log_group x${FUNCTIONS.length}`, count('aws_cloudwatch_log_group') === FUNCTIONS.length],
-  [`aws_iam_role x${FUNCTIONS.length + 3}`, count('aws_iam_role') === FUNCTIONS.length + 3],
-  ['aws_sqs_queue x4 (jobs, fan-out, their dead-letter queues)', count('aws_sqs_queue') === 4],
+  [`aws_iam_role x${FUNCTIONS.length + 4} (functions, browser client, Cognito x2, IoT rule errors)`, count('aws_iam_role') === FUNCTIONS.length + 4],
+  ['aws_sqs_queue x5 (jobs, fan-out, their dead-letter queues, presence failures)', count('aws_sqs_queue') === 5],
   ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
+  [
+    "event source mappings depend on their consumer role's policies",
+    Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every((m) => JSON.stringify(m.depends_on ?? []).includes('aws_iam_role_policy.')),
+  ],
+  [
+    'topic rules have an SQS error action; the presence function an on-failure destination',
+    Object.values(json.resource.aws_iot_topic_rule ?? {}).every((r) => JSON.stringify(r.error_action ?? {}).includes('aws_sqs_queue.')) &&
+      JSON.stringify(json.resource.aws_lambda_function_event_invoke_config ?? {}).includes('on_failure'),
+  ],
   [`aws_dynamodb_table x${TABLES.length} (${TABLES.map((t) => t.purpose).join(', ')})`, count('aws_dynamodb_table') === TABLES.length],
   [
     `aws_iot_topic_rule x${TOPIC_RULES.length} (${TOPIC_RULES.map((r) => r.purpose).join(', ')}) with their SQL and a Lambda action`,
@@ -46,7 +59,7 @@ const expectations: Array<[string, boolean]> = [
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
   ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
   [
-    `aws_cloudwatch_metric_alarm x${alarms} (2 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures)`,
+    `aws_cloudwatch_metric_alarm x${alarms} (3 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures, topic rule failures)`,
     count('aws_cloudwatch_metric_alarm') === alarms,
   ],
   [

@@ -1,10 +1,9 @@
 /** `npm run synth`: bundles the functions and writes the Terraform JSON to infra/cdktf.out/stacks/<app>-<stage>/. */
 
 import { join } from 'node:path';
-import { App } from 'cdktn';
 import { buildFunctions, DEFAULT_OUT_DIR, REPO_ROOT } from './build-functions.js';
 import { type InfraConfig, InfraConfigError, infraConfigFromEnv } from './config.js';
-import { RealtimeStack } from './stack.js';
+import { synthesizeStack } from './synth.js';
 
 let config: InfraConfig;
 try {
@@ -16,8 +15,5 @@ try {
   process.exit(2);
 }
 const built = await buildFunctions(DEFAULT_OUT_DIR);
-const app = new App({ outdir: join(REPO_ROOT, 'infra', 'cdktf.out') });
-const stackName = `${config.app}-${config.stage}`;
-new RealtimeStack(app, stackName, config);
-app.synth();
+const { stackName } = synthesizeStack(config, join(REPO_ROOT, 'infra', 'cdktf.out'));
 process.stdout.write(`Synthesized ${stackName} (${config.region}) with ${built.length} functions -> infra/cdktf.out/stacks/${stackName}/cdk.tf.json\n`);

@@ -11,14 +11,16 @@ import { DataAwsIotEndpoint } from '@cdktn/provider-aws/lib/data-aws-iot-endpoin
 import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js';
 import { IotPolicy } from '@cdktn/provider-aws/lib/iot-policy/index.js';
+import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config/index.js';
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js';
-import { TerraformOutput, TerraformStack } from 'cdktn';
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue/index.js';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktn';
 import type { Construct } from 'constructs';
 import { type AccessModel, accessModel, type FunctionName } from '../core/access/model.js';
 import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { type Deployment, resourceName } from '../core/deployment.js';
-import { TOPIC_RULES } from '../core/iot-rules.js';
+import { type Deployment, functionName, resourceName } from '../core/deployment.js';
+import { presenceRule, topicRuleName, topicRules } from '../core/iot-rules.js';
 import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
 import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
 import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
@@ -48,19 +50,51 @@ export class RealtimeStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: InfraConfig) {
     super(scope, id);
     new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: { app: config.app, stage: config.stage } }] });
+    // State: an S3 bucket locked with a lock file (Terraform >= 1.10, "use_lockfile") when one is configured; otherwise a
+    // local file in the repository's git-ignored .terraform-state/, by a path relative to the stack's folder (so the
+    // synthesized JSON names no absolute path of this machine).
+    if (config.stateBackend) {
+      new S3Backend(this, {
+        bucket: config.stateBackend.bucket,
+        key: config.stateBackend.key,
+        region: config.stateBackend.region,
+        useLockfile: true,
+        encrypt: true,
+      });
+    } else {
+      new LocalBackend(this, { path: `../../../../.terraform-state/${id}.tfstate` });
+    }
     const caller = new DataAwsCallerIdentity(this, 'caller');
     // Without the type, DescribeEndpoint may return the legacy (VeriSign) endpoint.
     const iotEndpoint = new DataAwsIotEndpoint(this, 'iot-endpoint', { endpointType: 'iot:Data-ATS' });
     const deployment: Deployment = { app: config.app, stage: config.stage, region: config.region, accountId: caller.accountId };
     const prefix = resourceName(deployment, '').replace(/-$/, '');
 
-    const userPool = new UserPool(this, 'user-pool', { namePrefix: prefix, region: config.region });
+    const userPool = new UserPool(this, 'user-pool', {
+      namePrefix: prefix,
+      region: config.region,
+      deletionProtection: !config.development,
+      ...(config.sesSender ? { sesSender: config.sesSender } : {}),
+    });
     const identityPool = new IdentityPool(this, 'identity-pool', { namePrefix: prefix, allowGuests: config.allowGuests, userPool, region: config.region });
     const jobs = new WorkQueue(this, 'jobs', { name: resourceName(deployment, JOBS_QUEUE.purpose), settings: JOBS_QUEUE });
     const fanout = new WorkQueue(this, 'fanout', { name: resourceName(deployment, FANOUT_QUEUE.purpose), settings: FANOUT_QUEUE });
     // Rooms, memberships and history; deletion protection everywhere but a dev stage.
     const tables = new Tables(this, 'tables', { deployment, deletionProtection: config.stage !== 'dev' });
-    this.model = accessModel({ deployment, identityPoolId: identityPool.pool.id, jobQueueArn: jobs.queue.arn, fanoutQueueArn: fanout.queue.arn });
+    // Presence work that failed: events IoT could not deliver (the rule's error action) and invocations that failed
+    // every retry (the function's on-failure destination). Kept 14 days for inspection; alarmed when not empty.
+    const presenceFailures = new SqsQueue(this, 'presence-failures', {
+      name: resourceName(deployment, 'presence-failures'),
+      messageRetentionSeconds: 14 * 24 * 3600,
+      sqsManagedSseEnabled: true,
+    });
+    this.model = accessModel({
+      deployment,
+      identityPoolId: identityPool.pool.id,
+      jobQueueArn: jobs.queue.arn,
+      fanoutQueueArn: fanout.queue.arn,
+      presenceFailuresQueueArn: presenceFailures.arn,
+    });
     const model = this.model;
 
     new IotPolicy(this, 'cognito-user-iot-policy', { name: model.cognitoUserIotPolicy.name, policy: policyJson(model.cognitoUserIotPolicy.document) });
@@ -78,7 +112,8 @@ export class RealtimeStack extends TerraformStack {
       TOKEN_CLOCK_TOLERANCE_SECONDS: String(config.appToken.clockToleranceSeconds),
       IOT_ENDPOINT: iotEndpoint.endpointAddress,
       BROWSER_CLIENT_ROLE_ARN: model.browserClientRole.arn,
-      CREDENTIALS_DURATION_SECONDS: '3600',
+      CREDENTIALS_DURATION_SECONDS: String(config.credentialsDurationSeconds),
+      ...(config.directFanoutMax !== undefined ? { DIRECT_FANOUT_MAX: String(config.directFanoutMax) } : {}),
       JOBS_QUEUE_URL: jobs.queue.url,
       JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
       IDENTITY_POOL_ID: identityPool.pool.id,
@@ -94,7 +129,7 @@ export class RealtimeStack extends TerraformStack {
     for (const definition of FUNCTIONS) {
       const variables: Record<string, string> = {};
       // The stage-wide values plus the function's own from its catalog entry (e.g. its rate limit).
-      const own = { ...environment, ...catalogVariables(definition) };
+      const own = { ...environment, ...catalogVariables(definition, config.rateLimitOverride ? { rateLimit: config.rateLimitOverride } : {}) };
       for (const key of envVariableNames(definition.configSchema)) {
         if (RESERVED_ENV.has(key)) continue;
         const value = own[key];
@@ -105,6 +140,7 @@ export class RealtimeStack extends TerraformStack {
         definition.name,
         new RealtimeFunction(this, `fn-${definition.name}`, {
           definition,
+          functionName: functionName(deployment, definition.name),
           role: model.functionRoles[definition.name],
           bundleDir: join(config.functionsDir, definition.name),
           environment: variables,
@@ -128,7 +164,22 @@ export class RealtimeStack extends TerraformStack {
       new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
 
     // IoT lifecycle events to the presence function: the rule the emulator runs locally.
-    this.topicRules = new TopicRules(this, 'topic-rules', { deployment, rules: TOPIC_RULES, functionOf: (name) => this.functions.get(name)!.function });
+    this.topicRules = new TopicRules(this, 'topic-rules', {
+      deployment,
+      rules: topicRules(deployment),
+      functionOf: (name) => this.functions.get(name)!.function,
+      errors: { queue: presenceFailures, role: model.serviceRoles.iotRuleErrors },
+    });
+    // Lambda retries a failed asynchronous invocation twice, then sends the event to the on-failure destination; it
+    // checks the function's role may send there when the configuration is saved, hence the dependency.
+    const presenceEvents = this.functions.get(presenceRule(deployment).lambda)!;
+    new LambdaFunctionEventInvokeConfig(this, 'presence-events-async', {
+      functionName: presenceEvents.function.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 3600,
+      destinationConfig: { onFailure: { destination: presenceFailures.arn } },
+      dependsOn: presenceEvents.rolePolicies,
+    });
 
     jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!);
     fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!);
@@ -147,6 +198,8 @@ export class RealtimeStack extends TerraformStack {
       [FANOUT_QUEUE.purpose, fanout],
     ] as const)
       this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
+    this.alarms.deadLetterQueue('presence', presenceFailures.name);
+    for (const rule of this.topicRules.rules.keys()) this.alarms.topicRuleFailures(rule.purpose, topicRuleName(deployment, rule));
     for (const [name, fn] of this.functions) {
       this.alarms.functionErrors(name, fn.name);
       this.alarms.functionThrottles(name, fn.name);

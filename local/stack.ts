@@ -1,48 +1,32 @@
 /**
- * The whole backend on one machine: the emulator (IoT Core, STS, Cognito Identity, a Cognito user pool, and DynamoDB
- * with IAM in front of dynalite), the Lambdas served by the local HTTP API, in-process queues for jobs and room
- * fan-out, and the local app token issuer. With `dataDir`, rooms, history, Cognito users and signing keys survive a
- * restart; without it (tests), everything is in memory.
+ * The whole backend on one machine, as it deploys: the local stage is synthesized from infra/ (the same stack, the
+ * same function bundles as `npm run deploy`), and the emulator applies that Terraform JSON: roles and policies, the IoT
+ * policy and topic rule, the user pool and identity pool, tables, queues and event source mappings, each function with
+ * exactly its synthesized environment, timeout and memory, and the HTTP API's routes. What only the local stack adds is
+ * the local overlay (local/overlay.ts): the app token issuer, demo users and rooms, and local-only routes.
+ * With `dataDir`, rooms, history, Cognito users and signing keys survive a restart; without it (tests), all is in memory.
  */
 
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, DynamoDBClient, paginateScan, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
-import type { FunctionName } from '../core/access/model.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { TOPIC_RULES, topicRuleName } from '../core/iot-rules.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, TABLES, tableName } from '../core/store/tables.js';
-import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE, type QueueSettings, type RateLimit } from '../functions/catalog.js';
-import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
-import type { LogLevel } from '../functions/shared/logger.js';
-import type { MetricName } from '../functions/shared/metric-names.js';
-import { memoryMetrics } from '../functions/shared/metrics.js';
-import type { FanoutQueue } from '../functions/shared/ports.js';
-import { type HttpLambda, type LocalRoute, lambdaContext, type RunningApi, startLocalApi } from './api/gateway.js';
-import { InProcessQueue } from './api/job-queue.js';
-import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
-import { defaultAccountConfig } from './emulator/account/default-account.js';
+import { resourceName } from '../core/deployment.js';
+import type { RateLimit } from '../functions/catalog.js';
+import { FANOUT_QUEUE, JOBS_QUEUE } from '../functions/catalog.js';
+import type { InfraConfig } from '../infra/config.js';
+import { type AppliedStack, applyStack } from './deploy/apply.js';
+import { synthesizeCached } from './deploy/synth-cache.js';
+import { parseTerraformJson } from './deploy/terraform-json.js';
+import type { LocalBounds } from './emulator/config.js';
 import { type RunningEmulator, startEmulator } from './emulator/emulator.js';
 import type { EmulatorLogger } from './emulator/log.js';
 import type { IotLimits } from './emulator/mqtt/limits.js';
-import { RulesEngine, type RuleTargetFunction } from './emulator/rules/engine.js';
-import { userPoolConfig } from './emulator/services/cognito-user-pool/config.js';
-import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from './emulator/services/cognito-user-pool/seed.js';
-import { buildLocalFunctions } from './lambda-service.js';
-import {
-  LOCAL_ACCESS_MODEL,
-  LOCAL_ADMIN_CREDENTIALS,
-  LOCAL_DEPLOYMENT,
-  LOCAL_FANOUT_QUEUE_ARN,
-  LOCAL_IDENTITY_POOL_ID,
-  LOCAL_JOB_QUEUE_ARN,
-  LOCAL_TOKEN_AUDIENCE,
-  LOCAL_USER_POOL_CLIENT_ID,
-  LOCAL_USER_POOL_ID,
-} from './local-deployment.js';
-import { seedDemoRooms } from './seed.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from './store/dynalite.js';
+import type { FunctionLogLevel } from './emulator/services/lambda/function-logs.js';
+import type { StandardQueue } from './emulator/services/sqs/queue.js';
+import { LOCAL_ADMIN_USER, LOCAL_DEPLOYMENT, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from './local-deployment.js';
+import { applyLocalOverlay, type LocalOverlay } from './overlay.js';
+import { type RunningLocalDynamoDb, startLocalDynamoDb } from './store/dynalite.js';
 import { type RunningWeb, startWebServer } from './web/server.js';
 
 export interface LocalStackOptions {
@@ -53,43 +37,54 @@ export interface LocalStackOptions {
   logger: EmulatorLogger;
   advertisedHost?: string;
   limits?: Partial<IotLimits>;
+  bounds?: Partial<LocalBounds>;
   /** Where rooms, history and signing keys are kept (`.local` for `npm start`); in memory when absent. */
   dataDir?: string;
-  /** Lifetime of credentials vended by /credentials (900-3600 in AWS). */
+  /** Lifetime of credentials vended by /credentials (900-3600 in AWS): the stage's CREDENTIALS_DURATION_SECONDS. */
   credentialsDurationSeconds?: number;
   /** Local testing knob: caps every temporary credential's lifetime (see EmulatorOptions). */
   credentialLifetimeCapSeconds?: number;
   /**
    * Delay before a failed queue message is retried. Deployed, a failed message waits out the rest of its queue's
-   * visibility timeout (6x the worker's timeout); locally the queue shortens that, as ChangeMessageVisibility would.
+   * visibility timeout (6x the worker's timeout); locally the event source mapping shortens that, as
+   * ChangeMessageVisibility would. Also the delay between retries of asynchronous invocations.
    */
   jobRetryDelayMs?: number;
   /** Testing knob: one per-user limit for every write route instead of the catalog's; `{ requests: 0 }` turns it off. */
   rateLimit?: RateLimit;
   /** Rooms up to this size are published by the messages function itself (DIRECT_FANOUT_MAX). */
   directFanoutMax?: number;
-  /** Level of the functions' JSON logs (powertools); unset: powertools' default (INFO). */
-  functionLogLevel?: LogLevel;
+  /** The HTTP API stage's throttle (API_BURST_LIMIT, API_RATE_LIMIT); load tests raise it. */
+  apiThrottle?: { burstLimit: number; rateLimit: number };
+  /** Level of the functions' log lines shown on the emulator's log (they always log as deployed). */
+  functionLogLevel?: FunctionLogLevel;
+  /** Execution environments at most across all functions (the account's concurrency, locally). */
+  maxLambdaEnvironments?: number;
   /** Serve the web demo too: Vite dev server or the production build. */
   web?: { port: number; mode: 'dev' | 'static' };
 }
 
 export interface LocalStack {
   emulator: RunningEmulator;
-  api: RunningApi;
+  /** The HTTP API (API Gateway) and the local overlay's routes, on their own port. */
+  api: { url: string; port: number };
   store: RunningLocalDynamoDb;
-  jobs: InProcessQueue;
-  fanout: InProcessQueue;
-  /** The IoT rules engine running the topic rules of core/iot-rules.ts (presence). */
-  rules: RulesEngine;
-  issuers: { app: LocalTokenIssuer };
+  /** The synthesized stack as the emulator applied it: resources, attributes, outputs. */
+  applied: AppliedStack;
+  /** Where the synthesized stack is (cdk.tf.json and assets). */
+  stackDir: string;
+  issuers: LocalOverlay['issuers'];
   /** The local Cognito user pool: its id, app client and `iss`. */
   userPool: { id: string; clientId: string; issuer: string };
-  /** What the functions counted (publishes, fan-out recipients, denials), as CloudWatch would sum it. */
-  metrics: Readonly<Partial<Record<MetricName, number>>>;
+  /** The stage's work queues and their dead-letter queues. */
+  queues: Record<'jobs' | 'fanout', { queue: StandardQueue; deadLetters: StandardQueue }>;
+  /** What the functions counted (publishes, fan-out recipients, denials): their EMF metrics, summed as CloudWatch would. */
+  readonly metrics: Readonly<Record<string, number>>;
   web: RunningWeb | undefined;
   /** What the web demo reads from /config.json. */
   webConfig: WebConfig;
+  /** Resolves when no asynchronous invocation or queue batch is running (tests). */
+  idle(): Promise<void>;
   /**
    * Local fault injection (bench:soak): stops the local DynamoDB, waits `downMs`, then starts it again on the same data
    * folder and port, so the emulator's DynamoDB front keeps its upstream URL; meanwhile every request to the store
@@ -99,196 +94,138 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+/** The local stage's configuration: what `npm run synth` would read from the environment for a stage named `local`. */
+export function localInfraConfig(
+  options: Pick<LocalStackOptions, 'corsOrigins' | 'credentialsDurationSeconds' | 'rateLimit' | 'directFanoutMax' | 'apiThrottle'>,
+): Omit<InfraConfig, 'functionsDir'> {
+  return {
+    app: LOCAL_DEPLOYMENT.app,
+    stage: LOCAL_DEPLOYMENT.stage,
+    region: LOCAL_DEPLOYMENT.region,
+    development: true,
+    webOrigins: options.corsOrigins,
+    allowGuests: true,
+    hostWebDemo: false,
+    // The local issuer: a stable name (the overlay maps its host to the local API), so the JSON does not name a port.
+    appToken: {
+      issuer: LOCAL_TOKEN_ISSUER,
+      jwksUrl: `${LOCAL_TOKEN_ISSUER}/.well-known/jwks.json`,
+      audience: LOCAL_TOKEN_AUDIENCE,
+      maxAgeSeconds: 86_400,
+      types: ['JWT', 'at+jwt'],
+      clockToleranceSeconds: 60,
+    },
+    credentialsDurationSeconds: options.credentialsDurationSeconds ?? 3600,
+    logRetentionDays: 1,
+    throttle: options.apiThrottle ?? { burstLimit: 100, rateLimit: 50 },
+    alarms: {},
+    ...(options.rateLimit ? { rateLimitOverride: options.rateLimit } : {}),
+    ...(options.directFanoutMax !== undefined ? { directFanoutMax: options.directFanoutMax } : {}),
+  };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
-  // The issuers' URLs name the API's port, so a free port (tests) is chosen before anything starts.
   const apiPort = options.apiPort || (await freePort(host));
   const apiUrl = `http://${host}:${apiPort}`;
-  // The user pool's issuer names the emulator's port, so it is chosen first too.
-  const emulatorPort = options.emulatorPort || (await freePort(host));
-  const userPoolIssuer = `http://${host}:${emulatorPort}/${LOCAL_USER_POOL_ID}`;
   const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
-  const issuers = { app: await createLocalTokenIssuer(apiUrl, LOCAL_TOKEN_AUDIENCE, withKeyFile(dataFile('app-token-key.json'))) };
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
 
+  const synth = synthesizeCached(localInfraConfig(options));
   let store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
   const emulator = await startEmulator({
-    account: defaultAccountConfig({ userPoolIssuerUrl: userPoolIssuer, userPoolClientId: LOCAL_USER_POOL_CLIENT_ID }),
+    account: { region: LOCAL_DEPLOYMENT.region, accountId: LOCAL_DEPLOYMENT.accountId, users: [LOCAL_ADMIN_USER] },
     logger: options.logger,
     host,
-    port: emulatorPort,
+    port: options.emulatorPort,
     advertisedHost: options.advertisedHost ?? 'localhost',
     // The emulator refuses browser origins it was not given, like the local API.
     allowedOrigins: options.corsOrigins,
     dynamoDbUpstreamUrl: store.url,
-    // Demo users sign up in the page and confirm with the code the emulator logs (or are seeded, below).
-    userPools: [userPoolConfig(LOCAL_USER_POOL_ID, LOCAL_USER_POOL_CLIENT_ID)],
+    httpApi: { port: apiPort, allowedBrowserOrigins: options.corsOrigins },
+    lambda: {
+      ...(options.dataDir ? { codeDir: join(options.dataDir, 'lambda') } : {}),
+      ...(options.jobRetryDelayMs !== undefined ? { asyncRetryDelayMs: options.jobRetryDelayMs } : {}),
+      ...(options.functionLogLevel ? { showLogLevel: options.functionLogLevel } : {}),
+      ...(options.maxLambdaEnvironments ? { maxEnvironments: options.maxLambdaEnvironments } : {}),
+    },
+    // The functions fetch the local issuer's JWKS under its stable name: it is served by the local API.
+    networkMap: { [new URL(LOCAL_TOKEN_ISSUER).host]: apiUrl },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.bounds ? { bounds: options.bounds } : {}),
     ...(options.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: options.credentialLifetimeCapSeconds } : {}),
   });
-
-  // Tables from the same definitions infra deploys; the demo's memberships the first time.
-  const admin = new DynamoDBClient({ region: LOCAL_DEPLOYMENT.region, endpoint: store.url, credentials: LOCAL_ADMIN_CREDENTIALS });
-  await createTables(admin, LOCAL_DEPLOYMENT, TABLES);
-  const memberships = tableName(LOCAL_DEPLOYMENT, MEMBERSHIPS_TABLE);
-  const messages = tableName(LOCAL_DEPLOYMENT, MESSAGES_TABLE);
-  const presence = tableName(LOCAL_DEPLOYMENT, PRESENCE_TABLE);
-  // No MQTT connection survives a restart of the broker, so neither do the connections the last run recorded (their
-  // disconnect events were never published).
-  await clearTable(admin, presence, PRESENCE_TABLE.partitionKey.name);
-  await seedDemoRooms(new DynamoRoomStore(admin, { membershipsTable: memberships, messagesTable: messages }));
-  seedDemoCognitoUsers(emulator.userPools, LOCAL_USER_POOL_ID);
-  const userPool = emulator.userPools.pool(LOCAL_USER_POOL_ID)!;
-
-  // Each function's environment, as infra sets it in AWS.
-  const environment: Record<string, string> = {
-    APP_NAME: LOCAL_DEPLOYMENT.app,
-    STAGE: LOCAL_DEPLOYMENT.stage,
-    AWS_REGION: LOCAL_DEPLOYMENT.region,
-    AWS_ACCOUNT_ID: LOCAL_DEPLOYMENT.accountId,
-    APP_JWKS_URL: `${apiUrl}/.well-known/jwks.json`,
-    APP_TOKEN_ISSUER: apiUrl,
-    APP_TOKEN_AUDIENCE: LOCAL_TOKEN_AUDIENCE,
-    COGNITO_USER_POOL_ISSUER: userPoolIssuer,
-    COGNITO_USER_POOL_CLIENT_ID: LOCAL_USER_POOL_CLIENT_ID,
-    IDENTITY_POOL_ID: LOCAL_IDENTITY_POOL_ID,
-    IOT_ENDPOINT: emulator.advertisedHost,
-    BROWSER_CLIENT_ROLE_ARN: LOCAL_ACCESS_MODEL.browserClientRole.arn,
-    CREDENTIALS_DURATION_SECONDS: String(options.credentialsDurationSeconds ?? 3600),
-    MEMBERSHIPS_TABLE_NAME: memberships,
-    MESSAGES_TABLE_NAME: messages,
-    RATE_LIMITS_TABLE_NAME: tableName(LOCAL_DEPLOYMENT, RATE_LIMITS_TABLE),
-    PRESENCE_TABLE_NAME: presence,
-    FANOUT_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${FANOUT_QUEUE.purpose}`,
-    ...(options.directFanoutMax !== undefined ? { DIRECT_FANOUT_MAX: String(options.directFanoutMax) } : {}),
-    JOBS_QUEUE_URL: `${emulator.url}/${LOCAL_DEPLOYMENT.accountId}/${JOBS_QUEUE.purpose}`,
-    JOBS_MAX_RECEIVE_COUNT: String(JOBS_QUEUE.maxReceiveCount),
-    IOT_POLICY_NAME: LOCAL_ACCESS_MODEL.cognitoUserIotPolicy.name,
-  };
-  // The deployed queues' settings; only the retry of a failed message is shortened (see jobRetryDelayMs).
-  const queue = (queueArn: string, settings: QueueSettings) =>
-    new InProcessQueue({
-      queueArn,
-      region: LOCAL_DEPLOYMENT.region,
-      maxReceiveCount: settings.maxReceiveCount,
-      batchSize: settings.batchSize,
-      visibilityTimeoutMs: settings.visibilityTimeoutSeconds * 1000,
-      failureVisibilityMs: options.jobRetryDelayMs ?? 2000,
-      onDeadLetter: (m) =>
-        options.logger.log({
-          level: 'warn',
-          message: `${settings.purpose} message moved to the dead-letter queue`,
-          messageId: m.messageId,
-          receiveCount: m.receiveCount,
-        }),
+  try {
+    const { stackDir } = await synth;
+    const applied = await applyStack(parseTerraformJson(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')), {
+      emulator,
+      stackDir,
+      options: { sqsFailureVisibilityMs: options.jobRetryDelayMs ?? 2000 },
     });
-  const jobs = queue(LOCAL_JOB_QUEUE_ARN, JOBS_QUEUE);
-  const fanout = queue(LOCAL_FANOUT_QUEUE_ARN, FANOUT_QUEUE);
-  const fanoutQueue: FanoutQueue = {
-    send: async (tasks) => {
-      for (const task of tasks) fanout.enqueue(JSON.stringify(task));
-    },
-  };
-
-  const metrics = memoryMetrics();
-  const functions = buildLocalFunctions({
-    emulator,
-    environment,
-    jobQueue: jobs,
-    fanoutQueue,
-    metrics,
-    ...(options.functionLogLevel ? { logLevel: options.functionLogLevel } : {}),
-    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
-  });
-  // Each worker invocation gets its function's timeout, as Lambda gives it: the jobs worker plans its deadline on it.
-  const timeoutMs = (name: FunctionName) => functionDefinition(name).timeoutSeconds * 1000;
-  jobs.attach((event: SQSEvent) => functions.jobsWorker(event, lambdaContext(JOBS_QUEUE.consumer, timeoutMs(JOBS_QUEUE.consumer))));
-  fanout.attach((event: SQSEvent) => functions.fanoutWorker(event, lambdaContext(FANOUT_QUEUE.consumer, timeoutMs(FANOUT_QUEUE.consumer))));
-  // The topic rules infra deploys, run by the emulator's rules engine against the same functions.
-  const ruleTargets: Record<string, RuleTargetFunction> = {};
-  for (const name of Object.keys(functions.ruleTargets) as FunctionName[]) {
-    const handler = functions.ruleTargets[name]!;
-    ruleTargets[name] = (event) => handler(event, lambdaContext(name, timeoutMs(name)));
-  }
-  const rules = new RulesEngine({ source: emulator.broker, functions: ruleTargets, logger: options.logger });
-  for (const rule of TOPIC_RULES)
-    rules.createRule({ name: topicRuleName(LOCAL_DEPLOYMENT, rule), sql: rule.sql, sqlVersion: rule.sqlVersion, lambda: rule.lambda });
-  const routes: LocalRoute[] = FUNCTIONS.flatMap((f) => {
-    const handler: HttpLambda | undefined = functions.http[f.name];
-    return handler ? (f.routes ?? []).map((r) => ({ method: r.method, path: r.path, functionName: f.name, handler })) : [];
-  });
-
-  const devIssuers = { ...issuers, cognitoIdToken: async (username: string) => (await userPool.devSignIn(LOCAL_USER_POOL_CLIENT_ID, username)).IdToken };
-  const api = await startLocalApi({ host, port: apiPort, routes, corsOrigins: options.corsOrigins, issuers: devIssuers, logger: options.logger });
-  const webConfig: WebConfig = {
-    mode: 'local',
-    apiUrl: api.url,
-    region: LOCAL_DEPLOYMENT.region,
-    iotEndpoint: emulator.advertisedHost,
-    identityPoolId: LOCAL_IDENTITY_POOL_ID,
-    identityPoolEndpoint: emulator.url,
-    userPoolId: LOCAL_USER_POOL_ID,
-    userPoolClientId: LOCAL_USER_POOL_CLIENT_ID,
-    userPoolEndpoint: emulator.url,
-    emulatorMqttUrl: emulator.mqttUrl,
-    allowGuests: true,
-    topicPrefix: `${LOCAL_DEPLOYMENT.app}/${LOCAL_DEPLOYMENT.stage}`,
-    demoUsers: Object.entries(DEMO_USERS).map(([id, u]) => ({ id, name: u.name })),
-    demoCognitoUsers: DEMO_COGNITO_USERS.map(({ username, password }) => ({ username, password })),
-  };
-  const web = options.web ? await startWebServer({ host, port: options.web.port, mode: options.web.mode, config: webConfig }) : undefined;
-  return {
-    emulator,
-    api,
-    get store() {
-      return store;
-    },
-    jobs,
-    fanout,
-    rules,
-    issuers,
-    userPool: { id: LOCAL_USER_POOL_ID, clientId: LOCAL_USER_POOL_CLIENT_ID, issuer: userPoolIssuer },
-    metrics: metrics.totals,
-    web,
-    webConfig,
-    async restartStore(downMs = 0) {
-      const path = dataFile('dynamodb');
-      if (path === undefined) throw new Error('restartStore needs a stack started with dataDir: an in-memory store would lose its tables');
-      if (!Number.isInteger(downMs) || downMs < 0) throw new Error(`restartStore: downMs must be a non-negative integer, got ${downMs}`);
-      const { port } = store;
-      await store.close();
-      await new Promise((resolve) => setTimeout(resolve, downMs));
-      store = await startLocalDynamoDb({ path, port });
-    },
-    async close() {
-      // First: the disconnect events of the broker's closing connections must not start functions on a closed stack.
-      await rules.close();
-      jobs.close();
-      fanout.close();
-      await web?.close();
-      await api.close();
-      await emulator.close();
-      admin.destroy();
-      await store.close();
-    },
-  };
-}
-
-/** Deletes every item of a table with a partition key only (DynamoDB: BatchWriteItem takes at most 25 requests). */
-async function clearTable(client: DynamoDBClient, table: string, key: string): Promise<void> {
-  for await (const page of paginateScan({ client }, { TableName: table, ProjectionExpression: '#key', ExpressionAttributeNames: { '#key': key } })) {
-    const items = page.Items ?? [];
-    for (let i = 0; i < items.length; i += 25) {
-      let pending: Record<string, WriteRequest[]> = { [table]: items.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { [key]: item[key]! } } })) };
-      while (Object.keys(pending).length > 0) pending = (await client.send(new BatchWriteItemCommand({ RequestItems: pending }))).UnprocessedItems ?? {};
-    }
+    const overlay = await applyLocalOverlay({ emulator, applied, storeUrl: store.url, keyFile: dataFile('app-token-key.json') });
+    const userPoolId = String(applied.outputs.user_pool_id);
+    const userPoolClientId = String(applied.outputs.user_pool_client_id);
+    const webConfig: WebConfig = {
+      ...(applied.outputs.web_config as WebConfig),
+      mode: 'local',
+      apiUrl: emulator.httpApi!.url,
+      identityPoolEndpoint: emulator.url,
+      userPoolEndpoint: emulator.url,
+      emulatorMqttUrl: emulator.mqttUrl,
+      ...overlay.webConfig,
+    };
+    const web = options.web ? await startWebServer({ host, port: options.web.port, mode: options.web.mode, config: webConfig }) : undefined;
+    const queue = (purpose: string) => {
+      const name = resourceName(LOCAL_DEPLOYMENT, purpose);
+      return { queue: emulator.sqs.queueByName(name)!, deadLetters: emulator.sqs.queueByName(`${name}-dlq`)! };
+    };
+    return {
+      emulator,
+      api: { url: emulator.httpApi!.url, port: apiPort },
+      get store() {
+        return store;
+      },
+      applied,
+      stackDir,
+      issuers: overlay.issuers,
+      userPool: { id: userPoolId, clientId: userPoolClientId, issuer: emulator.userPools.issuer(userPoolId) },
+      queues: { jobs: queue(JOBS_QUEUE.purpose), fanout: queue(FANOUT_QUEUE.purpose) },
+      get metrics() {
+        return emulator.lambda.logs.metrics;
+      },
+      web,
+      webConfig,
+      idle: () => emulator.lambda.idle(),
+      async restartStore(downMs = 0) {
+        const path = dataFile('dynamodb');
+        if (path === undefined) throw new Error('restartStore needs a stack started with dataDir: an in-memory store would lose its tables');
+        if (!Number.isInteger(downMs) || downMs < 0) throw new Error(`restartStore: downMs must be a non-negative integer, got ${downMs}`);
+        const { port } = store;
+        await store.close();
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        store = await startLocalDynamoDb({ path, port });
+      },
+      async close() {
+        await web?.close();
+        await emulator.close();
+        overlay.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    await store.close();
+    throw error;
   }
 }
 
-const withKeyFile = (keyFile: string | undefined) => (keyFile ? { keyFile } : {});
-const withPath = (path: string | undefined) => (path ? { path } : {});
+function withPath(path: string | undefined): { path?: string } {
+  return path ? { path } : {};
+}
 
-function freePort(host: string): Promise<number> {
+/** A free TCP port on the host (the API's URL must be known before the emulator maps the issuer to it). */
+async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -16,6 +16,7 @@ const stack = await startLocalStack({
   logger,
   advertisedHost: config.emulator.advertisedHost,
   limits: config.emulator.limits,
+  bounds: config.emulator.bounds,
   credentialsDurationSeconds: config.credentialsDurationSeconds,
   ...(config.emulator.credentialLifetimeCapSeconds ? { credentialLifetimeCapSeconds: config.emulator.credentialLifetimeCapSeconds } : {}),
   jobRetryDelayMs: config.jobRetryDelayMs,

@@ -1,7 +1,7 @@
 /**
  * The local stack under test, in its own process (forked by bench/fanout.ts), as `npm start` runs it: emulator with
- * SigV4 + policies, DynamoDB (dynalite behind IAM), the functions with their own roles, the in-process fan-out
- * queue. Besides serving the HTTP API it runs the two data-plane baselines here, where the functions run, so that a
+ * SigV4 + policies, DynamoDB (dynalite behind IAM), the functions in their own workers with their own roles, the
+ * fan-out queue and its event source mapping. Besides serving the HTTP API it runs the two data-plane baselines here, where the functions run, so that a
  * baseline and the code it is compared with share the same core and the same SDK client setup:
  * - publishOnce: ONE PublishCommand (admin keys) to a shared topic;
  * - publishEach: PublishCommand to each of N topics with bounded concurrency, with the fan-out worker role's own
@@ -11,8 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { functionName } from '../../core/deployment.js';
 import { consoleLogger } from '../../local/emulator/log.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
 import { wallClockMs } from './clock.js';
 import { serveIpc } from './ipc.js';
@@ -61,8 +62,8 @@ const stack = await startLocalStack({
 const endpoint = stack.emulator.url;
 const region = LOCAL_DEPLOYMENT.region;
 const adminPlane = new IoTDataPlaneClient({ region, endpoint, credentials: LOCAL_ADMIN_CREDENTIALS });
-// What the Lambda service hands the fan-out worker (local/lambda-service.ts): a session of its own role.
-const workerRole = LOCAL_ACCESS_MODEL.functionRoles['fanout-worker'];
+// What the Lambda service hands the fan-out worker (an execution environment's credentials): a session of its own role.
+const workerRole = stack.emulator.lambda.getFunction(functionName(LOCAL_DEPLOYMENT, 'fanout-worker'))!.role;
 const workerPlane = new IoTDataPlaneClient({
   region,
   endpoint,
@@ -116,7 +117,7 @@ serveIpc<StackProtocol>(
       return JSON.stringify(principal.sessionPolicy).length;
     },
     async fanoutDeadLetters() {
-      return stack.fanout.deadLetters.length;
+      return stack.queues.fanout.deadLetters.depth;
     },
     async startProfile() {
       profiler = new Session();

@@ -103,17 +103,17 @@ serveIpc<SoakStackProtocol>(
     async settle() {
       const started = performance.now();
       do {
-        await stack.rules.idle();
+        await stack.idle();
         await new Promise((resolve) => setTimeout(resolve, 200));
-      } while (stack.fanout.depth > 0);
+      } while (stack.queues.fanout.queue.depth > 0);
       return { ms: performance.now() - started };
     },
     async counters() {
       const usage = stack.emulator.broker.usage;
       return {
-        fanoutDeadLetters: stack.fanout.deadLetters.length,
-        jobsDeadLetters: stack.jobs.deadLetters.length,
-        fanoutDepth: stack.fanout.depth,
+        fanoutDeadLetters: stack.queues.fanout.deadLetters.depth,
+        jobsDeadLetters: stack.queues.jobs.deadLetters.depth,
+        fanoutDepth: stack.queues.fanout.queue.depth,
         connectedClients: usage.connectedClients,
         absentPersistentSessions: usage.absentPersistentSessions,
         metrics: { ...stack.metrics } as Record<string, number>,

@@ -98,9 +98,12 @@ function sessionDocument(d: Deployment, userId: string, clientId: string): Polic
   );
 }
 
-/** Cognito identities (guest or signed in) connect only with their identity id as client id. */
+/**
+ * Cognito identities (guest or signed in) connect only as `<app>.<stage>.<identity id>`: their own id, within the
+ * stage's client ids (TopicScheme.clientId), so the stage's presence rule sees them and no other stage's does.
+ */
 function cognitoConnect(d: Deployment) {
-  return { Effect: 'Allow' as const, Action: 'iot:Connect', Resource: iotArn(d, 'client', COGNITO_SUB) };
+  return { Effect: 'Allow' as const, Action: 'iot:Connect', Resource: iotArn(d, 'client', `${topicsOf(d).clientIdPrefix()}${COGNITO_SUB}`) };
 }
 
 /** Guests (unauthenticated Cognito identities): the broadcast topic only. Needs no IoT policy. */

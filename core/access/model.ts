@@ -12,6 +12,7 @@ import {
   cognitoTrustPolicy,
   credentialsVendorPolicy,
   historyReaderPolicy,
+  iotRuleTrustPolicy,
   lambdaTrustPolicy,
   membershipsManagerPolicy,
   messagePosterPolicy,
@@ -59,6 +60,8 @@ export interface AccessModelInput {
   identityPoolId: string;
   jobQueueArn: string;
   fanoutQueueArn: string;
+  /** Where failed presence work lands: the presence function's on-failure destination and the rule's error action. */
+  presenceFailuresQueueArn: string;
 }
 
 export interface AccessModel {
@@ -67,6 +70,8 @@ export interface AccessModel {
   cognitoAuthenticatedRole: RoleDefinition;
   cognitoGuestRole: RoleDefinition;
   functionRoles: Record<FunctionName, RoleDefinition>;
+  /** Roles AWS services assume for the stage (the presence topic rule's error action). */
+  serviceRoles: { iotRuleErrors: RoleDefinition };
   /** Attached to each signed-in Cognito identity id at run time. */
   cognitoUserIotPolicy: NamedPolicy;
 }
@@ -126,9 +131,16 @@ export function accessModel(input: AccessModelInput): AccessModel {
       'presence-events': fn('presence-events', [
         { name: n('track-presence'), document: presenceTrackerPolicy(d) },
         { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+        // Its asynchronous invocations that fail every retry go to this queue (the on-failure destination).
+        { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
       ]),
       broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
       health: fn('health', []),
+    },
+    serviceRoles: {
+      iotRuleErrors: role(d, 'iot-rule-errors', iotRuleTrustPolicy(d), [
+        { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
+      ]),
     },
     cognitoUserIotPolicy,
   };

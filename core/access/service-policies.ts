@@ -112,6 +112,19 @@ export function queueConsumerPolicy(queueArn: string): PolicyDocument {
   });
 }
 
+/**
+ * A role IoT's rules engine assumes for a rule's actions ("Granting an AWS IoT rule the access it requires"): trusted by
+ * iot.amazonaws.com for rules of this account only (aws:SourceAccount, against the confused deputy).
+ */
+export function iotRuleTrustPolicy(d: Deployment): PolicyDocument {
+  return policy({
+    Effect: 'Allow',
+    Principal: { Service: 'iot.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceAccount': d.accountId } },
+  });
+}
+
 export function lambdaTrustPolicy(): PolicyDocument {
   return policy({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' });
 }

@@ -6,7 +6,7 @@ import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand }
 import type { BroadcastMessage } from '../../core/contracts/mqtt.js';
 import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID } from '../../local/local-deployment.js';
+import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, appToken, cognitoIdToken } from '../../test/support/local-api.js';
 import { connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';

@@ -47,6 +47,21 @@ export class Alarms extends Construct {
     });
   }
 
+  /**
+   * A topic rule's action failed (AWS/IoT `Failure`, dimension RuleName: "the number of failed rule action
+   * invocations", AWS IoT developer guide, "Rule action metrics"); the event is in the failures queue as well.
+   */
+  topicRuleFailures(purpose: string, ruleName: string): CloudwatchMetricAlarm {
+    return this.#alarm(`rule-${purpose}-failures`, {
+      alarmName: `${this.#prefix}-rule-${purpose}-failures`,
+      alarmDescription: `Actions of the IoT topic rule ${ruleName} failed: see the presence failures queue for the events and reasons`,
+      namespace: 'AWS/IoT',
+      metricName: 'Failure',
+      dimensions: { RuleName: ruleName },
+      statistic: 'Sum',
+    });
+  }
+
   /** A function failed (an unhandled error or a timeout; HTTP functions answer domain errors themselves). */
   functionErrors(id: string, functionName: string): CloudwatchMetricAlarm {
     return this.#alarm(`${id}-errors`, {

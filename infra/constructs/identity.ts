@@ -12,18 +12,34 @@ import { Construct } from 'constructs';
 import type { RoleDefinition } from '../../core/access/model.js';
 import { policyJson } from '../terraform-json.js';
 
+export interface UserPoolProps {
+  namePrefix: string;
+  region: string;
+  /** Refuse deletion of the pool and its users (every stage but a development one). */
+  deletionProtection: boolean;
+  /** Send from an SES identity instead of Cognito's default sender, whose daily quota is small ("Email settings"). */
+  sesSender?: { sourceArn: string; fromAddress: string };
+}
+
 export class UserPool extends Construct {
   readonly pool: CognitoUserPool;
   readonly client: CognitoUserPoolClient;
 
-  constructor(scope: Construct, id: string, props: { namePrefix: string; region: string }) {
+  constructor(scope: Construct, id: string, props: UserPoolProps) {
     super(scope, id);
     this.pool = new CognitoUserPool(this, 'pool', {
       name: `${props.namePrefix}-users`,
+      // Users sign up and in with their email (the web demo's form follows this).
       usernameAttributes: ['email'],
+      // Cognito's default is case-sensitive usernames, so Dana@x.com and dana@x.com would be two users; AWS recommends
+      // case-insensitive ("UsernameConfigurationType": CaseSensitive "true ... is the default value").
+      usernameConfiguration: { caseSensitive: false },
       autoVerifiedAttributes: ['email'],
       passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: false },
-      deletionProtection: 'INACTIVE',
+      deletionProtection: props.deletionProtection ? 'ACTIVE' : 'INACTIVE',
+      ...(props.sesSender
+        ? { emailConfiguration: { emailSendingAccount: 'DEVELOPER', sourceArn: props.sesSender.sourceArn, fromEmailAddress: props.sesSender.fromAddress } }
+        : {}),
     });
     this.client = new CognitoUserPoolClient(this, 'client', {
       name: `${props.namePrefix}-web`,
@@ -31,6 +47,8 @@ export class UserPool extends Construct {
       generateSecret: false,
       explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       preventUserExistenceErrors: 'ENABLED',
+      // RevokeToken works only for clients with revocation on (Cognito's default for new clients; stated, not assumed).
+      enableTokenRevocation: true,
     });
   }
 

@@ -12,6 +12,8 @@ import { policyJson } from '../terraform-json.js';
 
 export interface RealtimeFunctionProps {
   definition: FunctionDefinition;
+  /** `<app>-<stage>-<function>` (core/deployment.ts functionName). */
+  functionName: string;
   role: RoleDefinition;
   bundleDir: string;
   environment: Record<string, string>;
@@ -31,7 +33,7 @@ export class RealtimeFunction extends Construct {
   constructor(scope: Construct, id: string, props: RealtimeFunctionProps) {
     super(scope, id);
     const { definition, role } = props;
-    const functionName = role.name.replace(/-fn-/, '-');
+    const functionName = props.functionName;
     this.name = functionName;
     const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays });
     this.role = new IamRole(this, 'role', { name: role.name, assumeRolePolicy: policyJson(role.trust) });

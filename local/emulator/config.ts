@@ -21,8 +21,6 @@ export interface EmulatorEnvConfig {
   port: number;
   /** Host name DescribeEndpoint returns; browsers sign it (without a port). */
   advertisedHost: string;
-  /** The user pool whose ID tokens the identity pool accepts (the local stack's stand-in by default). */
-  userPoolIssuerUrl: string;
   /** Local testing knob: caps the lifetime of every temporary credential (STS and Cognito) to exercise rotation. */
   credentialLifetimeCapSeconds: number | undefined;
   limits: IotLimits;
@@ -72,7 +70,6 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
     host: env.LOCAL_BIND_HOST ?? '127.0.0.1',
     port,
     advertisedHost: env.LOCAL_IOT_ENDPOINT_HOST ?? 'localhost',
-    userPoolIssuerUrl: env.LOCAL_USER_POOL_ISSUER_URL ?? `http://127.0.0.1:${apiPort}/user-pool`,
     credentialLifetimeCapSeconds: env.LOCAL_CREDENTIALS_TTL_SECONDS ? integer(env, 'LOCAL_CREDENTIALS_TTL_SECONDS', 3600, 20, 3600) : undefined,
     limits: {
       ...IOT_CORE_LIMITS,

@@ -120,6 +120,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     now,
     credentialsSeconds: Math.min(3600, cap ?? 3600),
     maxIdentities: bounds.maxCognitoIdentities,
+    // ServerSideTokenCheck asks the user pools (created just below; only called once requests come).
+    userPools: { idTokenSignInStatus: (claims) => userPools.idTokenSignInStatus(claims) },
   });
   // DynamoDB: SigV4 and IAM here, the data in dynalite (local/store), so the functions' least privilege holds locally.
   // User pools issue tokens whose `iss` is `<emulator URL>/<poolId>`: the URL is known once the server listens.
@@ -152,7 +154,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     ...(options.lambda?.maxEnvironments ? { maxEnvironments: options.lambda.maxEnvironments } : {}),
     ...(options.lambda?.asyncRetryDelayMs !== undefined ? { asyncRetryDelayMs: options.lambda.asyncRetryDelayMs } : {}),
     ...(options.lambda?.showLogLevel ? { showLogLevel: options.lambda.showLogLevel } : {}),
-    sendToDestination: async (destinationArn, role, body) => sendAsRole(sqs, account, destinationArn, role.arn, 'lambda.amazonaws.com', body, false),
+    sendToDestination: async (destinationArn, role, body) => sendAsRole(sqs, account, destinationArn, role.arn, 'lambda.amazonaws.com', body, undefined),
   });
   const rules = new RulesEngine({
     source: broker,
@@ -166,7 +168,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       sendToQueue: async (action, body) => {
         const queue = sqs.queueByName(action.queueUrl.split('/').at(-1) ?? '');
         if (!queue) throw new Error(`the error action's queue ${action.queueUrl} does not exist`);
-        await sendAsRole(sqs, account, queue.arn, action.roleArn, 'iot.amazonaws.com', body, true);
+        await sendAsRole(sqs, account, queue.arn, action.roleArn, 'iot.amazonaws.com', body, { 'aws:SourceAccount': account.accountId });
       },
     },
   });
@@ -310,6 +312,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await lambda.close();
       await httpApi?.close();
       sqs.close();
+      await userPools.close();
       dynamodb?.close();
       clearInterval(pruner);
       await broker.close();
@@ -330,13 +333,14 @@ async function sendAsRole(
   roleArn: string,
   service: string,
   body: string,
-  checkTrust: boolean,
+  /** The request context of the service's AssumeRole (aws:SourceAccount, ...); undefined: the service already holds the role's session (Lambda). */
+  trustContext: Record<string, string> | undefined,
 ): Promise<void> {
   const queue = sqs.queueByArn(queueArn);
   if (!queue) throw new Error(`queue ${queueArn} does not exist`);
   const role = account.role(roleArn);
   if (!role) throw new Error(`role ${roleArn} does not exist`);
-  if (checkTrust && !account.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service } }).allowed)
+  if (trustContext && !account.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service }, context: trustContext }).allowed)
     throw new Error(`${service} may not assume ${role.name}`);
   const session = {
     kind: 'role-session' as const,

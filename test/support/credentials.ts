@@ -3,10 +3,11 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { browserSessionPolicy } from '../../core/access/browser-policies.js';
 import type { FunctionName } from '../../core/access/model.js';
 import type { RunningEmulator } from '../../local/emulator/emulator.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
+import { SEEDED_ACCESS_MODEL } from './seeded-account.js';
 import type { AwsCredentials } from './sign.js';
 
-export const localModel = LOCAL_ACCESS_MODEL;
+export const localModel = SEEDED_ACCESS_MODEL;
 
 /** Credentials of a Lambda's role, as the Lambda service would hand them to the function. */
 export function functionCredentials(emulator: RunningEmulator, fn: FunctionName, ttlMs = 3_600_000): AwsCredentials {

@@ -1,10 +1,10 @@
 /** Starts the emulator for a test on a free port, with the default local account plus optional extras. */
 
 import type { AccountConfig, LocalUserConfig } from '../../local/emulator/account/account.js';
-import { defaultAccountConfig } from '../../local/emulator/account/default-account.js';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../local/emulator/emulator.js';
 import { memoryLogger } from '../../local/emulator/log.js';
-import { LOCAL_ADMIN_CREDENTIALS, LOCAL_USER_POOL_CLIENT_ID } from '../../local/local-deployment.js';
+import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
+import { SEEDED_USER_POOL_CLIENT_ID, seededAccountConfig } from './seeded-account.js';
 
 export interface TestEmulator extends RunningEmulator {
   logs: ReturnType<typeof memoryLogger>['entries'];
@@ -18,7 +18,7 @@ export async function startTestEmulator(
   > = {},
 ): Promise<TestEmulator> {
   const logger = memoryLogger();
-  let account = defaultAccountConfig({ userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9', userPoolClientId: LOCAL_USER_POOL_CLIENT_ID });
+  let account = seededAccountConfig({ userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9', userPoolClientId: SEEDED_USER_POOL_CLIENT_ID });
   account = { ...account, users: [...account.users, ...(options.extraUsers ?? [])] };
   if (options.account) account = options.account(account);
   const { userPoolIssuerUrl: _t, extraUsers: _e, account: _a, ...rest } = options;

@@ -4,84 +4,45 @@
  * ids, `<region>:<uuid>`), stable across runs so users and identities kept in the data folder stay attached.
  */
 import * as v from 'valibot';
-import { DEFAULT_CLIENT, type UserPoolClientConfig, type UserPoolConfig } from '../../emulator/services/cognito-user-pool/config.js';
-import { block, blocks, optBool, optNum, optStr, recorded, resourceType, str, strList, tags } from '../resource-type.js';
+import { userPoolClientFromTerraform, userPoolFromTerraform } from '../../emulator/services/cognito-user-pool/terraform.js';
+import { blocks, optBool, optStr, resourceType, str, tags } from '../resource-type.js';
 
 const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const LOWER_ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+/**
+ * The pool's and client's arguments are mapped by the user pool service's own Terraform reader (cognito-user-pool/
+ * terraform.ts), which models, records or refuses each one by name: the same rules the emulator then enforces.
+ */
+const anyArguments = v.record(v.string(), v.unknown());
+
 export const userPool = resourceType({
   type: 'aws_cognito_user_pool',
   mode: 'managed',
-  schema: v.strictObject({
-    name: str(),
-    username_attributes: v.optional(v.array(v.picklist(['email', 'phone_number']))),
-    auto_verified_attributes: v.optional(strList()),
-    password_policy: v.optional(
-      block({
-        minimum_length: optNum(),
-        require_lowercase: optBool(),
-        require_uppercase: optBool(),
-        require_numbers: optBool(),
-        require_symbols: optBool(),
-        temporary_password_validity_days: optNum(),
-      }),
-    ),
-    deletion_protection: recorded('protects the pool from deletion, which the applier never does'),
-    email_configuration: recorded('the emulator writes confirmation codes to its log instead of sending email'),
-    tags: tags(),
-  }),
+  schema: anyArguments,
   apply: async (args, { emulator, stableId }) => {
     const id = `${emulator.account.region}_${stableId(9, ALPHANUMERIC)}`;
-    const policy = args.password_policy ?? {};
-    const config: UserPoolConfig = {
-      userPoolId: id,
-      clients: [],
-      // PasswordPolicyType defaults when the block is absent: 8 characters and every class required.
-      passwordPolicy: {
-        minimumLength: policy.minimum_length ?? 8,
-        requireLowercase: policy.require_lowercase ?? true,
-        requireUppercase: policy.require_uppercase ?? true,
-        requireNumbers: policy.require_numbers ?? true,
-        requireSymbols: policy.require_symbols ?? true,
-      },
-      autoConfirm: false,
-    };
+    const config = userPoolFromTerraform(args, id);
     await emulator.userPools.createPool(config);
     const region = emulator.account.region;
     return {
       id,
-      name: args.name,
+      name: config.name,
       arn: `arn:aws:cognito-idp:${region}:${emulator.account.accountId}:userpool/${id}`,
       endpoint: `cognito-idp.${region}.amazonaws.com/${id}`,
     };
   },
 });
 
-const FLOWS = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', 'ALLOW_USER_PASSWORD_AUTH'] as const;
-
 export const userPoolClient = resourceType({
   type: 'aws_cognito_user_pool_client',
   mode: 'managed',
-  schema: v.strictObject({
-    name: str(),
-    user_pool_id: str(),
-    generate_secret: v.optional(v.literal(false)),
-    explicit_auth_flows: v.optional(v.array(v.picklist(FLOWS))),
-    prevent_user_existence_errors: v.optional(v.picklist(['ENABLED', 'LEGACY'])),
-  }),
+  schema: anyArguments,
   apply(args, { emulator, stableId }) {
     const clientId = stableId(26, LOWER_ALPHANUMERIC);
-    const client: UserPoolClientConfig = {
-      ...DEFAULT_CLIENT,
-      clientId,
-      authFlows: (args.explicit_auth_flows ?? ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']).map(
-        (f) => f.replace(/^ALLOW_/, '') as UserPoolClientConfig['authFlows'][number],
-      ),
-      preventUserExistenceErrors: (args.prevent_user_existence_errors ?? 'ENABLED') === 'ENABLED',
-    };
-    emulator.userPools.addClient(args.user_pool_id, client);
-    return { id: clientId, name: args.name, user_pool_id: args.user_pool_id };
+    const { userPoolReference, client } = userPoolClientFromTerraform(args, clientId);
+    emulator.userPools.addClient(userPoolReference, client);
+    return { id: clientId, name: client.name, user_pool_id: userPoolReference };
   },
 });
 

@@ -34,7 +34,10 @@ export interface IdentityProviderConfig {
   /** Accepted `aud` (the app client id). */
   audience: string;
   jwksUrl: string;
-  /** CognitoIdentityProvider.ServerSideTokenCheck: Cognito checks with the user pool that the token is still valid. */
+  /**
+   * CognitoIdentityProvider.ServerSideTokenCheck: before answering GetId or GetCredentialsForIdentity, ask the user
+   * pool whether the token's user signed out globally, had the token revoked, or was deleted.
+   */
   serverSideTokenCheck?: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { PRESENCE_RULE } from '../../../core/iot-rules.js';
+import { presenceRule } from '../../../core/iot-rules.js';
 import { parseRuleSql, RuleSqlError } from './sql.js';
 
 const refusal = (sql: string): string => {
@@ -13,7 +13,7 @@ const refusal = (sql: string): string => {
 
 describe('parseRuleSql', () => {
   it('parses the presence rule of core/iot-rules.ts', () => {
-    expect(parseRuleSql(PRESENCE_RULE.sql)).toEqual({ select: [{ kind: 'all' }], from: '$aws/events/presence/+/+' });
+    expect(parseRuleSql(presenceRule({ app: 'iot-realtime', stage: 'local' }).sql)).toEqual({ select: [{ kind: 'all' }], from: '$aws/events/presence/+/+' });
   });
 
   it('parses fields, paths, aliases (dotted too), * beside fields, and keywords in any case', () => {

@@ -10,6 +10,7 @@ import type { IdentityPoolConfig, IdentityProviderConfig, LocalAccount } from '.
 import { parseJsonObject, sendJson } from '../http/io.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
+import type { UserPoolSignInCheck } from './cognito-user-pool/service.js';
 
 interface IdentityRecord {
   identityPoolId: string;
@@ -25,6 +26,8 @@ export interface CognitoIdentityDependencies {
   credentialsSeconds: number;
   /** Local bound: identities kept; over it the oldest is forgotten (a login's GetId makes it again, the same id). */
   maxIdentities?: number;
+  /** The emulator's user pools, asked under ServerSideTokenCheck whether a token's sign-in still stands. */
+  userPools?: UserPoolSignInCheck;
 }
 
 /** Identities kept by default. */
@@ -98,12 +101,38 @@ export class CognitoIdentityService {
         currentDate: this.deps.now(),
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the token has no sub claim');
+      if (provider.serverSideTokenCheck === true)
+        this.checkSignInStands(provider, { iss: provider.issuer, sub: payload.sub, aud: provider.audience, origin_jti: payload.origin_jti });
       return payload.sub;
     } catch (error) {
+      if (error instanceof ServiceError) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       denied(this.deps.logger, { service: 'cognito-identity', who: provider.loginsKey, action: 'verify login token', reason });
       throw new ServiceError(400, 'NotAuthorizedException', `Invalid login token. ${reason}`);
     }
+  }
+
+  /**
+   * ServerSideTokenCheck: "that identity pool will check with the integrated user pools to make sure that the user
+   * has not been globally signed out or deleted before the identity pool provides an OIDC token or AWS credentials
+   * for the user. If the user is signed out or deleted, the identity pool will return a 400 Not Authorized error"
+   * (CognitoIdentityProvider, Amazon Cognito Identity API reference). The API reference gives no message text; the
+   * one below is the emulator's. A provider that asks for the check and whose tokens no local user pool issued
+   * cannot be checked, so its tokens are refused too.
+   */
+  private checkSignInStands(provider: IdentityProviderConfig, claims: { iss: string; sub: string; aud: string; origin_jti?: unknown }): void {
+    const status = this.deps.userPools?.idTokenSignInStatus(claims) ?? 'unknown-pool';
+    if (status === 'active') return;
+    const reason =
+      status === 'revoked'
+        ? 'the user pool reports that the sign-in of this token was signed out or revoked, or its user deleted (ServerSideTokenCheck)'
+        : 'ServerSideTokenCheck is on, but no user pool of this emulator issued the token, so it cannot be checked';
+    denied(this.deps.logger, { service: 'cognito-identity', who: provider.loginsKey, action: 'verify login token', reason });
+    throw new ServiceError(
+      400,
+      'NotAuthorizedException',
+      status === 'revoked' ? 'Invalid login token. Token has been revoked.' : `Invalid login token. ${reason}`,
+    );
   }
 
   private async getId(input: Record<string, unknown>): Promise<{ IdentityId: string }> {

@@ -17,6 +17,7 @@ import {
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
+  ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
@@ -27,37 +28,90 @@ import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { ConsoleLogger } from 'aws-amplify/utils';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { startTestEmulator } from '../../../test/support/emulator.js';
-import { LOCAL_ACCESS_MODEL, LOCAL_ADMIN_CREDENTIALS, LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
+import { SEEDED_ACCESS_MODEL, SEEDED_IDENTITY_POOL_ID, seededAccountConfig } from '../../../test/support/seeded-account.js';
+import { LOCAL_ADMIN_CREDENTIALS } from '../../local-deployment.js';
 import { LocalAccount } from '../account/account.js';
-import { defaultAccountConfig } from '../account/default-account.js';
 import { readBody } from '../http/io.js';
 import { memoryLogger } from '../log.js';
-import { DEFAULT_CLIENT, type UserPoolConfig, userPoolConfig } from '../services/cognito-user-pool/config.js';
+import { CognitoIdentityService } from '../services/cognito-identity.js';
+import type { UserPoolConfig } from '../services/cognito-user-pool/config.js';
 import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from '../services/cognito-user-pool/seed.js';
 import { CognitoUserPoolService } from '../services/cognito-user-pool/service.js';
 import { answerPasswordVerifier, startSrpClient } from '../services/cognito-user-pool/srp-client.test-support.js';
 import { USER_POOL_DATA_FILE } from '../services/cognito-user-pool/store.js';
+import { userPoolClientFromTerraform, userPoolFromTerraform } from '../services/cognito-user-pool/terraform.js';
+import { synthesizedUserPool } from '../services/cognito-user-pool/terraform.test-support.js';
 
+/** The deployed pool and web client, from the Terraform JSON infra synthesizes. */
 const POOL_ID = 'us-east-1_TestPool1';
 const CLIENT_ID = 'testwebclient';
-/** Same pool, a client with PreventUserExistenceErrors off and SRP only (like infra's web client). */
+/** Same pool: the deployed client plus USER_PASSWORD_AUTH. */
+const PASSWORD_CLIENT_ID = 'passwordclient';
+/** Same pool: PreventUserExistenceErrors LEGACY. */
 const LEGACY_CLIENT_ID = 'legacyclient';
-const AUTO_POOL_ID = 'us-east-1_AutoPool1';
-const AUTO_CLIENT_ID = 'autoclient';
+/** Same pool: short token lifetimes (ID 10 min, access 5 min, refresh 2 h) and token revocation off. */
+const SHORT_CLIENT_ID = 'shortclient';
+/** A username pool: email alias, case-insensitive usernames, email auto-verified. */
+const NAME_POOL_ID = 'us-east-1_NamePool1';
+const NAME_CLIENT_ID = 'nameclient';
+/** Only administrators create users; usernames case-sensitive (no username_configuration). */
+const ADMIN_POOL_ID = 'us-east-1_AdminPool1';
+const ADMIN_CLIENT_ID = 'adminpoolclient';
 const HOUR = 3600;
+const PASSWORD = 'Correct-horse-12';
 
+const synth = synthesizedUserPool();
+const client = (args: Record<string, unknown>, id: string) => userPoolClientFromTerraform({ ...synth.client, ...args }, id).client;
 const pools: UserPoolConfig[] = [
   {
-    ...userPoolConfig(POOL_ID, CLIENT_ID),
+    ...userPoolFromTerraform(synth.pool, POOL_ID),
     clients: [
-      { ...DEFAULT_CLIENT, clientId: CLIENT_ID },
-      { ...DEFAULT_CLIENT, clientId: LEGACY_CLIENT_ID, preventUserExistenceErrors: false, authFlows: ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH'] },
+      client({}, CLIENT_ID),
+      client({ explicit_auth_flows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }, PASSWORD_CLIENT_ID),
+      client({ prevent_user_existence_errors: 'LEGACY' }, LEGACY_CLIENT_ID),
+      client(
+        {
+          explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+          id_token_validity: 10,
+          access_token_validity: 5,
+          refresh_token_validity: 2,
+          token_validity_units: { id_token: 'minutes', access_token: 'minutes', refresh_token: 'hours' },
+          enable_token_revocation: false,
+        },
+        SHORT_CLIENT_ID,
+      ),
     ],
   },
-  userPoolConfig(AUTO_POOL_ID, AUTO_CLIENT_ID, { autoConfirm: true, passwordPolicy: { minimumLength: 10, requireNumbers: true, requireUppercase: true } }),
+  {
+    ...userPoolFromTerraform(
+      {
+        name: 'names',
+        alias_attributes: ['email'],
+        auto_verified_attributes: ['email'],
+        username_configuration: { case_sensitive: false },
+        password_policy: { minimum_length: 10, require_numbers: true, require_uppercase: true },
+      },
+      NAME_POOL_ID,
+    ),
+    clients: [
+      userPoolClientFromTerraform(
+        { name: 'n', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+        NAME_CLIENT_ID,
+      ).client,
+    ],
+  },
+  {
+    ...userPoolFromTerraform({ name: 'admins', admin_create_user_config: { allow_admin_create_user_only: true } }, ADMIN_POOL_ID),
+    clients: [
+      userPoolClientFromTerraform(
+        { name: 'a', user_pool_id: 'x', explicit_auth_flows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+        ADMIN_CLIENT_ID,
+      ).client,
+    ],
+  },
 ];
 
-const account = new LocalAccount(defaultAccountConfig({ userPoolIssuerUrl: 'http://127.0.0.1:9', userPoolClientId: 'unused' }));
+const account = new LocalAccount(seededAccountConfig({ userPoolIssuerUrl: 'http://127.0.0.1:9', userPoolClientId: 'unused' }));
 const logger = memoryLogger();
 /** The service's clock: tests move it to expire tokens and codes (reset after each test). */
 let clockOffsetMs = 0;
@@ -69,7 +123,17 @@ let running: { service: CognitoUserPoolService; server: Server; url: string };
 async function startPools(options: { port?: number; dataDir?: string; issuerUrl?: () => string } = {}): Promise<typeof running> {
   let url = '';
   const baseUrl = options.issuerUrl ?? (() => url);
-  const service = await CognitoUserPoolService.start({ account, logger, now, pools, ...(options.dataDir ? { dataDir: options.dataDir } : {}), baseUrl });
+  // Quotas far above these tests' pace (the quotas have their own test with small ones).
+  const quotas = { UserAuthentication: 10_000, UserCreation: 10_000, UserRead: 10_000, UserUpdate: 10_000, UserToken: 10_000, UserAccountRecovery: 10_000 };
+  const service = await CognitoUserPoolService.start({
+    account,
+    logger,
+    now,
+    pools,
+    quotas,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    baseUrl,
+  });
   const server = createServer((req, res) => {
     if (service.handleJwks(req, res)) return;
     readBody(req, 1024 * 1024)
@@ -85,6 +149,7 @@ async function startPools(options: { port?: number; dataDir?: string; issuerUrl?
 }
 
 async function stopPools(pools: typeof running): Promise<void> {
+  await pools.service.close();
   pools.server.closeAllConnections();
   await new Promise<void>((resolve) => pools.server.close(() => resolve()));
 }
@@ -93,6 +158,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cognito-user-pool-'));
   running = await startPools({ dataDir });
   seedDemoCognitoUsers(running.service, POOL_ID);
+  erinUsername = String(decodeJwt((await passwordSignIn(ERIN.username, ERIN.password)).idToken)['cognito:username']);
   // Amplify warns once that a custom user pool endpoint is configured: expected here.
   ConsoleLogger.LOG_LEVEL = 'ERROR';
 });
@@ -116,20 +182,22 @@ function uniqueName(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${counter}`;
 }
 
-function confirmationCodeFor(username: string): string {
-  const entry = logger.entries.filter((e) => e.message.startsWith('cognito-idp confirmation code') && e.username === username).at(-1);
-  if (typeof entry?.code !== 'string') throw new Error(`no confirmation code logged for ${username}`);
+/** The code logged for a user, found by its username or its email. */
+function confirmationCodeFor(name: string): string {
+  const entry = logger.entries.filter((e) => e.message.startsWith('cognito-idp confirmation code') && (e.username === name || e.email === name)).at(-1);
+  if (typeof entry?.code !== 'string') throw new Error(`no confirmation code logged for ${name}`);
   return entry.code;
 }
 
-async function signUpConfirmed(password = 'correct-horse-1'): Promise<{ username: string; password: string; sub: string }> {
-  const username = uniqueName('user');
-  const out = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: password }));
-  await idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: confirmationCodeFor(username) }));
-  return { username, password, sub: out.UserSub! };
+/** A confirmed user of the deployed pool: signs up and in with `email`; its username is its sub. */
+async function signUpConfirmed(password = PASSWORD): Promise<{ email: string; username: string; password: string; sub: string }> {
+  const email = `${uniqueName('user')}@example.com`;
+  const out = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+  await idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: confirmationCodeFor(email) }));
+  return { email, username: out.UserSub!, password, sub: out.UserSub! };
 }
 
-async function passwordSignIn(username: string, password: string, clientId = CLIENT_ID) {
+async function passwordSignIn(username: string, password: string, clientId = PASSWORD_CLIENT_ID) {
   const out = await idp().send(
     new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: password } }),
   );
@@ -151,91 +219,189 @@ function respond(out: InitiateAuthCommandOutput, responses: Record<string, strin
   );
 }
 
+const adminIdp = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+  new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: running.url, credentials });
+
+const ERIN = DEMO_COGNITO_USERS[0]!;
+/** Erin's username in the deployed pool: the sub Cognito generated when she was seeded (read in beforeAll). */
+const erinSub = () => erinUsername;
+let erinUsername = '';
+
 const refused = (name: string, message?: string) => expect.objectContaining({ name, ...(message ? { message } : {}) });
 
-describe('sign-up and confirmation', () => {
-  it('signs a user up unconfirmed, logs the code, confirms with it, and refuses a second confirmation', async () => {
-    const username = uniqueName('dana');
-    const out = await idp().send(
-      new SignUpCommand({
-        ClientId: CLIENT_ID,
-        Username: username,
-        Password: 'correct-horse-1',
-        UserAttributes: [{ Name: 'email', Value: 'dana@example.com' }],
-      }),
-    );
+describe('sign-up and confirmation (the deployed pool: email usernames, email auto-verified)', () => {
+  it('signs up with the email, generates the username (the sub), logs the code, confirms and verifies the email', async () => {
+    const email = `${uniqueName('dana')}@example.com`;
+    const out = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: PASSWORD }));
     expect(out.UserConfirmed).toBe(false);
     expect(out.UserSub).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(out.CodeDeliveryDetails).toEqual({ Destination: 'd***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
-    const code = confirmationCodeFor(username);
+    const code = confirmationCodeFor(email);
     expect(code).toMatch(/^\d{6}$/);
 
-    await expect(passwordSignIn(username, 'correct-horse-1')).rejects.toEqual(refused('UserNotConfirmedException', 'User is not confirmed.'));
+    await expect(passwordSignIn(email, PASSWORD)).rejects.toEqual(refused('UserNotConfirmedException', 'User is not confirmed.'));
     const wrong = code === '000000' ? '000001' : '000000';
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: wrong }))).rejects.toEqual(
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: wrong }))).rejects.toEqual(
       refused('CodeMismatchException', 'Invalid verification code provided, please try again.'),
     );
-    await idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: code }));
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: code }))).rejects.toEqual(
+    await idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: code }));
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: code }))).rejects.toEqual(
       refused('NotAuthorizedException', 'User cannot be confirmed. Current status is CONFIRMED'),
     );
-    expect((await passwordSignIn(username, 'correct-horse-1')).idToken).toBeTruthy();
+    // Signs in with the email or the username; the tokens name the sub as cognito:username and carry the email.
+    const tokens = await passwordSignIn(email, PASSWORD);
+    expect(decodeJwt(tokens.idToken)).toMatchObject({ sub: out.UserSub, 'cognito:username': out.UserSub, email, email_verified: true });
+    expect(decodeJwt(tokens.accessToken)).toMatchObject({ username: out.UserSub });
+    expect((await passwordSignIn(out.UserSub!, PASSWORD)).idToken).toBeTruthy();
+    const me = await idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }));
+    expect(me.Username).toBe(out.UserSub);
+    expect(me.UserAttributes).toEqual(
+      expect.arrayContaining([
+        { Name: 'email', Value: email },
+        { Name: 'email_verified', Value: 'true' },
+      ]),
+    );
   });
 
-  it('refuses a taken username, case-insensitively', async () => {
-    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'erin', Password: 'another-password' }))).rejects.toEqual(
-      refused('UsernameExistsException', 'User already exists'),
+  it('refuses a username that is not an email, a taken email, and an email attribute other than the username', async () => {
+    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'dana', Password: PASSWORD }))).rejects.toEqual(
+      refused('InvalidParameterException', 'Username should be an email.'),
     );
-    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'ERIN', Password: 'another-password' }))).rejects.toEqual(
-      refused('UsernameExistsException'),
+    const { email } = await signUpConfirmed();
+    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: PASSWORD }))).rejects.toEqual(
+      refused('UsernameExistsException', 'An account with the given email already exists.'),
     );
+    await expect(
+      idp().send(
+        new SignUpCommand({
+          ClientId: CLIENT_ID,
+          Username: `${uniqueName('e')}@example.com`,
+          Password: PASSWORD,
+          UserAttributes: [{ Name: 'email', Value: 'other@example.com' }],
+        }),
+      ),
+    ).rejects.toEqual(refused('InvalidParameterException'));
+    await expect(
+      idp().send(
+        new SignUpCommand({
+          ClientId: CLIENT_ID,
+          Username: `${uniqueName('e')}@example.com`,
+          Password: PASSWORD,
+          UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
+        }),
+      ),
+    ).rejects.toEqual(refused('NotAuthorizedException', 'A client attempted to write unauthorized attribute'));
   });
 
-  it("enforces the pool's password policy", async () => {
-    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: uniqueName('p'), Password: 'short' }))).rejects.toEqual(
-      refused('InvalidPasswordException', 'Password did not conform with policy: Password not long enough'),
-    );
-    await expect(idp().send(new SignUpCommand({ ClientId: AUTO_CLIENT_ID, Username: uniqueName('p'), Password: 'longenough-but-plain' }))).rejects.toEqual(
+  it('compares emails case-sensitively, as Cognito does without a username_configuration (the deployed pool sets none)', async () => {
+    const { email } = await signUpConfirmed();
+    const upper = email.toUpperCase();
+    await expect(passwordSignIn(upper, PASSWORD)).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
+    const other = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: upper, Password: PASSWORD }));
+    expect(other.UserSub).toEqual(expect.any(String));
+  });
+
+  it("enforces the deployed password policy (12 characters, upper, lower, digit) with Cognito's messages", async () => {
+    const signUp = (password: string) => idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: `${uniqueName('p')}@example.com`, Password: password }));
+    await expect(signUp('Short-pw-1')).rejects.toEqual(refused('InvalidPasswordException', 'Password did not conform with policy: Password not long enough'));
+    await expect(signUp('lowercase-only-12')).rejects.toEqual(
       refused('InvalidPasswordException', 'Password did not conform with policy: Password must have uppercase characters'),
     );
+    await expect(signUp('UPPERCASE-ONLY-12')).rejects.toEqual(
+      refused('InvalidPasswordException', 'Password did not conform with policy: Password must have lowercase characters'),
+    );
+    await expect(signUp('No-digits-in-here')).rejects.toEqual(
+      refused('InvalidPasswordException', 'Password did not conform with policy: Password must have numeric characters'),
+    );
+    // No symbol needed: require_symbols = false.
+    await expect(signUp('NoSymbolsButLong12')).resolves.toMatchObject({ UserConfirmed: false });
   });
 
-  it('auto-confirms sign-ups in a pool set to do so: the user signs in at once', async () => {
-    const username = uniqueName('auto');
-    const out = await idp().send(new SignUpCommand({ ClientId: AUTO_CLIENT_ID, Username: username, Password: 'Auto-confirm-1' }));
-    expect(out).toMatchObject({ UserConfirmed: true });
-    expect(out.CodeDeliveryDetails).toBeUndefined();
-    expect((await passwordSignIn(username, 'Auto-confirm-1', AUTO_CLIENT_ID)).accessToken).toBeTruthy();
+  it('refuses SignUp when only administrators may create users', async () => {
+    await expect(idp().send(new SignUpCommand({ ClientId: ADMIN_CLIENT_ID, Username: 'walk-in', Password: 'Admin-only-pool-1' }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'SignUp is not permitted for this user pool'),
+    );
   });
 
   it('expires confirmation codes after 24 hours', async () => {
-    const username = uniqueName('late');
-    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1' }));
+    const email = `${uniqueName('late')}@example.com`;
+    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: PASSWORD }));
     clockOffsetMs = 24 * HOUR * 1000 + 1000;
-    await expect(
-      idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: username, ConfirmationCode: confirmationCodeFor(username) })),
-    ).rejects.toEqual(refused('ExpiredCodeException'));
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: email, ConfirmationCode: confirmationCodeFor(email) }))).rejects.toEqual(
+      refused('ExpiredCodeException'),
+    );
   });
 
-  it('hides whether a user exists behind a code mismatch, unless the client reveals it', async () => {
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'nobody-here', ConfirmationCode: '123456' }))).rejects.toEqual(
+  it('hides whether a user exists behind a code mismatch and a simulated delivery, unless the client reveals it', async () => {
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'nobody@example.com', ConfirmationCode: '123456' }))).rejects.toEqual(
       refused('CodeMismatchException'),
     );
-    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: LEGACY_CLIENT_ID, Username: 'nobody-here', ConfirmationCode: '123456' }))).rejects.toEqual(
-      refused('UserNotFoundException'),
+    await expect(idp().send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: 'nobody@example.com' }))).resolves.toMatchObject({
+      CodeDeliveryDetails: { Destination: 'n***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' },
+    });
+    await expect(
+      idp().send(new ConfirmSignUpCommand({ ClientId: LEGACY_CLIENT_ID, Username: 'nobody@example.com', ConfirmationCode: '123456' })),
+    ).rejects.toEqual(refused('UserNotFoundException'));
+  });
+});
+
+describe('a username pool with an email alias and case-insensitive usernames', () => {
+  const signUp = (username: string, email?: string) =>
+    idp().send(
+      new SignUpCommand({
+        ClientId: NAME_CLIENT_ID,
+        Username: username,
+        Password: 'Name-pool-pw1',
+        ...(email ? { UserAttributes: [{ Name: 'email', Value: email }] } : {}),
+      }),
     );
+
+  it('treats usernames case-insensitively and keeps the name as signed up', async () => {
+    const name = uniqueName('Dana');
+    await signUp(name);
+    await expect(signUp(name.toUpperCase())).rejects.toEqual(refused('UsernameExistsException', 'User already exists'));
+    await adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: NAME_POOL_ID, Username: name.toLowerCase() }));
+    const tokens = await passwordSignIn(name.toLowerCase(), 'Name-pool-pw1', NAME_CLIENT_ID);
+    expect(decodeJwt(tokens.idToken)['cognito:username']).toBe(name);
+  });
+
+  it('lets a verified email stand for the username, refuses an email as username, and gives an alias to one user only', async () => {
+    await expect(signUp('me@example.com')).rejects.toEqual(
+      refused('InvalidParameterException', 'Username cannot be of email format, since user pool is configured for email alias.'),
+    );
+    const name = uniqueName('ally');
+    const email = `${name}@example.com`;
+    await signUp(name, email);
+    // Not verified yet: the email is no alias.
+    await expect(passwordSignIn(email, 'Name-pool-pw1', NAME_CLIENT_ID)).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
+    await idp().send(new ConfirmSignUpCommand({ ClientId: NAME_CLIENT_ID, Username: name, ConfirmationCode: confirmationCodeFor(name) }));
+    expect(decodeJwt((await passwordSignIn(email.toUpperCase(), 'Name-pool-pw1', NAME_CLIENT_ID)).idToken)['cognito:username']).toBe(name);
+
+    const second = uniqueName('copy');
+    await signUp(second, email);
+    const code = confirmationCodeFor(second);
+    await expect(idp().send(new ConfirmSignUpCommand({ ClientId: NAME_CLIENT_ID, Username: second, ConfirmationCode: code }))).rejects.toEqual(
+      refused('AliasExistsException', 'An account with the given email already exists.'),
+    );
+    await idp().send(new ConfirmSignUpCommand({ ClientId: NAME_CLIENT_ID, Username: second, ConfirmationCode: code, ForceAliasCreation: true }));
+    expect(decodeJwt((await passwordSignIn(email, 'Name-pool-pw1', NAME_CLIENT_ID)).idToken)['cognito:username']).toBe(second);
+  });
+
+  it('is case-sensitive in a pool without a username configuration', async () => {
+    const adminPool = running.service.pool(ADMIN_POOL_ID)!;
+    expect(adminPool.ensureConfirmedUser('Grace', 'Admin-only-pool-1')).toBe(true);
+    expect(adminPool.ensureConfirmedUser('grace', 'Admin-only-pool-1')).toBe(true);
+    await expect(passwordSignIn('GRACE', 'Admin-only-pool-1', ADMIN_CLIENT_ID)).rejects.toEqual(refused('NotAuthorizedException'));
+    expect(decodeJwt((await passwordSignIn('Grace', 'Admin-only-pool-1', ADMIN_CLIENT_ID)).idToken)['cognito:username']).toBe('Grace');
   });
 });
 
 describe('AdminConfirmSignUp (SigV4 and IAM)', () => {
-  const adminIdp = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
-    new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: running.url, credentials });
-
   it('confirms for a principal IAM allows, and refuses one it does not, explaining why', async () => {
-    const username = uniqueName('admin');
-    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1' }));
+    const username = `${uniqueName('admin')}@example.com`;
+    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: PASSWORD }));
 
-    const role = LOCAL_ACCESS_MODEL.functionRoles.messages;
+    const role = SEEDED_ACCESS_MODEL.functionRoles.messages;
     const session = account.startServiceRoleSession(role, 'lambda.amazonaws.com', 'admin-test', new Date(Date.now() + 3_600_000));
     const lambda = adminIdp({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken! });
     await expect(lambda.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: username }))).rejects.toEqual(
@@ -247,7 +413,8 @@ describe('AdminConfirmSignUp (SigV4 and IAM)', () => {
     expect(logger.entries.some((e) => e.message === 'denied' && e.action === 'cognito-idp:AdminConfirmSignUp' && String(e.who).includes(role.name))).toBe(true);
 
     await adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: username }));
-    expect((await passwordSignIn(username, 'correct-horse-1')).idToken).toBeTruthy();
+    // An administrator confirms the account, not the email.
+    expect(decodeJwt((await passwordSignIn(username, PASSWORD)).idToken)).toMatchObject({ email: username, email_verified: false });
     await expect(adminIdp(LOCAL_ADMIN_CREDENTIALS).send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: 'nobody-here' }))).rejects.toEqual(
       refused('UserNotFoundException'),
     );
@@ -273,16 +440,16 @@ describe('sign-in', () => {
   it('USER_PASSWORD_AUTH issues ID, access and refresh tokens with the claims Cognito puts in them', async () => {
     const user = await signUpConfirmed();
     const before = Math.floor(Date.now() / 1000);
-    const tokens = await passwordSignIn(user.username, user.password);
+    const tokens = await passwordSignIn(user.email, user.password);
     expect(tokens.expiresIn).toBe(HOUR);
 
     const { payload: id, protectedHeader: idHeader } = await jwtVerify(tokens.idToken, jwks(), {
       issuer: issuer(),
-      audience: CLIENT_ID,
+      audience: PASSWORD_CLIENT_ID,
       algorithms: ['RS256'],
     });
     expect(idHeader).toEqual({ alg: 'RS256', kid: expect.any(String) });
-    expect(id).toMatchObject({ sub: user.sub, token_use: 'id', 'cognito:username': user.username, aud: CLIENT_ID, iss: issuer() });
+    expect(id).toMatchObject({ sub: user.sub, token_use: 'id', 'cognito:username': user.username, aud: PASSWORD_CLIENT_ID, iss: issuer() });
     expect(id.exp! - id.iat!).toBe(HOUR);
     expect(id.auth_time).toBeGreaterThanOrEqual(before);
     for (const claim of ['jti', 'origin_jti', 'event_id']) expect(id[claim]).toEqual(expect.any(String));
@@ -291,7 +458,7 @@ describe('sign-in', () => {
     expect(access).toMatchObject({
       sub: user.sub,
       token_use: 'access',
-      client_id: CLIENT_ID,
+      client_id: PASSWORD_CLIENT_ID,
       username: user.username,
       scope: 'aws.cognito.signin.user.admin',
       origin_jti: id.origin_jti,
@@ -304,73 +471,82 @@ describe('sign-in', () => {
   });
 
   it('refuses a wrong password and an unknown user with the same message, unless the client reveals existence', async () => {
-    await expect(passwordSignIn('erin', 'not-her-password')).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
-    await expect(passwordSignIn('nobody-here', 'whatever-123')).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
-    expect(logger.entries.some((e) => e.message === 'denied' && e.who === 'erin' && e.reason === 'incorrect password')).toBe(true);
-    await expect(srpChallenge('nobody-here', LEGACY_CLIENT_ID)).rejects.toEqual(refused('UserNotFoundException', 'User does not exist.'));
+    const user = await signUpConfirmed();
+    await expect(passwordSignIn(user.email, 'Not-her-password-1')).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
+    await expect(passwordSignIn('nobody@example.com', 'Whatever-123456')).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
+    expect(logger.entries.some((e) => e.message === 'denied' && e.who === user.username && e.reason === 'incorrect password')).toBe(true);
+    await expect(srpChallenge('nobody@example.com', LEGACY_CLIENT_ID)).rejects.toEqual(refused('UserNotFoundException', 'User does not exist.'));
   });
 
   it('refuses a flow the app client does not enable, and an unknown client', async () => {
-    await expect(passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password, LEGACY_CLIENT_ID)).rejects.toEqual(
+    // The deployed client: SRP and refresh only.
+    await expect(passwordSignIn(ERIN.username, ERIN.password, CLIENT_ID)).rejects.toEqual(
       refused('InvalidParameterException', 'USER_PASSWORD_AUTH flow not enabled for this client'),
     );
-    await expect(passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password, 'no-such-client')).rejects.toEqual(
+    await expect(passwordSignIn(ERIN.username, ERIN.password, 'no-such-client')).rejects.toEqual(
       refused('ResourceNotFoundException', 'User pool client no-such-client does not exist.'),
     );
   });
 
   it('USER_SRP_AUTH: the PASSWORD_VERIFIER challenge, answered, gives tokens', async () => {
-    const { password } = DEMO_COGNITO_USERS[0]!;
-    const { client, out } = await srpChallenge('Erin');
+    const { password } = ERIN;
+    const { client, out } = await srpChallenge(ERIN.username);
     expect(out.ChallengeName).toBe('PASSWORD_VERIFIER');
     expect(out.Session).toEqual(expect.any(String));
+    // The email signs in; the SRP identity is the username, i.e. the sub.
+    const sub = erinSub();
     expect(out.ChallengeParameters).toEqual({
       SALT: expect.stringMatching(/^[0-9a-f]+$/),
       SRP_B: expect.stringMatching(/^[0-9a-f]+$/),
       SECRET_BLOCK: expect.any(String),
-      USERNAME: 'erin',
-      USER_ID_FOR_SRP: 'erin',
+      USERNAME: sub,
+      USER_ID_FOR_SRP: sub,
     });
     const answered = await respond(out, answerPasswordVerifier(client, POOL_ID, password, out.ChallengeParameters!));
     const { payload } = await jwtVerify(answered.AuthenticationResult!.IdToken!, jwks(), { issuer: issuer(), audience: CLIENT_ID });
-    expect(payload['cognito:username']).toBe('erin');
+    expect(payload).toMatchObject({ 'cognito:username': sub, email: ERIN.username });
   });
 
   it('USER_SRP_AUTH refuses a wrong password, a replayed answer, another client, and a malformed timestamp', async () => {
-    const { password } = DEMO_COGNITO_USERS[0]!;
-    const wrong = await srpChallenge('erin');
+    const { password } = ERIN;
+    const wrong = await srpChallenge(ERIN.username);
     await expect(respond(wrong.out, answerPasswordVerifier(wrong.client, POOL_ID, 'not-her-password', wrong.out.ChallengeParameters!))).rejects.toEqual(
       refused('NotAuthorizedException', 'Incorrect username or password.'),
     );
 
-    const once = await srpChallenge('erin');
+    const once = await srpChallenge(ERIN.username);
     const answer = answerPasswordVerifier(once.client, POOL_ID, password, once.out.ChallengeParameters!);
     await respond(once.out, answer);
     await expect(respond(once.out, answer)).rejects.toEqual(refused('NotAuthorizedException', 'Invalid session for the user.'));
 
-    const other = await srpChallenge('erin');
+    const other = await srpChallenge(ERIN.username);
     await expect(respond(other.out, answerPasswordVerifier(other.client, POOL_ID, password, other.out.ChallengeParameters!), LEGACY_CLIENT_ID)).rejects.toEqual(
       refused('NotAuthorizedException'),
     );
 
-    const stamp = await srpChallenge('erin');
+    const stamp = await srpChallenge(ERIN.username);
     const badStamp = { ...answerPasswordVerifier(stamp.client, POOL_ID, password, stamp.out.ChallengeParameters!), TIMESTAMP: '2025-03-04T09:05:01Z' };
     await expect(respond(stamp.out, badStamp)).rejects.toEqual(refused('InvalidParameterException'));
   });
 
   it('USER_SRP_AUTH answers an unknown user with a decoy challenge that then fails like a wrong password', async () => {
-    const { client, out } = await srpChallenge('nobody-here');
+    const { client, out } = await srpChallenge('nobody@example.com');
     expect(out.ChallengeName).toBe('PASSWORD_VERIFIER');
-    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, 'any-password', out.ChallengeParameters!))).rejects.toEqual(
+    // A UUID-shaped username and a salt that stay the same for the same unknown name, as a real user's do.
+    const again = await srpChallenge('nobody@example.com');
+    expect(out.ChallengeParameters!.USER_ID_FOR_SRP).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(again.out.ChallengeParameters!.USER_ID_FOR_SRP).toBe(out.ChallengeParameters!.USER_ID_FOR_SRP);
+    expect(again.out.ChallengeParameters!.SALT).toBe(out.ChallengeParameters!.SALT);
+    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, 'Any-password-1', out.ChallengeParameters!))).rejects.toEqual(
       refused('NotAuthorizedException', 'Incorrect username or password.'),
     );
   });
 
   it('refuses an unconfirmed user after the SRP proof', async () => {
-    const username = uniqueName('unconf');
-    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: 'correct-horse-1' }));
+    const username = `${uniqueName('unconf')}@example.com`;
+    await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: username, Password: PASSWORD }));
     const { client, out } = await srpChallenge(username);
-    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, 'correct-horse-1', out.ChallengeParameters!))).rejects.toEqual(
+    await expect(respond(out, answerPasswordVerifier(client, POOL_ID, PASSWORD, out.ChallengeParameters!))).rejects.toEqual(
       refused('UserNotConfirmedException'),
     );
   });
@@ -378,29 +554,86 @@ describe('sign-in', () => {
 
 describe("aws-amplify v6's own sign-in (USER_SRP_AUTH through userPoolEndpoint)", () => {
   it('signs in, reads the tokens, signs out globally (revoking the access token), and refuses a wrong password', async () => {
+    // The demo user signs in with the email, as the web demo does.
     const { username, password } = DEMO_COGNITO_USERS[1]!;
     Amplify.configure({ Auth: { Cognito: { userPoolId: POOL_ID, userPoolClientId: CLIENT_ID, userPoolEndpoint: running.url } } });
     const result = await signIn({ username, password });
     expect(result).toEqual({ isSignedIn: true, nextStep: { signInStep: 'DONE' } });
     const { tokens } = await fetchAuthSession();
-    expect(tokens?.idToken?.payload).toMatchObject({ 'cognito:username': username, token_use: 'id', iss: issuer(), aud: CLIENT_ID });
+    const sub = String(tokens?.idToken?.payload.sub);
+    expect(tokens?.idToken?.payload).toMatchObject({ 'cognito:username': sub, email: username, token_use: 'id', iss: issuer(), aud: CLIENT_ID });
     const accessToken = tokens!.accessToken.toString();
-    expect((await idp().send(new GetUserCommand({ AccessToken: accessToken }))).Username).toBe(username);
+    expect((await idp().send(new GetUserCommand({ AccessToken: accessToken }))).Username).toBe(sub);
 
     await signOut({ global: true });
     await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(
       refused('NotAuthorizedException', 'Access Token has been revoked'),
     );
-    await expect(signIn({ username, password: 'not-his-password' })).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
+    await expect(signIn({ username, password: 'Not-his-password-1' })).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
   });
 });
 
 describe('refresh, GetUser and sign-out', () => {
+  it("issues tokens with the client's lifetimes (ID 10 min, access 5 min, refresh 2 h) and expires each on its own", async () => {
+    const user = await signUpConfirmed();
+    const tokens = await passwordSignIn(user.email, user.password, SHORT_CLIENT_ID);
+    expect(tokens.expiresIn).toBe(300);
+    const id = decodeJwt(tokens.idToken);
+    const access = decodeJwt(tokens.accessToken);
+    expect(id.exp! - id.iat!).toBe(600);
+    expect(access.exp! - access.iat!).toBe(300);
+    clockOffsetMs = 301_000;
+    await expect(idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).rejects.toEqual(
+      refused('NotAuthorizedException', 'Access Token has expired'),
+    );
+    const refreshed = await idp().send(
+      new InitiateAuthCommand({ ClientId: SHORT_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+    );
+    expect(refreshed.AuthenticationResult?.ExpiresIn).toBe(300);
+    clockOffsetMs = 2 * HOUR * 1000 + 1000;
+    await expect(
+      idp().send(
+        new InitiateAuthCommand({ ClientId: SHORT_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+      ),
+    ).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has expired'));
+  });
+
+  it('refuses RevokeToken for a client without token revocation', async () => {
+    const user = await signUpConfirmed();
+    const tokens = await passwordSignIn(user.email, user.password, SHORT_CLIENT_ID);
+    await expect(idp().send(new RevokeTokenCommand({ ClientId: SHORT_CLIENT_ID, Token: tokens.refreshToken }))).rejects.toEqual(
+      refused('UnsupportedOperationException'),
+    );
+    expect((await idp().send(new GetUserCommand({ AccessToken: tokens.accessToken }))).Username).toBe(user.username);
+  });
+
+  it('RevokeToken revokes the refresh token and the access tokens issued from it, refreshed ones included', async () => {
+    const user = await signUpConfirmed();
+    const tokens = await passwordSignIn(user.email, user.password);
+    const refresh = () =>
+      idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+      );
+    const refreshedAccess = (await refresh()).AuthenticationResult!.AccessToken!;
+    await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: tokens.refreshToken }));
+    for (const accessToken of [tokens.accessToken, refreshedAccess]) {
+      await expect(idp().send(new GetUserCommand({ AccessToken: accessToken }))).rejects.toEqual(
+        refused('NotAuthorizedException', 'Access Token has been revoked'),
+      );
+      await expect(idp().send(new GlobalSignOutCommand({ AccessToken: accessToken }))).rejects.toEqual(
+        refused('NotAuthorizedException', 'Access Token has been revoked'),
+      );
+    }
+    await expect(refresh()).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has been revoked'));
+  });
+
   it('REFRESH_TOKEN_AUTH gives new ID and access tokens of the same sign-in, and no new refresh token', async () => {
     const user = await signUpConfirmed();
     const first = await passwordSignIn(user.username, user.password);
     for (const flow of ['REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN'] as const) {
-      const out = await idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: flow, AuthParameters: { REFRESH_TOKEN: first.refreshToken } }));
+      const out = await idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: flow, AuthParameters: { REFRESH_TOKEN: first.refreshToken } }),
+      );
       expect(out.AuthenticationResult?.RefreshToken).toBeUndefined();
       const id = decodeJwt(out.AuthenticationResult!.IdToken!);
       const original = decodeJwt(first.idToken);
@@ -414,7 +647,9 @@ describe('refresh, GetUser and sign-out', () => {
       ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
     await expect(
-      idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } })),
+      idp().send(
+        new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'not-a-refresh-token' } }),
+      ),
     ).rejects.toEqual(refused('NotAuthorizedException', 'Invalid Refresh Token'));
   });
 
@@ -424,7 +659,11 @@ describe('refresh, GetUser and sign-out', () => {
     const laptop = await passwordSignIn(user.username, user.password);
     const me = await idp().send(new GetUserCommand({ AccessToken: laptop.accessToken }));
     expect(me.Username).toBe(user.username);
-    expect(me.UserAttributes).toEqual([{ Name: 'sub', Value: user.sub }]);
+    expect(me.UserAttributes).toEqual([
+      { Name: 'sub', Value: user.sub },
+      { Name: 'email', Value: user.email },
+      { Name: 'email_verified', Value: 'true' },
+    ]);
 
     await idp().send(new GlobalSignOutCommand({ AccessToken: laptop.accessToken }));
     for (const session of [phone, laptop]) {
@@ -432,7 +671,9 @@ describe('refresh, GetUser and sign-out', () => {
         refused('NotAuthorizedException', 'Access Token has been revoked'),
       );
       await expect(
-        idp().send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } })),
+        idp().send(
+          new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: session.refreshToken } }),
+        ),
       ).rejects.toEqual(refused('NotAuthorizedException', 'Refresh Token has been revoked'));
     }
     // Signing in again starts a new, valid sign-in.
@@ -444,7 +685,7 @@ describe('refresh, GetUser and sign-out', () => {
     const user = await signUpConfirmed();
     const kept = await passwordSignIn(user.username, user.password);
     const revoked = await passwordSignIn(user.username, user.password);
-    await idp().send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: revoked.refreshToken }));
+    await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: revoked.refreshToken }));
     await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(
       refused('NotAuthorizedException', 'Access Token has been revoked'),
     );
@@ -452,7 +693,7 @@ describe('refresh, GetUser and sign-out', () => {
   });
 
   it('GetUser refuses forged, expired, ID and foreign-pool tokens', async () => {
-    const tokens = await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password);
+    const tokens = await passwordSignIn(ERIN.username, ERIN.password);
     const claims = decodeJwt(tokens.accessToken);
     const header = decodeProtectedHeader(tokens.accessToken);
     const attacker = await generateKeyPair('RS256');
@@ -468,9 +709,9 @@ describe('refresh, GetUser and sign-out', () => {
         credentials: { accessKeyId: 'u', secretAccessKey: 'u' },
       }).send(
         new InitiateAuthCommand({
-          ClientId: CLIENT_ID,
+          ClientId: PASSWORD_CLIENT_ID,
           AuthFlow: 'USER_PASSWORD_AUTH',
-          AuthParameters: { USERNAME: 'erin', PASSWORD: DEMO_COGNITO_USERS[0]!.password },
+          AuthParameters: { USERNAME: ERIN.username, PASSWORD: ERIN.password },
         }),
       );
       foreignTokens.push(out.AuthenticationResult!.AccessToken!);
@@ -487,9 +728,9 @@ describe('refresh, GetUser and sign-out', () => {
     );
     // The refresh token outlives the access token (30 days).
     const refreshed = await idp().send(
-      new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
+      new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.refreshToken } }),
     );
-    expect((await idp().send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }))).Username).toBe('erin');
+    expect((await idp().send(new GetUserCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }))).Username).toBe(erinSub());
   });
 });
 
@@ -504,15 +745,15 @@ describe('JWKS', () => {
       expect(key).not.toHaveProperty('d');
     }
     expect((await fetch(`${running.url}/us-east-1_NoSuchPool/.well-known/jwks.json`)).status).toBe(404);
-    const other = (await (await fetch(`${issuer(AUTO_POOL_ID)}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    const other = (await (await fetch(`${issuer(NAME_POOL_ID)}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     expect(other.keys.map((k) => k.kid)).not.toContain(body.keys[0]!.kid);
   });
 
   it('verifies an ID token only for its own audience and issuer', async () => {
-    const { idToken } = await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password);
-    await expect(jwtVerify(idToken, jwks(), { issuer: issuer(), audience: CLIENT_ID })).resolves.toBeTruthy();
+    const { idToken } = await passwordSignIn(ERIN.username, ERIN.password);
+    await expect(jwtVerify(idToken, jwks(), { issuer: issuer(), audience: PASSWORD_CLIENT_ID })).resolves.toBeTruthy();
     await expect(jwtVerify(idToken, jwks(), { issuer: issuer(), audience: 'another-client' })).rejects.toThrow();
-    await expect(jwtVerify(idToken, jwks(), { issuer: issuer(AUTO_POOL_ID), audience: CLIENT_ID })).rejects.toThrow();
+    await expect(jwtVerify(idToken, jwks(), { issuer: issuer(NAME_POOL_ID), audience: PASSWORD_CLIENT_ID })).rejects.toThrow();
   });
 });
 
@@ -542,7 +783,10 @@ describe("the emulator's identity pool with this pool as its provider", () => {
       userPoolIssuerUrl: issuer(),
       account: (base) => ({
         ...base,
-        identityPools: base.identityPools.map((p) => ({ ...p, providers: p.providers.map((provider) => ({ ...provider, audience: CLIENT_ID })) })),
+        identityPools: (base.identityPools ?? []).map((p) => ({
+          ...p,
+          providers: p.providers.map((provider) => ({ ...provider, audience: PASSWORD_CLIENT_ID })),
+        })),
       }),
     });
     try {
@@ -553,9 +797,9 @@ describe("the emulator's identity pool with this pool as its provider", () => {
       });
       // Amplify's Logins key is the token's iss without the scheme (credentialsProvider formLoginsMap).
       const loginsKey = running.service.loginsKey(POOL_ID);
-      const { idToken, accessToken } = await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password);
+      const { idToken, accessToken } = await passwordSignIn(ERIN.username, ERIN.password);
       expect(loginsKey).toBe(String(decodeJwt(idToken).iss).replace(/^https?:\/\//, ''));
-      const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: idToken } }));
+      const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: idToken } }));
       const out = await identity.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [loginsKey]: idToken } }));
       const credentials = {
         accessKeyId: out.Credentials!.AccessKeyId!,
@@ -563,15 +807,15 @@ describe("the emulator's identity pool with this pool as its provider", () => {
         sessionToken: out.Credentials!.SessionToken!,
       };
       const who = await new STSClient({ region: 'us-east-1', endpoint: emulator.url, credentials }).send(new GetCallerIdentityCommand({}));
-      expect(who.Arn).toContain(`assumed-role/${LOCAL_ACCESS_MODEL.cognitoAuthenticatedRole.name}/`);
+      expect(who.Arn).toContain(`assumed-role/${SEEDED_ACCESS_MODEL.cognitoAuthenticatedRole.name}/`);
 
       clockOffsetMs = -2 * HOUR * 1000;
-      const expired = (await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password)).idToken;
+      const expired = (await passwordSignIn(ERIN.username, ERIN.password)).idToken;
       clockOffsetMs = 0;
       // An ID token of another pool of the same emulator, presented under this pool's Logins key.
       const autoUser = uniqueName('auto');
-      await idp().send(new SignUpCommand({ ClientId: AUTO_CLIENT_ID, Username: autoUser, Password: 'Auto-confirm-1' }));
-      const foreignPoolToken = (await passwordSignIn(autoUser, 'Auto-confirm-1', AUTO_CLIENT_ID)).idToken;
+      running.service.pool(NAME_POOL_ID)!.ensureConfirmedUser(autoUser, 'Other-pool-pw1');
+      const foreignPoolToken = (await passwordSignIn(autoUser, 'Other-pool-pw1', NAME_CLIENT_ID)).idToken;
       const attacker = await generateKeyPair('RS256');
       const forged = await new SignJWT(decodeJwt(idToken)).setProtectedHeader(decodeProtectedHeader(idToken) as { alg: string }).sign(attacker.privateKey);
       for (const [token, why] of [
@@ -580,7 +824,7 @@ describe("the emulator's identity pool with this pool as its provider", () => {
         [foreignPoolToken, 'no applicable key found'],
         [forged, 'signature verification failed'],
       ] as const) {
-        await expect(identity.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }))).rejects.toEqual(
+        await expect(identity.send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }))).rejects.toEqual(
           expect.objectContaining({ name: 'NotAuthorizedException', message: expect.stringContaining(why) }),
         );
       }
@@ -590,16 +834,100 @@ describe("the emulator's identity pool with this pool as its provider", () => {
   });
 });
 
+describe('ServerSideTokenCheck: the identity pool asks this pool whether a sign-in still stands', () => {
+  async function identityPool(options: { serverSideTokenCheck: boolean; checker: boolean }) {
+    const base = seededAccountConfig({ userPoolIssuerUrl: issuer(), userPoolClientId: PASSWORD_CLIENT_ID });
+    const identityAccount = new LocalAccount({
+      ...base,
+      identityPools: (base.identityPools ?? []).map((p) => ({
+        ...p,
+        providers: p.providers.map((provider) => ({ ...provider, serverSideTokenCheck: options.serverSideTokenCheck })),
+      })),
+    });
+    const service = new CognitoIdentityService({
+      account: identityAccount,
+      logger,
+      now,
+      credentialsSeconds: 3600,
+      ...(options.checker ? { userPools: running.service } : {}),
+    });
+    const server = createServer((req, res) => {
+      readBody(req, 1024 * 1024)
+        .then((body) => service.handle(req, res, body))
+        .catch(() => res.writeHead(500).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new CognitoIdentityClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'u', secretAccessKey: 'u' },
+    });
+    const loginsKey = running.service.loginsKey(POOL_ID);
+    const credentials = async (idToken: string) => {
+      const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: idToken } }));
+      return client.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [loginsKey]: idToken } }));
+    };
+    const close = async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { client, loginsKey, credentials, close };
+  }
+  const revoked = refused('NotAuthorizedException', 'Invalid login token. Token has been revoked.');
+
+  it('refuses GetId and GetCredentialsForIdentity once the user signed out globally or the refresh token was revoked', async () => {
+    const pool = await identityPool({ serverSideTokenCheck: true, checker: true });
+    try {
+      const user = await signUpConfirmed();
+      const first = await passwordSignIn(user.email, user.password);
+      const { IdentityId } = await pool.client.send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [pool.loginsKey]: first.idToken } }));
+      expect((await pool.credentials(first.idToken)).Credentials?.AccessKeyId).toMatch(/^ASIA/);
+
+      await idp().send(new GlobalSignOutCommand({ AccessToken: first.accessToken }));
+      await expect(
+        pool.client.send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [pool.loginsKey]: first.idToken } })),
+      ).rejects.toEqual(revoked);
+      await expect(
+        pool.client.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: { [pool.loginsKey]: first.idToken } })),
+      ).rejects.toEqual(revoked);
+      expect(logger.entries.some((e) => e.message === 'denied' && String(e.reason).includes('ServerSideTokenCheck'))).toBe(true);
+
+      // A new sign-in stands; revoking its refresh token revokes its ID token for the identity pool too.
+      const second = await passwordSignIn(user.email, user.password);
+      expect((await pool.credentials(second.idToken)).Credentials).toBeTruthy();
+      await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: second.refreshToken }));
+      await expect(pool.credentials(second.idToken)).rejects.toEqual(revoked);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("accepts a signed-out user's unexpired ID token when the check is off, and refuses every token when it cannot ask", async () => {
+    const unchecked = await identityPool({ serverSideTokenCheck: false, checker: true });
+    const blind = await identityPool({ serverSideTokenCheck: true, checker: false });
+    try {
+      const user = await signUpConfirmed();
+      const tokens = await passwordSignIn(user.email, user.password);
+      await expect(blind.credentials(tokens.idToken)).rejects.toEqual(refused('NotAuthorizedException'));
+      await idp().send(new GlobalSignOutCommand({ AccessToken: tokens.accessToken }));
+      expect((await unchecked.credentials(tokens.idToken)).Credentials).toBeTruthy();
+    } finally {
+      await unchecked.close();
+      await blind.close();
+    }
+  });
+});
+
 describe('persistence', () => {
   it('keeps users, sign-ins, revocations and signing keys across a restart, and never a password or refresh token', async () => {
-    const user = await signUpConfirmed('persisted-pass-1');
+    const user = await signUpConfirmed('Persisted-pass-1');
     const kept = await passwordSignIn(user.username, user.password);
     const revoked = await passwordSignIn(user.username, user.password);
-    await idp().send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: revoked.refreshToken }));
+    await idp().send(new RevokeTokenCommand({ ClientId: PASSWORD_CLIENT_ID, Token: revoked.refreshToken }));
 
     const file = join(dataDir, USER_POOL_DATA_FILE);
     const text = readFileSync(file, 'utf8');
-    for (const secret of ['persisted-pass-1', kept.refreshToken, DEMO_COGNITO_USERS[0]!.password]) expect(text).not.toContain(secret);
+    for (const secret of ['Persisted-pass-1', kept.refreshToken, DEMO_COGNITO_USERS[0]!.password]) expect(text).not.toContain(secret);
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
     const port = Number(new URL(running.url).port);
@@ -608,10 +936,10 @@ describe('persistence', () => {
 
     expect((await passwordSignIn(user.username, user.password)).idToken).toBeTruthy();
     // Tokens issued before the restart still verify (same keys) and the sign-ins are still known.
-    await expect(jwtVerify(kept.idToken, jwks(), { issuer: issuer(), audience: CLIENT_ID })).resolves.toBeTruthy();
+    await expect(jwtVerify(kept.idToken, jwks(), { issuer: issuer(), audience: PASSWORD_CLIENT_ID })).resolves.toBeTruthy();
     expect((await idp().send(new GetUserCommand({ AccessToken: kept.accessToken }))).Username).toBe(user.username);
     const refreshed = await idp().send(
-      new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: kept.refreshToken } }),
+      new InitiateAuthCommand({ ClientId: PASSWORD_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: kept.refreshToken } }),
     );
     expect(refreshed.AuthenticationResult?.AccessToken).toBeTruthy();
     await expect(idp().send(new GetUserCommand({ AccessToken: revoked.accessToken }))).rejects.toEqual(
@@ -619,6 +947,6 @@ describe('persistence', () => {
     );
     // Seeding again creates nobody and leaves the demo users' passwords as they were.
     expect(seedDemoCognitoUsers(running.service, POOL_ID)).toEqual([]);
-    expect((await passwordSignIn('erin', DEMO_COGNITO_USERS[0]!.password)).idToken).toBeTruthy();
+    expect((await passwordSignIn(ERIN.username, ERIN.password)).idToken).toBeTruthy();
   });
 });

@@ -10,9 +10,10 @@ import { TopicScheme } from '../../../core/topics.js';
 import { browserCredentials, functionCredentials, localModel } from '../../../test/support/credentials.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, type TestClient } from '../../../test/support/mqtt.js';
+import { SEEDED_IDENTITY_POOL_ID, SEEDED_USER_POOL_CLIENT_ID } from '../../../test/support/seeded-account.js';
 import { type AwsCredentials, presignMqttUrl } from '../../../test/support/sign.js';
 import { startTestIssuer, type TestIssuer } from '../../../test/support/token-issuer.js';
-import { LOCAL_DEPLOYMENT, LOCAL_IDENTITY_POOL_ID, LOCAL_USER_POOL_CLIENT_ID } from '../../local-deployment.js';
+import { LOCAL_DEPLOYMENT } from '../../local-deployment.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 /** MQTT 3.1.1 (3.2.2.3): CONNACK return code 5, "Connection Refused, not authorized"; MQTT.js reports it as error.code. */
@@ -23,7 +24,7 @@ let loginsKey: string;
 const open: TestClient[] = [];
 
 beforeAll(async () => {
-  issuer = await startTestIssuer(LOCAL_USER_POOL_CLIENT_ID);
+  issuer = await startTestIssuer(SEEDED_USER_POOL_CLIENT_ID);
   emulator = await startTestEmulator({ userPoolIssuerUrl: issuer.url });
   loginsKey = new URL(issuer.url).host;
 });
@@ -39,7 +40,7 @@ const cognito = () =>
 const iot = (credentials: AwsCredentials) => new IoTClient({ region: 'us-east-1', endpoint: emulator.url, credentials });
 
 async function identityCredentials(logins?: Record<string, string>) {
-  const { IdentityId } = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, ...(logins ? { Logins: logins } : {}) }));
+  const { IdentityId } = await cognito().send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, ...(logins ? { Logins: logins } : {}) }));
   const out = await cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, ...(logins ? { Logins: logins } : {}) }));
   const c = out.Credentials!;
   return {
@@ -94,7 +95,7 @@ describe('signed-in identities', () => {
       await issuer.sign({ sub: 'u1' }, { audience: 'another-app' }),
       await issuer.sign({ sub: 'u1' }, { key: issuer.foreignKey }),
     ]) {
-      await expect(cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }))).rejects.toMatchObject({
+      await expect(cognito().send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }))).rejects.toMatchObject({
         name: 'NotAuthorizedException',
       });
     }
@@ -102,9 +103,9 @@ describe('signed-in identities', () => {
 
   it('map the same login to the same identity id, and refuse credentials without the login', async () => {
     const token = await issuer.sign({ sub: 'stable-user' });
-    const a = await cognito().send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }));
+    const a = await cognito().send(new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: token } }));
     const b = await cognito().send(
-      new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: { [loginsKey]: await issuer.sign({ sub: 'stable-user' }) } }),
+      new GetIdCommand({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: { [loginsKey]: await issuer.sign({ sub: 'stable-user' }) } }),
     );
     expect(a.IdentityId).toBe(b.IdentityId);
     await expect(cognito().send(new GetCredentialsForIdentityCommand({ IdentityId: a.IdentityId! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });

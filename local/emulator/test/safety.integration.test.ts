@@ -8,8 +8,8 @@ import mqttPacket from 'mqtt-packet';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../../test/support/mqtt.js';
 import { RawMqttClient } from '../../../test/support/raw-mqtt.js';
+import { SEEDED_IDENTITY_POOL_ID } from '../../../test/support/seeded-account.js';
 import { presignMqttUrl, signedFetch } from '../../../test/support/sign.js';
-import { LOCAL_IDENTITY_POOL_ID } from '../../local-deployment.js';
 
 const WEB_ORIGIN = 'http://127.0.0.1:5173';
 const EVIL_ORIGIN = 'https://evil.example';
@@ -101,16 +101,16 @@ describe('browser origins (local, not AWS): only the configured ones, no reflect
   });
 
   it('refuses HTTP requests and preflights from another origin (403, no CORS headers); names only an allowed origin', async () => {
-    const evil = await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }), { origin: EVIL_ORIGIN });
+    const evil = await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }), { origin: EVIL_ORIGIN });
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(emulator.url, { method: 'OPTIONS', headers: { origin: EVIL_ORIGIN, 'access-control-request-method': 'POST' } });
     expect(preflight.status).toBe(403);
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
-    const allowed = await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }), { origin: WEB_ORIGIN });
+    const allowed = await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }), { origin: WEB_ORIGIN });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(WEB_ORIGIN);
-    const tool = await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }));
+    const tool = await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }));
     expect(tool.status).toBe(200);
     expect(tool.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -137,7 +137,7 @@ describe('bad input is a 4xx with a clear message, never a 500', () => {
       expect((await cognito('GetCredentialsForIdentity', JSON.stringify({ IdentityId: id }))).status).toBe(400);
       expect((await cognito('GetId', JSON.stringify({ IdentityPoolId: id }))).status).toBe(400);
     }
-    expect((await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID, Logins: [] }))).status).toBe(400);
+    expect((await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID, Logins: [] }))).status).toBe(400);
     expect((await cognito('GetId', '{"IdentityPoolId":"x","__proto__":{"polluted":true}}')).status).toBe(400);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
@@ -241,7 +241,7 @@ describe('memory is bounded (limits are LOCAL_* knobs)', () => {
   it('Cognito identities: over the limit the least recently used is forgotten', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i += 1)
-      ids.push(((await (await cognito('GetId', JSON.stringify({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }))).json()) as { IdentityId: string }).IdentityId);
+      ids.push(((await (await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }))).json()) as { IdentityId: string }).IdentityId);
     const credentialsFor = (id: string) => cognito('GetCredentialsForIdentity', JSON.stringify({ IdentityId: id }));
     expect((await credentialsFor(ids[0]!)).status).toBe(400);
     expect((await credentialsFor(ids[3]!)).status).toBe(200);

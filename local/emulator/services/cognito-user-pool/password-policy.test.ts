@@ -1,7 +1,21 @@
 import { ServiceError } from '../../http/service-error.js';
-import { checkPassword, LENGTH_ONLY_POLICY, type PasswordPolicy } from './password-policy.js';
+import { COGNITO_DEFAULT_PASSWORD_POLICY, checkPassword, type PasswordPolicy } from './password-policy.js';
 
-const strict: PasswordPolicy = { minimumLength: 10, requireUppercase: true, requireLowercase: true, requireNumbers: true, requireSymbols: true };
+const strict: PasswordPolicy = {
+  minimumLength: 10,
+  requireUppercase: true,
+  requireLowercase: true,
+  requireNumbers: true,
+  requireSymbols: true,
+  temporaryPasswordValidityDays: 7,
+};
+const LENGTH_ONLY_POLICY: PasswordPolicy = {
+  ...COGNITO_DEFAULT_PASSWORD_POLICY,
+  requireUppercase: false,
+  requireLowercase: false,
+  requireNumbers: false,
+  requireSymbols: false,
+};
 
 function failure(policy: PasswordPolicy, password: unknown): { code: string; message: string } | undefined {
   try {

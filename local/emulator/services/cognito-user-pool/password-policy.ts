@@ -12,15 +12,25 @@ export interface PasswordPolicy {
   requireLowercase: boolean;
   requireNumbers: boolean;
   requireSymbols: boolean;
+  /**
+   * TemporaryPasswordValidityDays (0-365, default 7): how long an administrator-set temporary password works. Kept:
+   * AdminCreateUser is not emulated, so no temporary password exists locally.
+   */
+  temporaryPasswordValidityDays: number;
 }
 
-/** The local pool's default: length only (the brief's "min length 8"); pools opt into the character classes. */
-export const LENGTH_ONLY_POLICY: PasswordPolicy = {
+/**
+ * What CreateUserPool sets when no policy is given (developer guide, "Adding user pool password requirements": by
+ * default a password needs 8 characters with at least one number, one special character, one uppercase and one
+ * lowercase letter; a temporary password lasts 7 days).
+ */
+export const COGNITO_DEFAULT_PASSWORD_POLICY: PasswordPolicy = {
   minimumLength: 8,
-  requireUppercase: false,
-  requireLowercase: false,
-  requireNumbers: false,
-  requireSymbols: false,
+  requireUppercase: true,
+  requireLowercase: true,
+  requireNumbers: true,
+  requireSymbols: true,
+  temporaryPasswordValidityDays: 7,
 };
 
 /**
@@ -34,6 +44,10 @@ const MAX_PASSWORD_LENGTH = 256;
 export function validatePasswordPolicy(policy: PasswordPolicy): void {
   if (!Number.isInteger(policy.minimumLength) || policy.minimumLength < 6 || policy.minimumLength > 99) {
     throw new Error(`password policy: minimumLength must be an integer from 6 to 99 (PasswordPolicyType), got ${policy.minimumLength}`);
+  }
+  const days = policy.temporaryPasswordValidityDays;
+  if (!Number.isInteger(days) || days < 0 || days > 365) {
+    throw new Error(`password policy: temporaryPasswordValidityDays must be an integer from 0 to 365 (PasswordPolicyType), got ${days}`);
   }
 }
 

@@ -28,9 +28,24 @@ import { sendJson } from '../../http/io.js';
 import { ServiceError } from '../../http/service-error.js';
 import { denied, type EmulatorLogger } from '../../log.js';
 import { type AuthFlow, type UserPoolClientConfig, type UserPoolConfig, validateUserPoolConfig } from './config.js';
+import { COGNITO_USER_POOL_QUOTAS, type UserPoolQuotas, UserPoolRequestQuotas } from './quotas.js';
+import { DEFAULT_SRP_POOL, type SrpPoolOptions, SrpWorkerPool } from './srp-pool.js';
 import { UserPoolStore } from './store.js';
 import { createSigningKey, PoolTokenSigner, unverifiedIssuer } from './tokens.js';
 import { LocalUserPool } from './user-pool.js';
+
+/**
+ * What an identity pool asks its user pools under ServerSideTokenCheck (CognitoIdentityProvider.ServerSideTokenCheck:
+ * "check with the integrated user pools to make sure that the user has not been globally signed out or deleted").
+ */
+export interface UserPoolSignInCheck {
+  /**
+   * For an ID token whose signature, issuer, audience and expiry the caller has verified: `active` while its
+   * sign-in stands, `revoked` after GlobalSignOut / RevokeToken or once the user is gone, `unknown-pool` when no
+   * local pool issued it (the caller cannot check, so it refuses).
+   */
+  idTokenSignInStatus(claims: { iss: string; sub: string; aud: string; origin_jti?: unknown }): 'active' | 'revoked' | 'unknown-pool';
+}
 
 export interface CognitoUserPoolDependencies {
   account: LocalAccount;
@@ -41,6 +56,10 @@ export interface CognitoUserPoolDependencies {
   dataDir?: string;
   /** The emulator's URL (read lazily: with port 0 it is known only once the server listens). */
   baseUrl: () => string;
+  /** Request rate quotas per category (requests per second); Cognito's defaults when absent (quotas.ts). */
+  quotas?: Partial<UserPoolQuotas>;
+  /** The worker threads of the SRP math and their queue bound (srp-pool.ts). */
+  srpPool?: SrpPoolOptions;
 }
 
 const TARGET_PREFIX = 'AWSCognitoIdentityProviderService.';
@@ -55,11 +74,16 @@ const FLOW_ALIASES: Record<string, AuthFlow> = {
 
 type Input = Record<string, unknown>;
 
-export class CognitoUserPoolService {
+export class CognitoUserPoolService implements UserPoolSignInCheck {
   readonly #pools = new Map<string, LocalUserPool>();
   readonly #clients = new Map<string, { pool: LocalUserPool; client: UserPoolClientConfig }>();
+  readonly #quotas: UserPoolRequestQuotas;
+  readonly #srp: SrpWorkerPool;
 
-  private constructor(private readonly deps: CognitoUserPoolDependencies) {}
+  private constructor(private readonly deps: CognitoUserPoolDependencies) {
+    this.#quotas = new UserPoolRequestQuotas({ ...COGNITO_USER_POOL_QUOTAS, ...deps.quotas }, performance.now());
+    this.#srp = new SrpWorkerPool(deps.srpPool ?? DEFAULT_SRP_POOL);
+  }
 
   /** Opens the data file and creates the configured pools (more can be created later with createPool). */
   static async start(deps: CognitoUserPoolDependencies): Promise<CognitoUserPoolService> {
@@ -89,6 +113,7 @@ export class CognitoUserPoolService {
       logger: this.deps.logger,
       now: this.deps.now,
       issuer: () => this.issuer(config.userPoolId),
+      srp: (job) => this.#srp.run(job),
     });
     this.#pools.set(config.userPoolId, pool);
     for (const client of config.clients) this.#clients.set(client.clientId, { pool, client });
@@ -117,6 +142,18 @@ export class CognitoUserPoolService {
 
   pool(userPoolId: string): LocalUserPool | undefined {
     return this.#pools.get(userPoolId);
+  }
+
+  idTokenSignInStatus(claims: { iss: string; sub: string; aud: string; origin_jti?: unknown }): 'active' | 'revoked' | 'unknown-pool' {
+    const pool = [...this.#pools.values()].find((p) => this.issuer(p.id) === claims.iss);
+    if (pool === undefined) return 'unknown-pool';
+    const originJti = typeof claims.origin_jti === 'string' ? claims.origin_jti : undefined;
+    return pool.isIdTokenSignInActive({ sub: claims.sub, originJti, clientId: claims.aud }) ? 'active' : 'revoked';
+  }
+
+  /** Stops the SRP worker threads (idle ones never keep the process alive, so this is tidiness, not a must). */
+  async close(): Promise<void> {
+    await this.#srp.close();
   }
 
   /** `GET /<poolId>/.well-known/jwks.json`; returns false for any other request, which the router handles. */
@@ -153,6 +190,12 @@ export class CognitoUserPoolService {
   }
 
   private async dispatch(operation: string, input: Input, principal: Principal | undefined): Promise<unknown> {
+    // Quotas: a request over its category's rate is refused before any work (quotas.ts).
+    // A rate is real time: the monotonic clock, not the (test-movable) clock of tokens and codes.
+    if (!this.#quotas.admit(operation, performance.now())) {
+      denied(this.deps.logger, { service: 'cognito-idp', who: 'caller', action: operation, reason: 'over the request rate quota of its category' });
+      throw new ServiceError(400, 'TooManyRequestsException', 'Rate exceeded');
+    }
     switch (operation) {
       case 'SignUp': {
         const { pool, client } = this.client(input);
@@ -160,7 +203,7 @@ export class CognitoUserPoolService {
       }
       case 'ConfirmSignUp': {
         const { pool, client } = this.client(input);
-        return pool.confirmSignUp(client, { username: input.Username, code: input.ConfirmationCode });
+        return pool.confirmSignUp(client, { username: input.Username, code: input.ConfirmationCode, forceAliasCreation: input.ForceAliasCreation });
       }
       case 'ResendConfirmationCode': {
         const { pool, client } = this.client(input);

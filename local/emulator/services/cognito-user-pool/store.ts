@@ -10,7 +10,10 @@ import type { JWK } from 'jose';
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
 
 export interface StoredUser {
-  /** As signed up; lookups are case-insensitive (the key of `users` is the lower-cased name). */
+  /**
+   * The username: as signed up, or (UsernameAttributes) the sub Cognito generated. The key of `users` is this name,
+   * lower-cased when the pool's usernames are case-insensitive.
+   */
   username: string;
   sub: string;
   status: UserStatus;
@@ -20,8 +23,8 @@ export interface StoredUser {
   /** User attributes other than sub (email, name, custom:...). */
   attributes: Record<string, string>;
   createdAt: string;
-  /** Pending sign-up confirmation: the code's SHA-256 and when it stops being accepted. */
-  confirmation?: { codeHash: string; expiresAt: string };
+  /** Pending sign-up confirmation: the code's SHA-256, when it stops being accepted, and the attribute it verifies. */
+  confirmation?: { codeHash: string; expiresAt: string; verifies?: 'email' };
 }
 
 /** One sign-in: the refresh token and every ID and access token issued from it share its `origin_jti`. */
@@ -48,10 +51,16 @@ export interface StoredPool {
   sessions: Record<string, StoredSession>;
   /** Cognito signs ID and access tokens with different keys (developer guide, "Understanding the access token"). */
   keys?: { id: StoredSigningKey; access: StoredSigningKey };
+  /**
+   * Secret (hex) from which an unknown user's decoy salt, verifier and username are derived, stable across restarts
+   * like a real user's (PreventUserExistenceErrors: the same answer for the same unknown name every time).
+   */
+  decoyKey?: string;
 }
 
 interface StoredState {
-  version: 1;
+  /** 2: usernames may be generated subs and keys follow the pool's case sensitivity (1 lower-cased every name). */
+  version: 2;
   pools: Record<string, StoredPool>;
 }
 
@@ -66,18 +75,24 @@ export class UserPoolStore {
   /** Opens `<dataDir>/cognito-user-pools.json`, or an in-memory store without a data folder. */
   static open(dataDir: string | undefined): UserPoolStore {
     const file = dataDir === undefined ? undefined : join(dataDir, USER_POOL_DATA_FILE);
-    if (file === undefined || !existsSync(file)) return new UserPoolStore({ version: 1, pools: {} }, file);
+    if (file === undefined || !existsSync(file)) return new UserPoolStore({ version: 2, pools: {} }, file);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
       throw new Error(`${file} is not valid JSON (${error instanceof Error ? error.message : String(error)}); delete it to start with empty user pools`);
     }
-    const state = parsed as Partial<StoredState>;
-    if (typeof state !== 'object' || state === null || state.version !== 1 || typeof state.pools !== 'object' || state.pools === null) {
-      throw new Error(`${file} is not a version-1 user pool file; delete it to start with empty user pools`);
+    const state = parsed as { version?: unknown; pools?: unknown };
+    if (typeof state === 'object' && state !== null && state.version === 1) {
+      // Version 1 keyed users by their lower-cased name whatever the pool said: kept aside, not reused, not lost.
+      const aside = `${file}.v1-${Date.now()}.bak`;
+      renameSync(file, aside);
+      return new UserPoolStore({ version: 2, pools: {} }, file);
     }
-    return new UserPoolStore(state as StoredState, file);
+    if (typeof state !== 'object' || state === null || state.version !== 2 || typeof state.pools !== 'object' || state.pools === null) {
+      throw new Error(`${file} is not a version-2 user pool file; delete it to start with empty user pools`);
+    }
+    return new UserPoolStore(state as unknown as StoredState, file);
   }
 
   pool(userPoolId: string): StoredPool {

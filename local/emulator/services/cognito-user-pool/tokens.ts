@@ -74,10 +74,9 @@ export class PoolTokenSigner {
     subject: TokenSubject,
     session: TokenSession,
     now: Date,
-    validitySeconds: number,
+    validity: { idSeconds: number; accessSeconds: number },
   ): Promise<{ idToken: string; accessToken: string }> {
     const iat = Math.floor(now.getTime() / 1000);
-    const exp = iat + validitySeconds;
     // One sign-in event (an authentication or a refresh) gives both tokens the same event_id.
     const eventId = randomUUID();
     const idClaims: Record<string, unknown> = {
@@ -94,7 +93,7 @@ export class PoolTokenSigner {
       .setIssuer(issuer)
       .setAudience(session.clientId)
       .setIssuedAt(iat)
-      .setExpirationTime(exp)
+      .setExpirationTime(iat + validity.idSeconds)
       .setJti(randomUUID())
       .sign(this.idKey.privateKey);
     const accessToken = await new SignJWT({
@@ -110,7 +109,7 @@ export class PoolTokenSigner {
       .setProtectedHeader({ kid: this.accessKey.kid, alg: 'RS256' })
       .setIssuer(issuer)
       .setIssuedAt(iat)
-      .setExpirationTime(exp)
+      .setExpirationTime(iat + validity.accessSeconds)
       .setJti(randomUUID())
       .sign(this.accessKey.privateKey);
     return { idToken, accessToken };

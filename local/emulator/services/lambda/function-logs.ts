@@ -53,12 +53,10 @@ export class FunctionLogs {
     const level = typeof parsed?.level === 'string' ? parsed.level.toUpperCase() : 'INFO';
     if ((RANK[level] ?? RANK.INFO!) < RANK[this.showLevel]!) return;
     const message = typeof parsed?.message === 'string' ? parsed.message : text;
-    this.logger.log({
-      level: TO_EMULATOR[level] ?? 'info',
-      message: `${functionName}: ${message}`,
-      ...(requestId ? { requestId } : {}),
-      ...(parsed ? { fields: parsed } : {}),
-    });
+    const emulatorLevel = TO_EMULATOR[level] ?? 'info';
+    // Warnings and errors carry the whole structured line (the reason, the error); other lines only their message.
+    const detail = parsed && (emulatorLevel === 'warn' || emulatorLevel === 'error') ? { fields: parsed } : {};
+    this.logger.log({ level: emulatorLevel, message: `${functionName}: ${message}`, ...(requestId ? { requestId } : {}), ...detail });
   }
 
   /** True when the line was an EMF document (CloudWatch extracts it; it is not shown). */
