@@ -2,7 +2,7 @@
  * The rules engine on the real broker: MQTT.js clients connect to the emulator over SigV4 WebSockets, and the rules of
  * core/iot-rules.ts (and a WHERE rule on an app topic) see exactly what the broker routes.
  */
-import { PRESENCE_RULE, topicRuleName } from '../../../core/iot-rules.js';
+import { presenceRule, topicRuleName } from '../../../core/iot-rules.js';
 import { TopicScheme } from '../../../core/topics.js';
 import { browserCredentials } from '../../../test/support/credentials.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
@@ -20,22 +20,31 @@ const open: TestClient[] = [];
 beforeAll(async () => {
   emulator = await startTestEmulator();
   const record = (fn: string) => async (event: Record<string, unknown>) => void invocations.push({ fn, event });
+  const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
   engine = new RulesEngine({
     source: emulator.broker,
     logger: { log: () => undefined },
-    functions: { 'presence-events': record('presence-events'), alerts: record('alerts') },
+    region: 'us-east-1',
+    accountId: '000000000000',
+    targets: {
+      invokeLambda: (functionArn, event) => void invocations.push({ fn: functionArn.split(':').at(-1)!, event }),
+      sendToQueue: async () => undefined,
+    },
   });
+  const presence = presenceRule(LOCAL_DEPLOYMENT);
   engine.createRule({
-    name: topicRuleName(LOCAL_DEPLOYMENT, PRESENCE_RULE),
-    sql: PRESENCE_RULE.sql,
-    sqlVersion: PRESENCE_RULE.sqlVersion,
-    lambda: PRESENCE_RULE.lambda,
+    name: topicRuleName(LOCAL_DEPLOYMENT, presence),
+    sql: presence.sql,
+    sqlVersion: presence.sqlVersion,
+    enabled: true,
+    lambdaFunctionArn: fn(presence.lambda),
   });
   engine.createRule({
     name: 'hot',
     sql: `SELECT temperature AS t, topic(4) AS room FROM '${topics.prefix}/sensors/+' WHERE temperature > 50`,
     sqlVersion: '2016-03-23',
-    lambda: 'alerts',
+    enabled: true,
+    lambdaFunctionArn: fn('alerts'),
   });
 });
 beforeEach(() => {
