@@ -77,7 +77,7 @@ function httpsUrl(name: string, raw: string, development: boolean): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new InfraConfigError(`${name} must be a URL, got ${JSON.stringify(raw)}`);
+    throw new InfraConfigError(`${name} must be an https URL, got ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== 'https:' && !(development && url.protocol === 'http:'))
     throw new InfraConfigError(`${name} must be an https URL${development ? ' (or http in a development stage)' : ''}, got ${JSON.stringify(raw)}`);

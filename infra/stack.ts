@@ -198,7 +198,7 @@ export class RealtimeStack extends TerraformStack {
       [FANOUT_QUEUE.purpose, fanout],
     ] as const)
       this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
-    this.alarms.deadLetterQueue('presence', presenceFailures.name);
+    this.alarms.deadLetterQueue('presence', resourceName(deployment, 'presence-failures'));
     for (const rule of this.topicRules.rules.keys()) this.alarms.topicRuleFailures(rule.purpose, topicRuleName(deployment, rule));
     for (const [name, fn] of this.functions) {
       this.alarms.functionErrors(name, fn.name);

@@ -11,6 +11,7 @@ const model = accessModel({
   identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000',
   jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
   fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f',
+  presenceFailuresQueueArn: 'arn:aws:sqs:us-east-1:000000000000:p',
 });
 
 function sessionLayers(userId: string, tab?: string): PolicyLayer[] {
@@ -108,15 +109,16 @@ describe('Cognito identities', () => {
   const guest: PolicyLayer[] = [{ name: 'role', policies: model.cognitoGuestRole.policies }];
 
   it('lets a signed-in identity use its own client id and topics only', () => {
-    expect(can(signedIn, 'iot:Connect', 'client', me, ctx)).toBe(true);
-    expect(can(signedIn, 'iot:Connect', 'client', other, ctx)).toBe(false);
+    expect(can(signedIn, 'iot:Connect', 'client', `iot-realtime.test.${me}`, ctx)).toBe(true);
+    expect(can(signedIn, 'iot:Connect', 'client', me, ctx)).toBe(false);
+    expect(can(signedIn, 'iot:Connect', 'client', `iot-realtime.test.${other}`, ctx)).toBe(false);
     expect(can(signedIn, 'iot:Subscribe', 'topicfilter', `iot-realtime/test/users/${me}/#`, ctx)).toBe(true);
     expect(can(signedIn, 'iot:Receive', 'topic', `iot-realtime/test/users/${other}/jobs/1`, ctx)).toBe(false);
   });
 
   it('needs the attached IoT policy as well as the role', () => {
     const withoutIot: PolicyLayer[] = [signedIn[0]!, { name: 'attached IoT policies', policies: [] }];
-    expect(can(withoutIot, 'iot:Connect', 'client', me, ctx)).toBe(false);
+    expect(can(withoutIot, 'iot:Connect', 'client', `iot-realtime.test.${me}`, ctx)).toBe(false);
   });
 
   it('lets guests receive broadcast only', () => {

@@ -3,12 +3,14 @@
  * emulator, and real MQTT subscribers holding credentials from POST /credentials.
  */
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
+import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { CredentialsResponse } from '../../core/contracts/http.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
 import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { adminCredentials } from '../../test/support/emulator.js';
 import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
@@ -33,9 +35,9 @@ afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => 
 afterAll(async () => stack.close());
 
 const api = apiClient(() => stack);
-const waitUntil = async (check: () => boolean, ms = 5000) => {
+const waitUntil = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await sleep(10);
   }
@@ -176,14 +178,22 @@ describe('jobs', () => {
     const erin = await subscriberFor('erin');
     await erin.client.client.subscribeAsync(topics.userFilter('erin'), { qos: 1 });
     // Queued behind the API's back: 100 s of work can never fit in the worker's 60 s, so every receive fails untouched.
-    await stack.jobs.send({ jobId: 'too-long', userId: 'erin', kind: 'report', steps: 20, stepMs: 5000, requestedAt: new Date().toISOString() });
+    const sqs = new SQSClient({ region: LOCAL_DEPLOYMENT.region, endpoint: stack.emulator.url, credentials: adminCredentials });
+    const job = { jobId: 'too-long', userId: 'erin', kind: 'report', steps: 20, stepMs: 5000, requestedAt: new Date().toISOString() };
+    await sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.jobs.queue.url, MessageBody: JSON.stringify(job) }));
     const event = JSON.parse((await erin.client.next(topics.job('erin', 'too-long'), 5000)).payload) as JobEvent;
     expect(event).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/^the job could not be completed after 3 attempts \(last: not started: its 100000 ms of work did not fit/),
     });
-    await waitUntil(() => stack.jobs.deadLetters.some((m) => m.body.includes('"too-long"')));
-    expect(stack.jobs.deadLetters.find((m) => m.body.includes('"too-long"'))).toMatchObject({ receiveCount: 3 });
+    // SQS moved it to the dead-letter queue when it would have been received a fourth time (maxReceiveCount 3).
+    let dead: Message | undefined;
+    await waitUntil(async () => {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.jobs.deadLetters.url, MessageSystemAttributeNames: ['All'] }));
+      dead = out.Messages?.find((m) => m.Body?.includes('"too-long"'));
+      return dead !== undefined;
+    });
+    expect(dead?.Attributes?.DeadLetterQueueSourceArn).toBe(stack.queues.jobs.queue.arn);
     // Nothing ran: no progress was ever published.
     await sleep(100);
     expect(erin.client.messages.filter((m) => m.topic === topics.job('erin', 'too-long'))).toEqual([]);
@@ -207,7 +217,7 @@ describe('Cognito signed-in users', () => {
     const c = out.Credentials!;
     const client = await connectClient(
       await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
-      identityId,
+      topics.clientId(identityId),
     );
     open.push(client);
     await client.client.subscribeAsync(topics.userFilter(identityId), { qos: 1 });

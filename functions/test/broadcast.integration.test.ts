@@ -34,11 +34,11 @@ async function guest(): Promise<TestClient> {
     endpoint: stack.emulator.url,
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  const { IdentityId } = await cognito.send(new GetIdCommand({ IdentityPoolId: LOCAL_IDENTITY_POOL_ID }));
+  const { IdentityId } = await cognito.send(new GetIdCommand({ IdentityPoolId: stack.webConfig.identityPoolId }));
   const c = (await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId! }))).Credentials!;
   const client = await connectClient(
     await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
-    IdentityId!,
+    topics.clientId(IdentityId!),
   );
   open.push(client);
   await client.client.subscribeAsync(topics.broadcast(), { qos: 1 });

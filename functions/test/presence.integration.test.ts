@@ -121,7 +121,7 @@ describe('presence from IoT lifecycle events', () => {
     // A clean DISCONNECT of the first tab: the user stays online, and nobody is told anything.
     await first.client.endAsync(false);
     await sleep(300);
-    await stack.rules.idle();
+    await stack.idle();
     expect(await onlineIn(roomId, tokens.p2owner!)).toContain('p2member');
     await sleep(200);
     expect(watcher.messages).toEqual([]);
@@ -154,7 +154,7 @@ describe('presence from IoT lifecycle events', () => {
     const connectedAt = Date.now();
     const dana = await connectClient(
       await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
-      identityId,
+      topics.clientId(identityId),
     );
     open.push(dana);
     await within('Cognito connect -> online', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
@@ -170,7 +170,7 @@ describe('presence from IoT lifecycle events', () => {
     const admin = await connectClient(await presignMqttUrl(LOCAL_ADMIN_CREDENTIALS, { connectTo: stack.emulator.url }), 'some-tool.42');
     open.push(admin);
     await sleep(200);
-    await stack.rules.idle();
+    await stack.idle();
     expect(Object.keys(await presenceItems()).length).toBe(before);
     expect(logger.entries.filter((e) => e.message === 'topic rule action failed')).toEqual([]);
   });

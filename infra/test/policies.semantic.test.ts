@@ -3,6 +3,7 @@
  * with exactly the documents Terraform sends.
  */
 import { RATE_LIMITED_FUNCTIONS } from '../../core/access/model.js';
+import { ServiceAuthorizationReference } from '../../local/emulator/account/authorization-reference.js';
 import { evaluateLayers, evaluatePolicies, type NamedPolicy, type PolicyLayer } from '../../core/policy/evaluator.js';
 import { FUNCTIONS } from '../../functions/catalog.js';
 import { policyOf, type Synthesized, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL } from './synthesized.js';
@@ -41,7 +42,9 @@ describe('Cognito guests (unauthenticated role)', () => {
 
   it('can only receive broadcast', () => {
     const can = (action: string, resource: string) => evaluateLayers(layers(), { action, resource, context: ctx }).allowed;
-    expect(can('iot:Connect', arn('client', ctx['cognito-identity.amazonaws.com:sub']))).toBe(true);
+    expect(can('iot:Connect', arn('client', `iot-realtime.test.${ctx['cognito-identity.amazonaws.com:sub']}`))).toBe(true);
+    // Only within the stage's client ids: the bare identity id is not one.
+    expect(can('iot:Connect', arn('client', ctx['cognito-identity.amazonaws.com:sub']))).toBe(false);
     expect(can('iot:Subscribe', arn('topicfilter', 'iot-realtime/test/broadcast'))).toBe(true);
     expect(can('iot:Receive', arn('topic', 'iot-realtime/test/broadcast'))).toBe(true);
     expect(can('iot:Receive', arn('topic', 'iot-realtime/test/rooms/general'))).toBe(false);
@@ -62,7 +65,7 @@ describe('Cognito signed-in identities (authenticated role + attached IoT policy
     evaluateLayers(layers(), { action, resource, context: { 'cognito-identity.amazonaws.com:sub': me } }).allowed;
 
   it('reach their own topics', () => {
-    expect(can('iot:Connect', arn('client', me))).toBe(true);
+    expect(can('iot:Connect', arn('client', `iot-realtime.test.${me}`))).toBe(true);
     expect(can('iot:Subscribe', arn('topicfilter', `iot-realtime/test/users/${me}/#`))).toBe(true);
     expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${me}/jobs/1`))).toBe(true);
   });
@@ -70,7 +73,7 @@ describe('Cognito signed-in identities (authenticated role + attached IoT policy
   it("cannot read another identity's topics or take its client id", () => {
     expect(can('iot:Subscribe', arn('topicfilter', `iot-realtime/test/users/${other}/#`))).toBe(false);
     expect(can('iot:Receive', arn('topic', `iot-realtime/test/users/${other}/jobs/1`))).toBe(false);
-    expect(can('iot:Connect', arn('client', other))).toBe(false);
+    expect(can('iot:Connect', arn('client', `iot-realtime.test.${other}`))).toBe(false);
   });
 
   it("are refused by the role's trust when they present as unauthenticated or from another pool", () => {
@@ -263,11 +266,15 @@ describe('function roles', () => {
     expect(evaluateLayers(layers, { action: 'iot:Receive', resource: arn('topic', 'iot-realtime/test/rooms/x') }).allowed).toBe(false);
   });
 
-  it('gives the attach function iot:AttachPolicy on the Cognito user policy only', () => {
+  it('gives the attach function iot:AttachPolicy as AWS authorizes it (on *: its resource types are cert and thinggroup) and nothing else', () => {
     const layers = [{ name: 'attach', policies: rolePolicies('iot-realtime-test-fn-attach-policy') }];
-    expect(evaluateLayers(layers, { action: 'iot:AttachPolicy', resource: arn('policy', 'iot-realtime-test-cognito-user') }).allowed).toBe(true);
-    expect(evaluateLayers(layers, { action: 'iot:AttachPolicy', resource: arn('policy', 'AdminPolicy') }).allowed).toBe(false);
-    expect(evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', 'iot-realtime/test/x') }).allowed).toBe(false);
+    // The Service Authorization Reference decides the resource: attaching to a Cognito identity is evaluated against *.
+    const reference = ServiceAuthorizationReference.forServices(['iot']);
+    const [resource] = reference.resourcesFor('iot:AttachPolicy', {});
+    expect(resource).toBe('*');
+    expect(evaluateLayers(layers, { action: 'iot:AttachPolicy', resource: resource! }).allowed).toBe(true);
+    for (const action of ['iot:DetachPolicy', 'iot:CreatePolicy', 'iot:CreatePolicyVersion', 'iot:Publish', 'iot:Connect'])
+      expect(evaluateLayers(layers, { action, resource: '*' }).allowed).toBe(false);
   });
 
   it('lets each function write logs to its own log group only', () => {

@@ -1,6 +1,9 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
 import { Testing } from 'cdktn';
-import { PRESENCE_RULE, TOPIC_RULES } from '../../core/iot-rules.js';
+import { presenceRule, topicRules } from '../../core/iot-rules.js';
+
+const TOPIC_RULES = topicRules({ app: 'iot-realtime', stage: 'test' });
+const PRESENCE_RULE = presenceRule({ app: 'iot-realtime', stage: 'test' });
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
 import { type Synthesized, synthesize } from './synthesized.js';
@@ -20,6 +23,8 @@ const production = () => {
   if (!productionSynth) {
     const env = {
       STAGE: 'prod',
+      APP_TOKEN_ISSUER: 'https://auth.example.com',
+      APP_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
       AWS_REGION: 'eu-west-1',
       WEB_ORIGINS: 'https://app.example.com',
       LOG_RETENTION_DAYS: '90',
@@ -223,7 +228,8 @@ describe('IoT topic rules', () => {
     const [rule] = rules;
     expect(rule).toMatchObject({
       name: 'iot_realtime_test_presence',
-      sql: "SELECT * FROM '$aws/events/presence/+/+'",
+      // Lifecycle events are account-wide: the rule keeps to this stage's client ids.
+      sql: "SELECT * FROM '$aws/events/presence/+/+' WHERE startswith(clientId, 'iot-realtime.test.')",
       sql_version: PRESENCE_RULE.sqlVersion,
       enabled: true,
     });
@@ -340,8 +346,9 @@ describe('origins', () => {
   });
 
   it('refuses to synthesize a production stage without explicit origins, unless it hosts the demo', () => {
-    expect(() => infraConfigFromEnv({ STAGE: 'prod' }, 'unused')).toThrow(/WEB_ORIGINS is required for stage prod/);
-    expect(infraConfigFromEnv({ STAGE: 'prod', HOST_WEB_DEMO: 'true' }, 'unused').webOrigins).toEqual([]);
+    const issuer = { APP_TOKEN_ISSUER: 'https://auth.example.com', APP_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' };
+    expect(() => infraConfigFromEnv({ STAGE: 'prod', ...issuer }, 'unused')).toThrow(/WEB_ORIGINS is required for stage prod/);
+    expect(infraConfigFromEnv({ STAGE: 'prod', HOST_WEB_DEMO: 'true', ...issuer }, 'unused').webOrigins).toEqual([]);
   });
 });
 
