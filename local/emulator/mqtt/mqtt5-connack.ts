@@ -3,7 +3,7 @@
  * MQTT 5.0 section 3.2: fixed header, Connect Acknowledge Flags (session present 0), the Connect Reason Code, then
  * properties; the Reason String property is left out when it would make the packet larger than the Maximum Packet
  * Size the client declared ([MQTT-3.2.2-19]).
- * https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/mqtt-v5.0-os.html#_Toc3901074
+ * https://docs.oasis-open.org/mqtt/mqtt/v5.0/os/mqtt-v5.0-os.html (section 3.2, CONNACK)
  */
 import mqttPacket from 'mqtt-packet';
 
