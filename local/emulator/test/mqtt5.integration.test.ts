@@ -126,7 +126,7 @@ async function nativeMqtt5Attempt(credentials: AwsCredentials & { clientId: stri
   `;
   const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '--no-deprecation', '-e', script], {
     cwd: REPO_ROOT,
-    timeout: 20_000,
+    timeout: 15_000,
     env: {
       ...process.env,
       TEST_PORT: String(emulator.port),
