@@ -8,6 +8,10 @@
  * - Single-valued vs. multivalued context keys:
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  * - Policy variables with no value: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ * - Multivalued context key examples (keys "with empty values" and Null):
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html
+ *
+ * What is still refused, and why, is listed in docs/aws-iot-facts.md section 8.
  */
 
 import { arnPatternMatches } from './arn.js';
@@ -56,19 +60,15 @@ function parseOperator(name: string): ParsedOperator {
   const setOperator = syntax?.[1] as SetOperator | undefined;
   const ifExists = syntax?.[3] !== undefined;
   if (baseName === 'Null') {
-    // IAM: "You can add IfExists to the end of any condition operator name except the Null condition"; Null tests
-    // presence, so a set operator has nothing to quantify over.
-    if (ifExists || setOperator !== undefined) throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not valid: Null takes no qualifier`);
+    // IAM: "You can add IfExists to the end of any condition operator name except the Null condition": not valid.
+    if (ifExists) throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not valid: IfExists cannot qualify Null`);
+    // A set operator on Null: the IAM pages say nothing about it (Null tests presence, not values). Refused.
+    if (setOperator !== undefined)
+      throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not supported: what a set operator does to Null is not documented`);
     return { setOperator, ifExists, base: 'Null' };
   }
   const base = MATCHING_OPERATORS[baseName];
   if (syntax === null || base === undefined) throw new UnsupportedPolicyFeatureError(`condition operator ${name} is not supported by the local evaluator`);
-  if (setOperator === 'ForAnyValue' && ifExists) {
-    // Undocumented: for an absent key ForAnyValue says false and IfExists says true. Refused rather than guessed.
-    throw new UnsupportedPolicyFeatureError(
-      `condition operator ${name} is not supported: ForAnyValue with IfExists has no documented result for an absent key`,
-    );
-  }
   return { setOperator, ifExists, base };
 }
 
@@ -87,16 +87,38 @@ function parseBoolean(text: string): 'true' | 'false' | undefined {
   return lower === 'true' || lower === 'false' ? lower : undefined;
 }
 
-/** Null: `true` holds when the key is absent, `false` when it is present (Condition operators, "Null check"). */
+/**
+ * The request's values of a key as a set operator reads them; empty when the key "resolves to a null data set".
+ * IAM (Conditions with multiple context keys or values): "If the key values in the request resolve to an empty data
+ * set (for example, an empty string), a condition operator modified by ForAllValues returns true. In addition, a
+ * condition operator modified by ForAnyValue returns false." A single-valued key is a set of one value: the IAM pages
+ * advise against set operators on single-valued keys because they "can lead to overly permissive policies", which
+ * presumes they are evaluated (Single-valued vs. multivalued context keys).
+ */
+function setValues(entry: ContextEntry): readonly string[] {
+  if (entry.kind === 'multi') return entry.values;
+  return entry.value === '' ? [] : [entry.value];
+}
+
+/** A key present with an empty value: an empty multivalued set or an empty string. */
+function hasEmptyValue(entry: ContextEntry): boolean {
+  return setValues(entry).length === 0;
+}
+
+/**
+ * Null: `true` holds when the key is null, `false` when "the key exists and its value is not null" (Condition
+ * operators, "Condition operator to check existence of condition keys"). A key with an empty value is null: "You can
+ * prevent missing context keys or context keys with empty values from evaluating to true by including a Null
+ * condition operator in your policy with a value of false to check if the context key in the request exists and its
+ * value is not null" (Multivalued context key examples).
+ */
 function nullHolds(operator: string, key: string, values: string[], entry: ContextEntry | undefined): boolean {
-  if (entry?.kind === 'multi' && entry.values.length === 0) {
-    throw new UnsupportedPolicyFeatureError(`${operator} on ${key}: whether an empty multivalued key counts as null is not documented`);
-  }
+  const isNull = entry === undefined || hasEmptyValue(entry);
   return values.some((value) => {
     // IAM: "You can't use a policy variable with ... Null operators" (Variables, Condition element).
     const expected = hasVariableSyntax(value) ? undefined : parseBoolean(value);
     if (expected === undefined) throw new UnsupportedPolicyFeatureError(`${operator} on ${key} takes "true" or "false", got ${JSON.stringify(value)}`);
-    return (expected === 'true') === (entry === undefined);
+    return (expected === 'true') === isNull;
   });
 }
 
@@ -152,9 +174,12 @@ function conditionHolds(operatorName: string, key: string, rawValues: unknown, c
   const { negated } = base;
 
   if (entry === undefined) {
-    // IAM (Multiple keys or values): ForAllValues "also returns true if there are no context keys in the request";
-    // ForAnyValue returns false. IAM (Condition operators): an absent key does not match, so negated operators hold,
-    // and "...IfExists" holds ("If the key is not present, evaluate the condition element as true").
+    // IAM (Multiple keys or values): ForAllValues "also returns true if there are no keys in the request";
+    // ForAnyValue: "For no matching key or a null dataset, the condition returns false", with or without IfExists:
+    // the ForAnyValue rule names the absent key itself, and AWS was seen to answer so for
+    // ForAnyValue:StringEqualsIfExists (re:Post QU9HFmDzP0QGuU-fd7rS6B7w, an Allow that did not apply).
+    // IAM (Condition operators): an absent key does not match, so negated operators hold, and "...IfExists" holds
+    // ("If the key is not present, evaluate the condition element as true").
     if (operator.setOperator === 'ForAllValues') return true;
     if (operator.setOperator === 'ForAnyValue') return false;
     return operator.ifExists || negated;
@@ -162,7 +187,8 @@ function conditionHolds(operatorName: string, key: string, rawValues: unknown, c
   const test = valueTest(base, operatorName, key, values, context);
   const holdsFor = (requestValue: string) => (negated ? !test(requestValue) : test(requestValue));
   if (operator.setOperator !== undefined) {
-    const requestValues = entry.kind === 'single' ? [entry.value] : entry.values;
+    // every() of an empty set is true and some() is false: the documented results for a null data set.
+    const requestValues = setValues(entry);
     return operator.setOperator === 'ForAllValues' ? requestValues.every(holdsFor) : requestValues.some(holdsFor);
   }
   if (entry.kind === 'multi') {

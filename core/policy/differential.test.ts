@@ -5,7 +5,8 @@
  * case number and a shrunk counter-example.
  *
  * Where iam-simulate departs from the AWS documentation, that class of case is excluded below, each with the page it
- * contradicts. Cases the local evaluator refuses by design (UnsupportedPolicyFeatureError) are accepted only when they
+ * contradicts. The classes the evaluator once refused and the IAM pages decide (set operators on single-valued keys,
+ * ForAnyValue with IfExists, empty multivalued keys) are generated and counted, so they are known to agree. Cases the local evaluator refuses by design (UnsupportedPolicyFeatureError) are accepted only when they
  * contain the construct it documents as refused.
  */
 import type { PolicyStatement } from './document.js';
@@ -73,6 +74,20 @@ function negatedConditionOnNullVariable(generated: GeneratedCase): boolean {
 }
 
 /**
+ * Excluded class: a Null condition on a key the request has with an empty value (an empty multivalued set). AWS: "You
+ * can prevent missing context keys or context keys with empty values from evaluating to true by including a Null
+ * condition operator in your policy with a value of false to check if the context key in the request exists and its
+ * value is not null" (Multivalued context key examples,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html):
+ * such a key is null. iam-simulate counts any key present in the request as not null.
+ */
+function nullOnEmptyValue(generated: GeneratedCase): boolean {
+  const empty = (key: string) =>
+    Object.entries(generated.request.context).some(([k, v]) => k.toLowerCase() === key.toLowerCase() && (v === '' || (Array.isArray(v) && v.length === 0)));
+  return allStatements(generated).some((statement) => Object.keys(statement.Condition?.Null ?? {}).some(empty));
+}
+
+/**
  * Refused by design (evaluator.ts, resourceMatches): a NotResource entry whose variable has no value. AWS says such an
  * entry "will not match any resource" but not whether the statement then applies.
  */
@@ -87,7 +102,7 @@ function printCase(generated: GeneratedCase): string {
 type Comparison = { kind: 'excluded' } | { kind: 'refused' } | { kind: 'agreed'; decision: ReferenceDecision } | { kind: 'disagreed'; message: string };
 
 function compare(generated: GeneratedCase): Comparison {
-  if (negatedConditionOnNullVariable(generated)) return { kind: 'excluded' };
+  if (negatedConditionOnNullVariable(generated) || nullOnEmptyValue(generated)) return { kind: 'excluded' };
   const local = localOutcome(generated);
   if (typeof local !== 'string') {
     return notResourceOnNullVariable(generated) ? { kind: 'refused' } : { kind: 'disagreed', message: `the local evaluator refused: ${local.refused}` };
@@ -100,12 +115,15 @@ test(`the evaluator decides like iam-simulate on ${CASES} seeded random cases (s
   const random = new Random(SEED);
   const counts = { agreed: 0, excluded: 0, refused: 0, Allowed: 0, ExplicitlyDenied: 0, ImplicitlyDenied: 0 };
   const operatorsSeen = new Set<string>();
+  // Agreed cases of the classes the IAM pages decide and the evaluator used to refuse (evaluator.test.ts cites each).
+  const decidedClasses = { setOperatorOnSingleValuedKey: 0, forAnyValueIfExistsOnAbsentKey: 0, setOperatorOnEmptyKey: 0 };
   const failures: string[] = [];
 
   for (let index = 0; index < CASES && failures.length < 3; index++) {
     const generated = generateCase(random);
     for (const statement of allStatements(generated)) for (const operator of Object.keys(statement.Condition ?? {})) operatorsSeen.add(operator);
     const result = compare(generated);
+    if (result.kind === 'agreed') for (const found of classesIn(generated)) decidedClasses[found]++;
     if (result.kind === 'disagreed') {
       const small = shrinkCase(generated, (candidate) => compare(candidate).kind === 'disagreed');
       const shrunk = compare(small);
@@ -143,4 +161,28 @@ test(`the evaluator decides like iam-simulate on ${CASES} seeded random cases (s
   );
   expect([...operatorsSeen].some((operator) => operator.startsWith('ForAllValues:') && operator.endsWith('IfExists'))).toBe(true);
   expect([...operatorsSeen].some((operator) => operator.startsWith('ForAnyValue:'))).toBe(true);
+  for (const count of Object.values(decidedClasses)) expect(count).toBeGreaterThan(CASES * 0.01);
+  if (process.env.POLICY_DIFFERENTIAL_VERBOSE) console.info(`decided classes agreed: ${JSON.stringify(decidedClasses)}`);
 });
+
+const MULTIVALUED = new Set(['aws:tagkeys', 'cognito-identity.amazonaws.com:amr']);
+
+/** Which of the newly decided classes a case exercises (a condition whose key the request has, or lacks, as named). */
+type DecidedClass = 'setOperatorOnSingleValuedKey' | 'forAnyValueIfExistsOnAbsentKey' | 'setOperatorOnEmptyKey';
+
+function classesIn(generated: GeneratedCase): DecidedClass[] {
+  const found = new Set<DecidedClass>();
+  const requestValue = (key: string) => Object.entries(generated.request.context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+  for (const statement of allStatements(generated)) {
+    for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
+      if (!/^For(AnyValue|AllValues):/.test(operator)) continue;
+      for (const key of Object.keys(entries)) {
+        const value = requestValue(key);
+        if (!MULTIVALUED.has(key.toLowerCase()) && typeof value === 'string') found.add('setOperatorOnSingleValuedKey');
+        if (operator.startsWith('ForAnyValue:') && operator.endsWith('IfExists') && value === undefined) found.add('forAnyValueIfExistsOnAbsentKey');
+        if (Array.isArray(value) && value.length === 0) found.add('setOperatorOnEmptyKey');
+      }
+    }
+  }
+  return [...found];
+}

@@ -345,10 +345,46 @@ describe('Null (Condition operators: "Condition operator to check existence of c
   });
 
   it('refuses qualifiers, variables and values other than true / false', () => {
-    expect(() => allowed({ NullIfExists: { k: 'true' } })).toThrow(UnsupportedPolicyFeatureError);
-    expect(() => allowed({ 'ForAnyValue:Null': { k: 'true' } })).toThrow(UnsupportedPolicyFeatureError);
+    // "You can add IfExists to the end of any condition operator name except the Null condition": not a valid operator.
+    expect(() => allowed({ NullIfExists: { k: 'true' } })).toThrow(/IfExists cannot qualify Null/);
+    // A set operator on Null: not documented anywhere (docs/aws-iot-facts.md section 8).
+    expect(() => allowed({ 'ForAnyValue:Null': { k: 'true' } })).toThrow(/not documented/);
+    expect(() => allowed({ 'ForAllValues:Null': { k: 'false' } }, { k: 'v' })).toThrow(UnsupportedPolicyFeatureError);
     expect(() => allowed({ Null: { k: 'yes' } })).toThrow(/"true" or "false"/);
     expect(() => allowed({ Null: { k: '${aws:username}' } }, { 'aws:username': 'true' })).toThrow(/"true" or "false"/);
+  });
+
+  // Multivalued context key examples: "You can prevent missing context keys or context keys with empty values from
+  // evaluating to true by including a Null condition operator in your policy with a value of false to check if the
+  // context key in the request exists and its value is not null."
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition_examples-multi-valued-context-keys.html
+  it('counts a key with an empty value (an empty multivalued set, an empty string) as null', () => {
+    for (const empty of [[], ''] as const) {
+      expect(allowed({ Null: { 'aws:TagKeys': 'true' } }, { 'aws:TagKeys': empty })).toBe(true);
+      expect(allowed({ Null: { 'aws:TagKeys': 'false' } }, { 'aws:TagKeys': empty })).toBe(false);
+    }
+    expect(allowed({ Null: { 'aws:TagKeys': 'false' } }, { 'aws:TagKeys': ['team'] })).toBe(true);
+  });
+
+  it('keeps the documented Deny pattern (ForAllValues with Null false) from denying nothing when the tag keys are empty', () => {
+    const doc = one(
+      policy(
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+        {
+          Sid: 'DenyRestrictedTags',
+          Effect: 'Deny',
+          Action: 'iot:Connect',
+          Resource: '*',
+          Condition: { Null: { 'aws:TagKeys': 'false' }, 'ForAllValues:StringLike': { 'aws:TagKeys': ['key1*', 'key2*'] } },
+        },
+      ),
+    );
+    const decide = (context: Record<string, ContextValue>) => evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c'), context }).effect;
+    expect(decide({ 'aws:TagKeys': ['key1a', 'key2b'] })).toBe('ExplicitDeny');
+    expect(decide({ 'aws:TagKeys': ['key1a', 'other'] })).toBe('Allow');
+    // Without the Null check ForAllValues would hold for these; with it, the Deny does not apply.
+    expect(decide({ 'aws:TagKeys': [] })).toBe('Allow');
+    expect(decide({})).toBe('Allow');
   });
 });
 
@@ -390,10 +426,45 @@ describe('single-valued operators on multivalued keys (Single-valued vs. multiva
     expect(allowed({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'team' } })).toBe(false);
   });
 
+  // Conditions with multiple context keys or values: "If the key values in the request resolve to an empty data set
+  // (for example, an empty string), a condition operator modified by ForAllValues returns true. In addition, a condition
+  // operator modified by ForAnyValue returns false."
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html
+  it('treats an empty data set (an empty multivalued set or an empty string) as documented, negated operators included', () => {
+    for (const empty of [[], ''] as const) {
+      for (const base of ['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike']) {
+        expect(allowed({ [`ForAllValues:${base}`]: { 'aws:TagKeys': '*' } }, { 'aws:TagKeys': empty })).toBe(true);
+        expect(allowed({ [`ForAnyValue:${base}`]: { 'aws:TagKeys': '*' } }, { 'aws:TagKeys': empty })).toBe(false);
+      }
+    }
+  });
+
   it('refuses a multivalued key used as a policy variable', () => {
     expect(() => allowed({ StringEquals: { 'aws:username': '${cognito-identity.amazonaws.com:amr}' } }, { ...amr, 'aws:username': 'x' })).toThrow(
       /multivalued context key/,
     );
+  });
+});
+
+// Single-valued vs. multivalued context keys: "Do not use condition set operators ForAllValues or ForAnyValue with
+// single-valued context keys. Using condition set operators with single-valued context keys can lead to overly
+// permissive policies": AWS evaluates them, the single value being the request's set.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+describe('set operators on single-valued keys', () => {
+  it('reads the single value as a set of one', () => {
+    expect(allowed({ 'ForAnyValue:StringEquals': { 'iot:ClientId': ['c1', 'c2'] } }, { 'iot:ClientId': 'c1' })).toBe(true);
+    expect(allowed({ 'ForAllValues:StringEquals': { 'iot:ClientId': ['c1', 'c2'] } }, { 'iot:ClientId': 'c1' })).toBe(true);
+    expect(allowed({ 'ForAnyValue:StringEquals': { 'iot:ClientId': ['c2'] } }, { 'iot:ClientId': 'c1' })).toBe(false);
+    expect(allowed({ 'ForAllValues:StringNotEquals': { 'iot:ClientId': 'c2' } }, { 'iot:ClientId': 'c1' })).toBe(true);
+    expect(allowed({ 'ForAnyValue:ArnLike': { 'aws:SourceArn': 'arn:aws:sns:*:*:t' } }, { 'aws:SourceArn': 'arn:aws:sns:r:1:t' })).toBe(true);
+    expect(allowed({ 'ForAllValues:Bool': { 'aws:SecureTransport': 'true' } }, { 'aws:SecureTransport': 'false' })).toBe(false);
+  });
+
+  it('shows why AWS calls them overly permissive: ForAllValues holds for a request without the key', () => {
+    // A plain StringEquals refuses the request that lacks aws:username; ForAllValues:StringEquals lets it through.
+    expect(allowed({ StringEquals: { 'aws:username': 'alice' } })).toBe(false);
+    expect(allowed({ 'ForAllValues:StringEquals': { 'aws:username': 'alice' } })).toBe(true);
+    expect(allowed({ 'ForAllValues:StringEquals': { 'aws:username': 'alice' } }, { 'aws:username': 'bob' })).toBe(false);
   });
 });
 
@@ -450,10 +521,28 @@ describe('...IfExists (Condition operators: "...IfExists condition operators")',
     expect(evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c'), context: { 'aws:PrincipalTag/team': 'red' } }).allowed).toBe(true);
   });
 
-  it('combines with ForAllValues, and refuses ForAnyValue with IfExists (no documented result for an absent key)', () => {
+  it('combines with ForAllValues', () => {
     expect(allowed({ 'ForAllValues:StringEqualsIfExists': { 'aws:TagKeys': 'team' } })).toBe(true);
     expect(allowed({ 'ForAllValues:StringEqualsIfExists': { 'aws:TagKeys': 'team' } }, { 'aws:TagKeys': ['team', 'env'] })).toBe(false);
-    expect(() => allowed({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'team' } })).toThrow(UnsupportedPolicyFeatureError);
+  });
+
+  // Conditions with multiple context keys or values, ForAnyValue: "For no matching key or a null dataset, the condition
+  // returns false"; AWS answered so for ForAnyValue:StringEqualsIfExists on aws:TagKeys in an Allow statement
+  // (re:Post QU9HFmDzP0QGuU-fd7rS6B7w: "no identity-based policy allows the sqs:listqueues action").
+  it('combines with ForAnyValue: an absent key is "no matching key", false in Allow and Deny statements alike', () => {
+    expect(allowed({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'team' } })).toBe(false);
+    expect(allowed({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'team' } }, { 'aws:TagKeys': ['env', 'team'] })).toBe(true);
+    expect(allowed({ 'ForAnyValue:StringEqualsIfExists': { 'aws:TagKeys': 'team' } }, { 'aws:TagKeys': ['env'] })).toBe(false);
+    expect(allowed({ 'ForAnyValue:StringNotEqualsIfExists': { 'iot:ClientId': 'c2' } })).toBe(false);
+    const doc = one(
+      policy(
+        { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+        { Effect: 'Deny', Action: 'iot:Connect', Resource: '*', Condition: { 'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': 'secret*' } } },
+      ),
+    );
+    const decide = (context: Record<string, ContextValue>) => evaluatePolicies(doc, { action: 'iot:Connect', resource: arn('client', 'c'), context }).effect;
+    expect(decide({})).toBe('Allow');
+    expect(decide({ 'aws:TagKeys': ['secret-a'] })).toBe('ExplicitDeny');
   });
 
   it('refuses operator names it does not know, including wrong capitalisation', () => {

@@ -12,9 +12,13 @@
  * - a shortened ARN pattern without a trailing `*` (iam-simulate pads it with wildcards), or with one in NotResource
  *   (iam-simulate then never counts the request as outside the NotResource set);
  * - case variants in the partition, service, region or account of ARNs (iam-simulate compares them case-insensitively);
- * - variable values containing `*` or `?`, empty multivalued keys under Null, multivalued keys under single-valued
- *   operators (undocumented in AWS: the local evaluator refuses them, unit-tested in evaluator.test.ts), and empty
- *   values (iam-simulate leaves the `${...}` text in place of an empty value).
+ * - variable values containing `*` or `?` and multivalued keys under single-valued operators (undocumented in AWS:
+ *   the local evaluator refuses them, unit-tested in evaluator.test.ts; docs/aws-iot-facts.md section 8), and empty
+ *   string values (iam-simulate leaves the `${...}` text in place of an empty value).
+ *
+ * It does produce, since the IAM pages decide them (evaluator.test.ts cites each): set operators on single-valued
+ * keys, ForAnyValue with IfExists, and empty multivalued keys (under set operators, and under Null, where
+ * iam-simulate departs from the documentation: that class is excluded in differential.test.ts).
  */
 import type { ConditionBlock, PolicyDocument, PolicyStatement } from '../document.js';
 
@@ -293,9 +297,10 @@ function conditionBlock(random: Random): ConditionBlock {
     }
     if (operator !== 'Null') {
       const multi = (MULTI_KEYS as readonly string[]).includes(key);
-      // Multivalued keys need a set operator; single-valued keys get one now and then (AWS advises against it).
-      const setOperator = multi || random.chance(0.12) ? random.pick(['ForAnyValue', 'ForAllValues']) : undefined;
-      const ifExists = setOperator !== 'ForAnyValue' && random.chance(0.25);
+      // Multivalued keys need a set operator; single-valued keys get one now and then (AWS advises against it, and
+      // evaluates it: a set of one value). IfExists goes with any of them, ForAnyValue included.
+      const setOperator = multi || random.chance(0.15) ? random.pick(['ForAnyValue', 'ForAllValues']) : undefined;
+      const ifExists = random.chance(0.25);
       operator = `${setOperator ? `${setOperator}:` : ''}${operator}${ifExists ? 'IfExists' : ''}`;
     }
     const keys = block[operator] ?? {};
@@ -340,9 +345,10 @@ function contextValue(random: Random, key: string, request: { action: string; sh
     case BOOL_KEY:
       return random.pick(['true', 'false', 'TRUE']);
     case 'aws:TagKeys':
-      return [...new Set(random.some(TAG_KEYS, 3))];
+      // An empty set now and then: "a null data set" for set operators and Null alike.
+      return random.chance(0.15) ? [] : [...new Set(random.some(TAG_KEYS, 3))];
     default:
-      return [...new Set(random.some(AMR, 2))];
+      return random.chance(0.15) ? [] : [...new Set(random.some(AMR, 2))];
   }
 }
 

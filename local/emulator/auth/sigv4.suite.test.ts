@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { auth, http } from 'aws-crt';
 import { headerSignedRequestFrom, splitRequestTarget } from './node-request.js';
 import { canonicalizeHeaderSignedRequest, type HeaderSignedRequest, type SecretLookup, SignatureError, verifyAuthorizationHeader } from './sigv4.js';
 import { type HttpMessage, headerValues, isFoldedLine, parseHttpMessage, toWire } from './test/http-message.js';
@@ -164,6 +165,8 @@ describe('the vendored AWS SigV4 test suite', () => {
       'post-x-www-form-urlencoded-parameters',
     ]);
     expect(deliverable).toHaveLength(28);
+    // The repeated-header cases go through Node's HTTP server like every other deliverable case.
+    expect(deliverable.map((v) => v.id)).toEqual(expect.arrayContaining(['get-header-key-duplicate', 'get-header-value-order']));
     expect(canonicalOnly.map((v) => v.id)).toEqual(['get-header-value-multiline', 'get-utf8', 'normalize-path/get-space']);
   });
 
@@ -212,14 +215,68 @@ describe("suite requests delivered through Node's HTTP server", () => {
     }
   });
 
-  it('verifies repeated header lines from headersDistinct: Node\'s joined `headers` ("value2, value2, value1") would not', async () => {
-    const vector = vectors.find((v) => v.id === 'get-header-key-duplicate')!;
-    const message = wireMessage(vector);
+  it.each([
+    ['get-header-key-duplicate', ['value2', 'value2', 'value1'], 'value2,value2,value1'],
+    ['get-header-value-order', ['value4', 'value1', 'value3', 'value2'], 'value4,value1,value3,value2'],
+  ])(
+    '%s: the lines of My-Header1 are read from rawHeaders in arrival order and joined with ","; Node\'s joined `headers` would not verify',
+    async (id, lines, canonical) => {
+      const vector = vectors.find((v) => v.id === id)!;
+      const message = wireMessage(vector);
+      const delivered = await deliver(message);
+      expect(delivered.rawHeaders.flatMap((value, i) => (i % 2 === 1 && delivered.rawHeaders[i - 1] === 'My-Header1' ? [value] : []))).toEqual(lines);
+      const request = headerSignedRequestFrom(delivered, delivered.body);
+      expect(canonicalizeHeaderSignedRequest(request).canonicalRequest).toContain(`\nmy-header1:${canonical}\n`);
+      expect(verifyAuthorizationHeader(request, suiteScope, lookup, clockAt(message)).scope.accessKeyId).toBe('AKIDEXAMPLE');
+      // What a verifier reading Node's merged `headers` would see: one value, "value2, value2, value1".
+      expect(delivered.headers['my-header1']).toBe(lines.join(', '));
+      const merged: HeaderSignedRequest = { ...request, headers: { ...request.headers, 'my-header1': String(delivered.headers['my-header1']) } };
+      expectRefused(() => verifyAuthorizationHeader(merged, suiteScope, lookup, clockAt(message)), 'SignatureDoesNotMatch', `${id}, merged headers`);
+    },
+  );
+
+  it("verifies aws-crt's native signer over repeated header lines with inner white space, delivered through Node", async () => {
+    // An independent signer that takes repeated header lines (aws-c-auth): each line trimmed and collapsed, joined by ",".
+    const request = new http.HttpRequest(
+      'POST',
+      '/',
+      new http.HttpHeaders([
+        ['host', 'example.amazonaws.com'],
+        ['My-Header1', 'b  c   d'],
+        ['my-header1', ' a'],
+        ['My-Header2', 'one'],
+      ]),
+    );
+    const signed = await auth.aws_sign_request(request, {
+      algorithm: auth.AwsSigningAlgorithm.SigV4,
+      signature_type: auth.AwsSignatureType.HttpRequestViaHeaders,
+      provider: auth.AwsCredentialsProvider.newStatic(SUITE_CREDENTIALS.accessKeyId, SUITE_CREDENTIALS.secretAccessKey),
+      region: 'us-east-1',
+      service: 'service',
+      date: new Date('2015-08-30T12:36:00Z'),
+      signed_body_value: auth.AwsSignedBodyValue.EmptySha256,
+    });
+    const message: HttpMessage = { method: signed.method, target: signed.path, headerLines: [...signed.headers].map(([k, v]) => `${k}:${v}`), body: '' };
+    expect(signedHeadersOf(headerValues(message).authorization?.[0] ?? '')).toEqual(['host', 'my-header1', 'my-header2', 'x-amz-date']);
     const delivered = await deliver(message);
-    expect(delivered.headers['my-header1']).toBe('value2, value2, value1');
-    expect(delivered.headersDistinct['my-header1']).toEqual(['value2', 'value2', 'value1']);
-    const joinedOnly = headerSignedRequestFrom({ ...delivered, headersDistinct: undefined }, delivered.body);
-    expectRefused(() => verifyAuthorizationHeader(joinedOnly, suiteScope, lookup, clockAt(message)), 'SignatureDoesNotMatch', 'joined headers');
+    const verifiedRequest = headerSignedRequestFrom(delivered, delivered.body);
+    expect(canonicalizeHeaderSignedRequest(verifiedRequest).canonicalRequest).toContain('\nmy-header1:b c d,a\nmy-header2:one\n');
+    expect(verifyAuthorizationHeader(verifiedRequest, suiteScope, lookup, clockAt(message)).scope.accessKeyId).toBe('AKIDEXAMPLE');
+    // The same lines in another order, or merged into one line, are another request.
+    const lines = message.headerLines;
+    const swapped = lines.map((l) => (l.startsWith('My-Header1:') ? 'my-header1: a' : l.startsWith('my-header1:') ? 'My-Header1:b  c   d' : l));
+    const merged = lines.filter((l) => !l.startsWith('my-header1:')).map((l) => (l.startsWith('My-Header1:') ? 'My-Header1:b  c   d, a' : l));
+    for (const [what, headerLines] of [
+      ['swapped lines', swapped],
+      ['one merged line', merged],
+    ] as const) {
+      const other = await deliver({ ...message, headerLines: [...headerLines] });
+      expectRefused(
+        () => verifyAuthorizationHeader(headerSignedRequestFrom(other, other.body), suiteScope, lookup, clockAt(message)),
+        'SignatureDoesNotMatch',
+        what,
+      );
+    }
   });
 
   it("hands post-sts-header-after's unsigned session token to the credential check, which is where AWS judges it", async () => {

@@ -147,9 +147,12 @@ function canonicalUri(rawPath: string): string {
 }
 
 /**
- * SigV4 canonical header value: leading and trailing white space removed and runs of white space made one space; the
- * values of a header sent on several lines are joined with `,` in the order they arrived (get-header-key-duplicate,
- * get-header-value-order). A string is one value; a string[] holds one value per header line.
+ * SigV4 canonical header value: "trim any leading or trailing spaces, convert sequential spaces to a single space, and
+ * separate the values for a multi-value header using commas" ("Create a canonical request",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html): each line's value is
+ * trimmed and collapsed on its own, then the lines are joined with `,` in the order they arrived (the AWS suite's
+ * get-header-key-duplicate, get-header-value-order). White space as @smithy/signature-v4 reads it (`\s`). A string is
+ * one value; a string[] holds one value per header line.
  */
 function canonicalHeaderValue(value: string | readonly string[]): string {
   const trimAll = (v: string) => v.trim().replace(/\s+/g, ' ');
@@ -351,8 +354,9 @@ export interface HeaderSignedRequest {
   path: string;
   rawQuery: string;
   /**
-   * Lower-case header names. A string[] holds the lines of a header in arrival order (Node's `headersDistinct`); a
-   * string is taken as one value, so Node's `headers`, which joins repeated lines with ", ", would not verify them.
+   * Lower-case header names. A string[] holds the lines of a header in arrival order (`headerLinesByName` of Node's
+   * `rawHeaders`); a string is taken as one value, so Node's `headers`, which joins repeated lines with ", ", would
+   * not verify them.
    */
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   body: Buffer;

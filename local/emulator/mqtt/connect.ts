@@ -30,8 +30,20 @@ export interface ConnectRequest {
  */
 export type ConnectVerdict = { allowed: true } | { allowed: false; returnCode: 2 | 5; message: string; connectFailed: boolean };
 
-/** Before aedes acts on a CONNECT: go on with this keep-alive, or close without a CONNACK. */
-export type AcceptVerdict = { accepted: true; keepAlive: number } | { accepted: false; error: string };
+/**
+ * Before aedes acts on a CONNECT: go on with this keep-alive, or close; without a CONNACK unless `connack` names the
+ * MQTT 5 CONNACK to answer first (an MQTT 5 CONNECT, which aedes would answer in MQTT 3.1.1 form).
+ */
+export type AcceptVerdict =
+  | { accepted: true; keepAlive: number }
+  | { accepted: false; error: string; connack?: { protocolVersion: 5; reasonCode: typeof UNSUPPORTED_PROTOCOL_VERSION; reasonString: string } };
+
+/** MQTT 5.0 section 3.2.2.2, Connect Reason Code 0x84 (132): "Unsupported Protocol Version". */
+export const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
+
+/** What an MQTT 5 client is told, as the CONNACK's Reason String (MQTT 5.0 section 3.2.2.3.9). */
+export const MQTT5_REFUSAL =
+  'MQTT 5 is not emulated: the local AWS IoT Core emulator speaks MQTT 3.1.1 only; connect with protocol level 4 (docs/architecture.md, ADR 7)';
 
 /** A refused CONNECT as aedes takes it: it answers CONNACK with `returnCode`, then closes. */
 export class ConnectRefusedError extends Error implements AuthenticateError {
@@ -56,9 +68,8 @@ export class ConnectAuthenticator {
   constructor(private readonly options: ConnectAuthenticatorOptions) {}
 
   /**
-   * Before aedes acts on a CONNECT: records the requested client id, warns about protocols IoT would take but the
-   * emulator does not speak, checks the Last Will against IoT's limits, and returns the keep-alive the connection
-   * will run with.
+   * Before aedes acts on a CONNECT: records the requested client id, refuses MQTT 5 (which IoT speaks and the emulator
+   * does not), checks the Last Will against IoT's limits, and returns the keep-alive the connection will run with.
    */
   accept(
     connection: Connection,
@@ -66,19 +77,23 @@ export class ConnectAuthenticator {
   ): AcceptVerdict {
     connection.requestedClientId = packet.clientId;
     connection.will = packet.will;
+    // MQTT 5.0 section 3.2.2.2: a server that does not support the version asked for answers CONNACK 0x84
+    // (Unsupported Protocol Version) and closes. aedes would answer with MQTT 3.1.1's CONNACK 0x01, which MQTT 3.1.1
+    // section 3.1.2.2 prescribes for a level it does not support, but which an MQTT 5 client cannot decode. IoT
+    // documents no lifecycle event for this (connect_failed is for authorization failures), so none is published.
+    if (packet.protocolVersion === 5) {
+      logDenial(connection, 'iot:Connect', this.options.arn('client', packet.clientId), MQTT5_REFUSAL);
+      return {
+        accepted: false,
+        error: MQTT5_REFUSAL,
+        connack: { protocolVersion: 5, reasonCode: UNSUPPORTED_PROTOCOL_VERSION, reasonString: MQTT5_REFUSAL },
+      };
+    }
     const willProblem = packet.will ? this.#willProblem(packet.will) : undefined;
     if (willProblem) {
       logDenial(connection, 'iot:Connect', this.options.arn('client', packet.clientId), willProblem);
       connection.disconnectReason = 'CLIENT_ERROR';
       return { accepted: false, error: willProblem };
-    }
-    if (packet.protocolVersion !== 4 && packet.protocolVersion !== 3) {
-      this.options.logger.log({
-        level: 'warn',
-        message: 'refused CONNECT: the emulator speaks MQTT 3.1.1 only (MQTT 5 is not emulated yet)',
-        clientId: packet.clientId,
-        protocolVersion: packet.protocolVersion,
-      });
     }
     // IoT: keep-alive is clamped to [30, 1200] s; the broker disconnects after 1.5 x keep-alive of silence.
     return { accepted: true, keepAlive: clampKeepAlive(packet.keepalive ?? 0, this.options.limits) };

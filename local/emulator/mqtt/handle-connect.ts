@@ -6,6 +6,7 @@ import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import type { BrokerContext } from './broker-context.js';
 import { ConnectRefusedError } from './connect.js';
 import { payloadBytes } from './connection.js';
+import { mqtt5RefusalConnack } from './mqtt5-connack.js';
 
 /** CONNECT arrived (aedes `preConnect`): tie the client to its authenticated upgrade, watch its packets. */
 export function onConnectPacket(context: BrokerContext, client: Client, packet: ConnectPacket, callback: (error: Error | null, ok: boolean) => void): void {
@@ -24,9 +25,12 @@ export function onConnectPacket(context: BrokerContext, client: Client, packet: 
     protocolVersion: packet.protocolVersion,
     will,
   });
-  // Refused here: aedes closes the connection without a CONNACK.
+  // Refused here: aedes closes the connection without a CONNACK, so an MQTT 5 refusal writes its own CONNACK first
+  // and lets aedes close once the bytes are on their way (MQTT 5.0 section 3.2.2.2: CONNACK, then close).
   if (!accepted.accepted) {
-    callback(new Error(accepted.error), false);
+    const refuse = () => callback(new Error(accepted.error), false);
+    if (accepted.connack === undefined) refuse();
+    else client.conn.write(mqtt5RefusalConnack(accepted.connack, packet.properties?.maximumPacketSize), refuse);
     return;
   }
   context.adapter.setKeepAlive(packet, accepted.keepAlive);

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { LocalAccount } from '../account/account.js';
 import { CredentialsError } from '../account/credentials.js';
 import type { Principal } from '../account/principal.js';
+import { headerLinesByName } from '../auth/node-request.js';
 import { SignatureError, verifyPresignedUrl } from '../auth/sigv4.js';
 import { isAllowedOrigin } from '../http/origins.js';
 import { denied, type EmulatorLogger, LogBudget } from '../log.js';
@@ -23,8 +24,8 @@ export interface UpgradeRequest {
   method?: string | undefined;
   url?: string | undefined;
   headers: IncomingHttpHeaders;
-  /** One value per header line (Node's `headersDistinct`): a repeated signed header is canonicalised as AWS does. */
-  headersDistinct?: NodeJS.Dict<string[]>;
+  /** Node's `rawHeaders` (one name, value pair per line): a repeated signed header is canonicalised as AWS does. */
+  rawHeaders: readonly string[];
   socket: { remoteAddress?: string | undefined };
 }
 
@@ -75,7 +76,7 @@ export class UpgradeAuthenticator {
           rawQuery: q === -1 ? '' : rawUrl.slice(q + 1),
           // IoT: the browser SDK signs the advertised host without the port; direct clients sign what they connect to.
           hostCandidates: [req.headers.host ?? '', advertisedHost].filter(Boolean),
-          headers: req.headersDistinct ?? req.headers,
+          headers: headerLinesByName(req.rawHeaders),
         },
         { services: ['iotdevicegateway'], region },
         (id) => account.credentials.secretFor(id),

@@ -1,7 +1,7 @@
 /**
  * A real Node HTTP server on 127.0.0.1 that reports each request exactly as Node parsed it, so tests feed the
- * verifier what the emulator's own server would hand it: method, raw `url`, lower-cased `headers` (repeated lines
- * joined with ", "), `headersDistinct`, body. Requests Node refuses come back as its parser error code.
+ * verifier what the emulator's own server would hand it: method, raw `url`, `rawHeaders` (one pair per line, as
+ * received), Node's lower-cased `headers` (repeated lines joined with ", "), body. Requests Node refuses come back as its parser error code.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect } from 'node:net';
@@ -11,7 +11,7 @@ export interface DeliveredRequest extends NodeRequestLike {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
-  headersDistinct: NodeJS.Dict<string[]>;
+  rawHeaders: string[];
   body: Buffer;
 }
 
@@ -31,7 +31,7 @@ export class NodeHttpHarness {
       req.on('end', () => {
         this.report({
           kind: 'delivered',
-          request: { method: req.method ?? '', url: req.url ?? '', headers: req.headers, headersDistinct: req.headersDistinct, body: Buffer.concat(chunks) },
+          request: { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) },
         });
         res.end();
       });

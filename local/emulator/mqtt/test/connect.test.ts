@@ -1,5 +1,5 @@
 import { PolicyAuthorizer } from '../authorizer.js';
-import { ConnectAuthenticator, ConnectRefusedError } from '../connect.js';
+import { ConnectAuthenticator, ConnectRefusedError, MQTT5_REFUSAL } from '../connect.js';
 import { IOT_CORE_LIMITS } from '../limits.js';
 import { anyone, arn, testAccount, testConnection, tester, testLog } from './fakes.js';
 
@@ -19,12 +19,33 @@ describe('ConnectAuthenticator.accept: the CONNECT packet before aedes acts on i
     expect(connection.requestedClientId).toBe('tester-1');
   });
 
-  it('warns that MQTT 5 is not emulated, and stays quiet for 3.1.1', () => {
+  it('refuses MQTT 5 with an MQTT 5 CONNACK 0x84 (MQTT 5.0 section 3.2.2.2), logged as a denial; 3.1.1 passes quietly', () => {
     const { step, connection, log } = setup();
-    step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4 });
+    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4 })).toEqual({ accepted: true, keepAlive: 60 });
     expect(log.entries).toEqual([]);
-    step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 5 });
-    expect(log.entries).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('MQTT 3.1.1 only'), protocolVersion: 5 })]);
+    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 5 })).toEqual({
+      accepted: false,
+      error: MQTT5_REFUSAL,
+      connack: { protocolVersion: 5, reasonCode: 0x84, reasonString: MQTT5_REFUSAL },
+    });
+    expect(log.denials()).toEqual([
+      expect.objectContaining({ action: 'iot:Connect', resource: arn('client', 'tester-1'), reason: expect.stringContaining('MQTT 5 is not emulated') }),
+    ]);
+    // No disconnect reason: the client was never registered, so no lifecycle event follows.
+    expect(connection.disconnectReason).toBeUndefined();
+  });
+
+  it('answers an MQTT 5 CONNECT with 0x84 even when its Last Will breaks a limit (the version is read first)', () => {
+    const { step, connection } = setup();
+    const will = { topic: 'test/will', qos: 2, retain: false, payloadBytes: 1 };
+    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 5, will })).toMatchObject({
+      accepted: false,
+      connack: { reasonCode: 0x84 },
+    });
+    expect(step.accept(connection, { clientId: 'tester-1', keepalive: 60, protocolVersion: 4, will })).toEqual({
+      accepted: false,
+      error: expect.stringContaining('QoS 2'),
+    });
   });
 });
 
