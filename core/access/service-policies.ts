@@ -88,7 +88,7 @@ export function credentialsVendorPolicy(browserClientRoleArn: string): PolicyDoc
  * The attach Lambda: iot:AttachPolicy and nothing else (GetId is an unsigned call and needs no grant). IAM authorizes
  * AttachPolicy against its *target*, not the policy: the Service Authorization Reference lists only the `cert` and
  * `thinggroup` resource types for it ("Actions, resources, and condition keys for AWS IoT"), and a Cognito identity id
- * has no ARN, so the only resource that can grant attaching to an identity is `*` (docs/aws-iot-facts.md, section 8).
+ * has no ARN, so the only resource that can grant attaching to an identity is `*` (docs/aws-iot-facts.md, section 11).
  * The action has no condition keys, so `*` is as narrow as AWS allows; what bounds the
  * function is that the account holds no broader IoT policy than the Cognito user's, and that the function names that
  * one policy and derives the target from the caller's own ID token.

@@ -13,7 +13,7 @@ export interface TestClient {
   messages: ReceivedMessage[];
   closed: Promise<void>;
   /** Resolves with the first message on `topic` (or matching `predicate`), rejects after `timeoutMs`. */
-  next(topic: string, timeoutMs?: number): Promise<ReceivedMessage>;
+  next(topic: string, timeoutMs?: number, accept?: (m: ReceivedMessage) => boolean): Promise<ReceivedMessage>;
   end(): Promise<void>;
 }
 
@@ -35,15 +35,15 @@ export async function connectClient(url: string, clientId: string, options: ICli
 
 export function wrap(client: MqttClient): TestClient {
   const messages: ReceivedMessage[] = [];
-  const waiters: Array<{ topic: string; resolve: (m: ReceivedMessage) => void }> = [];
+  const waiters: Array<{ topic: string; accept: (m: ReceivedMessage) => boolean; resolve: (m: ReceivedMessage) => void }> = [];
   client.on('message', (topic, payload, packet) => {
     const m = { topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain };
     messages.push(m);
-    for (const w of [...waiters]) {
-      if (w.topic === topic) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
+    // The first waiter that accepts it takes it (a message goes to one waiter, as `next` consumes it).
+    const waiter = waiters.find((w) => w.topic === topic && w.accept(m));
+    if (waiter) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve(m);
     }
   });
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -51,8 +51,8 @@ export function wrap(client: MqttClient): TestClient {
     client,
     messages,
     closed,
-    next(topic, timeoutMs = 3000) {
-      const already = messages.find((m) => m.topic === topic);
+    next(topic, timeoutMs = 3000, accept = () => true) {
+      const already = messages.find((m) => m.topic === topic && accept(m));
       if (already) {
         messages.splice(messages.indexOf(already), 1);
         return Promise.resolve(already);
@@ -61,6 +61,7 @@ export function wrap(client: MqttClient): TestClient {
         const timer = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
         waiters.push({
           topic,
+          accept,
           resolve: (m) => {
             clearTimeout(timer);
             messages.splice(messages.indexOf(m), 1);

@@ -158,7 +158,8 @@ export class StandardQueue {
         `Value ${receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
       );
     m.visibleAt = this.options.now() + visibilityTimeoutSeconds * 1000;
-    if (visibilityTimeoutSeconds === 0) this.#wake();
+    // Pollers waiting for the next message to become visible re-plan their wait.
+    this.#wake();
   }
 
   purge(): void {
