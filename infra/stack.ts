@@ -226,6 +226,10 @@ export class RealtimeStack extends TerraformStack {
       hosting.publishConfig(JSON.stringify(webConfig));
       new TerraformOutput(this, 'web_url', { value: hosting.origin });
       new TerraformOutput(this, 'web_bucket', { value: hosting.bucket.bucket });
+      new TerraformOutput(this, 'web_distribution_id', {
+        value: hosting.distribution.id,
+        description: 'npm run deploy invalidates it after uploading the web app',
+      });
     }
     new TerraformOutput(this, 'api_url', { value: this.api.stage.invokeUrl });
     new TerraformOutput(this, 'iot_endpoint', { value: iotEndpoint.endpointAddress });

@@ -109,8 +109,12 @@ describe('numbers and flags', () => {
 describe('a production stage refuses to be wrong (no placeholders)', () => {
   it('requires the app token issuer and its JWKS outside the development stages', () => {
     expect(refusal({ STAGE: 'prod', WEB_ORIGINS: 'https://app.example.com' })).toMatch(/^APP_TOKEN_ISSUER and APP_JWKS_URL are required for stage prod/);
-    expect(refusal({ STAGE: 'prod', WEB_ORIGINS: 'https://app.example.com', APP_TOKEN_ISSUER: 'https://auth.example.com' })).toMatch(/APP_JWKS_URL are required/);
-    expect(refusal(prod({ WEB_ORIGINS: 'https://app.example.com', APP_TOKEN_ISSUER: 'http://auth.example.com' }))).toMatch(/APP_TOKEN_ISSUER must be an https URL/);
+    expect(refusal({ STAGE: 'prod', WEB_ORIGINS: 'https://app.example.com', APP_TOKEN_ISSUER: 'https://auth.example.com' })).toMatch(
+      /APP_JWKS_URL are required/,
+    );
+    expect(refusal(prod({ WEB_ORIGINS: 'https://app.example.com', APP_TOKEN_ISSUER: 'http://auth.example.com' }))).toMatch(
+      /APP_TOKEN_ISSUER must be an https URL/,
+    );
     const config = read(prod({ WEB_ORIGINS: 'https://app.example.com' }));
     expect(config.appToken).toMatchObject({ issuer: 'https://auth.example.com', jwksUrl: 'https://auth.example.com/.well-known/jwks.json' });
     // The development stages may leave them out: the local issuer stands in.
@@ -141,7 +145,9 @@ describe('a production stage refuses to be wrong (no placeholders)', () => {
     // The hosting bucket's prefix (Terraform bucket_prefix) is at most 37 characters.
     const medium = 'a'.repeat(30);
     expect(read(prod({ APP_NAME: medium, WEB_ORIGINS: 'https://app.example.com' })).app).toBe(medium);
-    expect(refusal(prod({ APP_NAME: medium, HOST_WEB_DEMO: 'true' }))).toMatch(/the S3 bucket prefix a{30}-prod-web- would be 40 characters, and AWS allows 37/);
+    expect(refusal(prod({ APP_NAME: medium, HOST_WEB_DEMO: 'true' }))).toMatch(
+      /the S3 bucket prefix a{30}-prod-web- would be 40 characters, and AWS allows 37/,
+    );
   });
 
   it('reads an optional SES sender, both parts or none', () => {

@@ -3,9 +3,9 @@
  * with exactly the documents Terraform sends.
  */
 import { RATE_LIMITED_FUNCTIONS } from '../../core/access/model.js';
-import { ServiceAuthorizationReference } from '../../local/emulator/account/authorization-reference.js';
 import { evaluateLayers, evaluatePolicies, type NamedPolicy, type PolicyLayer } from '../../core/policy/evaluator.js';
 import { FUNCTIONS } from '../../functions/catalog.js';
+import { ServiceAuthorizationReference } from '../../local/emulator/account/authorization-reference.js';
 import { policyOf, type Synthesized, synthesize, TEST_ACCOUNT, TEST_IDENTITY_POOL } from './synthesized.js';
 
 let synth: Synthesized;

@@ -4,6 +4,7 @@ import { presenceRule, topicRules } from '../../core/iot-rules.js';
 
 const TOPIC_RULES = topicRules({ app: 'iot-realtime', stage: 'test' });
 const PRESENCE_RULE = presenceRule({ app: 'iot-realtime', stage: 'test' });
+
 import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
 import { type Synthesized, synthesize } from './synthesized.js';
