@@ -11,7 +11,10 @@ export async function seedDemoRooms(store: RoomStore, now: Date = new Date()): P
     await store.createRoom({ roomId, name, createdBy: owner, createdAt: now.toISOString() });
     for (const [userId, user] of Object.entries(DEMO_USERS)) {
       const membership = user.rooms.find((r) => r.roomId === roomId);
-      if (membership && userId !== owner) await store.putMember(roomId, userId, membership.role);
+      if (membership && userId !== owner) {
+        await store.addMember(roomId, userId, owner);
+        if (membership.role === 'owner') await store.setRole(roomId, userId, 'owner', owner);
+      }
     }
     seeded.push(roomId);
   }

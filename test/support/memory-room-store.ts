@@ -12,7 +12,14 @@ import {
   RoomExistsError,
   RoomNotFoundError,
 } from '../../functions/shared/errors.js';
-import { type GuardedWrite, type IdempotencyClaim, type IdempotencyRecord, replayOf, WRITTEN } from '../../functions/shared/idempotency.js';
+import {
+  type GuardedWrite,
+  type IdempotencyClaim,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  replayOf,
+  WRITTEN,
+} from '../../functions/shared/idempotency.js';
 import type { Clock } from '../../functions/shared/ports.js';
 import type {
   AddOutcome,
@@ -238,4 +245,26 @@ function paginate<T>(all: T[], page: PageRequest, listing: string, idOf: (item: 
   const items = all.slice(start, start + page.limit);
   const last = items.at(-1);
   return { items, ...(start + page.limit < all.length && last ? { nextCursor: Buffer.from(keyOf(last)).toString('base64url') } : {}) };
+}
+
+/** The POST /jobs idempotency store in memory (pending, done, released), on the same records as the room store's. */
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  constructor(readonly records = new MemoryIdempotencyRecords()) {}
+
+  async claim(claim: IdempotencyClaim, pendingUntil: number): Promise<GuardedWrite> {
+    await Promise.resolve();
+    return this.records.take(claim, 'pending', pendingUntil) ?? WRITTEN;
+  }
+
+  async complete(claim: IdempotencyClaim): Promise<void> {
+    await Promise.resolve();
+    const record = this.records.records.get(claim.recordKey);
+    if (record?.fingerprint === claim.fingerprint) this.records.records.set(claim.recordKey, { ...record, state: 'done' });
+  }
+
+  async release(claim: IdempotencyClaim): Promise<void> {
+    await Promise.resolve();
+    const record = this.records.records.get(claim.recordKey);
+    if (record?.state === 'pending' && record.fingerprint === claim.fingerprint) this.records.records.delete(claim.recordKey);
+  }
 }
