@@ -80,7 +80,8 @@ export function userDirectoryPolicy(d: Deployment): PolicyDocument {
  * claimed as pending, then completed (UpdateItem) or released when the queue refused the job (DeleteItem).
  */
 export function idempotencyPolicy(d: Deployment, kind: 'atomic' | 'stateful'): PolicyDocument {
-  const actions = kind === 'atomic' ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+  const actions =
+    kind === 'atomic' ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
   return policy({ Sid: 'IdempotencyRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, IDEMPOTENCY_TABLE) });
 }
 

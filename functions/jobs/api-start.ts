@@ -8,7 +8,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type JobAccepted, StartJobRequestSchema } from '../../core/contracts/jobs.js';
 import type { AppUser } from '../shared/app-token.js';
-import { fingerprintOf, idempotencyClaim, type IdempotencyStore, type StoredResponse } from '../shared/idempotency.js';
+import { fingerprintOf, type IdempotencyStore, idempotencyClaim, type StoredResponse } from '../shared/idempotency.js';
 import { validateBody } from '../shared/request.js';
 import { type StartJobDependencies, startJob } from './core.js';
 

@@ -179,7 +179,10 @@ describe('members and invites', () => {
   it('invites a Cognito user by username or email, without regard to case, and says "No user named ..." otherwise', async () => {
     const w = world();
     const roomId = await roomWith(w, alice);
-    await expect(invite(alice, roomId, { username: 'DANA' }, w.deps)).resolves.toMatchObject({ added: true, member: { userId: DANA_ID, displayName: 'Dana D.' } });
+    await expect(invite(alice, roomId, { username: 'DANA' }, w.deps)).resolves.toMatchObject({
+      added: true,
+      member: { userId: DANA_ID, displayName: 'Dana D.' },
+    });
     await expect(invite(alice, roomId, { email: 'Dana@Example.com' }, w.deps)).resolves.toMatchObject({ added: false, member: { userId: DANA_ID } });
     await expect(invite(alice, roomId, { username: 'nosuchuser' }, w.deps)).rejects.toThrow(new UserNotFoundError('No user named nosuchuser'));
     await expect(invite(alice, roomId, { email: 'nobody@example.com' }, w.deps)).rejects.toThrow('No user with the email nobody@example.com');
@@ -341,7 +344,8 @@ describe('renaming and deleting rooms', () => {
     await expect(renameRoom(bob, roomId, { name: 'Mine' }, w.deps)).rejects.toBeInstanceOf(NotRoomOwnerError);
     await expect(renameRoom(alice, roomId, { name: '' }, w.deps)).rejects.toBeInstanceOf(ValidationError);
     await expect(renameRoom(alice, roomId, { name: 'Liftoff' }, w.deps)).resolves.toEqual({ roomId, name: 'Liftoff', role: 'owner' });
-    for (const user of ['alice', 'bob']) expect(w.eventsOf(user)).toEqual([expect.objectContaining({ type: 'room_renamed', roomName: 'Liftoff', previousName: 'Launch' })]);
+    for (const user of ['alice', 'bob'])
+      expect(w.eventsOf(user)).toEqual([expect.objectContaining({ type: 'room_renamed', roomName: 'Liftoff', previousName: 'Launch' })]);
   });
 
   it('deletes for owners only, tells every member, and leaves no membership behind', async () => {

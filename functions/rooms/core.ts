@@ -3,8 +3,9 @@
  * delete it (owners). Members and invitations are in members.ts. Every change is told to the people it concerns
  * (events.ts); non-members get RoomNotFoundError on every route, whether or not the room exists.
  */
-import { CreateRoomRequestSchema, RenameRoomRequestSchema, type RoomCreated, type RoomList, type RoomSummary } from '../../core/contracts/rooms.js';
+
 import { FANOUT_BATCH_SIZE } from '../../core/contracts/fanout.js';
+import { CreateRoomRequestSchema, RenameRoomRequestSchema, type RoomCreated, type RoomList, type RoomSummary } from '../../core/contracts/rooms.js';
 import type { Caller } from '../shared/caller.js';
 import { fingerprintOf, type GuardedWrite, idempotencyClaim } from '../shared/idempotency.js';
 import type { IdGenerator } from '../shared/ports.js';

@@ -39,10 +39,12 @@ export async function onlineAmong(userIds: readonly string[], deps: Pick<RoomEve
   if (userIds.length === 0) return new Set();
   const connections = await deps.presence.getMany(userIds);
   const nowMs = deps.clock.now().getTime();
-  return new Set(userIds.filter((userId) => {
-    const known = connections.get(userId);
-    return known !== undefined && isOnline(known, nowMs);
-  }));
+  return new Set(
+    userIds.filter((userId) => {
+      const known = connections.get(userId);
+      return known !== undefined && isOnline(known, nowMs);
+    }),
+  );
 }
 
 /**

@@ -4,14 +4,7 @@
  * selects the operation. Every request also writes the caller's directory profile on first use (in parallel).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  CursorSchema,
-  InviteRequestSchema,
-  PageLimitSchema,
-  PutMemberRequestSchema,
-  RoomIdSchema,
-  UserIdSchema,
-} from '../../core/contracts/rooms.js';
+import { CursorSchema, InviteRequestSchema, PageLimitSchema, PutMemberRequestSchema, RoomIdSchema, UserIdSchema } from '../../core/contracts/rooms.js';
 import type { CallerResolver } from '../shared/caller.js';
 import { NotFoundError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';

@@ -50,7 +50,8 @@ export async function resolveInvitee(request: InviteRequest, directory: UserDire
   const username = request.username ?? '';
   const found = await directory.findByUsername(username);
   if (found.length === 0) throw new UserNotFoundError(`No user named ${username}`);
-  if (found.length > 1) throw new AmbiguousUserError(`${found.length} users are named ${username} (an app user and a Cognito user): invite one of them by user id`);
+  if (found.length > 1)
+    throw new AmbiguousUserError(`${found.length} users are named ${username} (an app user and a Cognito user): invite one of them by user id`);
   return found[0]!;
 }
 

@@ -17,28 +17,10 @@ import { MEMBERSHIP_KEYS, MEMBERSHIPS_BY_SENIORITY_INDEX, MEMBERSHIPS_BY_USER_IN
 import { DynamoIdempotencyRecords } from './dynamo-idempotency-store.js';
 import { decodeCursor, isMemberKeyOf, isRoomKeyOf, memberCursor, userRoomsCursor } from './dynamo-room-store/cursors.js';
 import { mapped, storeFailure } from './dynamo-room-store/errors.js';
-import {
-  isRoomItem,
-  memberKey,
-  membershipItem,
-  messageItem,
-  roomItem,
-  roomKey,
-  toMembership,
-  toMessage,
-  toRoom,
-} from './dynamo-room-store/keys.js';
+import { isRoomItem, memberKey, membershipItem, messageItem, roomItem, roomKey, toMembership, toMessage, toRoom } from './dynamo-room-store/keys.js';
 import { batchGet, getItems, queryPage } from './dynamo-room-store/queries.js';
 import { ChangedMeanwhile, type TransactItem, transact, untilSettled } from './dynamo-room-store/transactions.js';
-import {
-  InvalidCursorError,
-  LastOwnerError,
-  NotAMemberError,
-  NotRoomOwnerError,
-  RoomExistsError,
-  RoomNotFoundError,
-  UpstreamError,
-} from './errors.js';
+import { InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError, UpstreamError } from './errors.js';
 import { type GuardedWrite, type IdempotencyClaim, WRITTEN } from './idempotency.js';
 import { type Clock, systemClock } from './ports.js';
 import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore } from './room-store.js';
@@ -122,7 +104,12 @@ export class DynamoRoomStore implements RoomStore {
     // The room's item sorts first in its partition: one Query reads it and the first page of members.
     const { items, last } = await queryPage(
       this.#doc,
-      { TableName: this.#memberships, KeyConditionExpression: 'pk = :room', ExpressionAttributeValues: { ':room': MEMBERSHIP_KEYS.roomPk(roomId) }, ConsistentRead: true },
+      {
+        TableName: this.#memberships,
+        KeyConditionExpression: 'pk = :room',
+        ExpressionAttributeValues: { ':room': MEMBERSHIP_KEYS.roomPk(roomId) },
+        ConsistentRead: true,
+      },
       limit + 1,
       undefined,
       'read the room',
@@ -210,16 +197,16 @@ export class DynamoRoomStore implements RoomStore {
   async removeMember(roomId: string, userId: string, by: string): Promise<RemovalOutcome> {
     return untilSettled('remove the member', async () => {
       const leaving = by === userId;
-      const { room, actor, target } = leaving
-        ? await this.#readAsMember(roomId, by)
-        : await this.#readAsOwner(roomId, by, userId, 'remove other members');
+      const { room, actor, target } = leaving ? await this.#readAsMember(roomId, by) : await this.#readAsOwner(roomId, by, userId, 'remove other members');
       if (target === undefined) return { removed: false, room };
       const owner = target.role === 'owner';
       const removal = this.#deleteMembership(roomId, target);
       if (leaving && room.memberCount <= 1) {
         // The last member leaves: the room goes with them.
         await transact(this.#doc, [
-          { Delete: { TableName: this.#memberships, Key: roomKey(roomId), ConditionExpression: 'memberCount = :one', ExpressionAttributeValues: { ':one': 1 } } },
+          {
+            Delete: { TableName: this.#memberships, Key: roomKey(roomId), ConditionExpression: 'memberCount = :one', ExpressionAttributeValues: { ':one': 1 } },
+          },
           removal,
         ]);
         return { removed: true, membership: actor, room, roomDeleted: true };
@@ -427,7 +414,13 @@ export class DynamoRoomStore implements RoomStore {
 
   #updateRoom(roomId: string, update: string, condition: string, values: Record<string, unknown>): TransactItem {
     return {
-      Update: { TableName: this.#memberships, Key: roomKey(roomId), UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values },
+      Update: {
+        TableName: this.#memberships,
+        Key: roomKey(roomId),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      },
     };
   }
 
@@ -469,4 +462,3 @@ export class DynamoRoomStore implements RoomStore {
     };
   }
 }
-

@@ -48,7 +48,11 @@ export async function deliverToRoom(payload: RoomInboxPayload, roomId: string, f
 }
 
 /** Delivers `payload` to exactly these recipients: directly when few, through the queue otherwise. */
-export async function deliverToRecipients(payload: RoomInboxPayload, recipients: readonly string[], deps: Omit<RoomDeliveryDependencies, 'store'>): Promise<Delivery> {
+export async function deliverToRecipients(
+  payload: RoomInboxPayload,
+  recipients: readonly string[],
+  deps: Omit<RoomDeliveryDependencies, 'store'>,
+): Promise<Delivery> {
   if (recipients.length <= deps.directFanoutMax) return deliverDirectly(payload, recipients, deps);
   await deps.fanoutQueue.send(batches(payload, recipients));
   return { members: recipients.length, direct: 0, queued: recipients.length };

@@ -5,7 +5,15 @@
  */
 import type { StoredMessage } from '../../core/contracts/rooms.js';
 import { newSortableId } from '../../core/ids.js';
-import { IdempotencyKeyReusedError, InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError } from './errors.js';
+import {
+  IdempotencyKeyReusedError,
+  InvalidCursorError,
+  LastOwnerError,
+  NotAMemberError,
+  NotRoomOwnerError,
+  RoomExistsError,
+  RoomNotFoundError,
+} from './errors.js';
 import { idempotencyClaim } from './idempotency.js';
 import type { Membership, Page, RoomStore } from './room-store.js';
 
@@ -47,12 +55,21 @@ export function roomStoreContract(name: string, setup: () => RoomStoreUnderTest)
       return room && { members: room.memberCount, owners: room.ownerCount };
     };
     const roles = async (roomId: string) =>
-      Object.fromEntries((await pageAll((cursor) => store.listMembers(roomId, { limit: 2, ...(cursor ? { cursor } : {}) }))).items.map((m) => [m.userId, m.role]));
+      Object.fromEntries(
+        (await pageAll((cursor) => store.listMembers(roomId, { limit: 2, ...(cursor ? { cursor } : {}) }))).items.map((m) => [m.userId, m.role]),
+      );
 
     describe('rooms', () => {
       it('creates a room with its creator as the only owner and member', async () => {
         const roomId = await newRoom('alice', 'General');
-        expect(await store.getRoom(roomId)).toEqual({ roomId, name: 'General', createdBy: 'alice', createdAt: '2030-01-01T00:00:00.000Z', memberCount: 1, ownerCount: 1 });
+        expect(await store.getRoom(roomId)).toEqual({
+          roomId,
+          name: 'General',
+          createdBy: 'alice',
+          createdAt: '2030-01-01T00:00:00.000Z',
+          memberCount: 1,
+          ownerCount: 1,
+        });
         expect(await store.getMembership(roomId, 'alice')).toEqual({ roomId, userId: 'alice', role: 'owner', joinedAt: '2030-01-01T00:00:00.000Z' });
         expect(await store.getRoom('no-such-room')).toBeUndefined();
         expect(await store.getMembership(roomId, 'bob')).toBeUndefined();
@@ -303,12 +320,16 @@ export function roomStoreContract(name: string, setup: () => RoomStoreUnderTest)
         const roomId = await newRoom();
         const key = unique('key');
         const first = posted(roomId, 1);
-        await expect(store.putMessage(first, 2_000_000_000, claim('alice', key, 'fp', { messageId: first.messageId }))).resolves.toEqual({ outcome: 'written' });
+        await expect(store.putMessage(first, 2_000_000_000, claim('alice', key, 'fp', { messageId: first.messageId }))).resolves.toEqual({
+          outcome: 'written',
+        });
         await expect(store.putMessage(posted(roomId, 2), 2_000_000_000, claim('alice', key, 'fp', { messageId: 'other' }))).resolves.toEqual({
           outcome: 'replayed',
           response: { statusCode: 202, body: { messageId: first.messageId } },
         });
-        await expect(store.putMessage(posted(roomId, 3), 2_000_000_000, claim('alice', key, 'different', {}))).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+        await expect(store.putMessage(posted(roomId, 3), 2_000_000_000, claim('alice', key, 'different', {}))).rejects.toBeInstanceOf(
+          IdempotencyKeyReusedError,
+        );
         expect((await store.listMessages(roomId, { limit: 10 })).items.map((m) => m.messageId)).toEqual([first.messageId]);
       });
 
@@ -349,7 +370,10 @@ export function roomStoreContract(name: string, setup: () => RoomStoreUnderTest)
         expect(outcomes.map((o) => o.outcome).sort()).toEqual(['replayed', 'written']);
         const winner = outcomes[0]!.outcome === 'written' ? a : b;
         const loser = winner === a ? b : a;
-        expect(outcomes.find((o) => o.outcome === 'replayed')).toEqual({ outcome: 'replayed', response: { statusCode: 201, body: { roomId: winner, name: 'Once' } } });
+        expect(outcomes.find((o) => o.outcome === 'replayed')).toEqual({
+          outcome: 'replayed',
+          response: { statusCode: 201, body: { roomId: winner, name: 'Once' } },
+        });
         expect(await store.getRoom(winner)).toBeDefined();
         expect(await store.getRoom(loser)).toBeUndefined();
         expect(await store.getMembership(loser, 'alice')).toBeUndefined();

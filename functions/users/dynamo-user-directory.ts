@@ -84,7 +84,12 @@ export class DynamoUserDirectory implements UserDirectory {
 
   async getMany(userIds: readonly string[]): Promise<Map<string, UserProfile>> {
     if (userIds.length === 0) return new Map();
-    const items = await batchGet(this.#doc, this.table, [...new Set(userIds)].map((userId) => ({ pk: USER_KEYS.profile(userId) })), 'read the profiles');
+    const items = await batchGet(
+      this.#doc,
+      this.table,
+      [...new Set(userIds)].map((userId) => ({ pk: USER_KEYS.profile(userId) })),
+      'read the profiles',
+    );
     return new Map(items.map((item) => parseProfile(item)).map((profile) => [profile.userId, profile]));
   }
 
@@ -105,7 +110,8 @@ export class DynamoUserDirectory implements UserDirectory {
     }
     if (claim !== undefined) {
       const holder = await this.get(parseClaim(claim).userId);
-      if (holder !== undefined && holder.kind === 'cognito' && holder.username !== undefined && normalizeLookup(holder.username) === normalized) found.push(holder);
+      if (holder !== undefined && holder.kind === 'cognito' && holder.username !== undefined && normalizeLookup(holder.username) === normalized)
+        found.push(holder);
     }
     return found;
   }

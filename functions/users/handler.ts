@@ -4,8 +4,10 @@
  * profile on first use.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import * as v from 'valibot';
 import { UserIdSchema } from '../../core/contracts/rooms.js';
 import { UserLookupQuerySchema } from '../../core/contracts/users.js';
+import { describeIssue } from '../../core/contracts/validate.js';
 import type { CallerResolver } from '../shared/caller.js';
 import { NotFoundError, ValidationError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';
@@ -13,8 +15,6 @@ import { httpHandler } from '../shared/http-handler.js';
 import type { AppMetrics } from '../shared/metrics.js';
 import { type RateLimiter, unlimited } from '../shared/ports.js';
 import { pathParameter } from '../shared/query.js';
-import { describeIssue } from '../../core/contracts/validate.js';
-import * as v from 'valibot';
 import { getUser, lookupUsers } from './core.js';
 import type { UserDirectory } from './directory.js';
 import { noRegistration, type ProfileRegistrar } from './registration.js';

@@ -4,14 +4,7 @@
  * idempotency, cursors. Each method decides and changes in one synchronous step, as a transaction would.
  */
 import type { RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
-import {
-  InvalidCursorError,
-  LastOwnerError,
-  NotAMemberError,
-  NotRoomOwnerError,
-  RoomExistsError,
-  RoomNotFoundError,
-} from '../../functions/shared/errors.js';
+import { InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError } from '../../functions/shared/errors.js';
 import {
   type GuardedWrite,
   type IdempotencyClaim,
@@ -21,17 +14,7 @@ import {
   WRITTEN,
 } from '../../functions/shared/idempotency.js';
 import type { Clock } from '../../functions/shared/ports.js';
-import type {
-  AddOutcome,
-  Membership,
-  OpenedRoom,
-  Page,
-  PageRequest,
-  RemovalOutcome,
-  RoleChange,
-  Room,
-  RoomStore,
-} from '../../functions/shared/room-store.js';
+import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore } from '../../functions/shared/room-store.js';
 
 /** Idempotency records in memory, with the DynamoDB store's rules (expiry, fingerprint, pending). */
 export class MemoryIdempotencyRecords {
@@ -140,7 +123,8 @@ export class MemoryRoomStore implements RoomStore {
     const target = members.get(userId);
     if (!target) throw new NotAMemberError(`${userId} is not a member of room ${roomId}: add them as a member first`);
     if (target.role === role) return { previousRole: undefined, membership: { ...target }, room: { ...room } };
-    if (role === 'member' && room.ownerCount <= 1) throw new LastOwnerError(`${userId} is the last owner of room ${roomId}: make another member an owner first`);
+    if (role === 'member' && room.ownerCount <= 1)
+      throw new LastOwnerError(`${userId} is the last owner of room ${roomId}: make another member an owner first`);
     const previousRole = target.role;
     target.role = role;
     room.ownerCount += role === 'owner' ? 1 : -1;

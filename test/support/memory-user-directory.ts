@@ -47,7 +47,8 @@ export class MemoryUserDirectory implements UserDirectory {
     const app = isValidId(username) ? this.profiles.get(username) : undefined;
     if (app?.kind === 'app') found.push({ ...app });
     const holder = this.profiles.get(this.usernames.get(normalizeLookup(username)) ?? '');
-    if (holder?.kind === 'cognito' && holder.username !== undefined && normalizeLookup(holder.username) === normalizeLookup(username)) found.push({ ...holder });
+    if (holder?.kind === 'cognito' && holder.username !== undefined && normalizeLookup(holder.username) === normalizeLookup(username))
+      found.push({ ...holder });
     return found;
   }
 

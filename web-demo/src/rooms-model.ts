@@ -348,7 +348,10 @@ export class RoomsModel {
     await this.api.putMember(roomId, userId, role);
     const state = this.members(roomId);
     const previous = state.members.find((m) => m.userId === userId);
-    const members = [...state.members.filter((m) => m.userId !== userId), { userId, displayName: previous?.displayName ?? userId, role, online: previous?.online ?? false }];
+    const members = [
+      ...state.members.filter((m) => m.userId !== userId),
+      { userId, displayName: previous?.displayName ?? userId, role, online: previous?.online ?? false },
+    ];
     this.#members.set(roomId, { ...state, members });
     this.#emit({ kind: 'members', roomId });
   }
