@@ -73,7 +73,8 @@ export class DynamoRoomStore implements RoomStore {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            { Put: { TableName: this.#memberships, Item: membershipItem(owner), ConditionExpression: 'attribute_not_exists(pk)' } },
+            // Unconditional: a leftover membership of a deleted room of the same id (never swept) is replaced.
+            { Put: { TableName: this.#memberships, Item: membershipItem(owner) } },
           ],
           idempotency,
         );
