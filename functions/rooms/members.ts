@@ -73,7 +73,7 @@ export async function invite(caller: Caller, roomId: string, request: InviteRequ
   if (actor === undefined) throw new RoomNotFoundError(roomId);
   if (actor.role !== 'owner') throw new NotRoomOwnerError(`only an owner of room ${roomId} may add members`);
   if (invitee instanceof Error) throw invitee;
-  const existing = await deps.store.getMembership(roomId, invitee.userId);
+  const [existing, onlineNow] = await Promise.all([deps.store.getMembership(roomId, invitee.userId), onlineAmong([invitee.userId], deps)]);
   if (existing === undefined) {
     try {
       await deps.inviteLimiter.consume(`${caller.userId}#${invitee.userId}`);
@@ -88,8 +88,7 @@ export async function invite(caller: Caller, roomId: string, request: InviteRequ
   }
   const outcome = existing === undefined ? await deps.store.addMember(roomId, invitee.userId, caller.userId) : undefined;
   const membership = outcome?.membership ?? existing!;
-  const online = (await onlineAmong([invitee.userId], deps)).has(invitee.userId);
-  const member: Member = { userId: invitee.userId, displayName: invitee.displayName, role: membership.role, online };
+  const member: Member = { userId: invitee.userId, displayName: invitee.displayName, role: membership.role, online: onlineNow.has(invitee.userId) };
   if (outcome?.added) {
     await publishRoomEvent({ type: 'member_added', ...eventBase(outcome.room, actorOf(caller), deps), member: { ...member, role: 'member' } }, deps);
   }
