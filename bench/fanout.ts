@@ -96,7 +96,7 @@ const machine = () =>
 
 /** A message of the same shape and size as the room's, naming its measurement in `text`. */
 function inboxMessage(roomId: string, from: string, tag: string): InboxMessage {
-  return { type: 'message', messageId: newSortableId(Date.now()), roomId, from, text: tag, sentAt: new Date().toISOString() };
+  return { type: 'message', messageId: newSortableId(Date.now()), roomId, from, fromName: from, text: tag, sentAt: new Date().toISOString() };
 }
 
 async function main(): Promise<void> {

@@ -97,6 +97,7 @@ async function firstMessage() {
       messageId: newSortableId(now),
       roomId: 'general',
       from: 'ticker',
+      fromName: 'ticker',
       text: `tick ${n}`,
       sentAt: new Date(now).toISOString(),
     };

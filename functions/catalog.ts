@@ -17,9 +17,10 @@ import {
   PresenceEnvSchema,
   PresenceEventsEnvSchema,
   RoomsEnvSchema,
+  UsersEnvSchema,
 } from '../core/contracts/function-env.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface FunctionDefinition {
   name: FunctionName;
@@ -35,6 +36,11 @@ export interface FunctionDefinition {
    * the outer guard for everyone together. Its role gets the rate limiter's grant (core/access/model.ts).
    */
   rateLimit?: RateLimit;
+  /**
+   * Rooms only: how many rooms one user may add one given other user to per window (counted per pair, in the same
+   * rate-limits table), so nobody can keep pulling a stranger into rooms.
+   */
+  inviteLimit?: RateLimit;
 }
 
 export interface RateLimit {
@@ -59,13 +65,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [
       { method: 'POST', path: '/rooms' },
       { method: 'GET', path: '/rooms' },
+      { method: 'PATCH', path: '/rooms/{roomId}' },
+      { method: 'DELETE', path: '/rooms/{roomId}' },
       { method: 'GET', path: '/rooms/{roomId}/members' },
+      { method: 'POST', path: '/rooms/{roomId}/members' },
       { method: 'PUT', path: '/rooms/{roomId}/members/{userId}' },
       { method: 'DELETE', path: '/rooms/{roomId}/members/{userId}' },
     ],
     timeoutSeconds: 10,
     memoryMb: 256,
     rateLimit: { requests: 30, windowSeconds: 60 },
+    inviteLimit: { requests: 3, windowSeconds: 3600 },
   },
   {
     name: 'messages',
@@ -123,6 +133,19 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     rateLimit: { requests: 10, windowSeconds: 60 },
   },
   {
+    name: 'users',
+    entry: 'functions/users/index.ts',
+    configSchema: UsersEnvSchema,
+    routes: [
+      { method: 'GET', path: '/users/{userId}' },
+      { method: 'GET', path: '/users' },
+    ],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    // Every route counts, reads included: exact lookups must not become a way to test names in bulk.
+    rateLimit: { requests: 30, windowSeconds: 60 },
+  },
+  {
     name: 'health',
     entry: 'functions/health/index.ts',
     configSchema: HealthEnvSchema,
@@ -141,13 +164,20 @@ export function functionDefinition(name: FunctionName): FunctionDefinition {
 /** The environment variables a function's own catalog entry sets (on top of the stage-wide ones). */
 export function catalogVariables(definition: FunctionDefinition, overrides: { rateLimit?: RateLimit } = {}): Record<string, string> {
   const rateLimit = definition.rateLimit && (overrides.rateLimit ?? definition.rateLimit);
-  return rateLimit ? { RATE_LIMIT_REQUESTS: String(rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds) } : {};
+  const variables: Record<string, string> = rateLimit
+    ? { RATE_LIMIT_REQUESTS: String(rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds) }
+    : {};
+  if (definition.inviteLimit) {
+    variables.INVITE_LIMIT_REQUESTS = String(definition.inviteLimit.requests);
+    variables.INVITE_LIMIT_WINDOW_SECONDS = String(definition.inviteLimit.windowSeconds);
+  }
+  return variables;
 }
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */
 export const API_CORS = {
-  allowHeaders: ['authorization', 'content-type'],
-  allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['retry-after'],
   maxAgeSeconds: 600,
 } as const;

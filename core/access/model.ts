@@ -10,8 +10,10 @@ import {
   attachPolicyFunctionPolicy,
   browserClientTrustPolicy,
   cognitoTrustPolicy,
+  connectionsReaderPolicy,
   credentialsVendorPolicy,
   historyReaderPolicy,
+  idempotencyPolicy,
   iotRuleTrustPolicy,
   lambdaTrustPolicy,
   membershipsManagerPolicy,
@@ -22,6 +24,7 @@ import {
   queueConsumerPolicy,
   queueSenderPolicy,
   rateLimiterPolicy,
+  userDirectoryPolicy,
 } from './service-policies.js';
 
 /** The Lambdas of the backend; each has its own role. */
@@ -38,11 +41,12 @@ export const FUNCTION_NAMES = [
   'presence-events',
   'broadcast',
   'health',
+  'users',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The functions with write routes, each rate-limited per user (functions/catalog.ts gives their limits). */
-export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs', 'broadcast'] as const satisfies readonly FunctionName[];
+export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs', 'broadcast', 'users'] as const satisfies readonly FunctionName[];
 
 /** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;
@@ -110,18 +114,30 @@ export function accessModel(input: AccessModelInput): AccessModel {
     ]),
     functionRoles: {
       credentials: fn('credentials', [{ name: n('assume-browser-client'), document: credentialsVendorPolicy(browserClientRoleArn) }]),
-      rooms: fn('rooms', [{ name: n('manage-memberships'), document: membershipsManagerPolicy(d) }]),
+      rooms: fn('rooms', [
+        { name: n('manage-memberships'), document: membershipsManagerPolicy(d) },
+        // Membership and room events go to the members' room inboxes, through the fan-out queue for large rooms.
+        { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+        { name: n('send-fanout'), document: queueSenderPolicy(input.fanoutQueueArn) },
+        { name: n('read-connections'), document: connectionsReaderPolicy(d) },
+        { name: n('user-directory'), document: userDirectoryPolicy(d) },
+        { name: n('idempotency'), document: idempotencyPolicy(d, 'atomic') },
+      ]),
       messages: fn('messages', [
         { name: n('post-messages'), document: messagePosterPolicy(d) },
         { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
         { name: n('send-fanout'), document: queueSenderPolicy(input.fanoutQueueArn) },
+        { name: n('idempotency'), document: idempotencyPolicy(d, 'atomic') },
       ]),
       history: fn('history', [{ name: n('read-history'), document: historyReaderPolicy(d) }]),
       'fanout-worker': fn('fanout-worker', [
         { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
         { name: n('consume-fanout'), document: queueConsumerPolicy(input.fanoutQueueArn) },
       ]),
-      jobs: fn('jobs', [{ name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) }]),
+      jobs: fn('jobs', [
+        { name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) },
+        { name: n('idempotency'), document: idempotencyPolicy(d, 'stateful') },
+      ]),
       'jobs-worker': fn('jobs-worker', [
         { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
@@ -136,6 +152,7 @@ export function accessModel(input: AccessModelInput): AccessModel {
       ]),
       broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
       health: fn('health', []),
+      users: fn('users', [{ name: n('user-directory'), document: userDirectoryPolicy(d) }]),
     },
     serviceRoles: {
       iotRuleErrors: role(d, 'iot-rule-errors', iotRuleTrustPolicy(d), [

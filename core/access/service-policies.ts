@@ -1,7 +1,16 @@
 /** Least-privilege policies and trust policies of the backend: the Lambdas' roles and the roles browsers assume. */
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { type PolicyDocument, policy } from '../policy/document.js';
-import { MEMBERSHIPS_BY_USER_INDEX, MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, tableArn } from '../store/tables.js';
+import {
+  IDEMPOTENCY_TABLE,
+  MEMBERSHIPS_BY_USER_INDEX,
+  MEMBERSHIPS_TABLE,
+  MESSAGES_TABLE,
+  PRESENCE_TABLE,
+  RATE_LIMITS_TABLE,
+  tableArn,
+  USERS_TABLE,
+} from '../store/tables.js';
 
 /**
  * Lambdas that publish: `iot:Publish` on one family of topics (users' room inboxes, users' job events, or the stage's
@@ -19,7 +28,11 @@ export function publisherPolicy(d: Deployment, family: 'inboxes' | 'jobs' | 'bro
   return policy({ Sid: sid, Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', resource) });
 }
 
-/** DynamoDB actions on the memberships table (and its `byUser` index) for room management. */
+/**
+ * DynamoDB actions on the memberships table (and its indexes: a user's rooms, the longest-standing members) for room
+ * management. BatchGetItem reads the names of a page of the caller's rooms; BatchWriteItem deletes the memberships of a
+ * deleted room, 25 at a time.
+ */
 export function membershipsManagerPolicy(d: Deployment): PolicyDocument {
   const table = tableArn(d, MEMBERSHIPS_TABLE);
   return policy(
@@ -27,11 +40,49 @@ export function membershipsManagerPolicy(d: Deployment): PolicyDocument {
       Sid: 'ManageMemberships',
       Effect: 'Allow',
       // DynamoDB: TransactWriteItems is authorized per item by the item's own action (PutItem, UpdateItem, ...).
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query'],
+      Action: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:Query',
+      ],
       Resource: table,
     },
-    { Sid: 'ListRoomsOfUser', Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table}/index/*` },
+    { Sid: 'QueryMembershipIndexes', Effect: 'Allow', Action: 'dynamodb:Query', Resource: `${table}/index/*` },
   );
+}
+
+/** Whether members are online (GET /rooms/{roomId}/members, member-added events): batch reads of the presence table. */
+export function connectionsReaderPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'ReadConnections', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: tableArn(d, PRESENCE_TABLE) });
+}
+
+/**
+ * The user directory: profiles by id and the exact-match lookup items (GetItem, BatchGetItem), and writing the caller's
+ * own profile on first use (PutItem). No Query or Scan: nobody can list or search the directory.
+ */
+export function userDirectoryPolicy(d: Deployment): PolicyDocument {
+  return policy({
+    Sid: 'UserDirectory',
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+    Resource: tableArn(d, USERS_TABLE),
+  });
+}
+
+/**
+ * Idempotency records. `atomic`: the record is written in the same transaction as the item it guards (PutItem) and read
+ * back on a conflict (GetItem). `stateful` (POST /jobs, whose result is a queue message, not an item): the record is
+ * claimed as pending, then completed (UpdateItem) or released when the queue refused the job (DeleteItem).
+ */
+export function idempotencyPolicy(d: Deployment, kind: 'atomic' | 'stateful'): PolicyDocument {
+  const actions =
+    kind === 'atomic' ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+  return policy({ Sid: 'IdempotencyRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, IDEMPOTENCY_TABLE) });
 }
 
 /** Posting: read memberships (the sender's, then the members'), write the message to history. */

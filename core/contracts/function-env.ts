@@ -82,6 +82,18 @@ const cognitoUsers = {
 const membershipsTable = { MEMBERSHIPS_TABLE_NAME: envVar.string() };
 const messagesTable = { MESSAGES_TABLE_NAME: envVar.string() };
 const presenceTable = { PRESENCE_TABLE_NAME: envVar.string() };
+/** The user directory (core/store/tables.ts USERS_TABLE). */
+const usersTable = { USERS_TABLE_NAME: envVar.string() };
+/** Idempotency records of the POST routes (core/store/tables.ts IDEMPOTENCY_TABLE). */
+const idempotencyTable = { IDEMPOTENCY_TABLE_NAME: envVar.string() };
+
+/** Delivery to the inboxes of a room's members: directly for small rooms, through the fan-out queue for larger ones. */
+const roomDelivery = {
+  FANOUT_QUEUE_URL: envVar.url(),
+  /** Rooms up to this size are published by the function itself; larger ones through the fan-out queue. */
+  DIRECT_FANOUT_MAX: envVar.integer({ default: 50, min: 0, max: 100 }),
+  PUBLISH_CONCURRENCY: envVar.integer({ default: 16, min: 1, max: 256 }),
+};
 
 /** The per-user limit of a function's write routes (infra sets the catalog's values; 0 requests turns it off). */
 const rateLimit = {
@@ -100,7 +112,20 @@ export const CredentialsEnvSchema = v.object({
 });
 export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
 
-export const RoomsEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...membershipsTable, ...rateLimit });
+export const RoomsEnvSchema = v.object({
+  ...deployment,
+  ...appToken,
+  ...cognitoUsers,
+  ...membershipsTable,
+  ...presenceTable,
+  ...usersTable,
+  ...idempotencyTable,
+  ...rateLimit,
+  ...roomDelivery,
+  /** How many rooms one user may add one given other user to per window (0 turns the limit off); the catalog's values. */
+  INVITE_LIMIT_REQUESTS: envVar.integer({ min: 0, max: 1_000_000 }),
+  INVITE_LIMIT_WINDOW_SECONDS: envVar.integer({ min: 1, max: 86_400 }),
+});
 export type RoomsEnv = v.InferOutput<typeof RoomsEnvSchema>;
 
 export const MessagesEnvSchema = v.object({
@@ -109,13 +134,11 @@ export const MessagesEnvSchema = v.object({
   ...cognitoUsers,
   ...membershipsTable,
   ...messagesTable,
+  ...idempotencyTable,
   ...rateLimit,
-  FANOUT_QUEUE_URL: envVar.url(),
+  ...roomDelivery,
   /** How long history is kept (DynamoDB TTL). */
   HISTORY_TTL_DAYS: envVar.integer({ default: 30, min: 1, max: 3650 }),
-  /** Rooms up to this size are published by the messages function itself; larger ones through the fan-out queue. */
-  DIRECT_FANOUT_MAX: envVar.integer({ default: 50, min: 0, max: 100 }),
-  PUBLISH_CONCURRENCY: envVar.integer({ default: 16, min: 1, max: 256 }),
 });
 export type MessagesEnv = v.InferOutput<typeof MessagesEnvSchema>;
 
@@ -125,7 +148,7 @@ export type HistoryEnv = v.InferOutput<typeof HistoryEnvSchema>;
 export const FanoutWorkerEnvSchema = v.object({ ...deployment, FANOUT_PUBLISH_CONCURRENCY: envVar.integer({ default: 64, min: 1, max: 512 }) });
 export type FanoutWorkerEnv = v.InferOutput<typeof FanoutWorkerEnvSchema>;
 
-export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit, JOBS_QUEUE_URL: envVar.url() });
+export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, ...idempotencyTable, ...rateLimit, JOBS_QUEUE_URL: envVar.url() });
 export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
 
 export const JobsWorkerEnvSchema = v.object({
@@ -158,6 +181,10 @@ export const PresenceEventsEnvSchema = v.object({
   PRESENCE_MAX_NOTIFICATIONS: envVar.integer({ default: 2000, min: 0, max: 20_000 }),
 });
 export type PresenceEventsEnv = v.InferOutput<typeof PresenceEventsEnvSchema>;
+
+/** GET /users/{userId} and GET /users?username=|email=: the user directory (lookups rate-limited per caller). */
+export const UsersEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...usersTable, ...rateLimit });
+export type UsersEnv = v.InferOutput<typeof UsersEnvSchema>;
 
 /** POST /broadcast: app users whose token carries the admin role. */
 export const BroadcastEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit });

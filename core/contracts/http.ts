@@ -35,6 +35,34 @@ export const CredentialsResponseSchema = v.object({
 });
 export type CredentialsResponse = v.InferOutput<typeof CredentialsResponseSchema>;
 
+/**
+ * The `Idempotency-Key` request header (IETF httpapi draft "The Idempotency-Key HTTP Header Field",
+ * draft-ietf-httpapi-idempotency-key-header-06): optional on POST /rooms, POST /rooms/{roomId}/messages and POST /jobs.
+ * A retry with the same key returns the first request's status and body, for at least IDEMPOTENCY_KEY_LIFETIME_SECONDS,
+ * and never creates a second item. Keys are scoped per user and per route, so one user's key never meets another's.
+ * A key reused with a different request gets 422, a retry while the first request is still running 409 (draft, section
+ * 2.7 "Error Scenarios").
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 128;
+export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 24 * 3600;
+
+/**
+ * The draft defines the field as a Structured Field String (RFC 8941, `"8e03978e-40d5-43e8-bc93-6894a57f9324"`); the
+ * unquoted form many clients send is accepted too. The key itself is 1-128 characters of letters, digits and
+ * `._:+/=-` (UUIDs, ULIDs and base64 values fit; the draft recommends a UUID).
+ */
+export const IdempotencyKeySchema = v.pipe(
+  v.string('must be a string'),
+  v.transform((raw: string) => {
+    const value = raw.trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(IDEMPOTENCY_KEY_MAX_LENGTH, `must be at most ${IDEMPOTENCY_KEY_MAX_LENGTH} characters (a UUID is recommended)`),
+  v.regex(/^[A-Za-z0-9._:+/=-]+$/, 'may contain only letters, digits and "._:+/=-" (a UUID is recommended)'),
+);
+
 export const MAX_MESSAGE_TEXT_LENGTH = 2000;
 
 /** POST /rooms/{roomId}/messages. The length limit is checked by the function (413, not 400). */

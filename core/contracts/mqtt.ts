@@ -3,6 +3,7 @@
  * the browser reads. The browser parses them with these schemas, so a malformed payload is dropped, never rendered.
  */
 import * as v from 'valibot';
+import { MemberAddedSchema, MemberRemovedSchema, RoleChangedSchema, RoomDeletedSchema, RoomRenamedSchema } from './room-events.js';
 
 /** On `<app>/<stage>/users/<userId>/rooms/<roomId>`: a room message delivered to one member's inbox. */
 export const InboxMessageSchema = v.object({
@@ -11,6 +12,8 @@ export const InboxMessageSchema = v.object({
   messageId: v.string(),
   roomId: v.string(),
   from: v.string(),
+  /** The sender's display name, from their verified token (core/contracts/users.ts). */
+  fromName: v.string(),
   text: v.string(),
   /** ISO 8601, server clock. */
   sentAt: v.string(),
@@ -61,6 +64,16 @@ export const BroadcastMessageSchema = v.object({
 });
 export type BroadcastMessage = v.InferOutput<typeof BroadcastMessageSchema>;
 
-/** Any payload the app publishes, told apart by `type`. */
-export const AppPayloadSchema = v.variant('type', [InboxMessageSchema, JobEventSchema, PresenceChangeSchema, BroadcastMessageSchema]);
+/** Any payload the app publishes, told apart by `type` (room events: core/contracts/room-events.ts). */
+export const AppPayloadSchema = v.variant('type', [
+  InboxMessageSchema,
+  JobEventSchema,
+  PresenceChangeSchema,
+  BroadcastMessageSchema,
+  MemberAddedSchema,
+  MemberRemovedSchema,
+  RoleChangedSchema,
+  RoomRenamedSchema,
+  RoomDeletedSchema,
+]);
 export type AppPayload = v.InferOutput<typeof AppPayloadSchema>;

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { isValidId, isValidUserId } from '../ids.js';
 
 /** C0 controls and DEL. */
-const isControlCharacter = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
+export const isControlCharacter = (c: string): boolean => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f;
 
 export const ROOM_ROLES = ['owner', 'member'] as const;
 export type RoomRole = (typeof ROOM_ROLES)[number];
@@ -25,18 +25,22 @@ export const RoomIdSchema = v.pipe(
   v.check((value: string) => isValidId(value), 'must be 1-64 letters, digits, "_" or "-"'),
 );
 
-/** POST /rooms */
-export const CreateRoomRequestSchema = v.object({
-  name: v.pipe(
-    v.string('is required and must be a string'),
-    v.trim(),
-    v.nonEmpty('must not be empty'),
-    v.maxLength(MAX_ROOM_NAME_LENGTH, `must be at most ${MAX_ROOM_NAME_LENGTH} characters`),
-    // Control characters would corrupt logs and UIs.
-    v.check((name: string) => ![...name].some(isControlCharacter), 'must not contain control characters'),
-  ),
-});
+const RoomNameSchema = v.pipe(
+  v.string('is required and must be a string'),
+  v.trim(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_ROOM_NAME_LENGTH, `must be at most ${MAX_ROOM_NAME_LENGTH} characters`),
+  // Control characters would corrupt logs and UIs.
+  v.check((name: string) => ![...name].some(isControlCharacter), 'must not contain control characters'),
+);
+
+/** POST /rooms (an `Idempotency-Key` header makes a retry return the room created first). */
+export const CreateRoomRequestSchema = v.object({ name: RoomNameSchema });
 export type CreateRoomRequest = v.InferOutput<typeof CreateRoomRequestSchema>;
+
+/** PATCH /rooms/{roomId} (owners only) -> 200 RoomSummary of the caller. */
+export const RenameRoomRequestSchema = v.object({ name: RoomNameSchema });
+export type RenameRoomRequest = v.InferOutput<typeof RenameRoomRequestSchema>;
 
 /** POST /rooms -> 201 */
 export const RoomCreatedSchema = v.object({ roomId: v.string(), name: v.string() });
@@ -48,15 +52,61 @@ export type RoomSummary = v.InferOutput<typeof RoomSummarySchema>;
 export const RoomListSchema = v.object({ rooms: v.array(RoomSummarySchema), nextCursor: v.optional(v.string()) });
 export type RoomList = v.InferOutput<typeof RoomListSchema>;
 
-/** GET /rooms/{roomId}/members -> 200 (members only). */
-export const MemberSchema = v.object({ userId: v.string(), role: v.picklist(ROOM_ROLES) });
+/**
+ * GET /rooms/{roomId}/members -> 200 (members only; 404 for everyone else, whether or not the room exists): each member
+ * with their display name (core/contracts/users.ts) and whether they hold an MQTT connection right now, so a member is
+ * shown online or offline correctly the moment they appear in a list.
+ */
+export const MemberSchema = v.object({ userId: v.string(), displayName: v.string(), role: v.picklist(ROOM_ROLES), online: v.boolean() });
 export type Member = v.InferOutput<typeof MemberSchema>;
 export const MemberListSchema = v.object({ members: v.array(MemberSchema), nextCursor: v.optional(v.string()) });
 export type MemberList = v.InferOutput<typeof MemberListSchema>;
 
-/** PUT /rooms/{roomId}/members/{userId} (owners only); the body is optional, the role defaults to member. */
+/**
+ * PUT /rooms/{roomId}/members/{userId} (owners only) -> 204. The body is optional. For someone who is not a member yet
+ * it is an invite, which always makes a member: `{"role":"owner"}` for a non-member is refused (409), since nobody is
+ * made an owner without first being a member. For a member it sets the role (promote with `{"role":"owner"}`, demote
+ * with `{"role":"member"}`).
+ */
 export const PutMemberRequestSchema = v.object({ role: v.optional(v.picklist(ROOM_ROLES, 'must be "owner" or "member"'), 'member') });
 export type PutMemberRequest = v.InferOutput<typeof PutMemberRequestSchema>;
+
+export const MAX_USERNAME_LENGTH = 128;
+export const MAX_EMAIL_LENGTH = 254;
+
+/** A username as people type it (Cognito: 1-128 characters, no whitespace; app users: their user id). */
+export const UsernameSchema = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.nonEmpty('must not be empty'),
+  v.maxLength(MAX_USERNAME_LENGTH, `must be at most ${MAX_USERNAME_LENGTH} characters`),
+  v.check((name: string) => !/\s/u.test(name) && ![...name].some(isControlCharacter), 'must not contain spaces or control characters'),
+);
+
+/** An email address, compared without regard to case (RFC 5321 allows at most 254 characters in a path). */
+export const EmailSchema = v.pipe(
+  v.string('must be a string'),
+  v.trim(),
+  v.maxLength(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`),
+  v.regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address such as dana@example.com'),
+);
+
+/**
+ * POST /rooms/{roomId}/members (owners only): invites an existing user, named by exactly one of their user id, their
+ * username (exact, case-insensitive for Cognito users) or their email (exact, case-insensitive, verified emails only).
+ * 201 {member} when added, 200 {member} when they already were a member; 404 with a sentence ("No user named dana")
+ * when nobody matches. Always makes a member, never an owner.
+ */
+export const InviteRequestSchema = v.pipe(
+  v.object({ userId: v.optional(UserIdSchema), username: v.optional(UsernameSchema), email: v.optional(EmailSchema) }),
+  v.check(
+    (body) => [body.userId, body.username, body.email].filter((value) => value !== undefined).length === 1,
+    'name the person to invite with exactly one of "userId", "username" or "email"',
+  ),
+);
+export type InviteRequest = v.InferOutput<typeof InviteRequestSchema>;
+export const InvitedMemberSchema = v.object({ member: MemberSchema });
+export type InvitedMember = v.InferOutput<typeof InvitedMemberSchema>;
 
 /**
  * GET /rooms/{roomId}/presence?cursor= -> 200 (members only): the members of one page of the member list (in user id
@@ -66,12 +116,25 @@ export const PRESENCE_PAGE_SIZE = MAX_PAGE_SIZE;
 export const RoomPresenceSchema = v.object({ online: v.array(v.string()), nextCursor: v.optional(v.string()) });
 export type RoomPresence = v.InferOutput<typeof RoomPresenceSchema>;
 
-/** POST /rooms/{roomId}/messages -> 202 */
+/**
+ * POST /rooms/{roomId}/messages -> 202. With an `Idempotency-Key` header (core/contracts/http.ts) a retry returns the
+ * first request's status and body and stores nothing new.
+ */
 export const MessageAcceptedSchema = v.object({ messageId: v.string(), roomId: v.string(), sentAt: v.string() });
 export type MessageAccepted = v.InferOutput<typeof MessageAcceptedSchema>;
 
-/** A message as history returns it and as it is delivered to inboxes (with `type` on MQTT). */
-export const StoredMessageSchema = v.object({ messageId: v.string(), roomId: v.string(), from: v.string(), text: v.string(), sentAt: v.string() });
+/**
+ * A message as history returns it and as it is delivered to inboxes (with `type` on MQTT). `fromName` is the sender's
+ * display name when they sent it; history written before display names existed lacks it (show `from` then).
+ */
+export const StoredMessageSchema = v.object({
+  messageId: v.string(),
+  roomId: v.string(),
+  from: v.string(),
+  fromName: v.optional(v.string()),
+  text: v.string(),
+  sentAt: v.string(),
+});
 export type StoredMessage = v.InferOutput<typeof StoredMessageSchema>;
 
 /** GET /rooms/{roomId}/messages?limit=&before= -> 200: a page ordered oldest first; nextCursor is the next `before`. */

@@ -24,17 +24,40 @@ export interface TableDefinition {
 
 /**
  * Rooms and memberships, both directions:
- *   pk ROOM#<roomId>  sk META              the room: name, createdBy, createdAt, memberCount, ownerCount
- *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt, roomName; gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>
- * room -> members is a Query on the table, user -> rooms a Query on the `byUser` index; both paginate.
+ *   pk ROOM#<roomId>  sk #ROOM             the room: name, createdBy, createdAt, memberCount, ownerCount
+ *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt;
+ *                                          gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>     (byUser: a user's rooms)
+ *                                          gsi2pk ROOM#<roomId>, gsi2sk <joinedAt>#<userId> (bySeniority: oldest first)
+ * `#` sorts before `M`, so one Query of a room's partition reads the room first and then its members in user id order:
+ * existence, name, counts and the first page of members in one request (the post path's first round trip). room ->
+ * members is a Query on the table, user -> rooms a Query on `byUser`, the longest-standing members (who inherits
+ * ownership when the last owner leaves) a Query on `bySeniority`; all paginate.
  */
 export const MEMBERSHIPS_BY_USER_INDEX = 'byUser';
+export const MEMBERSHIPS_BY_SENIORITY_INDEX = 'bySeniority';
 export const MEMBERSHIPS_TABLE: TableDefinition = {
   purpose: 'memberships',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
-  globalSecondaryIndexes: [{ name: MEMBERSHIPS_BY_USER_INDEX, partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } }],
+  globalSecondaryIndexes: [
+    { name: MEMBERSHIPS_BY_USER_INDEX, partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+    { name: MEMBERSHIPS_BY_SENIORITY_INDEX, partitionKey: { name: 'gsi2pk', type: 'S' }, sortKey: { name: 'gsi2sk', type: 'S' } },
+  ],
 };
+
+/** The key values of the memberships table (ids are validated before they get here: core/ids.ts). */
+export const MEMBERSHIP_KEYS = {
+  roomPk: (roomId: string) => `ROOM#${roomId}`,
+  /** The room's own item in its partition; sorts before every membership. */
+  roomSk: '#ROOM',
+  memberSkPrefix: 'MEMBER#',
+  memberSk: (userId: string) => `MEMBER#${userId}`,
+  userGsiPk: (userId: string) => `USER#${userId}`,
+  roomGsiSk: (roomId: string) => `ROOM#${roomId}`,
+  seniorityGsiPk: (roomId: string) => `ROOM#${roomId}`,
+  /** ISO 8601 times sort as strings; the user id breaks ties. */
+  seniorityGsiSk: (joinedAt: string, userId: string) => `${joinedAt}#${userId}`,
+} as const;
 
 /** Room history: pk roomId, sk messageId (time-ordered ids, so a Query reads a room's messages in order); TTL expiresAt. */
 export const MESSAGES_TABLE: TableDefinition = {
@@ -73,7 +96,40 @@ export const PRESENCE_TABLE: TableDefinition = {
   pointInTimeRecovery: false,
 };
 
-export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, PRESENCE_TABLE] as const;
+/**
+ * The user directory (functions/users): one profile per user, created on first use from their token, and exact-match
+ * lookup items for invites. Only GetItem and BatchGetItem read it (no Scan, no index), so nobody can list users or
+ * search by prefix:
+ *   pk USER#<userId>                 profile: userId, displayName, kind (app | cognito), username?, email?, updatedAt
+ *   pk USERNAME#<lowercase username> userId (Cognito users; app users are found by their user id)
+ *   pk EMAIL#<lowercase email>       userId (Cognito users with a verified email)
+ */
+export const USERS_TABLE: TableDefinition = { purpose: 'users', partitionKey: { name: 'pk', type: 'S' } };
+
+export const USER_KEYS = {
+  profile: (userId: string) => `USER#${userId}`,
+  username: (normalizedUsername: string) => `USERNAME#${normalizedUsername}`,
+  email: (normalizedEmail: string) => `EMAIL#${normalizedEmail}`,
+} as const;
+
+/**
+ * Idempotency records of the POST routes (functions/shared/idempotency.ts): the response to the first request with an
+ * `Idempotency-Key`, replayed for retries with the same key:
+ *   pk <scope>#<userId>#<key>   fingerprint, state (done | pending), statusCode, body, pendingUntil?, expiresAt (TTL)
+ * A record is honoured until expiresAt (at least 24 h); DynamoDB's TTL deletes it some time after, so readers compare
+ * expiresAt themselves.
+ */
+export const IDEMPOTENCY_TABLE: TableDefinition = {
+  purpose: 'idempotency',
+  partitionKey: { name: 'pk', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+};
+
+/** The key of one user's idempotency key in one scope: user ids and keys never contain `#` (core/ids.ts, the key rule). */
+export const idempotencyRecordKey = (scope: string, userId: string, key: string): string => `${scope}#${userId}#${key}`;
+
+export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, PRESENCE_TABLE, USERS_TABLE, IDEMPOTENCY_TABLE] as const;
 
 export const tableName = (d: Pick<Deployment, 'app' | 'stage'>, table: TableDefinition): string => resourceName(d, table.purpose);
 

@@ -2,8 +2,8 @@
 import { CognitoIdentityClient } from '@aws-sdk/client-cognito-identity';
 import { AttachPolicyCommand, IoTClient } from '@aws-sdk/client-iot';
 import type { AttachPolicyEnv } from '../../core/contracts/function-env.js';
-import { isRetryable } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
+import { isRetryableAwsError as isRetryable } from '../shared/aws-error-classification.js';
 import { identityIdResolver } from '../shared/cognito-identity.js';
 import { UpstreamError } from '../shared/errors.js';
 import { createLogger } from '../shared/logger.js';

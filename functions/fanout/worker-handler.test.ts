@@ -12,7 +12,7 @@ const handler = createFanoutWorkerHandler({
   publisher: new IotDataPublisher(new IoTDataPlaneClient(unitTestAws)),
 });
 
-const message = { type: 'message', messageId: 'm1', roomId: 'general', from: 'alice', text: 'hi', sentAt: '2030-01-01T00:00:00.000Z' };
+const message = { type: 'message', messageId: 'm1', roomId: 'general', from: 'alice', fromName: 'Alice', text: 'hi', sentAt: '2030-01-01T00:00:00.000Z' };
 const task = (recipients: string[]) => JSON.stringify({ message, recipients });
 
 beforeEach(() => iotData.reset());
@@ -31,6 +31,27 @@ describe('fan-out worker', () => {
       ['app/test/users/bob/rooms/general', 1],
       ['app/test/users/carol/rooms/general', 1],
     ]);
+  });
+
+  it("delivers a room event (a large room's membership change) the same way, exactly as the rooms function built it", async () => {
+    iotData.on(PublishCommand).resolves({});
+    const event = {
+      type: 'member_removed',
+      eventId: 'e1',
+      roomId: 'general',
+      roomName: 'General',
+      at: '2030-01-01T00:00:00.000Z',
+      by: { userId: 'alice', displayName: 'Alice' },
+      member: { userId: 'bob', displayName: 'Bob' },
+      reason: 'removed',
+      roomDeleted: false,
+    };
+    expect(await handler(sqsEvent([{ id: 'e', body: JSON.stringify({ message: event, recipients: ['bob', 'carol'] }) }]), context)).toEqual({
+      batchItemFailures: [],
+    });
+    const published = iotData.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published.map((p) => p.topic).sort()).toEqual(['app/test/users/bob/rooms/general', 'app/test/users/carol/rooms/general']);
+    expect(JSON.parse(new TextDecoder().decode(published[0]!.payload as Uint8Array))).toEqual(event);
   });
 
   it('reports only the task with a failed publish, so SQS retries it and not the others', async () => {

@@ -39,7 +39,8 @@ export function createFanoutWorkerHandler({ config, logger, publisher, metrics =
     }
     const failed = await deliverToInboxes(task.message, task.recipients, { publisher, topics, concurrency: config.FANOUT_PUBLISH_CONCURRENCY });
     if (failed.length > 0) throw new PublishFailedError(`could not deliver to ${failed.length} of ${task.recipients.length} inboxes`, true);
-    logger.debug('fan-out delivered', { messageId: task.message.messageId, recipients: task.recipients.length });
+    const id = task.message.type === 'message' ? task.message.messageId : task.message.eventId;
+    logger.debug('fan-out delivered', { type: task.message.type, id, recipients: task.recipients.length });
   }
 
   return middy<SQSEvent, SQSBatchResponse>()

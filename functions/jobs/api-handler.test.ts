@@ -3,28 +3,35 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { JobsApiEnvSchema } from '../../core/contracts/function-env.js';
 import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
 import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
+import { MemoryIdempotencyStore } from '../../test/support/memory-room-store.js';
 import { SqsJobQueue } from '../shared/aws-adapters.js';
 import { createJobsApiHandler } from './api-handler.js';
 import { JOB_BUDGET, maxJobWorkMs } from './budget.js';
 
 const sqs = mockClient(SQSClient);
 const limiter = memoryRateLimiter(3);
+const idempotency = new MemoryIdempotencyStore();
+let ids = 0;
 const handler = createJobsApiHandler({
   config: testConfig(JobsApiEnvSchema),
   logger: silentLogger(),
   verifyToken: fakeVerifier,
   queue: new SqsJobQueue(new SQSClient(unitTestAws), baseEnv.JOBS_QUEUE_URL),
   clock: { now: () => new Date('2030-01-01T00:00:00Z') },
-  newId: () => 'job-1',
+  newId: () => `job-${++ids}`,
   rateLimiter: limiter,
+  idempotency,
+  idempotencyPendingSeconds: 20,
 });
-const post = (body: unknown, user = 'alice') =>
-  handler(httpEvent({ path: '/jobs', headers: { authorization: `Bearer ${user}` }, body: JSON.stringify(body) }), context);
+const post = (body: unknown, user = 'alice', headers: Record<string, string> = {}) =>
+  handler(httpEvent({ path: '/jobs', headers: { authorization: `Bearer ${user}`, ...headers }, body: JSON.stringify(body) }), context);
 
 beforeEach(() => {
   sqs.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   limiter.consumed.length = 0;
+  idempotency.records.records.clear();
+  ids = 0;
 });
 
 describe('POST /jobs', () => {
@@ -53,5 +60,42 @@ describe('POST /jobs', () => {
     expect(refused.headers).toMatchObject({ 'retry-after': '42' });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(3);
     expect((await post({ kind: 'report' }, 'bob')).statusCode).toBe(202);
+  });
+
+  it('queues one job for an Idempotency-Key: a retry gets the same 202 and body, another body with the key 422', async () => {
+    const key = { 'idempotency-key': 'job-key-1' };
+    const first = await post({ kind: 'report', steps: 2 }, 'alice', key);
+    const retry = await post({ kind: 'report', steps: 2 }, 'alice', key);
+    expect([first.statusCode, retry.statusCode, retry.body]).toEqual([202, 202, first.body]);
+    expect(retry.headers).toMatchObject({ 'idempotent-replayed': 'true' });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect((await post({ kind: 'import' }, 'alice', key)).statusCode).toBe(422);
+    // bob's key of the same name is his own.
+    expect((await post({ kind: 'report', steps: 2 }, 'bob', key)).statusCode).toBe(202);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(2);
+  });
+
+  it('answers 409 to a retry while the first request with the key is still queueing, and queues one job', async () => {
+    let release: () => void = () => undefined;
+    sqs.on(SendMessageCommand).callsFake(() => new Promise((resolve) => (release = () => resolve({ MessageId: 'm' }))));
+    const key = { 'idempotency-key': 'job-key-2' };
+    const first = post({ kind: 'report' }, 'alice', key);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const concurrent = await post({ kind: 'report' }, 'alice', key);
+    expect([concurrent.statusCode, concurrent.headers?.['retry-after'], JSON.parse(concurrent.body!).error]).toEqual([409, '1', 'request_in_progress']);
+    release();
+    expect((await first).statusCode).toBe(202);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('gives the key back when the queue refuses the job, so a retry queues it', async () => {
+    sqs.on(SendMessageCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'RequestThrottled', $metadata: { httpStatusCode: 400 } }));
+    const key = { 'idempotency-key': 'job-key-3' };
+    const failed = await post({ kind: 'report' }, 'alice', key);
+    expect([failed.statusCode, failed.headers?.['retry-after']]).toEqual([503, '1']);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    const retry = await post({ kind: 'report' }, 'alice', key);
+    expect(retry.statusCode).toBe(202);
+    expect(retry.headers?.['idempotent-replayed']).toBeUndefined();
   });
 });

@@ -1,15 +1,19 @@
-/** POST /jobs {kind, steps?, stepMs?, failAtStep?}: queues the job and answers 202 {jobId, topic} at once. */
+/**
+ * POST /jobs {kind, steps?, stepMs?, failAtStep?}: queues the job and answers 202 {jobId, topic} at once. An
+ * `Idempotency-Key` header makes a retry return the first 202 and queue nothing (api-start.ts).
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobsApiEnv } from '../../core/contracts/function-env.js';
 import { TopicScheme } from '../../core/topics.js';
 import type { AppTokenVerifier } from '../shared/app-token.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { httpHandler } from '../shared/http-handler.js';
+import { guardedResponse, type IdempotencyStore, idempotencyKeyOf } from '../shared/idempotency.js';
 import type { AppMetrics } from '../shared/metrics.js';
 import { type Clock, type IdGenerator, type JobQueue, type RateLimiter, unlimited } from '../shared/ports.js';
 import { jsonBody } from '../shared/request.js';
+import { startJobOnce } from './api-start.js';
 import { JOB_BUDGET, type JobBudget } from './budget.js';
-import { startJob } from './core.js';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -22,6 +26,10 @@ export interface JobsApiHandlerDependencies {
   newId: IdGenerator;
   /** Per-user limit of POST /jobs (none when absent). */
   rateLimiter?: RateLimiter;
+  /** Idempotency records of POST /jobs. */
+  idempotency: IdempotencyStore;
+  /** How long a claimed key stays pending: at least this function's timeout (functions/catalog.ts). */
+  idempotencyPendingSeconds: number;
   metrics?: AppMetrics;
   /** The worker's time budget; the catalog's by default. */
   budget?: JobBudget;
@@ -35,6 +43,8 @@ export function createJobsApiHandler({
   clock,
   newId,
   rateLimiter = unlimited,
+  idempotency,
+  idempotencyPendingSeconds,
   metrics,
   budget = JOB_BUDGET,
 }: JobsApiHandlerDependencies) {
@@ -44,9 +54,20 @@ export function createJobsApiHandler({
     async (event) => {
       const user = await verifyToken(event.headers.authorization);
       await rateLimiter.consume(user.userId);
-      const started = await startJob(user, jsonBody(event, MAX_BODY_BYTES), { queue, clock, newId, topics, budget });
-      logger.info('job queued', { userId: user.userId, jobId: started.jobId });
-      return jsonResponse(202, started);
+      const started = await startJobOnce(user, jsonBody(event, MAX_BODY_BYTES), idempotencyKeyOf(event), {
+        queue,
+        clock,
+        newId,
+        topics,
+        budget,
+        idempotency,
+        pendingSeconds: idempotencyPendingSeconds,
+        logger,
+      });
+      logger.info(started.replayed ? 'job request replayed' : 'job queued', { userId: user.userId, ...(started.response.body as object) });
+      return guardedResponse(started.replayed ? { outcome: 'replayed', response: started.response } : { outcome: 'written' }, () =>
+        jsonResponse(started.response.statusCode, started.response.body),
+      );
     },
     metrics,
   );

@@ -5,9 +5,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { JobsApiEnv, JobsWorkerEnv } from '../../core/contracts/function-env.js';
+import { functionDefinition } from '../catalog.js';
 import { appTokenVerifierFromConfig } from '../shared/app-token.js';
 import { IotDataPublisher, SqsJobQueue } from '../shared/aws-adapters.js';
 import type { AwsClientOptions } from '../shared/aws-clients.js';
+import { DynamoIdempotencyStore } from '../shared/dynamo-idempotency-store.js';
 import { rateLimiterFromConfig } from '../shared/dynamo-rate-limiter.js';
 import { createLogger } from '../shared/logger.js';
 import { countingPublisher, powertoolsMetrics } from '../shared/metrics.js';
@@ -18,6 +20,7 @@ import type { JobsWorkerHandlerDependencies } from './worker-handler.js';
 
 export function jobsApiDependencies(config: JobsApiEnv, aws: AwsClientOptions, runtime: FunctionRuntime = {}): JobsApiHandlerDependencies {
   const logger = createLogger('jobs', runtime.logLevel);
+  const dynamo = new DynamoDBClient(aws);
   return {
     config,
     logger,
@@ -25,7 +28,10 @@ export function jobsApiDependencies(config: JobsApiEnv, aws: AwsClientOptions, r
     queue: new SqsJobQueue(new SQSClient(aws), config.JOBS_QUEUE_URL),
     clock: systemClock,
     newId: randomUUID,
-    rateLimiter: rateLimiterFromConfig(config, new DynamoDBClient(aws), { scope: 'jobs', clock: systemClock, logger }),
+    rateLimiter: rateLimiterFromConfig(config, dynamo, { scope: 'jobs', clock: systemClock, logger }),
+    idempotency: new DynamoIdempotencyStore(dynamo, config.IDEMPOTENCY_TABLE_NAME),
+    // A claim outlives the invocation that made it: the function's timeout, and as much again for clock skew.
+    idempotencyPendingSeconds: 2 * functionDefinition('jobs').timeoutSeconds,
     metrics: runtime.metrics ?? powertoolsMetrics({ app: config.APP_NAME, stage: config.STAGE }),
   };
 }

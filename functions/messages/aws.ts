@@ -28,7 +28,11 @@ export function messagesDependencies(config: MessagesEnv, aws: AwsClientOptions,
     metrics,
     resolveCaller: callerResolverFromConfig(config, aws),
     rateLimiter: rateLimiterFromConfig(config, dynamo, { scope: 'messages', clock: systemClock, logger }),
-    store: new DynamoRoomStore(dynamo, { membershipsTable: config.MEMBERSHIPS_TABLE_NAME, messagesTable: config.MESSAGES_TABLE_NAME }),
+    store: new DynamoRoomStore(dynamo, {
+      membershipsTable: config.MEMBERSHIPS_TABLE_NAME,
+      messagesTable: config.MESSAGES_TABLE_NAME,
+      idempotencyTable: config.IDEMPOTENCY_TABLE_NAME,
+    }),
     // Deployed, the SDK resolves the iot:Data-ATS endpoint from AWS_ENDPOINT_URL_IOT_DATA_PLANE, which infra sets.
     publisher: countingPublisher(new IotDataPublisher(new IoTDataPlaneClient(aws)), metrics),
     fanoutQueue: new SqsFanoutQueue(new SQSClient(aws), config.FANOUT_QUEUE_URL),

@@ -7,7 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { isRetryable } from '../shared/aws-adapters.js';
+import { isRetryableAwsError } from '../shared/aws-error-classification.js';
 import { UpstreamError } from '../shared/errors.js';
 import { type Connections, itemExpiry } from './connections.js';
 import type { PresenceStore, UserConnections } from './presence-store.js';
@@ -99,7 +99,5 @@ function parseItem(item: Record<string, unknown>): v.InferOutput<typeof StoredIt
 }
 
 function storeFailure(what: string, error: unknown): UpstreamError {
-  return new UpstreamError(`could not ${what}`, isRetryable(error) || (error as { name?: string }).name === 'ProvisionedThroughputExceededException', {
-    cause: error,
-  });
+  return new UpstreamError(`could not ${what}`, isRetryableAwsError(error), { cause: error });
 }

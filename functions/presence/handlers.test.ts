@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { TopicScheme } from '../../core/topics.js';
-import { context, fakeVerifier, httpEvent, silentLogger } from '../../test/fixtures/events.js';
+import { context, fakeCaller, httpEvent, silentLogger } from '../../test/fixtures/events.js';
 import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
 import { UpstreamError } from '../shared/errors.js';
 import { memoryMetrics } from '../shared/metrics.js';
@@ -15,9 +15,9 @@ const clock = { now: () => new Date(T) };
 
 async function world() {
   const rooms = new MemoryRoomStore();
-  await rooms.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: 'x' });
-  await rooms.putMember('general', 'bob', 'member');
-  await rooms.putMember('general', 'carol', 'member');
+  await rooms.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: '2030-01-01T00:00:00.000Z' });
+  await rooms.addMember('general', 'bob', 'alice');
+  await rooms.addMember('general', 'carol', 'alice');
   const presence = new MemoryPresenceStore();
   const published: Array<{ topic: string; payload: unknown }> = [];
   const publisher: Publisher = { publish: async (topic, payload) => void published.push({ topic, payload }) };
@@ -101,7 +101,7 @@ describe('GET /rooms/{roomId}/presence', () => {
     const handler = createPresenceHandler({
       logger: silentLogger(),
       metrics,
-      resolveCaller: async (header) => ({ ...(await fakeVerifier(header)), kind: 'app' }),
+      resolveCaller: fakeCaller,
       store: w.rooms,
       presence: w.presence,
       clock,
@@ -133,21 +133,20 @@ describe('GET /rooms/{roomId}/presence', () => {
     expect(JSON.parse(res.body!)).toEqual({ online: ['alice'] });
   });
 
-  it('answers 403 to a non-member, whether or not the room exists, and 401 without a token', async () => {
-    const { get, lifecycle, metrics } = await route();
+  it('answers 404 to a non-member, the same whether or not the room exists, and 401 without a token', async () => {
+    const { get, lifecycle } = await route();
     await lifecycle('connected', 'app.test.alice');
     for (const roomId of ['general', 'nope']) {
       const res = await get('mallory', roomId);
-      expect(res.statusCode).toBe(403);
-      expect(JSON.parse(res.body!)).toEqual({ error: 'forbidden', message: `you are not a member of room ${roomId}` });
+      expect(res.statusCode).toBe(404);
+      expect(JSON.parse(res.body!)).toEqual({ error: 'not_found', message: `room ${roomId} does not exist, or you are not a member of it` });
     }
-    expect(metrics.totals.Forbidden).toBe(2);
     expect((await get(undefined, 'general')).statusCode).toBe(401);
   });
 
   it("pages with the member list's cursor, and refuses a room id or cursor it did not issue with 400", async () => {
     const { get, rooms, lifecycle } = await route();
-    for (let m = 0; m < 120; m += 1) await rooms.putMember('general', `m${String(m).padStart(3, '0')}`, 'member');
+    for (let m = 0; m < 120; m += 1) await rooms.addMember('general', `m${String(m).padStart(3, '0')}`, 'alice');
     await lifecycle('connected', 'app.test.m119');
     await lifecycle('connected', 'app.test.alice');
     const first = JSON.parse((await get('bob', 'general')).body!) as { online: string[]; nextCursor?: string };

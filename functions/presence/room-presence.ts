@@ -1,5 +1,5 @@
 /**
- * GET /rooms/{roomId}/presence: which members of a room are online. Members only (403 otherwise, whether or not the
+ * GET /rooms/{roomId}/presence: which members of a room are online. Members only (404 otherwise, the same whether or not the
  * room exists); one page of the member list per request, so the work per request is bounded whatever the room's size.
  */
 import { PRESENCE_PAGE_SIZE, type RoomPresence } from '../../core/contracts/rooms.js';

@@ -86,11 +86,11 @@ describe('notifyRoomsOfUser', () => {
 
   it("tells every other member of each of the user's rooms in their inbox of that room, at QoS 0", async () => {
     const { rooms, published, deps } = setup();
-    await rooms.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: 'x' });
-    await rooms.putMember('general', 'bob', 'member');
-    await rooms.createRoom({ roomId: 'ops', name: 'Ops', createdBy: 'carol', createdAt: 'x' });
-    await rooms.putMember('ops', 'alice', 'member');
-    await rooms.createRoom({ roomId: 'elsewhere', name: 'Elsewhere', createdBy: 'dave', createdAt: 'x' });
+    await rooms.createRoom({ roomId: 'general', name: 'General', createdBy: 'alice', createdAt: '2030-01-01T00:00:00.000Z' });
+    await rooms.addMember('general', 'bob', 'alice');
+    await rooms.createRoom({ roomId: 'ops', name: 'Ops', createdBy: 'carol', createdAt: '2030-01-01T00:00:00.000Z' });
+    await rooms.addMember('ops', 'alice', 'carol');
+    await rooms.createRoom({ roomId: 'elsewhere', name: 'Elsewhere', createdBy: 'dave', createdAt: '2030-01-01T00:00:00.000Z' });
     expect(await notifyRoomsOfUser('alice', false, deps)).toEqual({ rooms: 2, notified: 2, failed: 0, truncated: false });
     expect(published.sort((a, b) => a.topic.localeCompare(b.topic))).toEqual([
       { topic: 'app/test/users/bob/rooms/general', payload: { type: 'presence', roomId: 'general', userId: 'alice', online: false }, qos: 0 },
@@ -101,10 +101,10 @@ describe('notifyRoomsOfUser', () => {
   it('pages through rooms and members, counts failed publishes, and stops at the budget', async () => {
     const { rooms, published, deps } = setup();
     for (let r = 0; r < 3; r += 1) {
-      await rooms.createRoom({ roomId: `r${r}`, name: 'R', createdBy: 'alice', createdAt: 'x' });
-      for (let m = 0; m < 150; m += 1) await rooms.putMember(`r${r}`, `m${String(m).padStart(3, '0')}`, 'member');
+      await rooms.createRoom({ roomId: `r${r}`, name: 'R', createdBy: 'alice', createdAt: '2030-01-01T00:00:00.000Z' });
+      for (let m = 0; m < 150; m += 1) await rooms.addMember(`r${r}`, `m${String(m).padStart(3, '0')}`, 'alice');
     }
-    await rooms.putMember('r0', 'broken', 'member');
+    await rooms.addMember('r0', 'broken', 'alice');
     expect(await notifyRoomsOfUser('alice', true, deps)).toEqual({ rooms: 3, notified: 450, failed: 1, truncated: false });
     expect(new Set(published.map((p) => p.topic)).size).toBe(450);
     published.length = 0;
@@ -118,7 +118,7 @@ describe('notifyRoomsOfUser', () => {
   it('tells nobody when the user is in no room or alone in their rooms', async () => {
     const { rooms, published, deps } = setup();
     expect(await notifyRoomsOfUser('nobody', true, deps)).toEqual({ rooms: 0, notified: 0, failed: 0, truncated: false });
-    await rooms.createRoom({ roomId: 'solo', name: 'Solo', createdBy: 'erin', createdAt: 'x' });
+    await rooms.createRoom({ roomId: 'solo', name: 'Solo', createdBy: 'erin', createdAt: '2030-01-01T00:00:00.000Z' });
     expect(await notifyRoomsOfUser('erin', true, deps)).toEqual({ rooms: 1, notified: 0, failed: 0, truncated: false });
     expect(published).toEqual([]);
   });

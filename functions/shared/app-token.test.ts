@@ -69,6 +69,13 @@ describe('app token verification', () => {
     }
   });
 
+  it('returns the name claim as a display name when it is a usable string, and none otherwise', async () => {
+    await expect(verifier()(`Bearer ${await sign({ sub: 'alice', name: '  Alice L.  ' })}`)).resolves.toEqual({ userId: 'alice', name: 'Alice L.' });
+    for (const name of ['', '   ', 42, ['Alice'], 'tab\there']) {
+      await expect(verifier()(`Bearer ${await sign({ sub: 'alice', name })}`)).resolves.toEqual({ userId: 'alice' });
+    }
+  });
+
   it('refuses missing and malformed Authorization headers', async () => {
     expect(await refusal(undefined)).toMatch(/missing or malformed/);
     expect(await refusal('Basic abc')).toMatch(/missing or malformed/);

@@ -5,6 +5,7 @@
  * checked against the accepted types when the issuer sets one.
  */
 import { createRemoteJWKSet, type JWTVerifyGetKey, type JWTVerifyResult, errors as joseErrors, jwtVerify } from 'jose';
+import { displayNameFromClaim } from '../../core/contracts/users.js';
 import { isValidId } from '../../core/ids.js';
 import { UnauthorizedError, UpstreamError } from './errors.js';
 
@@ -15,6 +16,8 @@ export interface AppUser {
   userId: string;
   /** The token's `roles` claim (e.g. `["admin"]` may broadcast); none when absent or not an array of strings. */
   roles?: readonly string[];
+  /** The token's `name` claim (OIDC standard claim) as a display name, when present and usable. */
+  name?: string;
 }
 
 /** The `roles` claim as a list of role names; anything else (a string, an array with non-strings) grants no role. */
@@ -118,7 +121,8 @@ export function createAppTokenVerifier(options: AppTokenVerifierOptions): AppTok
     const { sub } = verified.payload;
     if (!isValidId(sub)) throw new UnauthorizedError('the token subject is not a valid user id');
     const roles = rolesClaim(verified.payload.roles);
-    return roles.length > 0 ? { userId: sub, roles } : { userId: sub };
+    const name = displayNameFromClaim(verified.payload.name);
+    return { userId: sub, ...(roles.length > 0 ? { roles } : {}), ...(name !== undefined ? { name } : {}) };
   };
 }
 

@@ -1,23 +1,15 @@
-/** The ports implemented with the AWS SDK v3. Errors become domain errors that say whether a retry may help. */
+/**
+ * The ports implemented with the AWS SDK v3. Errors become domain errors that say whether a retry may help, decided by
+ * the one classification of SDK errors (aws-error-classification.ts).
+ */
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { FanoutTask } from '../../core/contracts/fanout.js';
 import type { JobMessage } from '../../core/contracts/jobs.js';
+import { isRetryableAwsError as isRetryable } from './aws-error-classification.js';
 import { PublishFailedError, UpstreamError } from './errors.js';
 import type { CredentialVendor, FanoutQueue, JobQueue, Publisher, VendedCredentials } from './ports.js';
-
-const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'ServiceUnavailableException', 'InternalFailureException', 'RequestTimeout', 'TimeoutError']);
-
-/** Whether retrying an AWS SDK call may help: throttling, 5xx, or no response at all. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown; code?: string };
-  const status = e.$metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  if (e.name && RETRYABLE.has(e.name)) return true;
-  // No HTTP response at all: a network failure (connection refused, reset, DNS).
-  return status === undefined && (e.$retryable !== undefined || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e.code ?? ''));
-}
 
 export class IotDataPublisher implements Publisher {
   constructor(private readonly client: IoTDataPlaneClient) {}

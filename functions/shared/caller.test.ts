@@ -1,5 +1,5 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { COGNITO_ID_TOKEN_MAX_AGE_SECONDS, createCallerResolver } from './caller.js';
+import { COGNITO_ID_TOKEN_MAX_AGE_SECONDS, cognitoProfile, createCallerResolver } from './caller.js';
 import { UnauthorizedError } from './errors.js';
 
 const POOL = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool';
@@ -53,8 +53,8 @@ describe('caller resolution', () => {
   it('names a Cognito user by identity id, asking Cognito once per user', async () => {
     const { resolve, getIdCalls } = setup();
     const token = await idToken();
-    await expect(resolve(`Bearer ${token}`)).resolves.toEqual({ userId: IDENTITY, kind: 'cognito' });
-    await expect(resolve(`Bearer ${await idToken({ extra: 1 })}`)).resolves.toEqual({ userId: IDENTITY, kind: 'cognito' });
+    await expect(resolve(`Bearer ${token}`)).resolves.toEqual({ userId: IDENTITY, kind: 'cognito', displayName: 'dana', username: 'dana' });
+    await expect(resolve(`Bearer ${await idToken({ extra: 1 })}`)).resolves.toMatchObject({ userId: IDENTITY, kind: 'cognito' });
     expect(getIdCalls).toEqual([token]);
   });
 
@@ -92,7 +92,7 @@ describe('caller resolution', () => {
 
   it('tolerates the configured clock skew and no more', async () => {
     const token = await idToken({}, { exp: nowSeconds - 30 });
-    await expect(setup(60).resolve(`Bearer ${token}`)).resolves.toEqual({ userId: IDENTITY, kind: 'cognito' });
+    await expect(setup(60).resolve(`Bearer ${token}`)).resolves.toMatchObject({ userId: IDENTITY, kind: 'cognito' });
     await expect(setup(0).resolve(`Bearer ${token}`)).rejects.toThrow(UnauthorizedError);
   });
 
@@ -104,5 +104,53 @@ describe('caller resolution', () => {
     const { resolve } = setup();
     await expect(resolve('Bearer not-a-jwt')).rejects.toThrow(UnauthorizedError);
     await expect(resolve(undefined)).rejects.toThrow(UnauthorizedError);
+  });
+});
+
+describe('what a caller is called (the directory profile from the token)', () => {
+  it("names an app user by the token's name claim, else by their id", async () => {
+    // Decodable app tokens (the app verifier stand-in checks nothing else); the real verification is in app-token.test.ts.
+    const appToken = (sub: string) =>
+      `Bearer ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'https://auth.example.com', sub })).toString('base64url')}.c2ln`;
+    const resolve = createCallerResolver({
+      app: async (header) => (header === appToken('alice') ? { userId: 'alice', name: 'Alice Liddell' } : { userId: 'bob' }),
+    });
+    await expect(resolve(appToken('alice'))).resolves.toEqual({ userId: 'alice', kind: 'app', displayName: 'Alice Liddell' });
+    await expect(resolve(appToken('bob'))).resolves.toEqual({ userId: 'bob', kind: 'app', displayName: 'bob' });
+  });
+
+  it('takes a Cognito username from cognito:username, or from preferred_username when the pool uses email usernames', () => {
+    expect(cognitoProfile({ 'cognito:username': 'dana' })).toEqual({ displayName: 'dana', username: 'dana' });
+    // Email-as-username pools put the sub (a UUID) in cognito:username.
+    const sub = '58c03cc6-1b2d-4e5f-8a9b-0c1d2e3f4a5b';
+    expect(cognitoProfile({ 'cognito:username': sub, preferred_username: 'dana', email: 'dana@example.com', email_verified: true })).toEqual({
+      displayName: 'dana',
+      username: 'dana',
+      email: 'dana@example.com',
+    });
+    expect(cognitoProfile({ 'cognito:username': sub, email: 'dana@example.com', email_verified: true })).toEqual({
+      displayName: 'dana',
+      email: 'dana@example.com',
+    });
+  });
+
+  it('prefers the name claim for display, and never shows a whole email address', () => {
+    expect(cognitoProfile({ 'cognito:username': 'erin', name: 'Erin E.', email: 'erin@example.com', email_verified: true })).toMatchObject({
+      displayName: 'Erin E.',
+      username: 'erin',
+    });
+    const onlyEmail = cognitoProfile({ 'cognito:username': '58c03cc6-1b2d-4e5f-8a9b-0c1d2e3f4a5b', email: 'frank@example.com', email_verified: 'true' });
+    expect(onlyEmail.displayName).toBe('frank');
+    expect(cognitoProfile({ 'cognito:username': '58c03cc6-1b2d-4e5f-8a9b-0c1d2e3f4a5b' }).displayName).toBe('Cognito user');
+  });
+
+  it('keeps an email only when it is verified, and refuses claims that are not usable names', () => {
+    expect(cognitoProfile({ 'cognito:username': 'gina', email: 'gina@example.com', email_verified: false })).toEqual({ displayName: 'gina', username: 'gina' });
+    expect(cognitoProfile({ 'cognito:username': 'gina', email: 'gina@example.com' })).not.toHaveProperty('email');
+    expect(cognitoProfile({ 'cognito:username': 'two words', name: 'bell\u0007', preferred_username: 'ok_name' })).toEqual({
+      displayName: 'ok_name',
+      username: 'ok_name',
+    });
+    expect(cognitoProfile({ 'cognito:username': 'h', name: 'x'.repeat(200) }).displayName).toBe('x'.repeat(64));
   });
 });

@@ -4,7 +4,8 @@
  * an IoT policy can use (`${cognito-identity.amazonaws.com:sub}`), so it names their inbox topics; the functions learn
  * it from the ID token with Cognito GetId (which verifies the token again) and remember it per user-pool subject.
  */
-import { createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { displayNameFromClaim, type UserKind } from '../../core/contracts/users.js';
 import {
   type AppTokenVerifier,
   ASYMMETRIC_ALGORITHMS,
@@ -16,9 +17,46 @@ import {
 } from './app-token.js';
 import { UnauthorizedError, UpstreamError } from './errors.js';
 
+/**
+ * A verified caller and what their token says about them for the user directory (functions/users): the display name
+ * every payload shows, the username others find them by, and their email when it is verified. Taken from the token the
+ * request carries, so naming the sender of a message costs no store read.
+ */
 export interface Caller {
   userId: string;
-  kind: 'app' | 'cognito';
+  kind: UserKind;
+  displayName: string;
+  /** Cognito users: their username (see cognitoProfile); app users are found by their user id and have none. */
+  username?: string;
+  /** Cognito users with `email_verified`: their email. Never shown to other users. */
+  email?: string;
+}
+
+/** Cognito user pools with email usernames put the user's `sub` (a UUID) in `cognito:username`. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A username as the directory keeps it (core/contracts/rooms.ts UsernameSchema): no whitespace or controls, <= 128. */
+const usableUsername = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= 128 && !/[\s\p{Cc}]/u.test(value) ? value : undefined;
+
+/**
+ * What a Cognito ID token says for the directory (Cognito "Understanding the identity (ID) token": `cognito:username`,
+ * and the user's standard attributes `name`, `preferred_username`, `email`, `email_verified`). The username is
+ * `cognito:username` unless the pool uses email usernames, where that claim is the user's `sub`; then it is
+ * `preferred_username`. The display name is `name`, else `preferred_username`, else the username, else the local part
+ * of the email (never the whole address: others see display names).
+ */
+export function cognitoProfile(payload: JWTPayload): Pick<Caller, 'displayName' | 'username' | 'email'> {
+  const cognitoUsername = usableUsername(payload['cognito:username']);
+  const username = cognitoUsername !== undefined && !UUID.test(cognitoUsername) ? cognitoUsername : usableUsername(payload.preferred_username);
+  const verified = payload.email_verified === true || payload.email_verified === 'true';
+  const email = verified && typeof payload.email === 'string' && payload.email.includes('@') && payload.email.length <= 254 ? payload.email : undefined;
+  const displayName =
+    displayNameFromClaim(payload.name) ??
+    displayNameFromClaim(payload.preferred_username) ??
+    displayNameFromClaim(username) ??
+    displayNameFromClaim(typeof payload.email === 'string' ? payload.email.split('@')[0] : undefined) ??
+    'Cognito user';
+  return { displayName, ...(username !== undefined ? { username } : {}), ...(email !== undefined ? { email } : {}) };
 }
 
 export type CallerResolver = (authorizationHeader: string | undefined) => Promise<Caller>;
@@ -59,6 +97,7 @@ export function createCallerResolver(options: { app: AppTokenVerifier; cognito?:
       clockToleranceSeconds: trust.clockToleranceSeconds ?? DEFAULT_TOKEN_TIME_RULES.clockToleranceSeconds,
     };
     let sub: string;
+    let profile: Pick<Caller, 'displayName' | 'username' | 'email'>;
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: trust.issuer,
@@ -73,6 +112,7 @@ export function createCallerResolver(options: { app: AppTokenVerifier; cognito?:
       // Cognito: only ID tokens carry `aud`; access tokens carry `client_id` and token_use "access".
       if (payload.token_use !== 'id') throw new UnauthorizedError('a Cognito ID token is expected (token_use "id")');
       sub = payload.sub!;
+      profile = cognitoProfile(payload);
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error;
       // jose: a key set that cannot be fetched is our problem (retry); any other JOSE error is the token's.
@@ -88,7 +128,7 @@ export function createCallerResolver(options: { app: AppTokenVerifier; cognito?:
       if (identityIds.size >= IDENTITY_CACHE_LIMIT) identityIds.delete(identityIds.keys().next().value!);
       identityIds.set(sub, identityId);
     }
-    return { userId: identityId, kind: 'cognito' };
+    return { userId: identityId, kind: 'cognito', ...profile };
   }
 
   return async (authorizationHeader) => {
@@ -101,6 +141,6 @@ export function createCallerResolver(options: { app: AppTokenVerifier; cognito?:
     }
     if (cognito && keySet && issuer === cognito.issuer) return cognitoCaller(token, cognito, keySet);
     const user = await options.app(authorizationHeader);
-    return { userId: user.userId, kind: 'app' };
+    return { userId: user.userId, kind: 'app', displayName: user.name ?? user.userId };
   };
 }

@@ -82,6 +82,7 @@ describe('readConfig', () => {
       MESSAGES_TABLE_NAME: 'h',
       FANOUT_QUEUE_URL: 'https://q',
       RATE_LIMITS_TABLE_NAME: 'r',
+      IDEMPOTENCY_TABLE_NAME: 'i',
     };
     expect(() => readConfig(MessagesEnvSchema, base, 'messages function')).toThrow(/RATE_LIMIT_REQUESTS is required.*RATE_LIMIT_WINDOW_SECONDS is required/);
     const config = readConfig(MessagesEnvSchema, { ...base, RATE_LIMIT_REQUESTS: '60', RATE_LIMIT_WINDOW_SECONDS: '60' }, 'messages function');

@@ -1,9 +1,10 @@
 /** The rate limiter's requests and error handling, with the DynamoDB client mocked (dynalite: the integration test). */
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ProvisionedThroughputExceededException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { silentLogger, unitTestAws } from '../../test/fixtures/events.js';
-import { DynamoRateLimiter, rateLimiterFromConfig } from './dynamo-rate-limiter.js';
+import { DynamoRateLimiter, inviteLimiterFromConfig, rateLimiterFromConfig } from './dynamo-rate-limiter.js';
 import { TooManyRequestsError } from './errors.js';
+import { toHttpError } from './http-errors.js';
 import { unlimited } from './ports.js';
 
 const dynamo = mockClient(DynamoDBClient);
@@ -56,6 +57,42 @@ describe('DynamoRateLimiter', () => {
     dynamo.reset();
     dynamo.on(UpdateItemCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     await expect(limiter().consume('alice')).resolves.toBeUndefined();
+  });
+
+  it('answers 503 with Retry-After, never 502, when a limit that protects others cannot be checked (a throttled table)', async () => {
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } });
+    dynamo.on(UpdateItemCommand).rejects(throttled);
+    const strict = new DynamoRateLimiter(new DynamoDBClient(unitTestAws), {
+      table: 'app-test-ratelimits',
+      scope: 'invites',
+      limit: { requests: 3, windowSeconds: 3600 },
+      clock: { now: () => new Date(NOW) },
+      logger: silentLogger(),
+      whenUnavailable: 'refuse',
+    });
+    const error = await strict.consume('alice#bob').catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'UpstreamError', retryable: true, cause: throttled });
+    expect(toHttpError(error)).toMatchObject({ statusCode: 503, headers: { 'retry-after': '1' } });
+  });
+
+  it('counts invites per pair of users in their own scope and hour-long windows', async () => {
+    dynamo.on(UpdateItemCommand).resolves({});
+    const invites = inviteLimiterFromConfig(
+      { RATE_LIMITS_TABLE_NAME: 'app-test-ratelimits', INVITE_LIMIT_REQUESTS: 3, INVITE_LIMIT_WINDOW_SECONDS: 3600 },
+      new DynamoDBClient(unitTestAws),
+      { clock: { now: () => new Date(NOW) }, logger: silentLogger() },
+    );
+    await invites.consume('alice#bob');
+    expect(dynamo.commandCalls(UpdateItemCommand)[0]!.args[0].input).toMatchObject({
+      Key: { pk: { S: `invites#alice#bob#${Math.floor(NOW / 3_600_000) * 3600}` } },
+      ExpressionAttributeValues: { ':limit': { N: '3' } },
+    });
+    expect(
+      inviteLimiterFromConfig({ RATE_LIMITS_TABLE_NAME: 't', INVITE_LIMIT_REQUESTS: 0, INVITE_LIMIT_WINDOW_SECONDS: 3600 }, new DynamoDBClient(unitTestAws), {
+        clock: { now: () => new Date() },
+        logger: silentLogger(),
+      }),
+    ).toBe(unlimited);
   });
 
   it('fails loudly (not retryable) when the table is missing or the role may not write it', async () => {

@@ -10,7 +10,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { RateLimit } from '../catalog.js';
-import { isRetryable } from './aws-adapters.js';
+import { isRetryableAwsError } from './aws-error-classification.js';
 import { TooManyRequestsError, UpstreamError } from './errors.js';
 import { type Clock, type RateLimiter, unlimited } from './ports.js';
 
@@ -21,6 +21,12 @@ export interface DynamoRateLimiterOptions {
   limit: RateLimit;
   clock: Clock;
   logger: Logger;
+  /**
+   * When DynamoDB is throttled or unavailable (after the SDK's own retries): `allow` lets the request through (the
+   * per-user write limits: they protect fairness, the stage throttle still bounds the total); `refuse` answers 503 with
+   * Retry-After (limits that protect other people, such as the invite limit per pair of users).
+   */
+  whenUnavailable?: 'allow' | 'refuse';
 }
 
 /** TTL deletes a window's item this long after the window ended (only to keep the table small). */
@@ -35,6 +41,7 @@ export class DynamoRateLimiter implements RateLimiter {
     if (!Number.isInteger(options.limit.windowSeconds) || options.limit.windowSeconds < 1) throw new RangeError('a rate limit window lasts at least 1 second');
   }
 
+  /** `userId`: whom the request is counted for (for pair limits, `<userId>#<otherUserId>`: ids never contain `#`). */
   async consume(userId: string): Promise<void> {
     const { requests, windowSeconds } = this.options.limit;
     const nowMs = this.options.clock.now().getTime();
@@ -58,9 +65,10 @@ export class DynamoRateLimiter implements RateLimiter {
           cause: error,
         });
       }
-      // Throttled or unavailable: let the request through. The limit protects fairness between users, not access (the
-      // stage throttle still bounds the total); failing every write while DynamoDB hiccups would hurt everyone.
-      if (isRetryable(error)) {
+      // Throttled or unavailable (ProvisionedThroughputExceeded included): never a permanent failure (502).
+      if (isRetryableAwsError(error)) {
+        if (this.options.whenUnavailable === 'refuse') throw new UpstreamError('could not check the request rate', true, { cause: error });
+        // Failing every write while DynamoDB hiccups would hurt everyone: let the request through.
         this.options.logger.warn('rate limit not checked: DynamoDB did not answer; the request is let through', { scope: this.options.scope, userId, error });
         return;
       }
@@ -81,5 +89,24 @@ export function rateLimiterFromConfig(
     ...options,
     table: config.RATE_LIMITS_TABLE_NAME,
     limit: { requests: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS },
+  });
+}
+
+/**
+ * The rooms function's limit per pair of users (INVITE_LIMIT_*): how many rooms one user may add one given other user
+ * to per window; unlimited when INVITE_LIMIT_REQUESTS is 0. Refuses (503) rather than allows when DynamoDB is down.
+ */
+export function inviteLimiterFromConfig(
+  config: { RATE_LIMITS_TABLE_NAME: string; INVITE_LIMIT_REQUESTS: number; INVITE_LIMIT_WINDOW_SECONDS: number },
+  client: DynamoDBClient,
+  options: { clock: Clock; logger: Logger },
+): RateLimiter {
+  if (config.INVITE_LIMIT_REQUESTS === 0) return unlimited;
+  return new DynamoRateLimiter(client, {
+    ...options,
+    scope: 'invites',
+    table: config.RATE_LIMITS_TABLE_NAME,
+    limit: { requests: config.INVITE_LIMIT_REQUESTS, windowSeconds: config.INVITE_LIMIT_WINDOW_SECONDS },
+    whenUnavailable: 'refuse',
   });
 }

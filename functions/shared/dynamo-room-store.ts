@@ -1,64 +1,58 @@
 /**
- * The rooms store on DynamoDB (dynalite locally), item layout of core/store/tables.ts:
- *   memberships: pk ROOM#<roomId> sk META (the room and its counts) | sk MEMBER#<userId> (gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>)
- *   messages:    roomId, messageId (time-ordered), expiresAt (TTL)
+ * The rooms store on DynamoDB (dynalite locally), item layout of core/store/tables.ts (MEMBERSHIP_KEYS, the messages
+ * table). Its jobs live in their own files: keys and items (dynamo-room-store/keys.ts), page and key reads (queries.ts),
+ * cursors (cursors.ts), transactions and their retries (transactions.ts), error mapping (errors.ts); idempotency records
+ * in dynamo-idempotency-store.ts.
+ *
  * Every change of membership is one transaction that updates the room's counts together with the membership, with
- * conditions on what was read (the previous role, the counts), so concurrent changes cannot break the invariants
- * "memberCount = number of MEMBER items" and "a room with members has an owner": a change whose condition fails is
- * re-read and decided again.
+ * conditions on what was read (the previous role, the counts, the actor's role), so concurrent changes cannot break the
+ * invariants "memberCount = number of memberships", "a room with members has an owner" and "only an owner changes
+ * other people's memberships": a change whose condition fails is read and decided again.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { ROOM_ROLES, type RoomRole, type StoredMessage } from '../../core/contracts/rooms.js';
-import { isValidId, isValidUserId } from '../../core/ids.js';
-import { isRetryable } from './aws-adapters.js';
-import { InvalidCursorError, LastOwnerError, NotFoundError, RoomExistsError, UpstreamError, ValidationError } from './errors.js';
-import type { Membership, Page, PageRequest, Room, RoomStore } from './room-store.js';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
+import { isValidId } from '../../core/ids.js';
+import { MEMBERSHIP_KEYS, MEMBERSHIPS_BY_SENIORITY_INDEX, MEMBERSHIPS_BY_USER_INDEX } from '../../core/store/tables.js';
+import { DynamoIdempotencyRecords } from './dynamo-idempotency-store.js';
+import { decodeCursor, isMemberKeyOf, isRoomKeyOf, memberCursor, userRoomsCursor } from './dynamo-room-store/cursors.js';
+import { mapped, storeFailure } from './dynamo-room-store/errors.js';
+import { isRoomItem, memberKey, membershipItem, messageItem, roomItem, roomKey, toMembership, toMessage, toRoom } from './dynamo-room-store/keys.js';
+import { batchGet, getItems, queryPage } from './dynamo-room-store/queries.js';
+import { ChangedMeanwhile, type TransactItem, transact, untilSettled } from './dynamo-room-store/transactions.js';
+import { InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError, UpstreamError } from './errors.js';
+import { type GuardedWrite, type IdempotencyClaim, WRITTEN } from './idempotency.js';
+import { type Clock, systemClock } from './ports.js';
+import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore } from './room-store.js';
 
 export interface RoomTables {
   membershipsTable: string;
   /** Absent for a function that never touches history (its role has no grant on the table either). */
   messagesTable?: string;
+  /** Absent for a function that takes no Idempotency-Key (its role has no grant on the table either). */
+  idempotencyTable?: string;
 }
 
-const META = 'META';
-const roomKey = (roomId: string) => `ROOM#${roomId}`;
-const memberKey = (userId: string) => `MEMBER#${userId}`;
-const userKey = (userId: string) => `USER#${userId}`;
-const BY_USER_INDEX = 'byUser';
-
-/** Re-reads after a failed condition before giving up with a retryable error. */
-const MAX_ATTEMPTS = 5;
-/** A cursor is a base64url DynamoDB key of at most four short strings; anything longer was not issued here. */
-const MAX_CURSOR_LENGTH = 1024;
-
-/**
- * DynamoDB's throttling and transient errors that the shared rule does not name (DynamoDB developer guide, "Error
- * handling with DynamoDB": ProvisionedThroughputExceeded, RequestLimitExceeded, TransactionConflict and
- * InternalServerError are "OK to retry").
- */
-const DYNAMODB_RETRYABLE = new Set(['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TransactionConflictException', 'InternalServerError']);
-
-type Item = Record<string, unknown>;
-
-/** A condition of the transaction failed (or conflicted): the state changed since it was read. */
-class ChangedMeanwhile extends Error {}
+/** DynamoDB: BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_MAX = 25;
+/** Entries of the seniority index read when ownership passes on (the index may still list members who just left). */
+const SUCCESSOR_CANDIDATES = 10;
 
 export class DynamoRoomStore implements RoomStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #tables: RoomTables;
+  readonly #records: DynamoIdempotencyRecords | undefined;
+  readonly #clock: Clock;
 
-  constructor(client: DynamoDBClient, tables: RoomTables) {
+  constructor(client: DynamoDBClient, tables: RoomTables, options: { clock?: Clock } = {}) {
     this.#doc = DynamoDBDocumentClient.from(client);
     this.#tables = tables;
+    this.#records = tables.idempotencyTable === undefined ? undefined : new DynamoIdempotencyRecords(this.#doc, tables.idempotencyTable);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  get #memberships(): string {
+    return this.#tables.membershipsTable;
   }
 
   #messagesTable(): string {
@@ -66,194 +60,267 @@ export class DynamoRoomStore implements RoomStore {
     return this.#tables.messagesTable;
   }
 
-  async createRoom(room: { roomId: string; name: string; createdBy: string; createdAt: string }): Promise<void> {
-    const table = this.#tables.membershipsTable;
-    try {
-      await this.#doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
+  async createRoom(room: { roomId: string; name: string; createdBy: string; createdAt: string }, idempotency?: IdempotencyClaim): Promise<GuardedWrite> {
+    const owner: Membership = { roomId: room.roomId, userId: room.createdBy, role: 'owner', joinedAt: room.createdAt };
+    return untilSettled('create the room', async () => {
+      try {
+        return await this.#guardedTransact(
+          [
             {
               Put: {
-                TableName: table,
-                Item: {
-                  pk: roomKey(room.roomId),
-                  sk: META,
-                  roomId: room.roomId,
-                  name: room.name,
-                  createdBy: room.createdBy,
-                  createdAt: room.createdAt,
-                  memberCount: 1,
-                  ownerCount: 1,
-                },
+                TableName: this.#memberships,
+                Item: roomItem({ ...room, memberCount: 1, ownerCount: 1 }),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            {
-              Put: {
-                TableName: table,
-                Item: membershipItem({ roomId: room.roomId, userId: room.createdBy, role: 'owner', roomName: room.name }, room.createdAt),
-              },
-            },
+            // Unconditional: a leftover membership of a deleted room of the same id (never swept) is replaced.
+            { Put: { TableName: this.#memberships, Item: membershipItem(owner) } },
           ],
-        }),
-      );
-    } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new RoomExistsError(`room ${room.roomId} already exists`);
-      throw storeFailure('create the room', error);
-    }
+          idempotency,
+        );
+      } catch (error) {
+        if (error instanceof ChangedMeanwhile && error.codes[0] === 'ConditionalCheckFailed') throw new RoomExistsError(`room ${room.roomId} already exists`);
+        throw error;
+      }
+    });
   }
 
   async getRoom(roomId: string): Promise<Room | undefined> {
-    const item = await this.#get({ pk: roomKey(roomId), sk: META }, 'read the room');
-    return item === undefined ? undefined : mapped(() => toRoom(item), 'read the room');
+    const [item] = await getItems(this.#doc, this.#memberships, [roomKey(roomId)], 'read the room');
+    return item === undefined ? undefined : mapped('read the room', () => toRoom(item));
+  }
+
+  async getRooms(roomIds: readonly string[]): Promise<Map<string, Room>> {
+    if (roomIds.length === 0) return new Map();
+    const items = await batchGet(this.#doc, this.#memberships, [...new Set(roomIds)].map(roomKey), 'read the rooms');
+    return mapped('read the rooms', () => new Map(items.map((item) => [String(item.roomId), toRoom(item)])));
   }
 
   async getMembership(roomId: string, userId: string): Promise<Membership | undefined> {
-    const item = await this.#get({ pk: roomKey(roomId), sk: memberKey(userId) }, 'read the membership');
-    return item === undefined ? undefined : mapped(() => toMembership(item), 'read the membership');
+    const [room, member] = await this.#read(roomId, [userId]);
+    return room === undefined ? undefined : member;
+  }
+
+  async openRoom(roomId: string, limit: number): Promise<OpenedRoom> {
+    // The room's item sorts first in its partition: one Query reads it and the first page of members.
+    const { items, last } = await queryPage(
+      this.#doc,
+      {
+        TableName: this.#memberships,
+        KeyConditionExpression: 'pk = :room',
+        ExpressionAttributeValues: { ':room': MEMBERSHIP_KEYS.roomPk(roomId) },
+        ConsistentRead: true,
+      },
+      limit + 1,
+      undefined,
+      'read the room',
+    );
+    const first = items[0];
+    if (first === undefined || !isRoomItem(first)) return { room: undefined, members: { items: [] } };
+    return mapped('read the room', () => ({
+      room: toRoom(first),
+      members: { items: items.slice(1).map(toMembership), ...(last ? { nextCursor: memberCursor(last) } : {}) },
+    }));
   }
 
   async listMembers(roomId: string, page: PageRequest): Promise<Page<Membership>> {
     const start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, (key) => isMemberKeyOf(key, roomId));
-    const { items, last } = await this.#queryPage(
+    const { items, last } = await queryPage(
+      this.#doc,
       {
-        TableName: this.#tables.membershipsTable,
+        TableName: this.#memberships,
         KeyConditionExpression: 'pk = :room AND begins_with(sk, :member)',
-        ExpressionAttributeValues: { ':room': roomKey(roomId), ':member': 'MEMBER#' },
+        ExpressionAttributeValues: { ':room': MEMBERSHIP_KEYS.roomPk(roomId), ':member': MEMBERSHIP_KEYS.memberSkPrefix },
+        // Who receives the next message: a removal must be seen by the very next read.
+        ConsistentRead: true,
       },
       page.limit,
       start,
       'list the members',
     );
-    return { items: mapped(() => items.map(toMembership), 'list the members'), ...(last ? { nextCursor: encodeCursor({ pk: last.pk, sk: last.sk }) } : {}) };
+    return mapped('list the members', () => ({ items: items.map(toMembership), ...(last ? { nextCursor: memberCursor(last) } : {}) }));
   }
 
   async listRoomsOfUser(userId: string, page: PageRequest): Promise<Page<Membership>> {
     const start = page.cursor === undefined ? undefined : decodeCursor(page.cursor, (key) => isRoomKeyOf(key, userId));
-    const { items, last } = await this.#queryPage(
+    const { items, last } = await queryPage(
+      this.#doc,
       {
-        TableName: this.#tables.membershipsTable,
-        IndexName: BY_USER_INDEX,
+        TableName: this.#memberships,
+        IndexName: MEMBERSHIPS_BY_USER_INDEX,
         KeyConditionExpression: 'gsi1pk = :user',
-        ExpressionAttributeValues: { ':user': userKey(userId) },
+        ExpressionAttributeValues: { ':user': MEMBERSHIP_KEYS.userGsiPk(userId) },
       },
       page.limit,
       start,
       "list the user's rooms",
     );
-    // A GSI's LastEvaluatedKey holds the table key and the index key (DynamoDB: Query, ExclusiveStartKey).
-    const rooms = mapped(() => items.map(toMembership), "list the user's rooms");
-    return { items: rooms, ...(last ? { nextCursor: encodeCursor({ pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk }) } : {}) };
+    return mapped("list the user's rooms", () => ({ items: items.map(toMembership), ...(last ? { nextCursor: userRoomsCursor(last) } : {}) }));
   }
 
-  async putMember(roomId: string, userId: string, role: RoomRole): Promise<void> {
-    await this.#changeMembership('change the membership', async () => {
-      const [room, current] = await this.#readRoomAndMember(roomId, userId);
-      if (room === undefined) throw new NotFoundError(`room ${roomId} does not exist`);
-      if (current?.role === role) return;
-      const table = this.#tables.membershipsTable;
-      const roomPk = roomKey(roomId);
-      if (current === undefined) {
-        await this.#transact([
+  async addMember(roomId: string, userId: string, by: string): Promise<AddOutcome> {
+    return untilSettled('add the member', async () => {
+      const { room, target } = await this.#readAsOwner(roomId, by, userId, 'add members');
+      if (target !== undefined) return { added: false, membership: target, room };
+      const membership: Membership = { roomId, userId, role: 'member', joinedAt: this.#clock.now().toISOString() };
+      await transact(this.#doc, [
+        this.#updateRoom(roomId, 'SET memberCount = memberCount + :one', 'attribute_exists(pk)', { ':one': 1 }),
+        { Put: { TableName: this.#memberships, Item: membershipItem(membership), ConditionExpression: 'attribute_not_exists(pk)' } },
+        this.#ownerCheck(roomId, by),
+      ]);
+      return { added: true, membership, room: { ...room, memberCount: room.memberCount + 1 } };
+    });
+  }
+
+  async setRole(roomId: string, userId: string, role: RoomRole, by: string): Promise<RoleChange> {
+    return untilSettled('change the role', async () => {
+      const { room, target } = await this.#readAsOwner(roomId, by, userId, 'change roles');
+      if (target === undefined) throw new NotAMemberError(`${userId} is not a member of room ${roomId}: add them as a member first`);
+      if (target.role === role) return { previousRole: undefined, membership: target, room };
+      const promoting = role === 'owner';
+      if (!promoting && room.ownerCount <= 1) {
+        throw new LastOwnerError(`${userId} is the last owner of room ${roomId}: make another member an owner first`);
+      }
+      await transact(this.#doc, [
+        this.#updateRoom(
+          roomId,
+          'SET ownerCount = ownerCount + :delta',
+          promoting ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND ownerCount > :one',
+          promoting ? { ':delta': 1 } : { ':delta': -1, ':one': 1 },
+        ),
+        this.#updateRole(roomId, userId, target.role, role),
+        ...(by === userId ? [] : [this.#ownerCheck(roomId, by)]),
+      ]);
+      return { previousRole: target.role, membership: { ...target, role }, room: { ...room, ownerCount: room.ownerCount + (promoting ? 1 : -1) } };
+    });
+  }
+
+  async removeMember(roomId: string, userId: string, by: string): Promise<RemovalOutcome> {
+    return untilSettled('remove the member', async () => {
+      const leaving = by === userId;
+      const { room, actor, target } = leaving ? await this.#readAsMember(roomId, by) : await this.#readAsOwner(roomId, by, userId, 'remove other members');
+      if (target === undefined) return { removed: false, room };
+      const owner = target.role === 'owner';
+      const removal = this.#deleteMembership(roomId, target);
+      if (leaving && room.memberCount <= 1) {
+        // The last member leaves: the room goes with them.
+        await transact(this.#doc, [
+          {
+            Delete: { TableName: this.#memberships, Key: roomKey(roomId), ConditionExpression: 'memberCount = :one', ExpressionAttributeValues: { ':one': 1 } },
+          },
+          removal,
+        ]);
+        return { removed: true, membership: actor, room, roomDeleted: true };
+      }
+      if (leaving && owner && room.ownerCount <= 1) {
+        // The last owner leaves a room with members: the longest-standing other member becomes an owner.
+        const successor = await this.#longestStandingOther(roomId, userId);
+        await transact(this.#doc, [
+          this.#updateRoom(roomId, 'SET memberCount = memberCount - :one', 'ownerCount = :one AND memberCount = :count', {
+            ':one': 1,
+            ':count': room.memberCount,
+          }),
+          removal,
+          this.#updateRole(roomId, successor.userId, 'member', 'owner'),
+        ]);
+        return {
+          removed: true,
+          membership: target,
+          room: { ...room, memberCount: room.memberCount - 1 },
+          successor: { ...successor, role: 'owner' },
+          roomDeleted: false,
+        };
+      }
+      await transact(this.#doc, [
+        this.#updateRoom(
+          roomId,
+          owner ? 'SET memberCount = memberCount - :one, ownerCount = ownerCount - :one' : 'SET memberCount = memberCount - :one',
+          // Someone else stays owner: checked again here against concurrent changes.
+          owner ? 'attribute_exists(pk) AND ownerCount > :one' : 'attribute_exists(pk)',
+          { ':one': 1 },
+        ),
+        removal,
+        ...(leaving ? [] : [this.#ownerCheck(roomId, by)]),
+      ]);
+      return {
+        removed: true,
+        membership: target,
+        room: { ...room, memberCount: room.memberCount - 1, ownerCount: room.ownerCount - (owner ? 1 : 0) },
+        roomDeleted: false,
+      };
+    });
+  }
+
+  async renameRoom(roomId: string, name: string, by: string): Promise<{ previousName: string; room: Room }> {
+    return untilSettled('rename the room', async () => {
+      const { room } = await this.#readAsOwner(roomId, by, undefined, 'rename the room');
+      if (room.name !== name) {
+        await transact(this.#doc, [
           {
             Update: {
-              TableName: table,
-              Key: { pk: roomPk, sk: META },
-              UpdateExpression: 'SET memberCount = memberCount + :one, ownerCount = ownerCount + :owners',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':one': 1, ':owners': role === 'owner' ? 1 : 0 },
+              TableName: this.#memberships,
+              Key: roomKey(roomId),
+              UpdateExpression: 'SET #name = :name',
+              ConditionExpression: '#name = :previous',
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':name': name, ':previous': room.name },
             },
           },
-          {
-            Put: {
-              TableName: table,
-              Item: membershipItem({ roomId, userId, role, roomName: room.name }, new Date().toISOString()),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
+          this.#ownerCheck(roomId, by),
         ]);
-        return;
       }
-      const promoting = role === 'owner';
-      // Demoting the last owner leaves the room's members (at least this one) without an owner.
-      if (!promoting && room.ownerCount <= 1) throw new LastOwnerError(`${userId} is the last owner of room ${roomId}`);
-      await this.#transact([
-        {
-          Update: {
-            TableName: table,
-            Key: { pk: roomPk, sk: META },
-            UpdateExpression: 'SET ownerCount = ownerCount + :delta',
-            ConditionExpression: promoting ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND ownerCount > :one',
-            ExpressionAttributeValues: promoting ? { ':delta': 1 } : { ':delta': -1, ':one': 1 },
-          },
-        },
-        {
-          Update: {
-            TableName: table,
-            Key: { pk: roomPk, sk: memberKey(userId) },
-            UpdateExpression: 'SET #role = :role',
-            ConditionExpression: '#role = :previous',
-            ExpressionAttributeNames: { '#role': 'role' },
-            ExpressionAttributeValues: { ':role': role, ':previous': current.role },
-          },
-        },
-      ]);
+      return { previousName: room.name, room: { ...room, name } };
     });
   }
 
-  async removeMember(roomId: string, userId: string): Promise<void> {
-    await this.#changeMembership('remove the member', async () => {
-      const [room, current] = await this.#readRoomAndMember(roomId, userId);
-      if (current === undefined) return;
-      const table = this.#tables.membershipsTable;
-      const owner = current.role === 'owner';
-      if (room !== undefined && owner && room.ownerCount <= 1 && room.memberCount > 1) {
-        throw new LastOwnerError(`${userId} is the last owner of room ${roomId}, which has other members`);
-      }
-      const removal = {
-        Delete: {
-          TableName: table,
-          Key: { pk: roomKey(roomId), sk: memberKey(userId) },
-          ConditionExpression: '#role = :previous',
-          ExpressionAttributeNames: { '#role': 'role' },
-          ExpressionAttributeValues: { ':previous': current.role },
-        },
-      };
-      // A membership without its room (not produced by this store) is removed alone.
-      if (room === undefined) return this.#transact([removal]);
-      await this.#transact([
-        {
-          Update: {
-            TableName: table,
-            Key: { pk: roomKey(roomId), sk: META },
-            UpdateExpression: owner ? 'SET memberCount = memberCount - :one, ownerCount = ownerCount - :one' : 'SET memberCount = memberCount - :one',
-            // The last owner may leave only as the last member; checked again here against concurrent joins.
-            ConditionExpression: owner ? 'attribute_exists(pk) AND (ownerCount > :one OR memberCount = :one)' : 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
-          },
-        },
-        removal,
+  async deleteRoom(roomId: string, by: string): Promise<Room> {
+    return untilSettled('delete the room', async () => {
+      const { room } = await this.#readAsOwner(roomId, by, undefined, 'delete the room');
+      await transact(this.#doc, [
+        { Delete: { TableName: this.#memberships, Key: roomKey(roomId), ConditionExpression: 'attribute_exists(pk)' } },
+        this.#ownerCheck(roomId, by),
       ]);
+      return room;
     });
   }
 
-  async putMessage(message: StoredMessage, expiresAt: number): Promise<void> {
-    try {
-      await this.#doc.send(
-        new PutCommand({
-          TableName: this.#messagesTable(),
-          Item: { roomId: message.roomId, messageId: message.messageId, from: message.from, text: message.text, sentAt: message.sentAt, expiresAt },
-        }),
-      );
-    } catch (error) {
-      throw storeFailure('store the message', error);
+  async deleteMemberships(roomId: string, userIds: readonly string[]): Promise<void> {
+    if ((await this.getRoom(roomId)) !== undefined) throw new RoomExistsError(`room ${roomId} still exists: its memberships are not deleted`);
+    const unique = [...new Set(userIds)];
+    for (let i = 0; i < unique.length; i += BATCH_WRITE_MAX) {
+      let requests = unique.slice(i, i + BATCH_WRITE_MAX).map((userId) => ({ DeleteRequest: { Key: memberKey(roomId, userId) } }));
+      // BatchWriteItem may leave requests unprocessed under load (DynamoDB API reference): send them again, a few times.
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 3) throw new UpstreamError(`could not delete the memberships of room ${roomId}: DynamoDB left them unprocessed`, true);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        try {
+          const out = await this.#doc.send(new BatchWriteCommand({ RequestItems: { [this.#memberships]: requests } }));
+          requests = (out.UnprocessedItems?.[this.#memberships] ?? []).flatMap((r) =>
+            r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
+          );
+        } catch (error) {
+          throw storeFailure('delete the memberships', error);
+        }
+      }
     }
+  }
+
+  async putMessage(message: StoredMessage, expiresAt: number, idempotency?: IdempotencyClaim): Promise<GuardedWrite> {
+    const put: PutCommandInput = { TableName: this.#messagesTable(), Item: messageItem(message, expiresAt) };
+    if (idempotency === undefined) {
+      await mapped('store the message', () => this.#doc.send(new PutCommand(put)));
+      return WRITTEN;
+    }
+    return untilSettled('store the message', () =>
+      this.#guardedTransact([{ Put: { ...put, ConditionExpression: 'attribute_not_exists(messageId)' } }], idempotency),
+    );
   }
 
   async listMessages(roomId: string, page: { limit: number; before?: string }): Promise<Page<StoredMessage>> {
     // `before` is the nextCursor of a previous page: a message id.
     if (page.before !== undefined && !isValidId(page.before)) throw new InvalidCursorError('the history cursor was not issued by this API');
-    const { items, last } = await this.#queryPage(
+    const { items, last } = await queryPage(
+      this.#doc,
       {
         TableName: this.#messagesTable(),
         KeyConditionExpression: page.before === undefined ? 'roomId = :room' : 'roomId = :room AND messageId < :before',
@@ -265,196 +332,134 @@ export class DynamoRoomStore implements RoomStore {
       undefined,
       'read the history',
     );
-    const messages = mapped(() => items.map(toMessage), 'read the history').reverse();
-    return { items: messages, ...(last ? { nextCursor: String(last.messageId) } : {}) };
-  }
-
-  async #get(key: Item, what: string): Promise<Item | undefined> {
-    try {
-      // Strongly consistent: membership decides access, and a change must be visible to the next request.
-      return (await this.#doc.send(new GetCommand({ TableName: this.#tables.membershipsTable, Key: key, ConsistentRead: true }))).Item;
-    } catch (error) {
-      throw storeFailure(what, error);
-    }
-  }
-
-  async #readRoomAndMember(roomId: string, userId: string): Promise<[Room | undefined, Membership | undefined]> {
-    return Promise.all([this.getRoom(roomId), this.getMembership(roomId, userId)]);
+    return mapped('read the history', () => ({ items: items.map(toMessage).reverse(), ...(last ? { nextCursor: String(last.messageId) } : {}) }));
   }
 
   /**
-   * One page of a Query: `limit` items, and the last of them as the cursor only when more items exist (reads one item
-   * more to know; DynamoDB's own LastEvaluatedKey is also present when the page merely ends at the last item).
+   * Writes `items` and, with a claim, its idempotency record in the same transaction. When the record's condition
+   * fails, the key was used: the first request's response is returned, and nothing was written.
    */
-  async #queryPage(input: QueryCommandInput, limit: number, start: Item | undefined, what: string): Promise<{ items: Item[]; last: Item | undefined }> {
-    if (!Number.isInteger(limit) || limit < 1) throw new ValidationError(`limit must be a positive integer, got ${limit}`);
-    const collected: Item[] = [];
-    let startKey = start;
+  async #guardedTransact(items: TransactItem[], claim: IdempotencyClaim | undefined): Promise<GuardedWrite> {
+    if (claim === undefined) {
+      await transact(this.#doc, items);
+      return WRITTEN;
+    }
+    if (this.#records === undefined) throw new Error('this room store was built without the idempotency table');
     try {
-      do {
-        // A page also ends at 1 MB of data read: keep reading until one item more than asked, or the end.
-        const out = await this.#doc.send(
-          new QueryCommand({ ...input, Limit: limit + 1 - collected.length, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-        );
-        collected.push(...(out.Items ?? []));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey !== undefined && collected.length <= limit);
+      await transact(this.#doc, [...items, this.#records.putDone(claim)]);
+      return WRITTEN;
     } catch (error) {
-      throw storeFailure(what, error);
-    }
-    const more = collected.length > limit;
-    return { items: collected.slice(0, limit), last: more ? collected[limit - 1] : undefined };
-  }
-
-  async #transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<void> {
-    try {
-      await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes?.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) throw new ChangedMeanwhile();
-      throw error;
+      if (!(error instanceof ChangedMeanwhile) || error.codes[items.length] !== 'ConditionalCheckFailed') throw error;
+      const replay = await this.#records.replayFor(claim);
+      // The record expired in between: write again.
+      if (replay === undefined) throw error;
+      return { outcome: 'replayed', response: replay };
     }
   }
 
-  /** Runs read-decide-write until its conditions hold; domain errors from the decision pass through. */
-  async #changeMembership(what: string, attempt: () => Promise<void>): Promise<void> {
-    for (let i = 0; i < MAX_ATTEMPTS; i += 1) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (error instanceof ChangedMeanwhile) continue;
-        throw storeFailure(what, error);
-      }
-    }
-    throw new UpstreamError(`could not ${what}: the room kept changing concurrently`, true);
+  /** The room and the memberships of `userIds`, strongly consistent, in one round trip. */
+  async #read(roomId: string, userIds: readonly string[]): Promise<[Room | undefined, ...Array<Membership | undefined>]> {
+    const items = await getItems(this.#doc, this.#memberships, [roomKey(roomId), ...userIds.map((u) => memberKey(roomId, u))], 'read the room');
+    return mapped('read the room', () => {
+      const [room, ...members] = items;
+      return [room === undefined ? undefined : toRoom(room), ...members.map((m) => (m === undefined ? undefined : toMembership(m)))];
+    });
   }
-}
 
-function membershipItem(m: Membership, joinedAt: string): Item {
-  return {
-    pk: roomKey(m.roomId),
-    sk: memberKey(m.userId),
-    gsi1pk: userKey(m.userId),
-    gsi1sk: roomKey(m.roomId),
-    roomId: m.roomId,
-    userId: m.userId,
-    role: m.role,
-    roomName: m.roomName,
-    joinedAt,
-  };
-}
-
-/** Items are written only by this store; a malformed one is a defect, reported without its content. */
-class CorruptItemError extends Error {
-  override readonly name = 'CorruptItemError';
-}
-
-const text = (item: Item, name: string): string => {
-  const value = item[name];
-  if (typeof value !== 'string') throw new CorruptItemError(`stored item lacks the string attribute ${name}`);
-  return value;
-};
-const count = (item: Item, name: string): number => {
-  const value = item[name];
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new CorruptItemError(`stored item lacks the integer attribute ${name}`);
-  return value;
-};
-
-function toRoom(item: Item): Room {
-  return {
-    roomId: text(item, 'roomId'),
-    name: text(item, 'name'),
-    createdBy: text(item, 'createdBy'),
-    createdAt: text(item, 'createdAt'),
-    memberCount: count(item, 'memberCount'),
-    ownerCount: count(item, 'ownerCount'),
-  };
-}
-
-function toMembership(item: Item): Membership {
-  const role = text(item, 'role');
-  if (!(ROOM_ROLES as readonly string[]).includes(role)) throw new CorruptItemError('stored membership has an unknown role');
-  return { roomId: text(item, 'roomId'), userId: text(item, 'userId'), role: role as RoomRole, roomName: text(item, 'roomName') };
-}
-
-function toMessage(item: Item): StoredMessage {
-  return { messageId: text(item, 'messageId'), roomId: text(item, 'roomId'), from: text(item, 'from'), text: text(item, 'text'), sentAt: text(item, 'sentAt') };
-}
-
-function mapped<T>(map: () => T, what: string): T {
-  try {
-    return map();
-  } catch (error) {
-    throw storeFailure(what, error);
+  /** The room and `by`'s membership: RoomNotFoundError when either is missing (the same answer for both). */
+  async #readAsMember(roomId: string, by: string): Promise<{ room: Room; actor: Membership; target: Membership }> {
+    const [room, actor] = await this.#read(roomId, [by]);
+    if (room === undefined || actor === undefined) throw new RoomNotFoundError(roomId);
+    return { room, actor, target: actor };
   }
-}
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/**
- * The key inside a cursor, if it is well formed and passes `belongs`. A cursor is an ExclusiveStartKey: unchecked, a
- * member of room A could page room B's members (or another user's rooms) by forging one.
- */
-function decodeCursor(cursor: string, belongs: (key: Record<string, string>) => boolean): Record<string, string> {
-  const invalid = () => new InvalidCursorError('the cursor was not issued for this listing');
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
+  /** As #readAsMember, and `by` must be an owner (NotRoomOwnerError); also reads `target`'s membership. */
+  async #readAsOwner(
+    roomId: string,
+    by: string,
+    target: string | undefined,
+    what: string,
+  ): Promise<{ room: Room; actor: Membership; target: Membership | undefined }> {
+    const others = target === undefined || target === by ? [] : [target];
+    const [room, actor, other] = await this.#read(roomId, [by, ...others]);
+    if (room === undefined || actor === undefined) throw new RoomNotFoundError(roomId);
+    if (actor.role !== 'owner') throw new NotRoomOwnerError(`only an owner of room ${roomId} may ${what}`);
+    return { room, actor, target: target === undefined ? undefined : target === by ? actor : other };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid();
-  const entries = Object.entries(parsed);
-  if (!entries.every(([, value]) => typeof value === 'string')) throw invalid();
-  const key = Object.fromEntries(entries) as Record<string, string>;
-  if (!belongs(key)) throw invalid();
-  return key;
-}
 
-const hasExactly = (key: Record<string, string>, names: readonly string[]) => Object.keys(key).length === names.length && names.every((n) => n in key);
-
-/** A members cursor: the key of a membership of exactly this room. */
-function isMemberKeyOf(key: Record<string, string>, roomId: string): boolean {
-  const sk = key.sk;
-  if (!hasExactly(key, ['pk', 'sk']) || key.pk !== roomKey(roomId) || sk === undefined) return false;
-  return sk.startsWith('MEMBER#') && isValidUserId(sk.slice('MEMBER#'.length));
-}
-
-/** A user's-rooms cursor: the table and index keys of a membership of exactly this user. */
-function isRoomKeyOf(key: Record<string, string>, userId: string): boolean {
-  if (!hasExactly(key, ['pk', 'sk', 'gsi1pk', 'gsi1sk'])) return false;
-  const pk = key.pk;
-  if (pk === undefined || key.gsi1pk !== userKey(userId) || key.sk !== memberKey(userId) || pk !== key.gsi1sk) return false;
-  return pk.startsWith('ROOM#') && isValidId(pk.slice('ROOM#'.length));
-}
-
-/** The cancellation reason codes of a TransactionCanceledException, in request order; undefined for other errors. */
-function cancellationCodes(error: unknown): string[] | undefined {
-  const e = error as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-  if (e?.name !== 'TransactionCanceledException') return undefined;
-  return (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-}
-
-/** Domain errors pass through; anything else becomes an UpstreamError that says whether a retry may help. */
-function storeFailure(what: string, error: unknown): Error {
-  if (
-    error instanceof NotFoundError ||
-    error instanceof LastOwnerError ||
-    error instanceof RoomExistsError ||
-    error instanceof InvalidCursorError ||
-    error instanceof ValidationError ||
-    error instanceof UpstreamError
-  ) {
-    return error;
+  /**
+   * The longest-standing member other than `userId`. The seniority index is eventually consistent, so its first few
+   * entries are read again from the table (strongly consistent) and the first that is still a member wins; the
+   * transaction re-checks it too.
+   */
+  async #longestStandingOther(roomId: string, userId: string): Promise<Membership> {
+    const { items } = await queryPage(
+      this.#doc,
+      {
+        TableName: this.#memberships,
+        IndexName: MEMBERSHIPS_BY_SENIORITY_INDEX,
+        KeyConditionExpression: 'gsi2pk = :room',
+        ExpressionAttributeValues: { ':room': MEMBERSHIP_KEYS.seniorityGsiPk(roomId) },
+      },
+      SUCCESSOR_CANDIDATES,
+      undefined,
+      'find the longest-standing member',
+    );
+    const candidates = items.map((item) => String(item.userId)).filter((candidate) => candidate !== userId);
+    const [, ...current] = await this.#read(roomId, candidates);
+    const successor = current.find((m): m is Membership => m !== undefined && m.role === 'member');
+    // Every candidate left meanwhile (or the index has not caught up): read and decide again.
+    if (successor === undefined) throw new ChangedMeanwhile([]);
+    return successor;
   }
-  const name = (error as { name?: string })?.name ?? '';
-  const codes = cancellationCodes(error);
-  // A transaction cancelled only by throttling is as retryable as a throttled request.
-  const throttledTransaction =
-    codes !== undefined && codes.length > 0 && codes.every((c) => c === 'None' || c === 'ThrottlingError' || c === 'TransactionConflict');
-  const retryable = !(error instanceof CorruptItemError) && (isRetryable(error) || DYNAMODB_RETRYABLE.has(name) || throttledTransaction);
-  return new UpstreamError(`could not ${what}`, retryable, { cause: error });
+
+  #updateRoom(roomId: string, update: string, condition: string, values: Record<string, unknown>): TransactItem {
+    return {
+      Update: {
+        TableName: this.#memberships,
+        Key: roomKey(roomId),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  #updateRole(roomId: string, userId: string, previous: RoomRole, role: RoomRole): TransactItem {
+    return {
+      Update: {
+        TableName: this.#memberships,
+        Key: memberKey(roomId, userId),
+        UpdateExpression: 'SET #role = :role',
+        ConditionExpression: '#role = :previous',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':role': role, ':previous': previous },
+      },
+    };
+  }
+
+  #deleteMembership(roomId: string, membership: Membership): TransactItem {
+    return {
+      Delete: {
+        TableName: this.#memberships,
+        Key: memberKey(roomId, membership.userId),
+        ConditionExpression: '#role = :previous',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':previous': membership.role },
+      },
+    };
+  }
+
+  /** The actor is still an owner when the change is written. */
+  #ownerCheck(roomId: string, by: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.#memberships,
+        Key: memberKey(roomId, by),
+        ConditionExpression: '#role = :owner',
+        ExpressionAttributeNames: { '#role': 'role' },
+        ExpressionAttributeValues: { ':owner': 'owner' },
+      },
+    };
+  }
 }

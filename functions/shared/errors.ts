@@ -87,3 +87,47 @@ export class TooManyRequestsError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * A room that does not exist, or one the caller is not a member of: the same answer (404, same sentence) for both, so
+ * nobody learns whether a room they are not in exists.
+ */
+export class RoomNotFoundError extends Error {
+  override readonly name = 'RoomNotFoundError';
+  constructor(
+    readonly roomId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`room ${roomId} does not exist, or you are not a member of it`, options);
+  }
+}
+
+/** A member asked for what only an owner of the room may do. */
+export class NotRoomOwnerError extends Error {
+  override readonly name = 'NotRoomOwnerError';
+}
+
+/** No user matches an id, username or email (the message names what was looked for, e.g. "No user named dana"). */
+export class UserNotFoundError extends Error {
+  override readonly name = 'UserNotFoundError';
+}
+
+/** The change needs the person to be a member already (promoting someone who was never invited). */
+export class NotAMemberError extends Error {
+  override readonly name = 'NotAMemberError';
+}
+
+/** A username that more than one user has (an app user and a Cognito user): they must be named by user id. */
+export class AmbiguousUserError extends Error {
+  override readonly name = 'AmbiguousUserError';
+}
+
+/** An `Idempotency-Key` sent again with a different request (IETF idempotency-key draft, 2.7: 422). */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+}
+
+/** A retry while the first request with the same `Idempotency-Key` is still being processed (the draft's 409). */
+export class RequestInProgressError extends Error {
+  override readonly name = 'RequestInProgressError';
+}

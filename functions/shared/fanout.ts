@@ -2,7 +2,8 @@
  * Delivery of a room message to its members' inboxes: publishes with bounded concurrency and reports who could not be
  * reached, so the caller can hand them to the queue (retried by SQS) instead of losing them.
  */
-import type { InboxMessage, PresenceChange } from '../../core/contracts/mqtt.js';
+import type { RoomInboxPayload } from '../../core/contracts/fanout.js';
+import type { PresenceChange } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { Publisher } from './ports.js';
 
@@ -19,8 +20,8 @@ export async function forEachWithConcurrency<T>(items: readonly T[], concurrency
   await Promise.all(lanes);
 }
 
-/** What is published to a room's inboxes: a room message, or a member's presence change. */
-export type InboxPayload = InboxMessage | PresenceChange;
+/** What is published to a room's inboxes: a room message or event, or a member's presence change. */
+export type InboxPayload = RoomInboxPayload | PresenceChange;
 
 /**
  * Publishes the payload to each recipient's inbox of its room (QoS 1 unless `qos` says otherwise); returns the

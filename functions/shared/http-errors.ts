@@ -2,17 +2,24 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ErrorBody } from '../../core/contracts/http.js';
 import {
+  AmbiguousUserError,
   ForbiddenError,
+  IdempotencyKeyReusedError,
   InvalidCursorError,
   LastOwnerError,
+  NotAMemberError,
   NotFoundError,
+  NotRoomOwnerError,
   PayloadTooLargeError,
   PublishFailedError,
+  RequestInProgressError,
   RoomExistsError,
+  RoomNotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
   UpstreamError,
+  UserNotFoundError,
   ValidationError,
 } from './errors.js';
 
@@ -24,12 +31,20 @@ export interface HttpError extends ErrorBody {
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof ValidationError) return { statusCode: 400, error: 'bad_request', message: error.message };
   if (error instanceof UnauthorizedError) return { statusCode: 401, error: 'unauthorized', message: error.message, headers: { 'www-authenticate': 'Bearer' } };
-  if (error instanceof ForbiddenError) return { statusCode: 403, error: 'forbidden', message: error.message };
-  if (error instanceof NotFoundError) return { statusCode: 404, error: 'not_found', message: error.message };
+  if (error instanceof ForbiddenError || error instanceof NotRoomOwnerError) return { statusCode: 403, error: 'forbidden', message: error.message };
+  if (error instanceof NotFoundError || error instanceof RoomNotFoundError || error instanceof UserNotFoundError) {
+    return { statusCode: 404, error: 'not_found', message: error.message };
+  }
   if (error instanceof PayloadTooLargeError) return { statusCode: 413, error: 'payload_too_large', message: error.message };
   if (error instanceof UnsupportedMediaTypeError) return { statusCode: 415, error: 'unsupported_media_type', message: error.message };
   if (error instanceof InvalidCursorError) return { statusCode: 400, error: 'bad_request', message: error.message };
-  if (error instanceof RoomExistsError || error instanceof LastOwnerError) return { statusCode: 409, error: 'conflict', message: error.message };
+  if (error instanceof RoomExistsError || error instanceof LastOwnerError || error instanceof NotAMemberError || error instanceof AmbiguousUserError) {
+    return { statusCode: 409, error: 'conflict', message: error.message };
+  }
+  if (error instanceof RequestInProgressError) {
+    return { statusCode: 409, error: 'request_in_progress', message: error.message, headers: { 'retry-after': '1' } };
+  }
+  if (error instanceof IdempotencyKeyReusedError) return { statusCode: 422, error: 'idempotency_key_reused', message: error.message };
   if (error instanceof TooManyRequestsError) {
     return { statusCode: 429, error: 'too_many_requests', message: error.message, headers: { 'retry-after': String(error.retryAfterSeconds) } };
   }

@@ -14,3 +14,12 @@ export function queryParameter<const S extends v.GenericSchema>(event: APIGatewa
   if (!result.success) throw new ValidationError(`the query parameter "${name}" ${result.issues[0]?.message ?? 'is invalid'}`);
   return result.output;
 }
+
+/** A request header (API Gateway payload 2.0 lower-cases header names), checked against its contract when present. */
+export function headerParameter<const S extends v.GenericSchema>(event: APIGatewayProxyEventV2, name: string, schema: S): v.InferOutput<S> | undefined {
+  const raw = event.headers[name.toLowerCase()];
+  if (raw === undefined) return undefined;
+  const result = v.safeParse(schema, raw);
+  if (!result.success) throw new ValidationError(`the ${name} header ${result.issues[0]?.message ?? 'is invalid'}`);
+  return result.output;
+}

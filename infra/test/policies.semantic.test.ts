@@ -199,8 +199,12 @@ describe('function roles', () => {
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
       expect(can('presence', action, presence)).toBe(false);
     expect(can('presence', 'dynamodb:PutItem', table('memberships'))).toBe(false);
+    // The rooms function reads who is connected (members lists, member-added events) in batches, and writes nothing.
+    expect(can('rooms', 'dynamodb:BatchGetItem', presence)).toBe(true);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'dynamodb:Query'])
+      expect(can('rooms', action, presence)).toBe(false);
     // No other function reads or writes who is connected; neither reaches another stage's table.
-    for (const fn of FUNCTIONS.filter((f) => f.name !== 'presence' && f.name !== 'presence-events')) {
+    for (const fn of FUNCTIONS.filter((f) => !['presence', 'presence-events', 'rooms'].includes(f.name))) {
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem']) expect(can(fn.name, action, presence)).toBe(false);
     }
     expect(can('presence-events', 'dynamodb:PutItem', presence.replace('-test-', '-prod-'))).toBe(false);
@@ -233,12 +237,49 @@ describe('function roles', () => {
     ).toBe(false);
   });
 
-  it('lets the messages function send to the fan-out queue, and only the fan-out worker consume it', () => {
+  it('lets the rooms and users functions read the user directory and write profiles, and nobody list or search it', () => {
+    const users = `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-users`;
+    const can = (fn: string, action: string, resource = users) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource }).allowed;
+    for (const fn of ['rooms', 'users']) {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem']) expect(can(fn, action)).toBe(true);
+      for (const action of ['dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']) expect(can(fn, action)).toBe(false);
+      expect(can(fn, 'dynamodb:GetItem', users.replace('-test-', '-prod-'))).toBe(false);
+    }
+    for (const fn of FUNCTIONS.filter((f) => f.name !== 'rooms' && f.name !== 'users')) expect(can(fn.name, 'dynamodb:GetItem')).toBe(false);
+  });
+
+  it('lets the POST routes keep idempotency records: atomic ones for rooms and messages, pending-then-done for jobs', () => {
+    const records = `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-idempotency`;
+    const can = (fn: string, action: string) =>
+      evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: records }).allowed;
+    for (const fn of ['rooms', 'messages']) {
+      expect([can(fn, 'dynamodb:PutItem'), can(fn, 'dynamodb:GetItem')]).toEqual([true, true]);
+      expect([can(fn, 'dynamodb:UpdateItem'), can(fn, 'dynamodb:DeleteItem'), can(fn, 'dynamodb:Scan')]).toEqual([false, false, false]);
+    }
+    for (const action of ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) expect(can('jobs', action)).toBe(true);
+    expect(can('jobs', 'dynamodb:Scan')).toBe(false);
+    for (const fn of FUNCTIONS.filter((f) => !['rooms', 'messages', 'jobs'].includes(f.name))) expect(can(fn.name, 'dynamodb:PutItem')).toBe(false);
+  });
+
+  it('lets the rooms function publish room events to room inboxes only, and hand large rooms to the fan-out queue', () => {
+    const layers = [{ name: 'rooms', policies: rolePolicies('iot-realtime-test-fn-rooms') }];
+    const publish = (topic: string) => evaluateLayers(layers, { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
+    expect(publish('iot-realtime/test/users/bob/rooms/general')).toBe(true);
+    expect(publish('iot-realtime/test/users/bob/jobs/j1')).toBe(false);
+    expect(publish('iot-realtime/test/broadcast')).toBe(false);
+    const queue = (name: string, action: string) =>
+      evaluateLayers(layers, { action, resource: `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-${name}` }).allowed;
+    expect([queue('fanout', 'sqs:SendMessage'), queue('fanout', 'sqs:ReceiveMessage'), queue('jobs', 'sqs:SendMessage')]).toEqual([true, false, false]);
+  });
+
+  it('lets the messages and rooms functions send to the fan-out queue, and only the fan-out worker consume it', () => {
     const queue = `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`;
     const can = (fn: string, action: string) =>
       evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action, resource: queue }).allowed;
     expect(can('messages', 'sqs:SendMessage')).toBe(true);
     expect(can('messages', 'sqs:ReceiveMessage')).toBe(false);
+    expect(can('rooms', 'sqs:SendMessage')).toBe(true);
     expect(can('fanout-worker', 'sqs:ReceiveMessage')).toBe(true);
     expect(can('fanout-worker', 'sqs:SendMessage')).toBe(false);
     expect(can('jobs', 'sqs:SendMessage')).toBe(false);

@@ -31,7 +31,7 @@ describe('Tables', () => {
 
   it('makes every table on demand, with default encryption, and point-in-time recovery where the data is worth restoring', () => {
     for (const table of tables) {
-      const shortLived = ['iot-realtime-test-ratelimits', 'iot-realtime-test-presence'].includes(String(table.name));
+      const shortLived = ['iot-realtime-test-ratelimits', 'iot-realtime-test-presence', 'iot-realtime-test-idempotency'].includes(String(table.name));
       expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: !shortLived }, deletion_protection_enabled: true });
       // Provisioned capacity would contradict on-demand billing; a KMS block would replace the AWS owned key.
       expect(table).not.toHaveProperty('read_capacity');
@@ -39,7 +39,7 @@ describe('Tables', () => {
     }
   });
 
-  it('gives memberships its keys and the byUser index projecting ALL, declaring each key attribute once', () => {
+  it('gives memberships its keys and the byUser and bySeniority indexes projecting ALL, declaring each key attribute once', () => {
     expect(byName('iot-realtime-test-memberships')).toMatchObject({
       hash_key: 'pk',
       range_key: 'sk',
@@ -48,10 +48,28 @@ describe('Tables', () => {
         { name: 'sk', type: 'S' },
         { name: 'gsi1pk', type: 'S' },
         { name: 'gsi1sk', type: 'S' },
+        { name: 'gsi2pk', type: 'S' },
+        { name: 'gsi2sk', type: 'S' },
       ],
-      global_secondary_index: [{ name: 'byUser', hash_key: 'gsi1pk', range_key: 'gsi1sk', projection_type: 'ALL' }],
+      global_secondary_index: [
+        { name: 'byUser', hash_key: 'gsi1pk', range_key: 'gsi1sk', projection_type: 'ALL' },
+        { name: 'bySeniority', hash_key: 'gsi2pk', range_key: 'gsi2sk', projection_type: 'ALL' },
+      ],
     });
     expect(byName('iot-realtime-test-memberships')).not.toHaveProperty('ttl');
+  });
+
+  it('gives the user directory a single key and no index (nothing can list it), and the idempotency records a TTL', () => {
+    const users = byName('iot-realtime-test-users');
+    expect(users).toMatchObject({ hash_key: 'pk', attribute: [{ name: 'pk', type: 'S' }], point_in_time_recovery: { enabled: true } });
+    expect(users).not.toHaveProperty('range_key');
+    expect(users).not.toHaveProperty('global_secondary_index');
+    expect(byName('iot-realtime-test-idempotency')).toMatchObject({
+      hash_key: 'pk',
+      attribute: [{ name: 'pk', type: 'S' }],
+      ttl: { attribute_name: 'expiresAt', enabled: true },
+      point_in_time_recovery: { enabled: false },
+    });
   });
 
   it('gives messages its keys and TTL on expiresAt', () => {

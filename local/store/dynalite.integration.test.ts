@@ -41,7 +41,7 @@ const cancellation = async (promise: Promise<unknown>) => {
 };
 
 describe('createTables', () => {
-  it('creates the tables of the definitions, on demand, with the byUser index projecting ALL', async () => {
+  it('creates the tables of the definitions, on demand, with the byUser and bySeniority indexes projecting ALL', async () => {
     const table = (await client.send(new DescribeTableCommand({ TableName: memberships }))).Table!;
     expect(table.TableStatus).toBe('ACTIVE');
     expect(table.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
@@ -55,6 +55,14 @@ describe('createTables', () => {
         keys: [
           { AttributeName: 'gsi1pk', KeyType: 'HASH' },
           { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        projection: 'ALL',
+      },
+      {
+        name: 'bySeniority',
+        keys: [
+          { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
         ],
         projection: 'ALL',
       },

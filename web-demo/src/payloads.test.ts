@@ -1,6 +1,6 @@
 import { payloadKey, readPayload } from './payloads.js';
 
-const message = { type: 'message', messageId: 'm1', roomId: 'general', from: 'alice', text: 'hi', sentAt: '2030-01-01T00:00:00.000Z' };
+const message = { type: 'message', messageId: 'm1', roomId: 'general', from: 'alice', fromName: 'Alice', text: 'hi', sentAt: '2030-01-01T00:00:00.000Z' };
 const job = { type: 'job', jobId: 'j1', kind: 'report', status: 'running', step: 2, steps: 5, progress: 40, at: '2030-01-01T00:00:00.000Z' };
 
 describe('payloadKey (de-duplication of QoS 1 redeliveries)', () => {

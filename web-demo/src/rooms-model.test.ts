@@ -87,6 +87,7 @@ const message = (roomId: string, text: string, from = 'alice'): InboxMessage => 
     messageId: newSortableId(Date.UTC(2030, 0, 1) + clock),
     roomId,
     from,
+    fromName: from,
     text,
     sentAt: new Date(Date.UTC(2030, 0, 1) + clock).toISOString(),
   };
@@ -251,24 +252,24 @@ describe('RoomsModel', () => {
     const model = modelWith(api, 'alice');
     const roomId = await model.createRoom('Launch');
     expect(model.room(roomId)).toEqual({ roomId, name: 'Launch', role: 'owner' });
-    expect(model.members(roomId).members).toEqual([{ userId: 'alice', role: 'owner' }]);
+    expect(model.members(roomId).members).toEqual([{ userId: 'alice', displayName: 'alice', role: 'owner', online: true }]);
     model.open(roomId);
     expect(api.calls).toEqual(['createRoom Launch']);
   });
 
   it('adds and removes members, and forgets a room the user leaves (closing it if open)', async () => {
     const model = modelWith(api, 'alice');
-    api.members.set('ops', [{ userId: 'alice', role: 'owner' }]);
+    api.members.set('ops', [{ userId: 'alice', displayName: 'Alice', role: 'owner', online: true }]);
     await model.loadRooms();
     model.open('ops');
     await settle();
     await model.putMember('ops', 'bob');
     expect(model.members('ops').members).toEqual([
-      { userId: 'alice', role: 'owner' },
-      { userId: 'bob', role: 'member' },
+      { userId: 'alice', displayName: 'Alice', role: 'owner', online: true },
+      { userId: 'bob', displayName: 'bob', role: 'member', online: false },
     ]);
     await model.removeMember('ops', 'bob');
-    expect(model.members('ops').members).toEqual([{ userId: 'alice', role: 'owner' }]);
+    expect(model.members('ops').members).toEqual([{ userId: 'alice', displayName: 'Alice', role: 'owner', online: true }]);
     const changes: RoomsChange[] = [];
     model.on((c) => changes.push(c));
     await model.leave('ops');

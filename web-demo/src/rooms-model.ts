@@ -334,7 +334,7 @@ export class RoomsModel {
   async createRoom(name: string): Promise<string> {
     const created = await this.api.createRoom(name);
     this.#rooms.set(created.roomId, { roomId: created.roomId, name: created.name, role: 'owner' });
-    this.#members.set(created.roomId, { status: 'loaded', members: [{ userId: this.userId, role: 'owner' }] });
+    this.#members.set(created.roomId, { status: 'loaded', members: [{ userId: this.userId, displayName: this.userId, role: 'owner', online: true }] });
     // Its only member is the user, here and connected.
     this.#presence.set(created.roomId, { status: 'loaded', online: new Set([this.userId]) });
     // A new room has no history yet: nothing to fetch.
@@ -347,7 +347,11 @@ export class RoomsModel {
   async putMember(roomId: string, userId: string, role: RoomRole = 'member'): Promise<void> {
     await this.api.putMember(roomId, userId, role);
     const state = this.members(roomId);
-    const members = [...state.members.filter((m) => m.userId !== userId), { userId, role }];
+    const previous = state.members.find((m) => m.userId === userId);
+    const members = [
+      ...state.members.filter((m) => m.userId !== userId),
+      { userId, displayName: previous?.displayName ?? userId, role, online: previous?.online ?? false },
+    ];
     this.#members.set(roomId, { ...state, members });
     this.#emit({ kind: 'members', roomId });
   }

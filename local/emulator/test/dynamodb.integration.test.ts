@@ -211,15 +211,23 @@ describe('transactions', () => {
 });
 
 describe('the rooms store under the least-privilege memberships policy', () => {
-  it("creates rooms, adds members and lists a user's rooms through the index", async () => {
+  it("creates rooms, adds, promotes and removes members, lists a user's rooms through the index, renames and deletes", async () => {
     const store = new DynamoRoomStore(clientOf(ROLES.roomsManager), { membershipsTable: tableA, messagesTable: tableB });
     await store.createRoom({ roomId: 'iam-room', name: 'IAM', createdBy: 'alice', createdAt: '2025-01-01T00:00:00.000Z' });
-    await store.putMember('iam-room', 'bob', 'member');
-    await store.putMember('iam-room', 'bob', 'owner');
-    await store.removeMember('iam-room', 'alice');
-    expect(await store.getRoom('iam-room')).toMatchObject({ memberCount: 1, ownerCount: 1 });
-    expect((await store.listRoomsOfUser('bob', { limit: 10 })).items).toEqual([{ roomId: 'iam-room', userId: 'bob', role: 'owner', roomName: 'IAM' }]);
-    expect((await store.listMembers('iam-room', { limit: 10 })).items.map((m) => m.userId)).toEqual(['bob']);
+    await store.addMember('iam-room', 'bob', 'alice');
+    await store.addMember('iam-room', 'carol', 'alice');
+    await store.setRole('iam-room', 'bob', 'owner', 'alice');
+    await store.removeMember('iam-room', 'alice', 'alice');
+    expect(await store.getRoom('iam-room')).toMatchObject({ memberCount: 2, ownerCount: 1 });
+    expect((await store.listRoomsOfUser('bob', { limit: 10 })).items).toMatchObject([{ roomId: 'iam-room', userId: 'bob', role: 'owner' }]);
+    expect((await store.getRooms(['iam-room'])).get('iam-room')?.name).toBe('IAM');
+    expect((await store.listMembers('iam-room', { limit: 10 })).items.map((m) => m.userId)).toEqual(['bob', 'carol']);
+    // The last owner leaves: ownership passes through the seniority index.
+    await expect(store.removeMember('iam-room', 'bob', 'bob')).resolves.toMatchObject({ successor: { userId: 'carol' } });
+    await store.renameRoom('iam-room', 'Renamed', 'carol');
+    await store.deleteRoom('iam-room', 'carol');
+    await store.deleteMemberships('iam-room', ['carol']);
+    expect((await store.listMembers('iam-room', { limit: 10 })).items).toEqual([]);
     // History is outside this policy: the store reports the refusal as a non-retryable upstream failure.
     await expect(store.listMessages('iam-room', { limit: 10 })).rejects.toMatchObject({ name: 'UpstreamError', retryable: false });
   });
