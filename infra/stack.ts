@@ -21,7 +21,7 @@ import { envVariableNames } from '../core/contracts/function-env.js';
 import type { WebConfig } from '../core/contracts/web-config.js';
 import { type Deployment, functionName, resourceName } from '../core/deployment.js';
 import { presenceRule, topicRuleName, topicRules } from '../core/iot-rules.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE } from '../core/store/tables.js';
+import { IDEMPOTENCY_TABLE, MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, USERS_TABLE } from '../core/store/tables.js';
 import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
 import { metricsNamespace, metricsServiceName } from '../functions/shared/metric-names.js';
 import type { InfraConfig } from './config.js';
@@ -38,7 +38,7 @@ import { policyJson } from './terraform-json.js';
 /** Variables Lambda itself provides; setting them is an error. */
 const RESERVED_ENV = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 /** Functions that publish with the IoT data-plane client, which needs the account's iot:Data-ATS endpoint. */
-const PUBLISHERS = new Set<FunctionName>(['messages', 'fanout-worker', 'jobs-worker', 'presence-events', 'broadcast']);
+const PUBLISHERS = new Set<FunctionName>(['messages', 'rooms', 'fanout-worker', 'jobs-worker', 'presence-events', 'broadcast']);
 
 export class RealtimeStack extends TerraformStack {
   readonly model: AccessModel;
@@ -122,6 +122,8 @@ export class RealtimeStack extends TerraformStack {
       MEMBERSHIPS_TABLE_NAME: tables.nameOf(MEMBERSHIPS_TABLE),
       MESSAGES_TABLE_NAME: tables.nameOf(MESSAGES_TABLE),
       RATE_LIMITS_TABLE_NAME: tables.nameOf(RATE_LIMITS_TABLE),
+      USERS_TABLE_NAME: tables.nameOf(USERS_TABLE),
+      IDEMPOTENCY_TABLE_NAME: tables.nameOf(IDEMPOTENCY_TABLE),
       PRESENCE_TABLE_NAME: tables.nameOf(PRESENCE_TABLE),
       FANOUT_QUEUE_URL: fanout.queue.url,
       IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,

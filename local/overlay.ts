@@ -3,20 +3,22 @@
  * - The app token issuer (local/api/token-issuer.ts), standing in for the app's own identity provider: the stack names
  *   it by a stable URL (LOCAL_TOKEN_ISSUER) and the emulator maps that host to the local API, which serves its JWKS.
  * - Local-only routes on the API's port: the issuer's JWKS, `POST /dev/token` and `POST /dev/cognito-token`.
- * - Demo data: the demo users' rooms, the seeded Cognito users, and a presence table emptied at start (no MQTT
+ * - Demo data: the demo users' rooms and profiles, the seeded Cognito users, and a presence table emptied at start (no MQTT
  *   connection survives a restart of the broker, so neither do the connections the last run recorded).
  */
 import { BatchWriteItemCommand, DynamoDBClient, paginateScan, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { WebConfig } from '../core/contracts/web-config.js';
-import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, tableName } from '../core/store/tables.js';
+import { MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, tableName, USERS_TABLE } from '../core/store/tables.js';
 import { DynamoRoomStore } from '../functions/shared/dynamo-room-store.js';
+import { systemClock } from '../functions/shared/ports.js';
+import { DynamoUserDirectory } from '../functions/users/dynamo-user-directory.js';
 import { serveDevRoute } from './api/dev-routes.js';
 import { createLocalTokenIssuer, DEMO_USERS, type LocalTokenIssuer } from './api/token-issuer.js';
 import type { AppliedStack } from './deploy/apply.js';
 import type { RunningEmulator } from './emulator/emulator.js';
 import { DEMO_COGNITO_USERS, seedDemoCognitoUsers } from './emulator/services/cognito-user-pool/seed.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from './local-deployment.js';
-import { seedDemoRooms } from './seed.js';
+import { seedDemoProfiles, seedDemoRooms } from './seed.js';
 
 export interface LocalOverlay {
   issuers: { app: LocalTokenIssuer };
@@ -50,6 +52,8 @@ export async function applyLocalOverlay(input: {
       messagesTable: tableName(LOCAL_DEPLOYMENT, MESSAGES_TABLE),
     }),
   );
+  // The demo's app users can be invited by name before they first sign in.
+  await seedDemoProfiles(new DynamoUserDirectory(admin, tableName(LOCAL_DEPLOYMENT, USERS_TABLE), systemClock));
   seedDemoCognitoUsers(emulator.userPools, userPoolId);
   return {
     issuers: { app },

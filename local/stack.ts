@@ -7,7 +7,7 @@
  * With `dataDir`, rooms, history, Cognito users and signing keys survive a restart; without it (tests), all is in memory.
  */
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { WebConfig } from '../core/contracts/web-config.js';
@@ -129,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const apiPort = options.apiPort || (await freePort(host));
   const apiUrl = `http://${host}:${apiPort}`;
   const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) checkDataLayout(options.dataDir);
 
   const synth = synthesizeCached(localInfraConfig(options));
   let store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
@@ -218,6 +218,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The layout of what a data folder holds (table keys and item shapes, the user pools' file): a folder written by an
+ * older layout is refused with what to do, instead of serving rooms it can no longer read. Bump it with a layout change.
+ */
+export const DATA_LAYOUT_VERSION = 2;
+
+function checkDataLayout(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'layout-version');
+  const found = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : readdirSync(dataDir).length === 0 ? DATA_LAYOUT_VERSION : 1;
+  if (found !== DATA_LAYOUT_VERSION)
+    throw new LocalStackError(
+      `the data folder ${dataDir} was written by an older version of iot-realtime (layout ${found}, this one reads ${DATA_LAYOUT_VERSION}): stop npm start, delete the folder (rm -rf ${dataDir}) and start again, or set LOCAL_DATA_DIR to another folder`,
+    );
+  writeFileSync(file, `${DATA_LAYOUT_VERSION}\n`);
+}
+
+/** The local stack cannot start, for a reason its message explains (a data folder, a port). */
+export class LocalStackError extends Error {
+  override readonly name = 'LocalStackError';
 }
 
 function withPath(path: string | undefined): { path?: string } {
