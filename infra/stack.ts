@@ -53,6 +53,7 @@ export class RealtimeStack extends TerraformStack {
     // State: an S3 bucket locked with a lock file (Terraform >= 1.10, "use_lockfile") when one is configured; otherwise a
     // local file in the repository's git-ignored .terraform-state/, by a path relative to the stack's folder (so the
     // synthesized JSON names no absolute path of this machine).
+    this.addOverride('terraform.required_version', '>= 1.10.0');
     if (config.stateBackend) {
       new S3Backend(this, {
         bucket: config.stateBackend.bucket,

@@ -42,18 +42,23 @@ export async function handleIotControlPlane(req: IncomingMessage, res: ServerRes
   }
 }
 
-function authorize(principal: Principal, action: string, resource: string, deps: IotControlPlaneDependencies): void {
-  const decision = deps.account.authorize(principal, action, resource);
+/**
+ * IAM evaluates an IoT action against the resources AWS's Service Authorization Reference lists for it
+ * (account.authorizeAction): AttachPolicy and DetachPolicy are authorized against their target (only certificates and
+ * thing groups have ARNs: a Cognito identity target is `*`), never against the policy they name.
+ */
+function authorize(principal: Principal, action: string, involved: Record<string, string>, deps: IotControlPlaneDependencies): void {
+  const decision = deps.account.authorizeAction(principal, action, involved);
   if (!decision.allowed) {
-    denied(deps.logger, { service: 'iot', who: describePrincipal(principal), action, resource, reason: decision.reason });
-    throw new ServiceError(403, 'AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource}`);
+    denied(deps.logger, { service: 'iot', who: describePrincipal(principal), action, resource: decision.resource, reason: decision.reason });
+    throw new ServiceError(403, 'AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${decision.resource}`);
   }
 }
 
 function describeEndpoint(res: ServerResponse, url: URL, principal: Principal, deps: IotControlPlaneDependencies): void {
   const type = url.searchParams.get('endpointType') ?? 'iot:Data';
   if (!ENDPOINT_TYPES.has(type)) throw new ServiceError(400, 'InvalidRequestException', `Endpoint type ${type} is not valid`);
-  authorize(principal, 'iot:DescribeEndpoint', '*', deps);
+  authorize(principal, 'iot:DescribeEndpoint', {}, deps);
   sendJson(res, 200, { endpointAddress: deps.advertisedHost });
 }
 
@@ -73,7 +78,8 @@ function changeAttachment(
   if (input === undefined) throw new ServiceError(400, 'InvalidRequestException', 'the request body must be a JSON object like {"target": "<identity id>"}');
   const target = input.target;
   if (typeof target !== 'string' || target === '') throw new ServiceError(400, 'InvalidRequestException', 'target is required');
-  authorize(principal, change === 'attach' ? 'iot:AttachPolicy' : 'iot:DetachPolicy', policyArn(deps, policyName), deps);
+  // The target is a Cognito identity id (validated below): no resource type of the action applies, so `*`.
+  authorize(principal, change === 'attach' ? 'iot:AttachPolicy' : 'iot:DetachPolicy', {}, deps);
   if (deps.account.iotPolicy(policyName) === undefined) throw new ServiceError(404, 'ResourceNotFoundException', `Policy ${policyName} does not exist`);
   // IoT policies attach to certificates and Cognito identities; the emulator has no certificates.
   try {
@@ -95,7 +101,7 @@ function changeAttachment(
 }
 
 function listAttached(res: ServerResponse, target: string, principal: Principal, deps: IotControlPlaneDependencies): void {
-  authorize(principal, 'iot:ListAttachedPolicies', '*', deps);
+  authorize(principal, 'iot:ListAttachedPolicies', {}, deps);
   const policies = deps.account.attachedPolicies(target).map((p) => ({ policyName: p.name, policyArn: policyArn(deps, p.name) }));
   sendJson(res, 200, { policies });
 }

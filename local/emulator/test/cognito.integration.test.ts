@@ -6,6 +6,7 @@
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { AttachPolicyCommand, DescribeEndpointCommand, DetachPolicyCommand, IoTClient, ListAttachedPoliciesCommand } from '@aws-sdk/client-iot';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { policy } from '../../../core/policy/document.js';
 import { TopicScheme } from '../../../core/topics.js';
 import { browserCredentials, functionCredentials, localModel } from '../../../test/support/credentials.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
@@ -23,9 +24,26 @@ let issuer: TestIssuer;
 let loginsKey: string;
 const open: TestClient[] = [];
 
+/**
+ * A principal granted iot:AttachPolicy on the policy's ARN, as the attach function's role once was: IAM never
+ * evaluates AttachPolicy against the policy (the Service Authorization Reference lists only cert and thinggroup
+ * resources), so this grant allows nothing for a Cognito identity target.
+ */
+const policyArnOnly = {
+  userName: 'attacher-on-policy-arn',
+  accessKeyId: 'AKIAPOLICYARNONLY000',
+  secretAccessKey: 'policy-arn-only-secret',
+  policies: [
+    {
+      name: 'attach-on-policy-arn',
+      document: policy({ Effect: 'Allow', Action: 'iot:AttachPolicy', Resource: `arn:aws:iot:us-east-1:000000000000:policy/iot-realtime-local-cognito-user` }),
+    },
+  ],
+};
+
 beforeAll(async () => {
   issuer = await startTestIssuer(SEEDED_USER_POOL_CLIENT_ID);
-  emulator = await startTestEmulator({ userPoolIssuerUrl: issuer.url });
+  emulator = await startTestEmulator({ userPoolIssuerUrl: issuer.url, extraUsers: [policyArnOnly] });
   loginsKey = new URL(issuer.url).host;
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
@@ -75,16 +93,18 @@ describe('guests (unauthenticated identities)', () => {
 
   it('may receive broadcast and nothing else', async () => {
     const { identityId, credentials } = await identityCredentials();
-    const guest = await connect(credentials, identityId);
+    const guest = await connect(credentials, topics.clientId(identityId));
     await guest.client.subscribeAsync(topics.broadcast(), { qos: 1 });
     guest.client.subscribe(topics.inbox('alice', 'general'));
     expect(await closesWithin(guest, 2000)).toBe(true);
   });
 
-  it('may connect only with their own identity id as client id', async () => {
-    const { credentials } = await identityCredentials();
-    const url = await presignMqttUrl(credentials, { connectTo: emulator.url });
-    await expect(connectClient(url, 'someone-else')).rejects.toMatchObject({ code: CONNACK_NOT_AUTHORIZED });
+  it('may connect only as <app>.<stage>.<their identity id>', async () => {
+    const { identityId, credentials } = await identityCredentials();
+    for (const clientId of ['someone-else', identityId, topics.clientId('us-east-1:00000000-0000-4000-a000-000000000000')]) {
+      const url = await presignMqttUrl(credentials, { connectTo: emulator.url });
+      await expect(connectClient(url, clientId)).rejects.toMatchObject({ code: CONNACK_NOT_AUTHORIZED });
+    }
   });
 });
 
@@ -115,7 +135,7 @@ describe('signed-in identities', () => {
     const logins = { [loginsKey]: await issuer.sign({ sub: 'dana' }) };
     const { identityId, credentials } = await identityCredentials(logins);
     const url = await presignMqttUrl(credentials, { connectTo: emulator.url });
-    await expect(connectClient(url, identityId)).rejects.toMatchObject({ code: CONNACK_NOT_AUTHORIZED });
+    await expect(connectClient(url, topics.clientId(identityId))).rejects.toMatchObject({ code: CONNACK_NOT_AUTHORIZED });
     expect(emulator.denials().some((d) => String(d.reason).includes(`IoT policies attached to ${identityId}`))).toBe(true);
 
     const attacher = iot(functionCredentials(emulator, 'attach-policy'));
@@ -124,13 +144,13 @@ describe('signed-in identities', () => {
     const listed = await iot(adminCredentials).send(new ListAttachedPoliciesCommand({ target: identityId }));
     expect(listed.policies?.map((p) => p.policyName)).toEqual([localModel.cognitoUserIotPolicy.name]);
 
-    const me = await connect(credentials, identityId);
+    const me = await connect(credentials, topics.clientId(identityId));
     await me.client.subscribeAsync(`${topics.userRoot(identityId)}/#`, { qos: 1 });
     me.client.subscribe(`${topics.prefix}/users/us-east-1:00000000-0000-4000-a000-000000000000/#`);
     expect(await closesWithin(me, 2000)).toBe(true);
 
     await iot(adminCredentials).send(new DetachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target: identityId }));
-    await expect(connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), identityId)).rejects.toMatchObject({
+    await expect(connectClient(await presignMqttUrl(credentials, { connectTo: emulator.url }), topics.clientId(identityId))).rejects.toMatchObject({
       code: CONNACK_NOT_AUTHORIZED,
     });
   });
@@ -142,14 +162,33 @@ describe('IoT control plane', () => {
     expect(out.endpointAddress).toBe(emulator.advertisedHost);
   });
 
-  it('refuses AttachPolicy to principals without iot:AttachPolicy on that policy, and unknown policies', async () => {
+  it('authorizes AttachPolicy against its target as AWS does (*, for a Cognito identity), never against the policy', async () => {
+    const target = 'us-east-1:11111111-2222-4333-8444-555555555555';
+    const accessDenied = { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } };
+    // A grant on the policy's ARN alone allows nothing: the request is evaluated against *.
+    const onPolicyArn = { accessKeyId: policyArnOnly.accessKeyId, secretAccessKey: policyArnOnly.secretAccessKey };
+    await expect(iot(onPolicyArn).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }))).rejects.toMatchObject(
+      accessDenied,
+    );
+    expect(emulator.denials().at(-1)).toMatchObject({ action: 'iot:AttachPolicy', resource: '*' });
+    // The attach function's role, granted on * as the reference requires, may.
+    await iot(functionCredentials(emulator, 'attach-policy')).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }));
+    expect((await iot(adminCredentials).send(new ListAttachedPoliciesCommand({ target }))).policies?.map((p) => p.policyName)).toEqual([
+      localModel.cognitoUserIotPolicy.name,
+    ]);
+    await iot(adminCredentials).send(new DetachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }));
+  });
+
+  it('refuses AttachPolicy to principals without iot:AttachPolicy, and unknown policies', async () => {
     const target = 'us-east-1:11111111-2222-4333-8444-555555555555';
     const browser = await browserCredentials(emulator, 'alice');
     const accessDenied = { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } };
     await expect(iot(browser).send(new AttachPolicyCommand({ policyName: localModel.cognitoUserIotPolicy.name, target }))).rejects.toMatchObject(accessDenied);
     await expect(
       iot(functionCredentials(emulator, 'attach-policy')).send(new AttachPolicyCommand({ policyName: 'AdminPolicy', target })),
-    ).rejects.toMatchObject(accessDenied);
+    ).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     expect(await iot(adminCredentials).send(new ListAttachedPoliciesCommand({ target }))).toMatchObject({ policies: [] });
     await expect(iot(adminCredentials).send(new AttachPolicyCommand({ policyName: 'no-such-policy', target }))).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
