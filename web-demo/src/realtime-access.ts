@@ -4,7 +4,13 @@
  * from POST /credentials, for the client id of this browser tab; Cognito identities from Amplify, with the topics
  * named here (and the IoT policy attached first for signed-in users).
  */
-import { CognitoCredentialSource, type CredentialSource, CustomCredentialSource, RefreshingCredentials } from '@iot-realtime/realtime-client';
+import {
+  AUTHORIZATION_PROPAGATION_MS,
+  CognitoCredentialSource,
+  type CredentialSource,
+  CustomCredentialSource,
+  RefreshingCredentials,
+} from '@iot-realtime/realtime-client';
 import type { TopicScheme } from '../../core/topics.js';
 import { attachPolicy, type TokenSource } from './api.js';
 import { appTokenSource, readClaims } from './app-token.js';
@@ -26,6 +32,8 @@ export interface RealtimeAccess {
   admin: boolean;
   /** Whether the client id is this tab's own (app users), or shared by every tab of the identity (Cognito). */
   perTab: boolean;
+  /** Until then a refused CONNECT is the IoT policy just attached still propagating (RealtimeClientOptions). */
+  authorizationPendingUntil?: number;
 }
 
 export interface CredentialHooks {
@@ -88,18 +96,23 @@ async function cognitoAccess(
   try {
     if (identityId === undefined) throw new Error('Cognito returned no identity id');
     const topicFilters = [topics.broadcast()];
+    let authorizationPendingUntil: number | undefined;
     if (identity.kind === 'cognito-user') {
-      // Once per identity: IoT needs the policy attached before the first connect.
+      // Once per identity: IoT needs the policy attached before the first connect, and applies it within minutes, so
+      // refusals until then are retried rather than taken as final.
       await attachPolicy(config.apiUrl, await cognito.cognitoIdToken());
+      authorizationPendingUntil = Date.now() + AUTHORIZATION_PROPAGATION_MS;
       topicFilters.push(userTopicsFilter(topics, identityId));
     }
     const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
     // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
     const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
-    // A Cognito identity connects with its identity id, the only client id its IoT policy allows: one for all its tabs.
+    // A Cognito identity connects as <app>.<stage>.<identity id>, the only client id its IoT policy allows: one for all
+    // its tabs.
     return {
       credentials,
-      clientId: identityId,
+      clientId: topics.clientId(identityId),
+      ...(authorizationPendingUntil !== undefined ? { authorizationPendingUntil } : {}),
       endpoint: config.iotEndpoint,
       topicFilters,
       userId: identityId,

@@ -53,6 +53,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     credentials: access.credentials,
     transport: sdkTransport,
     dedupKey: payloadKey,
+    ...(access.authorizationPendingUntil !== undefined ? { authorizationPendingUntil: access.authorizationPendingUntil } : {}),
   });
   const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
   const rooms = api ? new RoomsModel(api, access.userId) : undefined;

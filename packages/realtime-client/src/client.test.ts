@@ -1,4 +1,4 @@
-import { RealtimeClient, type RealtimeClientOptions, RealtimeConnectionError } from './client.js';
+import { AUTHORIZATION_PROPAGATION_MS, RealtimeClient, type RealtimeClientOptions, RealtimeConnectionError } from './client.js';
 import { RefreshingCredentials } from './credentials.js';
 import { FakeClock } from './fake-clock.test-support.js';
 import { FakeTransport } from './fake-transport.test-support.js';
@@ -28,8 +28,8 @@ const settle = async () => {
   for (let i = 0; i < 10; i += 1) await Promise.resolve();
 };
 
-function setup(options: Partial<RealtimeClientOptions> & { source?: CredentialSource } = {}) {
-  const clock = new FakeClock();
+function setup(options: Partial<RealtimeClientOptions> & { source?: CredentialSource; clock?: FakeClock } = {}) {
+  const clock = options.clock ?? new FakeClock();
   const transport = new FakeTransport();
   const network = new FakeNetwork();
   const source = options.source ?? {
@@ -273,6 +273,22 @@ describe('RealtimeClient state', () => {
       'the realtime service refused this identity 5 times in a row: the realtime service refused this identity (not authorized, CONNACK 5)',
     );
     expect(transport.stops).toBe(1);
+  });
+
+  it('keeps retrying refusals while a just-attached IoT policy propagates (AWS: 6 to 8 minutes), then counts them again', async () => {
+    const clock = new FakeClock();
+    const { client, transport, states, connect } = setup({ clock, authorizationPendingUntil: clock.now() + AUTHORIZATION_PROPAGATION_MS });
+    await connect();
+    transport.events.interrupted('the connection was closed', 1000);
+    const refused = () => transport.events.attemptFailed('the realtime service refused this identity (not authorized, CONNACK 5)', 1000, true);
+    for (let i = 0; i < 20; i += 1) refused();
+    expect(client.state).toBe('reconnecting');
+    expect(states.at(-1)?.detail).toMatch(/^waiting for the IoT policy to take effect/);
+    await clock.advance(AUTHORIZATION_PROPAGATION_MS);
+    for (let i = 0; i < 4; i += 1) refused();
+    expect(client.state).toBe('reconnecting');
+    refused();
+    expect(client.state).toBe('failed');
   });
 
   it('gives up (failed) when the sign-in behind its credentials is refused, since reconnecting cannot help', async () => {

@@ -53,8 +53,18 @@ export interface RealtimeClientOptions {
   takeover?: TakeoverRule;
   /** CONNACKs in a row that refuse this identity before the client gives up (default 5: IoT policies take a moment to apply). */
   refusalsBeforeGivingUp?: number;
+  /**
+   * Until this moment (epoch ms), a CONNACK refusing this identity is expected and retried with backoff without
+   * counting towards giving up: set it right after attaching an IoT policy to a Cognito identity, because "changes
+   * made to a policy can take anywhere between 6 and 8 minutes to become effective" (AWS IoT developer guide, "AWS
+   * IoT Core policies"). See AUTHORIZATION_PROPAGATION_MS.
+   */
+  authorizationPendingUntil?: number;
   clock?: Clock;
 }
+
+/** How long a just-attached IoT policy may take to apply: "between 6 and 8 minutes" (AWS IoT Core policies). */
+export const AUTHORIZATION_PROPAGATION_MS = 8 * 60_000;
 
 export interface RealtimeClientEvents {
   /** Every state change, and news within connecting/reconnecting (the next attempt). */
@@ -226,12 +236,14 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #onAttemptFailed(reason: string, retryInMs: number | undefined, refused: boolean): void {
     if (!this.#running) return;
     this.#failedAttempts += 1;
-    this.#refusals = refused ? this.#refusals + 1 : 0;
+    const pending = refused && this.options.authorizationPendingUntil !== undefined && this.#clock.now() < this.options.authorizationPendingUntil;
+    // A refusal while a just-attached policy is still propagating is not the identity's fault: it does not count.
+    this.#refusals = refused && !pending ? this.#refusals + 1 : 0;
     const rejection = this.options.credentials.rejection;
     if (rejection !== undefined) this.#giveUp('failed', `the sign-in behind the realtime connection was refused: ${describe(rejection)}`);
     else if (this.#refusals >= this.#maxRefusals)
       this.#giveUp('failed', `the realtime service refused this identity ${this.#refusals} times in a row: ${reason}`);
-    else this.#retrying(reason, retryInMs);
+    else this.#retrying(pending ? `waiting for the IoT policy to take effect (AWS applies policy changes within minutes): ${reason}` : reason, retryInMs);
   }
 
   #retrying(detail: string, retryInMs: number | undefined): void {

@@ -6,6 +6,7 @@
  * the WebSocket wrapper used by routeIotWebSockets(); import it lazily if the first page load must stay small.
  */
 export {
+  AUTHORIZATION_PROPAGATION_MS,
   type DedupKey,
   RealtimeClient,
   type RealtimeClientEvents,
