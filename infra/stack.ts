@@ -49,6 +49,9 @@ export class RealtimeStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: InfraConfig) {
     super(scope, id);
+    // The Terraform this stack is for: >= 1.10, for S3 state locking with a lock file (`use_lockfile`). Declared to CDK
+    // Terrain's target-version validation (before any child exists) and to Terraform itself (`required_version`).
+    this.node.setContext('targetVersions', { terraform: '>=1.10.0' });
     new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: { app: config.app, stage: config.stage } }] });
     // State: an S3 bucket locked with a lock file (Terraform >= 1.10, "use_lockfile") when one is configured; otherwise a
     // local file in the repository's git-ignored .terraform-state/, by a path relative to the stack's folder (so the

@@ -15,14 +15,8 @@ export interface SynthesizedStack {
   stack: RealtimeStack;
 }
 
-/**
- * The Terraform the stack is for: >= 1.10, for S3 state locking with a lock file (`use_lockfile`). Declared to CDK
- * Terrain (its target-version validation) and, in the stack, to Terraform itself (`required_version`).
- */
-export const TERRAFORM_VERSION = '>=1.10.0';
-
 export function synthesizeStack(config: InfraConfig, outdir: string): SynthesizedStack {
-  const app = new App({ outdir, context: { targetVersions: { terraform: TERRAFORM_VERSION } } });
+  const app = new App({ outdir });
   const stackName = `${config.app}-${config.stage}`;
   const stack = new RealtimeStack(app, stackName, config);
   app.synth();
