@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
+import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
 
 const options = {
   emulatorPort: 0,
@@ -28,7 +29,7 @@ describe('LocalStack.restartStore', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'store-restart-'));
     stack = await startLocalStack({ ...options, dataDir });
     api = apiClient(() => stack);
-  });
+  }, STACK_START_TIMEOUT_MS);
   afterAll(async () => {
     await stack.close();
     rmSync(dataDir, { recursive: true, force: true });

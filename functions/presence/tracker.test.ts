@@ -17,16 +17,26 @@ const event = (eventType: LifecycleEvent['eventType'], clientId: string, version
 });
 
 describe('recordLifecycleEvent', () => {
-  it('maps client ids to users: <app>.<stage>.<user>[.<tab>] and Cognito identity ids; ignores any other', async () => {
+  it("maps client ids to users: <app>.<stage>.<user>[.<tab>], Cognito users' <app>.<stage>.<identity id>; ignores any other", async () => {
     const presence = new MemoryPresenceStore();
     const record = (clientId: string) => recordLifecycleEvent(event('connected', clientId), { presence, topics, clock });
     expect(await record('app.test.alice')).toEqual({ outcome: 'recorded', userId: 'alice', online: true, changed: true });
     expect(await record('app.test.alice.tab1')).toEqual({ outcome: 'recorded', userId: 'alice', online: true, changed: false });
-    expect(await record('us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc')).toMatchObject({
+    expect(await record('app.test.us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc')).toMatchObject({
       outcome: 'recorded',
       userId: 'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc',
     });
-    for (const other of ['app.prod.alice', 'other.test.alice', 'app.test.', 'app.test.alice.tab.more', 'app.test.al+ce', 'iot-console-123', 'app.test']) {
+    // A bare identity id is no client id of the stage (Cognito users connect within the stage's prefix too).
+    for (const other of [
+      'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc',
+      'app.prod.alice',
+      'other.test.alice',
+      'app.test.',
+      'app.test.alice.tab.more',
+      'app.test.al+ce',
+      'iot-console-123',
+      'app.test',
+    ]) {
       expect(await record(other)).toEqual({ outcome: 'ignored', clientId: other });
     }
     expect([...presence.items.keys()].sort()).toEqual(['alice', 'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc']);

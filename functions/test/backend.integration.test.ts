@@ -14,6 +14,7 @@ import { adminCredentials } from '../../test/support/emulator.js';
 import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
+import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
 import { loginsKeyOf } from '../shared/cognito-identity.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
@@ -30,7 +31,7 @@ beforeAll(async () => {
     jobRetryDelayMs: 50,
     functionLogLevel: 'SILENT',
   });
-});
+}, STACK_START_TIMEOUT_MS);
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
 afterAll(async () => stack.close());
 

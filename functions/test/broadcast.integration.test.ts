@@ -11,6 +11,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, appToken, cognitoIdToken } from '../../test/support/local-api.js';
 import { connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
+import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
 import { functionDefinition } from '../catalog.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
@@ -19,7 +20,7 @@ const open: TestClient[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack({ emulatorPort: 0, apiPort: 0, corsOrigins: [], logger: memoryLogger(), functionLogLevel: 'SILENT' });
-});
+}, STACK_START_TIMEOUT_MS);
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
 afterAll(async () => stack.close());
 

@@ -10,6 +10,7 @@ import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { functionCredentials } from '../../test/support/credentials.js';
 import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
+import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
 
 const WEB_ORIGIN = 'http://127.0.0.1:5173';
 const LIMIT = 3;
@@ -26,7 +27,7 @@ beforeAll(async () => {
     rateLimit: { requests: LIMIT, windowSeconds: 60 },
   });
   api = apiClient(() => stack);
-});
+}, STACK_START_TIMEOUT_MS);
 afterAll(async () => stack.close());
 
 let users = 0;

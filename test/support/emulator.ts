@@ -13,15 +13,19 @@ export interface TestEmulator extends RunningEmulator {
 }
 
 export async function startTestEmulator(
-  options: { userPoolIssuerUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<
+  options: { userPoolIssuerUrl?: string; userPoolJwksUrl?: string; extraUsers?: LocalUserConfig[]; account?: (base: AccountConfig) => AccountConfig } & Partial<
     Omit<EmulatorOptions, 'account' | 'logger'>
   > = {},
 ): Promise<TestEmulator> {
   const logger = memoryLogger();
-  let account = seededAccountConfig({ userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9', userPoolClientId: SEEDED_USER_POOL_CLIENT_ID });
+  let account = seededAccountConfig({
+    userPoolIssuerUrl: options.userPoolIssuerUrl ?? 'http://127.0.0.1:9',
+    ...(options.userPoolJwksUrl ? { userPoolJwksUrl: options.userPoolJwksUrl } : {}),
+    userPoolClientId: SEEDED_USER_POOL_CLIENT_ID,
+  });
   account = { ...account, users: [...account.users, ...(options.extraUsers ?? [])] };
   if (options.account) account = options.account(account);
-  const { userPoolIssuerUrl: _t, extraUsers: _e, account: _a, ...rest } = options;
+  const { userPoolIssuerUrl: _t, userPoolJwksUrl: _j, extraUsers: _e, account: _a, ...rest } = options;
   const emulator = await startEmulator({ port: 0, ...rest, account, logger });
   return Object.assign(emulator, {
     logs: logger.entries,

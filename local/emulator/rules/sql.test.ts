@@ -13,7 +13,11 @@ const refusal = (sql: string): string => {
 
 describe('parseRuleSql', () => {
   it('parses the presence rule of core/iot-rules.ts', () => {
-    expect(parseRuleSql(presenceRule({ app: 'iot-realtime', stage: 'local' }).sql)).toEqual({ select: [{ kind: 'all' }], from: '$aws/events/presence/+/+' });
+    expect(parseRuleSql(presenceRule({ app: 'iot-realtime', stage: 'local' }).sql)).toEqual({
+      select: [{ kind: 'all' }],
+      from: '$aws/events/presence/+/+',
+      where: { kind: 'startswith', value: { kind: 'field', path: ['clientId'] }, prefix: { kind: 'literal', value: 'iot-realtime.local.' } },
+    });
   });
 
   it('parses fields, paths, aliases (dotted too), * beside fields, and keywords in any case', () => {

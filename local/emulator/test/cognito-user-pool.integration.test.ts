@@ -173,8 +173,10 @@ afterAll(async () => {
 // Public operations are unauthenticated: the SDK sends them unsigned, whatever credentials it holds.
 const idp = () =>
   new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: running.url, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
-const issuer = (poolId = POOL_ID) => `${running.url}/${poolId}`;
-const jwks = () => createRemoteJWKSet(new URL(`${issuer()}/.well-known/jwks.json`));
+/** The pool's `iss`: Cognito's own URL; its JWKS is served by the emulator at `/<poolId>/.well-known/jwks.json`. */
+const issuer = (poolId = POOL_ID) => running.service.issuer(poolId);
+const jwksUrl = (poolId = POOL_ID) => `${running.url}/${poolId}/.well-known/jwks.json`;
+const jwks = () => createRemoteJWKSet(new URL(jwksUrl()));
 
 let counter = 0;
 function uniqueName(prefix: string): string {
@@ -293,12 +295,13 @@ describe('sign-up and confirmation (the deployed pool: email usernames, email au
     ).rejects.toEqual(refused('NotAuthorizedException', 'A client attempted to write unauthorized attribute'));
   });
 
-  it('compares emails case-sensitively, as Cognito does without a username_configuration (the deployed pool sets none)', async () => {
+  it('compares emails case-insensitively, as the deployed pool asks (username_configuration case_sensitive = false)', async () => {
     const { email } = await signUpConfirmed();
     const upper = email.toUpperCase();
-    await expect(passwordSignIn(upper, PASSWORD)).rejects.toEqual(refused('NotAuthorizedException', 'Incorrect username or password.'));
-    const other = await idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: upper, Password: PASSWORD }));
-    expect(other.UserSub).toEqual(expect.any(String));
+    expect((await passwordSignIn(upper, PASSWORD)).idToken).toEqual(expect.any(String));
+    await expect(idp().send(new SignUpCommand({ ClientId: CLIENT_ID, Username: upper, Password: PASSWORD }))).rejects.toEqual(
+      refused('UsernameExistsException', 'An account with the given email already exists.'),
+    );
   });
 
   it("enforces the deployed password policy (12 characters, upper, lower, digit) with Cognito's messages", async () => {
@@ -736,7 +739,7 @@ describe('refresh, GetUser and sign-out', () => {
 
 describe('JWKS', () => {
   it('publishes the two RS256 keys of the pool at /<poolId>/.well-known/jwks.json, and 404 for an unknown pool', async () => {
-    const res = await fetch(`${issuer()}/.well-known/jwks.json`);
+    const res = await fetch(jwksUrl());
     expect(res.status).toBe(200);
     const body = (await res.json()) as { keys: Array<Record<string, string>> };
     expect(body.keys).toHaveLength(2);
@@ -745,7 +748,7 @@ describe('JWKS', () => {
       expect(key).not.toHaveProperty('d');
     }
     expect((await fetch(`${running.url}/us-east-1_NoSuchPool/.well-known/jwks.json`)).status).toBe(404);
-    const other = (await (await fetch(`${issuer(NAME_POOL_ID)}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    const other = (await (await fetch(jwksUrl(NAME_POOL_ID))).json()) as { keys: Array<{ kid: string }> };
     expect(other.keys.map((k) => k.kid)).not.toContain(body.keys[0]!.kid);
   });
 
@@ -781,6 +784,7 @@ describe("the emulator's identity pool with this pool as its provider", () => {
   it('accepts the ID token as Logins (issuer, audience, expiry verified) and refuses the others', async () => {
     const emulator = await startTestEmulator({
       userPoolIssuerUrl: issuer(),
+      userPoolJwksUrl: jwksUrl(),
       account: (base) => ({
         ...base,
         identityPools: (base.identityPools ?? []).map((p) => ({
@@ -836,7 +840,7 @@ describe("the emulator's identity pool with this pool as its provider", () => {
 
 describe('ServerSideTokenCheck: the identity pool asks this pool whether a sign-in still stands', () => {
   async function identityPool(options: { serverSideTokenCheck: boolean; checker: boolean }) {
-    const base = seededAccountConfig({ userPoolIssuerUrl: issuer(), userPoolClientId: PASSWORD_CLIENT_ID });
+    const base = seededAccountConfig({ userPoolIssuerUrl: issuer(), userPoolJwksUrl: jwksUrl(), userPoolClientId: PASSWORD_CLIENT_ID });
     const identityAccount = new LocalAccount({
       ...base,
       identityPools: (base.identityPools ?? []).map((p) => ({

@@ -21,7 +21,7 @@ const refusal = (fn: () => unknown): string => {
 describe('the deployed pool and client (infra/constructs/identity.ts)', () => {
   const { pool, client } = synthesizedUserPool();
 
-  it('maps the pool: email usernames, auto-verified email, the 12-character policy, case-sensitive (no username_configuration)', () => {
+  it('maps the pool: email usernames, case-insensitive, auto-verified email, the 12-character policy', () => {
     const config = userPoolFromTerraform(pool, POOL_ID);
     expect(config).toMatchObject({
       userPoolId: POOL_ID,
@@ -29,7 +29,7 @@ describe('the deployed pool and client (infra/constructs/identity.ts)', () => {
       usernameAttributes: ['email'],
       aliasAttributes: [],
       autoVerifiedAttributes: ['email'],
-      usernameCaseSensitive: true,
+      usernameCaseSensitive: false,
       passwordPolicy: {
         minimumLength: 12,
         requireLowercase: true,
