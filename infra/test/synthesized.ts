@@ -13,6 +13,7 @@ export const TEST_ACCOUNT = '123456789012';
 export const TEST_IDENTITY_POOL = 'eu-west-1:11111111-2222-4333-8444-555555555555';
 
 export type TerraformJson = {
+  terraform: Record<string, unknown>;
   resource: Record<string, Record<string, Record<string, unknown>>>;
   data: Record<string, Record<string, Record<string, unknown>>>;
   output: Record<string, { value: unknown }>;

@@ -1,5 +1,5 @@
 /** Emulator configuration from the environment, validated once, failing fast with the variable's name. */
-import { DEFAULT_API_PORT, DEFAULT_EMULATOR_PORT, DEFAULT_WEB_PORT } from '../local-deployment.js';
+import { DEFAULT_EMULATOR_PORT, DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
 
 export class EmulatorConfigError extends Error {
@@ -61,7 +61,6 @@ function origins(env: NodeJS.ProcessEnv, webPort: number): string[] {
 
 export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnvConfig {
   const port = integer(env, 'LOCAL_AWS_PORT', DEFAULT_EMULATOR_PORT, 0, 65535);
-  const apiPort = integer(env, 'LOCAL_API_PORT', DEFAULT_API_PORT, 0, 65535);
   const webPort = integer(env, 'LOCAL_WEB_PORT', DEFAULT_WEB_PORT, 1, 65535);
   const logFormat = env.LOCAL_LOG_FORMAT ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json')

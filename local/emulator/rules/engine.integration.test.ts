@@ -19,7 +19,6 @@ const open: TestClient[] = [];
 
 beforeAll(async () => {
   emulator = await startTestEmulator();
-  const record = (fn: string) => async (event: Record<string, unknown>) => void invocations.push({ fn, event });
   const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
   engine = new RulesEngine({
     source: emulator.broker,
