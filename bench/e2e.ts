@@ -45,6 +45,9 @@ async function startStack(): Promise<{ api: string; emulator: string; stop: () =
       LOCAL_DATA_DIR: dataDir,
       LOCAL_IOT_PUBLISHES_PER_SECOND: '0',
       LOCAL_RATE_LIMITS: 'off',
+      // Nor the HTTP API stage's throttle (50 requests/s by default, as deployed).
+      LOCAL_API_BURST_LIMIT: '5000',
+      LOCAL_API_RATE_LIMIT: '10000',
       LOCAL_FUNCTION_LOG_LEVEL: 'WARN',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },

@@ -16,8 +16,20 @@ export interface LocalStackConfig {
   dataDir: string;
   /** Per-user write limits of the catalog, or off (load tests). */
   rateLimits: 'catalog' | 'off';
-  /** Level of the functions' JSON logs; unset: powertools' default. */
+  /** Level of the functions' log lines shown (they log as deployed); unset: INFO. */
   functionLogLevel: LogLevel | undefined;
+  /** The HTTP API stage's throttle, as API_BURST_LIMIT / API_RATE_LIMIT set it for a deployment (load tests raise it). */
+  apiThrottle: { burstLimit: number; rateLimit: number };
+  /** Execution environments at most across all functions (the account's concurrency, locally). */
+  maxLambdaEnvironments: number;
+}
+
+function bounded(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new EmulatorConfigError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -45,7 +57,7 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
       .map((s) => s.trim())
       .filter(Boolean),
     credentialsDurationSeconds: duration,
-    jobRetryDelayMs: Number(env.LOCAL_JOB_RETRY_DELAY_MS ?? 2000),
+    jobRetryDelayMs: bounded(env, 'LOCAL_JOB_RETRY_DELAY_MS', 2000, 0, 3_600_000),
     webMode: webMode(env.LOCAL_WEB_MODE),
     dataDir: env.LOCAL_DATA_DIR ?? '.local',
     rateLimits: oneOf(env, 'LOCAL_RATE_LIMITS', ['catalog', 'off'] as const, 'catalog'),
@@ -53,6 +65,9 @@ export function localStackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): L
       env.LOCAL_FUNCTION_LOG_LEVEL === undefined
         ? undefined
         : oneOf(env, 'LOCAL_FUNCTION_LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const, 'INFO'),
+    // API Gateway's own limits: burst 5000, rate 10000 per second and account.
+    apiThrottle: { burstLimit: bounded(env, 'LOCAL_API_BURST_LIMIT', 100, 0, 5000), rateLimit: bounded(env, 'LOCAL_API_RATE_LIMIT', 50, 0, 10_000) },
+    maxLambdaEnvironments: bounded(env, 'LOCAL_LAMBDA_MAX_ENVIRONMENTS', 64, 1, 1000),
   };
 }
 

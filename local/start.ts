@@ -23,6 +23,8 @@ const stack = await startLocalStack({
   dataDir: config.dataDir,
   ...(config.rateLimits === 'off' ? { rateLimit: { requests: 0, windowSeconds: 60 } } : {}),
   ...(config.functionLogLevel ? { functionLogLevel: config.functionLogLevel } : {}),
+  apiThrottle: config.apiThrottle,
+  maxLambdaEnvironments: config.maxLambdaEnvironments,
   ...(config.webMode === 'off' ? {} : { web: { port: config.webPort, mode: config.webMode } }),
 });
 
