@@ -13,6 +13,7 @@
  * can scale, or when your function is at maximum concurrency, additional requests fail with a throttling error").
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { RoleDefinition } from '../../../../core/access/model.js';
 import type { PolicyStatement } from '../../../../core/policy/document.js';
 import type { LocalAccount } from '../../account/account.js';
@@ -99,6 +100,13 @@ export interface LambdaServiceOptions {
   networkMap: () => Record<string, string>;
   /** Execution environments kept at most across all functions (the account's concurrency, locally). */
   maxEnvironments?: number;
+  /**
+   * Environments of one function at most (local: this machine has a few cores, not Lambda's fleet). Past it an
+   * invocation waits for one of them to be free, in a bounded queue (`maxWaitingInvocations`), instead of starting
+   * more cold starts than the machine can run at once; a full queue is throttled as Lambda throttles.
+   */
+  maxEnvironmentsPerFunction?: number;
+  maxWaitingInvocations?: number;
   /** Events waiting in one function's asynchronous queue at most. */
   maxQueuedEvents?: number;
   /** Local shortcut: delay before an asynchronous retry (AWS waits 1 minute, then 2). */
@@ -153,15 +161,22 @@ export class LambdaService {
   readonly #stats = new Map<string, LambdaStats>();
   readonly #queues = new Map<string, AsyncEvent[]>();
   readonly #asyncInFlight = new Set<Promise<void>>();
+  readonly #asyncRunning = new Map<string, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #mappings: Array<{ uuid: string; stop(): void; idle(): Promise<void> }> = [];
   readonly #maxEnvironments: number;
+  readonly #maxPerFunction: number;
+  readonly #maxWaiting: number;
+  /** Invocations waiting for a free environment of their function, oldest first. */
+  readonly #waiting = new Map<string, Array<(environment: ExecutionEnvironment | Error) => void>>();
   readonly #reaper: NodeJS.Timeout;
   #closed = false;
 
   constructor(private readonly options: LambdaServiceOptions) {
     this.logs = new FunctionLogs(options.logger, options.showLogLevel);
     this.#maxEnvironments = options.maxEnvironments ?? 64;
+    this.#maxPerFunction = options.maxEnvironmentsPerFunction ?? Math.max(2, 2 * availableParallelism());
+    this.#maxWaiting = options.maxWaitingInvocations ?? 1000;
     this.#reaper = setInterval(() => this.#reapIdle(), 30_000);
     this.#reaper.unref();
   }
@@ -297,7 +312,7 @@ export class LambdaService {
   async invokeInternal(functionName: string, payload: string): Promise<InvokeResult> {
     const fn = this.#require(functionName);
     const stats = this.#stat(fn.functionName);
-    const { environment, cold } = this.#acquire(fn);
+    const { environment, cold } = await this.#acquire(fn);
     stats.invocations += 1;
     if (cold) stats.coldStarts += 1;
     const requestId = randomUUID();
@@ -313,6 +328,8 @@ export class LambdaService {
       if (error instanceof InitError) return this.#failure(error.errorType, error.message, error.trace, cold);
       if (error instanceof EnvironmentCrashError) return this.#failure('Runtime.ExitError', `RequestId: ${requestId} Error: ${error.message}`, [], cold);
       throw error;
+    } finally {
+      this.#release(fn);
     }
     if (outcome.kind === 'ok') return { status: 'ok', payload: outcome.payload, coldStart: cold };
     stats.errors += 1;
@@ -331,6 +348,8 @@ export class LambdaService {
   async close(): Promise<void> {
     this.#closed = true;
     for (const mapping of this.#mappings) mapping.stop();
+    for (const waiting of this.#waiting.values())
+      for (const resolve of waiting.splice(0)) resolve(new LambdaServiceError('ServiceException', 500, 'the Lambda service is shutting down'));
     clearInterval(this.#reaper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -380,9 +399,26 @@ export class LambdaService {
     return { status: 'function-error', errorType, errorMessage, payload: JSON.stringify({ errorType, errorMessage, trace }), coldStart };
   }
 
-  /** A free warm environment, else a cold one; at the bound, an idle environment of another function is reclaimed. */
-  #acquire(fn: FunctionConfiguration): { environment: ExecutionEnvironment; cold: boolean } {
+  /**
+   * A free warm environment, else a cold one; past the function's local bound the invocation waits for one to be
+   * free (bounded); at the account's bound an idle environment of another function is reclaimed, else it is throttled.
+   */
+  async #acquire(fn: FunctionConfiguration): Promise<{ environment: ExecutionEnvironment; cold: boolean }> {
     if (this.#closed) throw new LambdaServiceError('ServiceException', 500, 'the Lambda service is shutting down');
+    const free = this.#freeEnvironment(fn);
+    if (free) return { environment: free, cold: false };
+    const live = this.#environments.get(fn.functionName)!.length;
+    if (live < this.#maxPerFunction && (this.#liveEnvironments() < this.#maxEnvironments || this.#reclaimOneIdle())) return this.#coldStart(fn);
+    if (live === 0) return this.#throttle(fn, `${this.#maxEnvironments} execution environments are busy: LOCAL_LAMBDA_MAX_ENVIRONMENTS`);
+    const waiting = this.#waiting.get(fn.functionName) ?? [];
+    if (waiting.length >= this.#maxWaiting) return this.#throttle(fn, `${waiting.length} invocations of ${fn.functionName} are waiting already`);
+    this.#waiting.set(fn.functionName, waiting);
+    const handed = await new Promise<ExecutionEnvironment | Error>((resolve) => waiting.push(resolve));
+    if (handed instanceof Error) throw handed;
+    return handed.busy || handed.dead ? this.#acquire(fn) : { environment: handed, cold: false };
+  }
+
+  #freeEnvironment(fn: FunctionConfiguration): ExecutionEnvironment | undefined {
     const list = (this.#environments.get(fn.functionName) ?? []).filter((e) => !e.dead);
     this.#environments.set(fn.functionName, list);
     const now = Date.now();
@@ -392,19 +428,32 @@ export class LambdaService {
         environment.terminate();
         continue;
       }
-      return { environment, cold: false };
+      return environment;
     }
-    if (this.#liveEnvironments() >= this.#maxEnvironments && !this.#reclaimOneIdle()) {
-      this.#stat(fn.functionName).throttles += 1;
-      throw new LambdaServiceError(
-        'TooManyRequestsException',
-        429,
-        `Rate Exceeded. (${this.#maxEnvironments} execution environments are busy: LOCAL_LAMBDA_MAX_ENVIRONMENTS)`,
-      );
-    }
+    return undefined;
+  }
+
+  #coldStart(fn: FunctionConfiguration): { environment: ExecutionEnvironment; cold: boolean } {
     const environment = this.#startEnvironment(fn);
-    list.push(environment);
+    this.#environments.get(fn.functionName)!.push(environment);
     return { environment, cold: true };
+  }
+
+  #throttle(fn: FunctionConfiguration, why: string): never {
+    this.#stat(fn.functionName).throttles += 1;
+    throw new LambdaServiceError('TooManyRequestsException', 429, `Rate Exceeded. (${why})`);
+  }
+
+  /** An invocation finished: its environment (if still alive) goes to the next waiting invocation, or a new one starts. */
+  #release(fn: FunctionConfiguration): void {
+    const waiting = this.#waiting.get(fn.functionName);
+    if (!waiting || waiting.length === 0) return;
+    const free = this.#freeEnvironment(fn);
+    if (free) {
+      waiting.shift()!(free);
+      return;
+    }
+    if (this.#environments.get(fn.functionName)!.length < this.#maxPerFunction) waiting.shift()!(this.#coldStart(fn).environment);
   }
 
   #liveEnvironments(): number {
@@ -487,43 +536,50 @@ export class LambdaService {
     return result;
   }
 
+  /**
+   * Runs queued asynchronous events, as many at once as the function may have environments (Lambda's internal
+   * queue feeds the function at its concurrency); the rest wait in the queue. A throttled attempt goes back to the
+   * front of the queue and is tried again shortly (Lambda retries throttles for up to 6 hours), a failed one is
+   * retried after the retry delay, up to the configured attempts.
+   */
   #drain(functionName: string): void {
     if (this.#closed) return;
     const queue = this.#queues.get(functionName);
-    while (queue && queue.length > 0) {
-      const fn = this.#functions.get(functionName);
-      if (!fn) return;
-      const event = queue[0]!;
-      const ageSeconds = (Date.now() - event.queuedAt) / 1000;
-      if (ageSeconds > fn.asyncConfig.maximumEventAgeSeconds) {
-        queue.shift();
+    const fn = this.#functions.get(functionName);
+    if (!queue || !fn) return;
+    while (queue.length > 0 && (this.#asyncRunning.get(functionName) ?? 0) < this.#maxPerFunction) {
+      const event = queue.shift()!;
+      if ((Date.now() - event.queuedAt) / 1000 > fn.asyncConfig.maximumEventAgeSeconds) {
         this.#discard(fn, event, 'EventAgeExceeded', undefined);
         continue;
       }
-      let started: Promise<InvokeResult>;
-      try {
-        started = this.invokeInternal(functionName, event.payload);
-      } catch (error) {
-        // Throttled: the event waits in the queue and is tried again shortly (Lambda retries throttles for up to 6 h).
-        if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
-          this.#later(() => this.#drain(functionName), 100);
-          return;
-        }
-        throw error;
-      }
-      queue.shift();
-      event.attempts += 1;
-      const running = started
-        .then((result) => {
-          if (result.status === 'ok') return;
-          if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
-            queue.push(event);
-            this.#later(() => this.#drain(functionName), this.options.asyncRetryDelayMs ?? 1000);
-            return;
-          }
-          this.#discard(fn, event, 'RetriesExhausted', result);
-        })
+      this.#asyncRunning.set(functionName, (this.#asyncRunning.get(functionName) ?? 0) + 1);
+      const running = this.invokeInternal(functionName, event.payload)
+        .then(
+          (result) => {
+            event.attempts += 1;
+            if (result.status === 'ok') return;
+            if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
+              this.#later(() => {
+                queue.push(event);
+                this.#drain(functionName);
+              }, this.options.asyncRetryDelayMs ?? 1000);
+              return;
+            }
+            this.#discard(fn, event, 'RetriesExhausted', result);
+          },
+          (error: unknown) => {
+            if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
+              queue.unshift(event);
+              this.#later(() => this.#drain(functionName), 100);
+              return;
+            }
+            if (!this.#closed)
+              this.options.logger.log({ level: 'error', message: `asynchronous invocation of ${functionName} could not start`, error: String(error) });
+          },
+        )
         .finally(() => {
+          this.#asyncRunning.set(functionName, (this.#asyncRunning.get(functionName) ?? 1) - 1);
           this.#asyncInFlight.delete(running);
           this.#drain(functionName);
         });
