@@ -146,7 +146,7 @@ export function catalogVariables(definition: FunctionDefinition, overrides: { ra
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */
 export const API_CORS = {
-  allowHeaders: ['authorization', 'content-type'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
   allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['retry-after'],
   maxAgeSeconds: 600,

@@ -12,7 +12,17 @@ import { RoomMembers } from './rooms/members.js';
 import { RoomList } from './rooms/room-list.js';
 import { RoomStates } from './rooms/room-state.js';
 import { RoomSender } from './rooms/sending.js';
-import type { ListState, MembersState, Outgoing, PresenceState, RoomsApi, RoomsChange, RoomsContext, RoomsModelOptions } from './rooms/types.js';
+import {
+  ALWAYS_ONLINE,
+  type ListState,
+  type MembersState,
+  type Outgoing,
+  type PresenceState,
+  type RoomsApi,
+  type RoomsChange,
+  type RoomsContext,
+  type RoomsModelOptions,
+} from './rooms/types.js';
 import { addUnread, clearUnread, totalUnread, unreadAmong } from './rooms/unread.js';
 import type { Timeline } from './timeline.js';
 
@@ -25,6 +35,7 @@ export class RoomsModel {
   readonly #history: RoomHistory;
   readonly #members: RoomMembers;
   readonly #sender: RoomSender;
+  readonly #stopNetwork: () => void;
   #selected: string | undefined;
   #closed = false;
 
@@ -34,11 +45,13 @@ export class RoomsModel {
     readonly userId: string,
     options: RoomsModelOptions = {},
   ) {
+    const { network = ALWAYS_ONLINE, ...settings } = options;
     const ctx: RoomsContext = {
       api,
       userId,
       states: this.#states,
-      options: { historyPageSize: 50, maxRefreshPages: 20, refreshRetryMs: 1500, sendTimeoutMs: 10_000, maxCatchUpPages: 5, ...options },
+      options: { historyPageSize: 50, maxRefreshPages: 20, refreshRetryMs: 1500, sendTimeoutMs: 10_000, maxCatchUpPages: 5, ...settings },
+      network,
       selected: () => this.#selected,
       closed: () => this.#closed,
       emit: (change) => this.#emit(change),
@@ -48,6 +61,10 @@ export class RoomsModel {
     this.#members = new RoomMembers(ctx);
     this.#sender = new RoomSender(ctx);
     this.#history = new RoomHistory(ctx, (roomId, messages) => this.#sender.echoed(roomId, messages));
+    // Back online: what was written meanwhile is sent, each message once.
+    this.#stopNetwork = network.onChange((online) => {
+      if (online && !this.#closed) this.#sender.networkBack();
+    });
   }
 
   on(listener: (change: RoomsChange) => void): () => void {
@@ -58,6 +75,8 @@ export class RoomsModel {
   /** Stops background work (a pending refresh retry, send timers); the page is going away. */
   close(): void {
     this.#closed = true;
+    this.#stopNetwork();
+    this.#sender.close();
     this.#listeners.clear();
     this.#states.stopAll();
   }
@@ -206,7 +225,7 @@ export class RoomsModel {
     this.#sender.retry(roomId, localId);
   }
 
-  /** Gives up on a message that was not delivered. */
+  /** Gives up on a message that was not delivered, or that waits for the network. */
   discardSend(roomId: string, localId: string): void {
     this.#sender.discard(roomId, localId);
   }

@@ -2,9 +2,9 @@
 import type { InboxMessage } from '../../../core/contracts/mqtt.js';
 import type { Member, MessagePage, RoomList, RoomSummary, StoredMessage } from '../../../core/contracts/rooms.js';
 import { newSortableId } from '../../../core/ids.js';
-import { ApiError } from '../api.js';
+import { ApiError, type CallOptions } from '../api.js';
 import { RoomsModel } from '../rooms-model.js';
-import type { RoomsApi } from './types.js';
+import type { NetworkStatus, RoomsApi } from './types.js';
 
 /** The rooms API as the server answers it, in memory: pages of `pageSize`, history oldest first per page. */
 export class FakeRoomsApi implements RoomsApi {
@@ -48,9 +48,12 @@ export class FakeRoomsApi implements RoomsApi {
   };
   /** What the next posts do: be stored (and answered), hang until aborted, or be refused. */
   postOutcome: 'store' | 'hang' | ApiError = 'store';
-  postMessage = async (roomId: string, text: string, signal?: AbortSignal) => {
+  postMessage = async (roomId: string, text: string, { signal, idempotencyKey }: CallOptions = {}) => {
     this.#call(`postMessage ${roomId}`);
+    this.postKeys.push(idempotencyKey);
     const outcome = this.postOutcome;
+    const delay = this.postDelaysMs.shift();
+    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
     if (outcome instanceof ApiError) throw outcome;
     if (outcome === 'hang') {
       return new Promise<never>((_resolve, reject) =>
@@ -65,6 +68,10 @@ export class FakeRoomsApi implements RoomsApi {
   /** Who posts (the signed-in user of the model under test), and what was stored, as the inbox would deliver it. */
   poster = 'bob';
   posted: InboxMessage[] = [];
+  /** How long the next posts take to be answered (ms), one entry per post; then at once. */
+  postDelaysMs: number[] = [];
+  /** The Idempotency-Key of every post, in order. */
+  postKeys: Array<string | undefined> = [];
   /** Online members per room; a room missing here answers 404 (no presence route). */
   online = new Map<string, string[]>();
   presence = async (roomId: string) => {
@@ -103,4 +110,22 @@ export const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 export function modelWith(api: FakeRoomsApi, userId = 'bob', refreshRetryMs = 1): RoomsModel {
   return new RoomsModel(api, userId, { historyPageSize: 3, refreshRetryMs });
+}
+
+/** A network the test switches off and on, as the browser's online/offline events would. */
+export class FakeNetwork implements NetworkStatus {
+  #online = true;
+  readonly #listeners = new Set<(online: boolean) => void>();
+  online = () => this.#online;
+  onChange(listener: (online: boolean) => void) {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+  set(online: boolean) {
+    this.#online = online;
+    for (const listener of this.#listeners) listener(online);
+  }
+  get listeners(): number {
+    return this.#listeners.size;
+  }
 }

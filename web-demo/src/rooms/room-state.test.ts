@@ -11,7 +11,7 @@ describe('RoomStates', () => {
 
     let fired = false;
     general.echoTimers.set(
-      { localId: 'local-1', text: 'x', status: 'sending' },
+      { localId: 'local-1', key: 'k1', text: 'x', status: 'sending' },
       setTimeout(() => {
         fired = true;
       }, 10),
@@ -28,7 +28,7 @@ describe('RoomStates', () => {
     let fired = 0;
     for (const roomId of ['a', 'b'])
       states.ensure(roomId).echoTimers.set(
-        { localId: roomId, text: roomId, status: 'sending' },
+        { localId: roomId, key: roomId, text: roomId, status: 'sending' },
         setTimeout(() => (fired += 1), 10),
       );
     states.stopAll();

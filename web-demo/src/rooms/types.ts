@@ -1,4 +1,5 @@
 /** What the rooms model's parts share: the API they call, the changes they report, their options and their context. */
+import type { NetworkStatus } from '@iot-realtime/realtime-client';
 import type { Member } from '../../../core/contracts/rooms.js';
 import type { ApiClient } from '../api.js';
 import type { RoomStates } from './room-state.js';
@@ -6,14 +7,17 @@ import type { RoomStates } from './room-state.js';
 export type RoomsApi = Pick<ApiClient, 'listRooms' | 'createRoom' | 'listMembers' | 'putMember' | 'removeMember' | 'postMessage' | 'history' | 'presence'>;
 
 /**
- * A message the user sent from this page that has not come back through the inbox yet. `sending`: the API has not
- * answered, or it accepted the message and its echo is on the way; `accepted`: accepted, but no echo within the
- * timeout (the live connection may be down; history brings it after a reconnection); `failed`: not delivered.
+ * A message the user sent from this page that has not come back through the inbox yet. `queued`: the device is
+ * offline, it is sent when the network is back; `sending`: the API has not answered, or it accepted the message and
+ * its echo is on the way; `accepted`: accepted, but no echo within the timeout (the live connection may be down;
+ * history brings it after a reconnection); `failed`: not delivered.
  */
 export interface Outgoing {
   localId: string;
+  /** Its Idempotency-Key: chosen when it was written, sent with every attempt, so a retry is never a second message. */
+  key: string;
   text: string;
-  status: 'sending' | 'accepted' | 'failed';
+  status: 'queued' | 'sending' | 'accepted' | 'failed';
   messageId?: string;
   error?: string;
 }
@@ -53,7 +57,15 @@ export interface RoomsModelOptions {
   sendTimeoutMs?: number;
   /** How many history pages a catch-up reads at most before it starts the room's timeline afresh. */
   maxCatchUpPages?: number;
+  /** Whether the device has a network (default: always): messages written offline wait for it. */
+  network?: NetworkStatus;
 }
+
+/** The device's network as the browser tells it; the realtime client's browserNetwork() is one. */
+export type { NetworkStatus };
+
+/** For tests and pages without a browser: always online. */
+export const ALWAYS_ONLINE: NetworkStatus = { online: () => true, onChange: () => () => undefined };
 
 /** What every part of the model is given: the API, the per-room states, and how to report a change. */
 export interface RoomsContext {
@@ -61,7 +73,8 @@ export interface RoomsContext {
   /** The signed-in user, as the API names them: the app's user id, or the Cognito identity id. */
   readonly userId: string;
   readonly states: RoomStates;
-  readonly options: Required<RoomsModelOptions>;
+  readonly options: Required<Omit<RoomsModelOptions, 'network'>>;
+  readonly network: NetworkStatus;
   /** The open room, if any. */
   selected(): string | undefined;
   /** Whether the page is going away: background work stops. */
