@@ -173,7 +173,7 @@ describe('HTTP API', () => {
         protocol_type: 'HTTP',
         cors_configuration: {
           allow_origins: ['https://app.example.com'],
-          allow_headers: ['authorization', 'content-type'],
+          allow_headers: ['authorization', 'content-type', 'idempotency-key'],
           allow_methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         },
       }),

@@ -1,11 +1,14 @@
 /**
  * The sign-in screen (first load): demo users and any other user id of the local token issuer, Cognito users of the
- * user pool (the emulator's locally: sign in, or create an account and confirm it with the emailed code), and guests.
+ * user pool (the emulator's locally: sign in, or create an account with an email and a password that meets the
+ * pool's rules, shown before it is typed, and confirm it with the emailed code), and guests.
  */
 import type { DemoConfig } from './config.js';
-import { h, toast } from './dom.js';
+import { h } from './dom.js';
 import type { Identity } from './identity.js';
 import { demoToken } from './local-tokens.js';
+import { notify } from './notices.js';
+import { looksLikeEmail, PASSWORD_RULES, passwordProblem } from './password-rules.js';
 
 type Start = (identity: Identity) => Promise<void>;
 
@@ -14,7 +17,7 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 function signInAsAppUser(config: DemoConfig, userId: string, name: string, start: Start): void {
   demoToken(config.apiUrl, userId).then(
     ({ token }) => start({ kind: 'app', userId, name, token }),
-    (error: unknown) => toast(errorText(error)),
+    (error: unknown) => notify(errorText(error)),
   );
 }
 
@@ -96,13 +99,23 @@ async function amplify(config: DemoConfig) {
 
 function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
   if (!config.userPoolId) return null;
-  const username = h('input', { name: 'username', required: true, autocomplete: 'username', 'data-testid': 'cognito-username' });
+  // The deployed pool names users by their email (username_attributes = ["email"]); the local demo accounts also
+  // have plain usernames.
+  const username = h('input', {
+    name: 'username',
+    required: true,
+    autocomplete: 'username',
+    inputmode: 'email',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    'data-testid': 'cognito-username',
+  });
   const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'cognito-password' });
   const signInError = formError('cognito-error');
   const signInForm = h(
     'form',
     { class: 'stack-form', 'data-testid': 'cognito-signin-form' },
-    field('Username', username),
+    field(config.mode === 'local' ? 'Email (or a demo account below)' : 'Email', username),
     field('Password', password),
     signInError.element,
     h('button', { type: 'submit', 'data-testid': 'signin-cognito' }, 'Sign in with Cognito'),
@@ -166,27 +179,66 @@ function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
   );
 }
 
-/** Create an account, confirm it with the code, and sign in with it: all in the page. */
+/** The password rules, listed before anything is typed, each marked as it is met. */
+function passwordRulesList(id: string): { element: HTMLElement; update(password: string): void } {
+  const items = PASSWORD_RULES.map((rule) =>
+    h(
+      'li',
+      { 'data-rule': rule.id, 'data-met': 'false' },
+      h('span', { class: 'rule-mark', 'aria-hidden': 'true' }),
+      rule.text,
+      h('span', { class: 'visually-hidden' }),
+    ),
+  );
+  const element = h('div', { id, class: 'password-rules small', 'data-testid': 'password-rules' }, h('p', {}, 'The password needs:'), h('ul', {}, ...items));
+  return {
+    element,
+    update(password) {
+      PASSWORD_RULES.forEach((rule, i) => {
+        const item = items[i]!;
+        const met = rule.test(password);
+        item.dataset.met = String(met);
+        const state = item.lastElementChild;
+        if (state) state.textContent = met ? ' (met)' : '';
+      });
+    },
+  };
+}
+
+/** Create an account with an email and a password, confirm it with the code, and sign in with it: all in the page. */
 function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
-  const username = h('input', { name: 'new-username', required: true, autocomplete: 'off', 'data-testid': 'signup-username' });
-  const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'signup-email' });
+  const email = h('input', {
+    name: 'email',
+    type: 'email',
+    required: true,
+    autocomplete: 'email',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    'data-testid': 'signup-email',
+  });
+  const rules = passwordRulesList('signup-password-rules');
   const password = h('input', {
     name: 'new-password',
     type: 'password',
     required: true,
-    minlength: '8',
     autocomplete: 'new-password',
+    'aria-describedby': 'signup-password-rules',
     'data-testid': 'signup-password',
+  });
+  password.addEventListener('input', () => {
+    rules.update(password.value);
+    if (password.getAttribute('aria-invalid') === 'true' && passwordProblem(password.value) === undefined) password.removeAttribute('aria-invalid');
   });
   const code = h('input', { name: 'code', required: true, inputmode: 'numeric', autocomplete: 'one-time-code', 'data-testid': 'signup-code' });
   const signUpError = formError('signup-error');
   const confirmError = formError('confirm-error');
+  // The browser's own checks would stop the form with their own bubbles; the page says what is wrong instead.
   const signUpForm = h(
     'form',
-    { class: 'stack-form', 'data-testid': 'signup-form' },
-    field('New username', username),
+    { class: 'stack-form', 'data-testid': 'signup-form', novalidate: true },
     field('Email', email),
-    field('New password (at least 8 characters)', password),
+    field('New password', password),
+    rules.element,
     signUpError.element,
     h('button', { type: 'submit', 'data-testid': 'signup' }, 'Create account'),
   );
@@ -202,18 +254,40 @@ function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
     confirmError.element,
     h('button', { type: 'submit', 'data-testid': 'confirm-signup' }, 'Confirm and sign in'),
   );
+  /** The pool's username is the email: signing in uses it. */
+  const username = () => email.value.trim();
   const confirmAndSignIn = async () => {
     const cognito = await amplify(config);
-    await cognito.cognitoSignIn(username.value.trim(), password.value);
-    await start({ kind: 'cognito-user', username: username.value.trim() });
+    await cognito.cognitoSignIn(username(), password.value);
+    await start({ kind: 'cognito-user', username: username() });
+  };
+  /** What is wrong before anything is sent, with the field to fix focused. */
+  const checked = (): boolean => {
+    email.removeAttribute('aria-invalid');
+    password.removeAttribute('aria-invalid');
+    if (!looksLikeEmail(username())) {
+      email.setAttribute('aria-invalid', 'true');
+      signUpError.show(username() === '' ? 'Enter your email: it is your username.' : `"${username()}" is not an email address.`);
+      email.focus();
+      return false;
+    }
+    const problem = passwordProblem(password.value);
+    if (problem !== undefined) {
+      password.setAttribute('aria-invalid', 'true');
+      signUpError.show(problem);
+      password.focus();
+      return false;
+    }
+    return true;
   };
   signUpForm.addEventListener('submit', (e) => {
     e.preventDefault();
     signUpError.clear();
+    if (!checked()) return;
     void busy(signUpForm, async () => {
       try {
         const cognito = await amplify(config);
-        const needsCode = await cognito.cognitoSignUp(username.value.trim(), email.value.trim(), password.value);
+        const needsCode = await cognito.cognitoSignUp(username(), password.value);
         if (!needsCode) return await confirmAndSignIn();
         signUpForm.hidden = true;
         confirmForm.hidden = false;
@@ -229,7 +303,7 @@ function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
     void busy(confirmForm, async () => {
       try {
         const cognito = await amplify(config);
-        await cognito.cognitoConfirmSignUp(username.value.trim(), code.value.trim());
+        await cognito.cognitoConfirmSignUp(username(), code.value.trim());
         await confirmAndSignIn();
       } catch (error) {
         confirmError.show(`Could not confirm the account: ${errorText(error)}`);
@@ -239,7 +313,16 @@ function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
   return h('details', { class: 'signup', 'data-testid': 'signup-section' }, h('summary', {}, 'Create a Cognito account'), signUpForm, confirmForm);
 }
 
-export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
+/** Said when the screen comes back without the user asking here: a status, filled once it is on the page so that it is read out. */
+function signedOutNote(why: string): HTMLElement {
+  const note = h('p', { class: 'signed-out-note', role: 'status', 'data-testid': 'signed-out-note' });
+  setTimeout(() => {
+    note.textContent = why;
+  }, 100);
+  return note;
+}
+
+export function signInScreen(config: DemoConfig, start: Start, why?: string): HTMLElement {
   return h(
     'main',
     { class: 'signin-page', id: 'main', tabindex: '-1' },
@@ -247,6 +330,7 @@ export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
       'div',
       { class: 'card signin' },
       h('h1', {}, 'iot-realtime'),
+      why ? signedOutNote(why) : null,
       h('p', { class: 'muted' }, 'Live rooms and jobs over AWS IoT Core. Pick who you are:'),
       config.demoUsers?.length || config.mode === 'local'
         ? h(
