@@ -14,7 +14,7 @@ import {
   openTab,
   refusedSockets,
   signIn,
-  signOut,
+  signOutConfirmed,
   textsIn,
   type WatchedPage,
 } from './browser.js';
@@ -52,7 +52,7 @@ describe('messages sent while the user was away', () => {
     await signIn(bob.page, 'bob');
     await openRoom(bob.page, roomId);
     await messageIn(bob.page, roomId, 'before').waitFor();
-    await signOut(bob.page);
+    await signOutConfirmed(bob.page);
     for (const text of ['away 1', 'away 2', 'away 3']) await api.post(roomId, text);
     await signIn(bob.page, 'bob');
     await openRoom(bob.page, roomId);

@@ -170,3 +170,18 @@ export async function axeViolations(page: Page, where: string): Promise<Array<Ax
   });
   return found.map((f) => ({ ...f, where }));
 }
+
+/** The open confirmation dialog (remove, leave, sign out), answered: its confirming button, or Cancel. */
+export async function answerConfirm(page: Page, confirm: boolean): Promise<void> {
+  const dialog = page.locator('[data-testid=confirm-dialog][open]');
+  await dialog.waitFor();
+  await dialog.locator(confirm ? '[data-testid=confirm-ok]' : '[data-testid=confirm-cancel]').click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** Signs out from the top bar, confirming when it asks. */
+export async function signOutConfirmed(page: Page): Promise<void> {
+  await page.click('[data-testid=sign-out]');
+  await answerConfirm(page, true);
+  await page.locator('[data-testid=signin-alice]').waitFor();
+}

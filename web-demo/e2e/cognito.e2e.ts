@@ -1,9 +1,9 @@
 /**
- * A new Cognito user, end to end in Chromium against the local stack (issue 11): signs up in the page, confirms with
- * the code (the emulator logs it: there is no email locally), signs in (Amplify's SRP against the emulator's user
- * pool), attaches the IoT policy once, creates a room and adds an app user; both exchange messages and see each other
- * online; signing out shows them offline to the other. With UPDATE_SCREENSHOTS set, the screenshots of the README
- * come from this run.
+ * A new Cognito user, end to end in Chromium against the local stack (issue 11): signs up in the page with an email and
+ * a password (the pool's rules: signup.e2e.ts), confirms with the code (the emulator logs it: there is no email
+ * locally), signs in (Amplify's SRP against the emulator's user pool), attaches the IoT policy once, creates a room and
+ * adds an app user; both exchange messages and see each other online; signing out shows them offline to the other.
+ * With UPDATE_SCREENSHOTS set, the screenshots of the README come from this run.
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
@@ -19,6 +19,7 @@ import {
   roomLink,
   signIn,
   signInAs,
+  signOutConfirmed,
   type WatchedPage,
 } from './browser.js';
 import { confirmationCode, type E2eStack } from './stack.js';
@@ -47,12 +48,12 @@ const memberOnline = (p: WatchedPage, userId: string, online: boolean) =>
 
 describe('a new Cognito user', () => {
   it('signs up and confirms in the page, creates a room, adds an app user; they talk, see each other online, and offline after sign-out', async () => {
-    const username = `newcomer${Date.now() % 100_000}`;
+    // The user pool names users by email (as deployed: username_attributes = ["email"]).
+    const username = `newcomer${Date.now() % 100_000}@example.com`;
     const newcomer = await open();
     await newcomer.page.click('[data-testid=signup-section] summary');
-    await newcomer.page.fill('[data-testid=signup-username]', username);
-    await newcomer.page.fill('[data-testid=signup-email]', `${username}@example.com`);
-    await newcomer.page.fill('[data-testid=signup-password]', 'a long enough password');
+    await newcomer.page.fill('[data-testid=signup-email]', username);
+    await newcomer.page.fill('[data-testid=signup-password]', 'A long enough password 1');
     await newcomer.page.click('[data-testid=signup]');
     await newcomer.page.locator('[data-testid=confirm-form]').waitFor();
     expect(await newcomer.page.locator('[data-testid=confirm-hint]').textContent()).toContain('the emulator logs it');
@@ -92,12 +93,11 @@ describe('a new Cognito user', () => {
     await memberOnline(newcomer, 'dave', true).waitFor({ timeout: 5000 });
     await memberOnline(dave, identityId, true).waitFor({ timeout: 5000 });
     if (screenshotDir) {
-      await newcomer.page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
+      if (await newcomer.page.locator('[data-testid=toast]').count()) await newcomer.page.click('[data-testid=dismiss-notice] >> nth=0');
       await newcomer.page.screenshot({ path: `${screenshotDir}screenshot.png` });
       await dave.page.screenshot({ path: `${screenshotDir}screenshot-phone.png` });
     }
-    await newcomer.page.click('[data-testid=sign-out]');
-    await newcomer.page.locator('[data-testid=signin-alice]').waitFor();
+    await signOutConfirmed(newcomer.page);
     await memberOnline(dave, identityId, false).waitFor({ timeout: 5000 });
     // Chromium logs the refused wrong code (ConfirmSignUp's 400); nothing else.
     expect(newcomer.errors.filter((e) => !/status of 400/.test(e))).toEqual([]);

@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import {
+  answerConfirm,
   connected,
   historyLoaded,
   messageIn,
@@ -122,16 +123,19 @@ describe('rooms in the demo', () => {
 
     await owner.page.locator('[data-testid=member][data-user-id=kim]').waitFor();
     await owner.page.click('[data-testid=remove-member-kim]');
+    await answerConfirm(owner.page, true);
     await owner.page.locator('[data-testid=member][data-user-id=kim]').waitFor({ state: 'detached' });
     // A member sees no owner controls.
     expect(await member.page.locator('[data-testid=remove-member-ivan]').count()).toBe(0);
     expect(await member.page.locator('[data-testid=add-member]').isHidden()).toBe(true);
 
     await owner.page.click('[data-testid=leave-room]');
+    await answerConfirm(owner.page, true);
     await toast(owner, 'Not possible: ivan is the last owner').waitFor({ timeout: 5000 });
     expect(await roomLink(owner.page, roomId).count()).toBe(1);
 
     await member.page.click('[data-testid=leave-room]');
+    await answerConfirm(member.page, true);
     await roomLink(member.page, roomId).waitFor({ state: 'detached' });
     await member.page.locator('[data-testid=no-room-open]').waitFor();
     await post(owner.page, roomId, 'after judy left');

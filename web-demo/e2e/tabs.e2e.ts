@@ -16,7 +16,7 @@ import {
   roomLink,
   signIn,
   signInCognitoUser,
-  signOut,
+  signOutConfirmed,
   textsIn,
   type WatchedPage,
 } from './browser.js';
@@ -122,7 +122,7 @@ describe('signing out', () => {
     const second = await openTab(first, stack.web!.url);
     pages.push(second);
     await connected(second.page);
-    await signOut(first.page);
+    await signOutConfirmed(first.page);
     await second.page.locator('[data-testid=signin-alice]').waitFor({ timeout: 5000 });
     await second.page.reload();
     await second.page.locator('[data-testid=signin-alice]').waitFor();

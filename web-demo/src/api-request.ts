@@ -11,7 +11,11 @@ export class ApiError extends Error {
     message: string,
     /** The HTTP status; 0 when the API could not be reached or answered something unreadable. */
     readonly status: number,
-    /** The API's machine-readable `error` (`forbidden`, `conflict`, ...), when it sent one. */
+    /**
+     * The API's machine-readable `error` (`forbidden`, `conflict`, ...), when it sent one; or, with status 0, why
+     * there was no answer: `timeout` (no answer in time: it may have been done), `offline` (this device has no
+     * network: nothing was sent), `unreachable` (online, but the API could not be reached).
+     */
     readonly code?: string,
     /** A 429's Retry-After, in seconds. */
     readonly retryAfterSeconds?: number,
@@ -45,6 +49,11 @@ export function explainStatus(status: number, apiMessage: string | undefined, re
   return `The request failed (${status}): ${detail}`;
 }
 
+export const OFFLINE_MESSAGE = 'This device is offline: no network';
+
+/** Whether the browser says there is no network (navigator.onLine false is certain; true only means "maybe"). */
+export const deviceOffline = (): boolean => globalThis.navigator?.onLine === false;
+
 /** Sends the request; the parsed body of a 2xx answer (undefined when empty), or an ApiError. */
 export async function send(url: string, init: RequestInit): Promise<unknown> {
   let res: Response;
@@ -55,7 +64,10 @@ export async function send(url: string, init: RequestInit): Promise<unknown> {
     if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
       throw new ApiError('The API did not answer in time', 0, 'timeout');
     }
-    throw new ApiError('The API cannot be reached; is the backend running?', 0);
+    // A failed fetch says nothing of why: the user's network is named when the browser knows it is down, and the
+    // backend only when the device is online.
+    if (deviceOffline()) throw new ApiError(OFFLINE_MESSAGE, 0, 'offline');
+    throw new ApiError('The API cannot be reached; is the backend running?', 0, 'unreachable');
   }
   const text = await res.text();
   let json: unknown;

@@ -83,7 +83,7 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     globalThis.fetch = (async () => {
       throw new DOMException('The operation timed out.', 'TimeoutError');
     }) as typeof fetch;
-    await expect(api.postMessage('r1', 'hi', AbortSignal.timeout(1))).rejects.toEqual(new ApiError('The API did not answer in time', 0, 'timeout'));
+    await expect(api.postMessage('r1', 'hi', { signal: AbortSignal.timeout(1) })).rejects.toEqual(new ApiError('The API did not answer in time', 0, 'timeout'));
   });
 
   it('refuses an answer that is not what the contract says, instead of rendering it', async () => {
@@ -93,11 +93,33 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     await expect(api.history('r1')).rejects.toThrow('something this page does not understand');
   });
 
-  it('names an unreachable API', async () => {
+  it('names an unreachable API only while the device is online, and the missing network when it is offline', async () => {
     globalThis.fetch = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    await expect(api.listRooms()).rejects.toEqual(new ApiError('The API cannot be reached; is the backend running?', 0));
+    await expect(api.listRooms()).rejects.toEqual(new ApiError('The API cannot be reached; is the backend running?', 0, 'unreachable'));
+    const navigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { onLine: false }, configurable: true });
+    try {
+      const error = await api.listRooms().catch((e: unknown) => e);
+      expect(error).toEqual(new ApiError('This device is offline: no network', 0, 'offline'));
+      expect((error as Error).message).not.toContain('backend');
+    } finally {
+      if (navigator) Object.defineProperty(globalThis, 'navigator', navigator);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
+  });
+
+  it('sends the Idempotency-Key of a message, the same on every retry', async () => {
+    answer(202, { messageId: 'm1', roomId: 'r1', sentAt: '2030-01-01T00:00:00.000Z' });
+    await api.postMessage('r1', 'hi', { idempotencyKey: 'a3f1c1a8-0b55-4b1e-9d33-3b2f0f1f3e11' });
+    await api.postMessage('r1', 'hi', { idempotencyKey: 'a3f1c1a8-0b55-4b1e-9d33-3b2f0f1f3e11' });
+    expect(calls.map((c) => (c.init.headers as Record<string, string>)['idempotency-key'])).toEqual([
+      'a3f1c1a8-0b55-4b1e-9d33-3b2f0f1f3e11',
+      'a3f1c1a8-0b55-4b1e-9d33-3b2f0f1f3e11',
+    ]);
+    await api.listRooms().catch(() => undefined);
+    expect(calls.at(-1)?.init.headers).not.toHaveProperty('idempotency-key');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 } from '../../core/contracts/rooms.js';
 import { JSON_HEADERS, request, send } from './api-request.js';
 
-export { ApiError, explainStatus } from './api-request.js';
+export { ApiError, deviceOffline, explainStatus, OFFLINE_MESSAGE } from './api-request.js';
 
 /** Signed-in Cognito users, once per identity: IoT needs the policy attached before their first connection. */
 export const attachPolicy = (apiUrl: string, idToken: string) =>
@@ -36,15 +36,29 @@ const pageQuery = (params: Record<string, string | number | undefined>): string 
 /** A request the API does not answer within this long fails (ApiError 'timeout'), instead of hanging the page. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 
+/** How one call is made: a caller's signal (otherwise REQUEST_TIMEOUT_MS), and the Idempotency-Key of a write. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /**
+   * Sent as the `Idempotency-Key` header: the same key on a retry makes the API return the original result instead
+   * of doing the work twice (issue 18). An API that does not know the header ignores it.
+   */
+  idempotencyKey?: string;
+}
+
 export function apiClient(apiUrl: string, token: TokenSource) {
-  const init = async (method: string, body?: unknown, signal?: AbortSignal): Promise<RequestInit> => ({
+  const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => ({
     method,
-    headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : JSON_HEADERS) },
+    headers: {
+      authorization: `Bearer ${await token()}`,
+      ...(body === undefined ? {} : JSON_HEADERS),
+      ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
-  const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, signal?: AbortSignal) =>
-    request(`${apiUrl}${path}`, await init(method, body, signal), schema);
+  const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, options?: CallOptions) =>
+    request(`${apiUrl}${path}`, await init(method, body, options), schema);
   /** 204 No Content. */
   const command = async (method: string, path: string, body?: unknown): Promise<void> => void (await send(`${apiUrl}${path}`, await init(method, body)));
   const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
@@ -55,8 +69,12 @@ export function apiClient(apiUrl: string, token: TokenSource) {
     putMember: (roomId: string, userId: string, role: RoomRole = 'member') => command('PUT', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role }),
     /** An owner removes a member, or the caller leaves (their own user id). */
     removeMember: (roomId: string, userId: string) => command('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`),
-    /** `signal` aborts the request (a send that takes too long is reported as not delivered). */
-    postMessage: (roomId: string, text: string, signal?: AbortSignal) => call('POST', `${room(roomId)}/messages`, MessageAcceptedSchema, { text }, signal),
+    /**
+     * `signal` aborts the request (a send that takes too long is reported as not delivered); `idempotencyKey` is the
+     * message's own, chosen when it was written and sent again with every retry.
+     */
+    postMessage: (roomId: string, text: string, options: CallOptions = {}) =>
+      call('POST', `${room(roomId)}/messages`, MessageAcceptedSchema, { text }, options),
     /** Who of the room's members is online (one page of the member list). */
     presence: (roomId: string, cursor?: string) => call('GET', `${room(roomId)}/presence${pageQuery({ cursor })}`, RoomPresenceSchema),
     /** Admins only: a message to everyone on the broadcast topic. */

@@ -3,9 +3,11 @@
  * claim with "admin" in their token; locally alice) post them here through POST /broadcast.
  */
 import type { StoredMessage } from '../../core/contracts/rooms.js';
-import { h, toast } from './dom.js';
+import { composer } from './composer.js';
+import { h } from './dom.js';
 import { messageList } from './message-list.js';
 import type { DisplayNames } from './names.js';
+import { notify } from './notices.js';
 import { Timeline } from './timeline.js';
 
 export interface BroadcastPanel {
@@ -22,26 +24,22 @@ export interface BroadcastPanelOptions {
   guest?: boolean;
 }
 
-function composer(post: (text: string) => Promise<void>): HTMLFormElement {
-  const input = h('input', {
+function broadcastComposer(post: (text: string) => Promise<void>): HTMLFormElement {
+  const form = composer({
+    label: 'Announcement',
     placeholder: 'An announcement for everyone',
-    maxlength: '2000',
-    'aria-label': 'Announcement',
-    autocomplete: 'off',
-    'data-testid': 'broadcast-input',
+    sendText: 'Send broadcast',
+    fieldTestId: 'broadcast-input',
+    sendTestId: 'send-broadcast',
+    className: 'stacked',
+    onSend: (text) => {
+      post(text.trim()).catch((error: unknown) => {
+        form.restore(text); // nothing is lost: it can be sent again
+        notify(error instanceof Error ? error.message : String(error));
+      });
+    },
   });
-  const form = h('form', { class: 'composer' }, input, h('button', { type: 'submit', 'data-testid': 'send-broadcast' }, 'Send broadcast'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const text = input.value.trim();
-    if (text === '') return;
-    input.value = '';
-    post(text).catch((error: unknown) => {
-      input.value = text; // nothing is lost: it can be sent again
-      toast(error instanceof Error ? error.message : String(error));
-    });
-  });
-  return form;
+  return form.element;
 }
 
 export function broadcastPanel(options: BroadcastPanelOptions): BroadcastPanel {
@@ -60,14 +58,16 @@ export function broadcastPanel(options: BroadcastPanelOptions): BroadcastPanel {
     heading,
     empty,
     feed.element,
-    options.post ? composer(options.post) : null,
+    options.post ? broadcastComposer(options.post) : null,
   );
   return {
     element,
     show(message) {
       if (!timeline.add(message)) return false;
+      const position = feed.position();
       empty.hidden = true;
       feed.render(timeline.messages());
+      feed.restore(position);
       return true;
     },
   };

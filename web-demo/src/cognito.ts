@@ -53,9 +53,13 @@ export async function cognitoSignIn(username: string, password: string): Promise
   if (!result.isSignedIn) throw new Error(`sign-in needs another step: ${result.nextStep.signInStep}`);
 }
 
-/** Creates an account; true when it must be confirmed with a code (sent by email; locally in the emulator's log). */
-export async function cognitoSignUp(username: string, email: string, password: string): Promise<boolean> {
-  const result = await signUp({ username, password, options: { userAttributes: { email } } });
+/**
+ * Creates an account whose username is its email, as the deployed pool has it (username_attributes = ["email"]: the
+ * email is given as the username and as the email attribute); true when it must be confirmed with a code (sent by
+ * email; locally in the emulator's log).
+ */
+export async function cognitoSignUp(email: string, password: string): Promise<boolean> {
+  const result = await signUp({ username: email, password, options: { userAttributes: { email } } });
   return result.nextStep.signUpStep === 'CONFIRM_SIGN_UP';
 }
 

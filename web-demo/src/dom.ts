@@ -16,14 +16,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** A short message at the bottom of the screen, for what went wrong (or right) with an action. */
-export function toast(message: string, kind: 'error' | 'info' = 'error'): void {
-  const area = document.getElementById('toasts') ?? document.body.appendChild(h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' }));
-  const item = h('div', { class: `toast toast-${kind}`, 'data-testid': 'toast' }, message);
-  area.append(item);
-  setTimeout(() => item.remove(), 6000);
-}
-
 /**
  * The page's one announcement region for screen readers, outside the app so redrawing never re-announces it: only
  * new messages from others are said (history, own messages and status changes are not).

@@ -5,7 +5,8 @@
  */
 import type { StartJobRequest } from '../../core/contracts/jobs.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
-import { h, toast } from './dom.js';
+import { h } from './dom.js';
+import { notify } from './notices.js';
 
 /** The demo's jobs: 5 steps of 300 ms, long enough to watch, short enough for the end-to-end suite. */
 const DEMO_JOB = { steps: 5, stepMs: 300 };
@@ -87,7 +88,7 @@ export function jobsPanel(startJob: StartJob): JobsPanel {
   const start = (kind: StartJobRequest['kind'], failAtStep?: number) =>
     startJob({ ...DEMO_JOB, kind, ...(failAtStep === undefined ? {} : { failAtStep }) }).then(
       ({ jobId }) => update({ type: 'job', jobId, kind, status: 'running', progress: 0, step: 0, steps: DEMO_JOB.steps, at: new Date().toISOString() }),
-      (error: Error) => toast(error.message),
+      (error: Error) => notify(error.message),
     );
   const element = h(
     'section',

@@ -5,8 +5,9 @@
  */
 import './styles.css';
 import { type DemoConfig, loadConfig } from './config.js';
-import { h, toast } from './dom.js';
+import { h } from './dom.js';
 import type { Identity } from './identity.js';
+import { clearNotices, noticeRegion, notify } from './notices.js';
 import { forgetSession, savedSession, saveSession } from './session-store.js';
 import { signInScreen } from './sign-in.js';
 
@@ -25,6 +26,7 @@ function focusMain(): void {
 
 async function startSession(config: DemoConfig, identity: Identity, restoring: boolean): Promise<void> {
   root.replaceChildren(
+    noticeRegion(),
     h(
       'main',
       { class: 'loading', id: 'main', tabindex: '-1' },
@@ -39,22 +41,28 @@ async function startSession(config: DemoConfig, identity: Identity, restoring: b
         saveSession(signedIn);
         focusMain();
       },
-      onSignedOut: () => {
+      onSignedOut: (elsewhere) => {
         forgetSession();
-        render(config);
+        // What the last user was told is not for the next one.
+        clearNotices();
+        render(config, elsewhere ? 'You signed out in another tab of this browser.' : undefined);
       },
     });
   } catch (error) {
     // A sign-in that was refused (expired beyond renewal, revoked) is forgotten; one that failed for another reason
     // (the backend is down) is kept, so the next reload tries it again.
     if (!restoring || (error as { permanent?: unknown }).permanent === true) forgetSession();
-    toast(error instanceof Error ? error.message : String(error));
+    notify(error instanceof Error ? error.message : String(error));
     render(config);
   }
 }
 
-function render(config: DemoConfig): void {
-  root.replaceChildren(signInScreen(config, (identity) => startSession(config, identity, false)));
+/** The sign-in screen; `why` says why it is shown when it is not the user's own doing (signed out elsewhere). */
+function render(config: DemoConfig, why?: string): void {
+  root.replaceChildren(
+    noticeRegion(),
+    signInScreen(config, (identity) => startSession(config, identity, false), why),
+  );
   focusMain();
 }
 

@@ -1,40 +1,33 @@
 /**
- * The open room: its messages (history merged with live ones, older pages on demand, and those being sent), a
- * composer, its members with who is online, and for owners adding and removing members; anyone may leave. Drawn once
- * per opened room and updated in place from the model's changes, so typing is never interrupted by an arriving message.
+ * The open room: a header that stays in view (the way back to the list on phones, the room's name, Leave), its
+ * messages (history merged with live ones, older pages on demand, and those being sent), a composer that stays at the
+ * bottom of the screen, its members with who is online, and for owners adding and removing members. Drawn once per
+ * opened room and updated in place from the model's changes, so typing is never interrupted by an arriving message.
+ *
+ * Reading position: the room opens at its newest message; an older page loads above the reader without moving what
+ * they read; a message arriving while they read further up shows a "new messages" button (announced politely) that
+ * takes them down, and their own message, once sent, is brought into view. Leaving and removing a member ask first.
  */
 import * as v from 'valibot';
 import { UserIdSchema } from '../../core/contracts/rooms.js';
-import { h, toast } from './dom.js';
+import { composer } from './composer.js';
+import { confirmAction } from './confirm-dialog.js';
+import { h } from './dom.js';
 import { messageList } from './message-list.js';
 import type { DisplayNames } from './names.js';
+import { notify } from './notices.js';
 import type { RoomsChange, RoomsModel } from './rooms-model.js';
 
 export interface RoomView {
   element: HTMLElement;
   update(change: RoomsChange): void;
+  /** The view is on the page: it shows the newest message. */
+  shown(): void;
+  /** The view leaves the page. */
+  dispose(): void;
 }
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-function composer(model: RoomsModel, roomId: string): HTMLFormElement {
-  const input = h('input', {
-    placeholder: 'Write a message',
-    maxlength: '2000',
-    'aria-label': 'Message',
-    autocomplete: 'off',
-    'data-testid': `input-${roomId}`,
-  });
-  const onSubmit = (e: Event) => {
-    e.preventDefault();
-    const text = input.value;
-    if (text.trim() === '') return;
-    input.value = '';
-    // Shown at once as sending; a refusal is shown on the message itself, with "Send again".
-    model.send(roomId, text);
-  };
-  return h('form', { class: 'composer', onSubmit }, input, h('button', { type: 'submit', 'data-testid': `send-${roomId}` }, 'Send message'));
-}
 
 function addMemberForm(model: RoomsModel, roomId: string, names: DisplayNames): HTMLFormElement {
   const input = h('input', { name: 'userId', placeholder: 'user id', 'aria-label': 'User id to add', autocomplete: 'off', 'data-testid': 'member-id' });
@@ -42,19 +35,20 @@ function addMemberForm(model: RoomsModel, roomId: string, names: DisplayNames): 
     e.preventDefault();
     const userId = input.value.trim();
     const checked = v.safeParse(UserIdSchema, userId);
-    if (!checked.success) return toast(`"${userId}" is not a user id: it ${checked.issues[0]?.message ?? 'is not valid'}`);
+    if (!checked.success) return notify(`"${userId}" is not a user id: it ${checked.issues[0]?.message ?? 'is not valid'}`);
     model.putMember(roomId, userId).then(
       () => {
         input.value = '';
-        toast(`${names.of(userId)} was added`, 'info');
+        notify(`${names.of(userId)} was added`, 'info');
       },
-      (error: unknown) => toast(errorText(error)),
+      (error: unknown) => notify(errorText(error)),
     );
   };
   return h('form', { class: 'add-member', onSubmit }, input, h('button', { type: 'submit', class: 'ghost', 'data-testid': 'add-member' }, 'Add member'));
 }
 
 export function roomView(model: RoomsModel, roomId: string, names: DisplayNames, onClose: () => void): RoomView {
+  const roomName = () => model.room(roomId)?.name ?? roomId;
   const title = h('h2', { 'data-testid': 'room-title', id: `room-title-${roomId}` });
   const leave = h(
     'button',
@@ -62,40 +56,91 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
       type: 'button',
       class: 'ghost',
       'data-testid': 'leave-room',
-      onClick: () =>
-        void model.leave(roomId).then(
+      onClick: async () => {
+        const sure = await confirmAction({
+          title: `Leave ${roomName()}?`,
+          text: 'You stop getting its messages, here and on your other devices. To come back, an owner of the room has to add you again.',
+          confirm: 'Leave room',
+        });
+        if (!sure) return;
+        model.leave(roomId).then(
           () => onClose(),
-          (error: unknown) => toast(errorText(error)),
-        ),
+          (error: unknown) => notify(errorText(error)),
+        );
+      },
     },
     'Leave room',
   );
   // Phones show one pane at a time: the way back to the room list.
   const back = h('button', { type: 'button', class: 'ghost back-to-rooms', 'data-testid': 'back-to-rooms', onClick: onClose }, '‹ Rooms');
+  const header = h('header', { class: 'room-header' }, back, title, leave);
+  const footer = h('div', { class: 'room-footer' });
   const list = messageList({
     testId: 'messages',
     names,
     label: 'Messages',
     onRetry: (localId) => model.retrySend(roomId, localId),
     onDiscard: (localId) => model.discardSend(roomId, localId),
+    // Read between the sticky header and the sticky composer.
+    viewport: () => ({ top: header.getBoundingClientRect().bottom, bottom: footer.getBoundingClientRect().top }),
   });
-  const older = h(
-    'button',
-    { type: 'button', class: 'ghost small-button', 'data-testid': 'load-older', onClick: () => void model.loadOlder(roomId) },
-    'Load older messages',
-  );
+  /** An older page is loading: the button stays, saying so, so that nothing above the reader moves meanwhile. */
+  let loadingOlder = false;
+  const older = h('button', { type: 'button', class: 'ghost small-button', 'data-testid': 'load-older' }, 'Load older messages');
+  older.addEventListener('click', () => {
+    if (loadingOlder) return;
+    loadingOlder = true;
+    void model.loadOlder(roomId);
+  });
   const historyStatus = h('p', { class: 'muted small', 'data-testid': 'history-status' });
+
+  // "New messages": shown while the reader is further up when others' messages arrive; its region says it politely.
+  let unseen = 0;
+  const cueButton = h('button', { type: 'button', class: 'new-messages small-button', 'data-testid': 'new-messages', hidden: true });
+  const cue = h('div', { class: 'new-messages-cue', role: 'status', 'data-testid': 'new-messages-status' }, cueButton);
+  const drawCue = () => {
+    cueButton.hidden = unseen === 0;
+    cueButton.textContent = unseen === 0 ? '' : `↓ ${unseen} new ${unseen === 1 ? 'message' : 'messages'}`;
+  };
+  const seen = () => {
+    if (unseen === 0) return;
+    unseen = 0;
+    drawCue();
+  };
+  cueButton.addEventListener('click', () => {
+    list.revealEnd(true);
+    seen();
+    // The button is gone: focus goes to the messages it led to, not to the page's start.
+    list.element.focus({ preventScroll: true });
+  });
+  list.element.tabIndex = -1;
+
+  const input = composer({
+    label: 'Message',
+    placeholder: 'Write a message',
+    sendText: 'Send message',
+    fieldTestId: `input-${roomId}`,
+    sendTestId: `send-${roomId}`,
+    onSend: (text) => {
+      // Shown at once as sending (or queued while offline); a refusal is shown on the message itself, with "Send again".
+      model.send(roomId, text);
+      list.revealEnd();
+      seen();
+    },
+  });
+  footer.append(cue, input.element);
+
   const memberList = h('ul', { class: 'members', 'data-testid': 'members' });
   const memberStatus = h('p', { class: 'muted small' });
   const ownerTools = addMemberForm(model, roomId, names);
   const element = h(
     'article',
     { class: 'room', 'data-testid': `room-${roomId}`, 'data-room-id': roomId, 'aria-labelledby': `room-title-${roomId}` },
-    h('header', { class: 'room-header' }, back, title, leave),
+    header,
     older,
     historyStatus,
     list.element,
-    composer(model, roomId),
+    footer,
     h(
       'section',
       { class: 'members-section', 'aria-labelledby': `members-title-${roomId}` },
@@ -117,14 +162,21 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     ownerTools.hidden = !isOwner();
   };
 
+  /** Whether the newest page had been drawn: what comes after it is news, what comes with it is not. */
+  let historyDrawn = false;
   const drawTimeline = () => {
     const timeline = model.timeline(roomId);
     const history = timeline.history;
+    const position = list.position();
     element.dataset.history = history.status; // for tests and styles: not-loaded, loading, loaded, failed
-    list.render(timeline.messages(), model.outbox(roomId));
-    older.hidden = !(history.status === 'loaded' && history.older !== undefined);
+    if (history.status !== 'loading') loadingOlder = false;
+    older.hidden = !(loadingOlder || (history.status === 'loaded' && history.older !== undefined));
+    older.textContent = loadingOlder ? 'Loading older messages…' : 'Load older messages';
+    older.setAttribute('aria-disabled', String(loadingOlder));
     historyStatus.replaceChildren();
-    if (history.status === 'loading' || history.status === 'not-loaded') historyStatus.append('Loading history…');
+    if (loadingOlder) {
+      // Said by the button.
+    } else if (history.status === 'loading' || history.status === 'not-loaded') historyStatus.append('Loading history…');
     else if (history.status === 'failed') {
       historyStatus.append(
         `Could not load the history: ${history.error} `,
@@ -136,6 +188,18 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
       );
     } else if (timeline.size === 0) historyStatus.append('No messages yet. What you write here reaches every member live, and stays in the history.');
     else if (history.older === undefined) historyStatus.append('The beginning of this room.');
+    const added = list.render(timeline.messages(), model.outbox(roomId));
+    list.restore(position);
+    if (!historyDrawn) {
+      historyDrawn = history.status === 'loaded';
+      if (historyDrawn && position.kind === 'end') list.revealEnd(true);
+      return;
+    }
+    const news = added.filter((m) => m.from !== model.userId).length;
+    if (news > 0 && position.kind === 'at') {
+      unseen += news;
+      drawCue();
+    }
   };
 
   const drawMembers = () => {
@@ -145,6 +209,7 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     const showPresence = presence.status === 'loaded' || (presence.status === 'not-loaded' && presence.online.size > 0);
     memberStatus.textContent =
       state.status === 'loading' ? 'Loading members…' : state.status === 'failed' ? `Could not load the members: ${state.error ?? ''}` : '';
+    const position = list.position();
     memberList.replaceChildren(
       ...[...state.members]
         .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || names.of(a.userId).localeCompare(names.of(b.userId)))
@@ -166,7 +231,14 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
                     class: 'ghost small-button',
                     'data-testid': `remove-member-${member.userId}`,
                     'aria-label': `Remove ${names.full(member.userId)}`,
-                    onClick: () => void model.removeMember(roomId, member.userId).catch((error: unknown) => toast(errorText(error))),
+                    onClick: async () => {
+                      const sure = await confirmAction({
+                        title: `Remove ${names.of(member.userId)} from ${roomName()}?`,
+                        text: `${names.of(member.userId)} stops getting this room's messages at once. You can add them again later.`,
+                        confirm: 'Remove',
+                      });
+                      if (sure) void model.removeMember(roomId, member.userId).catch((error: unknown) => notify(errorText(error)));
+                    },
                   },
                   'Remove',
                 )
@@ -177,7 +249,19 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
         ? [h('li', {}, h('button', { type: 'button', class: 'ghost small-button', onClick: () => void model.loadMembers(roomId, state.more) }, 'More members'))]
         : []),
     );
+    list.restore(position);
   };
+
+  // Back at the end by scrolling: the news has been seen.
+  let frame = 0;
+  const onScroll = () => {
+    if (frame !== 0 || unseen === 0) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (list.atEnd()) seen();
+    });
+  };
+  window.addEventListener('scroll', onScroll, { passive: true });
 
   drawTitle();
   drawTimeline();
@@ -190,6 +274,13 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
         if (model.room(roomId)?.role !== drawnRole) drawMembers();
       } else if (change.kind === 'timeline' && change.roomId === roomId) drawTimeline();
       else if (change.kind === 'members' && change.roomId === roomId) drawMembers();
+    },
+    shown() {
+      list.revealEnd(true);
+    },
+    dispose() {
+      window.removeEventListener('scroll', onScroll);
+      cancelAnimationFrame(frame);
     },
   };
 }

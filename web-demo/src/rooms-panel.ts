@@ -3,8 +3,9 @@
  * room, and the open room for the page's main content. The open room is named in the address (`#room=<roomId>`), so
  * a reload, or a link, opens it again. Phones show one of the two at a time (styles.css, `data-room-open`).
  */
-import { h, toast } from './dom.js';
+import { h } from './dom.js';
 import type { DisplayNames } from './names.js';
+import { notify } from './notices.js';
 import { type RoomView, roomView } from './room-view.js';
 import type { RoomsModel } from './rooms-model.js';
 
@@ -44,7 +45,7 @@ function createRoomForm(model: RoomsModel, open: (roomId: string) => void): HTML
         input.value = '';
         open(roomId);
       },
-      (error: unknown) => toast(error instanceof Error ? error.message : String(error)),
+      (error: unknown) => notify(error instanceof Error ? error.message : String(error)),
     );
   };
   return h('form', { class: 'create-room', onSubmit }, input, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create room'));
@@ -126,6 +127,7 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
     const roomId = model.selected;
     onLayout(roomId !== undefined);
     if (view && view.element.dataset.roomId === roomId) return;
+    view?.dispose();
     view = roomId === undefined ? undefined : roomView(model, roomId, names, () => open(undefined));
     content.replaceChildren(
       view?.element ??
@@ -136,9 +138,20 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
           h('p', { class: 'muted' }, 'Open a room from the list to read its history and write to its members; new messages arrive here live.'),
         ),
     );
+    // A room opens at its newest message.
+    view?.shown();
+  };
+
+  // The tab's title counts what is unread, so it shows among other tabs: "(3) iot-realtime demo".
+  const baseTitle = document.title;
+  const drawTitle = () => {
+    const unread = model.totalUnread();
+    const title = unread > 0 ? `(${unread}) ${baseTitle}` : baseTitle;
+    if (document.title !== title) document.title = title;
   };
 
   model.on((change) => {
+    if (change.kind === 'rooms') drawTitle();
     if (change.kind === 'rooms' || change.kind === 'selected') drawList();
     if (change.kind === 'selected') drawOpenRoom();
     view?.update(change);
@@ -160,7 +173,9 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
     dispose() {
       window.removeEventListener('popstate', onAddress);
       document.removeEventListener('visibilitychange', onVisible);
+      view?.dispose();
       model.close();
+      document.title = baseTitle;
     },
   };
 }

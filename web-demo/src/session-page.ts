@@ -10,6 +10,7 @@ import { broadcastPanel } from './broadcast-panel.js';
 import { announce, h } from './dom.js';
 import { jobsPanel, type StartJob } from './jobs-panel.js';
 import type { DisplayNames } from './names.js';
+import { noticeRegion } from './notices.js';
 import { readPayload } from './payloads.js';
 import type { RoomsModel } from './rooms-model.js';
 import { roomsPanel } from './rooms-panel.js';
@@ -44,8 +45,8 @@ export interface SessionPage {
 export function renderSessionPage(root: HTMLElement, options: SessionPageOptions): SessionPage {
   const { topics, userId, names } = options;
   const status = connectionStatus(options.connection);
-  const bar = topBar(options.displayName, status.badge, options.connection.signOut);
-  const workspace = h('div', { class: 'workspace' });
+  const bar = topBar(options.displayName, status, options.connection.signOut);
+  const workspace = h('div', { class: options.rooms ? 'workspace' : 'workspace guest' });
   const guest = options.rooms === undefined;
   const rooms = options.rooms ? roomsPanel(options.rooms, names, (roomOpen) => (workspace.dataset.roomOpen = String(roomOpen))) : undefined;
   const jobs = options.startJob ? jobsPanel(options.startJob) : undefined;
@@ -70,7 +71,11 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
     );
     workspace.append(main);
   }
-  root.replaceChildren(h('div', { class: 'app' }, bar.element, status.notice, workspace));
+  // The top stays in view: the bar, the connection notice and the notices; what sticks below it is placed under it.
+  const top = h('div', { class: 'top', 'data-testid': 'top' }, bar.element, status.notice, noticeRegion());
+  root.replaceChildren(h('div', { class: 'app' }, top, workspace));
+  const resized = new ResizeObserver(() => document.documentElement.style.setProperty('--top-offset', `${top.getBoundingClientRect().height}px`));
+  resized.observe(top);
 
   let firstShown = true;
   /** A live message was taken in (read by `npm run bench:web`). */
@@ -109,6 +114,8 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
     bar,
     showPayload,
     dispose: () => {
+      resized.disconnect();
+      document.documentElement.style.removeProperty('--top-offset');
       status.dispose();
       rooms?.dispose();
     },

@@ -3,12 +3,13 @@
  * identity, the realtime connection, the page, and the wiring between them. After a reconnection the open rooms
  * catch up from the history; signing out here (or in another tab) ends it.
  */
-import { type Claim, claim, claimTabId, RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
-import { apiClient } from './api.js';
+import { browserNetwork, type Claim, claim, claimTabId, RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
+import { apiClient, deviceOffline } from './api.js';
 import type { DemoConfig } from './config.js';
-import { toast } from './dom.js';
+import { cancelConfirmations } from './confirm-dialog.js';
 import type { Identity } from './identity.js';
 import { DisplayNames } from './names.js';
+import { notify } from './notices.js';
 import { payloadKey } from './payloads.js';
 import { realtimeAccess } from './realtime-access.js';
 import { RoomsModel } from './rooms-model.js';
@@ -19,8 +20,8 @@ import { topicSchemeFor } from './topics.js';
 export interface SessionHooks {
   /** The page is drawn and the identity works: keep it for a reload. */
   onStarted(identity: Identity): void;
-  /** Signed out (here or in another tab): back to the sign-in screen. */
-  onSignedOut(): void;
+  /** Signed out, here or (`elsewhere`) in another tab: back to the sign-in screen. */
+  onSignedOut(elsewhere: boolean): void;
 }
 
 /** Counted on the page for the end-to-end suite, which checks that credentials were rotated. */
@@ -40,7 +41,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
       countCredentialRefresh();
     },
     onRefreshFailed: (message, retryInMs) => {
-      if (retryInMs !== undefined) toast(`Could not refresh the realtime credentials (${message}); retrying in ${Math.max(1, Math.round(retryInMs / 1000))} s`);
+      // Offline, the badge says why nothing works; the refresh is tried again when it is due.
+      if (retryInMs !== undefined && !deviceOffline())
+        notify(`Could not refresh the realtime credentials (${message}); retrying in ${Math.max(1, Math.round(retryInMs / 1000))} s`);
     },
   }).catch((error: unknown) => {
     tab.claim.release();
@@ -56,15 +59,17 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     ...(access.authorizationPendingUntil !== undefined ? { authorizationPendingUntil: access.authorizationPendingUntil } : {}),
   });
   const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
-  const rooms = api ? new RoomsModel(api, access.userId) : undefined;
+  const network = browserNetwork();
+  const rooms = api ? new RoomsModel(api, access.userId, { network }) : undefined;
   const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);
   let connectionClaim: Claim | undefined;
   let ended = false;
 
-  const end = async (signOutOfCognito: boolean) => {
+  const end = async (signOutOfCognito: boolean, elsewhere = false) => {
     if (ended) return;
     ended = true;
     stopWatchingSignOut();
+    cancelConfirmations();
     page?.dispose();
     await client.close();
     connectionClaim?.release();
@@ -72,9 +77,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     // The open room in the address belongs to this user's session; a reload keeps it, signing out does not.
     history.replaceState(null, '', location.pathname + location.search);
     if (signOutOfCognito && identity.kind !== 'app') await (await import('./cognito.js')).cognitoSignOut();
-    hooks.onSignedOut();
+    hooks.onSignedOut(elsewhere);
   };
-  const stopWatchingSignOut = onSignedOutElsewhere(() => void end(false));
+  const stopWatchingSignOut = onSignedOutElsewhere(() => void end(false, true));
 
   /** Subscribes once connected; the page is ready for the end-to-end suite once the subscriptions are in. */
   const subscribeAll = async () => {
@@ -107,7 +112,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     } catch (error) {
       // A subscription refused while connected is worth saying; otherwise the state (failed, taken over, closed) is on
       // the page already.
-      if (!ended && client.state === 'connected') toast(error instanceof Error ? error.message : String(error));
+      if (!ended && client.state === 'connected') notify(error instanceof Error ? error.message : String(error));
     }
   };
 

@@ -1,20 +1,19 @@
 /**
  * The sign-in screen (first load): demo users and any other user id of the local token issuer, Cognito users of the
- * user pool (the emulator's locally: sign in, or create an account and confirm it with the emailed code), and guests.
+ * user pool (the emulator's locally: sign in, or create an account with an email and a password that meets the
+ * pool's rules, shown before it is typed, and confirm it with the emailed code), and guests.
  */
 import type { DemoConfig } from './config.js';
-import { h, toast } from './dom.js';
-import type { Identity } from './identity.js';
+import { h } from './dom.js';
+import { amplify, busy, errorText, field, formError, type Start } from './forms.js';
 import { demoToken } from './local-tokens.js';
-
-type Start = (identity: Identity) => Promise<void>;
-
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+import { notify } from './notices.js';
+import { signUpFlow } from './sign-up.js';
 
 function signInAsAppUser(config: DemoConfig, userId: string, name: string, start: Start): void {
   demoToken(config.apiUrl, userId).then(
     ({ token }) => start({ kind: 'app', userId, name, token }),
-    (error: unknown) => toast(errorText(error)),
+    (error: unknown) => notify(errorText(error)),
   );
 }
 
@@ -36,13 +35,6 @@ function demoUserButtons(config: DemoConfig, start: Start): HTMLElement | null {
   );
 }
 
-/** A labelled input: the label is visible, so every field is named for everyone. */
-function field(label: string, input: HTMLInputElement): HTMLElement {
-  const id = `field-${input.name}-${Math.random().toString(36).slice(2, 8)}`;
-  input.id = id;
-  return h('div', { class: 'field' }, h('label', { for: id }, label), input);
-}
-
 /** Local only: the token issuer signs for any valid user id, so any number of users can be tried. */
 function otherAppUserForm(config: DemoConfig, start: Start): HTMLElement | null {
   if (config.mode !== 'local') return null;
@@ -60,49 +52,25 @@ function otherAppUserForm(config: DemoConfig, start: Start): HTMLElement | null 
   );
 }
 
-/** A form's inline error: announced when it appears (role=alert), cleared on the next try. */
-function formError(testId: string): { element: HTMLElement; show(message: string): void; clear(): void } {
-  const element = h('p', { class: 'error', role: 'alert', 'data-testid': testId, hidden: true });
-  return {
-    element,
-    show(message) {
-      element.textContent = message;
-      element.hidden = false;
-    },
-    clear() {
-      element.textContent = '';
-      element.hidden = true;
-    },
-  };
-}
-
-/** Runs `work` with the form's buttons disabled, so a slow answer is not submitted twice. */
-async function busy(form: HTMLFormElement, work: () => Promise<void>): Promise<void> {
-  const buttons = [...form.querySelectorAll('button')];
-  for (const b of buttons) b.disabled = true;
-  try {
-    await work();
-  } finally {
-    for (const b of buttons) b.disabled = false;
-  }
-}
-
-/** Amplify is loaded only when a Cognito form is used. */
-async function amplify(config: DemoConfig) {
-  const cognito = await import('./cognito.js');
-  cognito.configureAmplify(config);
-  return cognito;
-}
-
 function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
   if (!config.userPoolId) return null;
-  const username = h('input', { name: 'username', required: true, autocomplete: 'username', 'data-testid': 'cognito-username' });
+  // The deployed pool names users by their email (username_attributes = ["email"]); the local demo accounts also
+  // have plain usernames.
+  const username = h('input', {
+    name: 'username',
+    required: true,
+    autocomplete: 'username',
+    inputmode: 'email',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    'data-testid': 'cognito-username',
+  });
   const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'cognito-password' });
   const signInError = formError('cognito-error');
   const signInForm = h(
     'form',
     { class: 'stack-form', 'data-testid': 'cognito-signin-form' },
-    field('Username', username),
+    field(config.mode === 'local' ? 'Email (or a demo account below)' : 'Email', username),
     field('Password', password),
     signInError.element,
     h('button', { type: 'submit', 'data-testid': 'signin-cognito' }, 'Sign in with Cognito'),
@@ -166,80 +134,16 @@ function cognitoSection(config: DemoConfig, start: Start): HTMLElement | null {
   );
 }
 
-/** Create an account, confirm it with the code, and sign in with it: all in the page. */
-function signUpFlow(config: DemoConfig, start: Start): HTMLElement {
-  const username = h('input', { name: 'new-username', required: true, autocomplete: 'off', 'data-testid': 'signup-username' });
-  const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'signup-email' });
-  const password = h('input', {
-    name: 'new-password',
-    type: 'password',
-    required: true,
-    minlength: '8',
-    autocomplete: 'new-password',
-    'data-testid': 'signup-password',
-  });
-  const code = h('input', { name: 'code', required: true, inputmode: 'numeric', autocomplete: 'one-time-code', 'data-testid': 'signup-code' });
-  const signUpError = formError('signup-error');
-  const confirmError = formError('confirm-error');
-  const signUpForm = h(
-    'form',
-    { class: 'stack-form', 'data-testid': 'signup-form' },
-    field('New username', username),
-    field('Email', email),
-    field('New password (at least 8 characters)', password),
-    signUpError.element,
-    h('button', { type: 'submit', 'data-testid': 'signup' }, 'Create account'),
-  );
-  const where =
-    config.mode === 'local'
-      ? 'Locally no email is sent: the code is in the terminal running `npm start` (the emulator logs it).'
-      : 'The code was sent to your email.';
-  const confirmForm = h(
-    'form',
-    { class: 'stack-form', 'data-testid': 'confirm-form', hidden: true },
-    h('p', { class: 'small', 'data-testid': 'confirm-hint' }, where),
-    field('Confirmation code', code),
-    confirmError.element,
-    h('button', { type: 'submit', 'data-testid': 'confirm-signup' }, 'Confirm and sign in'),
-  );
-  const confirmAndSignIn = async () => {
-    const cognito = await amplify(config);
-    await cognito.cognitoSignIn(username.value.trim(), password.value);
-    await start({ kind: 'cognito-user', username: username.value.trim() });
-  };
-  signUpForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    signUpError.clear();
-    void busy(signUpForm, async () => {
-      try {
-        const cognito = await amplify(config);
-        const needsCode = await cognito.cognitoSignUp(username.value.trim(), email.value.trim(), password.value);
-        if (!needsCode) return await confirmAndSignIn();
-        signUpForm.hidden = true;
-        confirmForm.hidden = false;
-        code.focus();
-      } catch (error) {
-        signUpError.show(`Could not create the account: ${errorText(error)}`);
-      }
-    });
-  });
-  confirmForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    confirmError.clear();
-    void busy(confirmForm, async () => {
-      try {
-        const cognito = await amplify(config);
-        await cognito.cognitoConfirmSignUp(username.value.trim(), code.value.trim());
-        await confirmAndSignIn();
-      } catch (error) {
-        confirmError.show(`Could not confirm the account: ${errorText(error)}`);
-      }
-    });
-  });
-  return h('details', { class: 'signup', 'data-testid': 'signup-section' }, h('summary', {}, 'Create a Cognito account'), signUpForm, confirmForm);
+/** Said when the screen comes back without the user asking here: a status, filled once it is on the page so that it is read out. */
+function signedOutNote(why: string): HTMLElement {
+  const note = h('p', { class: 'signed-out-note', role: 'status', 'data-testid': 'signed-out-note' });
+  setTimeout(() => {
+    note.textContent = why;
+  }, 100);
+  return note;
 }
 
-export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
+export function signInScreen(config: DemoConfig, start: Start, why?: string): HTMLElement {
   return h(
     'main',
     { class: 'signin-page', id: 'main', tabindex: '-1' },
@@ -247,6 +151,7 @@ export function signInScreen(config: DemoConfig, start: Start): HTMLElement {
       'div',
       { class: 'card signin' },
       h('h1', {}, 'iot-realtime'),
+      why ? signedOutNote(why) : null,
       h('p', { class: 'muted' }, 'Live rooms and jobs over AWS IoT Core. Pick who you are:'),
       config.demoUsers?.length || config.mode === 'local'
         ? h(

@@ -26,6 +26,8 @@ export interface ConnectionActions {
 
 export interface ConnectionStatus {
   badge: HTMLElement;
+  /** The logo's dot: its colour follows the state (green only while live); decorative, the badge says it in words. */
+  dot: HTMLElement;
   notice: HTMLElement;
   show(change: Pick<StateChange, 'state' | 'detail' | 'attempt' | 'retryAt'>): void;
   dispose(): void;
@@ -35,6 +37,7 @@ const seconds = (retryAt: number) => Math.max(0, Math.ceil((retryAt - Date.now()
 
 export function connectionStatus(actions: ConnectionActions): ConnectionStatus {
   const badge = h('span', { class: 'badge badge-idle', 'data-testid': 'connection', 'data-state': 'idle' }, BADGE.idle);
+  const dot = h('span', { class: 'brand-dot', 'aria-hidden': 'true', 'data-testid': 'brand-dot', 'data-state': 'idle' });
   const text = h('span', { 'data-testid': 'connection-detail' });
   const countdown = h('span', { 'data-testid': 'connection-countdown' });
   const button = h('button', { type: 'button', class: 'small-button', 'data-testid': 'connection-action' });
@@ -57,6 +60,7 @@ export function connectionStatus(actions: ConnectionActions): ConnectionStatus {
     badge.className = `badge badge-${state}`;
     badge.dataset.state = state;
     badge.textContent = BADGE[state];
+    dot.dataset.state = state;
     if (attempt !== undefined) badge.dataset.attempt = String(attempt);
     else delete badge.dataset.attempt;
     stopTimer();
@@ -78,7 +82,8 @@ export function connectionStatus(actions: ConnectionActions): ConnectionStatus {
         timer = setInterval(tick, 1000);
       }
     } else if (state === 'offline') {
-      text.textContent = 'Offline: this device has no network. Messages sent to you meanwhile are kept, and appear when it is back.';
+      text.textContent =
+        'Offline: this device has no network. Messages sent to you meanwhile are kept and appear when it is back; what you send waits and goes then.';
     } else if (state === 'taken-over') {
       text.textContent = `Paused: ${detail ?? 'another tab or device took over this connection'}.`;
       button.textContent = 'Use this tab';
@@ -92,5 +97,5 @@ export function connectionStatus(actions: ConnectionActions): ConnectionStatus {
       onButton = signInAgain ? actions.signOut : actions.reconnect;
     }
   };
-  return { badge, notice, show, dispose: stopTimer };
+  return { badge, dot, notice, show, dispose: stopTimer };
 }

@@ -323,12 +323,21 @@ describe('RealtimeClient state', () => {
     expect(client.state).toBe('failed');
   });
 
-  it('says offline while the device has no network and it is not connected, and reconnecting with the plan when it is back', async () => {
+  it('says offline as soon as the device has no network, live again when it is back and the connection never dropped', async () => {
+    const { client, network, states, connect } = setup();
+    await connect();
+    network.set(false);
+    expect(states.at(-1)).toEqual({ state: 'offline', previous: 'connected', detail: 'this device is offline' });
+    network.set(true);
+    expect(states.at(-1)).toEqual({ state: 'connected', previous: 'offline' });
+    expect(client.state).toBe('connected');
+  });
+
+  it('stays offline while the connection drops and attempts fail without a network, and says reconnecting with the plan when it is back', async () => {
     const { client, transport, network, states, clock, connect } = setup();
     await connect();
     network.set(false);
-    // The socket may well be alive (browsers report offline eagerly): still connected until it drops.
-    expect(client.state).toBe('connected');
+    expect(client.state).toBe('offline');
     transport.events.interrupted('the connection was closed', 4000);
     expect(client.state).toBe('offline');
     transport.events.attemptFailed('the realtime service could not be reached', 8000, false);

@@ -109,6 +109,8 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   readonly stats: RealtimeClientStats = { received: 0, duplicatesDropped: 0, malformedDropped: 0 };
   #stopNetwork: (() => void) | undefined;
   #everConnected = false;
+  /** Whether the transport's connection is up (its last word was a CONNACK), whatever the state shown. */
+  #transportUp = false;
   #connectedAt: number | undefined;
   #failedAttempts = 0;
   #shortDrops = 0;
@@ -200,6 +202,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     this.#stopNetwork = undefined;
     const wasRunning = this.#running;
     this.#running = false;
+    this.#transportUp = false;
     if (wasRunning) await this.#transport.stop().catch(() => undefined);
     this.#move('closed');
     this.#settle(new RealtimeConnectionError('the realtime client was closed', 'closed'));
@@ -208,6 +211,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
   #onConnected(sessionPresent: boolean): void {
     if (!this.#running) return;
     this.#everConnected = true;
+    this.#transportUp = true;
     this.#connectedAt = this.#clock.now();
     this.#failedAttempts = 0;
     this.#refusals = 0;
@@ -218,6 +222,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
 
   #onInterrupted(reason: string, retryInMs: number | undefined): void {
     if (!this.#running) return;
+    this.#transportUp = false;
     const lived = this.#connectedAt === undefined ? 0 : this.#clock.now() - this.#connectedAt;
     this.#connectedAt = undefined;
     // The first drop after a long connection may be a takeover too (the other holder just connected): it counts 1.
@@ -235,6 +240,7 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
 
   #onAttemptFailed(reason: string, retryInMs: number | undefined, refused: boolean): void {
     if (!this.#running) return;
+    this.#transportUp = false;
     this.#failedAttempts += 1;
     const pending = refused && this.options.authorizationPendingUntil !== undefined && this.#clock.now() < this.options.authorizationPendingUntil;
     // A refusal while a just-attached policy is still propagating is not the identity's fault: it does not count.
@@ -252,15 +258,25 @@ export class RealtimeClient extends TypedEmitter<RealtimeClientEvents> {
     else this.#move(this.#everConnected ? 'reconnecting' : 'connecting', this.#retryInfo);
   }
 
+  /**
+   * The browser says the device went offline or came back. navigator.onLine false is certain (no network interface
+   * is up: https://html.spec.whatwg.org/multipage/system-state.html#dom-navigator-online), so a live connection is
+   * shown offline at once, rather than when its keep-alive fails up to 28 s later. Back online, a connection the
+   * transport never reported down is live again (its keep-alive still watches it); otherwise the transport's next
+   * attempt comes as it was planned, and until it succeeds the state says so.
+   */
   #onNetwork(online: boolean): void {
     if (!this.#running) return;
     const state = this.state;
-    if (!online && (state === 'connecting' || state === 'reconnecting')) this.#move('offline', { detail: 'this device is offline' });
-    // The transport's next attempt comes as it was planned; until it succeeds, say so.
-    if (online && state === 'offline') this.#move(this.#everConnected ? 'reconnecting' : 'connecting', this.#retryInfo);
+    if (!online && (state === 'connecting' || state === 'reconnecting' || state === 'connected')) this.#move('offline', { detail: 'this device is offline' });
+    if (online && state === 'offline') {
+      if (this.#transportUp) this.#move('connected');
+      else this.#move(this.#everConnected ? 'reconnecting' : 'connecting', this.#retryInfo);
+    }
   }
 
   #giveUp(state: 'failed' | 'taken-over', detail: string): void {
+    this.#transportUp = false;
     if (this.#running) {
       this.#running = false;
       void this.#transport.stop().catch(() => undefined);

@@ -19,7 +19,8 @@ export interface CredentialSource {
  * - `connecting`: the first connection is being opened.
  * - `connected`: live (after the first connection or any reconnection).
  * - `reconnecting`: not connected, the client keeps trying (`attempt`, `retryAt` say which try comes when).
- * - `offline`: not connected and the browser reports no network; the client tries again when it is back.
+ * - `offline`: the browser reports no network (at once, even while the connection has not noticed yet); when it is
+ *   back: `connected` if the connection never dropped, otherwise the client tries again.
  * - `taken-over`: another connection with the same client id kept replacing this one; the client stopped
  *   reconnecting so that the other one can stay (`reconnect()` takes the client id back).
  * - `failed`: the client gave up (no credentials can be had, or the broker refuses this identity); `detail` says why.
