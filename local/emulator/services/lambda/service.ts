@@ -294,12 +294,29 @@ export class LambdaService {
    * Runs one invocation in a free environment (warm) or a new one (cold). Used directly by the emulator's event source
    * mappings, which Lambda runs with the function's own role and no resource-based policy.
    */
-  async invokeInternal(functionName: string, payload: string): Promise<InvokeResult> {
+  invokeInternal(functionName: string, payload: string): Promise<InvokeResult> {
+    try {
+      return this.#run(this.#begin(functionName), payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Takes an environment for one invocation, synchronously: a throttle (TooManyRequestsException) is known before the
+   * caller lets go of its event, so the asynchronous queue can keep a throttled event instead of losing it.
+   */
+  #begin(functionName: string): { fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean } {
     const fn = this.#require(functionName);
-    const stats = this.#stat(fn.functionName);
     const { environment, cold } = this.#acquire(fn);
+    const stats = this.#stat(fn.functionName);
     stats.invocations += 1;
     if (cold) stats.coldStarts += 1;
+    return { fn, environment, cold };
+  }
+
+  async #run({ fn, environment, cold }: { fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean }, payload: string): Promise<InvokeResult> {
+    const stats = this.#stat(fn.functionName);
     const requestId = randomUUID();
     let outcome: InvocationOutcome;
     try {
@@ -311,6 +328,10 @@ export class LambdaService {
         return this.#failure('Sandbox.Timedout', `RequestId: ${requestId} Error: ${error.message}`, [], cold);
       }
       if (error instanceof InitError) return this.#failure(error.errorType, error.message, error.trace, cold);
+      // An environment over its memory is killed: Lambda reports Runtime.OutOfMemory, "Runtime exited with error:
+      // signal: killed" (the payload Lambda returns in that case, as functions report it).
+      if (error instanceof EnvironmentCrashError && error.outOfMemory)
+        return this.#failure('Runtime.OutOfMemory', `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`, [], cold);
       if (error instanceof EnvironmentCrashError) return this.#failure('Runtime.ExitError', `RequestId: ${requestId} Error: ${error.message}`, [], cold);
       throw error;
     }
@@ -324,7 +345,11 @@ export class LambdaService {
     for (;;) {
       const queued = [...this.#queues.values()].some((q) => q.length > 0);
       if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0) return;
-      await Promise.race([Promise.allSettled([...this.#asyncInFlight]), new Promise((resolve) => setTimeout(resolve, 20))]);
+      // Waits for a macrotask at least: with nothing in flight (only retry timers pending), racing an already settled
+      // promise would spin on microtasks and starve the very timers it waits for.
+      const inFlight = [...this.#asyncInFlight];
+      const tick = new Promise((resolve) => setTimeout(resolve, 20));
+      await (inFlight.length > 0 ? Promise.race([Promise.allSettled(inFlight), tick]) : tick);
     }
   }
 
@@ -502,9 +527,12 @@ export class LambdaService {
       }
       let started: Promise<InvokeResult>;
       try {
-        started = this.invokeInternal(functionName, event.payload);
+        started = this.#run(this.#begin(functionName), event.payload);
       } catch (error) {
-        // Throttled: the event waits in the queue and is tried again shortly (Lambda retries throttles for up to 6 h).
+        // Throttled: the event stays at the head of the queue and is tried again shortly (Lambda retries throttled
+        // asynchronous events for up to 6 hours, "Asynchronous invocation": "If the function doesn't have enough
+        // concurrency available to process all events, additional requests are throttled ... Lambda returns the event
+        // to the queue").
         if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
           this.#later(() => this.#drain(functionName), 100);
           return;
@@ -517,11 +545,23 @@ export class LambdaService {
         .then((result) => {
           if (result.status === 'ok') return;
           if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
-            queue.push(event);
-            this.#later(() => this.#drain(functionName), this.options.asyncRetryDelayMs ?? 1000);
+            // "Lambda waits one minute before the second attempt and two minutes before the third" (locally
+            // asyncRetryDelayMs): the event is back in the queue only once that delay has passed.
+            this.#later(() => {
+              queue.push(event);
+              this.#drain(functionName);
+            }, this.options.asyncRetryDelayMs ?? 1000);
             return;
           }
           this.#discard(fn, event, 'RetriesExhausted', result);
+        })
+        .catch((error: unknown) => {
+          this.options.logger.log({
+            level: 'error',
+            message: `asynchronous invocation of ${functionName} failed in the Lambda service`,
+            requestId: event.requestId,
+            error: error instanceof Error ? error.message : String(error),
+          });
         })
         .finally(() => {
           this.#asyncInFlight.delete(running);
