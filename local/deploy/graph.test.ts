@@ -31,14 +31,14 @@ describe('resourceGraph', () => {
     const order = graph.order.map((b) => b.address);
     expect(order).toHaveLength(blocks.length);
     expect(new Set(order).size).toBe(blocks.length);
-    const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
-    before('aws_sqs_queue.dlq', 'aws_sqs_queue.jobs');
-    before('aws_iam_role.worker', 'aws_iam_role_policy.worker_sqs');
-    before('aws_sqs_queue.jobs', 'aws_iam_role_policy.worker_sqs');
-    before('data.aws_region.here', 'aws_lambda_function.worker');
-    before('aws_iam_role.worker', 'aws_lambda_function.worker');
-    before('aws_iam_role_policy.worker_sqs', 'aws_lambda_event_source_mapping.worker');
-    before('aws_lambda_function.worker', 'aws_lambda_event_source_mapping.worker');
+    const createdBefore = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
+    createdBefore('aws_sqs_queue.dlq', 'aws_sqs_queue.jobs');
+    createdBefore('aws_iam_role.worker', 'aws_iam_role_policy.worker_sqs');
+    createdBefore('aws_sqs_queue.jobs', 'aws_iam_role_policy.worker_sqs');
+    createdBefore('data.aws_region.here', 'aws_lambda_function.worker');
+    createdBefore('aws_iam_role.worker', 'aws_lambda_function.worker');
+    createdBefore('aws_iam_role_policy.worker_sqs', 'aws_lambda_event_source_mapping.worker');
+    createdBefore('aws_lambda_function.worker', 'aws_lambda_event_source_mapping.worker');
     // The same input in another order gives the same order.
     expect(resourceGraph([...blocks].reverse()).order.map((b) => b.address)).toEqual(order);
   });

@@ -116,14 +116,23 @@ describe('parseTerraformJson and blocksOf', () => {
       data: { aws_region: { here: {} } },
     };
     expect(blocksOf(json)).toEqual([
-      { address: 'aws_sqs_queue.jobs', mode: 'managed', type: 'aws_sqs_queue', name: 'jobs', args: { name: 'jobs' }, dependsOn: ['aws_iam_role.r', 'data.aws_region.here'] },
+      {
+        address: 'aws_sqs_queue.jobs',
+        mode: 'managed',
+        type: 'aws_sqs_queue',
+        name: 'jobs',
+        args: { name: 'jobs' },
+        dependsOn: ['aws_iam_role.r', 'data.aws_region.here'],
+      },
       { address: 'data.aws_region.here', mode: 'data', type: 'aws_region', name: 'here', args: {}, dependsOn: [] },
     ]);
   });
 
   it.each(['count', 'for_each', 'provisioner', 'connection'])('refuses the meta-argument %s by name', (meta) => {
     const json: TerraformJson = { resource: { aws_sqs_queue: { jobs: { name: 'jobs', [meta]: 2 } } } };
-    expect(() => blocksOf(json)).toThrow(new UnsupportedConfigurationError(`aws_sqs_queue.jobs: the meta-argument "${meta}" is not understood by the local applier`));
+    expect(() => blocksOf(json)).toThrow(
+      new UnsupportedConfigurationError(`aws_sqs_queue.jobs: the meta-argument "${meta}" is not understood by the local applier`),
+    );
   });
 
   it('refuses another provider, malformed depends_on, unknown lifecycle arguments and bodies that are not objects', () => {

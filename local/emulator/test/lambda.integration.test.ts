@@ -6,8 +6,8 @@
  * destination, "Asynchronous invocation"), throttled at the local bound on environments (TooManyRequestsException).
  */
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createTestFunction, executionRole, functionPackage } from '../../../test/support/function-package.js';
 import { adminCredentials, startTestEmulator, type TestEmulator } from '../../../test/support/emulator.js';
+import { createTestFunction, executionRole, functionPackage } from '../../../test/support/function-package.js';
 import { LambdaServiceError } from '../services/lambda/service.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -141,7 +141,11 @@ describe('the execution environment', () => {
 
   it('reports a function error with its type and message, and callback-style handlers work', async () => {
     createTestFunction(emulator, 'thrower', 'export const handler = async () => { const e = new Error("no room"); e.name = "RoomError"; throw e; };');
-    createTestFunction(emulator, 'callback', 'export const handler = (event, context, callback) => { setTimeout(() => callback(null, { got: event.x }), 5); };');
+    createTestFunction(
+      emulator,
+      'callback',
+      'export const handler = (event, context, callback) => { setTimeout(() => callback(null, { got: event.x }), 5); };',
+    );
     const failed = await invoke('thrower');
     expect(failed).toMatchObject({ status: 'function-error', errorType: 'RoomError', errorMessage: 'no room' });
     expect(JSON.parse(failed.payload)).toMatchObject({ errorType: 'RoomError', errorMessage: 'no room', trace: expect.any(Array) });
@@ -212,8 +216,20 @@ describe('the execution environment', () => {
 
   it.each([
     ['a module that throws while loading', { 'index.mjs': 'throw new TypeError("bad config");' }, 'index.handler', 'TypeError', /bad config/],
-    ['a handler the module does not export', { 'index.mjs': 'export const other = 1;' }, 'index.handler', 'Runtime.HandlerNotFound', /index\.handler is undefined/],
-    ['a module the package does not hold', { 'index.mjs': 'export const handler = 1;' }, 'missing.handler', 'Runtime.ImportModuleError', /Cannot find module 'missing'/],
+    [
+      'a handler the module does not export',
+      { 'index.mjs': 'export const other = 1;' },
+      'index.handler',
+      'Runtime.HandlerNotFound',
+      /index\.handler is undefined/,
+    ],
+    [
+      'a module the package does not hold',
+      { 'index.mjs': 'export const handler = 1;' },
+      'missing.handler',
+      'Runtime.ImportModuleError',
+      /Cannot find module 'missing'/,
+    ],
     ['a handler setting without a function name', { 'index.mjs': 'export const handler = 1;' }, 'index', 'Runtime.MalformedHandlerName', /Bad handler/],
   ])('reports an init error for %s, and tries a new environment next time', async (_name, files, handler, errorType, message) => {
     const name = `init-${errorType.replace(/\W/g, '-')}`;
@@ -235,8 +251,15 @@ describe('the execution environment', () => {
 
   it('sums the metrics a function writes in the embedded metric format, and does not show those lines', async () => {
     const emf = (n: number) =>
-      JSON.stringify({ _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'test', Dimensions: [[]], Metrics: [{ Name: 'svcPublished', Unit: 'Count' }] }] }, svcPublished: n });
-    createTestFunction(emulator, 'emf', `export const handler = async () => { console.log(${JSON.stringify(emf(2))}); console.log(${JSON.stringify(emf(3))}); console.log("plain line"); };`);
+      JSON.stringify({
+        _aws: { Timestamp: 1, CloudWatchMetrics: [{ Namespace: 'test', Dimensions: [[]], Metrics: [{ Name: 'svcPublished', Unit: 'Count' }] }] },
+        svcPublished: n,
+      });
+    createTestFunction(
+      emulator,
+      'emf',
+      `export const handler = async () => { console.log(${JSON.stringify(emf(2))}); console.log(${JSON.stringify(emf(3))}); console.log("plain line"); };`,
+    );
     const before = emulator.lambda.logs.metrics.svcPublished ?? 0;
     await okPayload('emf');
     await sleep(50);
@@ -264,7 +287,9 @@ describe('CreateFunction validation', () => {
   };
 
   it('refuses a reserved environment variable, naming it', () => {
-    const error = refusal(() => emulator.lambda.createFunction({ ...base(), functionName: 'reserved', environment: { AWS_REGION: 'eu-west-1', OK: '1', _HANDLER: 'x' } }));
+    const error = refusal(() =>
+      emulator.lambda.createFunction({ ...base(), functionName: 'reserved', environment: { AWS_REGION: 'eu-west-1', OK: '1', _HANDLER: 'x' } }),
+    );
     expect(error).toBeInstanceOf(LambdaServiceError);
     expect(error).toMatchObject({ code: 'InvalidParameterValueException', status: 400 });
     expect((error as Error).message).toMatch(/reserved keys .* Reserved keys used in this request: AWS_REGION, _HANDLER$/);
@@ -303,7 +328,9 @@ describe('CreateFunction validation', () => {
       policies: [],
       maxSessionDurationSeconds: 3600,
     });
-    expect(refusal(() => emulator.lambda.createFunction({ ...base(), functionName: 'trust', environment: {}, roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}` }))).toMatchObject({
+    expect(
+      refusal(() => emulator.lambda.createFunction({ ...base(), functionName: 'trust', environment: {}, roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}` })),
+    ).toMatchObject({
       code: 'InvalidParameterValueException',
       message: 'The role defined for the function cannot be assumed by Lambda.',
     });
@@ -330,7 +357,11 @@ describe('invocation by AWS services: the resource-based policy', () => {
 
   it('lets API Gateway invoke from the API the permission names', async () => {
     expect(
-      await emulator.lambda.invokeAsService('api-target', '{}', { service: 'apigateway.amazonaws.com', sourceArn: `${apiArn}/$default/GET/rooms`, sourceAccount: ACCOUNT }),
+      await emulator.lambda.invokeAsService('api-target', '{}', {
+        service: 'apigateway.amazonaws.com',
+        sourceArn: `${apiArn}/$default/GET/rooms`,
+        sourceAccount: ACCOUNT,
+      }),
     ).toMatchObject({ status: 'ok', payload: '"served"' });
   });
 
@@ -361,9 +392,9 @@ describe('invocation by AWS services: the resource-based policy', () => {
       sourceArn: ruleArn,
       sourceAccount: ACCOUNT,
     });
-    expect(() => emulator.lambda.invokeAsyncAsService('iot-target', '{}', { service: 'iot.amazonaws.com', sourceArn: ruleArn, sourceAccount: '111122223333' })).toThrow(
-      expect.objectContaining({ code: 'AccessDeniedException' }),
-    );
+    expect(() =>
+      emulator.lambda.invokeAsyncAsService('iot-target', '{}', { service: 'iot.amazonaws.com', sourceArn: ruleArn, sourceAccount: '111122223333' }),
+    ).toThrow(expect.objectContaining({ code: 'AccessDeniedException' }));
     expect(() =>
       emulator.lambda.addPermission('iot-target', { statementId: 'AllowIot', action: 'lambda:InvokeFunction', principal: 'iot.amazonaws.com' }),
     ).toThrow(expect.objectContaining({ code: 'ResourceConflictException' }));
@@ -378,9 +409,14 @@ describe('asynchronous invocation', () => {
   it('retries a failing event twice, the retries spaced, then sends the documented record to the on-failure destination', async () => {
     const destination = emulator.sqs.createQueue({ name: 'async-failures', attributes: {} });
     const role = executionRole(emulator, 'async-failing-role', [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination.arn }]);
-    createTestFunction(emulator, 'always-fails', 'export const handler = async (event) => { console.log(`attempt ${Date.now()}`); throw new Error(`cannot ${event.what}`); };', {
-      roleArn: role.arn,
-    });
+    createTestFunction(
+      emulator,
+      'always-fails',
+      'export const handler = async (event) => { console.log(`attempt ${Date.now()}`); throw new Error(`cannot ${event.what}`); };',
+      {
+        roleArn: role.arn,
+      },
+    );
     emulator.lambda.addPermission('always-fails', { statementId: 'iot', action: 'lambda:InvokeFunction', principal: 'iot.amazonaws.com', sourceArn: ruleArn });
     emulator.lambda.putEventInvokeConfig('always-fails', { onFailureDestination: destination.arn });
     const requestId = emulator.lambda.invokeAsyncAsService('always-fails', JSON.stringify({ what: 'connect' }), asIot);
@@ -411,14 +447,18 @@ describe('asynchronous invocation', () => {
 
   it('retries as configured (0 retries) and drops the event with a log line when the role may not send to the destination', async () => {
     const destination = emulator.sqs.createQueue({ name: 'async-failures-denied', attributes: {} });
-    createTestFunction(emulator, 'fails-no-send', 'export const handler = async () => { throw new Error("nope"); };', { roleArn: executionRole(emulator, 'no-send-role').arn });
+    createTestFunction(emulator, 'fails-no-send', 'export const handler = async () => { throw new Error("nope"); };', {
+      roleArn: executionRole(emulator, 'no-send-role').arn,
+    });
     emulator.lambda.addPermission('fails-no-send', { statementId: 'iot', action: 'lambda:InvokeFunction', principal: 'iot.amazonaws.com', sourceArn: ruleArn });
     emulator.lambda.putEventInvokeConfig('fails-no-send', { maximumRetryAttempts: 0, onFailureDestination: destination.arn });
     emulator.lambda.invokeAsyncAsService('fails-no-send', '{}', asIot);
     await emulator.lambda.idle();
     expect(emulator.lambda.stats('fails-no-send').invocations).toBe(1);
     expect(destination.depth).toBe(0);
-    expect(emulator.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'the on-failure destination of fails-no-send refused the record' }));
+    expect(emulator.logs).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'the on-failure destination of fails-no-send refused the record' }),
+    );
   });
 
   it('refuses retry and event-age settings outside Lambda’s ranges', () => {

@@ -315,7 +315,10 @@ export class LambdaService {
     return { fn, environment, cold };
   }
 
-  async #run({ fn, environment, cold }: { fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean }, payload: string): Promise<InvokeResult> {
+  async #run(
+    { fn, environment, cold }: { fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean },
+    payload: string,
+  ): Promise<InvokeResult> {
     const stats = this.#stat(fn.functionName);
     const requestId = randomUUID();
     let outcome: InvocationOutcome;

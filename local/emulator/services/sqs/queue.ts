@@ -41,8 +41,15 @@ export interface StoredMessage {
 /** Where a queue sends what it dead-letters (resolved by ARN when a message moves, as SQS does). */
 export type DeadLetterSink = (targetArn: string, message: StoredMessage) => boolean;
 
+/** A receipt handle that is not one of this queue's (`malformed`), or whose message is no longer in flight under it. */
 export class ReceiptHandleError extends Error {
   override readonly name = 'ReceiptHandleError';
+  constructor(
+    message: string,
+    readonly malformed: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** A bound of the local queue was reached; SQS's nearest answer is OverLimit. */
@@ -156,6 +163,7 @@ export class StandardQueue {
     if (!m)
       throw new ReceiptHandleError(
         `Value ${receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+        false,
       );
     m.visibleAt = this.options.now() + visibilityTimeoutSeconds * 1000;
     if (visibilityTimeoutSeconds === 0) this.#wake();
@@ -186,10 +194,10 @@ export class StandardQueue {
     try {
       decoded = Buffer.from(receipt, 'base64').toString('utf8');
     } catch {
-      throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`);
+      throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`, true);
     }
     const [arn, messageId] = decoded.split(' ');
-    if (arn !== this.arn || !messageId) throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`);
+    if (arn !== this.arn || !messageId) throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`, true);
     const m = this.#messages.get(messageId);
     // A stale receipt (the message was received again since) deletes nothing, as SQS may do.
     return m && m.receipt === receipt ? m : undefined;

@@ -63,9 +63,7 @@ export class ExecutionEnvironment {
     this.#worker.on('message', (message: FromRuntime) => this.#pending?.(message));
     // Over its heap limit the worker ends with ERR_WORKER_OUT_OF_MEMORY: Lambda's Runtime.OutOfMemory. An exit is
     // reported as Lambda words it ("Runtime exited with error: exit status 1", Runtime.ExitError).
-    this.#worker.on('error', (error) =>
-      this.#die(`${error.name}: ${error.message}`, (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'),
-    );
+    this.#worker.on('error', (error) => this.#die(`${error.name}: ${error.message}`, (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
     this.#worker.on('exit', (code) => this.#die(`Runtime exited with error: exit status ${code}`, false));
     const started = performance.now();
     this.#ready = this.#next(INIT_TIMEOUT_MS).then((message) => {
