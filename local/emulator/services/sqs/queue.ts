@@ -137,7 +137,7 @@ export class StandardQueue {
     return batch;
   }
 
-  /** Long polling: resolves at the first send, or after `ms`. */
+  /** Long polling: resolves at the first send or visibility change, or after `ms`. */
   async waitForMessages(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || this.counts(this.options.now()).visible > 0) return;
     await new Promise<void>((resolve) => {
@@ -166,7 +166,8 @@ export class StandardQueue {
         false,
       );
     m.visibleAt = this.options.now() + visibilityTimeoutSeconds * 1000;
-    if (visibilityTimeoutSeconds === 0) this.#wake();
+    // Pollers waiting for the next message to become visible recompute when that is.
+    this.#wake();
   }
 
   purge(): void {

@@ -306,9 +306,15 @@ export class SqsService {
     const max = integer(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
     const visibility = integer(input, 'VisibilityTimeout', 0, 43_200);
     const wait = integer(input, 'WaitTimeSeconds', 0, 20) ?? queue.attributes.receiveMessageWaitTimeSeconds;
+    // Long polling ("Amazon SQS short and long polling"): the receive returns as soon as a message is available, sent
+    // meanwhile or visible again after its visibility timeout, or empty when the wait is over.
+    const deadline = this.options.now().getTime() + wait * 1000;
     let messages = queue.receive(max, visibility);
-    if (messages.length === 0 && wait > 0) {
-      await queue.waitForMessages(wait * 1000);
+    while (messages.length === 0) {
+      const now = this.options.now().getTime();
+      if (now >= deadline) break;
+      const next = queue.nextVisibleAt(now) ?? deadline;
+      await queue.waitForMessages(Math.max(1, Math.min(deadline, next) - now));
       messages = queue.receive(max, visibility);
     }
     // Only the system attributes asked for (MessageSystemAttributeNames, or the older AttributeNames), "All" for all.
