@@ -103,7 +103,12 @@ describe('StandardQueue', () => {
     const target = queue();
     const source = queue(
       { visibilityTimeoutSeconds: 0, redrive: { deadLetterTargetArn: 'arn:dlq', maxReceiveCount: 1 } },
-      { sink: (_arn, m) => (target.acceptDeadLetter(m, 'arn:source'), true) },
+      {
+        sink: (_arn, m) => {
+          target.acceptDeadLetter(m, 'arn:source');
+          return true;
+        },
+      },
     );
     const sent = source.send('p');
     source.receive(1);
