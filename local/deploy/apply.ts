@@ -106,9 +106,23 @@ export async function applyStack(json: TerraformJson, target: { emulator: Runnin
   return { outputs, resources: applied, ofType };
 }
 
-/** valibot issues as the applier's message: an unknown argument is named as such. */
+/**
+ * valibot issues as the applier's message: an unknown argument is named as such. A nested block is a union (a block or
+ * a one-element list of blocks, resource-type.ts): when one of its options got past the type and failed inside, that
+ * option's issues name the argument, not the union's "Expected (Object | Array)".
+ */
 function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
+  // A union's options run on the value alone: their issues' paths are relative to the union's.
+  const leaves = (issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] => {
+    const inside = issue.type === 'union' ? (issue.issues ?? []).filter((inner) => (inner.path?.length ?? 0) > 0) : [];
+    if (inside.length === 0) return [issue];
+    return inside.map((inner) => ({ ...inner, path: [...(issue.path ?? []), ...(inner.path ?? [])] }) as v.BaseIssue<unknown>).flatMap(leaves);
+  };
+  const all = issues.flatMap(leaves);
+  const paths = all.map((issue) => v.getDotPath(issue) ?? '');
+  // The most specific issue only: one whose path leads to another's is its consequence (an array read as a block).
+  return all
+    .filter((_issue, i) => !paths.some((other, j) => j !== i && paths[i] !== '' && other.startsWith(`${paths[i]}.`)))
     .map((issue) => {
       const path = v.getDotPath(issue) ?? '(arguments)';
       if (issue.expected === 'never') return `argument "${path}" is not understood by the local applier`;
