@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { functionPackage } from '../../test/support/function-package.js';
 import { startTestEmulator, type TestEmulator } from '../../test/support/emulator.js';
+import { functionPackage } from '../../test/support/function-package.js';
 import { ApplyError, applyStack } from './apply.js';
 import { type TerraformJson, UnsupportedConfigurationError } from './terraform-json.js';
 
@@ -58,7 +58,9 @@ describe('applyStack: what it does not understand is refused by name, before any
       }),
     );
     expect(error).toBeInstanceOf(UnsupportedConfigurationError);
-    expect(error.message).toBe('not understood by the local applier: resource type aws_s3_bucket_notification, resource type aws_kinesis_stream, data source aws_vpc');
+    expect(error.message).toBe(
+      'not understood by the local applier: resource type aws_s3_bucket_notification, resource type aws_kinesis_stream, data source aws_vpc',
+    );
     expect(emulator.sqs.queueByName(queue)).toBeUndefined();
   });
 
@@ -75,9 +77,13 @@ describe('applyStack: what it does not understand is refused by name, before any
     ['as a block', { allow_origins: ['https://a.example'], allow_private_network: true }],
     ['as a one-element list of blocks', [{ allow_origins: ['https://a.example'], allow_private_network: true }]],
   ])('names an argument of a nested block it does not know (%s)', async (_name, cors) => {
-    const error = await refusal(apply({ resource: { aws_apigatewayv2_api: { api: { name: 'x', protocol_type: 'HTTP', cors_configuration: cors as never } } } }));
+    const error = await refusal(
+      apply({ resource: { aws_apigatewayv2_api: { api: { name: 'x', protocol_type: 'HTTP', cors_configuration: cors as never } } } }),
+    );
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.message).toMatch(/^aws_apigatewayv2_api\.api: argument "cors_configuration(\.0)?\.allow_private_network" is not understood by the local applier$/);
+    expect(error.message).toMatch(
+      /^aws_apigatewayv2_api\.api: argument "cors_configuration(\.0)?\.allow_private_network" is not understood by the local applier$/,
+    );
   });
 
   it('names an argument of the wrong type', async () => {
@@ -204,7 +210,8 @@ describe("applyStack: AWS's refusals, with the resource's address", () => {
   it('refuses a trust policy naming a role this stack creates only later (IAM: "Invalid principal in policy")', async () => {
     const first = unique('trusting');
     const second = unique('trusted');
-    const trust = (arn: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: arn }, Action: 'sts:AssumeRole' }] });
+    const trust = (arn: string) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: arn }, Action: 'sts:AssumeRole' }] });
     const stack = (dependsOn: boolean): TerraformJson => ({
       resource: {
         aws_iam_role: {
@@ -245,7 +252,9 @@ describe("applyStack: AWS's refusals, with the resource's address", () => {
             payload_format_version: '2.0',
           },
         },
-        aws_apigatewayv2_route: { r: { api_id: '${aws_apigatewayv2_api.api.id}', route_key: 'GET /hello', target: 'integrations/${aws_apigatewayv2_integration.i.id}' } },
+        aws_apigatewayv2_route: {
+          r: { api_id: '${aws_apigatewayv2_api.api.id}', route_key: 'GET /hello', target: 'integrations/${aws_apigatewayv2_integration.i.id}' },
+        },
         aws_lambda_permission: {
           p: {
             statement_id: 'api',
