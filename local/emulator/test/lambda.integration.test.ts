@@ -249,6 +249,20 @@ describe('the execution environment', () => {
     expect(await invoke(name)).toMatchObject({ status: 'function-error', errorType, coldStart: true });
   });
 
+  it("attributes each line a function writes to its own invocation's request id, on stdout and stderr", async () => {
+    createTestFunction(
+      emulator,
+      'log-attribution',
+      'export const handler = async (event, context) => { console.log(`out ${context.awsRequestId}`); console.error(`err ${context.awsRequestId}`); return context.awsRequestId; };',
+    );
+    const ids = [await okPayload('log-attribution'), await okPayload('log-attribution'), await okPayload('log-attribution')];
+    await sleep(100);
+    const lines = emulator.logs.filter((e) => typeof e.message === 'string' && e.message.startsWith('log-attribution: '));
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(String(line.message).split(' ').at(-1)).toBe(line.requestId);
+    expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set(ids));
+  });
+
   it('sums the metrics a function writes in the embedded metric format, and does not show those lines', async () => {
     const emf = (n: number) =>
       JSON.stringify({

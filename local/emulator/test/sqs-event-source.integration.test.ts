@@ -138,6 +138,17 @@ describe('the SQS event source mapping', () => {
     expect(sent.messageId).not.toBe(m.messageId);
   });
 
+  it("is waited for by the Lambda service's idle(): a batch in flight completes before idle() resolves", async () => {
+    const { queue } = queues(30);
+    const fn = await consumer('await sleep(300); return {};');
+    queue.send('slow-batch');
+    map({ queue, functionName: fn.name });
+    await waitFor(() => fn.seen().length === 1);
+    expect(queue.depth).toBe(1);
+    await emulator.lambda.idle();
+    expect(queue.depth).toBe(0);
+  });
+
   describe('visibility timeout', () => {
     it('keeps a failed record invisible for the visibility timeout counted from its receive', async () => {
       const { queue } = queues(1);

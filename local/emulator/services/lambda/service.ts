@@ -109,6 +109,15 @@ export interface LambdaServiceOptions {
   sendToDestination?: (destinationArn: string, role: RoleDefinition, body: string) => Promise<void>;
 }
 
+/** What the service keeps of an event source mapping: stopped with it, waited for by idle(). */
+export interface EventSourceMappingHandle {
+  uuid: string;
+  /** Whether a batch is being processed. */
+  readonly busy: boolean;
+  stop(): void;
+  idle(): Promise<void>;
+}
+
 /** Lambda quotas: environment variables 4 KB in total; timeout 1-900 s; memory 128-10,240 MB. */
 const MAX_ENVIRONMENT_BYTES = 4096;
 const RUNTIMES = new Set(['nodejs20.x', 'nodejs22.x']);
@@ -154,7 +163,7 @@ export class LambdaService {
   readonly #queues = new Map<string, AsyncEvent[]>();
   readonly #asyncInFlight = new Set<Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #mappings: Array<{ uuid: string; stop(): void; idle(): Promise<void> }> = [];
+  readonly #mappings: EventSourceMappingHandle[] = [];
   readonly #maxEnvironments: number;
   readonly #reaper: NodeJS.Timeout;
   #closed = false;
@@ -263,7 +272,7 @@ export class LambdaService {
   }
 
   /** An event source mapping created for one of the functions; stopped with the service. */
-  addEventSourceMapping(mapping: { uuid: string; stop(): void; idle(): Promise<void> }): void {
+  addEventSourceMapping(mapping: EventSourceMappingHandle): void {
     this.#mappings.push(mapping);
   }
 
@@ -343,11 +352,19 @@ export class LambdaService {
     return this.#failure(outcome.errorType, outcome.errorMessage, outcome.trace, cold);
   }
 
-  /** Resolves when no asynchronous event is queued or running (tests; shutdown waits for nothing). */
+  /**
+   * Resolves when no asynchronous event is queued or running and no event source mapping is processing a batch (tests,
+   * LocalStack.idle; shutdown waits for nothing).
+   */
   async idle(): Promise<void> {
     for (;;) {
       const queued = [...this.#queues.values()].some((q) => q.length > 0);
-      if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0) return;
+      const batches = this.#mappings.filter((m) => m.busy);
+      if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0 && batches.length === 0) return;
+      if (batches.length > 0) {
+        await Promise.all(batches.map((m) => m.idle()));
+        continue;
+      }
       // Waits for a macrotask at least: with nothing in flight (only retry timers pending), racing an already settled
       // promise would spin on microtasks and starve the very timers it waits for.
       const inFlight = [...this.#asyncInFlight];

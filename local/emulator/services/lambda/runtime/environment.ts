@@ -42,14 +42,16 @@ export class ExecutionEnvironment {
   lastUsedAt = Date.now();
   #busy = false;
   #dead = false;
-  #currentRequest: string | undefined;
   #pending: ((message: FromRuntime | ExitMessage) => void) | undefined;
   readonly #worker: Worker;
   readonly #ready: Promise<number>;
 
   private constructor(private readonly spec: EnvironmentSpec) {
+    // Output reaches this thread on its own stream, after the result message at times: the runtime marks where each
+    // invocation's output starts and ends in the streams themselves, so every line is attributed to its request.
+    const logMarker = `\u0000lambda-request-${randomUUID()}`;
     this.#worker = new Worker(spec.bootstrap, {
-      workerData: spec.data,
+      workerData: { ...spec.data, logMarker } satisfies BootstrapData,
       env: spec.env,
       stdout: true,
       stderr: true,
@@ -58,7 +60,15 @@ export class ExecutionEnvironment {
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
     });
     for (const stream of [this.#worker.stdout, this.#worker.stderr]) {
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => spec.onLogLine(line, this.#currentRequest));
+      let request: string | undefined;
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+        if (line.startsWith(`${logMarker} `)) {
+          const id = line.slice(logMarker.length + 1);
+          request = id === '-' ? undefined : id;
+          return;
+        }
+        spec.onLogLine(line, request);
+      });
     }
     this.#worker.on('message', (message: FromRuntime) => this.#pending?.(message));
     // Over its heap limit the worker ends with ERR_WORKER_OUT_OF_MEMORY: Lambda's Runtime.OutOfMemory. An exit is
@@ -95,7 +105,6 @@ export class ExecutionEnvironment {
   async invoke(payload: string, requestId: string, coldStart: boolean): Promise<InvocationOutcome> {
     if (this.#busy) throw new Error('an execution environment runs one invocation at a time');
     this.#busy = true;
-    this.#currentRequest = requestId;
     try {
       const initDurationMs = await this.#ready;
       const timeoutMs = this.spec.timeoutSeconds * 1000;
@@ -115,7 +124,6 @@ export class ExecutionEnvironment {
       throw new EnvironmentCrashError(`unexpected message ${message.kind}`, false);
     } finally {
       this.#busy = false;
-      this.#currentRequest = undefined;
       this.lastUsedAt = Date.now();
     }
   }
