@@ -337,7 +337,7 @@ describe('HTTP API: stage throttling', () => {
     throttled = await startTestEmulator({ httpApi: { port: 0 } });
     const service = throttled.httpApi!;
     const id = service.createApi({ name: 'throttled', protocolType: 'HTTP' }).id;
-    service.createStage(id, { name: '$default', throttle: { burstLimit: 3, rateLimit: 1 } });
+    service.createStage(id, { name: '$default', throttle: { burstLimit: 3, rateLimit: 0.5 } });
     createTestFunction(throttled, 'ok', 'export const handler = async () => ({ statusCode: 200, body: "ok" });');
     throttled.lambda.addPermission('ok', {
       statementId: 'api',
@@ -362,7 +362,7 @@ describe('HTTP API: stage throttling', () => {
     expect(throttled.lambda.stats('ok').invocations).toBe(3);
     const limited = await fetch(`${throttled.httpApi!.url}/ok`);
     expect(await limited.json()).toEqual({ message: 'Too Many Requests' });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await fetch(`${throttled.httpApi!.url}/ok`)).status).toBe(200);
     // An unknown route is a 404 whatever the bucket holds.
     expect((await fetch(`${throttled.httpApi!.url}/missing`)).status).toBe(404);

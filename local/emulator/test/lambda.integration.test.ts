@@ -135,7 +135,7 @@ describe('the execution environment', () => {
       memory: '128',
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
-    expect(payload.remaining).toBeGreaterThan(4000);
+    expect(payload.remaining).toBeGreaterThan(3000);
     expect(payload.remaining).toBeLessThanOrEqual(5000);
   });
 
@@ -188,7 +188,8 @@ describe('the execution environment', () => {
       await response.json();
       latencies.push(performance.now() - started);
     }
-    expect(Math.max(...latencies)).toBeLessThan(200);
+    // Blocked, every request would wait for the timeout (2 s); the median is robust to a busy machine's outlier.
+    expect([...latencies].sort((a, b) => a - b)[2]).toBeLessThan(200);
     expect(await running).toMatchObject({ status: 'function-error', errorType: 'Sandbox.Timedout' });
   });
 
