@@ -24,6 +24,12 @@ afterAll(async () => emulator.close());
 const linesOf = (fn: string) =>
   emulator.logs.filter((e) => typeof e.message === 'string' && e.message.startsWith(`${fn}: `)).map((e) => (e.message as string).slice(fn.length + 2));
 
+/** Function output reaches the emulator's log on its own stream, possibly after the invocation's result: wait for it. */
+const eventually = async (check: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await sleep(10);
+};
+
 const invoke = async (fn: string, event: unknown = {}) => emulator.lambda.invokeInternal(fn, JSON.stringify(event));
 const okPayload = async (fn: string, event: unknown = {}) => {
   const result = await invoke(fn, event);
@@ -257,8 +263,9 @@ describe('the execution environment', () => {
       'export const handler = async (event, context) => { console.log(`out ${context.awsRequestId}`); console.error(`err ${context.awsRequestId}`); return context.awsRequestId; };',
     );
     const ids = [await okPayload('log-attribution'), await okPayload('log-attribution'), await okPayload('log-attribution')];
-    await sleep(100);
-    const lines = emulator.logs.filter((e) => typeof e.message === 'string' && e.message.startsWith('log-attribution: '));
+    const logged = () => emulator.logs.filter((e) => typeof e.message === 'string' && e.message.startsWith('log-attribution: '));
+    await eventually(() => logged().length >= 6);
+    const lines = logged();
     expect(lines).toHaveLength(6);
     for (const line of lines) expect(String(line.message).split(' ').at(-1)).toBe(line.requestId);
     expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set(ids));
@@ -277,7 +284,7 @@ describe('the execution environment', () => {
     );
     const before = emulator.lambda.logs.metrics.svcPublished ?? 0;
     await okPayload('emf');
-    await sleep(50);
+    await eventually(() => linesOf('emf').length > 0 && (emulator.lambda.logs.metrics.svcPublished ?? 0) - before >= 5);
     expect((emulator.lambda.logs.metrics.svcPublished ?? 0) - before).toBe(5);
     expect(linesOf('emf')).toEqual(['plain line']);
   });
@@ -437,6 +444,8 @@ describe('asynchronous invocation', () => {
     const requestId = emulator.lambda.invokeAsyncAsService('always-fails', JSON.stringify({ what: 'connect' }), asIot);
     await emulator.lambda.idle();
     expect(emulator.lambda.stats('always-fails')).toMatchObject({ invocations: 3, errors: 3 });
+    // Function output reaches the emulator's log on its own stream, possibly after the invocation's result.
+    await eventually(() => linesOf('always-fails').length >= 3);
     const attempts = linesOf('always-fails').map((line) => Number(line.replace('attempt ', '')));
     expect(attempts).toHaveLength(3);
     // Lambda waits between retries (1 and 2 minutes; locally asyncRetryDelayMs, 300 ms here).
@@ -515,7 +524,7 @@ describe('throttling at the local bound on execution environments', () => {
     small.lambda.invokeAsyncAsService('slow', '{"n":9,"ms":1}', { service: 'iot.amazonaws.com', sourceArn: `arn:aws:iot:${REGION}:${ACCOUNT}:rule/r` });
     await Promise.all(busy);
     await small.lambda.idle();
-    await sleep(50);
+    await eventually(() => small.logs.some((e) => e.message === 'slow: ran 9'));
     // The event ran exactly once, after the environments were free again; nothing was discarded.
     expect(small.logs.filter((e) => e.message === 'slow: ran 9')).toHaveLength(1);
     expect(small.logs.filter((e) => String(e.message).includes('discarded'))).toEqual([]);
