@@ -107,6 +107,22 @@ describe('applyStack: what it does not understand is refused by name, before any
     expect(emulator.sqs.queueByName(queue)).toBeUndefined();
   });
 
+  it.each([
+    ['a block', { aws: { region: 'eu-west-1' } }, 'the stack is for eu-west-1; the emulator runs us-east-1 (LOCAL_AWS_REGION)'],
+    [
+      'a second, aliased configuration',
+      { aws: [{ region: 'us-east-1' }, { alias: 'west', region: 'eu-west-1' }] },
+      'provider "aws" with alias "west" is not understood by the local applier',
+    ],
+    ['another provider', { aws: [{ region: 'us-east-1' }], google: [{ project: 'p' }] }, 'provider "google" is not understood by the local applier (only aws)'],
+  ])('refuses a provider written as %s that it cannot honour', async (_name, provider, message) => {
+    const queue = unique('provider');
+    const error = await refusal(apply({ provider: provider as never, resource: { aws_sqs_queue: { q: { name: queue } } } }));
+    expect(error).toBeInstanceOf(UnsupportedConfigurationError);
+    expect(error.message).toBe(message);
+    expect(emulator.sqs.queueByName(queue)).toBeUndefined();
+  });
+
   it('refuses expressions other than references, and unknown outputs arguments, before creating anything', async () => {
     const queue = unique('expr');
     const error = await refusal(apply({ resource: { aws_sqs_queue: { q: { name: queue }, r: { name: '${upper(aws_sqs_queue.q.name)}' } } } }));

@@ -51,9 +51,7 @@ export class ApplyError extends Error {
 export async function applyStack(json: TerraformJson, target: { emulator: RunningEmulator; stackDir: string; options?: ApplyOptions }): Promise<AppliedStack> {
   const { emulator } = target;
   checkOutputs(json);
-  const providerRegion = (json.provider?.aws as Array<{ region?: unknown }> | undefined)?.[0]?.region;
-  if (providerRegion !== undefined && providerRegion !== emulator.account.region)
-    throw new UnsupportedConfigurationError(`the stack is for ${String(providerRegion)}; the emulator runs ${emulator.account.region} (LOCAL_AWS_REGION)`);
+  checkProviders(json, emulator.account.region);
   const blocks = blocksOf(json);
   const unknown = [
     ...new Set(blocks.filter((b) => !RESOURCE_TYPES.has(`${b.mode}:${b.type}`)).map((b) => `${b.mode === 'data' ? 'data source' : 'resource type'} ${b.type}`)),
@@ -104,6 +102,25 @@ export async function applyStack(json: TerraformJson, target: { emulator: Runnin
   for (const [name, output] of Object.entries(json.output ?? {}))
     outputs[name] = resolveValue(output.value ?? null, lookup(`output.${name}`), `output.${name}`);
   return { outputs, resources: applied, ofType };
+}
+
+/**
+ * The provider blocks: Terraform JSON writes a provider as an object or a list of objects ("JSON Configuration Syntax",
+ * provider blocks). The applier knows the one default aws provider: its region must be the emulator's, and an aliased
+ * configuration (another region or account) is refused.
+ */
+function checkProviders(json: TerraformJson, region: string): void {
+  for (const [name, value] of Object.entries(json.provider ?? {})) {
+    if (name !== 'aws') throw new UnsupportedConfigurationError(`provider "${name}" is not understood by the local applier (only aws)`);
+    const configurations = (Array.isArray(value) ? value : [value]) as Array<{ region?: unknown; alias?: unknown } | null>;
+    for (const configuration of configurations) {
+      if (typeof configuration !== 'object' || configuration === null) throw new UnsupportedConfigurationError('provider "aws" must be a block');
+      if (configuration.alias !== undefined)
+        throw new UnsupportedConfigurationError(`provider "aws" with alias ${JSON.stringify(configuration.alias)} is not understood by the local applier`);
+      if (configuration.region !== undefined && configuration.region !== region)
+        throw new UnsupportedConfigurationError(`the stack is for ${String(configuration.region)}; the emulator runs ${region} (LOCAL_AWS_REGION)`);
+    }
+  }
 }
 
 /**
