@@ -285,6 +285,27 @@ describe('mistakes the emulator catches as AWS would', () => {
     );
   });
 
+  it("fails the apply when the on-failure destination's configuration does not depend on the function's SendMessage policy", async () => {
+    const json = structuredClone(synthesized.json);
+    const configs = json.resource!.aws_lambda_function_event_invoke_config!;
+    const [name, invokeConfig] = Object.entries(configs)[0]!;
+    expect(invokeConfig.depends_on).toBeDefined();
+    delete invokeConfig.depends_on;
+    let error: unknown;
+    try {
+      const deployed = await deploy(config.region, json, synthesized.stackDir);
+      await deployed.close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^aws_lambda_function_event_invoke_config\\.${name}: InvalidParameterValueException: The function's execution role does not have permissions to call SendMessage on arn:aws:sqs:`,
+      ),
+    );
+  });
+
   it('answers 500 on the routes of a function whose aws_lambda_permission is removed, and serves the others', async () => {
     const json = structuredClone(synthesized.json);
     const permissions = json.resource!.aws_lambda_permission!;
