@@ -51,9 +51,7 @@ export class ApplyError extends Error {
 export async function applyStack(json: TerraformJson, target: { emulator: RunningEmulator; stackDir: string; options?: ApplyOptions }): Promise<AppliedStack> {
   const { emulator } = target;
   checkOutputs(json);
-  const providerRegion = (json.provider?.aws as Array<{ region?: unknown }> | undefined)?.[0]?.region;
-  if (providerRegion !== undefined && providerRegion !== emulator.account.region)
-    throw new UnsupportedConfigurationError(`the stack is for ${String(providerRegion)}; the emulator runs ${emulator.account.region} (LOCAL_AWS_REGION)`);
+  checkProviders(json, emulator.account.region);
   const blocks = blocksOf(json);
   const unknown = [
     ...new Set(blocks.filter((b) => !RESOURCE_TYPES.has(`${b.mode}:${b.type}`)).map((b) => `${b.mode === 'data' ? 'data source' : 'resource type'} ${b.type}`)),
@@ -106,9 +104,42 @@ export async function applyStack(json: TerraformJson, target: { emulator: Runnin
   return { outputs, resources: applied, ofType };
 }
 
-/** valibot issues as the applier's message: an unknown argument is named as such. */
+/**
+ * The provider blocks: Terraform JSON writes a provider as an object or a list of objects ("JSON Configuration Syntax",
+ * provider blocks). The applier knows the one default aws provider: its region must be the emulator's, and an aliased
+ * configuration (another region or account) is refused.
+ */
+function checkProviders(json: TerraformJson, region: string): void {
+  for (const [name, value] of Object.entries(json.provider ?? {})) {
+    if (name !== 'aws') throw new UnsupportedConfigurationError(`provider "${name}" is not understood by the local applier (only aws)`);
+    const configurations = (Array.isArray(value) ? value : [value]) as Array<{ region?: unknown; alias?: unknown } | null>;
+    for (const configuration of configurations) {
+      if (typeof configuration !== 'object' || configuration === null) throw new UnsupportedConfigurationError('provider "aws" must be a block');
+      if (configuration.alias !== undefined)
+        throw new UnsupportedConfigurationError(`provider "aws" with alias ${JSON.stringify(configuration.alias)} is not understood by the local applier`);
+      if (configuration.region !== undefined && configuration.region !== region)
+        throw new UnsupportedConfigurationError(`the stack is for ${String(configuration.region)}; the emulator runs ${region} (LOCAL_AWS_REGION)`);
+    }
+  }
+}
+
+/**
+ * valibot issues as the applier's message: an unknown argument is named as such. A nested block is a union (a block or
+ * a one-element list of blocks, resource-type.ts): when one of its options got past the type and failed inside, that
+ * option's issues name the argument, not the union's "Expected (Object | Array)".
+ */
 function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
-  return issues
+  // A union's options run on the value alone: their issues' paths are relative to the union's.
+  const leaves = (issue: v.BaseIssue<unknown>): v.BaseIssue<unknown>[] => {
+    const inside = issue.type === 'union' ? (issue.issues ?? []).filter((inner) => (inner.path?.length ?? 0) > 0) : [];
+    if (inside.length === 0) return [issue];
+    return inside.map((inner) => ({ ...inner, path: [...(issue.path ?? []), ...(inner.path ?? [])] }) as v.BaseIssue<unknown>).flatMap(leaves);
+  };
+  const all = issues.flatMap(leaves);
+  const paths = all.map((issue) => v.getDotPath(issue) ?? '');
+  // The most specific issue only: one whose path leads to another's is its consequence (an array read as a block).
+  return all
+    .filter((_issue, i) => !paths.some((other, j) => j !== i && paths[i] !== '' && other.startsWith(`${paths[i]}.`)))
     .map((issue) => {
       const path = v.getDotPath(issue) ?? '(arguments)';
       if (issue.expected === 'never') return `argument "${path}" is not understood by the local applier`;

@@ -95,8 +95,11 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-/** Generous cap for control-plane bodies; data-plane payloads are checked against the IoT limit. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Cap on any request body before it is parsed: an SQS SendMessageBatch carries up to 1 MiB of message bodies (SQS
+ * quotas), which JSON escaping can nearly triple; each service then checks its own limit (IoT payloads 128 KB).
+ */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 /** The web demo's origins (`npm start` serves it on LOCAL_WEB_PORT, 5173 by default). */
 export const WEB_DEMO_ORIGINS: readonly string[] = [`http://127.0.0.1:${DEFAULT_WEB_PORT}`, `http://localhost:${DEFAULT_WEB_PORT}`];

@@ -141,3 +141,28 @@ describe('WHERE (Operators)', () => {
     expect(run(sql, event, '$aws/events/presence/connected/iot-realtime.local.alice')).toEqual({ matched: false });
   });
 });
+
+describe('startswith() ("Functions": startswith(String, String) returns Boolean; Null or Undefined -> Undefined)', () => {
+  it.each([
+    ["startswith(clientId, 'iot-realtime.local.')", { clientId: 'iot-realtime.local.alice' }, true],
+    ["startswith(clientId, 'iot-realtime.local.')", { clientId: 'iot-realtime.prod.alice' }, false],
+    ["startswith(clientId, 'iot-realtime.local.')", { clientId: 'iot-realtime.local' }, false],
+    // Case-sensitive, and the empty prefix starts every string.
+    ["startswith(clientId, 'IOT')", { clientId: 'iot-realtime' }, false],
+    ["startswith(clientId, '')", { clientId: 'x' }, true],
+    // Numbers and Booleans are converted to strings as written.
+    ["startswith(n, '12')", { n: 123 }, true],
+    ["startswith(flag, 'tr')", { flag: true }, true],
+  ])('WHERE %s with %j -> %s', (condition, payload, expected) => {
+    expect(where(condition, payload)).toBe(expected);
+  });
+
+  it('is Undefined (so WHERE does not match, and SELECT leaves it out) for a missing field or null, and NOT Undefined is Undefined', () => {
+    expect(where("startswith(missing, 'a')", {})).toBe(false);
+    expect(where("NOT startswith(missing, 'a')", {})).toBe(false);
+    expect(where("startswith(gone, 'a')", { gone: null })).toBe(false);
+    expect(where('startswith(a, b)', { a: 'abc' })).toBe(false);
+    expect(run("SELECT startswith(missing, 'a') AS s, 1 AS one FROM 'a/b'", {})).toEqual({ matched: true, output: { one: 1 } });
+    expect(run("SELECT startswith(topic(), 'a/') AS s FROM 'a/b'", {})).toEqual({ matched: true, output: { s: true } });
+  });
+});

@@ -13,6 +13,7 @@ const refusal = (sql: string): string => {
 
 describe('parseRuleSql', () => {
   it('parses the presence rule of core/iot-rules.ts', () => {
+    // Filtered to this stage's clients (Cognito users connect as <app>.<stage>.<identity id>).
     expect(parseRuleSql(presenceRule({ app: 'iot-realtime', stage: 'local' }).sql)).toEqual({
       select: [{ kind: 'all' }],
       from: '$aws/events/presence/+/+',
@@ -91,6 +92,8 @@ describe('parseRuleSql', () => {
     ["SELECT *, * FROM 'a'", /\* appears twice/],
     ["SELECT * FROM 'a' WHERE a = 1 = 2", /comparisons do not chain/],
     ["SELECT * FROM 'a' WHERE (a = 1", /expected "\)" to close the parenthesis/],
+    ["SELECT * FROM 'a' WHERE startswith(a)", /expected "," between the arguments of startswith\(\)/],
+    ["SELECT * FROM 'a' WHERE startswith(a, 'b', 'c')", /expected "\)" after the arguments of startswith\(\)/],
     ["SELECT * FROM 'a' -- all", /comments are not supported/],
     ["SELECT * FROM 'a' WHERE a = 'open", /unterminated string/],
     ["SELECT * FROM 'a' LIMIT 1", /found "LIMIT" after the FROM clause/],
@@ -102,5 +105,19 @@ describe('parseRuleSql', () => {
     const message = refusal(sql);
     expect(message).toMatch(problem);
     expect(message).toMatch(/at character \d+ of /);
+  });
+});
+
+describe('startswith()', () => {
+  it('parses startswith(String, String) in WHERE and SELECT, any case, with expressions as arguments', () => {
+    const rule = parseRuleSql("SELECT startswith(clientId, 'app.') AS ours FROM 'a' WHERE STARTSWITH(topic(2), \"local\")");
+    expect(rule.select).toEqual([
+      {
+        kind: 'value',
+        alias: ['ours'],
+        expression: { kind: 'startswith', value: { kind: 'field', path: ['clientId'] }, prefix: { kind: 'literal', value: 'app.' } },
+      },
+    ]);
+    expect(rule.where).toEqual({ kind: 'startswith', value: { kind: 'topic', level: 2 }, prefix: { kind: 'literal', value: 'local' } });
   });
 });

@@ -253,7 +253,7 @@ export class HttpApiService {
     const sourceArn = `arn:aws:execute-api:${region}:${accountId}:${api.id}/$default/${method}${url.pathname}`;
     const outcome = await this.#invoke(integration, JSON.stringify(event), sourceArn);
     if ('status' in outcome && outcome.status === 'ok') {
-      writeProxyResult(res, outcome.payload);
+      writeProxyResult(res, outcome.payload, cors !== undefined);
     } else {
       const failure = 'failure' in outcome ? outcome : { failure: 'function error', status: 500 };
       this.options.logger.log({
@@ -414,15 +414,23 @@ function toEvent(
   };
 }
 
-/** The function's result as an HTTP response (payload format 2.0 response mapping). */
-function writeProxyResult(res: ServerResponse, payload: string): void {
+/**
+ * The function's result as an HTTP response (payload format 2.0 response mapping). With CORS configured, the function's
+ * own CORS headers are dropped ("Configuring CORS for an HTTP API": "If you configure CORS for an API, API Gateway
+ * ignores CORS headers returned from your backend integration").
+ */
+function writeProxyResult(res: ServerResponse, payload: string, corsConfigured: boolean): void {
   const result: unknown = JSON.parse(payload);
   const structured =
     typeof result === 'object' && result !== null && 'statusCode' in result
       ? (result as { statusCode?: number; headers?: Record<string, unknown>; body?: string; isBase64Encoded?: boolean; cookies?: string[] })
       : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof result === 'string' ? result : JSON.stringify(result) };
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(structured.headers ?? {})) headers[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries(structured.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (corsConfigured && name.startsWith('access-control-')) continue;
+    headers[name] = String(v);
+  }
   if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
   const out = structured.body === undefined ? Buffer.alloc(0) : Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8');
   res.writeHead(structured.statusCode ?? 200, { ...headers, 'content-length': out.length });

@@ -48,14 +48,20 @@ export function unpackDeploymentPackage(zip: Uint8Array, cacheDir: string): Unpa
   }
   // Unpacked beside the final folder, then renamed: a concurrent start with the same package never sees half a folder.
   const staging = `${folder}.${process.pid}.${Date.now()}`;
-  for (const [name, content] of Object.entries(files)) {
-    if (name.endsWith('/')) continue;
-    const target = normalize(join(staging, name));
-    if (!target.startsWith(staging + sep)) throw new DeploymentPackageError(`the deployment package holds a path outside its root: ${name}`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, content);
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('/')) continue;
+      const target = normalize(join(staging, name));
+      if (!target.startsWith(staging + sep)) throw new DeploymentPackageError(`the deployment package holds a path outside its root: ${name}`);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    writeFileSync(join(staging, '.complete'), '');
+  } catch (error) {
+    // A refused package leaves nothing behind.
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
   }
-  writeFileSync(join(staging, '.complete'), '');
   try {
     renameSync(staging, folder);
   } catch {

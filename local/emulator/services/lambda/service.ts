@@ -117,6 +117,15 @@ export interface LambdaServiceOptions {
   sendToDestination?: (destinationArn: string, role: RoleDefinition, body: string) => Promise<void>;
 }
 
+/** What the service keeps of an event source mapping: stopped with it, waited for by idle(). */
+export interface EventSourceMappingHandle {
+  uuid: string;
+  /** Whether a batch is being processed. */
+  readonly busy: boolean;
+  stop(): void;
+  idle(): Promise<void>;
+}
+
 /** Lambda quotas: environment variables 4 KB in total; timeout 1-900 s; memory 128-10,240 MB. */
 const MAX_ENVIRONMENT_BYTES = 4096;
 const RUNTIMES = new Set(['nodejs20.x', 'nodejs22.x']);
@@ -163,19 +172,22 @@ export class LambdaService {
   readonly #asyncInFlight = new Set<Promise<void>>();
   readonly #asyncRunning = new Map<string, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #mappings: Array<{ uuid: string; stop(): void; idle(): Promise<void> }> = [];
+  readonly #mappings: EventSourceMappingHandle[] = [];
   readonly #maxEnvironments: number;
   readonly #maxPerFunction: number;
   readonly #maxWaiting: number;
   /** Invocations waiting for a free environment of their function, oldest first. */
-  readonly #waiting = new Map<string, Array<(environment: ExecutionEnvironment | Error) => void>>();
+  /** Environments handed to an invocation that has not started on them yet (an environment is busy only once it has). */
+  readonly #claimed = new Set<ExecutionEnvironment>();
+  readonly #waiting = new Map<string, Array<(handed: { environment: ExecutionEnvironment; cold: boolean } | Error) => void>>();
   readonly #reaper: NodeJS.Timeout;
   #closed = false;
 
   constructor(private readonly options: LambdaServiceOptions) {
     this.logs = new FunctionLogs(options.logger, options.showLogLevel);
     this.#maxEnvironments = options.maxEnvironments ?? 64;
-    this.#maxPerFunction = options.maxEnvironmentsPerFunction ?? Math.max(2, 2 * availableParallelism());
+    // At least the five batches an SQS event source mapping runs at once by default ("Lambda scaling behavior for SQS").
+    this.#maxPerFunction = options.maxEnvironmentsPerFunction ?? Math.max(8, 2 * availableParallelism());
     this.#maxWaiting = options.maxWaitingInvocations ?? 1000;
     this.#reaper = setInterval(() => this.#reapIdle(), 30_000);
     this.#reaper.unref();
@@ -278,7 +290,7 @@ export class LambdaService {
   }
 
   /** An event source mapping created for one of the functions; stopped with the service. */
-  addEventSourceMapping(mapping: { uuid: string; stop(): void; idle(): Promise<void> }): void {
+  addEventSourceMapping(mapping: EventSourceMappingHandle): void {
     this.#mappings.push(mapping);
   }
 
@@ -310,11 +322,28 @@ export class LambdaService {
    * mappings, which Lambda runs with the function's own role and no resource-based policy.
    */
   async invokeInternal(functionName: string, payload: string): Promise<InvokeResult> {
+    return this.#run(await this.#begin(functionName), payload);
+  }
+
+  /**
+   * Takes an environment for one invocation, waiting (bounded) for one to be free past the function's local bound; a
+   * throttle (TooManyRequestsException) rejects before the invocation starts, so the asynchronous queue can keep a
+   * throttled event instead of losing it.
+   */
+  async #begin(functionName: string): Promise<{ fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean }> {
     const fn = this.#require(functionName);
-    const stats = this.#stat(fn.functionName);
     const { environment, cold } = await this.#acquire(fn);
+    const stats = this.#stat(fn.functionName);
     stats.invocations += 1;
     if (cold) stats.coldStarts += 1;
+    return { fn, environment, cold };
+  }
+
+  async #run(
+    { fn, environment, cold }: { fn: FunctionConfiguration; environment: ExecutionEnvironment; cold: boolean },
+    payload: string,
+  ): Promise<InvokeResult> {
+    const stats = this.#stat(fn.functionName);
     const requestId = randomUUID();
     let outcome: InvocationOutcome;
     try {
@@ -326,9 +355,14 @@ export class LambdaService {
         return this.#failure('Sandbox.Timedout', `RequestId: ${requestId} Error: ${error.message}`, [], cold);
       }
       if (error instanceof InitError) return this.#failure(error.errorType, error.message, error.trace, cold);
+      // An environment over its memory is killed: Lambda reports Runtime.OutOfMemory, "Runtime exited with error:
+      // signal: killed" (the payload Lambda returns in that case, as functions report it).
+      if (error instanceof EnvironmentCrashError && error.outOfMemory)
+        return this.#failure('Runtime.OutOfMemory', `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`, [], cold);
       if (error instanceof EnvironmentCrashError) return this.#failure('Runtime.ExitError', `RequestId: ${requestId} Error: ${error.message}`, [], cold);
       throw error;
     } finally {
+      this.#claimed.delete(environment);
       this.#release(fn);
     }
     if (outcome.kind === 'ok') return { status: 'ok', payload: outcome.payload, coldStart: cold };
@@ -336,12 +370,24 @@ export class LambdaService {
     return this.#failure(outcome.errorType, outcome.errorMessage, outcome.trace, cold);
   }
 
-  /** Resolves when no asynchronous event is queued or running (tests; shutdown waits for nothing). */
+  /**
+   * Resolves when no asynchronous event is queued or running and no event source mapping is processing a batch (tests,
+   * LocalStack.idle; shutdown waits for nothing).
+   */
   async idle(): Promise<void> {
     for (;;) {
       const queued = [...this.#queues.values()].some((q) => q.length > 0);
-      if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0) return;
-      await Promise.race([Promise.allSettled([...this.#asyncInFlight]), new Promise((resolve) => setTimeout(resolve, 20))]);
+      const batches = this.#mappings.filter((m) => m.busy);
+      if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0 && batches.length === 0) return;
+      if (batches.length > 0) {
+        await Promise.all(batches.map((m) => m.idle()));
+        continue;
+      }
+      // Waits for a macrotask at least: with nothing in flight (only retry timers pending), racing an already settled
+      // promise would spin on microtasks and starve the very timers it waits for.
+      const inFlight = [...this.#asyncInFlight];
+      const tick = new Promise((resolve) => setTimeout(resolve, 20));
+      await (inFlight.length > 0 ? Promise.race([Promise.allSettled(inFlight), tick]) : tick);
     }
   }
 
@@ -406,16 +452,28 @@ export class LambdaService {
   async #acquire(fn: FunctionConfiguration): Promise<{ environment: ExecutionEnvironment; cold: boolean }> {
     if (this.#closed) throw new LambdaServiceError('ServiceException', 500, 'the Lambda service is shutting down');
     const free = this.#freeEnvironment(fn);
-    if (free) return { environment: free, cold: false };
+    if (free) {
+      this.#claimed.add(free);
+      return { environment: free, cold: false };
+    }
     const live = this.#environments.get(fn.functionName)!.length;
-    if (live < this.#maxPerFunction && (this.#liveEnvironments() < this.#maxEnvironments || this.#reclaimOneIdle())) return this.#coldStart(fn);
-    if (live === 0) return this.#throttle(fn, `${this.#maxEnvironments} execution environments are busy: LOCAL_LAMBDA_MAX_ENVIRONMENTS`);
+    if (live < this.#maxPerFunction) {
+      // The account's bound stands for its concurrency limit: past it Lambda throttles ("Lambda function scaling").
+      if (this.#liveEnvironments() < this.#maxEnvironments || this.#reclaimOneIdle()) return this.#coldStart(fn);
+      return this.#throttle(fn, `${this.#maxEnvironments} execution environments are busy: LOCAL_LAMBDA_MAX_ENVIRONMENTS`);
+    }
+    // The per-function bound is local only (AWS would scale further): the invocation waits for a free environment.
     const waiting = this.#waiting.get(fn.functionName) ?? [];
     if (waiting.length >= this.#maxWaiting) return this.#throttle(fn, `${waiting.length} invocations of ${fn.functionName} are waiting already`);
     this.#waiting.set(fn.functionName, waiting);
-    const handed = await new Promise<ExecutionEnvironment | Error>((resolve) => waiting.push(resolve));
+    const handed = await new Promise<{ environment: ExecutionEnvironment; cold: boolean } | Error>((resolve) => waiting.push(resolve));
     if (handed instanceof Error) throw handed;
-    return handed.busy || handed.dead ? this.#acquire(fn) : { environment: handed, cold: false };
+    // A handed environment may have died (its lifetime, a crash) between the hand-over and this continuation.
+    if (handed.environment.dead) {
+      this.#claimed.delete(handed.environment);
+      return this.#acquire(fn);
+    }
+    return handed;
   }
 
   #freeEnvironment(fn: FunctionConfiguration): ExecutionEnvironment | undefined {
@@ -423,7 +481,7 @@ export class LambdaService {
     this.#environments.set(fn.functionName, list);
     const now = Date.now();
     for (const environment of list) {
-      if (environment.busy) continue;
+      if (environment.busy || this.#claimed.has(environment)) continue;
       if (now - environment.createdAt > ENVIRONMENT_LIFETIME_MS) {
         environment.terminate();
         continue;
@@ -436,6 +494,7 @@ export class LambdaService {
   #coldStart(fn: FunctionConfiguration): { environment: ExecutionEnvironment; cold: boolean } {
     const environment = this.#startEnvironment(fn);
     this.#environments.get(fn.functionName)!.push(environment);
+    this.#claimed.add(environment);
     return { environment, cold: true };
   }
 
@@ -450,10 +509,11 @@ export class LambdaService {
     if (!waiting || waiting.length === 0) return;
     const free = this.#freeEnvironment(fn);
     if (free) {
-      waiting.shift()!(free);
+      this.#claimed.add(free);
+      waiting.shift()!({ environment: free, cold: false });
       return;
     }
-    if (this.#environments.get(fn.functionName)!.length < this.#maxPerFunction) waiting.shift()!(this.#coldStart(fn).environment);
+    if (this.#environments.get(fn.functionName)!.length < this.#maxPerFunction) waiting.shift()!(this.#coldStart(fn));
   }
 
   #liveEnvironments(): number {
@@ -464,14 +524,14 @@ export class LambdaService {
 
   #reclaimOneIdle(): boolean {
     let oldest: ExecutionEnvironment | undefined;
-    for (const list of this.#environments.values()) for (const e of list) if (!e.dead && !e.busy && (!oldest || e.lastUsedAt < oldest.lastUsedAt)) oldest = e;
+    for (const list of this.#environments.values()) for (const e of list) if (!e.dead && !e.busy && !this.#claimed.has(e) && (!oldest || e.lastUsedAt < oldest.lastUsedAt)) oldest = e;
     oldest?.terminate();
     return oldest !== undefined;
   }
 
   #reapIdle(): void {
     const now = Date.now();
-    for (const list of this.#environments.values()) for (const e of list) if (!e.busy && now - e.lastUsedAt > IDLE_TIMEOUT_MS) e.terminate();
+    for (const list of this.#environments.values()) for (const e of list) if (!e.busy && !this.#claimed.has(e) && now - e.lastUsedAt > IDLE_TIMEOUT_MS) e.terminate();
   }
 
   #startEnvironment(fn: FunctionConfiguration): ExecutionEnvironment {
@@ -554,12 +614,15 @@ export class LambdaService {
         continue;
       }
       this.#asyncRunning.set(functionName, (this.#asyncRunning.get(functionName) ?? 0) + 1);
+      let throttled = false;
       const running = this.invokeInternal(functionName, event.payload)
         .then(
           (result) => {
             event.attempts += 1;
             if (result.status === 'ok') return;
             if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
+              // "Lambda waits one minute before the second attempt and two minutes before the third" (locally
+              // asyncRetryDelayMs): the event is back in the queue only once that delay has passed.
               this.#later(() => {
                 queue.push(event);
                 this.#drain(functionName);
@@ -569,19 +632,29 @@ export class LambdaService {
             this.#discard(fn, event, 'RetriesExhausted', result);
           },
           (error: unknown) => {
+            // Throttled: the event goes back to the head of the queue and is tried again shortly (Lambda retries
+            // throttled asynchronous events for up to 6 hours, "Asynchronous invocation": "Lambda returns the event
+            // to the queue").
             if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
               queue.unshift(event);
+              throttled = true;
               this.#later(() => this.#drain(functionName), 100);
               return;
             }
             if (!this.#closed)
-              this.options.logger.log({ level: 'error', message: `asynchronous invocation of ${functionName} could not start`, error: String(error) });
+              this.options.logger.log({
+                level: 'error',
+                message: `asynchronous invocation of ${functionName} failed in the Lambda service`,
+                requestId: event.requestId,
+                error: error instanceof Error ? error.message : String(error),
+              });
           },
         )
         .finally(() => {
           this.#asyncRunning.set(functionName, (this.#asyncRunning.get(functionName) ?? 1) - 1);
           this.#asyncInFlight.delete(running);
-          this.#drain(functionName);
+          // A throttled event waits for its retry timer; draining now would only be throttled again at once.
+          if (!throttled) this.#drain(functionName);
         });
       this.#asyncInFlight.add(running);
     }

@@ -16,7 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { NamedPolicy } from '../../../../core/policy/evaluator.js';
 import type { EmulatorLogger } from '../../log.js';
 import type { StandardQueue, StoredMessage } from '../sqs/queue.js';
-import { type LambdaService, LambdaServiceError } from './service.js';
+import { type EventSourceMappingHandle, type LambdaService, LambdaServiceError } from './service.js';
 
 export interface SqsEventSourceMappingInput {
   queue: StandardQueue;
@@ -32,7 +32,7 @@ export interface SqsEventSourceMappingInput {
 /** Lambda needs these on the queue to poll it ("Execution role permissions" of the SQS event source). */
 const REQUIRED_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
 
-export class SqsEventSourceMapping {
+export class SqsEventSourceMapping implements EventSourceMappingHandle {
   readonly uuid = randomUUID();
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
@@ -70,6 +70,11 @@ export class SqsEventSourceMapping {
   stop(): void {
     this.#running = false;
     this.#abort.abort();
+  }
+
+  /** Whether a batch is being processed. */
+  get busy(): boolean {
+    return this.#inFlight.size > 0;
   }
 
   /** Resolves when no batch is being processed. */

@@ -41,8 +41,15 @@ export interface StoredMessage {
 /** Where a queue sends what it dead-letters (resolved by ARN when a message moves, as SQS does). */
 export type DeadLetterSink = (targetArn: string, message: StoredMessage) => boolean;
 
+/** A receipt handle that is not one of this queue's (`malformed`), or whose message is no longer in flight under it. */
 export class ReceiptHandleError extends Error {
   override readonly name = 'ReceiptHandleError';
+  constructor(
+    message: string,
+    readonly malformed: boolean,
+  ) {
+    super(message);
+  }
 }
 
 /** A bound of the local queue was reached; SQS's nearest answer is OverLimit. */
@@ -130,7 +137,7 @@ export class StandardQueue {
     return batch;
   }
 
-  /** Long polling: resolves at the first send, or after `ms`. */
+  /** Long polling: resolves at the first send or visibility change, or after `ms`. */
   async waitForMessages(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms <= 0 || this.counts(this.options.now()).visible > 0) return;
     await new Promise<void>((resolve) => {
@@ -156,9 +163,10 @@ export class StandardQueue {
     if (!m)
       throw new ReceiptHandleError(
         `Value ${receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+        false,
       );
     m.visibleAt = this.options.now() + visibilityTimeoutSeconds * 1000;
-    // Pollers waiting for the next message to become visible re-plan their wait.
+    // Pollers waiting for the next message to become visible recompute when that is.
     this.#wake();
   }
 
@@ -187,10 +195,10 @@ export class StandardQueue {
     try {
       decoded = Buffer.from(receipt, 'base64').toString('utf8');
     } catch {
-      throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`);
+      throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`, true);
     }
     const [arn, messageId] = decoded.split(' ');
-    if (arn !== this.arn || !messageId) throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`);
+    if (arn !== this.arn || !messageId) throw new ReceiptHandleError(`The input receipt handle "${receipt}" is not a valid receipt handle.`, true);
     const m = this.#messages.get(messageId);
     // A stale receipt (the message was received again since) deletes nothing, as SQS may do.
     return m && m.receipt === receipt ? m : undefined;

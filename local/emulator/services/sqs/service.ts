@@ -9,9 +9,10 @@
  *
  * Queue URLs name the emulator (`<emulator URL>/<account>/<queue name>`): the SDK sends a request to its QueueUrl's
  * host, so the URL the stack hands a function is the one that reaches this service, name and ARN agreeing.
- * Limits (SQS developer guide, "Amazon SQS message quotas"): a message body of at most 256 KiB (262,144 bytes), batches
- * of at most 10 entries whose bodies total 256 KiB, ReceiveMessage of 1-10 messages, long polls of 0-20 s, visibility
- * timeouts of 0-43,200 s.
+ * Limits (SQS developer guide, "Amazon SQS message quotas", and the API reference): a message body of at most the
+ * queue's MaximumMessageSize (1 MiB at most), batches of at most 10 entries whose bodies total 1 MiB, ReceiveMessage of
+ * 1-10 messages, long polls of 0-20 s, visibility timeouts of 0-43,200 s. Message attributes are not emulated and are
+ * refused rather than dropped.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,7 +24,13 @@ import { ServiceError } from '../../http/service-error.js';
 import { denied, type EmulatorLogger } from '../../log.js';
 import { type QueueAttributes, QueueFullError, ReceiptHandleError, StandardQueue, type StoredMessage } from './queue.js';
 
-export const MAX_MESSAGE_BYTES = 262_144;
+/**
+ * SendMessage: "The maximum size is 1 MiB or 1,048,576 bytes"; SendMessageBatch: the entries' bodies together at most
+ * as much (SQS API reference, since the 2025 increase). A queue's MaximumMessageSize may be lower.
+ */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+/** The MaximumMessageSize of a queue that does not set it: 262,144, what the Terraform provider sends (max_message_size). */
+export const DEFAULT_MAXIMUM_MESSAGE_SIZE = 262_144;
 const MAX_BATCH_ENTRIES = 10;
 /** CreateQueue: QueueName is 1-80 characters of alphanumerics, hyphens and underscores. */
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
@@ -45,11 +52,21 @@ const OPERATIONS: Record<string, string> = {
   ListQueues: 'sqs:ListQueues',
 };
 
-/** The query-protocol code of an error, which SQS's JSON responses carry in `x-amzn-query-error` (awsQueryError trait). */
+/**
+ * The query-protocol code of each error, which SQS's JSON responses carry in `x-amzn-query-error` and the SDK maps back
+ * to its exception class (the `awsQueryError` traits of SQS's Smithy model, as @aws-sdk/client-sqs ships them). An
+ * error without the trait keeps its own name.
+ */
 const QUERY_CODES: Record<string, string> = {
+  BatchEntryIdsNotDistinct: 'AWS.SimpleQueueService.BatchEntryIdsNotDistinct',
+  BatchRequestTooLong: 'AWS.SimpleQueueService.BatchRequestTooLong',
+  EmptyBatchRequest: 'AWS.SimpleQueueService.EmptyBatchRequest',
+  InvalidBatchEntryId: 'AWS.SimpleQueueService.InvalidBatchEntryId',
+  MessageNotInflight: 'AWS.SimpleQueueService.MessageNotInflight',
   QueueDoesNotExist: 'AWS.SimpleQueueService.NonExistentQueue',
-  InvalidParameterValue: 'InvalidParameterValue',
-  MissingParameter: 'MissingParameter',
+  QueueNameExists: 'QueueAlreadyExists',
+  TooManyEntriesInBatchRequest: 'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+  UnsupportedOperation: 'AWS.SimpleQueueService.UnsupportedOperation',
 };
 
 export interface SqsServiceOptions {
@@ -87,7 +104,7 @@ export class SqsService {
       messageRetentionSeconds: a.messageRetentionSeconds ?? 345_600,
       delaySeconds: a.delaySeconds ?? 0,
       receiveMessageWaitTimeSeconds: a.receiveMessageWaitTimeSeconds ?? 0,
-      maximumMessageSize: a.maximumMessageSize ?? MAX_MESSAGE_BYTES,
+      maximumMessageSize: a.maximumMessageSize ?? DEFAULT_MAXIMUM_MESSAGE_SIZE,
       ...(a.redrive ? { redrive: a.redrive } : {}),
     };
     checkRange('VisibilityTimeout', attributes.visibilityTimeoutSeconds, 0, 43_200);
@@ -234,7 +251,7 @@ export class SqsService {
       const [account, queueName, ...rest] = parsed.pathname.split('/').slice(1);
       if (account === this.options.account.accountId && rest.length === 0) name = queueName;
     } catch {
-      throw new ServiceError(400, 'InvalidAddress', `The address ${url} is not valid for this endpoint.`);
+      throw new ServiceError(404, 'InvalidAddress', `The address ${url} is not valid for this endpoint.`);
     }
     const queue = name === undefined ? undefined : this.#queues.get(name);
     if (!queue) throw new ServiceError(400, 'QueueDoesNotExist', 'The specified queue does not exist.');
@@ -242,6 +259,8 @@ export class SqsService {
   }
 
   #send(queue: StandardQueue, entry: Record<string, unknown>): StoredMessage {
+    for (const name of ['MessageAttributes', 'MessageSystemAttributes', 'MessageGroupId', 'MessageDeduplicationId'])
+      if (entry[name] !== undefined) throw new ServiceError(400, 'UnsupportedOperation', `${name} is not emulated by the local SQS`);
     const body = requiredString(entry, 'MessageBody');
     if (body.length === 0) throw new ServiceError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.');
     if (Buffer.byteLength(body, 'utf8') > queue.attributes.maximumMessageSize)
@@ -287,25 +306,40 @@ export class SqsService {
     const max = integer(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
     const visibility = integer(input, 'VisibilityTimeout', 0, 43_200);
     const wait = integer(input, 'WaitTimeSeconds', 0, 20) ?? queue.attributes.receiveMessageWaitTimeSeconds;
+    // Long polling ("Amazon SQS short and long polling"): the receive returns as soon as a message is available, sent
+    // meanwhile or visible again after its visibility timeout, or empty when the wait is over.
+    const deadline = this.options.now().getTime() + wait * 1000;
     let messages = queue.receive(max, visibility);
-    if (messages.length === 0 && wait > 0) {
-      await queue.waitForMessages(wait * 1000);
+    while (messages.length === 0) {
+      const now = this.options.now().getTime();
+      if (now >= deadline) break;
+      const next = queue.nextVisibleAt(now) ?? deadline;
+      await queue.waitForMessages(Math.max(1, Math.min(deadline, next) - now));
       messages = queue.receive(max, visibility);
     }
+    // Only the system attributes asked for (MessageSystemAttributeNames, or the older AttributeNames), "All" for all.
+    const asked = new Set(
+      [input.MessageSystemAttributeNames, input.AttributeNames].flatMap((names) => (Array.isArray(names) ? (names as unknown[]).map(String) : [])),
+    );
+    const pick = (attributes: Record<string, string>) =>
+      asked.has('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([name]) => asked.has(name)));
     return {
-      Messages: messages.map((m) => ({
-        MessageId: m.messageId,
-        ReceiptHandle: m.receipt,
-        MD5OfBody: m.md5OfBody,
-        Body: m.body,
-        Attributes: {
+      Messages: messages.map((m) => {
+        const attributes = pick({
           ApproximateReceiveCount: String(m.receiveCount),
           SentTimestamp: String(m.sentAt),
           ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
           SenderId: 'AIDALOCALEMULATOR',
           ...(m.sourceArn ? { DeadLetterQueueSourceArn: m.sourceArn } : {}),
-        },
-      })),
+        });
+        return {
+          MessageId: m.messageId,
+          ReceiptHandle: m.receipt,
+          MD5OfBody: m.md5OfBody,
+          Body: m.body,
+          ...(Object.keys(attributes).length > 0 ? { Attributes: attributes } : {}),
+        };
+      }),
     };
   }
 
@@ -328,7 +362,10 @@ export class SqsService {
     try {
       run();
     } catch (error) {
-      if (error instanceof ReceiptHandleError) throw new ServiceError(400, 'ReceiptHandleIsInvalid', error.message);
+      // A handle SQS never issued is ReceiptHandleIsInvalid (404 in SQS's model); a valid one whose message is no
+      // longer in flight under it, for ChangeMessageVisibility, InvalidParameterValue (the message quoted in queue.ts).
+      if (error instanceof ReceiptHandleError)
+        throw error.malformed ? new ServiceError(404, 'ReceiptHandleIsInvalid', error.message) : new ServiceError(400, 'InvalidParameterValue', error.message);
       throw error;
     }
   }

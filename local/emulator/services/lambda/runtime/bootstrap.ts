@@ -26,6 +26,8 @@ export interface BootstrapData {
   logStreamName: string;
   /** Host (as in a URL, with port if any) -> origin to send its requests to instead. */
   networkMap: Record<string, string>;
+  /** Written alone on a line of stdout and stderr with a request id (or `-`) where an invocation's output starts (ends). */
+  logMarker?: string;
 }
 
 export type ToRuntime = { kind: 'invoke'; requestId: string; deadline: number; payload: string };
@@ -83,6 +85,12 @@ function invoke(handler: Handler, event: unknown, context: object): Promise<unkn
   return Promise.resolve().then(() => handler(event, context));
 }
 
+function mark(request: string): void {
+  if (data.logMarker === undefined) return;
+  process.stdout.write(`${data.logMarker} ${request}\n`);
+  process.stderr.write(`${data.logMarker} ${request}\n`);
+}
+
 async function main(): Promise<void> {
   installNetworkMap(data.networkMap);
   let handler: Handler;
@@ -113,19 +121,22 @@ async function main(): Promise<void> {
       port.postMessage({ kind: 'error', requestId, ...errorFields(error, 'Runtime.InvalidPayload') } satisfies FromRuntime);
       return;
     }
-    invoke(handler, event, context).then(
-      (result) => {
-        let payload: string;
-        try {
-          payload = result === undefined ? 'null' : JSON.stringify(result);
-        } catch (error) {
-          port.postMessage({ kind: 'error', requestId, ...errorFields(error, 'Runtime.SerializationError') } satisfies FromRuntime);
-          return;
-        }
-        port.postMessage({ kind: 'result', requestId, payload } satisfies FromRuntime);
-      },
-      (error: unknown) => port.postMessage({ kind: 'error', requestId, ...errorFields(error, 'Error') } satisfies FromRuntime),
-    );
+    mark(requestId);
+    invoke(handler, event, context)
+      .finally(() => mark('-'))
+      .then(
+        (result) => {
+          let payload: string;
+          try {
+            payload = result === undefined ? 'null' : JSON.stringify(result);
+          } catch (error) {
+            port.postMessage({ kind: 'error', requestId, ...errorFields(error, 'Runtime.SerializationError') } satisfies FromRuntime);
+            return;
+          }
+          port.postMessage({ kind: 'result', requestId, payload } satisfies FromRuntime);
+        },
+        (error: unknown) => port.postMessage({ kind: 'error', requestId, ...errorFields(error, 'Error') } satisfies FromRuntime),
+      );
   });
   port.postMessage({ kind: 'ready' } satisfies FromRuntime);
 }

@@ -31,6 +31,8 @@ export type InvocationOutcome =
   | { kind: 'ok'; payload: string; initDurationMs?: number }
   | { kind: 'function-error'; errorType: string; errorMessage: string; trace: string[]; initDurationMs?: number };
 
+type ExitMessage = { kind: 'exit'; reason: string; outOfMemory: boolean };
+
 /** Lambda: "the Init phase is limited to 10 seconds" for on-demand functions. */
 const INIT_TIMEOUT_MS = 10_000;
 
@@ -40,14 +42,16 @@ export class ExecutionEnvironment {
   lastUsedAt = Date.now();
   #busy = false;
   #dead = false;
-  #currentRequest: string | undefined;
-  #pending: ((message: FromRuntime | { kind: 'exit'; reason: string }) => void) | undefined;
+  #pending: ((message: FromRuntime | ExitMessage) => void) | undefined;
   readonly #worker: Worker;
   readonly #ready: Promise<number>;
 
   private constructor(private readonly spec: EnvironmentSpec) {
+    // Output reaches this thread on its own stream, after the result message at times: the runtime marks where each
+    // invocation's output starts and ends in the streams themselves, so every line is attributed to its request.
+    const logMarker = `\u0000lambda-request-${randomUUID()}`;
     this.#worker = new Worker(spec.bootstrap, {
-      workerData: spec.data,
+      workerData: { ...spec.data, logMarker } satisfies BootstrapData,
       env: spec.env,
       stdout: true,
       stderr: true,
@@ -56,11 +60,21 @@ export class ExecutionEnvironment {
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
     });
     for (const stream of [this.#worker.stdout, this.#worker.stderr]) {
-      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => spec.onLogLine(line, this.#currentRequest));
+      let request: string | undefined;
+      createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+        if (line.startsWith(`${logMarker} `)) {
+          const id = line.slice(logMarker.length + 1);
+          request = id === '-' ? undefined : id;
+          return;
+        }
+        spec.onLogLine(line, request);
+      });
     }
     this.#worker.on('message', (message: FromRuntime) => this.#pending?.(message));
-    this.#worker.on('error', (error) => this.#die(`${error.name}: ${error.message}`));
-    this.#worker.on('exit', (code) => this.#die(`Runtime exited with code ${code}`));
+    // Over its heap limit the worker ends with ERR_WORKER_OUT_OF_MEMORY: Lambda's Runtime.OutOfMemory. An exit is
+    // reported as Lambda words it ("Runtime exited with error: exit status 1", Runtime.ExitError).
+    this.#worker.on('error', (error) => this.#die(`${error.name}: ${error.message}`, (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
+    this.#worker.on('exit', (code) => this.#die(`Runtime exited with error: exit status ${code}`, false));
     const started = performance.now();
     this.#ready = this.#next(INIT_TIMEOUT_MS).then((message) => {
       if (message.kind === 'ready') return performance.now() - started;
@@ -91,7 +105,6 @@ export class ExecutionEnvironment {
   async invoke(payload: string, requestId: string, coldStart: boolean): Promise<InvocationOutcome> {
     if (this.#busy) throw new Error('an execution environment runs one invocation at a time');
     this.#busy = true;
-    this.#currentRequest = requestId;
     try {
       const initDurationMs = await this.#ready;
       const timeoutMs = this.spec.timeoutSeconds * 1000;
@@ -107,10 +120,10 @@ export class ExecutionEnvironment {
         throw new InvocationTimeoutError(this.spec.timeoutSeconds);
       }
       this.terminate();
-      throw new EnvironmentCrashError(message.kind === 'exit' ? message.reason : `unexpected message ${message.kind}`);
+      if (message.kind === 'exit') throw new EnvironmentCrashError(message.reason, message.outOfMemory);
+      throw new EnvironmentCrashError(`unexpected message ${message.kind}`, false);
     } finally {
       this.#busy = false;
-      this.#currentRequest = undefined;
       this.lastUsedAt = Date.now();
     }
   }
@@ -121,7 +134,7 @@ export class ExecutionEnvironment {
     void this.#worker.terminate();
   }
 
-  #next(timeoutMs: number): Promise<FromRuntime | { kind: 'exit'; reason: string } | { kind: 'timeout' }> {
+  #next(timeoutMs: number): Promise<FromRuntime | ExitMessage | { kind: 'timeout' }> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending = undefined;
@@ -135,9 +148,9 @@ export class ExecutionEnvironment {
     });
   }
 
-  #die(reason: string): void {
+  #die(reason: string, outOfMemory: boolean): void {
     this.#dead = true;
-    this.#pending?.({ kind: 'exit', reason });
+    this.#pending?.({ kind: 'exit', reason, outOfMemory });
   }
 }
 
@@ -159,6 +172,13 @@ export class InvocationTimeoutError extends Error {
   }
 }
 
+/** The environment ended during an invocation; `outOfMemory` when it went over its MemorySize. */
 export class EnvironmentCrashError extends Error {
   override readonly name = 'EnvironmentCrashError';
+  constructor(
+    message: string,
+    readonly outOfMemory: boolean,
+  ) {
+    super(message);
+  }
 }
