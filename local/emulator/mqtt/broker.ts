@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { WebSocketServer } from 'ws';
 import { LogBudget } from '../log.js';
-import { AedesAdapter } from './aedes-adapter.js';
+import { AedesAdapter, type RetainedSummary } from './aedes-adapter.js';
 import { PolicyAuthorizer } from './authorizer.js';
 import { iotAedesOptions } from './broker-aedes-options.js';
 import { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
@@ -31,6 +31,7 @@ import { PersistentSessions } from './sessions.js';
 import { rejectUpgrade, SUBPROTOCOLS, UpgradeAuthenticator } from './upgrade.js';
 import { webSocketDuplex } from './websocket-stream.js';
 
+export type { RetainedSummary } from './aedes-adapter.js';
 export { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
 
 export class IotBroker {
@@ -181,6 +182,16 @@ export class IotBroker {
    */
   simulateOutage(refuseForMs: number): number {
     return this.#outage.simulate(refuseForMs);
+  }
+
+  /** The retained messages (data plane ListRetainedMessages): topic -> size, QoS and when it was stored. */
+  retainedMessages(): ReadonlyMap<string, RetainedSummary> {
+    return this.#adapter.retainedSummaries();
+  }
+
+  /** One topic's retained message with its payload (data plane GetRetainedMessage); undefined when none is kept. */
+  retainedMessage(topic: string): Promise<(RetainedSummary & { payload: Buffer }) | undefined> {
+    return this.#adapter.retainedMessage(topic);
   }
 
   get connectedClients(): number {
