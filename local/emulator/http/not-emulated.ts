@@ -37,12 +37,13 @@ export function sendProtocolError(res: ServerResponse, protocol: WireProtocol, s
   const requestId = randomUUID();
   if (protocol === 'query') {
     const type = status >= 500 && status !== 501 ? 'Receiver' : 'Sender';
-    return sendXml(
+    sendXml(
       res,
       status,
       `<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
       requestId,
     );
+    return;
   }
   const body = JSON.stringify(protocol === 'json' ? { __type: code, message } : { message });
   res.writeHead(status, {
@@ -55,7 +56,11 @@ export function sendProtocolError(res: ServerResponse, protocol: WireProtocol, s
 }
 
 /** The code for "the emulator does not implement this" in each protocol (see the header comment). */
-export const NOT_EMULATED_CODE: Record<WireProtocol, string> = { query: 'InvalidAction', json: 'UnknownOperationException', 'rest-json': 'UnknownOperationException' };
+export const NOT_EMULATED_CODE: Record<WireProtocol, string> = {
+  query: 'InvalidAction',
+  json: 'UnknownOperationException',
+  'rest-json': 'UnknownOperationException',
+};
 
 /** 501 with the protocol's unknown-operation code and a message that says what is emulated instead. */
 export function sendNotEmulated(res: ServerResponse, protocol: WireProtocol, message: string): void {

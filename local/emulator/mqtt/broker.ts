@@ -83,6 +83,7 @@ export class IotBroker {
       },
       expirySeconds: limits.persistentSessionExpirySeconds,
       maxSessions: limits.maxPersistentSessions,
+      maxSessionsPerUser: limits.maxPersistentSessionsPerUser,
       logger,
     });
     this.#wss = new WebSocketServer({
@@ -199,10 +200,17 @@ export class IotBroker {
   }
 
   /** What the broker holds in memory, against its limits (for tests and the curious). */
-  get usage(): { connectedClients: number; retainedMessages: number; absentPersistentSessions: number; trackedClientIds: number } {
+  get usage(): {
+    connectedClients: number;
+    retainedMessages: number;
+    persistentSessions: number;
+    absentPersistentSessions: number;
+    trackedClientIds: number;
+  } {
     return {
       connectedClients: this.#adapter.connectedClients,
       retainedMessages: this.#adapter.retainedCount,
+      persistentSessions: this.#sessions.size,
       absentPersistentSessions: this.#sessions.expiring.length,
       trackedClientIds: this.#lifecycle.versions.size,
     };
