@@ -179,9 +179,13 @@ describe('Time to Live', () => {
       TimeToLiveStatus: 'ENABLED',
       AttributeName: 'exp',
     });
-    const again = await failure(client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-a', TimeToLiveSpecification: { Enabled: true, AttributeName: 'exp' } })));
+    const again = await failure(
+      client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-a', TimeToLiveSpecification: { Enabled: true, AttributeName: 'exp' } })),
+    );
     expect(again).toMatchObject({ name: 'ValidationException', message: 'TimeToLive is already enabled' });
-    const tooSoon = await failure(client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-a', TimeToLiveSpecification: { Enabled: false, AttributeName: 'exp' } })));
+    const tooSoon = await failure(
+      client.send(new UpdateTimeToLiveCommand({ TableName: 'ttl-a', TimeToLiveSpecification: { Enabled: false, AttributeName: 'exp' } })),
+    );
     expect(tooSoon).toMatchObject({ name: 'ValidationException', message: expect.stringContaining('multiple times within a fixed interval') });
     expect(await failure(client.send(new DescribeTimeToLiveCommand({ TableName: 'ttl-none' })))).toMatchObject({ name: 'ResourceNotFoundException' });
     expect(
@@ -210,7 +214,8 @@ describe('Time to Live', () => {
   it('examines at most itemsPerTick items in one sweep, and goes on where it stopped', async () => {
     await createTable(client, 'ttl-bulk');
     const past = seconds(new Date(clock.getTime() - 1000));
-    for (let i = 0; i < 12; i += 1) await client.send(new PutItemCommand({ TableName: 'ttl-bulk', Item: { pk: { S: `b${i}` }, gk: { S: 'g' }, exp: { N: past } } }));
+    for (let i = 0; i < 12; i += 1)
+      await client.send(new PutItemCommand({ TableName: 'ttl-bulk', Item: { pk: { S: `b${i}` }, gk: { S: 'g' }, exp: { N: past } } }));
     // A sweeper of its own over the store's endpoint (the store's sweeper does not know this table's setting).
     const connection = new DynaliteConnection(store.url);
     const sweeper = new TimeToLive(connection, (task) => task(), undefined, { itemsPerTick: 5, now });
@@ -227,7 +232,8 @@ describe('Time to Live', () => {
     await createTable(client, 'ttl-off');
     await client.send(new PutItemCommand({ TableName: 'ttl-off', Item: { pk: { S: 'old' }, gk: { S: 'g' }, exp: { N: '1' } } }));
     const past = seconds(new Date(clock.getTime() - 1000));
-    for (let i = 0; i < 40; i += 1) await client.send(new PutItemCommand({ TableName: 'ttl-a', Item: { pk: { S: `bulk${i}` }, gk: { S: 'g' }, exp: { N: past } } }));
+    for (let i = 0; i < 40; i += 1)
+      await client.send(new PutItemCommand({ TableName: 'ttl-a', Item: { pk: { S: `bulk${i}` }, gk: { S: 'g' }, exp: { N: past } } }));
     await eventually(async () => !(await keys('ttl-a')).some((k) => k?.startsWith('bulk')), 'every bulk item to be deleted');
     expect(await keys('ttl-off')).toEqual(['old']);
   });
@@ -241,13 +247,17 @@ describe('Time to Live', () => {
     expect((await client.send(new DescribeTimeToLiveCommand({ TableName: 'ttl-a' }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
     await client.send(new PutItemCommand({ TableName: 'ttl-a', Item: { pk: { S: 'after-restart' }, gk: { S: 'g' }, exp: { N: '1999999999' } } }));
     clock = new Date('2034-01-01T00:00:00Z');
-    await eventually(async () => (await client.send(new GetItemCommand({ TableName: 'ttl-a', Key: { pk: { S: 'after-restart' } } }))).Item === undefined, 'expiry after restart');
+    await eventually(
+      async () => (await client.send(new GetItemCommand({ TableName: 'ttl-a', Key: { pk: { S: 'after-restart' } } }))).Item === undefined,
+      'expiry after restart',
+    );
     await client.send(new DeleteTableCommand({ TableName: 'ttl-a' }));
     await eventually(
-      () => client.send(new DescribeTableCommand({ TableName: 'ttl-a' })).then(
-        () => false,
-        (error: Error) => error.name === 'ResourceNotFoundException',
-      ),
+      () =>
+        client.send(new DescribeTableCommand({ TableName: 'ttl-a' })).then(
+          () => false,
+          (error: Error) => error.name === 'ResourceNotFoundException',
+        ),
       'the deletion',
     );
     await createTable(client, 'ttl-a');
