@@ -34,7 +34,9 @@ describe('emulatorConfigFromEnv', () => {
     expect(() => emulatorConfigFromEnv({ LOCAL_MAX_COGNITO_IDENTITIES: 'many' })).toThrow(/LOCAL_MAX_COGNITO_IDENTITIES/);
     expect(emulatorConfigFromEnv({ LOCAL_IOT_STORED_MESSAGES_PER_SECOND: '0' }).limits.storedMessagesPerSecond).toBe(0);
     expect(() => emulatorConfigFromEnv({ LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE: '0' })).toThrow(/LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE/);
-    expect(() => emulatorConfigFromEnv({ LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE: '1.5' })).toThrow(/LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE/);
+    expect(() => emulatorConfigFromEnv({ LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE: '1.5' })).toThrow(
+      /LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE/,
+    );
     expect(() => emulatorConfigFromEnv({ LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER: '-3' })).toThrow(/LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER/);
   });
 

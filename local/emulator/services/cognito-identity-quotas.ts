@@ -5,8 +5,8 @@
  * AWS publishes account-wide request rates for identity pools ("Quotas in Amazon Cognito", "Amazon Cognito identity
  * pools (federated identities) API operation request rate quotas",
  * https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html): GetId 25 requests per second (also quoted in
- * https://zenn.dev/mn87/articles/af0e54d11cb0fe), GetCredentialsForIdentity 200 (the value the page lists as recalled
- * here; the copy available to check shows only part of the table). Over them Cognito answers TooManyRequestsException.
+ * https://zenn.dev/mn87/articles/af0e54d11cb0fe), GetCredentialsForIdentity 200 (unverified: the copy of the table
+ * available here was incomplete). Over them Cognito answers TooManyRequestsException.
  * It publishes nothing per caller. Locally every browser comes from 127.0.0.1, so the account rates would let one
  * guest take all of them: the emulator instead bounds each principal, well below AWS's account rates:
  * - new guest identities (GetId without Logins) per source address per minute (LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE);
