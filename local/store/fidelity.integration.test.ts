@@ -154,7 +154,7 @@ describe('Time to Live', () => {
   const keys = async (table: string) =>
     ((await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? []).map((i) => i.pk?.S).sort();
   const eventually = async (check: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 250; i += 1) {
+    for (let i = 0; i < 500; i += 1) {
       if (await check()) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
