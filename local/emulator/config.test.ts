@@ -7,10 +7,16 @@ describe('emulatorConfigFromEnv', () => {
     expect(config.limits).toMatchObject({
       storedMessagesPerSecond: 10,
       maxRetainedMessages: 1000,
-      maxPersistentSessions: 1000,
+      maxPersistentSessions: 5000,
+      maxPersistentSessionsPerUser: 20,
       maxQueuedMessagesPerSession: 1000,
     });
-    expect(config.bounds).toEqual({ maxTemporaryCredentials: 100_000, maxCognitoIdentities: 100_000 });
+    expect(config.bounds).toEqual({
+      maxTemporaryCredentials: 100_000,
+      maxCognitoIdentities: 100_000,
+      cognitoGuestIdentitiesPerMinute: 30,
+      cognitoCredentialsPerIdentityPerMinute: 12,
+    });
   });
 
   it('reads LOCAL_CORS_ORIGINS (shared with the local API), or follows LOCAL_WEB_PORT', () => {
@@ -27,5 +33,28 @@ describe('emulatorConfigFromEnv', () => {
     expect(() => emulatorConfigFromEnv({ LOCAL_IOT_MAX_RETAINED_MESSAGES: '-1' })).toThrow(/LOCAL_IOT_MAX_RETAINED_MESSAGES/);
     expect(() => emulatorConfigFromEnv({ LOCAL_MAX_COGNITO_IDENTITIES: 'many' })).toThrow(/LOCAL_MAX_COGNITO_IDENTITIES/);
     expect(emulatorConfigFromEnv({ LOCAL_IOT_STORED_MESSAGES_PER_SECOND: '0' }).limits.storedMessagesPerSecond).toBe(0);
+    expect(() => emulatorConfigFromEnv({ LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE: '0' })).toThrow(/LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE/);
+    expect(() => emulatorConfigFromEnv({ LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE: '1.5' })).toThrow(
+      /LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE/,
+    );
+    expect(() => emulatorConfigFromEnv({ LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER: '-3' })).toThrow(/LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER/);
+  });
+
+  it('reads every bound from the environment (npm start passes them to the emulator)', () => {
+    const config = emulatorConfigFromEnv({
+      LOCAL_MAX_TEMPORARY_CREDENTIALS: '7',
+      LOCAL_MAX_COGNITO_IDENTITIES: '8',
+      LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE: '9',
+      LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE: '10',
+      LOCAL_IOT_MAX_PERSISTENT_SESSIONS: '11',
+      LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER: '12',
+    });
+    expect(config.bounds).toEqual({
+      maxTemporaryCredentials: 7,
+      maxCognitoIdentities: 8,
+      cognitoGuestIdentitiesPerMinute: 9,
+      cognitoCredentialsPerIdentityPerMinute: 10,
+    });
+    expect(config.limits).toMatchObject({ maxPersistentSessions: 11, maxPersistentSessionsPerUser: 12 });
   });
 });

@@ -6,15 +6,30 @@ export class EmulatorConfigError extends Error {
   override readonly name = 'EmulatorConfigError';
 }
 
-/** Local bounds on what the emulator keeps in memory besides the broker's (IotLimits holds those). */
+/**
+ * Local bounds on what the emulator keeps besides the broker's (IotLimits holds those). At a bound the new is refused
+ * with the error the AWS service documents; nothing valid is ever evicted to make room (issue 20).
+ */
 export interface LocalBounds {
-  /** Temporary credentials (STS, Cognito) kept; over it, expired ones go first, then the oldest. */
+  /**
+   * Unexpired temporary credentials (STS, Cognito) kept; at it, expired ones are dropped, then new ones refused (STS
+   * `Throttling`, Cognito `TooManyRequestsException`). The emulator's own service sessions (Lambda) count apart.
+   */
   maxTemporaryCredentials: number;
-  /** Cognito identities kept; over it, the least recently used is forgotten (a login's GetId makes it again). */
+  /** Cognito identities kept; at it, a new identity is refused (LimitExceededException); none is forgotten. */
   maxCognitoIdentities: number;
+  /** New guest identities (GetId without Logins) per source address per minute; over it TooManyRequestsException. */
+  cognitoGuestIdentitiesPerMinute: number;
+  /** GetCredentialsForIdentity per identity per minute; over it TooManyRequestsException. */
+  cognitoCredentialsPerIdentityPerMinute: number;
 }
 
-export const DEFAULT_LOCAL_BOUNDS: LocalBounds = { maxTemporaryCredentials: 100_000, maxCognitoIdentities: 100_000 };
+export const DEFAULT_LOCAL_BOUNDS: LocalBounds = {
+  maxTemporaryCredentials: 100_000,
+  maxCognitoIdentities: 100_000,
+  cognitoGuestIdentitiesPerMinute: 30,
+  cognitoCredentialsPerIdentityPerMinute: 12,
+};
 
 export interface EmulatorEnvConfig {
   host: string;
@@ -77,11 +92,26 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
       storedMessagesPerSecond: integer(env, 'LOCAL_IOT_STORED_MESSAGES_PER_SECOND', IOT_CORE_LIMITS.storedMessagesPerSecond, 0, 1_000_000),
       maxRetainedMessages: integer(env, 'LOCAL_IOT_MAX_RETAINED_MESSAGES', IOT_CORE_LIMITS.maxRetainedMessages, 0, 10_000_000),
       maxPersistentSessions: integer(env, 'LOCAL_IOT_MAX_PERSISTENT_SESSIONS', IOT_CORE_LIMITS.maxPersistentSessions, 0, 10_000_000),
+      maxPersistentSessionsPerUser: integer(env, 'LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER', IOT_CORE_LIMITS.maxPersistentSessionsPerUser, 0, 10_000_000),
       maxQueuedMessagesPerSession: integer(env, 'LOCAL_IOT_MAX_QUEUED_MESSAGES', IOT_CORE_LIMITS.maxQueuedMessagesPerSession, 0, 10_000_000),
     },
     bounds: {
       maxTemporaryCredentials: integer(env, 'LOCAL_MAX_TEMPORARY_CREDENTIALS', DEFAULT_LOCAL_BOUNDS.maxTemporaryCredentials, 1, 100_000_000),
       maxCognitoIdentities: integer(env, 'LOCAL_MAX_COGNITO_IDENTITIES', DEFAULT_LOCAL_BOUNDS.maxCognitoIdentities, 1, 100_000_000),
+      cognitoGuestIdentitiesPerMinute: integer(
+        env,
+        'LOCAL_COGNITO_GUEST_IDENTITIES_PER_MINUTE',
+        DEFAULT_LOCAL_BOUNDS.cognitoGuestIdentitiesPerMinute,
+        1,
+        1_000_000,
+      ),
+      cognitoCredentialsPerIdentityPerMinute: integer(
+        env,
+        'LOCAL_COGNITO_CREDENTIALS_PER_IDENTITY_PER_MINUTE',
+        DEFAULT_LOCAL_BOUNDS.cognitoCredentialsPerIdentityPerMinute,
+        1,
+        1_000_000,
+      ),
     },
     allowedOrigins: origins(env, webPort),
     logFormat,

@@ -1,7 +1,8 @@
 /**
  * The emulator: one HTTP server on 127.0.0.1 that answers as IoT Core (MQTT over WebSocket, data plane, control
  * plane), STS and Cognito Identity would. Requests are routed the way AWS's endpoints separate them: by the signing
- * service in the credential scope, or by the Cognito `X-Amz-Target`.
+ * service in the credential scope, or by the Cognito `X-Amz-Target`. A service or operation the emulator does not
+ * implement is answered 501 in the caller's protocol (http/not-emulated.ts): XML for Query clients, JSON otherwise.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { type AccountConfig, LocalAccount } from './account/account.js';
 import { peekAuthorizationScope } from './auth/sigv4.js';
 import { DEFAULT_LOCAL_BOUNDS, type LocalBounds } from './config.js';
 import { applyCors, BodyTooLargeError, readBody, sendJson } from './http/io.js';
+import { protocolOf, sendNotEmulated, sendProtocolError } from './http/not-emulated.js';
 import { checkOrigin, isFromWebPage } from './http/origins.js';
 import { type EmulatorLogger, LogBudget } from './log.js';
 import { IotBroker } from './mqtt/broker.js';
@@ -53,7 +55,10 @@ export interface EmulatorOptions {
   dynamoDbUpstreamUrl?: string;
   /** Local Cognito user pools (cognito-idp); none when absent. */
   userPools?: UserPoolConfig[];
-  /** Where the user pools keep users, sign-ins and signing keys; in memory when absent. */
+  /**
+   * Where the user pools keep users, sign-ins and signing keys, and where Cognito identities and unexpired temporary
+   * credentials are kept across restarts (AWS keeps both); in memory when absent.
+   */
   dataDir?: string;
   now?: () => Date;
   /** The Lambda service: where packages are unpacked, how many environments, how its functions' logs are shown. */
@@ -104,6 +109,10 @@ const MAX_BODY_BYTES = 3 * 1024 * 1024;
 /** The web demo's origins (`npm start` serves it on LOCAL_WEB_PORT, 5173 by default). */
 export const WEB_DEMO_ORIGINS: readonly string[] = [`http://127.0.0.1:${DEFAULT_WEB_PORT}`, `http://localhost:${DEFAULT_WEB_PORT}`];
 
+/** Files under the data folder: temporary credentials and Cognito identities (both survive restarts, as in AWS). */
+export const TEMPORARY_CREDENTIALS_FILE = 'temporary-credentials.json';
+export const COGNITO_IDENTITIES_FILE = 'cognito-identities.json';
+
 /** `POST /_local/mqtt/outage?ms=<0-999999>`: the one local knob. */
 const OUTAGE_KNOB = /^\/_local\/mqtt\/outage\?ms=(\d{1,6})$/;
 
@@ -111,7 +120,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const now = options.now ?? (() => new Date());
   const limits: IotLimits = { ...IOT_CORE_LIMITS, ...options.limits };
   const bounds: LocalBounds = { ...DEFAULT_LOCAL_BOUNDS, ...options.bounds };
-  const account = new LocalAccount(options.account, { maxTemporaryCredentials: bounds.maxTemporaryCredentials });
+  const { logger } = options;
+  const account = new LocalAccount(options.account, {
+    maxTemporaryCredentials: bounds.maxTemporaryCredentials,
+    ...(options.dataDir ? { credentialsFile: join(options.dataDir, TEMPORARY_CREDENTIALS_FILE) } : {}),
+    onSaveError: (error) => logger.log({ level: 'error', message: 'could not save temporary credentials', error: String(error) }),
+  });
   const advertisedHost = options.advertisedHost ?? 'localhost';
   const allowedOrigins = options.allowedOrigins ?? WEB_DEMO_ORIGINS;
   const deployment = { region: account.region, accountId: account.accountId };
@@ -123,6 +137,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     now,
     credentialsSeconds: Math.min(3600, cap ?? 3600),
     maxIdentities: bounds.maxCognitoIdentities,
+    quotas: {
+      guestIdentitiesPerMinutePerSource: bounds.cognitoGuestIdentitiesPerMinute,
+      credentialsPerIdentityPerMinute: bounds.cognitoCredentialsPerIdentityPerMinute,
+    },
+    ...(options.dataDir ? { dataFile: join(options.dataDir, COGNITO_IDENTITIES_FILE) } : {}),
     // ServerSideTokenCheck asks the user pools (created just below; only called once requests come).
     userPools: { idTokenSignInStatus: (claims) => userPools.idTokenSignInStatus(claims) },
   });
@@ -140,7 +159,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const dynamodb = options.dynamoDbUpstreamUrl
     ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl })
     : undefined;
-  const { logger } = options;
   const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl });
   // The functions' network: the IoT endpoint (browsers sign it, functions publish to it) and Cognito's host are here.
   const networkMap = (): Record<string, string> => ({
@@ -252,18 +270,37 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     switch (scope?.service) {
       case 'sts':
         return handleSts(req, res, body, { account, logger, now, ...(cap ? { lifetimeCapSeconds: cap } : {}) });
+      // The IoT control plane's SDK models named its signing service `execute-api` until 2023 (iot-control-plane.ts).
       case 'iot':
+      case 'execute-api':
         return handleIotControlPlane(req, res, body, { account, logger, now, advertisedHost });
       case 'iotdata':
         return handleIotDataPlane(req, res, body, { account, broker, limits, logger, now });
-      default:
-        logger.log({ level: 'warn', message: 'unroutable request', method: req.method, url: req.url, service: scope?.service ?? '(unsigned)' });
-        return sendJson(
+      default: {
+        const protocol = protocolOf(req);
+        logger.log({ level: 'warn', message: 'unroutable request', method: req.method, url: req.url, service: scope?.service ?? '(unsigned)', protocol });
+        // AWS's Common Errors: a request without a signature is MissingAuthenticationToken (403).
+        if (!scope)
+          return sendProtocolError(
+            res,
+            protocol,
+            403,
+            protocol === 'query' ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException',
+            'Missing Authentication Token: sign the request with SigV4',
+          );
+        // SQS: the emulator's speaks the JSON protocol of the SDKs since 2023; older clients (the AWS CLI v2 2.9) send Query.
+        if (scope.service === 'sqs')
+          return sendNotEmulated(
+            res,
+            protocol,
+            'the local SQS speaks the JSON protocol (X-Amz-Target: AmazonSQS.<Action>); this client sent the Query protocol',
+          );
+        return sendNotEmulated(
           res,
-          scope ? 400 : 403,
-          { message: scope ? `the emulator does not implement the "${scope.service}" service` : 'Missing Authentication Token: sign the request with SigV4' },
-          { 'x-amzn-errortype': scope ? 'UnknownServiceException' : 'MissingAuthenticationTokenException' },
+          protocol,
+          `the service "${scope.service}" is not emulated (STS, IoT, IoT data, Cognito Identity and user pools, DynamoDB and SQS are)`,
         );
+      }
     }
   }
 
@@ -318,6 +355,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       await userPools.close();
       dynamodb?.close();
       clearInterval(pruner);
+      account.flush();
+      cognito.flush();
       await broker.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

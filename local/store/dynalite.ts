@@ -1,13 +1,15 @@
 /**
- * The local DynamoDB: dynalite (LevelDB in a folder, or in memory) behind a small front on 127.0.0.1 that adds the
- * one operation the rooms store needs and dynalite 4 lacks, TransactWriteItems (transact-write.ts). The front handles
- * a transaction alone (other requests run concurrently, but never inside one), so a transaction is atomic and isolated
- * for every client of this endpoint; everything else is forwarded to dynalite unchanged. Point SDK clients (or the emulator, which adds SigV4 and IAM) at `url`.
+ * The local DynamoDB: dynalite (LevelDB in a folder, or in memory) behind a small front on 127.0.0.1 that adds what
+ * dynalite 4 lacks: TransactWriteItems (transact-write.ts) and TransactGetItems (transact-get.ts), each run alone
+ * (other requests run concurrently, but never inside one), so a transaction is atomic and isolated for every client
+ * of this endpoint; UpdateTimeToLive, DescribeTimeToLive and the deletion of expired items (time-to-live.ts); and
+ * tables' TableId as the UUID DynamoDB gives (dynalite's has a 8-character last group). Everything else is forwarded
+ * to dynalite unchanged. Point SDK clients (or the emulator, which adds SigV4 and IAM) at `url`.
  *
- * Also missing from dynalite 4, and not emulated here: UpdateTimeToLive and TTL expiry (DescribeTimeToLive always
- * answers DISABLED), TransactGetItems, PartiQL, streams. Expired items therefore stay in the local tables.
+ * Still missing, and not emulated here: PartiQL, streams, backups.
  */
 
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +25,8 @@ import {
 import dynalite from 'dynalite';
 import type { Deployment } from '../../core/deployment.js';
 import { type TableDefinition, tableName } from '../../core/store/tables.js';
+import { TimeToLive, type TtlSweepOptions } from './time-to-live.js';
+import { transactGetItems } from './transact-get.js';
 import { transactWriteItems } from './transact-write.js';
 import { DynaliteConnection, DynamoProtocolError } from './wire.js';
 
@@ -31,6 +35,8 @@ export interface LocalDynamoDbOptions {
   path?: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** How often, and how much, expired items are deleted (time-to-live.ts); every second, 100 items, by default. */
+  ttlSweep?: TtlSweepOptions;
 }
 
 export interface RunningLocalDynamoDb {
@@ -51,9 +57,11 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   const enginePort = await listen(engine, 0);
   const connection = new DynaliteConnection(`http://${HOST}:${enginePort}`);
   const lock = new TransactionGate();
+  const ttl = new TimeToLive(connection, (task) => lock.shared(task), options.path, options.ttlSweep);
+  ttl.start();
 
   const front = createServer((req, res) => {
-    handle(req, res, connection, lock).catch((error: unknown) => {
+    handle(req, res, { connection, lock, ttl }).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy();
       sendJson(res, 500, {
         __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
@@ -65,6 +73,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   try {
     port = await listen(front, options.port ?? 0);
   } catch (error) {
+    await ttl.stop();
     connection.close();
     await closeServer(engine);
     throw error;
@@ -76,6 +85,7 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
     async close() {
       front.closeAllConnections();
       await closeServer(front);
+      await ttl.stop();
       // Waits for pending requests to finish; only then is dynalite's LevelDB closed and its folder lock released.
       await lock.exclusive(async () => undefined);
       connection.close();
@@ -84,25 +94,76 @@ export async function startLocalDynamoDb(options: LocalDynamoDbOptions = {}): Pr
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, connection: DynaliteConnection, lock: TransactionGate): Promise<void> {
+interface Front {
+  connection: DynaliteConnection;
+  lock: TransactionGate;
+  ttl: TimeToLive;
+}
+
+/** Operations the front answers itself (dynalite 4 lacks them); the transactions run alone. */
+const LOCAL_OPERATIONS: Record<string, (front: Front, input: unknown) => Promise<Record<string, unknown>>> = {
+  TransactWriteItems: (front, input) => front.lock.exclusive(() => transactWriteItems(front.connection, input)),
+  TransactGetItems: (front, input) => front.lock.exclusive(() => transactGetItems(front.connection, input)),
+  UpdateTimeToLive: (front, input) => front.ttl.update(input as Record<string, unknown>),
+  DescribeTimeToLive: (front, input) => front.ttl.describe(input as Record<string, unknown>),
+};
+
+/** Responses whose table description carries a TableId (rewritten as a UUID). */
+const TABLE_DESCRIPTIONS: Record<string, 'Table' | 'TableDescription'> = {
+  CreateTable: 'TableDescription',
+  DescribeTable: 'Table',
+  UpdateTable: 'TableDescription',
+  DeleteTable: 'TableDescription',
+};
+
+async function handle(req: IncomingMessage, res: ServerResponse, front: Front): Promise<void> {
   const body = await readBody(req);
   if (body === undefined) {
     res.writeHead(413, { connection: 'close' });
     return void res.end();
   }
-  if (req.method === 'POST' && req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems')
-    return lock.exclusive(() => transact(req, res, body, connection));
-  await lock.shared(async () => {
-    const upstream = await connection.send(req.method ?? 'POST', req.url ?? '/', req.headers, body);
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const operation = target.startsWith('DynamoDB_20120810.') ? target.slice('DynamoDB_20120810.'.length) : '';
+  const local = req.method === 'POST' ? LOCAL_OPERATIONS[operation] : undefined;
+  if (local) return answerLocally(req, res, body, (input) => local(front, input));
+  await front.lock.shared(async () => {
+    const upstream = await front.connection.send(req.method ?? 'POST', req.url ?? '/', req.headers, body);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(upstream.headers))
       if (value !== undefined && name !== 'connection' && name !== 'keep-alive' && name !== 'transfer-encoding') headers[name] = value;
+    let responseBody = upstream.body;
+    const member = TABLE_DESCRIPTIONS[operation];
+    if (member && upstream.status === 200) {
+      const output = JSON.parse(upstream.body.toString('utf8')) as Record<string, { TableId?: unknown; TableName?: unknown } | undefined>;
+      const table = output[member];
+      if (table && typeof table.TableId === 'string') table.TableId = tableIdAsUuid(table.TableId);
+      if (operation === 'DeleteTable' && table && typeof table.TableName === 'string') front.ttl.forget(table.TableName);
+      responseBody = Buffer.from(JSON.stringify(output));
+      headers['content-length'] = String(responseBody.length);
+      delete headers['x-amz-crc32'];
+    }
     res.writeHead(upstream.status, headers);
-    res.end(upstream.body);
+    res.end(responseBody);
   });
 }
 
-async function transact(req: IncomingMessage, res: ServerResponse, body: Buffer, connection: DynaliteConnection): Promise<void> {
+/**
+ * dynalite's TableId is 8-4-4-4-8 hex (its uuidV4 cuts the last group short); DynamoDB's is a UUID
+ * (`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`, botocore's TableId shape). The one dynalite stored
+ * is mapped to a version-4 UUID derived from it, so a table keeps its id across restarts on the same folder.
+ */
+export function tableIdAsUuid(stored: string): string {
+  const h = createHash('sha256').update(stored).digest('hex');
+  const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function answerLocally(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  run: (input: unknown) => Promise<Record<string, unknown>>,
+): Promise<void> {
   // As dynalite does for every operation: an unsigned request is refused (the signature itself is not verified).
   if (!req.headers.authorization?.startsWith('AWS4-')) {
     return sendJson(res, 400, { __type: 'com.amazon.coral.service#MissingAuthenticationTokenException', message: 'Request is missing Authentication Token' });
@@ -114,7 +175,7 @@ async function transact(req: IncomingMessage, res: ServerResponse, body: Buffer,
     return sendJson(res, 400, { __type: 'com.amazon.coral.service#SerializationException' });
   }
   try {
-    sendJson(res, 200, await transactWriteItems(connection, input));
+    sendJson(res, 200, await run(input));
   } catch (error) {
     if (!(error instanceof DynamoProtocolError)) throw error;
     sendJson(res, error.status, error.toBody());
@@ -124,8 +185,6 @@ async function transact(req: IncomingMessage, res: ServerResponse, body: Buffer,
 export interface CreateTablesResult {
   created: string[];
   existing: string[];
-  /** Tables with a TTL attribute whose expiry the local DynamoDB cannot enable (dynalite has no UpdateTimeToLive). */
-  ttlNotEmulated: string[];
 }
 
 /**
@@ -138,7 +197,7 @@ export async function createTables(
   deployment: Pick<Deployment, 'app' | 'stage'>,
   definitions: readonly TableDefinition[],
 ): Promise<CreateTablesResult> {
-  const result: CreateTablesResult = { created: [], existing: [], ttlNotEmulated: [] };
+  const result: CreateTablesResult = { created: [], existing: [] };
   for (const definition of definitions) {
     const name = tableName(deployment, definition);
     let description = await describe(client, name);
@@ -158,7 +217,7 @@ export async function createTables(
     }
     const mismatch = schemaMismatch(description, definition);
     if (mismatch) throw new Error(`table ${name} exists with ${mismatch}; delete the local data folder to recreate it from core/store/tables.ts`);
-    if (definition.ttlAttribute !== undefined && !(await enableTtl(client, name, definition.ttlAttribute))) result.ttlNotEmulated.push(name);
+    if (definition.ttlAttribute !== undefined) await enableTtl(client, name, definition.ttlAttribute);
   }
   return result;
 }
@@ -223,17 +282,11 @@ async function waitUntilActive(client: DynamoDBClient, name: string, timeoutMs =
   }
 }
 
-/** Enables TTL where the DynamoDB supports it; false when it does not (dynalite answers UnknownOperationException). */
-async function enableTtl(client: DynamoDBClient, name: string, attribute: string): Promise<boolean> {
+/** Enables TTL on the table's attribute unless it is already (a restart on the same data folder). */
+async function enableTtl(client: DynamoDBClient, name: string, attribute: string): Promise<void> {
   const current = (await client.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription;
-  if (current?.TimeToLiveStatus === 'ENABLED' && current.AttributeName === attribute) return true;
-  try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: attribute, Enabled: true } }));
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'UnknownOperationException') return false;
-    throw error;
-  }
+  if (current?.TimeToLiveStatus === 'ENABLED' && current.AttributeName === attribute) return;
+  await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: attribute, Enabled: true } }));
 }
 
 /** Runs tasks one after the other, in arrival order. */

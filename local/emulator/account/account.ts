@@ -3,6 +3,7 @@
  * attachments to Cognito identities, and identity pools. It answers one question for every service of the emulator:
  * may this principal do this action on this resource, by the same documents AWS would evaluate?
  */
+import { createHash } from 'node:crypto';
 import type { RoleDefinition } from '../../../core/access/model.js';
 import type { PolicyDocument } from '../../../core/policy/document.js';
 import {
@@ -16,7 +17,7 @@ import {
   UnsupportedPolicyFeatureError,
 } from '../../../core/policy/evaluator.js';
 import { AUTHORIZED_SERVICES, ServiceAuthorizationReference } from './authorization-reference.js';
-import { CredentialStore, type StoredCredentials } from './credentials.js';
+import { CredentialStore, type StoredCredentials, type TemporaryCredentialKind } from './credentials.js';
 import { assumedRoleUser } from './identifiers.js';
 import { type Principal, type RoleSessionPrincipal, trustPrincipalId } from './principal.js';
 
@@ -51,8 +52,33 @@ export interface IdentityPoolConfig {
   providers: IdentityProviderConfig[];
 }
 
-/** What narrows a role session beyond its role: an STS session policy, or the Cognito identity it was vended to. */
-export type RoleSessionScope = Pick<RoleSessionPrincipal, 'sessionPolicy' | 'cognito'>;
+/** What narrows a role session beyond its role: STS session policies, or the Cognito identity it was vended to. */
+export type RoleSessionScope = Pick<RoleSessionPrincipal, 'sessionPolicy' | 'managedSessionPolicyArns' | 'cognito'>;
+
+/** An IoT policy as GetPolicy describes it (IoT API reference, GetPolicy). */
+export interface IotPolicyRecord {
+  name: string;
+  document: PolicyDocument;
+  /** The document as it was submitted (GetPolicy's policyDocument). */
+  text: string;
+  createdAt: Date;
+  lastModifiedAt: Date;
+  /** The emulator keeps one version of each policy: CreatePolicy makes version 1, the default. */
+  defaultVersionId: string;
+  generationId: string;
+}
+
+/** A customer managed IAM policy (IAM CreatePolicy; Terraform aws_iam_policy). */
+export interface ManagedPolicy {
+  arn: string;
+  name: string;
+  /** IAM paths start and end with `/`; `/` by default. */
+  path: string;
+  document: PolicyDocument;
+  createdAt: Date;
+  /** IAM CreatePolicy makes version v1, the default. */
+  defaultVersionId: string;
+}
 
 export type IssuedRoleSession = StoredCredentials & { principal: RoleSessionPrincipal };
 
@@ -82,12 +108,24 @@ export class NoSuchEntityError extends Error {
 export interface LocalAccountBounds {
   /** Temporary credentials kept at most (see CredentialStore). */
   maxTemporaryCredentials?: number;
+  /** Where unexpired temporary credentials are saved across restarts (see CredentialStore); memory only when absent. */
+  credentialsFile?: string;
+  /** A failed save of the credentials file (they stay valid in memory). */
+  onSaveError?: (error: unknown) => void;
 }
+
+/** IAM: a managed policy name is 1-128 of `[\w+=,.@-]` (IAM API reference, CreatePolicy, PolicyName). */
+const MANAGED_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+/** IAM: a path is `/` or `/.../`, of printable ASCII without `/` runs (IAM API reference, CreatePolicy, Path). */
+const IAM_PATH = /^\/(?:[\u0021-\u002E\u0030-\u007E]+\/)*$/;
 
 export class LocalAccount {
   readonly credentials: CredentialStore;
   readonly #roles = new Map<string, RoleDefinition>();
-  readonly #iotPolicies = new Map<string, PolicyDocument>();
+  readonly #iotPolicies = new Map<string, IotPolicyRecord>();
+  /** Customer managed policies by ARN, and the ones attached to each role (by role ARN). */
+  readonly #managedPolicies = new Map<string, ManagedPolicy>();
+  readonly #roleAttachments = new Map<string, Set<string>>();
   readonly #identityPools = new Map<string, IdentityPoolConfig>();
   /** IoT policy attachments: target (Cognito identity id) -> policy names. */
   readonly #attachments = new Map<string, Set<string>>();
@@ -97,7 +135,12 @@ export class LocalAccount {
     bounds: LocalAccountBounds = {},
     readonly reference: ServiceAuthorizationReference = ServiceAuthorizationReference.forServices(AUTHORIZED_SERVICES),
   ) {
-    this.credentials = new CredentialStore(bounds.maxTemporaryCredentials);
+    this.credentials = new CredentialStore({
+      ...(bounds.maxTemporaryCredentials !== undefined ? { maxTemporary: bounds.maxTemporaryCredentials } : {}),
+      ...(bounds.credentialsFile !== undefined ? { file: bounds.credentialsFile } : {}),
+      ...(bounds.onSaveError ? { onSaveError: bounds.onSaveError } : {}),
+      roleByArn: (arn) => this.#roles.get(arn),
+    });
     for (const role of config.roles ?? []) this.createRole(role);
     for (const p of config.iotPolicies ?? []) this.createIotPolicy(p.name, p.document);
     for (const pool of config.identityPools ?? []) this.createIdentityPool(pool);
@@ -162,18 +205,81 @@ export class LocalAccount {
   }
 
   iotPolicy(name: string): PolicyDocument | undefined {
+    return this.#iotPolicies.get(name)?.document;
+  }
+
+  /** The IoT policy as GetPolicy describes it. */
+  iotPolicyRecord(name: string): IotPolicyRecord | undefined {
     return this.#iotPolicies.get(name);
   }
 
-  /** IoT CreatePolicy: names are unique per account and region. */
-  createIotPolicy(name: string, document: PolicyDocument): void {
+  /**
+   * IoT CreatePolicy: names are unique per account and region. `text` is the document as submitted (GetPolicy answers
+   * it as it came); the parsed document's JSON when absent.
+   */
+  createIotPolicy(name: string, document: PolicyDocument, text: string = JSON.stringify(document), now: Date = new Date()): void {
     if (this.#iotPolicies.has(name)) throw new EntityAlreadyExistsError(`Policy ${name} already exists.`);
-    this.#iotPolicies.set(name, document);
+    const generationId = createHash('sha256').update(`${name}\n${text}\n${now.toISOString()}`).digest('hex');
+    this.#iotPolicies.set(name, { name, document, text, createdAt: now, lastModifiedAt: now, defaultVersionId: '1', generationId });
   }
 
-  /** The IoT policies of the account (ListPolicies). */
+  /** The IoT policies of the account (ListPolicies), in creation order. */
   iotPolicyNames(): string[] {
     return [...this.#iotPolicies.keys()];
+  }
+
+  /**
+   * IAM CreatePolicy (a customer managed policy; Terraform aws_iam_policy): returns its ARN,
+   * `arn:aws:iam::<account>:policy<path><name>`. Names are unique in the account, case-insensitively as IAM names are.
+   */
+  createManagedPolicy(name: string, document: PolicyDocument, options: { path?: string; now?: Date } = {}): string {
+    const path = options.path ?? '/';
+    if (!MANAGED_POLICY_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a valid IAM policy name ([\\w+=,.@-], 1 to 128 characters)`);
+    if (!IAM_PATH.test(path) || path.length > 512) throw new Error(`${JSON.stringify(path)} is not a valid IAM path (/ or /a/b/)`);
+    if ([...this.#managedPolicies.values()].some((p) => p.name.toLowerCase() === name.toLowerCase()))
+      throw new EntityAlreadyExistsError(`A policy called ${name} already exists. Duplicate names are not allowed.`);
+    const arn = `arn:aws:iam::${this.accountId}:policy${path}${name}`;
+    this.#managedPolicies.set(arn, { arn, name, path, document, createdAt: options.now ?? new Date(), defaultVersionId: 'v1' });
+    return arn;
+  }
+
+  managedPolicy(arn: string): ManagedPolicy | undefined {
+    return this.#managedPolicies.get(arn);
+  }
+
+  /** IAM AttachRolePolicy (Terraform aws_iam_role_policy_attachment): existing sessions of the role see it at once. */
+  attachRolePolicy(roleName: string, policyArn: string): void {
+    const role = this.roleByName(roleName);
+    if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
+    if (!this.#managedPolicies.has(policyArn)) throw new NoSuchEntityError(`Policy ${policyArn} does not exist or is not attachable.`);
+    const attached = this.#roleAttachments.get(role.arn) ?? new Set<string>();
+    attached.add(policyArn);
+    this.#roleAttachments.set(role.arn, attached);
+  }
+
+  /** IAM DetachRolePolicy. */
+  detachRolePolicy(roleName: string, policyArn: string): void {
+    const role = this.roleByName(roleName);
+    if (!role) throw new NoSuchEntityError(`The role with name ${roleName} cannot be found.`);
+    if (!this.#roleAttachments.get(role.arn)?.delete(policyArn)) throw new NoSuchEntityError(`Policy ${policyArn} was not found attached to ${roleName}.`);
+  }
+
+  /** The managed policies attached to a role (IAM ListAttachedRolePolicies). */
+  attachedRolePolicies(roleName: string): ManagedPolicy[] {
+    const role = this.roleByName(roleName);
+    return [...(role ? (this.#roleAttachments.get(role.arn) ?? []) : [])].flatMap((arn) => {
+      const policy = this.#managedPolicies.get(arn);
+      return policy ? [policy] : [];
+    });
+  }
+
+  /** A role's identity policies: its inline policies and the managed policies attached to it. */
+  rolePolicies(role: RoleDefinition): NamedPolicy[] {
+    const managed = [...(this.#roleAttachments.get(role.arn) ?? [])].flatMap((arn) => {
+      const policy = this.#managedPolicies.get(arn);
+      return policy ? [{ name: arn, document: policy.document }] : [];
+    });
+    return [...role.policies, ...managed];
   }
 
   attachPolicy(policyName: string, target: string): void {
@@ -188,17 +294,28 @@ export class LocalAccount {
 
   attachedPolicies(target: string): NamedPolicy[] {
     return [...(this.#attachments.get(target) ?? [])].flatMap((name) => {
-      const document = this.#iotPolicies.get(name);
-      return document === undefined ? [] : [{ name, document }];
+      const policy = this.#iotPolicies.get(name);
+      return policy === undefined ? [] : [{ name, document: policy.document }];
     });
   }
 
   /** Policy layers whose intersection is the principal's effective permission for `action`. */
   layersFor(principal: Principal, action: string): PolicyLayer[] {
     if (principal.kind === 'user') return [{ name: `user ${principal.userName}`, policies: principal.policies }];
-    const layers: PolicyLayer[] = [{ name: `role ${principal.role.name}`, policies: principal.role.policies }];
-    if (principal.sessionPolicy !== undefined)
-      layers.push({ name: 'session policy', policies: [{ name: 'session policy', document: principal.sessionPolicy }] });
+    const layers: PolicyLayer[] = [{ name: `role ${principal.role.name}`, policies: this.rolePolicies(principal.role) }];
+    // IAM "Session policies": the session's permissions are the role's identity policies intersected with the union
+    // of its session policies, the inline one and the managed ones (evaluated by ARN, at their current version; one
+    // that no longer exists allows nothing).
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+    const managedSession = principal.managedSessionPolicyArns ?? [];
+    if (principal.sessionPolicy !== undefined || managedSession.length > 0) {
+      const policies: NamedPolicy[] = principal.sessionPolicy !== undefined ? [{ name: 'session policy', document: principal.sessionPolicy }] : [];
+      for (const arn of managedSession) {
+        const policy = this.#managedPolicies.get(arn);
+        if (policy) policies.push({ name: `session policy ${arn}`, document: policy.document });
+      }
+      layers.push({ name: 'session policy', policies });
+    }
     // IoT: signed-in Cognito identities also need an IoT policy attached to their identity id (guests do not).
     if (principal.cognito?.authenticated && action.toLowerCase().startsWith('iot:')) {
       layers.push({ name: `IoT policies attached to ${principal.cognito.identityId}`, policies: this.attachedPolicies(principal.cognito.identityId) });
@@ -264,10 +381,16 @@ export class LocalAccount {
    * Every role session of the emulator starts here (STS AssumeRole, Cognito's AssumeRoleWithWebIdentity, Lambda's
    * service sessions), so its ARN and AssumedRoleId have one format. Callers check trust and identity policies first.
    */
-  startRoleSession(role: RoleDefinition, sessionName: string, expiration: Date, scope: RoleSessionScope = {}): IssuedRoleSession {
+  startRoleSession(
+    role: RoleDefinition,
+    sessionName: string,
+    expiration: Date,
+    scope: RoleSessionScope = {},
+    kind: TemporaryCredentialKind = 'requested',
+  ): IssuedRoleSession {
     const user = assumedRoleUser(this.accountId, role, sessionName);
     const principal: RoleSessionPrincipal = { kind: 'role-session', arn: user.arn, assumedRoleId: user.assumedRoleId, role, sessionName, ...scope };
-    const issued = this.credentials.issueTemporary(principal, expiration);
+    const issued = this.credentials.issueTemporary(principal, expiration, kind);
     return { ...issued, principal };
   }
 
@@ -275,6 +398,11 @@ export class LocalAccount {
   startServiceRoleSession(role: RoleDefinition, service: string, sessionName: string, expiration: Date): IssuedRoleSession {
     const decision = this.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: service } });
     if (!decision.allowed) throw new Error(`${service} may not assume ${role.name}: ${decision.reason}`);
-    return this.startRoleSession(role, sessionName, expiration);
+    return this.startRoleSession(role, sessionName, expiration, {}, 'service');
+  }
+
+  /** Saves what must survive a restart now (the emulator is closing). */
+  flush(): void {
+    this.credentials.flush();
   }
 }

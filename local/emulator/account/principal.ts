@@ -26,6 +26,11 @@ export interface RoleSessionPrincipal {
   role: RoleDefinition;
   sessionName: string;
   sessionPolicy?: PolicyDocument;
+  /**
+   * STS AssumeRole's PolicyArns: managed session policies, evaluated by ARN at each request (the session token packs
+   * their ARNs, not their documents: AssumeRole API reference, PolicyArns).
+   */
+  managedSessionPolicyArns?: readonly string[];
   /** Set for credentials vended by Cognito Identity (AssumeRoleWithWebIdentity under the hood). */
   cognito?: CognitoIdentityOfSession;
 }

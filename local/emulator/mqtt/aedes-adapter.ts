@@ -13,9 +13,10 @@ import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type Co
 import type { AedesMemoryPersistence } from 'aedes-persistence';
 import { disableAedesDeduplication, forwardOnce } from './aedes-forward.js';
 import { type AedesInternals, type ClientInternals, createMemoryPersistence, type InboundPacket, type PromisePersistence } from './aedes-internals.js';
-import { hookPersistence, type PersistenceHookOptions } from './aedes-persistence.js';
+import { hookPersistence, type PersistenceHookOptions, type RetainedSummary } from './aedes-persistence.js';
 
 export type { InboundPacket } from './aedes-internals.js';
+export type { RetainedSummary } from './aedes-persistence.js';
 
 export interface AedesAdapterOptions extends Omit<AedesOptions, 'persistence'>, PersistenceHookOptions {}
 
@@ -35,7 +36,7 @@ export class AedesAdapter {
   /** Stored messages per client id (persistent sessions), mirrored to bound the queues. */
   readonly #queued = new Map<string, number>();
   /** Topics holding a retained message, mirrored to bound their number. */
-  readonly #retainedTopics = new Set<string>();
+  readonly #retainedTopics = new Map<string, RetainedSummary>();
   readonly #unpacedOutgoing: (client: { id: string }) => Readable;
   readonly #published = new Set<PublishedListener>();
 
@@ -103,6 +104,25 @@ export class AedesAdapter {
   /** Topics that hold a retained message. */
   get retainedCount(): number {
     return this.#retainedTopics.size;
+  }
+
+  /** The retained messages' topics and summaries (ListRetainedMessages), in the order they were first stored. */
+  retainedSummaries(): ReadonlyMap<string, RetainedSummary> {
+    return this.#retainedTopics;
+  }
+
+  /**
+   * The retained message of one topic with its payload (GetRetainedMessage), or undefined when none is kept.
+   * Relies on: `createRetainedStreamCombi([topic])` yields the retained packet of a topic name (no wildcards in it).
+   */
+  async retainedMessage(topic: string): Promise<(RetainedSummary & { payload: Buffer }) | undefined> {
+    const summary = this.#retainedTopics.get(topic);
+    if (summary === undefined) return undefined;
+    for await (const packet of this.#persistence.createRetainedStreamCombi([topic])) {
+      const found = packet as { topic?: string; payload?: Buffer | string };
+      if (found.topic === topic) return { ...summary, payload: Buffer.from(found.payload ?? '') };
+    }
+    return undefined;
   }
 
   /** Would a retained message on `topic` be kept within `limit`? (Replacing or deleting one always is.) */

@@ -39,7 +39,7 @@ export interface PromisePersistence {
   outgoingEnqueue(sub: { clientId: string }, packet: RoutedPacket, ...rest: unknown[]): Promise<unknown>;
   outgoingEnqueueCombi(subs: Array<{ clientId: string; topic: string }>, packet: RoutedPacket, ...rest: unknown[]): Promise<unknown>;
   outgoingClearMessageId(client: { id: string }, packet: { messageId?: number | undefined }): Promise<unknown>;
-  storeRetained(packet: { topic: string; payload: Buffer | string }, ...rest: unknown[]): Promise<unknown>;
+  storeRetained(packet: { topic: string; payload: Buffer | string; qos?: number }, ...rest: unknown[]): Promise<unknown>;
   delWill(client: { id: string; brokerId?: string }): Promise<unknown>;
   createRetainedStreamCombi(patterns: string[]): Readable;
 }

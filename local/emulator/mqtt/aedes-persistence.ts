@@ -21,12 +21,20 @@ export interface PersistenceHookOptions {
   onQueueFull?: (clientId: string, topic: string) => void;
 }
 
+/** What the data plane's ListRetainedMessages tells of a retained message (its payload stays in the store). */
+export interface RetainedSummary {
+  payloadSize: number;
+  qos: number;
+  /** Epoch milliseconds when the broker stored it. */
+  lastModifiedTime: number;
+}
+
 /** What is mirrored from the store to bound it. */
 export interface PersistenceMirrors {
   /** Stored messages per client id (persistent sessions). */
   queued: Map<string, number>;
-  /** Topics holding a retained message. */
-  retainedTopics: Set<string>;
+  /** Topics holding a retained message, with what ListRetainedMessages answers of each. */
+  retainedTopics: Map<string, RetainedSummary>;
 }
 
 /** Installs the hooks on `persistence`; returns its own `outgoingStream`, unpaced. */
@@ -45,8 +53,9 @@ export function hookPersistence(
   // Relies on: every retained message, and every deletion (empty payload), passes through `storeRetained`.
   const storeRetained = persistence.storeRetained.bind(persistence);
   persistence.storeRetained = (packet, ...rest) => {
-    if (Buffer.byteLength(packet.payload) === 0) retainedTopics.delete(packet.topic);
-    else retainedTopics.add(packet.topic);
+    const payloadSize = Buffer.byteLength(packet.payload);
+    if (payloadSize === 0) retainedTopics.delete(packet.topic);
+    else retainedTopics.set(packet.topic, { payloadSize, qos: packet.qos ?? 0, lastModifiedTime: Date.now() });
     return storeRetained(packet, ...rest);
   };
   // Relies on: QoS 1 messages for persistent sessions are queued through `outgoingEnqueueCombi`/`outgoingEnqueue`

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'aedes';
 import { WebSocketServer } from 'ws';
 import { LogBudget } from '../log.js';
-import { AedesAdapter } from './aedes-adapter.js';
+import { AedesAdapter, type RetainedSummary } from './aedes-adapter.js';
 import { PolicyAuthorizer } from './authorizer.js';
 import { iotAedesOptions } from './broker-aedes-options.js';
 import { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
@@ -31,6 +31,7 @@ import { PersistentSessions } from './sessions.js';
 import { rejectUpgrade, SUBPROTOCOLS, UpgradeAuthenticator } from './upgrade.js';
 import { webSocketDuplex } from './websocket-stream.js';
 
+export type { RetainedSummary } from './aedes-adapter.js';
 export { type BrokerOptions, type PublishedMeta, RetainedLimitError, type ServerPublish } from './broker-api.js';
 
 export class IotBroker {
@@ -82,6 +83,7 @@ export class IotBroker {
       },
       expirySeconds: limits.persistentSessionExpirySeconds,
       maxSessions: limits.maxPersistentSessions,
+      maxSessionsPerUser: limits.maxPersistentSessionsPerUser,
       logger,
     });
     this.#wss = new WebSocketServer({
@@ -183,15 +185,32 @@ export class IotBroker {
     return this.#outage.simulate(refuseForMs);
   }
 
+  /** The retained messages (data plane ListRetainedMessages): topic -> size, QoS and when it was stored. */
+  retainedMessages(): ReadonlyMap<string, RetainedSummary> {
+    return this.#adapter.retainedSummaries();
+  }
+
+  /** One topic's retained message with its payload (data plane GetRetainedMessage); undefined when none is kept. */
+  retainedMessage(topic: string): Promise<(RetainedSummary & { payload: Buffer }) | undefined> {
+    return this.#adapter.retainedMessage(topic);
+  }
+
   get connectedClients(): number {
     return this.#adapter.connectedClients;
   }
 
   /** What the broker holds in memory, against its limits (for tests and the curious). */
-  get usage(): { connectedClients: number; retainedMessages: number; absentPersistentSessions: number; trackedClientIds: number } {
+  get usage(): {
+    connectedClients: number;
+    retainedMessages: number;
+    persistentSessions: number;
+    absentPersistentSessions: number;
+    trackedClientIds: number;
+  } {
     return {
       connectedClients: this.#adapter.connectedClients,
       retainedMessages: this.#adapter.retainedCount,
+      persistentSessions: this.#sessions.size,
       absentPersistentSessions: this.#sessions.expiring.length,
       trackedClientIds: this.#lifecycle.versions.size,
     };

@@ -45,11 +45,14 @@ export const UNSUPPORTED_PROTOCOL_VERSION = 0x84;
 export const MQTT5_REFUSAL =
   'MQTT 5 is not emulated: the local AWS IoT Core emulator speaks MQTT 3.1.1 only; connect with protocol level 4 (docs/architecture.md, ADR 7)';
 
-/** A refused CONNECT as aedes takes it: it answers CONNACK with `returnCode`, then closes. */
+/**
+ * A refused CONNECT as aedes takes it: it answers CONNACK with `returnCode`, then closes. 3 (server unavailable) is the
+ * local bound on persistent sessions (sessions.ts).
+ */
 export class ConnectRefusedError extends Error implements AuthenticateError {
   override readonly name = 'ConnectRefusedError';
   constructor(
-    readonly returnCode: 2 | 5,
+    readonly returnCode: 2 | 3 | 5,
     message: string,
   ) {
     super(message);

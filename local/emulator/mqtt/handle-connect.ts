@@ -5,8 +5,9 @@
 import type { AuthenticateError, Client, ConnectPacket } from 'aedes';
 import type { BrokerContext } from './broker-context.js';
 import { ConnectRefusedError } from './connect.js';
-import { payloadBytes } from './connection.js';
+import { logDenial, payloadBytes } from './connection.js';
 import { mqtt5RefusalConnack } from './mqtt5-connack.js';
+import { sessionOwner } from './sessions.js';
 
 /** CONNECT arrived (aedes `preConnect`): tie the client to its authenticated upgrade, watch its packets. */
 export function onConnectPacket(context: BrokerContext, client: Client, packet: ConnectPacket, callback: (error: Error | null, ok: boolean) => void): void {
@@ -65,6 +66,15 @@ export function onConnect(context: BrokerContext, client: Client, callback: (err
     callback(new ConnectRefusedError(verdict.returnCode, verdict.message), false);
     return;
   }
+  // Local bounds on persistent sessions (sessions.ts): at them, a CONNECT starting a new one gets CONNACK 3.
+  if (!client.clean) {
+    const admission = context.sessions.admit(client.id, sessionOwner(connection.principal));
+    if (!admission.admitted) {
+      logDenial(connection, 'iot:Connect', client.id, admission.reason);
+      callback(new ConnectRefusedError(3, `server unavailable: ${admission.reason}`), false);
+      return;
+    }
+  }
   // IoT: a second connection with the same client id takes over; the older one is disconnected.
   const older = context.adapter.connectedClient(client.id);
   if (older && older !== client) context.lifecycle.closing(context.byClient.get(older), 'DUPLICATE_CLIENTID');
@@ -80,7 +90,7 @@ export function onConnectEvents(context: BrokerContext): void {
   context.adapter.aedes.on('client', (client) => {
     const connection = context.byClient.get(client);
     if (connection === undefined) return;
-    context.sessions.resumed(client.id);
+    context.sessions.connected(client.id, client.clean);
     context.lifecycle.connected(client.id, connection, client.clean);
   });
 }

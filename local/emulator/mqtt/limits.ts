@@ -28,8 +28,13 @@ export interface IotLimits {
   storedMessagesPerSecond: number;
   /** Local bound (IoT's account quotas are far larger): retained messages kept; a new one over it is throttled. */
   maxRetainedMessages: number;
-  /** Local bound: persistent sessions kept while their clients are away; over it the oldest expires early. */
+  /**
+   * Local bound: persistent sessions (connected or waiting for their client) kept at most; at it, a CONNECT that would
+   * start a new one is refused (CONNACK 3, server unavailable). No session is ever expired early to make room.
+   */
   maxPersistentSessions: number;
+  /** Local bound: persistent sessions of one user (the identity that connected them); at it, refused as above. */
+  maxPersistentSessionsPerUser: number;
   /** Local bound: QoS 1 messages stored for one persistent session; IoT drops what exceeds its limit. */
   maxQueuedMessagesPerSession: number;
 }
@@ -48,7 +53,8 @@ export const IOT_CORE_LIMITS: IotLimits = {
   persistentSessionExpirySeconds: 3600,
   storedMessagesPerSecond: 10,
   maxRetainedMessages: 1000,
-  maxPersistentSessions: 1000,
+  maxPersistentSessions: 5000,
+  maxPersistentSessionsPerUser: 20,
   maxQueuedMessagesPerSession: 1000,
 };
 

@@ -2,14 +2,23 @@
  * Cognito Identity (JSON 1.1, `X-Amz-Target: AWSCognitoIdentityService.<Op>`, unsigned): GetId and
  * GetCredentialsForIdentity for guests and for signed-in users whose `Logins` token is verified against the
  * provider's JWKS. Credentials come from the pool's role, whose trust policy is evaluated as AWS would.
+ *
+ * Identities are kept as Cognito keeps them: an identity id stays valid (a guest's browser keeps it and comes back
+ * with it), so none is ever forgotten to make room. With a data file they survive restarts. At the bound on their
+ * number a new identity is refused (LimitExceededException, which GetId documents); per-principal request quotas are
+ * in cognito-identity-quotas.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { IdentityPoolConfig, IdentityProviderConfig, LocalAccount } from '../account/account.js';
+import { TemporaryCredentialsLimitError } from '../account/credentials.js';
 import { parseJsonObject, sendJson } from '../http/io.js';
+import { NOT_EMULATED_CODE } from '../http/not-emulated.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
+import { SavedJsonFile } from '../persistence/saved-json-file.js';
+import { type CognitoIdentityQuotas, DEFAULT_COGNITO_IDENTITY_QUOTAS, KeyedRateLimit } from './cognito-identity-quotas.js';
 import type { UserPoolSignInCheck } from './cognito-user-pool/service.js';
 
 interface IdentityRecord {
@@ -24,8 +33,12 @@ export interface CognitoIdentityDependencies {
   now: () => Date;
   /** Lifetime of vended credentials; Cognito's is one hour. */
   credentialsSeconds: number;
-  /** Local bound: identities kept; over it the oldest is forgotten (a login's GetId makes it again, the same id). */
+  /** Local bound: identities kept; at it new identities are refused (LimitExceededException), none is forgotten. */
   maxIdentities?: number;
+  /** Per-principal request quotas (cognito-identity-quotas.ts); defaults when absent. */
+  quotas?: Partial<CognitoIdentityQuotas>;
+  /** Where identities are kept across restarts; memory only when absent. */
+  dataFile?: string;
   /** The emulator's user pools, asked under ServerSideTokenCheck whether a token's sign-in still stands. */
   userPools?: UserPoolSignInCheck;
 }
@@ -33,11 +46,35 @@ export interface CognitoIdentityDependencies {
 /** Identities kept by default. */
 export const COGNITO_IDENTITIES_LIMIT = 100_000;
 
+interface SavedIdentities {
+  version: 1;
+  /** identity id -> pool and logins (Logins key -> subject). */
+  identities: Record<string, { identityPoolId: string; logins: Record<string, string> }>;
+}
+
 export class CognitoIdentityService {
   readonly #identities = new Map<string, IdentityRecord>();
   readonly #jwks = new Map<string, JWTVerifyGetKey>();
+  readonly #guestIdentities: KeyedRateLimit;
+  readonly #credentialRequests: KeyedRateLimit;
+  readonly #saved: SavedJsonFile<SavedIdentities> | undefined;
 
-  constructor(private readonly deps: CognitoIdentityDependencies) {}
+  constructor(private readonly deps: CognitoIdentityDependencies) {
+    const quotas = { ...DEFAULT_COGNITO_IDENTITY_QUOTAS, ...deps.quotas };
+    this.#guestIdentities = new KeyedRateLimit(quotas.guestIdentitiesPerMinutePerSource);
+    this.#credentialRequests = new KeyedRateLimit(quotas.credentialsPerIdentityPerMinute);
+    if (deps.dataFile !== undefined) {
+      this.#load(deps.dataFile);
+      this.#saved = new SavedJsonFile(deps.dataFile, () => this.#snapshot(), {
+        onError: (error) => deps.logger.log({ level: 'error', message: 'could not save Cognito identities', file: deps.dataFile, error: String(error) }),
+      });
+    }
+  }
+
+  /** Writes the identities file now (the emulator is closing). */
+  flush(): void {
+    this.#saved?.flush();
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -47,9 +84,18 @@ export class CognitoIdentityService {
       // Cognito: the input is a JSON object; `null`, arrays and other values are a validation error, not a crash.
       const input = parseJsonObject(body);
       if (input === undefined) throw new ServiceError(400, 'InvalidParameterException', 'the request body must be a JSON object');
-      const output = operation === 'GetId' ? await this.getId(input) : operation === 'GetCredentialsForIdentity' ? await this.getCredentials(input) : undefined;
+      const output =
+        operation === 'GetId'
+          ? await this.getId(input, req.socket.remoteAddress ?? 'unknown')
+          : operation === 'GetCredentialsForIdentity'
+            ? await this.getCredentials(input)
+            : undefined;
       if (output === undefined)
-        throw new ServiceError(400, 'UnknownOperationException', `${operation} is not emulated (GetId and GetCredentialsForIdentity are)`);
+        throw new ServiceError(
+          501,
+          NOT_EMULATED_CODE.json,
+          `${operation} is not emulated (GetId and GetCredentialsForIdentity are) (the local emulator does not implement it)`,
+        );
       sendJson(res, 200, output, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
@@ -135,11 +181,17 @@ export class CognitoIdentityService {
     );
   }
 
-  private async getId(input: Record<string, unknown>): Promise<{ IdentityId: string }> {
+  private async getId(input: Record<string, unknown>, source: string): Promise<{ IdentityId: string }> {
     const pool = this.pool(input);
     const logins = await this.verifyLogins(pool, input.Logins);
     if (logins.size === 0) {
       if (!pool.allowUnauthenticated) throw new ServiceError(400, 'NotAuthorizedException', 'Unauthenticated access is not supported for this identity pool.');
+      // Every GetId without Logins makes a new identity (Cognito FAQ: cache it); a source making them in a loop is
+      // throttled (cognito-identity-quotas.ts).
+      if (!this.#guestIdentities.take(source, this.deps.now().getTime())) {
+        denied(this.deps.logger, { service: 'cognito-identity', who: source, action: 'GetId', reason: 'new guest identities of this source over their rate' });
+        throw new ServiceError(400, 'TooManyRequestsException', 'Rate exceeded');
+      }
       const identityId = `${this.deps.account.region}:${randomUUID()}`;
       this.#remember(identityId, { identityPoolId: pool.identityPoolId, logins: new Map() });
       return { IdentityId: identityId };
@@ -147,9 +199,9 @@ export class CognitoIdentityService {
     // The same login always maps to the same identity id.
     const [[key, sub]] = [...logins.entries()] as [[string, string]];
     const identityId = `${this.deps.account.region}:${stableUuid(`${pool.identityPoolId}|${key}|${sub}`)}`;
-    const record = this.#identities.get(identityId) ?? { identityPoolId: pool.identityPoolId, logins: new Map() };
-    for (const [k, v] of logins) record.logins.set(k, v);
-    this.#remember(identityId, record);
+    const known = this.#identities.get(identityId);
+    if (known !== undefined && [...logins].every(([k, v]) => known.logins.get(k) === v)) return { IdentityId: identityId };
+    this.#remember(identityId, { identityPoolId: pool.identityPoolId, logins: new Map([...(known?.logins ?? []), ...logins]) });
     return { IdentityId: identityId };
   }
 
@@ -158,15 +210,37 @@ export class CognitoIdentityService {
     return this.#identities.size;
   }
 
-  /** Keeps an identity, most recent last; over the bound the least recently used ones are forgotten. */
+  /**
+   * Keeps an identity (a new one, or new logins of a known one). At the bound a new identity is refused with
+   * LimitExceededException (400, among GetId's documented errors); a known one is never forgotten.
+   */
   #remember(identityId: string, record: IdentityRecord): void {
-    this.#identities.delete(identityId);
-    this.#identities.set(identityId, record);
     const limit = this.deps.maxIdentities ?? COGNITO_IDENTITIES_LIMIT;
-    for (const oldest of this.#identities.keys()) {
-      if (this.#identities.size <= limit) break;
-      this.#identities.delete(oldest);
+    if (!this.#identities.has(identityId) && this.#identities.size >= limit) {
+      this.deps.logger.log({ level: 'warn', message: 'cognito-identity: new identity refused, identities at their bound', limit });
+      throw new ServiceError(
+        400,
+        'LimitExceededException',
+        `the local identity pools hold ${limit} identities (LOCAL_MAX_COGNITO_IDENTITIES); no new identity is created`,
+      );
     }
+    this.#identities.set(identityId, record);
+    this.#saved?.changed();
+  }
+
+  #snapshot(): SavedIdentities {
+    const identities: SavedIdentities['identities'] = {};
+    for (const [id, record] of this.#identities) identities[id] = { identityPoolId: record.identityPoolId, logins: Object.fromEntries(record.logins) };
+    return { version: 1, identities };
+  }
+
+  #load(file: string): void {
+    const state = SavedJsonFile.read(file) as Partial<SavedIdentities> | undefined;
+    if (state === undefined) return;
+    if (typeof state !== 'object' || state === null || state.version !== 1 || typeof state.identities !== 'object' || state.identities === null)
+      throw new Error(`${file} is not a version-1 file of Cognito identities; delete it (guests get new identities)`);
+    for (const [id, record] of Object.entries(state.identities))
+      this.#identities.set(id, { identityPoolId: record.identityPoolId, logins: new Map(Object.entries(record.logins)) });
   }
 
   private async getCredentials(input: Record<string, unknown>) {
@@ -174,6 +248,16 @@ export class CognitoIdentityService {
     if (typeof identityId !== 'string') throw new ServiceError(400, 'InvalidParameterException', 'IdentityId is required');
     const record = this.#identities.get(identityId);
     if (record === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `Identity '${identityId}' not found.`);
+    // Per identity: a guest asking for credentials in a loop is throttled, and cannot fill the credential store.
+    if (!this.#credentialRequests.take(identityId, this.deps.now().getTime())) {
+      denied(this.deps.logger, {
+        service: 'cognito-identity',
+        who: identityId,
+        action: 'GetCredentialsForIdentity',
+        reason: 'credentials of this identity over their rate',
+      });
+      throw new ServiceError(400, 'TooManyRequestsException', 'Rate exceeded');
+    }
     const pool = this.deps.account.identityPool(record.identityPoolId);
     if (pool === undefined) throw new ServiceError(400, 'ResourceNotFoundException', `IdentityPool '${record.identityPoolId}' not found.`);
     const logins = await this.verifyLogins(pool, input.Logins);
@@ -224,9 +308,19 @@ export class CognitoIdentityService {
     }
     const expiration = new Date(this.deps.now().getTime() + this.deps.credentialsSeconds * 1000);
     // Cognito names every session it starts `CognitoIdentityCredentials` (the assumed-role ARN callers see).
-    const issued = this.deps.account.startRoleSession(role, 'CognitoIdentityCredentials', expiration, {
-      cognito: { identityId, identityPoolId: pool.identityPoolId, authenticated },
-    });
+    let issued: ReturnType<LocalAccount['startRoleSession']>;
+    try {
+      issued = this.deps.account.startRoleSession(role, 'CognitoIdentityCredentials', expiration, {
+        cognito: { identityId, identityPoolId: pool.identityPoolId, authenticated },
+      });
+    } catch (error) {
+      // The credential store is full of unexpired credentials: refused as a throttled request, nothing evicted.
+      if (error instanceof TemporaryCredentialsLimitError) {
+        this.deps.logger.log({ level: 'warn', message: 'cognito-identity: credentials refused, temporary credentials at their bound', identityId });
+        throw new ServiceError(400, 'TooManyRequestsException', 'Rate exceeded');
+      }
+      throw error;
+    }
     return {
       IdentityId: identityId,
       // Cognito Identity: the secret is `SecretKey` and Expiration is epoch seconds.

@@ -92,7 +92,10 @@ export interface CreateTableInput {
 
 export class DynamoDbService {
   readonly #upstream: DynaliteConnection;
+  /** What setTimeToLive enabled, by table (the local store keeps and applies the setting). */
   readonly #ttl = new Map<string, string>();
+  /** setTimeToLive calls still on their way to the store: requests wait for them, so they see the setting. */
+  #ttlWrites: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: DynamoDbDependencies) {
     this.#upstream = new DynaliteConnection(deps.upstreamUrl);
@@ -134,15 +137,6 @@ export class DynamoDbService {
           throw new ServiceError(400, 'com.amazon.coral.service#AccessDeniedException', accessDeniedMessage(principal, permission, decision));
         }
       }
-      if (operation === 'DescribeTimeToLive') {
-        // The local store has no TTL; the stack's setting is answered from what UpdateTimeToLive recorded.
-        const attribute = this.#ttl.get(String((input as { TableName?: unknown }).TableName));
-        const text = JSON.stringify({
-          TimeToLiveDescription: attribute ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute } : { TimeToLiveStatus: 'DISABLED' },
-        });
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(text) });
-        return void res.end(text);
-      }
       await this.#forward(req, res, body);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;
@@ -182,10 +176,31 @@ export class DynamoDbService {
     return { arn };
   }
 
-  /** UpdateTimeToLive as the stack sets it: recorded, and answered by DescribeTimeToLive (expiry is the store's). */
-  setTimeToLive(tableName: string, attributeName: string | undefined): void {
+  /**
+   * UpdateTimeToLive as the stack sets it (aws_dynamodb_table's ttl): enabled in the local store, which answers
+   * DescribeTimeToLive and deletes expired items (local/store/time-to-live.ts), unless it is already (a restart on the
+   * same data folder). Requests that arrive meanwhile wait for it. The promise may be ignored: its failure is logged
+   * (and still rejects for a caller that awaits it).
+   */
+  setTimeToLive(tableName: string, attributeName: string | undefined): Promise<void> {
     if (attributeName === undefined) this.#ttl.delete(tableName);
     else this.#ttl.set(tableName, attributeName);
+    const write = this.#ttlWrites.then(() => this.#applyTimeToLive(tableName, attributeName));
+    this.#ttlWrites = write.catch((error: unknown) =>
+      this.deps.logger.log({ level: 'error', message: 'could not set the TTL of a local table', tableName, error: String(error) }),
+    );
+    write.catch(() => undefined);
+    return write;
+  }
+
+  async #applyTimeToLive(tableName: string, attributeName: string | undefined): Promise<void> {
+    const current = (await this.#upstream.call('DescribeTimeToLive', { TableName: tableName })).TimeToLiveDescription as
+      | { TimeToLiveStatus?: string; AttributeName?: string }
+      | undefined;
+    const enabled = current?.TimeToLiveStatus === 'ENABLED' ? current.AttributeName : undefined;
+    if (enabled === attributeName) return;
+    const specification = attributeName === undefined ? { Enabled: false, AttributeName: enabled } : { Enabled: true, AttributeName: attributeName };
+    await this.#upstream.call('UpdateTimeToLive', { TableName: tableName, TimeToLiveSpecification: specification });
   }
 
   timeToLive(tableName: string): string | undefined {
@@ -203,6 +218,7 @@ export class DynamoDbService {
   }
 
   async #forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    await this.#ttlWrites;
     let upstream: WireResponse;
     try {
       upstream = await this.#upstream.send('POST', req.url ?? '/', req.headers, body);
@@ -261,7 +277,12 @@ export function requiredPermissions(operation: string, input: Record<string, unk
       throw validation("Value at 'resourceArn' failed to satisfy constraint: Member must be a DynamoDB ARN");
     return [{ action, resource: arn }];
   }
-  throw new ServiceError(400, 'com.amazon.coral.service#UnknownOperationException', `${operation} is not an operation of the local DynamoDB`);
+  // Not emulated (PartiQL, streams, backups, ...): 501 with DynamoDB's own unknown-operation code (http/not-emulated.ts).
+  throw new ServiceError(
+    501,
+    'com.amazon.coral.service#UnknownOperationException',
+    `${operation} is not an operation of the local DynamoDB (the local emulator does not implement it)`,
+  );
 }
 
 /** A table or index name, validated before it is placed in an ARN (a name with `/` or `*` would change the resource). */
@@ -280,7 +301,7 @@ const validation = (detail: string) => new ServiceError(400, 'com.amazon.coral.v
 function accessDeniedMessage(principal: Principal, permission: RequiredPermission, decision: Exclude<Decision, { allowed: true }>): string {
   const base = `User: ${principal.arn} is not authorized to perform: ${permission.action} on resource: ${permission.resource}`;
   if (decision.effect === 'ExplicitDeny') {
-    const session = decision.matched.some((m) => m.effect === 'Deny' && m.policyName === 'session policy');
+    const session = decision.matched.some((m) => m.effect === 'Deny' && m.policyName.startsWith('session policy'));
     return `${base} with an explicit deny in ${session ? 'a session' : 'an identity-based'} policy`;
   }
   return `${base} because no ${decision.reason.startsWith('session policy') ? 'session' : 'identity-based'} policy allows the ${permission.action} action`;

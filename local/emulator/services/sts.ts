@@ -1,16 +1,19 @@
 /**
  * STS (Query protocol, signing name `sts`): AssumeRole and GetCallerIdentity, with AWS's rules on trust,
- * DurationSeconds, role chaining and session policies. Responses and errors are STS's XML.
+ * DurationSeconds, role chaining and session policies (inline and managed). Responses and errors are STS's XML.
+ * Other actions are answered as not emulated (http/not-emulated.ts: 501 InvalidAction).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PolicyDocument } from '../../../core/policy/document.js';
 import { evaluatePolicies, UnsupportedPolicyFeatureError } from '../../../core/policy/evaluator.js';
 import type { LocalAccount } from '../account/account.js';
+import { TemporaryCredentialsLimitError } from '../account/credentials.js';
 import { ROLE_SESSION_NAME, uniqueId } from '../account/identifiers.js';
 import { describePrincipal, type Principal } from '../account/principal.js';
 import { authenticateRequest } from '../http/authenticate.js';
 import { escapeXml, sendXml } from '../http/io.js';
+import { NOT_EMULATED_CODE } from '../http/not-emulated.js';
 import { ServiceError } from '../http/service-error.js';
 import { denied, type EmulatorLogger } from '../log.js';
 
@@ -23,6 +26,13 @@ const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
  */
 const SESSION_POLICY_MAX = 2048;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
+/**
+ * STS AssumeRole, PolicyArns: "You can provide up to 10 managed policy ARNs. However, the plaintext that you use for
+ * both inline and managed session policies can't exceed 2,048 characters" (API reference; botocore's
+ * policyDescriptorListType). Each ARN is 20-2048 characters (arnType). What the packed form makes of them is not
+ * published: the emulator checks the plaintext (inline policy plus the ARNs) and answers PackedPolicyTooLarge over it.
+ */
+const MANAGED_SESSION_POLICIES_MAX = 10;
 
 /** STS names authentication failures differently from the REST-JSON services. */
 const AUTH_CODES: Record<string, string> = {
@@ -54,14 +64,11 @@ export async function handleSts(req: IncomingMessage, res: ServerResponse, body:
     if (params.get('Version') !== '2011-06-15') throw new ServiceError(400, 'InvalidAction', 'Version must be 2011-06-15');
     if (action === 'AssumeRole') return sendXml(res, 200, assumeRole(params, principal, deps, requestId), requestId);
     if (action === 'GetCallerIdentity') return sendXml(res, 200, getCallerIdentity(principal, deps.account, requestId), requestId);
-    throw new ServiceError(
-      400,
-      'InvalidAction',
-      `Could not find operation ${action ?? '(none)'} for version 2011-06-15 (the emulator implements AssumeRole and GetCallerIdentity)`,
-    );
+    throw notEmulated(`the STS action ${action ?? '(none)'} is not emulated (AssumeRole and GetCallerIdentity are)`);
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
-    const type = error.status >= 500 ? 'Receiver' : 'Sender';
+    // 501 is the emulator's "not implemented" (http/not-emulated.ts): the sender asked for what is not served.
+    const type = error.status >= 500 && error.status !== 501 ? 'Receiver' : 'Sender';
     sendXml(
       res,
       error.status,
@@ -88,9 +95,9 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
       "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length 2 to 64",
     );
   }
-  if ([...params.keys()].some((k) => k.startsWith('Tags.') || k.startsWith('TransitiveTagKeys.') || k.startsWith('PolicyArns.'))) {
-    throw new ServiceError(400, 'ValidationError', 'session tags and managed session policies (PolicyArns) are not emulated; pass an inline Policy');
-  }
+  if ([...params.keys()].some((k) => k.startsWith('Tags.') || k.startsWith('TransitiveTagKeys.')))
+    throw notEmulated('session tags (Tags, TransitiveTagKeys) are not emulated');
+  const managedSessionPolicyArns = managedSessionPolicies(params, account);
   const role = account.role(roleArn);
   const who = describePrincipal(caller);
   const accessDenied = (reason: string) => {
@@ -136,9 +143,31 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
     }
     sessionPolicy = parseSessionPolicy(policyText);
   }
+  const plaintext = (policyText ?? '').length + managedSessionPolicyArns.reduce((sum, arn) => sum + arn.length, 0);
+  const packedPercent = Math.ceil((plaintext / SESSION_POLICY_MAX) * 100);
+  if (plaintext > SESSION_POLICY_MAX)
+    throw new ServiceError(
+      400,
+      'PackedPolicyTooLarge',
+      `Packed policy consumes ${packedPercent}% of allotted space, please use smaller policy for this request.`,
+    );
 
   const expiration = new Date(deps.now().getTime() + Math.min(duration, deps.lifetimeCapSeconds ?? duration) * 1000);
-  const issued = account.startRoleSession(role, sessionName, expiration, sessionPolicy ? { sessionPolicy } : {});
+  let issued: ReturnType<typeof account.startRoleSession>;
+  try {
+    issued = account.startRoleSession(role, sessionName, expiration, {
+      ...(sessionPolicy ? { sessionPolicy } : {}),
+      ...(managedSessionPolicyArns.length > 0 ? { managedSessionPolicyArns } : {}),
+    });
+  } catch (error) {
+    // STS over its request quota answers 400 `<Code>Throttling</Code><Message>Rate exceeded</Message>` (as reported in
+    // jlevers/selling-partner-api#278 and aws/aws-sdk-go-v2#2481); SDKs retry it as throttling.
+    if (error instanceof TemporaryCredentialsLimitError) {
+      deps.logger.log({ level: 'warn', message: 'sts:AssumeRole refused: temporary credentials at their bound', by: who, limit: error.limit });
+      throw new ServiceError(400, 'Throttling', 'Rate exceeded');
+    }
+    throw error;
+  }
   deps.logger.log({
     level: 'info',
     message: 'sts:AssumeRole',
@@ -147,10 +176,10 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
     sessionName,
     expires: expiration.toISOString(),
     sessionPolicy: sessionPolicy !== undefined,
+    managedSessionPolicies: managedSessionPolicyArns.length,
   });
-  // STS reports how much of the packed-policy budget the session policy used, as a percentage.
-  const packed =
-    policyText === null ? '' : `<PackedPolicySize>${Math.ceil((policyText.replace(/\s/g, '').length / SESSION_POLICY_MAX) * 100)}</PackedPolicySize>`;
+  // STS reports how much of the packed-policy budget the session policies used, as a percentage.
+  const packed = plaintext === 0 ? '' : `<PackedPolicySize>${packedPercent}</PackedPolicySize>`;
   return (
     `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>` +
     `<Credentials><AccessKeyId>${issued.accessKeyId}</AccessKeyId><SecretAccessKey>${escapeXml(issued.secretAccessKey)}</SecretAccessKey>` +
@@ -159,6 +188,41 @@ function assumeRole(params: URLSearchParams, caller: Principal, deps: StsDepende
     `${packed}</AssumeRoleResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`
   );
 }
+
+/**
+ * `PolicyArns.member.N.arn` (the Query protocol's list of PolicyDescriptorType): at most 10, each a managed policy of
+ * the role's account. AWS does not document its answer for an ARN naming no policy; the emulator refuses it
+ * (InvalidParameterValue, a Common Error) rather than start a session whose managed session policy allows nothing.
+ */
+function managedSessionPolicies(params: URLSearchParams, account: LocalAccount): string[] {
+  const arns: string[] = [];
+  for (const [key, value] of params) {
+    const member = /^PolicyArns\.member\.(\d+)\.arn$/.exec(key);
+    if (key.startsWith('PolicyArns.') && !member)
+      throw new ServiceError(400, 'ValidationError', `${key} is not a member of PolicyArns (PolicyArns.member.N.arn)`);
+    if (!member) continue;
+    if (value.length < 20 || value.length > 2048)
+      throw new ServiceError(
+        400,
+        'ValidationError',
+        `1 validation error detected: Value at 'policyArns.${member[1]}.member.arn' failed to satisfy constraint: Member must have length between 20 and 2048`,
+      );
+    arns.push(value);
+  }
+  if (arns.length > MANAGED_SESSION_POLICIES_MAX)
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to ${MANAGED_SESSION_POLICIES_MAX}`,
+    );
+  for (const arn of arns)
+    if (account.managedPolicy(arn) === undefined)
+      throw new ServiceError(400, 'InvalidParameterValue', `The managed policy ${arn} does not exist in account ${account.accountId}.`);
+  return [...new Set(arns)];
+}
+
+/** What the emulator does not implement: 501 with the Query protocol's unknown-action code (http/not-emulated.ts). */
+const notEmulated = (message: string) => new ServiceError(501, NOT_EMULATED_CODE.query, `${message} (the local emulator does not implement it)`);
 
 function parseSessionPolicy(text: string): PolicyDocument {
   let parsed: unknown;

@@ -211,19 +211,24 @@ describe('memory is bounded (limits are LOCAL_* knobs)', () => {
     expect(emulator.broker.usage.retainedMessages).toBe(3);
   });
 
-  it('persistent sessions of absent clients: over the limit the oldest expires early', async () => {
-    for (const id of ['away-1', 'away-2', 'away-3']) {
+  it('persistent sessions: at the limit a new one is refused with CONNACK 3, and none is expired early (issue 20)', async () => {
+    for (const id of ['away-1', 'away-2']) {
       const c = await connect(id, { clean: false });
       await c.client.subscribeAsync(`away/${id}`, { qos: 1 });
       await c.end();
-      await sleep(50);
     }
-    expect(emulator.broker.usage.absentPersistentSessions).toBe(2);
-    expect(emulator.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('expired early'), clientId: 'away-1' }));
+    // MQTT 3.1.1 section 3.2.2.3: return code 3, "Server unavailable".
+    await expect(connect('away-3', { clean: false })).rejects.toMatchObject({ code: 3 });
+    expect(emulator.logs).toContainEqual(expect.objectContaining({ message: expect.stringContaining('persistent session refused'), clientId: 'away-3' }));
+    // A clean session needs no room; the sessions kept still get what was published while their clients were away.
+    expect((await connect('away-clean')).client.connected).toBe(true);
+    await iotData('/topics/away/away-1?qos=1', 'kept');
     const back = await connect('away-1', { clean: false });
-    await iotData('/topics/away/away-1?qos=1');
-    await sleep(150);
-    expect(back.messages).toEqual([]);
+    expect((await back.next('away/away-1')).payload).toBe('kept');
+    // Ended with clean session 1, they make room again.
+    await back.end();
+    for (const id of ['away-1', 'away-2']) await (await connect(id, { clean: true })).end();
+    expect(emulator.broker.usage.persistentSessions).toBe(0);
   });
 
   it('messages stored for an absent session: over the limit they are not stored, and that is logged', async () => {
@@ -238,12 +243,19 @@ describe('memory is bounded (limits are LOCAL_* knobs)', () => {
     expect(again.messages.map((m) => m.payload)).toEqual(['1', '2', '3', '4']);
   });
 
-  it('Cognito identities: over the limit the least recently used is forgotten', async () => {
+  it('Cognito identities: at the limit a new one is refused (LimitExceededException), and every existing one keeps working', async () => {
+    const getId = () => cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }));
+    // Earlier tests of this file may have made some of the 3 already.
     const ids: string[] = [];
-    for (let i = 0; i < 4; i += 1)
-      ids.push(((await (await cognito('GetId', JSON.stringify({ IdentityPoolId: SEEDED_IDENTITY_POOL_ID }))).json()) as { IdentityId: string }).IdentityId);
-    const credentialsFor = (id: string) => cognito('GetCredentialsForIdentity', JSON.stringify({ IdentityId: id }));
-    expect((await credentialsFor(ids[0]!)).status).toBe(400);
-    expect((await credentialsFor(ids[3]!)).status).toBe(200);
+    let refused: Response | undefined;
+    for (let i = 0; i < 4 && refused === undefined; i += 1) {
+      const response = await getId();
+      if (response.status === 200) ids.push(((await response.json()) as { IdentityId: string }).IdentityId);
+      else refused = response;
+    }
+    expect(ids.length).toBeGreaterThan(0);
+    expect(refused?.status).toBe(400);
+    expect(((await refused!.json()) as { __type: string }).__type).toBe('LimitExceededException');
+    for (const id of ids) expect((await cognito('GetCredentialsForIdentity', JSON.stringify({ IdentityId: id }))).status).toBe(200);
   });
 });

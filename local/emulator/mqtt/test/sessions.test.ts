@@ -31,7 +31,7 @@ class FakeClock implements ExpiryTimers {
   }
 }
 
-function setup(options: { discard?: (clientId: string) => Promise<void>; maxSessions?: number } = {}) {
+function setup(options: { discard?: (clientId: string) => Promise<void>; maxSessions?: number; maxSessionsPerUser?: number } = {}) {
   const clock = new FakeClock();
   const log = testLog();
   const connected = new Set<string>();
@@ -40,7 +40,14 @@ function setup(options: { discard?: (clientId: string) => Promise<void>; maxSess
     isConnected: (clientId) => connected.has(clientId),
     discard: options.discard ?? (async (clientId) => void discarded.push(clientId)),
   };
-  const sessions = new PersistentSessions({ store, expirySeconds: 3600, maxSessions: options.maxSessions ?? 1000, logger: log.logger, timers: clock });
+  const sessions = new PersistentSessions({
+    store,
+    expirySeconds: 3600,
+    maxSessions: options.maxSessions ?? 1000,
+    maxSessionsPerUser: options.maxSessionsPerUser ?? 1000,
+    logger: log.logger,
+    timers: clock,
+  });
   return { clock, log, connected, discarded, sessions };
 }
 
@@ -112,15 +119,63 @@ describe('PersistentSessions: expiry of clean-session-0 sessions', () => {
     expect(sessions.expiring).toEqual([]);
   });
 
-  it('keeps at most maxSessions sessions of absent clients: the one that waited longest expires early, and it is logged', async () => {
-    const { clock, log, discarded, sessions } = setup({ maxSessions: 2 });
-    sessions.disconnected('a');
-    sessions.disconnected('b');
-    sessions.disconnected('c');
+  it('a clean-session-1 connection ends the session of its client id: it no longer counts, and no expiry runs', async () => {
+    const { clock, sessions } = setup({ maxSessionsPerUser: 1 });
+    expect(sessions.admit('c1', 'alice')).toEqual({ admitted: true });
+    sessions.connected('c1', false);
+    sessions.disconnected('c1');
+    sessions.connected('c1', true);
+    expect(sessions.size).toBe(0);
+    expect(clock.pending).toBe(0);
+    expect(sessions.admit('c2', 'alice')).toEqual({ admitted: true });
+  });
+});
+
+describe('PersistentSessions: bounded without ending any session early (issue 20, "Session eviction")', () => {
+  it("refuses a user's new session at their bound, keeps every session running, and never touches another user's", async () => {
+    const { clock, log, discarded, sessions } = setup({ maxSessionsPerUser: 2 });
+    for (const id of ['m1', 'm2']) {
+      expect(sessions.admit(id, 'mallory')).toEqual({ admitted: true });
+      sessions.connected(id, false);
+      sessions.disconnected(id);
+    }
+    expect(sessions.admit('a1', 'alice')).toEqual({ admitted: true });
+    sessions.connected('a1', false);
+    sessions.disconnected('a1');
+    const refused = sessions.admit('m3', 'mallory');
+    expect(refused).toEqual({ admitted: false, reason: expect.stringContaining('LOCAL_IOT_MAX_PERSISTENT_SESSIONS_PER_USER') });
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', clientId: 'm3', user: 'mallory' }));
+    // Resuming one's own session is always allowed.
+    expect(sessions.admit('m1', 'mallory')).toEqual({ admitted: true });
+    clock.advance(3_599_000);
     await flush();
-    expect(discarded).toEqual(['a']);
-    expect(sessions.expiring).toEqual(['b', 'c']);
-    expect(clock.pending).toBe(2);
-    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('expired early'), clientId: 'a', limit: 2 }));
+    expect(discarded).toEqual([]);
+    expect(sessions.sessionsOf('alice')).toEqual(['a1']);
+    clock.advance(1000);
+    await flush();
+    expect(discarded.sort()).toEqual(['a1', 'm1', 'm2']);
+    // Expired sessions no longer count.
+    expect(sessions.admit('m3', 'mallory')).toEqual({ admitted: true });
+  });
+
+  it("refuses any new session at the broker bound, and takes over another user's client id only within the new user's bound", () => {
+    const { sessions } = setup({ maxSessions: 2, maxSessionsPerUser: 1 });
+    expect(sessions.admit('a', 'alice')).toEqual({ admitted: true });
+    expect(sessions.admit('b', 'bob')).toEqual({ admitted: true });
+    expect(sessions.admit('c', 'carol')).toEqual({ admitted: false, reason: expect.stringContaining('LOCAL_IOT_MAX_PERSISTENT_SESSIONS)') });
+    // carol may take over bob's client id (the policy allowed it): the session moves, the total stays 2.
+    expect(sessions.admit('b', 'carol')).toEqual({ admitted: true });
+    expect(sessions.sessionsOf('bob')).toEqual([]);
+    expect(sessions.sessionsOf('carol')).toEqual(['b']);
+    expect(sessions.admit('a', 'carol')).toEqual({ admitted: false, reason: expect.stringContaining('PER_USER') });
+  });
+
+  it('releases the place of an admitted session whose client never registers', async () => {
+    const { clock, sessions } = setup({ maxSessionsPerUser: 1 });
+    expect(sessions.admit('x1', 'alice')).toEqual({ admitted: true });
+    expect(sessions.admit('x2', 'alice').admitted).toBe(false);
+    clock.advance(30_000);
+    await flush();
+    expect(sessions.admit('x2', 'alice')).toEqual({ admitted: true });
   });
 });
