@@ -189,6 +189,34 @@ describe('applyStack: references, escapes, outputs', () => {
     expect(applied.ofType('aws_sqs_queue').map((r) => r.attributes.url)).toEqual([dlq.url, queue.url]);
   });
 
+  it('creates a customer managed policy and attaches it to a role; an attachment of a policy that does not exist stops the apply', async () => {
+    const role = unique('managed-role');
+    const policy = unique('managed');
+    const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
+    const applied = await apply({
+      resource: {
+        aws_iam_role: { r: { name: role, assume_role_policy: LAMBDA_TRUST } },
+        aws_iam_policy: { p: { name: policy, path: '/app/', policy: JSON.stringify(document) } },
+        aws_iam_role_policy_attachment: { a: { role: '${aws_iam_role.r.name}', policy_arn: '${aws_iam_policy.p.arn}' } },
+      },
+      output: { arn: { value: '${aws_iam_policy.p.arn}' } },
+    });
+    expect(applied.outputs.arn).toBe(`arn:aws:iam::000000000000:policy/app/${policy}`);
+    expect(emulator.account.managedPolicy(`arn:aws:iam::000000000000:policy/app/${policy}`)?.document).toEqual(document);
+    expect(emulator.account.attachedRolePolicies(role).map((p) => p.arn)).toEqual([`arn:aws:iam::000000000000:policy/app/${policy}`]);
+
+    const error = await refusal(
+      apply({
+        resource: {
+          aws_iam_role: { r: { name: unique('orphan-role'), assume_role_policy: LAMBDA_TRUST } },
+          aws_iam_role_policy_attachment: { a: { role: '${aws_iam_role.r.name}', policy_arn: 'arn:aws:iam::000000000000:policy/missing' } },
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.message).toBe('aws_iam_role_policy_attachment.a: NoSuchEntityError: Policy arn:aws:iam::000000000000:policy/missing does not exist or is not attachable.');
+  });
+
   it('stops at an attribute a resource does not report, naming both', async () => {
     const error = await refusal(apply({ resource: { aws_sqs_queue: { a: { name: unique('a') }, b: { name: '${aws_sqs_queue.a.colour}' } } } }));
     expect(error).toBeInstanceOf(ApplyError);

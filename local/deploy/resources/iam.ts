@@ -1,4 +1,7 @@
-/** IAM (aws_iam_role, aws_iam_role_policy) and the account data sources, created in the emulator's account. */
+/**
+ * IAM (aws_iam_role, aws_iam_role_policy, aws_iam_policy, aws_iam_role_policy_attachment) and the account data sources,
+ * created in the emulator's account.
+ */
 import * as v from 'valibot';
 import type { PolicyDocument } from '../../../core/policy/document.js';
 import { optNum, optStr, recorded, resourceType, str, tags } from '../resource-type.js';
@@ -81,6 +84,28 @@ export const iamRolePolicy = resourceType({
     // `role` is the role's name (its id); IAM PutRolePolicy.
     emulator.account.putRolePolicy(args.role, { name: args.name, document: parsePolicy(args.policy, `policy ${args.name}`) });
     return { id: `${args.role}:${args.name}`, name: args.name, role: args.role };
+  },
+});
+
+export const iamPolicy = resourceType({
+  type: 'aws_iam_policy',
+  mode: 'managed',
+  schema: v.strictObject({ name: str(), policy: str(), path: optStr(), description: optStr(), tags: tags() }),
+  apply(args, { emulator, stableId }) {
+    // IAM CreatePolicy: a customer managed policy, attached to roles or passed to AssumeRole as PolicyArns.
+    const arn = emulator.account.createManagedPolicy(args.name, parsePolicy(args.policy, `policy ${args.name}`), { path: args.path ?? '/' });
+    return { id: arn, arn, name: args.name, path: args.path ?? '/', policy_id: `ANPA${stableId(17, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}` };
+  },
+});
+
+export const iamRolePolicyAttachment = resourceType({
+  type: 'aws_iam_role_policy_attachment',
+  mode: 'managed',
+  schema: v.strictObject({ role: str(), policy_arn: str() }),
+  apply(args, { emulator }) {
+    // IAM AttachRolePolicy: the role by name, the policy by ARN (NoSuchEntity when either is missing).
+    emulator.account.attachRolePolicy(args.role, args.policy_arn);
+    return { id: `${args.role}-${args.policy_arn}`, role: args.role, policy_arn: args.policy_arn };
   },
 });
 

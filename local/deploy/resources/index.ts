@@ -2,7 +2,7 @@
 import type { ResourceType } from '../resource-type.js';
 import { api, integration, route, stage } from './apigateway.js';
 import { identityPool, identityPoolRoles, userPool, userPoolClient } from './cognito.js';
-import { callerIdentity, iamRole, iamRolePolicy, region } from './iam.js';
+import { callerIdentity, iamPolicy, iamRole, iamRolePolicy, iamRolePolicyAttachment, region } from './iam.js';
 import { iotEndpoint, iotPolicy, iotTopicRule } from './iot.js';
 import { eventInvokeConfig, eventSourceMapping, lambdaFunction, lambdaPermission } from './lambda.js';
 import {
@@ -25,6 +25,8 @@ const ALL: ReadonlyArray<ResourceType<any>> = [
   region,
   iamRole,
   iamRolePolicy,
+  iamPolicy,
+  iamRolePolicyAttachment,
   iotEndpoint,
   iotPolicy,
   iotTopicRule,

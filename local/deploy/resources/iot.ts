@@ -16,7 +16,8 @@ export const iotPolicy = resourceType({
   mode: 'managed',
   schema: v.strictObject({ name: str(), policy: str(), tags: tags() }),
   apply(args, { emulator }) {
-    emulator.account.createIotPolicy(args.name, JSON.parse(args.policy) as PolicyDocument);
+    // The submitted text too: GetPolicy answers the document as it came.
+    emulator.account.createIotPolicy(args.name, JSON.parse(args.policy) as PolicyDocument, args.policy);
     return {
       id: args.name,
       name: args.name,

@@ -50,7 +50,7 @@ export const dynamodbTable = resourceType({
         : {}),
     };
     const { arn } = await dynamodb.createTable(input);
-    if (args.ttl && args.ttl.enabled !== false) dynamodb.setTimeToLive(args.name, args.ttl.attribute_name);
+    if (args.ttl && args.ttl.enabled !== false) await dynamodb.setTimeToLive(args.name, args.ttl.attribute_name);
     return { id: args.name, name: args.name, arn, hash_key: args.hash_key };
   },
 });
