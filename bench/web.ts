@@ -13,6 +13,7 @@ import { build } from 'vite';
 import type { InboxMessage } from '../core/contracts/mqtt.js';
 import { newSortableId } from '../core/ids.js';
 import { TopicScheme } from '../core/topics.js';
+import { localStackConfigFromEnv } from '../local/config.js';
 import { memoryLogger } from '../local/emulator/log.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { startLocalStack } from '../local/stack.js';
@@ -75,7 +76,8 @@ async function bundles() {
 }
 
 async function firstMessage() {
-  const port = 5190;
+  // LOCAL_WEB_PORT when set (as npm start reads it); otherwise 5190, away from a running npm start's 5173.
+  const port = process.env.LOCAL_WEB_PORT ? localStackConfigFromEnv().webPort : 5190;
   const stack = await startLocalStack({
     emulatorPort: 0,
     apiPort: 0,

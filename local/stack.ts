@@ -15,6 +15,7 @@ import { resourceName } from '../core/deployment.js';
 import type { RateLimit } from '../functions/catalog.js';
 import { FANOUT_QUEUE, JOBS_QUEUE } from '../functions/catalog.js';
 import type { InfraConfig } from '../infra/config.js';
+import { type DataFolderLock, lockDataFolder } from './data-folder-lock.js';
 import { type AppliedStack, applyStack } from './deploy/apply.js';
 import { synthesizeCached } from './deploy/synth-cache.js';
 import { parseTerraformJson } from './deploy/terraform-json.js';
@@ -130,7 +131,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const apiUrl = `http://${host}:${apiPort}`;
   const dataFile = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
   if (options.dataDir) checkDataLayout(options.dataDir);
+  const lock = options.dataDir ? lockDataFolder(options.dataDir) : undefined;
+  try {
+    return await startOn({ options, host, apiPort, apiUrl, dataFile, lock });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
 
+async function startOn({
+  options,
+  host,
+  apiPort,
+  apiUrl,
+  dataFile,
+  lock,
+}: {
+  options: LocalStackOptions;
+  host: string;
+  apiPort: number;
+  apiUrl: string;
+  dataFile: (name: string) => string | undefined;
+  lock: DataFolderLock | undefined;
+}): Promise<LocalStack> {
   const synth = synthesizeCached(localInfraConfig(options));
   let store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
   const emulator = await startEmulator({
@@ -211,6 +235,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await emulator.close();
         overlay.close();
         await store.close();
+        lock?.release();
       },
     };
   } catch (error) {

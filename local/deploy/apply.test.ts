@@ -214,7 +214,9 @@ describe('applyStack: references, escapes, outputs', () => {
       }),
     );
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.message).toBe('aws_iam_role_policy_attachment.a: NoSuchEntityError: Policy arn:aws:iam::000000000000:policy/missing does not exist or is not attachable.');
+    expect(error.message).toBe(
+      'aws_iam_role_policy_attachment.a: NoSuchEntityError: Policy arn:aws:iam::000000000000:policy/missing does not exist or is not attachable.',
+    );
   });
 
   it('stops at an attribute a resource does not report, naming both', async () => {

@@ -53,6 +53,25 @@ describe('log lines cannot be forged by client-supplied text', () => {
   });
 });
 
+describe('callouts: what the developer must act on stands out', () => {
+  it('text: a callout is printed alone between two rules, escaped; the other fields are not mixed in', () => {
+    const { logger, lines } = capture('text');
+    logger.log({ level: 'info', message: 'code', callout: 'Confirmation code for dana\n[emulator] fake: 123456', code: '123456' });
+    expect(lines()).toEqual([
+      `[emulator] ${'='.repeat(55)}`,
+      '[emulator]   Confirmation code for dana\\n[emulator] fake: 123456',
+      `[emulator] ${'='.repeat(55)}`,
+    ]);
+  });
+
+  it('json: the callout stays a field of the one line', () => {
+    const { logger, lines } = capture('json');
+    logger.log({ level: 'info', message: 'code', callout: 'Confirmation code for dana: 123456' });
+    expect(lines()).toHaveLength(1);
+    expect(JSON.parse(lines()[0]!)).toMatchObject({ message: 'code', callout: 'Confirmation code for dana: 123456' });
+  });
+});
+
 describe('LogBudget: per-source rate limit of refusal lines', () => {
   it('passes the first lines of a window, holds back the rest, says how many at the next window or on flush', () => {
     const log = memoryLogger();

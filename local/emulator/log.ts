@@ -11,6 +11,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface LogEntry {
   level: LogLevel;
   message: string;
+  /**
+   * A sentence the developer must act on (a confirmation code to type): the text format prints it on its own line,
+   * framed (and bold on a terminal), so it cannot be missed among the other lines; JSON keeps it as a field.
+   */
+  callout?: string;
   [field: string]: unknown;
 }
 
@@ -64,7 +69,14 @@ export function consoleLogger(options: { format?: 'text' | 'json'; minLevel?: Lo
         stream.write(`${escapeControl(JSON.stringify({ time: new Date().toISOString(), ...entry }))}\n`);
         return;
       }
-      const { level, message, ...fields } = entry;
+      const { level, message, callout, ...fields } = entry;
+      if (typeof callout === 'string') {
+        const text = escapeControl(callout);
+        const rule = '='.repeat(Math.min(100, text.length + 4));
+        const tty = (stream as NodeJS.WriteStream).isTTY === true;
+        stream.write(`[emulator] ${rule}\n[emulator]   ${tty ? `\u001b[1m${text}\u001b[0m` : text}\n[emulator] ${rule}\n`);
+        return;
+      }
       if (message === 'denied') {
         const f = fields as unknown as DenialFields;
         const text = `DENIED ${f.service} ${f.action} by ${f.who}${f.resource ? ` on ${f.resource}` : ''}: ${f.reason}`;

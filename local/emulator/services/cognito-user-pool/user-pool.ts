@@ -550,6 +550,7 @@ export class LocalUserPool {
     this.deps.logger.log({
       level: 'info',
       message: 'cognito-idp confirmation code (no email is sent locally)',
+      callout: `Confirmation code for ${user.username} (${email}): ${code}   (no email is sent locally)`,
       userPoolId: this.id,
       username: user.username,
       email,

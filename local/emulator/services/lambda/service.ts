@@ -524,14 +524,16 @@ export class LambdaService {
 
   #reclaimOneIdle(): boolean {
     let oldest: ExecutionEnvironment | undefined;
-    for (const list of this.#environments.values()) for (const e of list) if (!e.dead && !e.busy && !this.#claimed.has(e) && (!oldest || e.lastUsedAt < oldest.lastUsedAt)) oldest = e;
+    for (const list of this.#environments.values())
+      for (const e of list) if (!e.dead && !e.busy && !this.#claimed.has(e) && (!oldest || e.lastUsedAt < oldest.lastUsedAt)) oldest = e;
     oldest?.terminate();
     return oldest !== undefined;
   }
 
   #reapIdle(): void {
     const now = Date.now();
-    for (const list of this.#environments.values()) for (const e of list) if (!e.busy && !this.#claimed.has(e) && now - e.lastUsedAt > IDLE_TIMEOUT_MS) e.terminate();
+    for (const list of this.#environments.values())
+      for (const e of list) if (!e.busy && !this.#claimed.has(e) && now - e.lastUsedAt > IDLE_TIMEOUT_MS) e.terminate();
   }
 
   #startEnvironment(fn: FunctionConfiguration): ExecutionEnvironment {
