@@ -22,7 +22,7 @@ import {
   signOutConfirmed,
   type WatchedPage,
 } from './browser.js';
-import { confirmationCode, type E2eStack } from './stack.js';
+import { confirmationCode, type E2eStack, registerUser } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
@@ -75,6 +75,7 @@ describe('a new Cognito user', () => {
     await link.waitFor();
     const roomId = (await link.getAttribute('data-room-id')) ?? '';
     await historyLoaded(newcomer.page, roomId);
+    await registerUser(stack, 'dave');
     await newcomer.page.fill('[data-testid=member-id]', 'dave');
     await newcomer.page.click('[data-testid=add-member]');
     await newcomer.page.locator('[data-testid=member][data-user-id=dave]').waitFor();
@@ -117,7 +118,7 @@ describe('a new Cognito user', () => {
     await p.page.reload();
     const { username, password } = DEMO_COGNITO_USERS[0]!;
     await p.page.locator('[data-testid=seeded-cognito-users]', { hasText: password }).waitFor();
-    await p.page.click(`[data-testid=fill-${username}]`);
+    await p.page.click(`[data-testid="fill-${username}"]`);
     expect(await p.page.locator('[data-testid=cognito-password]').inputValue()).toBe(password);
     await p.page.click('[data-testid=signin-cognito]');
     await connected(p.page);

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { openPage, signInAs, type WatchedPage } from './browser.js';
-import { apiUser, type E2eStack } from './stack.js';
+import { apiUser, type E2eStack, registerUser } from './stack.js';
 import { useE2eSuite } from './suite.js';
 import { axeLightAndDark, messagesOf, openFromList, overlap, userFor, WIDTHS } from './views.js';
 
@@ -79,6 +79,7 @@ describe.each(WIDTHS)('notices (%s)', (width, viewport) => {
     expect(await page.locator('[data-testid=toast]').count()).toBe(3);
 
     // An info notice among the errors, for axe and for its timing.
+    await registerUser(stack, userFor('friend', width));
     await page.fill('[data-testid=member-id]', userFor('friend', width));
     await page.click('[data-testid=add-member]');
     await notice(page, 'was added').waitFor();

@@ -33,10 +33,19 @@ export function disconnects(stack: E2eStack, reason: string): LogEntry[] {
   return stack.logs.filter((e) => e.message === 'mqtt disconnected' && e.reason === reason);
 }
 
-/** The confirmation code the emulator's user pool logged for `username` (no email is sent locally). */
-export function confirmationCode(stack: E2eStack, username: string): string {
-  const entry = stack.logs.findLast((e) => typeof e.code === 'string' && e.username === username && String(e.message).includes('confirmation code'));
-  if (!entry) throw new Error(`no confirmation code was logged for ${username}`);
+/**
+ * The confirmation code the emulator's user pool logged for a user (no email is sent locally), by username or by email:
+ * in an email-as-username pool the username is a generated id and the user signs up with their email.
+ */
+export function confirmationCode(stack: E2eStack, usernameOrEmail: string): string {
+  const wanted = usernameOrEmail.toLowerCase();
+  const entry = stack.logs.findLast(
+    (e) =>
+      typeof e.code === 'string' &&
+      (e.username === usernameOrEmail || String(e.email).toLowerCase() === wanted) &&
+      String(e.message).includes('confirmation code'),
+  );
+  if (!entry) throw new Error(`no confirmation code was logged for ${usernameOrEmail}`);
   return entry.code as string;
 }
 
@@ -55,14 +64,27 @@ async function expectStatus(call: ReturnType<ApiCall>, status: number, what: str
   return res.body;
 }
 
+/**
+ * Records an app user in the directory, as the page does when they first load it (their first call to the rooms
+ * function): an invite names a user the directory knows.
+ */
+export async function registerUser(stack: LocalStack, userId: string): Promise<void> {
+  const api = apiClient(() => stack);
+  await expectStatus(api('GET', '/rooms', { token: await appToken(api, userId) }), 200, `register ${userId}`);
+}
+
 export async function apiUser(stack: LocalStack, userId: string): Promise<ApiUser> {
   const api = apiClient(() => stack);
   const token = await appToken(api, userId);
   return {
     token,
     createRoom: async (name) => (await expectStatus(api('POST', '/rooms', { token, body: { name } }), 201, 'create room')).roomId as string,
-    addMember: async (roomId, member) =>
-      void (await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member')),
+    addMember: async (roomId, member) => {
+      // An invite names a user the directory knows: as the page does when it loads, the member's first call to the rooms
+      // function records their profile.
+      await registerUser(stack, member);
+      await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member');
+    },
     post: async (roomId, text) => (await expectStatus(api('POST', `/rooms/${roomId}/messages`, { token, body: { text } }), 202, 'post')).messageId as string,
     members: async (roomId) =>
       (await expectStatus(api('GET', `/rooms/${roomId}/members`, { token }), 200, 'members')).members as Array<{ userId: string; role: string }>,

@@ -46,7 +46,11 @@ export interface CallOptions {
   idempotencyKey?: string;
 }
 
-export function apiClient(apiUrl: string, token: TokenSource) {
+/**
+ * `session` aborts every request still in flight when the session ends (sign-out): none of them may then reach the API
+ * with a token being revoked, or land in a page that is gone.
+ */
+export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSignal) {
   const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => ({
     method,
     headers: {
@@ -55,7 +59,9 @@ export function apiClient(apiUrl: string, token: TokenSource) {
       ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: session
+      ? AbortSignal.any([session, options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
+      : (options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)),
   });
   const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, options?: CallOptions) =>
     request(`${apiUrl}${path}`, await init(method, body, options), schema);

@@ -58,7 +58,8 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     dedupKey: payloadKey,
     ...(access.authorizationPendingUntil !== undefined ? { authorizationPendingUntil: access.authorizationPendingUntil } : {}),
   });
-  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
+  const sessionRequests = new AbortController();
+  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken, sessionRequests.signal) : undefined;
   const network = browserNetwork();
   const rooms = api ? new RoomsModel(api, access.userId, { network }) : undefined;
   const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);
@@ -68,6 +69,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
   const end = async (signOutOfCognito: boolean, elsewhere = false) => {
     if (ended) return;
     ended = true;
+    sessionRequests.abort();
     stopWatchingSignOut();
     cancelConfirmations();
     page?.dispose();
