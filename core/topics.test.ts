@@ -3,7 +3,7 @@ import { TopicScheme } from './topics.js';
 const topics = new TopicScheme({ app: 'iot-realtime', stage: 'local' });
 
 describe('TopicScheme.userOfClientId (the inverse of clientId)', () => {
-  it('names the user of every client id the scheme issues, a Cognito user\'s included', () => {
+  it("names the user of every client id the scheme issues, a Cognito user's included", () => {
     expect(topics.userOfClientId(topics.clientId('alice'))).toBe('alice');
     expect(topics.userOfClientId(topics.clientId('alice', 'tab-2'))).toBe('alice');
     const cognito = 'us-east-1:0f3c7d2a-1b2c-4d5e-8f90-123456789abc';
