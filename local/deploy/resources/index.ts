@@ -2,6 +2,7 @@
 import type { ResourceType } from '../resource-type.js';
 import { api, integration, route, stage } from './apigateway.js';
 import { identityPool, identityPoolRoles, userPool, userPoolClient } from './cognito.js';
+import { eventBus, eventRule, eventTarget, iamPolicy, iamRolePolicyAttachment, sqsQueuePolicy } from './events.js';
 import { callerIdentity, iamRole, iamRolePolicy, region } from './iam.js';
 import { iotEndpoint, iotPolicy, iotTopicRule } from './iot.js';
 import { eventInvokeConfig, eventSourceMapping, lambdaFunction, lambdaPermission } from './lambda.js';
@@ -25,6 +26,8 @@ const ALL: ReadonlyArray<ResourceType<any>> = [
   region,
   iamRole,
   iamRolePolicy,
+  iamPolicy,
+  iamRolePolicyAttachment,
   iotEndpoint,
   iotPolicy,
   iotTopicRule,
@@ -34,6 +37,10 @@ const ALL: ReadonlyArray<ResourceType<any>> = [
   identityPoolRoles,
   dynamodbTable,
   sqsQueue,
+  sqsQueuePolicy,
+  eventBus,
+  eventRule,
+  eventTarget,
   lambdaFunction,
   lambdaPermission,
   eventSourceMapping,

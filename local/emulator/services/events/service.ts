@@ -87,6 +87,13 @@ export interface EventsServiceOptions {
 /** A PutRule / PutTargets / CreateEventBus the applier asked for and EventBridge would refuse. */
 export class EventsConfigurationError extends Error {
   override readonly name = 'EventsConfigurationError';
+  constructor(
+    /** EventBridge's error code (ValidationException, ResourceNotFoundException, ...). */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The RetryPolicy EventBridge applies when a target sets none ("24 hours and up to 185 times"). */
@@ -124,9 +131,9 @@ export class EventsService {
   /** CreateEventBus (custom buses). */
   createEventBus(name: string): EventBus {
     if (!BUS_NAME.test(name))
-      throw new EventsConfigurationError(`ValidationException: event bus name ${JSON.stringify(name)} must be 1-256 of [/.\\-_A-Za-z0-9]`);
-    if (name === 'default' || name.startsWith('aws.')) throw new EventsConfigurationError(`ValidationException: a custom event bus cannot be named ${name}`);
-    if (this.#buses.has(name)) throw new EventsConfigurationError(`ResourceAlreadyExistsException: Event bus ${name} already exists.`);
+      throw new EventsConfigurationError('ValidationException', `event bus name ${JSON.stringify(name)} must be 1-256 of [/.\\-_A-Za-z0-9]`);
+    if (name === 'default' || name.startsWith('aws.')) throw new EventsConfigurationError('ValidationException', `a custom event bus cannot be named ${name}`);
+    if (this.#buses.has(name)) throw new EventsConfigurationError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
     const bus = this.#newBus(name);
     this.#buses.set(name, bus);
     return bus;
@@ -135,15 +142,15 @@ export class EventsService {
   /** PutRule with an event pattern (scheduled rules are not emulated). */
   putRule(input: { name: string; busName: string; pattern: string; enabled: boolean }): EventRule {
     if (!RULE_NAME.test(input.name))
-      throw new EventsConfigurationError(`ValidationException: rule name ${JSON.stringify(input.name)} must be 1-64 of [.\\-_A-Za-z0-9]`);
+      throw new EventsConfigurationError('ValidationException', `rule name ${JSON.stringify(input.name)} must be 1-64 of [.\\-_A-Za-z0-9]`);
     const bus = this.bus(input.busName);
-    if (!bus) throw new EventsConfigurationError(`ResourceNotFoundException: Event bus ${input.busName} does not exist.`);
-    if (bus.rules.has(input.name)) throw new EventsConfigurationError(`ResourceAlreadyExistsException: Rule ${input.name} already exists on ${bus.name}.`);
+    if (!bus) throw new EventsConfigurationError('ResourceNotFoundException', `Event bus ${input.busName} does not exist.`);
+    if (bus.rules.has(input.name)) throw new EventsConfigurationError('ResourceAlreadyExistsException', `Rule ${input.name} already exists on ${bus.name}.`);
     let pattern: CompiledPattern;
     try {
       pattern = compileEventPattern(input.pattern);
     } catch (error) {
-      if (error instanceof InvalidEventPatternError) throw new EventsConfigurationError(`InvalidEventPatternException: ${error.message}`);
+      if (error instanceof InvalidEventPatternError) throw new EventsConfigurationError('InvalidEventPatternException', error.message);
       throw error;
     }
     const { region, accountId } = this.options.account;
@@ -163,21 +170,22 @@ export class EventsService {
   /** PutTargets: Lambda function targets (the only kind emulated), each with its retry policy and dead-letter queue. */
   putTarget(rule: EventRule, target: { id: string; arn: string; retryPolicy?: Partial<RetryPolicy>; deadLetterArn?: string }): DeliveryTarget {
     if (!TARGET_ID.test(target.id))
-      throw new EventsConfigurationError(`ValidationException: target id ${JSON.stringify(target.id)} must be 1-64 of [.\\-_A-Za-z0-9]`);
+      throw new EventsConfigurationError('ValidationException', `target id ${JSON.stringify(target.id)} must be 1-64 of [.\\-_A-Za-z0-9]`);
     if (!rule.targets.has(target.id) && rule.targets.size >= MAX_TARGETS_PER_RULE)
-      throw new EventsConfigurationError(`LimitExceededException: a rule has at most ${MAX_TARGETS_PER_RULE} targets`);
-    if (!LAMBDA_ARN.test(target.arn)) throw new EventsConfigurationError(`ValidationException: only Lambda function targets are emulated, got ${target.arn}`);
+      throw new EventsConfigurationError('LimitExceededException', `a rule has at most ${MAX_TARGETS_PER_RULE} targets`);
+    if (!LAMBDA_ARN.test(target.arn)) throw new EventsConfigurationError('ValidationException', `only Lambda function targets are emulated, got ${target.arn}`);
     const retry = { ...DEFAULT_RETRY_POLICY, ...target.retryPolicy };
     if (!Number.isInteger(retry.maximumRetryAttempts) || retry.maximumRetryAttempts < 0 || retry.maximumRetryAttempts > 185)
-      throw new EventsConfigurationError('ValidationException: RetryPolicy MaximumRetryAttempts must be 0-185');
+      throw new EventsConfigurationError('ValidationException', 'RetryPolicy MaximumRetryAttempts must be 0-185');
     if (!Number.isInteger(retry.maximumEventAgeSeconds) || retry.maximumEventAgeSeconds < 60 || retry.maximumEventAgeSeconds > 86_400)
-      throw new EventsConfigurationError('ValidationException: RetryPolicy MaximumEventAgeInSeconds must be 60-86400');
+      throw new EventsConfigurationError('ValidationException', 'RetryPolicy MaximumEventAgeInSeconds must be 60-86400');
     if (target.deadLetterArn !== undefined) {
       const match = SQS_ARN.exec(target.deadLetterArn);
       // "The Amazon SQS queue you use must be in the same Region in which you create the rule"; FIFO queues are refused.
       if (!match || match[1] !== this.options.account.region || target.deadLetterArn.endsWith('.fifo'))
         throw new EventsConfigurationError(
-          `ValidationException: the dead-letter queue ${target.deadLetterArn} must be a standard SQS queue of ${this.options.account.region}`,
+          'ValidationException',
+          `the dead-letter queue ${target.deadLetterArn} must be a standard SQS queue of ${this.options.account.region}`,
         );
     }
     const created: DeliveryTarget = {
