@@ -240,30 +240,30 @@ export class Realtime extends Construct {
     };
     if (hosting) {
       hosting.publishConfig(JSON.stringify(webConfig));
-      new TerraformOutput(this, 'web_url', { value: hosting.origin });
-      new TerraformOutput(this, 'web_bucket', { value: hosting.bucket.bucket });
-      new TerraformOutput(this, 'web_distribution_id', {
+      this.#output('web_url', { value: hosting.origin });
+      this.#output('web_bucket', { value: hosting.bucket.bucket });
+      this.#output('web_distribution_id', {
         value: hosting.distribution.id,
         description: 'npm run deploy invalidates it after uploading the web app',
       });
     }
-    new TerraformOutput(this, 'api_url', { value: this.api.stage.invokeUrl });
-    new TerraformOutput(this, 'iot_endpoint', { value: iotEndpoint.endpointAddress });
-    new TerraformOutput(this, 'region', { value: config.region });
-    new TerraformOutput(this, 'identity_pool_id', { value: identityPool.pool.id });
-    new TerraformOutput(this, 'user_pool_id', { value: userPool.pool.id });
-    new TerraformOutput(this, 'user_pool_client_id', { value: userPool.client.id });
-    new TerraformOutput(this, 'event_bus_name', { value: this.notifications.bus.name, description: 'Producers put notification events here' });
-    new TerraformOutput(this, 'event_bus_arn', { value: this.notifications.bus.arn });
-    new TerraformOutput(this, 'notification_producer_policy_arn', {
+    this.#output('api_url', { value: this.api.stage.invokeUrl });
+    this.#output('iot_endpoint', { value: iotEndpoint.endpointAddress });
+    this.#output('region', { value: config.region });
+    this.#output('identity_pool_id', { value: identityPool.pool.id });
+    this.#output('user_pool_id', { value: userPool.pool.id });
+    this.#output('user_pool_client_id', { value: userPool.client.id });
+    this.#output('event_bus_name', { value: this.notifications.bus.name, description: 'Producers put notification events here' });
+    this.#output('event_bus_arn', { value: this.notifications.bus.arn });
+    this.#output('notification_producer_policy_arn', {
       value: this.notifications.producerPolicy.arn,
       description: 'Attach to a role to let it put notification events on the bus (events:PutEvents on it, nothing else)',
     });
-    new TerraformOutput(this, 'alarm_topic_arn', {
+    this.#output('alarm_topic_arn', {
       value: this.alarms.topic.arn,
       description: 'Subscribe here for alarm notifications (ALARM_EMAIL / ALARM_HTTPS_URL do it at deploy)',
     });
-    new TerraformOutput(this, 'web_config', { value: webConfig, description: 'Written to web-demo/public/config.json by npm run deploy' });
+    this.#output('web_config', { value: webConfig, description: 'Written to web-demo/public/config.json by npm run deploy' });
   }
 
   /**
@@ -290,6 +290,13 @@ export class Realtime extends Construct {
           policy: policyJson(publisherPolicy(this.deployment, family)),
         }),
     );
+  }
+
+  /** Outputs keep their plain names (`event_bus_name`, ...) whatever id the construct is added with: one per stack. */
+  #output(name: string, config: { value: unknown; description?: string }): TerraformOutput {
+    const output = new TerraformOutput(this, name, config);
+    output.overrideLogicalId(name);
+    return output;
   }
 
   #nextGrant(role: IamRole): string {
