@@ -9,6 +9,7 @@ import type { DemoConfig } from './config.js';
 import { toast } from './dom.js';
 import type { Identity } from './identity.js';
 import { DisplayNames } from './names.js';
+import { mountNotificationsPanel } from './notifications-panel.js';
 import { payloadKey } from './payloads.js';
 import { realtimeAccess } from './realtime-access.js';
 import { RoomsModel } from './rooms-model.js';
@@ -139,6 +140,8 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     }
   });
   client.on('json', ({ topic, json }) => page?.showPayload(topic, json));
+  const notifications = mountNotificationsPanel(root, topics, access.userId);
+  client.on('json', ({ topic, json }) => notifications.show(topic, json));
   hooks.onStarted(identity);
   await takeConnection(false);
 }
