@@ -10,7 +10,8 @@ describe('outside a browser', () => {
 
   it('refuses to build the SDK transport with a clear error instead of "window is not defined"', () => {
     const credentials = new RefreshingCredentials({ fetch: async () => Promise.reject(new Error('unused')) });
-    const make = () => new RealtimeClient({ endpoint: 'example-ats.iot.eu-west-1.amazonaws.com', clientId: 'app.test.alice', credentials, transport: sdkTransport });
+    const make = () =>
+      new RealtimeClient({ endpoint: 'example-ats.iot.eu-west-1.amazonaws.com', clientId: 'app.test.alice', credentials, transport: sdkTransport });
     expect(make).toThrow(UnsupportedEnvironmentError);
     expect(make).toThrow(/runs in browsers only .* In Node, connect with aws-iot-device-sdk-v2 itself/);
   });
