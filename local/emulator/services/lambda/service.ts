@@ -500,34 +500,47 @@ export class LambdaService {
         this.#discard(fn, event, 'EventAgeExceeded', undefined);
         continue;
       }
-      let started: Promise<InvokeResult>;
-      try {
-        started = this.invokeInternal(functionName, event.payload);
-      } catch (error) {
-        // Throttled: the event waits in the queue and is tried again shortly (Lambda retries throttles for up to 6 h).
-        if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
-          this.#later(() => this.#drain(functionName), 100);
-          return;
-        }
-        throw error;
-      }
+      // invokeInternal is async: a throttle (no free execution environment) arrives as a rejection, not a throw.
+      const started = this.invokeInternal(functionName, event.payload);
       queue.shift();
       event.attempts += 1;
+      let throttled = false;
       const running = started
-        .then((result) => {
-          if (result.status === 'ok') return;
-          if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
-            queue.push(event);
-            this.#later(() => this.#drain(functionName), this.options.asyncRetryDelayMs ?? 1000);
-            return;
-          }
-          this.#discard(fn, event, 'RetriesExhausted', result);
-        })
+        .then(
+          (result) => {
+            if (result.status === 'ok') return;
+            if (event.attempts <= fn.asyncConfig.maximumRetryAttempts) {
+              queue.push(event);
+              this.#later(() => this.#drain(functionName), this.options.asyncRetryDelayMs ?? 1000);
+              return;
+            }
+            this.#discard(fn, event, 'RetriesExhausted', result);
+          },
+          (error: unknown) => {
+            if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
+              // Throttled before it ran: not an attempt. The event waits at the head of the queue and is tried again
+              // shortly (Lambda retries throttled asynchronous invocations for up to 6 hours).
+              throttled = true;
+              event.attempts -= 1;
+              queue.unshift(event);
+              this.#later(() => this.#drain(functionName), 100);
+              return;
+            }
+            this.options.logger.log({
+              level: 'error',
+              message: `asynchronous invocation of ${functionName} could not start`,
+              requestId: event.requestId,
+              error: error instanceof Error ? error.message : String(error),
+            });
+          },
+        )
         .finally(() => {
           this.#asyncInFlight.delete(running);
-          this.#drain(functionName);
+          if (!throttled) this.#drain(functionName);
         });
       this.#asyncInFlight.add(running);
+      // The rest waits for a free environment rather than each being refused in turn.
+      if (this.#liveEnvironments() >= this.#maxEnvironments) return;
     }
   }
 
