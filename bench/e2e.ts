@@ -1,7 +1,9 @@
 /**
  * `npm run bench:e2e`: the full path HTTP POST -> API -> messages Lambda -> IoT data plane -> subscriber, against
  * the local stack running in its own process (as `npm start` runs it), beside two baselines measured in the same run
- * on the same topic and subscriber: broker only (an MQTT client publishes) and data plane only (signed POST /topics).
+ * on the same topic and subscriber: broker only (an MQTT client publishes) and data plane only (signed POST /topics);
+ * and the notifications path: EventBridge PutEvents -> the bus's rule -> the notify Lambda (asynchronous invocation)
+ * -> IoT data plane -> the same subscriber, on the user's notifications topic.
  * Figures: publish-to-receive latency p50/p99 at a fixed rate, and sustained messages per second with concurrent
  * posters. The per-connection IoT throttle (100 publishes/s) is switched off so that it is not what gets measured.
  */
@@ -10,7 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { NOTIFICATION_DETAIL_TYPE } from '../core/contracts/notifications.js';
+import { eventBusName } from '../core/event-rules.js';
 import { TopicScheme } from '../core/topics.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { connectClient, type TestClient } from '../test/support/mqtt.js';
@@ -22,6 +27,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 // alice's inbox for general: where a message posted to general reaches her (general has two members, alice and bob).
 const room = topics.inbox('alice', 'general');
+const notifications = topics.userNotifications('alice');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -118,10 +124,22 @@ async function main(): Promise<void> {
       iotEndpoint: string;
     };
     const subscriber = await connectClient(await presignMqttUrl(creds, { connectTo: stack.emulator, signedHost: creds.iotEndpoint }), creds.clientId);
-    await subscriber.client.subscribeAsync(room, { qos: 1 });
+    await subscriber.client.subscribeAsync([room, notifications], { qos: 1 });
     const publisher = await connectClient(await presignMqttUrl(LOCAL_ADMIN_CREDENTIALS, { connectTo: stack.emulator }), 'bench-mqtt-publisher');
     const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator, credentials: LOCAL_ADMIN_CREDENTIALS });
 
+    const eventBridge = new EventBridgeClient({ region: LOCAL_DEPLOYMENT.region, endpoint: stack.emulator, credentials: LOCAL_ADMIN_CREDENTIALS });
+    const notify = async (id: string) => {
+      const detail = { to: { kind: 'user', userId: 'alice' }, type: 'bench', data: { bench: id } };
+      const out = await eventBridge.send(
+        new PutEventsCommand({
+          Entries: [
+            { EventBusName: eventBusName(LOCAL_DEPLOYMENT), Source: 'com.example.bench', DetailType: NOTIFICATION_DETAIL_TYPE, Detail: JSON.stringify(detail) },
+          ],
+        }),
+      );
+      if (out.FailedEntryCount !== 0) throw new Error(`PutEvents refused the entry: ${JSON.stringify(out.Entries)}`);
+    };
     const post = async (id: string) => {
       const res = await fetch(`${stack.api}/rooms/general/messages`, { method: 'POST', headers: auth, body: JSON.stringify({ text: id }) });
       if (res.status !== 202) throw new Error(`POST answered ${res.status}`);
@@ -135,12 +153,17 @@ async function main(): Promise<void> {
       async (id) => void (await dataPlane.send(new PublishCommand({ topic: room, qos: 1, payload: new TextEncoder().encode(JSON.stringify({ bench: id })) }))),
     );
     const full = await fixedRate(subscriber, post);
+    const notified = await fixedRate(subscriber, notify);
     const row = (name: string, s: ReturnType<typeof stats>) =>
-      console.log(`${name.padEnd(48)} p50 ${s.p50.toFixed(2).padStart(6)} ms   p99 ${s.p99.toFixed(2).padStart(6)} ms   (${s.n} samples)`);
+      console.log(`${name.padEnd(58)} p50 ${s.p50.toFixed(2).padStart(6)} ms   p99 ${s.p99.toFixed(2).padStart(6)} ms   (${s.n} samples)`);
     row('broker only (MQTT publish -> subscriber)', broker);
     row('data plane (signed POST /topics -> subscriber)', plane);
     row('full path (POST /rooms/.../messages -> subscriber)', full);
+    row('notifications (PutEvents -> rule -> notify -> subscriber)', notified);
     console.log(`\nfull path adds ${(full.p50 - broker.p50).toFixed(2)} ms at p50 and ${(full.p99 - broker.p99).toFixed(2)} ms at p99 over the broker alone`);
+    console.log(
+      `notifications add ${(notified.p50 - plane.p50).toFixed(2)} ms at p50 and ${(notified.p99 - plane.p99).toFixed(2)} ms at p99 over a data-plane publish`,
+    );
 
     // Sustained: CONCURRENCY posters in a closed loop for SECONDS.
     let received = 0;

@@ -14,6 +14,7 @@ import {
   JobsApiEnvSchema,
   JobsWorkerEnvSchema,
   MessagesEnvSchema,
+  NotifyEnvSchema,
   PresenceEnvSchema,
   PresenceEventsEnvSchema,
   RoomsEnvSchema,
@@ -145,6 +146,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Every route counts, reads included: exact lookups must not become a way to test names in bulk.
     rateLimit: { requests: 30, windowSeconds: 60 },
   },
+  // The notification rule's target (core/event-rules.ts): invoked by EventBridge, no route.
+  { name: 'notify', entry: 'functions/notify/index.ts', configSchema: NotifyEnvSchema, timeoutSeconds: 30, memoryMb: 256 },
   {
     name: 'health',
     entry: 'functions/health/index.ts',

@@ -1,6 +1,7 @@
 /** CI: checks that the Terraform JSON `npm run synth` wrote has every resource the stack must provision. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventRules as stageEventRules } from '../core/event-rules.js';
 import { topicRules as stageTopicRules } from '../core/iot-rules.js';
 import { TABLES } from '../core/store/tables.js';
 import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
@@ -10,13 +11,17 @@ const app = process.env.APP_NAME ?? 'iot-realtime';
 const stage = process.env.STAGE ?? 'dev';
 const stack = `${app}-${stage}`;
 const TOPIC_RULES = stageTopicRules({ app, stage });
+const EVENT_RULES = stageEventRules({ app, stage });
 const file = join(REPO_ROOT, 'infra', 'cdktf.out', 'stacks', stack, 'cdk.tf.json');
 const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, unknown> };
 const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
 const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
-// Three dead-letter queues (jobs, fan-out, presence), errors and throttles per function, IoT publish failures, one per rule.
-const alarms = 3 + 2 * FUNCTIONS.length + 1 + TOPIC_RULES.length;
+// Four dead-letter queues (jobs, fan-out, presence, notifications), errors and throttles per function, IoT publish
+// failures, one per topic rule.
+const alarms = 4 + 2 * FUNCTIONS.length + 1 + TOPIC_RULES.length;
+const eventRulesSynthesized = Object.values(json.resource.aws_cloudwatch_event_rule ?? {});
+const eventTargets = Object.values(json.resource.aws_cloudwatch_event_target ?? {});
 const topicRules = Object.values(json.resource.aws_iot_topic_rule ?? {});
 const visibilityOf = (purpose: string) =>
   Number(Object.values(json.resource.aws_sqs_queue ?? {}).find((q) => q.name === `${stack}-${purpose}`)?.visibility_timeout_seconds ?? 0);
@@ -28,7 +33,21 @@ const expectations: Array<[string, boolean]> = [
   [`aws_lambda_function x${FUNCTIONS.length}`, count('aws_lambda_function') === FUNCTIONS.length],
   [`aws_cloudwatch_log_group x${FUNCTIONS.length}`, count('aws_cloudwatch_log_group') === FUNCTIONS.length],
   [`aws_iam_role x${FUNCTIONS.length + 4} (functions, browser client, Cognito x2, IoT rule errors)`, count('aws_iam_role') === FUNCTIONS.length + 4],
-  ['aws_sqs_queue x5 (jobs, fan-out, their dead-letter queues, presence failures)', count('aws_sqs_queue') === 5],
+  ['aws_sqs_queue x6 (jobs, fan-out, their dead-letter queues, presence failures, notification failures)', count('aws_sqs_queue') === 6],
+  [
+    `aws_cloudwatch_event_bus x1, aws_cloudwatch_event_rule x${EVENT_RULES.length} with core's patterns`,
+    count('aws_cloudwatch_event_bus') === 1 &&
+      eventRulesSynthesized.length === EVENT_RULES.length &&
+      EVENT_RULES.every((r) => eventRulesSynthesized.some((e) => e.event_pattern === JSON.stringify(r.pattern) && e.state === 'ENABLED')),
+  ],
+  [
+    'event targets have a retry policy and a dead-letter queue whose policy lets EventBridge write to it',
+    eventTargets.length === EVENT_RULES.length &&
+      eventTargets.every((t) => t.retry_policy !== undefined && JSON.stringify(t.dead_letter_config ?? {}).includes('aws_sqs_queue.')) &&
+      count('aws_sqs_queue_policy') === 1 &&
+      JSON.stringify(json.resource.aws_sqs_queue_policy ?? {}).includes('events.amazonaws.com'),
+  ],
+  ["aws_iam_policy x1 (the producers' managed policy: events:PutEvents on the bus)", count('aws_iam_policy') === 1],
   ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
   [
     "event source mappings depend on their consumer role's policies",
@@ -51,15 +70,15 @@ const expectations: Array<[string, boolean]> = [
   ],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
   [
-    `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + TOPIC_RULES.length} (API and topic rules)`,
+    `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + TOPIC_RULES.length + EVENT_RULES.length} (API, topic rules, event rules)`,
     count('aws_apigatewayv2_integration') === integrated &&
       count('aws_apigatewayv2_route') === routes &&
-      count('aws_lambda_permission') === integrated + TOPIC_RULES.length,
+      count('aws_lambda_permission') === integrated + TOPIC_RULES.length + EVENT_RULES.length,
   ],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
   ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
   [
-    `aws_cloudwatch_metric_alarm x${alarms} (3 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures, topic rule failures)`,
+    `aws_cloudwatch_metric_alarm x${alarms} (4 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures, topic rule failures)`,
     count('aws_cloudwatch_metric_alarm') === alarms,
   ],
   [

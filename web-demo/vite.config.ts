@@ -1,11 +1,16 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The SDK's browser build needs the `events` package (installed); Node's `util` is asked for but not needed, so it
-// resolves to an empty module (no "externalized for browser compatibility" warnings). No Node polyfill plugin.
+// resolves to an empty module (smaller than the `util` package the client depends on). No Node polyfill plugin and no
+// `define`: the client installs what the SDK reads (process, Buffer, global) itself. In this repository the client
+// package resolves to its sources (the `iot-realtime-source` export condition), so the demo needs no build of it first.
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
-  resolve: { alias: { util: fileURLToPath(new URL('../packages/realtime-client/src/shims/util.ts', import.meta.url)) } },
+  resolve: {
+    alias: { util: fileURLToPath(new URL('../packages/realtime-client/src/shims/util.ts', import.meta.url)) },
+    conditions: ['iot-realtime-source', ...defaultClientConditions],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -13,5 +18,4 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
   },
-  define: { global: 'globalThis' },
 });

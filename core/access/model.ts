@@ -3,6 +3,7 @@
  * Infra turns it into IAM/IoT resources; the local emulator loads it as its account. Nothing is written twice.
  */
 import { type Deployment, resourceName, roleArn, validateDeployment } from '../deployment.js';
+import { eventBusArn, notificationFailuresQueueArn } from '../event-rules.js';
 import type { PolicyDocument } from '../policy/document.js';
 import type { NamedPolicy } from '../policy/evaluator.js';
 import { browserClientRolePolicy, cognitoGuestRolePolicy, cognitoUserPolicy } from './browser-policies.js';
@@ -18,12 +19,14 @@ import {
   lambdaTrustPolicy,
   membershipsManagerPolicy,
   messagePosterPolicy,
+  notificationProducerPolicy,
   presenceReaderPolicy,
   presenceTrackerPolicy,
   publisherPolicy,
   queueConsumerPolicy,
   queueSenderPolicy,
   rateLimiterPolicy,
+  roomMembersReaderPolicy,
   userDirectoryPolicy,
 } from './service-policies.js';
 
@@ -42,6 +45,7 @@ export const FUNCTION_NAMES = [
   'broadcast',
   'health',
   'users',
+  'notify',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -78,6 +82,8 @@ export interface AccessModel {
   serviceRoles: { iotRuleErrors: RoleDefinition };
   /** Attached to each signed-in Cognito identity id at run time. */
   cognitoUserIotPolicy: NamedPolicy;
+  /** The managed policy producers attach to put notification events on the app's bus (infra: aws_iam_policy). */
+  notificationProducerPolicy: NamedPolicy;
 }
 
 function role(d: Deployment, purpose: string, trust: PolicyDocument, policies: NamedPolicy[], maxSessionDurationSeconds = 3600): RoleDefinition {
@@ -95,6 +101,7 @@ export function accessModel(input: AccessModelInput): AccessModel {
   const fn = (name: FunctionName, policies: NamedPolicy[]) =>
     role(d, `fn-${name}`, lambdaTrustPolicy(), limited.has(name) ? [...policies, rateLimit] : policies);
   const credentialsRoleArn = roleArn(d, n('fn-credentials'));
+  const notificationProducer: NamedPolicy = { name: n('notification-producer'), document: notificationProducerPolicy(eventBusArn(d)) };
   const browserClientRoleArn = roleArn(d, n('browser-client'));
 
   return {
@@ -141,6 +148,8 @@ export function accessModel(input: AccessModelInput): AccessModel {
       'jobs-worker': fn('jobs-worker', [
         { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
+        // A finished job is announced as a notification event on the app's bus, like any producer's.
+        notificationProducer,
       ]),
       'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy() }]),
       presence: fn('presence', [{ name: n('read-presence'), document: presenceReaderPolicy(d) }]),
@@ -153,6 +162,17 @@ export function accessModel(input: AccessModelInput): AccessModel {
       broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
       health: fn('health', []),
       users: fn('users', [{ name: n('user-directory'), document: userDirectoryPolicy(d) }]),
+      // The notification rule's target (core/event-rules.ts): one user's notifications topic, a room's inboxes (directly
+      // or through the fan-out queue, after reading its members) or broadcast.
+      notify: fn('notify', [
+        { name: n('publish-notifications'), document: publisherPolicy(d, 'notifications') },
+        { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
+        { name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') },
+        { name: n('list-room-members'), document: roomMembersReaderPolicy(d) },
+        { name: n('send-fanout'), document: queueSenderPolicy(input.fanoutQueueArn) },
+        // Its asynchronous invocations that fail every retry go to this queue (the on-failure destination).
+        { name: n('send-notify-failures'), document: queueSenderPolicy(notificationFailuresQueueArn(d)) },
+      ]),
     },
     serviceRoles: {
       iotRuleErrors: role(d, 'iot-rule-errors', iotRuleTrustPolicy(d), [
@@ -160,5 +180,6 @@ export function accessModel(input: AccessModelInput): AccessModel {
       ]),
     },
     cognitoUserIotPolicy,
+    notificationProducerPolicy: notificationProducer,
   };
 }

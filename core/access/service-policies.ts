@@ -12,17 +12,22 @@ import {
   USERS_TABLE,
 } from '../store/tables.js';
 
+/** The families of topics a function may publish to (core/topics.ts names each). */
+export const PUBLISH_FAMILIES = ['inboxes', 'jobs', 'notifications', 'broadcast'] as const;
+export type PublishFamily = (typeof PUBLISH_FAMILIES)[number];
+
 /**
- * Lambdas that publish: `iot:Publish` on one family of topics (users' room inboxes, users' job events, or the stage's
- * broadcast topic), nothing else. IoT: `*` in a resource matches any run of characters, `/` included; ids never
- * contain `/` (core/ids.ts).
+ * Lambdas that publish: `iot:Publish` on one family of topics (users' room inboxes, users' job events, users'
+ * notifications, or the stage's broadcast topic), nothing else. IoT: `*` in a resource matches any run of characters,
+ * `/` included; ids never contain `/` (core/ids.ts), so `users/*\/notifications` cannot reach a room inbox.
  */
-export function publisherPolicy(d: Deployment, family: 'inboxes' | 'jobs' | 'broadcast'): PolicyDocument {
+export function publisherPolicy(d: Deployment, family: PublishFamily): PolicyDocument {
   const topics = topicsOf(d);
   const users = `${topics.prefix}/users/*`;
   const { sid, resource } = {
     inboxes: { sid: 'PublishRoomInboxes', resource: `${users}/rooms/*` },
     jobs: { sid: 'PublishJobEvents', resource: `${users}/jobs/*` },
+    notifications: { sid: 'PublishUserNotifications', resource: `${users}/notifications` },
     broadcast: { sid: 'PublishBroadcast', resource: topics.broadcast() },
   }[family];
   return policy({ Sid: sid, Effect: 'Allow', Action: 'iot:Publish', Resource: iotArn(d, 'topic', resource) });
@@ -91,6 +96,35 @@ export function messagePosterPolicy(d: Deployment): PolicyDocument {
     { Sid: 'ReadMemberships', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: tableArn(d, MEMBERSHIPS_TABLE) },
     { Sid: 'WriteHistory', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: tableArn(d, MESSAGES_TABLE) },
   );
+}
+
+/** The members of a room, to deliver a notification to their inboxes: Query on the memberships table, nothing else. */
+export function roomMembersReaderPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'ListRoomMembers', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MEMBERSHIPS_TABLE) });
+}
+
+/**
+ * The managed policy producers attach to notify users: `events:PutEvents` on the app's bus and nothing else (the
+ * Service Authorization Reference lists event-bus as PutEvents' resource type, so the grant names the bus).
+ */
+export function notificationProducerPolicy(busArn: string): PolicyDocument {
+  return policy({ Sid: 'PutEventsOnTheAppBus', Effect: 'Allow', Action: 'events:PutEvents', Resource: busArn });
+}
+
+/**
+ * The queue policy EventBridge needs to send undelivered events to a dead-letter queue ("Granting permissions to the
+ * dead-letter queue", EventBridge user guide): the events service principal, sqs:SendMessage on that queue, for
+ * these rules only (aws:SourceArn, against the confused deputy).
+ */
+export function eventBridgeDeadLetterQueuePolicy(queueArn: string, ruleArns: readonly string[]): PolicyDocument {
+  return policy({
+    Sid: 'EventBridgeDeadLetters',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: 'sqs:SendMessage',
+    Resource: queueArn,
+    Condition: { ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0]! : [...ruleArns] } },
+  });
 }
 
 /** History: check the caller's membership, read messages. */

@@ -4,11 +4,13 @@
  */
 import * as v from 'valibot';
 import { InboxMessageSchema } from './mqtt.js';
+import { RoomNotificationSchema } from './notifications.js';
 import { MemberAddedSchema, MemberRemovedSchema, RoleChangedSchema, RoomDeletedSchema, RoomRenamedSchema } from './room-events.js';
 
-/** What is published at QoS 1 to the inbox topic of a room: its messages and its events. */
+/** What is published at QoS 1 to the inbox topic of a room: its messages, its events and notifications to its members. */
 export const RoomInboxPayloadSchema = v.variant('type', [
   InboxMessageSchema,
+  RoomNotificationSchema,
   MemberAddedSchema,
   MemberRemovedSchema,
   RoleChangedSchema,

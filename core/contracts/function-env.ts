@@ -153,6 +153,8 @@ export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
 
 export const JobsWorkerEnvSchema = v.object({
   ...deployment,
+  /** The app's event bus (core/event-rules.ts): a finished job is announced there as a notification event. */
+  EVENT_BUS_NAME: envVar.string(),
   /** Must equal the queue's redrive policy maxReceiveCount: the worker reports failure on the last attempt. */
   JOBS_MAX_RECEIVE_COUNT: envVar.integer({ default: 3, min: 1, max: 1000 }),
 });
@@ -189,6 +191,10 @@ export type UsersEnv = v.InferOutput<typeof UsersEnvSchema>;
 /** POST /broadcast: app users whose token carries the admin role. */
 export const BroadcastEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit });
 export type BroadcastEnv = v.InferOutput<typeof BroadcastEnvSchema>;
+
+/** The notification rule's target: a user's notifications topic, a room's inboxes (after reading its members) or broadcast. */
+export const NotifyEnvSchema = v.object({ ...deployment, ...membershipsTable, ...roomDelivery });
+export type NotifyEnv = v.InferOutput<typeof NotifyEnvSchema>;
 
 export const HealthEnvSchema = v.object({ APP_NAME: deployment.APP_NAME, STAGE: deployment.STAGE });
 export type HealthEnv = v.InferOutput<typeof HealthEnvSchema>;

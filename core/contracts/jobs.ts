@@ -38,3 +38,15 @@ export const JobMessageSchema = v.object({
   requestedAt: v.string(),
 });
 export type JobMessage = v.InferOutput<typeof JobMessageSchema>;
+
+/**
+ * A finished job is announced as a notification (core/contracts/notifications.ts) to its owner, through the app's
+ * event bus like any producer's: type JOB_COMPLETED_NOTIFICATION, data JobCompletedData.
+ */
+export const JOB_COMPLETED_NOTIFICATION = 'job.completed';
+export const JobCompletedDataSchema = v.object({
+  jobId: v.string(),
+  kind: v.string(),
+  status: v.picklist(['succeeded', 'failed']),
+});
+export type JobCompletedData = v.InferOutput<typeof JobCompletedDataSchema>;

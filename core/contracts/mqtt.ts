@@ -3,6 +3,7 @@
  * the browser reads. The browser parses them with these schemas, so a malformed payload is dropped, never rendered.
  */
 import * as v from 'valibot';
+import { NotificationSchema } from './notifications.js';
 import { MemberAddedSchema, MemberRemovedSchema, RoleChangedSchema, RoomDeletedSchema, RoomRenamedSchema } from './room-events.js';
 
 /** On `<app>/<stage>/users/<userId>/rooms/<roomId>`: a room message delivered to one member's inbox. */
@@ -64,9 +65,13 @@ export const BroadcastMessageSchema = v.object({
 });
 export type BroadcastMessage = v.InferOutput<typeof BroadcastMessageSchema>;
 
-/** Any payload the app publishes, told apart by `type` (room events: core/contracts/room-events.ts). */
+/**
+ * Any payload the app publishes, told apart by `type` (room events: core/contracts/room-events.ts; notifications, on a
+ * user's notifications topic, a room inbox or broadcast: core/contracts/notifications.ts).
+ */
 export const AppPayloadSchema = v.variant('type', [
   InboxMessageSchema,
+  NotificationSchema,
   JobEventSchema,
   PresenceChangeSchema,
   BroadcastMessageSchema,

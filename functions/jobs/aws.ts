@@ -2,9 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeNotifier } from '@iot-realtime/realtime-server';
 import type { JobsApiEnv, JobsWorkerEnv } from '../../core/contracts/function-env.js';
+import { JOB_COMPLETED_NOTIFICATION, type JobCompletedData } from '../../core/contracts/jobs.js';
 import { functionDefinition } from '../catalog.js';
 import { appTokenVerifierFromConfig } from '../shared/app-token.js';
 import { IotDataPublisher, SqsJobQueue } from '../shared/aws-adapters.js';
@@ -38,9 +41,18 @@ export function jobsApiDependencies(config: JobsApiEnv, aws: AwsClientOptions, r
 
 export function jobsWorkerDependencies(config: JobsWorkerEnv, aws: AwsClientOptions, runtime: FunctionRuntime = {}): JobsWorkerHandlerDependencies {
   const metrics = runtime.metrics ?? powertoolsMetrics({ app: config.APP_NAME, stage: config.STAGE });
+  // Our own producer: the same package and the same bus any other service of the app uses.
+  const notifier = new EventBridgeNotifier<{ [JOB_COMPLETED_NOTIFICATION]: JobCompletedData }>({
+    eventBusName: config.EVENT_BUS_NAME,
+    source: `${config.APP_NAME}.jobs`,
+    client: new EventBridgeClient(aws),
+  });
   return {
     config,
     logger: createLogger('jobs-worker', runtime.logLevel),
+    announceCompletion: async (userId, data) => {
+      await notifier.notify({ to: { kind: 'user', userId }, type: JOB_COMPLETED_NOTIFICATION, data });
+    },
     publisher: countingPublisher(new IotDataPublisher(new IoTDataPlaneClient(aws)), metrics),
     clock: systemClock,
     sleep: (ms) => sleep(ms),

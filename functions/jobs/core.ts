@@ -78,7 +78,7 @@ export interface Attempt {
  * The job never outlives the invocation: it is not started when its declared work does not fit before the deadline,
  * and it stops before a step that would end past it.
  */
-export async function runJob(job: JobMessage, attempt: Attempt, deps: RunJobDependencies): Promise<JobStatus> {
+export async function runJob(job: JobMessage, attempt: Attempt, deps: RunJobDependencies): Promise<Exclude<JobStatus, 'running'>> {
   const topic = deps.topics.job(job.userId, job.jobId);
   const event = (status: JobStatus, step: number, extra: Partial<JobEvent> = {}): JobEvent => ({
     type: 'job',

@@ -155,4 +155,39 @@ describe('jobs worker (SQS, partial batch failures)', () => {
     // good: running 0, running 1, succeeded; bad: the first publish fails (not the last attempt, so no notice).
     expect(metrics.totals).toEqual({ Publishes: 3, PublishFailures: 1 });
   });
+
+  it('announces each finished job to its owner (succeeded or failed by the job), not a job given back to the queue; a refused announcement fails nothing', async () => {
+    iotData.on(PublishCommand).resolves({});
+    iotData.on(PublishCommand, { topic: 'app/test/users/alice/jobs/retry' }).rejects(Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }));
+    const announced: Array<{ userId: string; data: unknown }> = [];
+    const announcing = createJobsWorkerHandler({
+      config: testConfig(JobsWorkerEnvSchema),
+      logger: silentLogger(),
+      publisher,
+      clock: systemClock,
+      sleep: async () => undefined,
+      announceCompletion: async (userId, data) => {
+        announced.push({ userId, data });
+        if (data.jobId === 'refused') throw new Error('AccessDeniedException');
+      },
+    });
+    const out = await announcing(
+      sqsEvent([
+        { id: 'ok', body: job('done') },
+        { id: 'failed', body: job('broken', { failAtStep: 1 }) },
+        { id: 'retry', body: job('retry') },
+        { id: 'refused', body: job('refused') },
+      ]),
+      context,
+    );
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'retry' }] });
+    expect(announced).toEqual(
+      expect.arrayContaining([
+        { userId: 'alice', data: { jobId: 'done', kind: 'report', status: 'succeeded' } },
+        { userId: 'alice', data: { jobId: 'broken', kind: 'report', status: 'failed' } },
+        { userId: 'alice', data: { jobId: 'refused', kind: 'report', status: 'succeeded' } },
+      ]),
+    );
+    expect(announced.map((a) => (a.data as { jobId: string }).jobId)).not.toContain('retry');
+  });
 });

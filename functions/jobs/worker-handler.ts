@@ -16,6 +16,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JobsWorkerEnv } from '../../core/contracts/function-env.js';
+import type { JobCompletedData } from '../../core/contracts/jobs.js';
 import { TopicScheme } from '../../core/topics.js';
 import { type AppMetrics, flushMetrics, noMetrics } from '../shared/metrics.js';
 import type { Clock, Publisher } from '../shared/ports.js';
@@ -31,6 +32,12 @@ export interface JobsWorkerHandlerDependencies {
   metrics?: AppMetrics;
   /** Kept in hand before the invocation's timeout; the catalog budget's by default. */
   safetyMarginMs?: number;
+  /**
+   * Announces a finished job to its owner as a notification event on the app's bus (packages/realtime-server). Best
+   * effort: the job topic already carries the result, so a refused announcement is logged, never retried by re-running
+   * the job.
+   */
+  announceCompletion?: (userId: string, data: JobCompletedData) => Promise<void>;
 }
 
 export function createJobsWorkerHandler({
@@ -41,6 +48,7 @@ export function createJobsWorkerHandler({
   sleep,
   metrics = noMetrics,
   safetyMarginMs = JOB_BUDGET.safetyMarginMs,
+  announceCompletion,
 }: JobsWorkerHandlerDependencies) {
   const topics = new TopicScheme({ app: config.APP_NAME, stage: config.STAGE });
   const processor = new BatchProcessor(EventType.SQS);
@@ -57,6 +65,11 @@ export function createJobsWorkerHandler({
           const job = parseJobMessage(record.body);
           const status = await runJob(job, { receiveCount, maxReceiveCount: config.JOBS_MAX_RECEIVE_COUNT }, { publisher, clock, sleep, topics, deadline });
           logger.info('job finished', { jobId: job.jobId, status, receiveCount });
+          if (announceCompletion) {
+            await announceCompletion(job.userId, { jobId: job.jobId, kind: job.kind, status }).catch((error: unknown) =>
+              logger.error('the finished job was not announced on the event bus', { jobId: job.jobId, error }),
+            );
+          }
         } catch (error) {
           const last = receiveCount >= config.JOBS_MAX_RECEIVE_COUNT;
           logger.warn(last ? 'job attempt failed on its last receive; SQS moves it to the dead-letter queue' : 'job attempt failed; SQS will retry it', {

@@ -91,7 +91,7 @@ describe('presence', () => {
   });
 
   it("sends the presence function's failed asynchronous invocations to the failures queue, after the role may", () => {
-    const config = only(prod, 'aws_lambda_function_event_invoke_config');
+    const config = prod.resources('aws_lambda_function_event_invoke_config').find((c) => JSON.stringify(c.function_name).includes('presence-events'))!;
     expect(config).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 3600 });
     expect(JSON.stringify(config.destination_config)).toMatch(/aws_sqs_queue\.presence-failures.*\.arn/);
     expect(JSON.stringify(config.depends_on)).toContain('aws_iam_role_policy.fn-presence-events_policy-iot-realtime-prod-send-presence-failures');

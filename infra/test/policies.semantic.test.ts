@@ -221,10 +221,10 @@ describe('function roles', () => {
     expect(publish('presence', 'iot-realtime/test/users/bob/rooms/general')).toBe(false);
   });
 
-  it("lets only the broadcast function publish to the stage's broadcast topic, and it nothing else", () => {
+  it("lets only the broadcast function (and notify, for notifications to everyone) publish to the stage's broadcast topic, and it nothing else", () => {
     const publish = (fn: string, topic: string) =>
       evaluateLayers([{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }], { action: 'iot:Publish', resource: arn('topic', topic) }).allowed;
-    expect(FUNCTIONS.filter((f) => publish(f.name, 'iot-realtime/test/broadcast')).map((f) => f.name)).toEqual(['broadcast']);
+    expect(FUNCTIONS.filter((f) => publish(f.name, 'iot-realtime/test/broadcast')).map((f) => f.name)).toEqual(['broadcast', 'notify']);
     expect(publish('broadcast', 'iot-realtime/prod/broadcast')).toBe(false);
     expect(publish('broadcast', 'iot-realtime/test/broadcast/x')).toBe(false);
     expect(publish('broadcast', 'iot-realtime/test/users/bob/rooms/general')).toBe(false);
@@ -327,5 +327,38 @@ describe('function roles', () => {
       evaluateLayers(layers, { action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${TEST_ACCOUNT}:log-group:/aws/lambda/other:log-stream:x` })
         .allowed,
     ).toBe(false);
+  });
+});
+
+describe('notifications (core/event-rules.ts)', () => {
+  const layers = (fn: string) => [{ name: fn, policies: rolePolicies(`iot-realtime-test-fn-${fn}`) }];
+  const can = (fn: string, action: string, resource: string) => evaluateLayers(layers(fn), { action, resource }).allowed;
+  const bus = `arn:aws:events:eu-west-1:${TEST_ACCOUNT}:event-bus/iot-realtime-test-events`;
+
+  it("lets the notify function publish to users' notifications topics, room inboxes and broadcast, and not to job topics", () => {
+    expect(can('notify', 'iot:Publish', arn('topic', 'iot-realtime/test/users/alice/notifications'))).toBe(true);
+    expect(can('notify', 'iot:Publish', arn('topic', 'iot-realtime/test/users/alice/rooms/general'))).toBe(true);
+    expect(can('notify', 'iot:Publish', arn('topic', 'iot-realtime/test/broadcast'))).toBe(true);
+    expect(can('notify', 'iot:Publish', arn('topic', 'iot-realtime/test/users/alice/jobs/j1'))).toBe(false);
+    expect(can('notify', 'iot:Publish', arn('topic', 'iot-realtime/prod/users/alice/notifications'))).toBe(false);
+    expect(can('notify', 'iot:Subscribe', arn('topicfilter', 'iot-realtime/test/#'))).toBe(false);
+  });
+
+  it("lets it read a room's members (Query) and nothing else of the store, and send to the fan-out queue and its failures queue", () => {
+    const table = (name: string) => `arn:aws:dynamodb:eu-west-1:${TEST_ACCOUNT}:table/iot-realtime-test-${name}`;
+    expect(can('notify', 'dynamodb:Query', table('memberships'))).toBe(true);
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem'])
+      expect(can('notify', action, table('memberships'))).toBe(false);
+    expect(can('notify', 'dynamodb:Query', table('messages'))).toBe(false);
+    expect(can('notify', 'sqs:SendMessage', `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`)).toBe(true);
+    expect(can('notify', 'sqs:SendMessage', `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-notify-failures`)).toBe(true);
+    expect(can('notify', 'sqs:SendMessage', `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-jobs`)).toBe(false);
+    expect(can('notify', 'events:PutEvents', bus)).toBe(false);
+  });
+
+  it('lets the job worker put events on the app bus (its completion announcements) and on no other bus; no other function may', () => {
+    expect(can('jobs-worker', 'events:PutEvents', bus)).toBe(true);
+    expect(can('jobs-worker', 'events:PutEvents', `arn:aws:events:eu-west-1:${TEST_ACCOUNT}:event-bus/default`)).toBe(false);
+    expect(FUNCTIONS.filter((f) => can(f.name, 'events:PutEvents', bus)).map((f) => f.name)).toEqual(['jobs-worker']);
   });
 });

@@ -1,5 +1,6 @@
 /** Synthesis tests: the resources and the properties that matter, in the Terraform JSON that would be applied. */
 import { Testing } from 'cdktn';
+import { eventRules } from '../../core/event-rules.js';
 import { presenceRule, topicRules } from '../../core/iot-rules.js';
 
 const TOPIC_RULES = topicRules({ app: 'iot-realtime', stage: 'test' });
@@ -212,8 +213,10 @@ describe('HTTP API', () => {
     const permissions = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'apigateway.amazonaws.com');
     expect(permissions).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
     for (const p of permissions) expect(p).toMatchObject({ action: 'lambda:InvokeFunction', source_arn: expect.stringMatching(/execution_arn\}\/\*\/\*$/) });
-    // Every other permission is a topic rule's.
-    expect(synth.resources('aws_lambda_permission')).toHaveLength(permissions.length + TOPIC_RULES.length);
+    // Every other permission is a topic rule's or an EventBridge rule's (infra/test/realtime.synth.test.ts).
+    expect(synth.resources('aws_lambda_permission')).toHaveLength(
+      permissions.length + TOPIC_RULES.length + eventRules({ app: 'iot-realtime', stage: 'test' }).length,
+    );
   });
 });
 
@@ -358,8 +361,11 @@ describe('outputs and optional hosting', () => {
     expect(Object.keys(synth.json.output).sort()).toEqual([
       'alarm_topic_arn',
       'api_url',
+      'event_bus_arn',
+      'event_bus_name',
       'identity_pool_id',
       'iot_endpoint',
+      'notification_producer_policy_arn',
       'region',
       'user_pool_client_id',
       'user_pool_id',

@@ -54,11 +54,17 @@ export const testConfig = (functionsDir: string, overrides: Partial<InfraConfig>
 
 let built: string | undefined;
 
-export async function synthesize(overrides: Partial<InfraConfig> = {}): Promise<Synthesized> {
+/** The functions bundled once per test file, for stacks that need their archives. */
+export async function builtFunctions(): Promise<string> {
   if (built === undefined) {
     built = mkdtempSync(join(tmpdir(), 'iot-realtime-functions-'));
     await buildFunctions(built);
   }
+  return built;
+}
+
+export async function synthesize(overrides: Partial<InfraConfig> = {}): Promise<Synthesized> {
+  built = await builtFunctions();
   const app = Testing.app();
   const stack = new RealtimeStack(app, 'test-stack', testConfig(built, overrides));
   const outdir = Testing.fullSynth(stack);

@@ -215,7 +215,7 @@ describe('applyStack: references, escapes, outputs', () => {
     );
     expect(error).toBeInstanceOf(ApplyError);
     expect(error.message).toBe(
-      'aws_iam_role_policy_attachment.a: NoSuchEntityError: Policy arn:aws:iam::000000000000:policy/missing does not exist or is not attachable.',
+      'aws_iam_role_policy_attachment.a: NoSuchEntity: Policy arn:aws:iam::000000000000:policy/missing does not exist or is not attachable.',
     );
   });
 

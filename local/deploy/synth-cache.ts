@@ -13,7 +13,7 @@ import type { InfraConfig } from '../../infra/config.js';
 import { synthesizeStack } from '../../infra/synth.js';
 
 /** Sources a function bundle may include, and what else decides the stack's JSON. */
-const BUNDLE_INPUTS = ['core', 'functions', 'package-lock.json', 'infra/build-functions.ts'];
+const BUNDLE_INPUTS = ['core', 'functions', 'packages/realtime-server/src', 'package-lock.json', 'infra/build-functions.ts'];
 const STACK_INPUTS = ['infra'];
 const CACHE_ROOT = join(REPO_ROOT, 'node_modules', '.cache', 'iot-realtime');
 /** Entries kept per kind: enough for the configurations the tests and benches use, bounded on disk. */

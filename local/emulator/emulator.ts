@@ -24,6 +24,7 @@ import { CognitoIdentityService } from './services/cognito-identity.js';
 import type { UserPoolConfig } from './services/cognito-user-pool/config.js';
 import { CognitoUserPoolService } from './services/cognito-user-pool/service.js';
 import { DynamoDbService } from './services/dynamodb.js';
+import { EventsService } from './services/events/service.js';
 import { handleIotControlPlane } from './services/iot-control-plane.js';
 import { handleIotDataPlane } from './services/iot-data-plane.js';
 import type { FunctionLogLevel } from './services/lambda/function-logs.js';
@@ -89,6 +90,8 @@ export interface RunningEmulator {
   userPools: CognitoUserPoolService;
   sqs: SqsService;
   lambda: LambdaService;
+  /** EventBridge: buses, rules and targets; PutEvents and TestEventPattern. */
+  events: EventsService;
   /** The HTTP API server (API Gateway), when `httpApi` was given. */
   httpApi: HttpApiService | undefined;
   /** The IoT rules engine running the topic rules created in the account. */
@@ -193,6 +196,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       },
     },
   });
+  const events = new EventsService({
+    account,
+    logger,
+    now,
+    lambda,
+    sendDeadLetter: (queueArn, caller, body, attributes) => {
+      sqs.sendAsService(queueArn, caller, body, attributes);
+    },
+  });
   const httpApi = options.httpApi
     ? new HttpApiService({
         lambda,
@@ -243,7 +255,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (req.method === 'GET' && req.url === '/health')
       return sendJson(res, 200, {
         status: 'ok',
-        services: ['iot', 'iotdata', 'iotdevicegateway', 'sts', 'cognito-identity', 'cognito-idp', 'sqs', 'lambda', ...(dynamodb ? ['dynamodb'] : [])],
+        services: [
+          'iot',
+          'iotdata',
+          'iotdevicegateway',
+          'sts',
+          'cognito-identity',
+          'cognito-idp',
+          'sqs',
+          'lambda',
+          'events',
+          ...(dynamodb ? ['dynamodb'] : []),
+        ],
       });
     if (userPools.handleJwks(req, res)) return;
     let body: Buffer;
@@ -266,6 +289,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // DynamoDB routes by target, so an unsigned request gets DynamoDB's own 400.
     if (dynamodb && typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) return dynamodb.handle(req, res, body);
     if (typeof target === 'string' && target.startsWith('AmazonSQS.')) return sqs.handle(req, res, body);
+    if (typeof target === 'string' && target.startsWith('AWSEvents.')) return events.handle(req, res, body);
     const scope = peekAuthorizationScope(req.headers.authorization);
     switch (scope?.service) {
       case 'sts':
@@ -341,6 +365,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     userPools,
     sqs,
     lambda,
+    events,
     httpApi,
     rules,
     dynamodb,
@@ -349,6 +374,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     async close() {
       // First: the disconnect events of the broker's closing connections must not start functions.
       await rules.close();
+      events.close();
       await lambda.close();
       await httpApi?.close();
       sqs.close();

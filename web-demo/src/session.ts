@@ -10,6 +10,7 @@ import { cancelConfirmations } from './confirm-dialog.js';
 import type { Identity } from './identity.js';
 import { DisplayNames } from './names.js';
 import { notify } from './notices.js';
+import { mountNotificationsPanel } from './notifications-panel.js';
 import { payloadKey } from './payloads.js';
 import { realtimeAccess } from './realtime-access.js';
 import { RoomsModel } from './rooms-model.js';
@@ -147,6 +148,8 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     }
   });
   client.on('json', ({ topic, json }) => page?.showPayload(topic, json));
+  const notifications = mountNotificationsPanel(root, topics, access.userId);
+  client.on('json', ({ topic, json }) => notifications.show(topic, json));
   hooks.onStarted(identity);
   await takeConnection(false);
 }

@@ -2,6 +2,7 @@
 import type { ResourceType } from '../resource-type.js';
 import { api, integration, route, stage } from './apigateway.js';
 import { identityPool, identityPoolRoles, userPool, userPoolClient } from './cognito.js';
+import { eventBus, eventRule, eventTarget, sqsQueuePolicy } from './events.js';
 import { callerIdentity, iamPolicy, iamRole, iamRolePolicy, iamRolePolicyAttachment, region } from './iam.js';
 import { iotEndpoint, iotPolicy, iotTopicRule } from './iot.js';
 import { eventInvokeConfig, eventSourceMapping, lambdaFunction, lambdaPermission } from './lambda.js';
@@ -36,6 +37,10 @@ const ALL: ReadonlyArray<ResourceType<any>> = [
   identityPoolRoles,
   dynamodbTable,
   sqsQueue,
+  sqsQueuePolicy,
+  eventBus,
+  eventRule,
+  eventTarget,
   lambdaFunction,
   lambdaPermission,
   eventSourceMapping,

@@ -98,11 +98,15 @@ export interface AccountConfig {
 /** An IAM or IoT entity that already exists (IAM's EntityAlreadyExists, IoT's ResourceAlreadyExistsException). */
 export class EntityAlreadyExistsError extends Error {
   override readonly name = 'EntityAlreadyExistsError';
+  /** IAM's error code. */
+  readonly code = 'EntityAlreadyExists';
 }
 
 /** An entity a request names does not exist (IAM's NoSuchEntity, IoT's ResourceNotFoundException). */
 export class NoSuchEntityError extends Error {
   override readonly name = 'NoSuchEntityError';
+  /** IAM's error code. */
+  readonly code = 'NoSuchEntity';
 }
 
 export interface LocalAccountBounds {

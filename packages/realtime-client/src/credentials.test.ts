@@ -65,13 +65,14 @@ describe('RefreshingCredentials', () => {
   it('caps the backoff', async () => {
     const clock = new FakeClock();
     const delays: Array<number | undefined> = [];
-    const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, Array(10).fill('fail')), {
+    const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, ['ok', ...Array(10).fill('fail')]), {
       clock,
       random: () => 1,
       retryMaxMs: 8000,
       onRefreshFailed: (_e, d) => delays.push(d),
     });
-    await creds.refresh().catch(() => undefined);
+    await creds.refresh();
+    await clock.advance(HOUR - 5 * 60_000);
     for (let i = 0; i < 6; i += 1) await clock.advance(8000);
     expect(Math.max(...delays.map((d) => d ?? 0))).toBe(8000);
   });
@@ -143,12 +144,28 @@ describe('RefreshingCredentials', () => {
       expect(creds.rejection).toBeUndefined();
     });
 
-    it('retries transient failures with backoff (no rejection)', async () => {
+    it('retries transient failures of a refresh with backoff while credentials are in hand (no rejection)', async () => {
       const clock = new FakeClock();
-      const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, ['fail']), { clock, random: () => 0 });
-      await expect(creds.refresh()).rejects.toThrow('refresh 1 failed');
+      const creds = new RefreshingCredentials(scriptedSource(clock, HOUR, ['ok', 'fail']), { clock, random: () => 0 });
+      await creds.refresh();
+      await expect(creds.refresh()).rejects.toThrow('refresh 2 failed');
       expect(creds.rejection).toBeUndefined();
       expect(clock.pending()).toEqual([1000]);
+    });
+
+    it('a failed first refresh rejects and keeps nothing running: no retry in the background, the next call tries again', async () => {
+      const clock = new FakeClock();
+      const source = scriptedSource(clock, HOUR, ['fail', 'ok']);
+      const failures: Array<number | undefined> = [];
+      const creds = new RefreshingCredentials(source, { clock, onRefreshFailed: (_e, retryInMs) => failures.push(retryInMs) });
+      await expect(creds.refresh()).rejects.toThrow('refresh 1 failed');
+      expect(failures).toEqual([undefined]);
+      expect(clock.pending()).toEqual([]);
+      await clock.advance(10 * 60_000);
+      expect(source.calls()).toBe(1);
+      // The caller's own retry works, and from then on the refresh keeps itself going.
+      expect((await creds.refresh()).accessKeyId).toBe('AKID2');
+      expect(clock.pending()).toEqual([HOUR - 5 * 60_000]);
     });
   });
 });

@@ -14,7 +14,10 @@ export interface RefreshOptions {
   clock?: Clock;
   random?: () => number;
   onRefreshed?: (credentials: RealtimeCredentials) => void;
-  /** `retryInMs` is undefined when the failure is permanent: no retry is scheduled. */
+  /**
+   * `retryInMs` is undefined when no retry is scheduled: the failure is permanent, or no credentials were ever obtained
+   * (a failed first refresh rejects and leaves the next try to its caller; nothing keeps fetching in the background).
+   */
   onRefreshFailed?: (error: unknown, retryInMs: number | undefined) => void;
   /**
    * Whether a fetch error means retrying cannot help (the sign-in itself was refused). Default: the error has
@@ -93,8 +96,10 @@ export class RefreshingCredentials {
   }
 
   /**
-   * Fetches now (one fetch at a time); on success schedules the next proactive refresh. A permanent failure schedules
-   * no retry: the next call (a reconnect, or the app after a new sign-in) tries once more.
+   * Fetches now (one fetch at a time); on success schedules the next proactive refresh. A failure while credentials are
+   * in hand schedules a retry with backoff (the session keeps the old ones meanwhile). A permanent failure, or any
+   * failure before the first credentials, schedules nothing: the promise rejects and the next call (a reconnect, the
+   * app retrying its start, a new sign-in) tries once more.
    */
   refresh(): Promise<RealtimeCredentials> {
     this.#inFlight ??= this.source
@@ -112,6 +117,11 @@ export class RefreshingCredentials {
         this.#failures += 1;
         if ((this.options.isPermanent ?? isPermanentError)(error)) {
           this.#rejection = error;
+          this.options.onRefreshFailed?.(error, undefined);
+          throw error;
+        }
+        if (this.#current === undefined) {
+          // Nothing to keep alive yet: whoever asked for the first credentials learns of the failure and decides.
           this.options.onRefreshFailed?.(error, undefined);
           throw error;
         }

@@ -18,6 +18,7 @@ export {
 export { type Clock, systemClock } from './clock.js';
 export { CredentialsExpiredError, isPermanentError, RefreshingCredentials, type RefreshOptions } from './credentials.js';
 export type { Listener } from './emitter.js';
+export { isBrowser, UnsupportedEnvironmentError } from './environment.js';
 export { routeIotWebSockets } from './local-socket.js';
 export { type Claim, type ClaimOptions, claim, claimTabId, type LockManagerLike, randomTabId, type TabIdOptions } from './locks.js';
 export { browserNetwork, type NetworkStatus } from './network.js';

@@ -7,9 +7,12 @@
  * The wrapper is installed when this module loads, because the SDK's websocket-stream captures `WebSocket` when
  * it loads; sdk-transport.ts imports this module before the SDK.
  */
+import { assertBrowser } from './environment.js';
+
 let route: { prefix: string; target: string } | undefined;
 
 export function routeIotWebSockets(endpointHost: string, emulatorMqttUrl: string): void {
+  assertBrowser('routeIotWebSockets');
   route = { prefix: `wss://${endpointHost}/mqtt?`, target: emulatorMqttUrl.replace(/\?.*$/, '') };
 }
 

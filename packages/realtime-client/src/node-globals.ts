@@ -1,8 +1,9 @@
 /**
  * aws-crt's browser build (through mqtt.js, mqtt-packet and readable-stream) reads `process.nextTick`,
- * `process.env`, `process.version` and the global `Buffer`. Browsers have neither; a minimal `process` and the
- * `buffer` package's Buffer are installed before those modules load (this module is imported first by
- * sdk-transport.ts), instead of a whole Node polyfill.
+ * `process.env`, `process.version` and the global `Buffer`, and some of its dependencies Node's `global` (end-of-stream
+ * when it loads, websocket-stream when it opens a socket). Browsers have none of them; a minimal `process`, the
+ * `buffer` package's Buffer and `global` (= globalThis) are installed before those modules load (this module is
+ * imported first by sdk-transport.ts), instead of a whole Node polyfill or a bundler `define`.
  */
 import { Buffer } from 'buffer';
 
@@ -15,7 +16,8 @@ type ProcessShim = {
   nextTick: (fn: (...args: unknown[]) => void, ...args: unknown[]) => void;
 };
 
-const g = globalThis as unknown as { process?: ProcessShim; Buffer?: typeof Buffer };
+const g = globalThis as unknown as { process?: ProcessShim; Buffer?: typeof Buffer; global?: typeof globalThis };
+g.global ??= globalThis;
 g.Buffer ??= Buffer;
 g.process ??= {
   env: {},

@@ -12,6 +12,7 @@ import * as auth from 'aws-crt/dist.browser/browser/auth.js';
 import * as iot from 'aws-crt/dist.browser/browser/aws_iot.js';
 import * as mqtt from 'aws-crt/dist.browser/browser/mqtt.js';
 import { CredentialsExpiredError, type RefreshingCredentials } from './credentials.js';
+import { assertBrowser } from './environment.js';
 import { sdkInternals } from './sdk-internals.js';
 import type { Transport, TransportFactory } from './transport.js';
 
@@ -76,6 +77,7 @@ export function explainSdkError(error: unknown, credentialsError?: unknown): { r
 }
 
 export const sdkTransport: TransportFactory = ({ endpoint, clientId, credentials, keepAliveSeconds, pingTimeoutMs, events }): Transport => {
+  assertBrowser('sdkTransport (the RealtimeClient transport)');
   const provider = new RefreshingSdkCredentials(credentials);
   const config = iot.AwsIotMqttConnectionConfigBuilder.new_builder_for_websocket()
     .with_credential_provider(provider)

@@ -659,6 +659,8 @@ export class LambdaService {
           if (!throttled) this.#drain(functionName);
         });
       this.#asyncInFlight.add(running);
+      // The rest waits for a free environment rather than each being refused in turn.
+      if (this.#liveEnvironments() >= this.#maxEnvironments) return;
     }
   }
 

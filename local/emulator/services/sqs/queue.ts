@@ -12,6 +12,7 @@
  * Receives return the oldest visible messages first (best effort for standard queues).
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { PolicyDocument } from '../../../../core/policy/document.js';
 
 export interface QueueAttributes {
   visibilityTimeoutSeconds: number;
@@ -23,10 +24,20 @@ export interface QueueAttributes {
   redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }
 
+/** A message attribute ("Amazon SQS message attributes"): String, Number or Binary, optionally with a custom suffix. */
+export interface MessageAttributeValue {
+  DataType: string;
+  StringValue?: string;
+  /** Base64 in the JSON protocol. */
+  BinaryValue?: string;
+}
+
 export interface StoredMessage {
   messageId: string;
   body: string;
   md5OfBody: string;
+  messageAttributes?: Record<string, MessageAttributeValue>;
+  md5OfMessageAttributes?: string;
   sentAt: number;
   receiveCount: number;
   /** Epoch ms from which the message may be received. */
@@ -61,6 +72,8 @@ export class StandardQueue {
   /** Insertion order is send order: receives take the oldest visible messages first. */
   readonly #messages = new Map<string, StoredMessage>();
   readonly #waiters = new Set<() => void>();
+  /** The queue's access policy (SetQueueAttributes Policy; Terraform: aws_sqs_queue_policy), if any. */
+  policy: PolicyDocument | undefined;
 
   constructor(
     readonly name: string,
@@ -88,7 +101,12 @@ export class StandardQueue {
     return { visible, inFlight, delayed };
   }
 
-  send(body: string, delaySeconds = this.attributes.delaySeconds, sourceArn?: string): StoredMessage {
+  send(
+    body: string,
+    delaySeconds = this.attributes.delaySeconds,
+    sourceArn?: string,
+    messageAttributes?: Record<string, MessageAttributeValue>,
+  ): StoredMessage {
     if (this.#messages.size >= this.options.maxMessages)
       throw new QueueFullError(`the local queue ${this.name} holds ${this.options.maxMessages} messages already (LOCAL_SQS_MAX_MESSAGES)`);
     const now = this.options.now();
@@ -100,6 +118,9 @@ export class StandardQueue {
       receiveCount: 0,
       visibleAt: now + delaySeconds * 1000,
       ...(sourceArn ? { sourceArn } : {}),
+      ...(messageAttributes && Object.keys(messageAttributes).length > 0
+        ? { messageAttributes, md5OfMessageAttributes: md5OfMessageAttributes(messageAttributes) }
+        : {}),
     };
     this.#messages.set(message.messageId, message);
     this.#wake();
@@ -212,4 +233,27 @@ export class StandardQueue {
   #wake(): void {
     for (const wake of [...this.#waiters]) wake();
   }
+}
+
+/**
+ * MD5OfMessageAttributes ("Calculating the MD5 message digest for message attributes", Amazon SQS Developer Guide):
+ * attributes sorted by name; each as its name, its data type (each a 4-byte big-endian length and UTF-8 bytes), a
+ * transport byte (1 for String and Number, 2 for Binary) and its value (length and bytes); the MD5 of the whole.
+ */
+export function md5OfMessageAttributes(attributes: Record<string, MessageAttributeValue>): string {
+  const parts: Buffer[] = [];
+  const field = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    parts.push(length, bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const value = attributes[name]!;
+    field(Buffer.from(name, 'utf8'));
+    field(Buffer.from(value.DataType, 'utf8'));
+    const binary = value.DataType.startsWith('Binary');
+    parts.push(Buffer.from([binary ? 2 : 1]));
+    field(binary ? Buffer.from(value.BinaryValue ?? '', 'base64') : Buffer.from(value.StringValue ?? '', 'utf8'));
+  }
+  return createHash('md5').update(Buffer.concat(parts)).digest('hex');
 }

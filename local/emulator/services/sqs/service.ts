@@ -16,13 +16,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PolicyDocument } from '../../../../core/policy/document.js';
+import { type Decision, evaluatePolicies } from '../../../../core/policy/evaluator.js';
 import type { LocalAccount } from '../../account/account.js';
 import { describePrincipal, type Principal } from '../../account/principal.js';
 import { authenticateRequest } from '../../http/authenticate.js';
 import { sendJson } from '../../http/io.js';
 import { ServiceError } from '../../http/service-error.js';
 import { denied, type EmulatorLogger } from '../../log.js';
-import { type QueueAttributes, QueueFullError, ReceiptHandleError, StandardQueue, type StoredMessage } from './queue.js';
+import {
+  type MessageAttributeValue,
+  md5OfMessageAttributes,
+  type QueueAttributes,
+  QueueFullError,
+  ReceiptHandleError,
+  StandardQueue,
+  type StoredMessage,
+} from './queue.js';
 
 /**
  * SendMessage: "The maximum size is 1 MiB or 1,048,576 bytes"; SendMessageBatch: the entries' bodies together at most
@@ -32,6 +42,10 @@ export const MAX_MESSAGE_BYTES = 1_048_576;
 /** The MaximumMessageSize of a queue that does not set it: 262,144, what the Terraform provider sends (max_message_size). */
 export const DEFAULT_MAXIMUM_MESSAGE_SIZE = 262_144;
 const MAX_BATCH_ENTRIES = 10;
+/** "Amazon SQS message attributes": at most 10 per message; names of [a-zA-Z0-9_.-], at most 256 characters. */
+const MAX_MESSAGE_ATTRIBUTES = 10;
+const ATTRIBUTE_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
+const ATTRIBUTE_DATA_TYPE = /^(String|Number|Binary)(\.[a-zA-Z0-9_.-]{1,246})?$/;
 /** CreateQueue: QueueName is 1-80 characters of alphanumerics, hyphens and underscores. */
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
 /** SQS message bodies: XML 1.0 characters only (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF). */
@@ -147,6 +161,43 @@ export class SqsService {
     return this.#queues.get(name);
   }
 
+  /** A queue by its URL as this service hands it out (Terraform refers to queues by URL). */
+  queueByUrl(url: string): StandardQueue | undefined {
+    try {
+      return this.#queueOfUrl(url);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A message sent by an AWS service on behalf of one of its resources (EventBridge writing to a rule target's
+   * dead-letter queue): the queue's access policy must allow that service principal sqs:SendMessage with this source
+   * ("Granting permissions to the dead-letter queue", EventBridge user guide; "Using policies with Amazon SQS"). Without
+   * a policy, or without a statement allowing it, the send is refused.
+   */
+  sendAsService(
+    queueArn: string,
+    caller: { service: string; sourceArn: string; sourceAccount: string },
+    body: string,
+    messageAttributes?: Record<string, MessageAttributeValue>,
+  ): StoredMessage {
+    const queue = this.queueByArn(queueArn);
+    if (!queue) throw new QueueAccessError(`queue ${queueArn} does not exist`);
+    const decision = serviceMaySend(queue, caller);
+    if (!decision.allowed) {
+      denied(this.options.logger, {
+        service: 'sqs',
+        who: `${caller.service} (${caller.sourceArn})`,
+        action: 'sqs:SendMessage',
+        resource: queue.arn,
+        reason: decision.reason,
+      });
+      throw new QueueAccessError(`${caller.service} may not sqs:SendMessage to ${queue.name} for ${caller.sourceArn}: ${decision.reason}`);
+    }
+    return queue.send(body, undefined, undefined, messageAttributes);
+  }
+
   close(): void {
     for (const queue of this.#queues.values()) queue.close();
   }
@@ -259,7 +310,7 @@ export class SqsService {
   }
 
   #send(queue: StandardQueue, entry: Record<string, unknown>): StoredMessage {
-    for (const name of ['MessageAttributes', 'MessageSystemAttributes', 'MessageGroupId', 'MessageDeduplicationId'])
+    for (const name of ['MessageSystemAttributes', 'MessageGroupId', 'MessageDeduplicationId'])
       if (entry[name] !== undefined) throw new ServiceError(400, 'UnsupportedOperation', `${name} is not emulated by the local SQS`);
     const body = requiredString(entry, 'MessageBody');
     if (body.length === 0) throw new ServiceError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.');
@@ -276,8 +327,9 @@ export class SqsService {
         'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
       );
     const delay = integer(entry, 'DelaySeconds', 0, 900);
+    const attributes = messageAttributesOf(entry);
     try {
-      return queue.send(body, delay);
+      return queue.send(body, delay, undefined, attributes);
     } catch (error) {
       if (error instanceof QueueFullError) throw new ServiceError(403, 'OverLimit', error.message);
       throw error;
@@ -323,6 +375,7 @@ export class SqsService {
     );
     const pick = (attributes: Record<string, string>) =>
       asked.has('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([name]) => asked.has(name)));
+    const attributeNames = Array.isArray(input.MessageAttributeNames) ? (input.MessageAttributeNames as unknown[]).map(String) : [];
     return {
       Messages: messages.map((m) => {
         const attributes = pick({
@@ -337,6 +390,7 @@ export class SqsService {
           ReceiptHandle: m.receipt,
           MD5OfBody: m.md5OfBody,
           Body: m.body,
+          ...selectedAttributes(m, attributeNames),
           ...(Object.keys(attributes).length > 0 ? { Attributes: attributes } : {}),
         };
       }),
@@ -386,6 +440,7 @@ export class SqsService {
       MaximumMessageSize: String(a.maximumMessageSize),
       SqsManagedSseEnabled: 'true',
       ...(a.redrive ? { RedrivePolicy: JSON.stringify(a.redrive) } : {}),
+      ...(queue.policy ? { Policy: JSON.stringify(queue.policy) } : {}),
     };
     const names = Array.isArray(input.AttributeNames) ? (input.AttributeNames as unknown[]).map(String) : [];
     if (names.length === 0) return {};
@@ -395,8 +450,104 @@ export class SqsService {
   }
 }
 
-function messageSent(m: StoredMessage): { MessageId: string; MD5OfMessageBody: string } {
-  return { MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody };
+function messageSent(m: StoredMessage): { MessageId: string; MD5OfMessageBody: string; MD5OfMessageAttributes?: string } {
+  return { MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody, ...(m.md5OfMessageAttributes ? { MD5OfMessageAttributes: m.md5OfMessageAttributes } : {}) };
+}
+
+/** A queue's access policy refused a service, or the queue is gone. */
+export class QueueAccessError extends Error {
+  override readonly name = 'QueueAccessError';
+}
+
+/** Whether the queue's access policy allows this service principal to send for this source. */
+export function serviceMaySend(queue: StandardQueue, caller: { service: string; sourceArn: string; sourceAccount: string }): Decision {
+  if (!queue.policy) return { allowed: false, effect: 'ImplicitDeny', reason: 'the queue has no access policy (aws_sqs_queue_policy)' };
+  return evaluatePolicies([{ name: `access policy of ${queue.name}`, document: queue.policy }], {
+    action: 'sqs:SendMessage',
+    resource: queue.arn,
+    principal: { type: 'Service', id: caller.service },
+    context: { 'aws:SourceArn': caller.sourceArn, 'aws:SourceAccount': caller.sourceAccount },
+  });
+}
+
+/**
+ * The statements the emulator evaluates in a queue policy: Allow statements for AWS service principals (what a
+ * dead-letter queue of EventBridge needs). Requests of IAM principals are authorized by their identity policies only, so
+ * a statement that would also concern them (a Deny, an AWS principal) is refused rather than silently ignored.
+ */
+export function checkQueuePolicy(document: PolicyDocument): void {
+  for (const statement of document.Statement) {
+    const principal = statement.Principal;
+    const services = typeof principal === 'object' && principal !== null ? Object.keys(principal) : [];
+    if (statement.Effect !== 'Allow' || services.length !== 1 || services[0] !== 'Service')
+      throw new ServiceError(
+        400,
+        'InvalidAttributeValue',
+        `the local SQS evaluates queue policies with Allow statements for service principals only (statement ${statement.Sid ?? '(no Sid)'})`,
+      );
+  }
+}
+
+/**
+ * SendMessage MessageAttributes ("Amazon SQS message attributes"): at most 10, names of [a-zA-Z0-9_.-] not starting
+ * with "AWS." or "Amazon." (any case), data types String, Number or Binary with an optional custom suffix, and a value
+ * of the type's kind.
+ */
+function messageAttributesOf(entry: Record<string, unknown>): Record<string, MessageAttributeValue> | undefined {
+  const raw = entry.MessageAttributes;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ServiceError(400, 'InvalidParameterValue', 'MessageAttributes must be a map');
+  const names = Object.keys(raw);
+  if (names.length > MAX_MESSAGE_ATTRIBUTES)
+    throw new ServiceError(
+      400,
+      'InvalidParameterValue',
+      `Number of message attributes [${names.length}] exceeds the allowed maximum [${MAX_MESSAGE_ATTRIBUTES}].`,
+    );
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const name of names) {
+    const value = (raw as Record<string, unknown>)[name] as Record<string, unknown> | null;
+    if (!ATTRIBUTE_NAME.test(name) || /^(aws\.|amazon\.)/i.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..'))
+      throw new ServiceError(400, 'InvalidParameterValue', `Message attribute name '${name}' is invalid.`);
+    const dataType = value?.DataType;
+    if (typeof dataType !== 'string' || !ATTRIBUTE_DATA_TYPE.test(dataType))
+      throw new ServiceError(
+        400,
+        'InvalidParameterValue',
+        `The message attribute '${name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.`,
+      );
+    if (dataType.startsWith('Binary')) {
+      if (typeof value?.BinaryValue !== 'string' || value.BinaryValue.length === 0)
+        throw new ServiceError(400, 'InvalidParameterValue', `The message attribute '${name}' with type 'Binary' must use field 'Binary'.`);
+      attributes[name] = { DataType: dataType, BinaryValue: value.BinaryValue };
+    } else {
+      if (typeof value?.StringValue !== 'string' || value.StringValue.length === 0)
+        throw new ServiceError(
+          400,
+          'InvalidParameterValue',
+          `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType.split('.')[0]}'.`,
+        );
+      if (dataType.startsWith('Number') && !Number.isFinite(Number(value.StringValue)))
+        throw new ServiceError(400, 'InvalidParameterValue', `Can't cast the value of message (user) attribute '${name}' to a number.`);
+      attributes[name] = { DataType: dataType, StringValue: value.StringValue };
+    }
+  }
+  return attributes;
+}
+
+/**
+ * ReceiveMessage MessageAttributeNames: `All` or `.*` for every attribute, a name, or a prefix followed by `.*`
+ * (`bar.*`); the MD5 returned is of the attributes returned.
+ */
+function selectedAttributes(
+  m: StoredMessage,
+  requested: readonly string[],
+): { MessageAttributes?: Record<string, MessageAttributeValue>; MD5OfMessageAttributes?: string } {
+  if (!m.messageAttributes || requested.length === 0) return {};
+  const wanted = (name: string) => requested.some((r) => r === 'All' || r === '.*' || r === name || (r.endsWith('.*') && name.startsWith(r.slice(0, -1))));
+  const selected = Object.fromEntries(Object.entries(m.messageAttributes).filter(([name]) => wanted(name)));
+  if (Object.keys(selected).length === 0) return {};
+  return { MessageAttributes: selected, MD5OfMessageAttributes: md5OfMessageAttributes(selected) };
 }
 
 function requiredString(input: Record<string, unknown>, name: string): string {
