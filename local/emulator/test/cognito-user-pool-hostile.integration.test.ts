@@ -220,8 +220,9 @@ describe('unknown and existing users are indistinguishable', () => {
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const [k, u] = [median(known), median(ghosts)];
     // The password check is a 3072-bit exponentiation (~4 ms); before, an unknown name skipped it and answered in a
-    // third of the time. A 35 % (at least 2 ms) margin tolerates noise, not a skipped exponentiation.
-    expect(Math.abs(k - u)).toBeLessThanOrEqual(Math.max(2, 0.35 * Math.max(k, u)));
+    // third of the time (a difference of two thirds). A 50 % (at least 2 ms) margin tolerates a loaded machine's noise,
+    // not a skipped exponentiation.
+    expect(Math.abs(k - u)).toBeLessThanOrEqual(Math.max(2, 0.5 * Math.max(k, u)));
   });
 });
 

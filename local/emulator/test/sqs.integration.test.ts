@@ -256,14 +256,14 @@ describe('quotas and bad input', () => {
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: small.url, MessageBody: 'é'.repeat(513) }))).rejects.toThrow(/shorter than 1024 bytes/);
   });
 
-  it('refuses an empty body, characters SQS does not take, receive counts outside 1-10, and message attributes it does not emulate', async () => {
+  it('refuses an empty body, characters SQS does not take, receive counts outside 1-10, and FIFO parameters it does not emulate', async () => {
     expect((await rejection(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '' })))).name).toBe('MissingParameter');
     expect((await rejection(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '\u0007' })))).name).toBe('InvalidMessageContents');
     expect((await rejection(sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 11 })))).name).toBe('InvalidParameterValue');
-    const attributes = await rejection(
-      sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x', MessageAttributes: { a: { DataType: 'String', StringValue: 'b' } } })),
-    );
-    expect(attributes).toBeInstanceOf(UnsupportedOperation);
+    // Standard queues only: a FIFO message group is refused by name rather than ignored.
+    const fifo = await rejection(sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x', MessageGroupId: 'g' })));
+    expect(fifo).toBeInstanceOf(UnsupportedOperation);
+    expect(fifo.message).toBe('MessageGroupId is not emulated by the local SQS');
     expect(queue.depth).toBe(0);
   });
 
