@@ -71,6 +71,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/rooms/{roomId}/members' },
       { method: 'PUT', path: '/rooms/{roomId}/members/{userId}' },
       { method: 'DELETE', path: '/rooms/{roomId}/members/{userId}' },
+      { method: 'PUT', path: '/rooms/{roomId}/read' },
     ],
     timeoutSeconds: 10,
     memoryMb: 256,

@@ -24,6 +24,7 @@ import {
   queueConsumerPolicy,
   queueSenderPolicy,
   rateLimiterPolicy,
+  unreadCounterPolicy,
   userDirectoryPolicy,
 } from './service-policies.js';
 
@@ -122,6 +123,7 @@ export function accessModel(input: AccessModelInput): AccessModel {
         { name: n('read-connections'), document: connectionsReaderPolicy(d) },
         { name: n('user-directory'), document: userDirectoryPolicy(d) },
         { name: n('idempotency'), document: idempotencyPolicy(d, 'atomic') },
+        { name: n('count-unread'), document: unreadCounterPolicy(d) },
       ]),
       messages: fn('messages', [
         { name: n('post-messages'), document: messagePosterPolicy(d) },

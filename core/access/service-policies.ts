@@ -93,6 +93,14 @@ export function messagePosterPolicy(d: Deployment): PolicyDocument {
   );
 }
 
+/**
+ * Unread counts of GET /rooms (functions/rooms/read-positions.ts): a Query of each listed room's messages after the
+ * member's read position (Select COUNT). Read only, and the messages table only: rooms never writes history.
+ */
+export function unreadCounterPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'CountUnreadMessages', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MESSAGES_TABLE) });
+}
+
 /** History: check the caller's membership, read messages. */
 export function historyReaderPolicy(d: Deployment): PolicyDocument {
   return policy(

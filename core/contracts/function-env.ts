@@ -117,6 +117,8 @@ export const RoomsEnvSchema = v.object({
   ...appToken,
   ...cognitoUsers,
   ...membershipsTable,
+  /** Unread counts of GET /rooms: the messages after each member's read position. */
+  ...messagesTable,
   ...presenceTable,
   ...usersTable,
   ...idempotencyTable,

@@ -52,6 +52,13 @@ export const PresenceChangeSchema = v.object({
 });
 export type PresenceChange = v.InferOutput<typeof PresenceChangeSchema>;
 
+/**
+ * On `<app>/<stage>/users/<userId>/rooms/<roomId>` (the member's own inbox only): they read the room up to `messageId`
+ * on one of their tabs or devices (PUT /rooms/{roomId}/read), so the others clear their unread count too.
+ */
+export const ReadPositionChangeSchema = v.object({ type: v.literal('read'), roomId: v.string(), messageId: v.string(), at: v.string() });
+export type ReadPositionChange = v.InferOutput<typeof ReadPositionChangeSchema>;
+
 /** On `<app>/<stage>/broadcast`: a message to everyone, guests included, sent by an admin (POST /broadcast). */
 export const BroadcastMessageSchema = v.object({
   type: v.literal('broadcast'),
@@ -69,6 +76,7 @@ export const AppPayloadSchema = v.variant('type', [
   InboxMessageSchema,
   JobEventSchema,
   PresenceChangeSchema,
+  ReadPositionChangeSchema,
   BroadcastMessageSchema,
   MemberAddedSchema,
   MemberRemovedSchema,

@@ -25,7 +25,8 @@ export interface TableDefinition {
 /**
  * Rooms and memberships, both directions:
  *   pk ROOM#<roomId>  sk #ROOM             the room: name, createdBy, createdAt, memberCount, ownerCount
- *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt;
+ *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt, readMessageId? and readAt? (the member's
+ *                                          read position, PUT /rooms/{roomId}/read);
  *                                          gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>     (byUser: a user's rooms)
  *                                          gsi2pk ROOM#<roomId>, gsi2sk <joinedAt>#<userId> (bySeniority: oldest first)
  * `#` sorts before `M`, so one Query of a room's partition reads the room first and then its members in user id order:

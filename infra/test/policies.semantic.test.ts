@@ -127,6 +127,10 @@ describe('function roles', () => {
     expect(can('rooms', 'dynamodb:Scan', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:DeleteTable', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:GetItem', table('messages'))).toBe(false);
+    // rooms counts unread messages (GET /rooms) and nothing more on the history.
+    expect(can('rooms', 'dynamodb:Query', table('messages'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+      expect(can('rooms', action, table('messages'))).toBe(false);
     // messages: reads memberships, appends history; never changes memberships.
     expect(can('messages', 'dynamodb:GetItem', table('memberships'))).toBe(true);
     expect(can('messages', 'dynamodb:Query', table('memberships'))).toBe(true);
