@@ -100,7 +100,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     name: 'jobs',
     entry: 'functions/jobs/api-index.ts',
     configSchema: JobsApiEnvSchema,
-    routes: [{ method: 'POST', path: '/jobs' }],
+    routes: [
+      { method: 'POST', path: '/jobs' },
+      { method: 'GET', path: '/jobs' },
+    ],
     timeoutSeconds: 10,
     memoryMb: 256,
     rateLimit: { requests: 10, windowSeconds: 60 },
@@ -128,7 +131,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     name: 'broadcast',
     entry: 'functions/broadcast/index.ts',
     configSchema: BroadcastEnvSchema,
-    routes: [{ method: 'POST', path: '/broadcast' }],
+    routes: [
+      { method: 'POST', path: '/broadcast' },
+      { method: 'GET', path: '/broadcasts' },
+    ],
     timeoutSeconds: 10,
     memoryMb: 256,
     rateLimit: { requests: 10, windowSeconds: 60 },

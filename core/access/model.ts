@@ -8,6 +8,7 @@ import type { NamedPolicy } from '../policy/evaluator.js';
 import { browserClientRolePolicy, cognitoGuestRolePolicy, cognitoUserPolicy } from './browser-policies.js';
 import {
   attachPolicyFunctionPolicy,
+  broadcastRecordsPolicy,
   browserClientTrustPolicy,
   cognitoTrustPolicy,
   connectionsReaderPolicy,
@@ -15,6 +16,7 @@ import {
   historyReaderPolicy,
   idempotencyPolicy,
   iotRuleTrustPolicy,
+  jobRecordsPolicy,
   lambdaTrustPolicy,
   membershipsManagerPolicy,
   messagePosterPolicy,
@@ -139,10 +141,12 @@ export function accessModel(input: AccessModelInput): AccessModel {
       jobs: fn('jobs', [
         { name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) },
         { name: n('idempotency'), document: idempotencyPolicy(d, 'stateful') },
+        { name: n('job-records'), document: jobRecordsPolicy(d, 'api') },
       ]),
       'jobs-worker': fn('jobs-worker', [
         { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
+        { name: n('job-records'), document: jobRecordsPolicy(d, 'worker') },
       ]),
       'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy() }]),
       presence: fn('presence', [{ name: n('read-presence'), document: presenceReaderPolicy(d) }]),
@@ -152,7 +156,10 @@ export function accessModel(input: AccessModelInput): AccessModel {
         // Its asynchronous invocations that fail every retry go to this queue (the on-failure destination).
         { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
       ]),
-      broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
+      broadcast: fn('broadcast', [
+        { name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') },
+        { name: n('broadcast-records'), document: broadcastRecordsPolicy(d) },
+      ]),
       health: fn('health', []),
       users: fn('users', [{ name: n('user-directory'), document: userDirectoryPolicy(d) }]),
     },

@@ -2,7 +2,9 @@
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { type PolicyDocument, policy } from '../policy/document.js';
 import {
+  BROADCASTS_TABLE,
   IDEMPOTENCY_TABLE,
+  JOBS_TABLE,
   MEMBERSHIPS_BY_USER_INDEX,
   MEMBERSHIPS_TABLE,
   MESSAGES_TABLE,
@@ -83,6 +85,21 @@ export function idempotencyPolicy(d: Deployment, kind: 'atomic' | 'stateful'): P
   const actions =
     kind === 'atomic' ? ['dynamodb:GetItem', 'dynamodb:PutItem'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
   return policy({ Sid: 'IdempotencyRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, IDEMPOTENCY_TABLE) });
+}
+
+/**
+ * Each user's jobs. `api` (POST and GET /jobs): record a job as queued (PutItem), forget one the queue refused
+ * (DeleteItem), read a user's newest (Query). `worker`: record steps and outcomes (UpdateItem, conditional on the job not
+ * having finished) and read how a finished one ended (GetItem).
+ */
+export function jobRecordsPolicy(d: Deployment, who: 'api' | 'worker'): PolicyDocument {
+  const actions = who === 'api' ? ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'] : ['dynamodb:UpdateItem', 'dynamodb:GetItem'];
+  return policy({ Sid: 'JobRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, JOBS_TABLE) });
+}
+
+/** The latest broadcasts: keep each one before it is published (PutItem), read the newest (Query). */
+export function broadcastRecordsPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'BroadcastRecords', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn(d, BROADCASTS_TABLE) });
 }
 
 /** Posting: read memberships (the sender's, then the members'), write the message to history. */
