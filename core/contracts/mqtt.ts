@@ -65,8 +65,11 @@ export const BroadcastMessageSchema = v.object({
   /** Server-assigned and time-ordered; the browser de-duplicates QoS 1 redeliveries by it. */
   messageId: v.string(),
   from: v.string(),
-  /** The admin's display name, from their token's `name` claim (their user id when it has none). */
-  fromName: v.string(),
+  /**
+   * The admin's display name, from their token's `name` claim (their user id when it has none). The broadcast function
+   * always sets it; a payload without it (an older publisher) is still shown, named by `from`.
+   */
+  fromName: v.optional(v.string()),
   text: v.string(),
   /** ISO 8601, server clock. */
   sentAt: v.string(),

@@ -4,7 +4,14 @@
  * announcement is kept first (broadcast-store.ts), then published: GET /broadcasts shows the latest ones to a page that
  * loads later.
  */
-import { type BroadcastAccepted, type BroadcastList, BroadcastRequestSchema, MAX_MESSAGE_TEXT_LENGTH, RECENT_BROADCASTS } from '../../core/contracts/http.js';
+import {
+  type BroadcastAccepted,
+  type BroadcastList,
+  BroadcastRequestSchema,
+  MAX_MESSAGE_TEXT_LENGTH,
+  RECENT_BROADCASTS,
+  type StoredBroadcast,
+} from '../../core/contracts/http.js';
 import type { BroadcastMessage } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
@@ -31,15 +38,14 @@ export async function broadcast(user: AppUser, body: unknown, deps: BroadcastDep
   const { text } = validateBody(BroadcastRequestSchema, body);
   if (text.length > MAX_MESSAGE_TEXT_LENGTH)
     throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_MESSAGE_TEXT_LENGTH} are allowed`);
-  const message: BroadcastMessage = {
-    type: 'broadcast',
+  const kept: StoredBroadcast = {
     messageId: deps.newMessageId(),
     from: user.userId,
     fromName: user.name ?? user.userId,
     text,
     sentAt: deps.clock.now().toISOString(),
   };
-  const { type: _type, ...kept } = message;
+  const message: BroadcastMessage = { type: 'broadcast', ...kept };
   // Kept before anyone can receive it, as room messages are: what a page saw live, a reload shows again.
   await deps.broadcasts.put(kept);
   const topic = deps.topics.broadcast();

@@ -75,14 +75,14 @@ describe('a new Cognito user', () => {
     await link.waitFor();
     const roomId = (await link.getAttribute('data-room-id')) ?? '';
     await historyLoaded(newcomer.page, roomId);
+    // An invite names someone the directory knows: dave has signed in once.
+    const dave = await open({ viewport: PHONE });
+    await signInAs(dave.page, 'dave');
     await newcomer.page.fill('[data-testid=member-id]', 'dave');
     await newcomer.page.click('[data-testid=add-member]');
     await newcomer.page.locator('[data-testid=member][data-user-id=dave]').waitFor();
-
-    const dave = await open({ viewport: PHONE });
-    await signInAs(dave.page, 'dave');
+    await roomLink(dave.page, roomId).waitFor({ timeout: 2000 });
     await post(newcomer.page, roomId, 'hello dave');
-    await roomLink(dave.page, roomId).waitFor({ timeout: 5000 });
     await openRoom(dave.page, roomId);
     await messageIn(dave.page, roomId, 'hello dave').waitFor();
     await post(dave.page, roomId, 'hi, welcome');
@@ -117,7 +117,7 @@ describe('a new Cognito user', () => {
     await p.page.reload();
     const { username, password } = DEMO_COGNITO_USERS[0]!;
     await p.page.locator('[data-testid=seeded-cognito-users]', { hasText: password }).waitFor();
-    await p.page.click(`[data-testid=fill-${username}]`);
+    await p.page.click(`[data-testid="fill-${username}"]`);
     expect(await p.page.locator('[data-testid=cognito-password]').inputValue()).toBe(password);
     await p.page.click('[data-testid=signin-cognito]');
     await connected(p.page);

@@ -102,8 +102,9 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
     if (topic === topics.broadcast()) {
       // Announcements: the contract's broadcast messages (and plain messages from older publishers).
       if (payload.type !== 'broadcast' && payload.type !== 'message') return;
-      const { messageId, from, fromName, text, sentAt } = payload;
-      names.learn(from, fromName);
+      const { messageId, from, text, sentAt } = payload;
+      if (payload.fromName !== undefined) names.learn(from, payload.fromName);
+      const fromName = payload.fromName ?? names.of(from);
       if (broadcast.show({ messageId, roomId: 'broadcast', from, fromName, text, sentAt })) {
         shownLive();
         announce(`Broadcast from ${fromName}: ${text}`);
