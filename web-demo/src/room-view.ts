@@ -115,9 +115,10 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
           confirm: 'Delete room',
         });
         if (!sure) return;
+        const name = roomName();
         model.deleteRoom(roomId).then(
           () => {
-            notify(`${roomName()} was deleted`, 'info');
+            notify(`${name} was deleted`, 'info');
             onClose();
           },
           (error: unknown) => notify(errorText(error)),
@@ -290,7 +291,7 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
                     type: 'button',
                     class: 'ghost small-button',
                     'data-testid': `promote-member-${member.userId}`,
-                    'aria-label': `Make ${full} an owner`,
+                    'aria-label': `Make owner: ${full}`,
                     onClick: async () => {
                       const sure = await confirmAction({
                         title: `Make ${name} an owner of ${roomName()}?`,

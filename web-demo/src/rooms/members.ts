@@ -74,8 +74,10 @@ export class RoomMembers {
    * rejects with a readable error (404: nobody has that username or email).
    */
   async invite(roomId: string, text: string): Promise<{ member: Member; added: boolean }> {
+    // Who was a member before asking: the room event of the invite may come back before the API's answer.
+    const before = new Set(this.members(roomId).members.map((m) => m.userId));
     const invited = await this.ctx.api.invite(roomId, inviteRequestOf(text));
-    const already = this.members(roomId).members.some((m) => m.userId === invited.member.userId);
+    const already = before.has(invited.member.userId);
     this.ctx.learnName(invited.member.userId, invited.member.displayName);
     this.upsert(roomId, invited.member);
     return { member: invited.member, added: !already };
