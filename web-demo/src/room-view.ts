@@ -11,6 +11,8 @@
  * ask first.
  */
 
+import * as v from 'valibot';
+import { InviteRequestSchema } from '../../core/contracts/rooms.js';
 import { ApiError } from './api.js';
 import { composer } from './composer.js';
 import { confirmAction } from './confirm-dialog.js';
@@ -18,6 +20,7 @@ import { h } from './dom.js';
 import { messageList } from './message-list.js';
 import type { DisplayNames } from './names.js';
 import { notify } from './notices.js';
+import { inviteRequestOf } from './rooms/members.js';
 import type { RoomsChange, RoomsModel } from './rooms-model.js';
 
 export interface RoomView {
@@ -52,6 +55,9 @@ function inviteForm(model: RoomsModel, roomId: string): HTMLFormElement {
     e.preventDefault();
     const who = input.value.trim();
     if (who === '' || busy) return;
+    // Checked here first, by the API's own contract: a name that cannot be anyone's costs no request.
+    const checked = v.safeParse(InviteRequestSchema, inviteRequestOf(who));
+    if (!checked.success) return notify(`"${who}" is not a username or email: it ${checked.issues[0]?.message ?? 'is not valid'}`);
     busy = true;
     button.setAttribute('aria-disabled', 'true');
     model
