@@ -85,6 +85,20 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     expect((calls[6]!.init.headers as Record<string, string>)['idempotency-key']).toBe('k-2');
   });
 
+  it("drops a request still in flight when the session ends, whatever the call's own signal", async () => {
+    const session = new AbortController();
+    const client = apiClient('http://api.test', async () => 'jwt-1', session.signal);
+    let sent = false;
+    globalThis.fetch = ((_url: string | URL | Request, init?: RequestInit) => {
+      sent = true;
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    }) as typeof fetch;
+    const pending = client.listRooms();
+    while (!sent) await new Promise((resolve) => setTimeout(resolve, 1));
+    session.abort();
+    await expect(pending).rejects.toBeInstanceOf(ApiError);
+  });
+
   it('asks for the token on every call, so a renewed token is used', async () => {
     let token = 'first';
     const client = apiClient('http://api.test', async () => token);

@@ -50,17 +50,24 @@ export interface CallOptions {
   idempotencyKey?: string;
 }
 
-export function apiClient(apiUrl: string, token: TokenSource) {
-  const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => ({
-    method,
-    headers: {
-      authorization: `Bearer ${await token()}`,
-      ...(body === undefined ? {} : JSON_HEADERS),
-      ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
+/**
+ * `session`: aborted when the session ends (sign-out): requests still in flight are dropped, rather than answered for a
+ * user who is gone (their sign-in revoked meanwhile, the answer would be a 401 for nobody).
+ */
+export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSignal) {
+  const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => {
+    const own = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    return {
+      method,
+      headers: {
+        authorization: `Bearer ${await token()}`,
+        ...(body === undefined ? {} : JSON_HEADERS),
+        ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: session ? AbortSignal.any([own, session]) : own,
+    };
+  };
   const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, options?: CallOptions) =>
     request(`${apiUrl}${path}`, await init(method, body, options), schema);
   /** 204 No Content. */

@@ -58,7 +58,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     dedupKey: payloadKey,
     ...(access.authorizationPendingUntil !== undefined ? { authorizationPendingUntil: access.authorizationPendingUntil } : {}),
   });
-  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken) : undefined;
+  // Ends with the session: what is still in flight at sign-out is dropped, not answered for a user who is gone.
+  const lifetime = new AbortController();
+  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken, lifetime.signal) : undefined;
   const network = browserNetwork();
   const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);
   const rooms = api
@@ -73,6 +75,7 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     stopWatchingSignOut();
     cancelConfirmations();
     page?.dispose();
+    lifetime.abort();
     await client.close();
     connectionClaim?.release();
     tab.claim.release();
