@@ -5,7 +5,7 @@
  * others wrote after it (core.ts listRoomsOfCaller).
  */
 import type { ReadPositionChange } from '../../core/contracts/mqtt.js';
-import { MarkReadRequestSchema, MAX_UNREAD_COUNT, type ReadPositionResponse } from '../../core/contracts/rooms.js';
+import { MAX_UNREAD_COUNT, MarkReadRequestSchema, type ReadPositionResponse } from '../../core/contracts/rooms.js';
 import { newSortableId } from '../../core/ids.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { Caller } from '../shared/caller.js';

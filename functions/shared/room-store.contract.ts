@@ -346,14 +346,21 @@ export function roomStoreContract(name: string, setup: () => RoomStoreUnderTest)
         await expect(store.markRead(roomId, 'bob', { messageId: idAt(3), at: at(3) })).rejects.toBeInstanceOf(RoomNotFoundError);
       });
 
-      it("counts the messages after a position that others sent, among at most `cap`, and says when it stopped there", async () => {
+      it('counts the messages after a position that others sent, among at most `cap`, and says when it stopped there', async () => {
         const roomId = await newRoom('alice');
         for (let n = 1; n <= 6; n += 1) await say(roomId, n, n === 4 ? 'bob' : 'alice');
         // bob's view: after m2, alice wrote m3, m5 and m6 (m4 is his own).
         await expect(store.countUnread(roomId, 'bob', idAt(2), 100)).resolves.toEqual({ count: 3, more: false });
         await expect(store.countUnread(roomId, 'bob', idAt(6), 100)).resolves.toEqual({ count: 0, more: false });
         // A lower bound built from a time (the time a member joined) counts what came after it.
-        await expect(store.countUnread(roomId, 'bob', newSortableId(T0, (n) => new Uint8Array(n)), 100)).resolves.toEqual({ count: 5, more: false });
+        await expect(
+          store.countUnread(
+            roomId,
+            'bob',
+            newSortableId(T0, (n) => new Uint8Array(n)),
+            100,
+          ),
+        ).resolves.toEqual({ count: 5, more: false });
         // At most `cap` messages are read: m3, m4 (bob's own) and m5.
         await expect(store.countUnread(roomId, 'bob', idAt(2), 3)).resolves.toEqual({ count: 2, more: true });
         await expect(store.countUnread(unique('empty'), 'bob', idAt(0), 100)).resolves.toEqual({ count: 0, more: false });
