@@ -4,11 +4,13 @@
  * the reason, no composer, out of the list); an added member sees the room within 2 s with its name; member lists and
  * presence follow in other tabs (a new member shown online the moment they appear); a Cognito user is invited by their
  * sign-in name and named by their display name, and a name nobody has is a plain "no such user"; an owner promotes a
- * member (who is told, and gets the owner's controls) and deletes the room (the others see it close). axe-core finds
+ * member (who is told, and gets the owner's controls), a renamed room is renamed for everyone, and an owner deletes the
+ * room (the others see it close). axe-core finds
  * nothing in light and dark in each new view; the consoles stay clean.
  */
 import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
+import { apiClient } from '../../test/support/local-api.js';
 import {
   answerConfirm,
   messageIn,
@@ -55,8 +57,11 @@ describe.each(WIDTHS)('rooms change live (%s)', (width, viewport) => {
     await owner.post(roomId, 'glad you are here');
     const p = await open({ viewport });
     await signInAs(p.page, me);
+    const read = p.page.waitForResponse((r) => r.url().endsWith(`/rooms/${roomId}/read`) && r.status() === 200);
     await openFromList(p.page, roomId);
     await messageIn(p.page, roomId, 'glad you are here').waitFor();
+    // Its read position is kept: nothing of the page's own is still on its way when the owner acts.
+    await read;
 
     await owner.removeMember(roomId, me);
     const closed = p.page.locator(`[data-testid=room-closed][data-room-id="${roomId}"]`);
@@ -202,16 +207,24 @@ describe.each(WIDTHS)('rooms change live (%s)', (width, viewport) => {
     await member.page.locator(`[data-testid="promote-member-${otherId}"]`).waitFor();
     await memberOf(other, memberId).and(other.page.locator('[data-role=owner]')).waitFor({ timeout: 2000 });
 
+    // Renamed by an owner: every member's title and list follow.
+    const renamed = await apiClient(() => stack)('PATCH', `/rooms/${roomId}`, { token: api.token, body: { name: 'Handover desk' } });
+    expect(renamed.status).toBe(200);
+    for (const p of [owner, member, other]) {
+      await p.page.locator(`[data-testid="room-${roomId}"] [data-testid=room-title]`, { hasText: 'Handover desk' }).waitFor({ timeout: 2000 });
+      await roomLink(p.page, roomId).locator('.room-name', { hasText: 'Handover desk' }).waitFor({ state: 'attached' });
+    }
+
     await member.page.click('[data-testid=delete-room]');
     await member.page.locator('[data-testid=confirm-dialog][open]').waitFor();
     expect(await axeLightAndDark(member.page, `deleting a room asks first, ${width}`)).toEqual([]);
     await answerConfirm(member.page, true);
-    await toastWith(member.page, 'Handover was deleted').waitFor();
+    await toastWith(member.page, 'Handover desk was deleted').waitFor();
     expect(await roomLink(member.page, roomId).count()).toBe(0);
     for (const p of [owner, other]) {
       const closed = p.page.locator(`[data-testid=room-closed][data-room-id="${roomId}"]`);
       await closed.waitFor({ timeout: 2000 });
-      expect(await closed.locator('[data-testid=room-closed-reason]').textContent()).toBe(`${memberId} deleted Handover.`);
+      expect(await closed.locator('[data-testid=room-closed-reason]').textContent()).toBe(`${memberId} deleted Handover desk.`);
     }
     for (const p of [owner, member, other]) expect(p.errors).toEqual([]);
   });

@@ -352,6 +352,8 @@ export class RoomsModel {
 
   #close(roomId: string, reason: ClosedReason, roomName?: string): void {
     const state = this.#states.get(roomId);
+    // Closed already (a request answered 404 after its room was closed), or never known: nothing to tell.
+    if (state?.summary === undefined && this.#selected !== roomId) return;
     const name = roomName ?? state?.summary?.name ?? roomId;
     const text = closedText(name, reason, this.userId);
     // What was written there and not delivered is not lost: the closed room shows it.

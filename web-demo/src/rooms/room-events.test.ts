@@ -1,5 +1,6 @@
 /** Room events from the inbox: rooms appear and close, members, roles and names change, each event once. */
 import type { RoomEvent } from '../../../core/contracts/room-events.js';
+import { ApiError } from '../api.js';
 import type { RoomsChange } from '../rooms-model.js';
 import { FakeRoomsApi, message, modelWith, settle } from './fake-rooms-api.test-support.js';
 
@@ -169,5 +170,22 @@ describe('room events', () => {
         ['dave', 'Dave'],
       ]),
     );
+  });
+});
+
+describe('a room closed twice', () => {
+  it('tells once: a request answered 404 after its room closed changes nothing more', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'general', name: 'General', role: 'member', unread: 0 }];
+    api.messages.set('general', []);
+    const model = modelWith(api);
+    await model.loadRooms();
+    const notices: string[] = [];
+    model.on((c) => c.kind === 'notice' && notices.push(c.text));
+    model.roomEvent('general', removed('general', 'General', bob, 'removed'));
+    api.postOutcome = new ApiError('Not found: room general does not exist, or you are not a member of it', 404, 'not_found');
+    model.send('general', 'late');
+    await settle();
+    expect(notices).toEqual(['Alice removed you from General. You no longer get its messages.']);
   });
 });
