@@ -275,6 +275,49 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     const position = list.position();
     const nameOf = (member: { userId: string; displayName: string }) => member.displayName || names.of(member.userId);
     const owner = isOwner();
+    /** An owner's controls for another member: Make owner (for a member) and Remove, each asking first. */
+    const memberActions = (member: { userId: string; role: string }, name: string, full: string): HTMLButtonElement[] => [
+      ...(member.role === 'member'
+        ? [
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost small-button',
+                'data-testid': `promote-member-${member.userId}`,
+                'aria-label': `Make owner: ${full}`,
+                onClick: async () => {
+                  const sure = await confirmAction({
+                    title: `Make ${name} an owner of ${roomName()}?`,
+                    text: `${name} can then add and remove members, promote others, and delete the room; owners can remove each other.`,
+                    confirm: 'Make owner',
+                  });
+                  if (sure) void model.putMember(roomId, member.userId, 'owner').catch((error: unknown) => notify(errorText(error)));
+                },
+              },
+              'Make owner',
+            ),
+          ]
+        : []),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost small-button',
+          'data-testid': `remove-member-${member.userId}`,
+          'aria-label': `Remove ${full}`,
+          onClick: async () => {
+            const sure = await confirmAction({
+              title: `Remove ${name} from ${roomName()}?`,
+              text: `${name} stops getting this room's messages at once, and is told so. You can add them again later.`,
+              confirm: 'Remove',
+            });
+            if (sure) void model.removeMember(roomId, member.userId).catch((error: unknown) => notify(errorText(error)));
+          },
+        },
+        'Remove',
+      ),
+    ];
     memberList.replaceChildren(
       ...[...state.members]
         .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || nameOf(a).localeCompare(nameOf(b)))
@@ -290,46 +333,7 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
             h('span', { class: 'member-id', title: full }, you ? `${name} (you)` : name),
             showPresence ? h('span', { class: 'visually-hidden' }, online ? ', online' : ', offline') : null,
             h('span', { class: 'muted small' }, member.role),
-            owner && !you && member.role === 'member'
-              ? h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'ghost small-button',
-                    'data-testid': `promote-member-${member.userId}`,
-                    'aria-label': `Make owner: ${full}`,
-                    onClick: async () => {
-                      const sure = await confirmAction({
-                        title: `Make ${name} an owner of ${roomName()}?`,
-                        text: `${name} can then add and remove members, promote others, and delete the room; owners can remove each other.`,
-                        confirm: 'Make owner',
-                      });
-                      if (sure) void model.putMember(roomId, member.userId, 'owner').catch((error: unknown) => notify(errorText(error)));
-                    },
-                  },
-                  'Make owner',
-                )
-              : null,
-            owner && !you
-              ? h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'ghost small-button',
-                    'data-testid': `remove-member-${member.userId}`,
-                    'aria-label': `Remove ${full}`,
-                    onClick: async () => {
-                      const sure = await confirmAction({
-                        title: `Remove ${name} from ${roomName()}?`,
-                        text: `${name} stops getting this room's messages at once, and is told so. You can add them again later.`,
-                        confirm: 'Remove',
-                      });
-                      if (sure) void model.removeMember(roomId, member.userId).catch((error: unknown) => notify(errorText(error)));
-                    },
-                  },
-                  'Remove',
-                )
-              : null,
+            owner && !you ? h('span', { class: 'member-actions' }, ...memberActions(member, name, full)) : null,
           );
         }),
       ...(state.more
