@@ -62,7 +62,8 @@ export type ReadPosition = v.InferOutput<typeof ReadPositionSchema>;
 /**
  * PUT /rooms/{roomId}/read {messageId} (members only; 404 for everyone else, whether or not the room exists) -> 200
  * {roomId, lastRead}: the member's read position, kept on their membership, moves forward to that message; never back
- * (a position sent late by another device changes nothing), so `lastRead` is the position now kept.
+ * (a position sent late by another device changes nothing), so `lastRead` is the position now kept. The message is not
+ * looked up: a position only ever counts against its own member's unread messages, so a made-up one costs no one else.
  */
 export const MarkReadRequestSchema = v.object({ messageId: MessageIdSchema });
 export type MarkReadRequest = v.InferOutput<typeof MarkReadRequestSchema>;
