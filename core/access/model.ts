@@ -9,6 +9,7 @@ import type { NamedPolicy } from '../policy/evaluator.js';
 import { browserClientRolePolicy, cognitoGuestRolePolicy, cognitoUserPolicy } from './browser-policies.js';
 import {
   attachPolicyFunctionPolicy,
+  broadcastRecordsPolicy,
   browserClientTrustPolicy,
   cognitoTrustPolicy,
   connectionsReaderPolicy,
@@ -16,6 +17,7 @@ import {
   historyReaderPolicy,
   idempotencyPolicy,
   iotRuleTrustPolicy,
+  jobRecordsPolicy,
   lambdaTrustPolicy,
   membershipsManagerPolicy,
   messagePosterPolicy,
@@ -27,6 +29,7 @@ import {
   queueSenderPolicy,
   rateLimiterPolicy,
   roomMembersReaderPolicy,
+  unreadCounterPolicy,
   userDirectoryPolicy,
 } from './service-policies.js';
 
@@ -129,6 +132,7 @@ export function accessModel(input: AccessModelInput): AccessModel {
         { name: n('read-connections'), document: connectionsReaderPolicy(d) },
         { name: n('user-directory'), document: userDirectoryPolicy(d) },
         { name: n('idempotency'), document: idempotencyPolicy(d, 'atomic') },
+        { name: n('count-unread'), document: unreadCounterPolicy(d) },
       ]),
       messages: fn('messages', [
         { name: n('post-messages'), document: messagePosterPolicy(d) },
@@ -144,12 +148,14 @@ export function accessModel(input: AccessModelInput): AccessModel {
       jobs: fn('jobs', [
         { name: n('send-jobs'), document: queueSenderPolicy(input.jobQueueArn) },
         { name: n('idempotency'), document: idempotencyPolicy(d, 'stateful') },
+        { name: n('job-records'), document: jobRecordsPolicy(d, 'api') },
       ]),
       'jobs-worker': fn('jobs-worker', [
         { name: n('publish-jobs'), document: publisherPolicy(d, 'jobs') },
         { name: n('consume-jobs'), document: queueConsumerPolicy(input.jobQueueArn) },
         // A finished job is announced as a notification event on the app's bus, like any producer's.
         notificationProducer,
+        { name: n('job-records'), document: jobRecordsPolicy(d, 'worker') },
       ]),
       'attach-policy': fn('attach-policy', [{ name: n('attach-iot-policy'), document: attachPolicyFunctionPolicy() }]),
       presence: fn('presence', [{ name: n('read-presence'), document: presenceReaderPolicy(d) }]),
@@ -159,7 +165,10 @@ export function accessModel(input: AccessModelInput): AccessModel {
         // Its asynchronous invocations that fail every retry go to this queue (the on-failure destination).
         { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
       ]),
-      broadcast: fn('broadcast', [{ name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') }]),
+      broadcast: fn('broadcast', [
+        { name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') },
+        { name: n('broadcast-records'), document: broadcastRecordsPolicy(d) },
+      ]),
       health: fn('health', []),
       users: fn('users', [{ name: n('user-directory'), document: userDirectoryPolicy(d) }]),
       // The notification rule's target (core/event-rules.ts): one user's notifications topic, a room's inboxes (directly

@@ -2,7 +2,9 @@
 import { type Deployment, iotArn, topicsOf } from '../deployment.js';
 import { type PolicyDocument, policy } from '../policy/document.js';
 import {
+  BROADCASTS_TABLE,
   IDEMPOTENCY_TABLE,
+  JOBS_TABLE,
   MEMBERSHIPS_BY_USER_INDEX,
   MEMBERSHIPS_TABLE,
   MESSAGES_TABLE,
@@ -90,6 +92,21 @@ export function idempotencyPolicy(d: Deployment, kind: 'atomic' | 'stateful'): P
   return policy({ Sid: 'IdempotencyRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, IDEMPOTENCY_TABLE) });
 }
 
+/**
+ * Each user's jobs. `api` (POST and GET /jobs): record a job as queued (PutItem), forget one the queue refused
+ * (DeleteItem), read a user's newest (Query). `worker`: record steps and outcomes (UpdateItem, conditional on the job not
+ * having finished) and read how a finished one ended (GetItem).
+ */
+export function jobRecordsPolicy(d: Deployment, who: 'api' | 'worker'): PolicyDocument {
+  const actions = who === 'api' ? ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'] : ['dynamodb:UpdateItem', 'dynamodb:GetItem'];
+  return policy({ Sid: 'JobRecords', Effect: 'Allow', Action: actions, Resource: tableArn(d, JOBS_TABLE) });
+}
+
+/** The latest broadcasts: keep each one before it is published (PutItem), read the newest (Query). */
+export function broadcastRecordsPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'BroadcastRecords', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: tableArn(d, BROADCASTS_TABLE) });
+}
+
 /** Posting: read memberships (the sender's, then the members'), write the message to history. */
 export function messagePosterPolicy(d: Deployment): PolicyDocument {
   return policy(
@@ -125,6 +142,14 @@ export function eventBridgeDeadLetterQueuePolicy(queueArn: string, ruleArns: rea
     Resource: queueArn,
     Condition: { ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0]! : [...ruleArns] } },
   });
+}
+
+/**
+ * Unread counts of GET /rooms (functions/rooms/read-positions.ts): a Query of each listed room's messages after the
+ * member's read position (Select COUNT). Read only, and the messages table only: rooms never writes history.
+ */
+export function unreadCounterPolicy(d: Deployment): PolicyDocument {
+  return policy({ Sid: 'CountUnreadMessages', Effect: 'Allow', Action: 'dynamodb:Query', Resource: tableArn(d, MESSAGES_TABLE) });
 }
 
 /** History: check the caller's membership, read messages. */

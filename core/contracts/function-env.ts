@@ -86,6 +86,10 @@ const presenceTable = { PRESENCE_TABLE_NAME: envVar.string() };
 const usersTable = { USERS_TABLE_NAME: envVar.string() };
 /** Idempotency records of the POST routes (core/store/tables.ts IDEMPOTENCY_TABLE). */
 const idempotencyTable = { IDEMPOTENCY_TABLE_NAME: envVar.string() };
+/** Each user's jobs (core/store/tables.ts JOBS_TABLE). */
+const jobsTable = { JOBS_TABLE_NAME: envVar.string() };
+/** The latest broadcasts (core/store/tables.ts BROADCASTS_TABLE). */
+const broadcastsTable = { BROADCASTS_TABLE_NAME: envVar.string() };
 
 /** Delivery to the inboxes of a room's members: directly for small rooms, through the fan-out queue for larger ones. */
 const roomDelivery = {
@@ -117,6 +121,8 @@ export const RoomsEnvSchema = v.object({
   ...appToken,
   ...cognitoUsers,
   ...membershipsTable,
+  /** Unread counts of GET /rooms: the messages after each member's read position. */
+  ...messagesTable,
   ...presenceTable,
   ...usersTable,
   ...idempotencyTable,
@@ -148,13 +154,14 @@ export type HistoryEnv = v.InferOutput<typeof HistoryEnvSchema>;
 export const FanoutWorkerEnvSchema = v.object({ ...deployment, FANOUT_PUBLISH_CONCURRENCY: envVar.integer({ default: 64, min: 1, max: 512 }) });
 export type FanoutWorkerEnv = v.InferOutput<typeof FanoutWorkerEnvSchema>;
 
-export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, ...idempotencyTable, ...rateLimit, JOBS_QUEUE_URL: envVar.url() });
+export const JobsApiEnvSchema = v.object({ ...deployment, ...appToken, ...idempotencyTable, ...jobsTable, ...rateLimit, JOBS_QUEUE_URL: envVar.url() });
 export type JobsApiEnv = v.InferOutput<typeof JobsApiEnvSchema>;
 
 export const JobsWorkerEnvSchema = v.object({
   ...deployment,
   /** The app's event bus (core/event-rules.ts): a finished job is announced there as a notification event. */
   EVENT_BUS_NAME: envVar.string(),
+  ...jobsTable,
   /** Must equal the queue's redrive policy maxReceiveCount: the worker reports failure on the last attempt. */
   JOBS_MAX_RECEIVE_COUNT: envVar.integer({ default: 3, min: 1, max: 1000 }),
 });
@@ -188,8 +195,8 @@ export type PresenceEventsEnv = v.InferOutput<typeof PresenceEventsEnvSchema>;
 export const UsersEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...usersTable, ...rateLimit });
 export type UsersEnv = v.InferOutput<typeof UsersEnvSchema>;
 
-/** POST /broadcast: app users whose token carries the admin role. */
-export const BroadcastEnvSchema = v.object({ ...deployment, ...appToken, ...rateLimit });
+/** POST /broadcast: app users whose token carries the admin role; GET /broadcasts: any signed-in user (Cognito too). */
+export const BroadcastEnvSchema = v.object({ ...deployment, ...appToken, ...cognitoUsers, ...broadcastsTable, ...rateLimit });
 export type BroadcastEnv = v.InferOutput<typeof BroadcastEnvSchema>;
 
 /** The notification rule's target: a user's notifications topic, a room's inboxes (after reading its members) or broadcast. */

@@ -84,6 +84,20 @@ export type BroadcastRequest = v.InferOutput<typeof BroadcastRequestSchema>;
 export const BroadcastAcceptedSchema = v.object({ messageId: v.string(), topic: v.string(), sentAt: v.string() });
 export type BroadcastAccepted = v.InferOutput<typeof BroadcastAcceptedSchema>;
 
+/** GET /broadcasts returns the newest broadcasts, at most this many. */
+export const RECENT_BROADCASTS = 20;
+
+/** A broadcast as the store keeps it (core/store/tables.ts BROADCASTS_TABLE): the MQTT payload without its `type`. */
+export const StoredBroadcastSchema = v.object({ messageId: v.string(), from: v.string(), fromName: v.string(), text: v.string(), sentAt: v.string() });
+export type StoredBroadcast = v.InferOutput<typeof StoredBroadcastSchema>;
+
+/**
+ * GET /broadcasts -> 200 (any signed-in user, app or Cognito): the newest broadcasts (at most RECENT_BROADCASTS, kept
+ * for a week), oldest first as they are read, so a page shows what was announced before it loaded.
+ */
+export const BroadcastListSchema = v.object({ broadcasts: v.array(StoredBroadcastSchema) });
+export type BroadcastList = v.InferOutput<typeof BroadcastListSchema>;
+
 /** POST /iot/attach-policy -> 200. */
 export const AttachPolicyResponseSchema = v.object({ identityId: v.string(), policyName: v.string() });
 export type AttachPolicyResponse = v.InferOutput<typeof AttachPolicyResponseSchema>;

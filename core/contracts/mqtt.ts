@@ -53,12 +53,24 @@ export const PresenceChangeSchema = v.object({
 });
 export type PresenceChange = v.InferOutput<typeof PresenceChangeSchema>;
 
+/**
+ * On `<app>/<stage>/users/<userId>/rooms/<roomId>` (the member's own inbox only): they read the room up to `messageId`
+ * on one of their tabs or devices (PUT /rooms/{roomId}/read), so the others clear their unread count too.
+ */
+export const ReadPositionChangeSchema = v.object({ type: v.literal('read'), roomId: v.string(), messageId: v.string(), at: v.string() });
+export type ReadPositionChange = v.InferOutput<typeof ReadPositionChangeSchema>;
+
 /** On `<app>/<stage>/broadcast`: a message to everyone, guests included, sent by an admin (POST /broadcast). */
 export const BroadcastMessageSchema = v.object({
   type: v.literal('broadcast'),
   /** Server-assigned and time-ordered; the browser de-duplicates QoS 1 redeliveries by it. */
   messageId: v.string(),
   from: v.string(),
+  /**
+   * The admin's display name, from their token's `name` claim (their user id when it has none). The broadcast function
+   * always sets it; a payload without it (an older publisher) is still shown, named by `from`.
+   */
+  fromName: v.optional(v.string()),
   text: v.string(),
   /** ISO 8601, server clock. */
   sentAt: v.string(),
@@ -74,6 +86,7 @@ export const AppPayloadSchema = v.variant('type', [
   NotificationSchema,
   JobEventSchema,
   PresenceChangeSchema,
+  ReadPositionChangeSchema,
   BroadcastMessageSchema,
   MemberAddedSchema,
   MemberRemovedSchema,

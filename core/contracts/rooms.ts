@@ -46,8 +46,47 @@ export type RenameRoomRequest = v.InferOutput<typeof RenameRoomRequestSchema>;
 export const RoomCreatedSchema = v.object({ roomId: v.string(), name: v.string() });
 export type RoomCreated = v.InferOutput<typeof RoomCreatedSchema>;
 
-/** GET /rooms -> 200: the caller's rooms. */
-export const RoomSummarySchema = v.object({ roomId: v.string(), name: v.string(), role: v.picklist(ROOM_ROLES) });
+/**
+ * A message id as the API issues it (core/ids.ts newSortableId: 26 characters of Crockford's base32, time first), so
+ * that read positions compare as the messages' order does.
+ */
+export const MessageIdSchema = v.pipe(
+  v.string('must be a string'),
+  v.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a message id as the API issued it (26 capital letters and digits)'),
+);
+
+/** Where a member has read a room up to: the newest message they saw, and when (server clock, ISO 8601). */
+export const ReadPositionSchema = v.object({ messageId: v.string(), at: v.string() });
+export type ReadPosition = v.InferOutput<typeof ReadPositionSchema>;
+
+/**
+ * PUT /rooms/{roomId}/read {messageId} (members only; 404 for everyone else, whether or not the room exists) -> 200
+ * {roomId, lastRead}: the member's read position, kept on their membership, moves forward to that message; never back
+ * (a position sent late by another device changes nothing), so `lastRead` is the position now kept. The message is not
+ * looked up: a position only ever counts against its own member's unread messages, so a made-up one costs no one else.
+ */
+export const MarkReadRequestSchema = v.object({ messageId: MessageIdSchema });
+export type MarkReadRequest = v.InferOutput<typeof MarkReadRequestSchema>;
+export const ReadPositionResponseSchema = v.object({ roomId: v.string(), lastRead: ReadPositionSchema });
+export type ReadPositionResponse = v.InferOutput<typeof ReadPositionResponseSchema>;
+
+/** Unread messages are counted up to this many per room; `unreadMore` says the count stopped there. */
+export const MAX_UNREAD_COUNT = 100;
+
+/**
+ * GET /rooms -> 200: the caller's rooms, each with its name, the caller's role and, from their read position (or, before
+ * they read anything, from when they joined): `unread`, how many messages others sent since (counted among at most
+ * MAX_UNREAD_COUNT messages; `unreadMore` when the count stopped there), and `lastRead`, the position itself. PATCH
+ * /rooms/{roomId} answers with the summary too, without them.
+ */
+export const RoomSummarySchema = v.object({
+  roomId: v.string(),
+  name: v.string(),
+  role: v.picklist(ROOM_ROLES),
+  unread: v.optional(v.number()),
+  unreadMore: v.optional(v.boolean()),
+  lastRead: v.optional(ReadPositionSchema),
+});
 export type RoomSummary = v.InferOutput<typeof RoomSummarySchema>;
 export const RoomListSchema = v.object({ rooms: v.array(RoomSummarySchema), nextCursor: v.optional(v.string()) });
 export type RoomList = v.InferOutput<typeof RoomListSchema>;

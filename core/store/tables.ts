@@ -25,7 +25,8 @@ export interface TableDefinition {
 /**
  * Rooms and memberships, both directions:
  *   pk ROOM#<roomId>  sk #ROOM             the room: name, createdBy, createdAt, memberCount, ownerCount
- *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt;
+ *   pk ROOM#<roomId>  sk MEMBER#<userId>   a membership: role, joinedAt, readMessageId? and readAt? (the member's
+ *                                          read position, PUT /rooms/{roomId}/read);
  *                                          gsi1pk USER#<userId>, gsi1sk ROOM#<roomId>     (byUser: a user's rooms)
  *                                          gsi2pk ROOM#<roomId>, gsi2sk <joinedAt>#<userId> (bySeniority: oldest first)
  * `#` sorts before `M`, so one Query of a room's partition reads the room first and then its members in user id order:
@@ -129,7 +130,52 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
 /** The key of one user's idempotency key in one scope: user ids and keys never contain `#` (core/ids.ts, the key rule). */
 export const idempotencyRecordKey = (scope: string, userId: string, key: string): string => `${scope}#${userId}#${key}`;
 
-export const TABLES = [MEMBERSHIPS_TABLE, MESSAGES_TABLE, RATE_LIMITS_TABLE, PRESENCE_TABLE, USERS_TABLE, IDEMPOTENCY_TABLE] as const;
+/**
+ * Each user's jobs (functions/jobs), so that the page shows the latest ones with their outcome after a reload. One item
+ * per job, written as it is queued (POST /jobs) and on each step by the worker:
+ *   userId, jobId   kind, steps, stepMs, status (queued | running | succeeded | failed), step, progress, requestedAt,
+ *                   updatedAt, result?, error? (a sentence for people), retryOf?, expiresAt (TTL)
+ * Job ids are time-ordered (core/ids.ts newSortableId), so a user's newest jobs are one Query, newest first.
+ */
+export const JOBS_TABLE: TableDefinition = {
+  purpose: 'jobs',
+  partitionKey: { name: 'userId', type: 'S' },
+  sortKey: { name: 'jobId', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+};
+
+export const JOB_KEYS = { item: (userId: string, jobId: string) => ({ userId, jobId }) } as const;
+
+/**
+ * The announcements admins broadcast (functions/broadcast), so that the page shows the latest ones after a reload:
+ *   feed "broadcast", messageId (time-ordered)   from, fromName, text, sentAt, expiresAt (TTL)
+ * One partition: broadcasts are few (admins only, rate-limited), and the latest ones are one Query, newest first.
+ */
+export const BROADCASTS_TABLE: TableDefinition = {
+  purpose: 'broadcasts',
+  partitionKey: { name: 'feed', type: 'S' },
+  sortKey: { name: 'messageId', type: 'S' },
+  ttlAttribute: 'expiresAt',
+  pointInTimeRecovery: false,
+};
+
+export const BROADCAST_KEYS = {
+  /** The partition every broadcast of the stage is in. */
+  feed: 'broadcast',
+  item: (messageId: string) => ({ feed: 'broadcast', messageId }),
+} as const;
+
+export const TABLES = [
+  MEMBERSHIPS_TABLE,
+  MESSAGES_TABLE,
+  RATE_LIMITS_TABLE,
+  PRESENCE_TABLE,
+  USERS_TABLE,
+  IDEMPOTENCY_TABLE,
+  JOBS_TABLE,
+  BROADCASTS_TABLE,
+] as const;
 
 export const tableName = (d: Pick<Deployment, 'app' | 'stage'>, table: TableDefinition): string => resourceName(d, table.purpose);
 

@@ -1,20 +1,31 @@
 /**
  * POST /broadcast {text}: an admin (an app token whose `roles` claim contains "admin") sends a message to everyone on
- * `<app>/<stage>/broadcast`, guests included. Anyone else gets 403; each send counts against the sender's limit.
+ * `<app>/<stage>/broadcast`, guests included. Anyone else gets 403; each send counts against the sender's limit. The
+ * announcement is kept first (broadcast-store.ts), then published: GET /broadcasts shows the latest ones to a page that
+ * loads later.
  */
-import { type BroadcastAccepted, BroadcastRequestSchema, MAX_MESSAGE_TEXT_LENGTH } from '../../core/contracts/http.js';
+import {
+  type BroadcastAccepted,
+  type BroadcastList,
+  BroadcastRequestSchema,
+  MAX_MESSAGE_TEXT_LENGTH,
+  RECENT_BROADCASTS,
+  type StoredBroadcast,
+} from '../../core/contracts/http.js';
 import type { BroadcastMessage } from '../../core/contracts/mqtt.js';
 import type { TopicScheme } from '../../core/topics.js';
 import type { AppUser } from '../shared/app-token.js';
 import { ForbiddenError, PayloadTooLargeError } from '../shared/errors.js';
 import { type Clock, type IdGenerator, type Publisher, type RateLimiter, unlimited } from '../shared/ports.js';
 import { validateBody } from '../shared/request.js';
+import type { BroadcastStore } from './broadcast-store.js';
 
 /** The role a token must carry to broadcast. */
 export const BROADCAST_ROLE = 'admin';
 
 export interface BroadcastDependencies {
   publisher: Publisher;
+  broadcasts: BroadcastStore;
   clock: Clock;
   newMessageId: IdGenerator;
   topics: TopicScheme;
@@ -27,9 +38,23 @@ export async function broadcast(user: AppUser, body: unknown, deps: BroadcastDep
   const { text } = validateBody(BroadcastRequestSchema, body);
   if (text.length > MAX_MESSAGE_TEXT_LENGTH)
     throw new PayloadTooLargeError(`"text" is ${text.length} characters; at most ${MAX_MESSAGE_TEXT_LENGTH} are allowed`);
-  const message: BroadcastMessage = { type: 'broadcast', messageId: deps.newMessageId(), from: user.userId, text, sentAt: deps.clock.now().toISOString() };
+  const kept: StoredBroadcast = {
+    messageId: deps.newMessageId(),
+    from: user.userId,
+    fromName: user.name ?? user.userId,
+    text,
+    sentAt: deps.clock.now().toISOString(),
+  };
+  const message: BroadcastMessage = { type: 'broadcast', ...kept };
+  // Kept before anyone can receive it, as room messages are: what a page saw live, a reload shows again.
+  await deps.broadcasts.put(kept);
   const topic = deps.topics.broadcast();
   // QoS 1 as room messages: at least once, de-duplicated by messageId in the browser.
   await deps.publisher.publish(topic, message, 1);
   return { messageId: message.messageId, topic, sentAt: message.sentAt };
+}
+
+/** GET /broadcasts -> 200: the latest broadcasts, oldest first (any signed-in user: the topic reaches them all). */
+export async function recentBroadcasts(deps: Pick<BroadcastDependencies, 'broadcasts'>): Promise<BroadcastList> {
+  return { broadcasts: await deps.broadcasts.recent(RECENT_BROADCASTS) };
 }

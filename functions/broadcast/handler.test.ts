@@ -1,8 +1,9 @@
 import { TopicScheme } from '../../core/topics.js';
-import { context, httpEvent, silentLogger } from '../../test/fixtures/events.js';
+import { context, fakeCaller, httpEvent, silentLogger } from '../../test/fixtures/events.js';
 import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
+import { MemoryBroadcastStore } from '../../test/support/memory-broadcast-store.js';
 import type { AppTokenVerifier } from '../shared/app-token.js';
-import { PublishFailedError, UnauthorizedError } from '../shared/errors.js';
+import { PublishFailedError, UnauthorizedError, UpstreamError } from '../shared/errors.js';
 import { memoryMetrics } from '../shared/metrics.js';
 import type { Publisher } from '../shared/ports.js';
 import { createBroadcastHandler } from './handler.js';
@@ -11,18 +12,22 @@ import { createBroadcastHandler } from './handler.js';
 const verifyToken: AppTokenVerifier = async (header) => {
   const m = /^Bearer (\w+):?([\w,]*)$/.exec(header ?? '');
   if (!m) throw new UnauthorizedError('missing or malformed Authorization header: expected "Bearer <JWT>"');
-  return m[2] ? { userId: m[1]!, roles: m[2].split(',') } : { userId: m[1]! };
+  const name = m[1] === 'alice' ? { name: 'Alice' } : {};
+  return m[2] ? { userId: m[1]!, roles: m[2].split(','), ...name } : { userId: m[1]!, ...name };
 };
 
 function setup(options: { limit?: number; publisher?: Publisher } = {}) {
   const published: Array<{ topic: string; payload: unknown; qos: number }> = [];
   const limiter = memoryRateLimiter(options.limit ?? 100);
   const metrics = memoryMetrics();
+  const broadcasts = new MemoryBroadcastStore();
   let n = 0;
   const handler = createBroadcastHandler({
     logger: silentLogger(),
     metrics,
     verifyToken,
+    resolveCaller: fakeCaller,
+    broadcasts,
     rateLimiter: limiter,
     publisher: options.publisher ?? { publish: async (topic, payload, qos) => void published.push({ topic, payload, qos }) },
     clock: { now: () => new Date('2030-01-01T00:00:00Z') },
@@ -39,7 +44,12 @@ function setup(options: { limit?: number; publisher?: Publisher } = {}) {
       }),
       context,
     );
-  return { post, published, limiter, metrics };
+  const list = (token: string | undefined) =>
+    handler(
+      httpEvent({ method: 'GET', path: '/broadcasts', routeKey: 'GET /broadcasts', headers: token ? { authorization: `Bearer ${token}` } : {} }),
+      context,
+    );
+  return { post, list, published, limiter, metrics, broadcasts };
 }
 
 describe('POST /broadcast', () => {
@@ -51,7 +61,7 @@ describe('POST /broadcast', () => {
     expect(published).toEqual([
       {
         topic: 'app/test/broadcast',
-        payload: { type: 'broadcast', messageId: 'm1', from: 'alice', text: 'Maintenance at noon', sentAt: '2030-01-01T00:00:00.000Z' },
+        payload: { type: 'broadcast', messageId: 'm1', from: 'alice', fromName: 'Alice', text: 'Maintenance at noon', sentAt: '2030-01-01T00:00:00.000Z' },
         qos: 1,
       },
     ]);
@@ -103,5 +113,42 @@ describe('POST /broadcast', () => {
     const res = await post('alice:admin', { text: 'hi' });
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': '1' });
+  });
+
+  it('keeps each broadcast before publishing it, and keeps nothing that was refused', async () => {
+    const { post, broadcasts } = setup();
+    await post('alice:admin', { text: 'kept' });
+    await post('bob', { text: 'refused' });
+    await post('alice:admin', { text: '' });
+    expect(broadcasts.broadcasts).toEqual([{ messageId: 'm1', from: 'alice', fromName: 'Alice', text: 'kept', sentAt: '2030-01-01T00:00:00.000Z' }]);
+  });
+
+  it('does not publish a broadcast it could not keep (the admin gets 503 and can send it again)', async () => {
+    const { post, published, broadcasts } = setup();
+    broadcasts.put = async () => Promise.reject(new UpstreamError('could not keep the broadcast', true));
+    expect((await post('alice:admin', { text: 'hi' })).statusCode).toBe(503);
+    expect(published).toEqual([]);
+  });
+});
+
+describe('GET /broadcasts', () => {
+  it('answers any signed-in user with the latest broadcasts, oldest first, without counting the request', async () => {
+    const { post, list, limiter } = setup();
+    for (const text of ['first', 'second']) await post('alice:admin', { text });
+    const consumed = limiter.consumed.length;
+    const res = await list('bob');
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body!)).toEqual({
+      broadcasts: [
+        { messageId: 'm1', from: 'alice', fromName: 'Alice', text: 'first', sentAt: '2030-01-01T00:00:00.000Z' },
+        { messageId: 'm2', from: 'alice', fromName: 'Alice', text: 'second', sentAt: '2030-01-01T00:00:00.000Z' },
+      ],
+    });
+    expect(limiter.consumed.length).toBe(consumed);
+  });
+
+  it('answers 401 without a valid token', async () => {
+    const { list } = setup();
+    expect((await list(undefined)).statusCode).toBe(401);
   });
 });

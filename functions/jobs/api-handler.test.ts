@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { JobsApiEnvSchema } from '../../core/contracts/function-env.js';
 import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
 import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
+import { MemoryJobStore } from '../../test/support/memory-job-store.js';
 import { MemoryIdempotencyStore } from '../../test/support/memory-room-store.js';
 import { SqsJobQueue } from '../shared/aws-adapters.js';
 import { createJobsApiHandler } from './api-handler.js';
@@ -11,12 +12,14 @@ import { JOB_BUDGET, maxJobWorkMs } from './budget.js';
 const sqs = mockClient(SQSClient);
 const limiter = memoryRateLimiter(3);
 const idempotency = new MemoryIdempotencyStore();
+const jobs = new MemoryJobStore();
 let ids = 0;
 const handler = createJobsApiHandler({
   config: testConfig(JobsApiEnvSchema),
   logger: silentLogger(),
   verifyToken: fakeVerifier,
   queue: new SqsJobQueue(new SQSClient(unitTestAws), baseEnv.JOBS_QUEUE_URL),
+  jobs,
   clock: { now: () => new Date('2030-01-01T00:00:00Z') },
   newId: () => `job-${++ids}`,
   rateLimiter: limiter,
@@ -25,12 +28,15 @@ const handler = createJobsApiHandler({
 });
 const post = (body: unknown, user = 'alice', headers: Record<string, string> = {}) =>
   handler(httpEvent({ path: '/jobs', headers: { authorization: `Bearer ${user}`, ...headers }, body: JSON.stringify(body) }), context);
+const list = (user = 'alice') =>
+  handler(httpEvent({ method: 'GET', path: '/jobs', routeKey: 'GET /jobs', headers: { authorization: `Bearer ${user}` } }), context);
 
 beforeEach(() => {
   sqs.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   limiter.consumed.length = 0;
   idempotency.records.records.clear();
+  jobs.jobs.clear();
   ids = 0;
 });
 
@@ -97,5 +103,60 @@ describe('POST /jobs', () => {
     const retry = await post({ kind: 'report' }, 'alice', key);
     expect(retry.statusCode).toBe(202);
     expect(retry.headers?.['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('records the job as queued before queueing it, with the job it retries', async () => {
+    let recordedFirst = false;
+    sqs.on(SendMessageCommand).callsFake(async () => {
+      recordedFirst = jobs.jobs.size === 1;
+      return { MessageId: 'm' };
+    });
+    expect((await post({ kind: 'import', steps: 2, stepMs: 10, retryOf: 'job-0' })).statusCode).toBe(202);
+    expect(recordedFirst).toBe(true);
+    expect(await jobs.recent('alice', 5)).toEqual([
+      {
+        jobId: 'job-1',
+        kind: 'import',
+        steps: 2,
+        stepMs: 10,
+        status: 'queued',
+        step: 0,
+        progress: 0,
+        requestedAt: '2030-01-01T00:00:00.000Z',
+        updatedAt: '2030-01-01T00:00:00.000Z',
+        retryOf: 'job-0',
+      },
+    ]);
+  });
+
+  it('forgets the job again when the queue refuses it: nothing will run, and the page must not show it waiting', async () => {
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('slow down'), { name: 'RequestThrottled', $metadata: { httpStatusCode: 400 } }));
+    expect((await post({ kind: 'report' })).statusCode).toBe(503);
+    expect(jobs.jobs.size).toBe(0);
+  });
+
+  it('answers 400 to a retryOf that is not a job id, queueing nothing', async () => {
+    const res = await post({ kind: 'report', retryOf: 'a/b' });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body!).message).toContain('retryOf');
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
+
+describe('GET /jobs', () => {
+  it("answers with the caller's own newest jobs, newest first, without counting against the limit", async () => {
+    for (let i = 0; i < 2; i += 1) await post({ kind: 'report' });
+    await post({ kind: 'report' }, 'bob');
+    const consumed = limiter.consumed.length;
+    const res = await list();
+    expect(res.statusCode).toBe(200);
+    // The ids of this test sort as strings: job-2 is newer than job-1.
+    expect(JSON.parse(res.body!).jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['job-2', 'job-1']);
+    expect(limiter.consumed.length).toBe(consumed);
+  });
+
+  it('answers 401 without a valid token', async () => {
+    const res = await handler(httpEvent({ method: 'GET', path: '/jobs', routeKey: 'GET /jobs' }), context);
+    expect(res.statusCode).toBe(401);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * POST /jobs {kind, steps?, stepMs?, failAtStep?}: queues the job and answers 202 {jobId, topic} at once. An
- * `Idempotency-Key` header makes a retry return the first 202 and queue nothing (api-start.ts).
+ * POST /jobs {kind, steps?, stepMs?, failAtStep?, retryOf?}: queues the job and answers 202 {jobId, topic} at once. An
+ * `Idempotency-Key` header makes a retry return the first 202 and queue nothing (api-start.ts). Each POST counts
+ * against the caller's limit. GET /jobs: the caller's newest jobs with their progress or outcome (the store's).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobsApiEnv } from '../../core/contracts/function-env.js';
@@ -14,6 +15,8 @@ import { type Clock, type IdGenerator, type JobQueue, type RateLimiter, unlimite
 import { jsonBody } from '../shared/request.js';
 import { startJobOnce } from './api-start.js';
 import { JOB_BUDGET, type JobBudget } from './budget.js';
+import { recentJobs } from './core.js';
+import type { JobStore } from './job-store.js';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -22,6 +25,8 @@ export interface JobsApiHandlerDependencies {
   logger: Logger;
   verifyToken: AppTokenVerifier;
   queue: JobQueue;
+  /** Each user's jobs, for GET /jobs and a page's reload. */
+  jobs: JobStore;
   clock: Clock;
   newId: IdGenerator;
   /** Per-user limit of POST /jobs (none when absent). */
@@ -40,6 +45,7 @@ export function createJobsApiHandler({
   logger,
   verifyToken,
   queue,
+  jobs,
   clock,
   newId,
   rateLimiter = unlimited,
@@ -53,9 +59,11 @@ export function createJobsApiHandler({
     logger,
     async (event) => {
       const user = await verifyToken(event.headers.authorization);
+      if (event.routeKey === 'GET /jobs') return jsonResponse(200, await recentJobs(user, { jobs }));
       await rateLimiter.consume(user.userId);
       const started = await startJobOnce(user, jsonBody(event, MAX_BODY_BYTES), idempotencyKeyOf(event), {
         queue,
+        jobs,
         clock,
         newId,
         topics,

@@ -1,5 +1,4 @@
 /** The jobs functions' AWS dependencies, built from their config (the deployed entries and the local stack). */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -8,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeNotifier } from '@iot-realtime/realtime-server';
 import type { JobsApiEnv, JobsWorkerEnv } from '../../core/contracts/function-env.js';
 import { JOB_COMPLETED_NOTIFICATION, type JobCompletedData } from '../../core/contracts/jobs.js';
+import { newSortableId } from '../../core/ids.js';
 import { functionDefinition } from '../catalog.js';
 import { appTokenVerifierFromConfig } from '../shared/app-token.js';
 import { IotDataPublisher, SqsJobQueue } from '../shared/aws-adapters.js';
@@ -19,6 +19,7 @@ import { countingPublisher, powertoolsMetrics } from '../shared/metrics.js';
 import { systemClock } from '../shared/ports.js';
 import type { FunctionRuntime } from '../shared/runtime.js';
 import type { JobsApiHandlerDependencies } from './api-handler.js';
+import { DynamoJobStore } from './dynamo-job-store.js';
 import type { JobsWorkerHandlerDependencies } from './worker-handler.js';
 
 export function jobsApiDependencies(config: JobsApiEnv, aws: AwsClientOptions, runtime: FunctionRuntime = {}): JobsApiHandlerDependencies {
@@ -29,8 +30,10 @@ export function jobsApiDependencies(config: JobsApiEnv, aws: AwsClientOptions, r
     logger,
     verifyToken: appTokenVerifierFromConfig(config),
     queue: new SqsJobQueue(new SQSClient(aws), config.JOBS_QUEUE_URL),
+    jobs: new DynamoJobStore(dynamo, config.JOBS_TABLE_NAME, systemClock),
     clock: systemClock,
-    newId: randomUUID,
+    // Time-ordered: a user's newest jobs are the first of one Query (core/store/tables.ts JOBS_TABLE).
+    newId: () => newSortableId(Date.now()),
     rateLimiter: rateLimiterFromConfig(config, dynamo, { scope: 'jobs', clock: systemClock, logger }),
     idempotency: new DynamoIdempotencyStore(dynamo, config.IDEMPOTENCY_TABLE_NAME),
     // A claim outlives the invocation that made it: the function's timeout, and as much again for clock skew.
@@ -54,6 +57,7 @@ export function jobsWorkerDependencies(config: JobsWorkerEnv, aws: AwsClientOpti
       await notifier.notify({ to: { kind: 'user', userId }, type: JOB_COMPLETED_NOTIFICATION, data });
     },
     publisher: countingPublisher(new IotDataPublisher(new IoTDataPlaneClient(aws)), metrics),
+    jobs: new DynamoJobStore(new DynamoDBClient(aws), config.JOBS_TABLE_NAME, systemClock),
     clock: systemClock,
     sleep: (ms) => sleep(ms),
     metrics,

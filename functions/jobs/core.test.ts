@@ -1,6 +1,7 @@
 import type { JobMessage } from '../../core/contracts/jobs.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
 import { TopicScheme } from '../../core/topics.js';
+import { MemoryJobStore } from '../../test/support/memory-job-store.js';
 import { PublishFailedError, ValidationError } from '../shared/errors.js';
 import type { Publisher } from '../shared/ports.js';
 import type { JobBudget } from './budget.js';
@@ -11,8 +12,8 @@ const clock = { now: () => new Date('2030-01-01T00:00:00Z') };
 const noSleep = async () => undefined;
 /** A 60 s worker keeping 10 s in hand: at most 50 000 ms of declared work. */
 const budget: JobBudget = { workerTimeoutMs: 60_000, safetyMarginMs: 10_000 };
-const start = (body: unknown, sent: JobMessage[] = []) =>
-  startJob({ userId: 'alice' }, body, { queue: { send: async (j) => void sent.push(j) }, clock, newId: () => 'j1', topics, budget });
+const start = (body: unknown, sent: JobMessage[] = [], jobs = new MemoryJobStore()) =>
+  startJob({ userId: 'alice' }, body, { queue: { send: async (j) => void sent.push(j) }, jobs, clock, newId: () => 'j1', topics, budget });
 
 /** A clock that only moves when the job sleeps: deadlines are exact, and nothing waits for real. */
 function steppingClock(startMs = Date.UTC(2030, 0, 1)) {
@@ -78,7 +79,9 @@ describe('runJob', () => {
 
   it("publishes progress to the owner's job topic and then the result", async () => {
     const publisher = recordingPublisher();
-    await expect(runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, clock, topics, sleep: noSleep, deadline })).resolves.toBe('succeeded');
+    await expect(
+      runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, jobs: new MemoryJobStore(), clock, topics, sleep: noSleep, deadline }),
+    ).resolves.toBe('succeeded');
     expect(new Set(publisher.topics)).toEqual(new Set(['app/test/users/alice/jobs/j1']));
     expect(publisher.events.map((e) => [e.status, e.progress])).toEqual([
       ['running', 0],
@@ -92,28 +95,40 @@ describe('runJob', () => {
   it('reports a failing job on the topic and does not ask for a retry', async () => {
     const publisher = recordingPublisher();
     await expect(
-      runJob({ ...job, failAtStep: 2 }, { receiveCount: 1, maxReceiveCount: 3 }, { publisher, clock, topics, sleep: noSleep, deadline }),
+      runJob(
+        { ...job, failAtStep: 2 },
+        { receiveCount: 1, maxReceiveCount: 3 },
+        { publisher, jobs: new MemoryJobStore(), clock, topics, sleep: noSleep, deadline },
+      ),
     ).resolves.toBe('failed');
-    expect(publisher.events.at(-1)).toMatchObject({ status: 'failed', error: 'step 2 of 3 failed' });
+    expect(publisher.events.at(-1)).toMatchObject({
+      status: 'failed',
+      error: 'The report stopped at step 2 of 3: the data source did not answer (this demo job was asked to fail there).',
+    });
   });
 
   it('throws on a transient failure so the queue retries, and tells the owner on the last attempt', async () => {
     const early = recordingPublisher(2);
-    await expect(runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher: early, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(
-      PublishFailedError,
-    );
+    await expect(
+      runJob(job, { receiveCount: 1, maxReceiveCount: 3 }, { publisher: early, jobs: new MemoryJobStore(), clock, topics, sleep: noSleep, deadline }),
+    ).rejects.toThrow(PublishFailedError);
     expect(early.events.some((e) => e.status === 'failed')).toBe(false);
     const last = recordingPublisher(2);
-    await expect(runJob(job, { receiveCount: 3, maxReceiveCount: 3 }, { publisher: last, clock, topics, sleep: noSleep, deadline })).rejects.toThrow(
-      PublishFailedError,
-    );
-    expect(last.events.at(-1)).toMatchObject({ status: 'failed', error: 'the job could not be completed after 3 attempts (last: throttled)' });
+    await expect(
+      runJob(job, { receiveCount: 3, maxReceiveCount: 3 }, { publisher: last, jobs: new MemoryJobStore(), clock, topics, sleep: noSleep, deadline }),
+    ).rejects.toThrow(PublishFailedError);
+    // In words: the raw error (throttled) is for the logs.
+    expect(last.events.at(-1)).toMatchObject({
+      status: 'failed',
+      error: 'The report could not finish after 3 attempts: the service had a problem (the operators have the details).',
+    });
   });
 
   describe('deadline', () => {
     const slow: JobMessage = { ...job, steps: 4, stepMs: 1000 };
     const deps = (time: ReturnType<typeof steppingClock>, publisher: Publisher, deadlineMs: number): RunJobDependencies => ({
       publisher,
+      jobs: new MemoryJobStore(),
       clock: time.clock,
       sleep: time.sleep,
       topics,
@@ -159,7 +174,7 @@ describe('runJob', () => {
       expect(publisher.events).toEqual([
         expect.objectContaining({
           status: 'failed',
-          error: 'the job could not be completed after 3 attempts (last: not started: its 4000 ms of work did not fit in the 1000 ms the worker had left)',
+          error: 'The report could not finish: the worker ran out of time on each of its 3 attempts.',
         }),
       ]);
     });

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { JobsWorkerEnvSchema } from '../../core/contracts/function-env.js';
 import type { JobEvent } from '../../core/contracts/mqtt.js';
 import { context, contextWithRemaining, silentLogger, sqsEvent, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { MemoryJobStore } from '../../test/support/memory-job-store.js';
 import { IotDataPublisher } from '../shared/aws-adapters.js';
 import { countingPublisher, memoryMetrics } from '../shared/metrics.js';
 import { systemClock } from '../shared/ports.js';
@@ -10,10 +11,12 @@ import { createJobsWorkerHandler } from './worker-handler.js';
 
 const iotData = mockClient(IoTDataPlaneClient);
 const publisher = new IotDataPublisher(new IoTDataPlaneClient(unitTestAws));
+const jobs = new MemoryJobStore();
 const handler = createJobsWorkerHandler({
   config: testConfig(JobsWorkerEnvSchema),
   logger: silentLogger(),
   publisher,
+  jobs,
   clock: systemClock,
   sleep: async () => undefined,
 });
@@ -25,7 +28,10 @@ const published = () =>
     .commandCalls(PublishCommand)
     .map((c) => ({ topic: c.args[0].input.topic ?? '', event: JSON.parse(new TextDecoder().decode(c.args[0].input.payload as Uint8Array)) as JobEvent }));
 
-beforeEach(() => iotData.reset());
+beforeEach(() => {
+  iotData.reset();
+  jobs.jobs.clear();
+});
 
 describe('jobs worker (SQS, partial batch failures)', () => {
   it('runs every job and reports no failures', async () => {
@@ -78,7 +84,10 @@ describe('jobs worker (SQS, partial batch failures)', () => {
         .map((p) => p.event),
     ).toEqual([
       expect.objectContaining({ status: 'running', step: 0 }),
-      expect.objectContaining({ status: 'failed', error: 'the job could not be completed after 3 attempts (last: could not deliver the message)' }),
+      expect.objectContaining({
+        status: 'failed',
+        error: 'The report could not finish after 3 attempts: the service had a problem (the operators have the details).',
+      }),
     ]);
   });
 
@@ -88,6 +97,7 @@ describe('jobs worker (SQS, partial batch failures)', () => {
       config: testConfig(JobsWorkerEnvSchema),
       logger: silentLogger(),
       publisher,
+      jobs: new MemoryJobStore(),
       clock: systemClock,
       sleep: async () => undefined,
       safetyMarginMs: 1000,
@@ -116,6 +126,7 @@ describe('jobs worker (SQS, partial batch failures)', () => {
       config: testConfig(JobsWorkerEnvSchema),
       logger: silentLogger(),
       publisher,
+      jobs: new MemoryJobStore(),
       clock: systemClock,
       sleep,
       safetyMarginMs: 100,
@@ -141,6 +152,7 @@ describe('jobs worker (SQS, partial batch failures)', () => {
       config: testConfig(JobsWorkerEnvSchema),
       logger: silentLogger(),
       publisher: countingPublisher(publisher, metrics),
+      jobs: new MemoryJobStore(),
       clock: systemClock,
       sleep: async () => undefined,
       metrics,
@@ -164,6 +176,7 @@ describe('jobs worker (SQS, partial batch failures)', () => {
       config: testConfig(JobsWorkerEnvSchema),
       logger: silentLogger(),
       publisher,
+      jobs,
       clock: systemClock,
       sleep: async () => undefined,
       announceCompletion: async (userId, data) => {
@@ -189,5 +202,35 @@ describe('jobs worker (SQS, partial batch failures)', () => {
       ]),
     );
     expect(announced.map((a) => (a.data as { jobId: string }).jobId)).not.toContain('retry');
+  });
+
+  it('records every step and the outcome, with the reason a person reads, for the page after a reload', async () => {
+    iotData.on(PublishCommand).resolves({});
+    await handler(
+      sqsEvent([
+        { id: 'ok', body: job('good') },
+        { id: 'no', body: job('fails', { kind: 'import', steps: 3, failAtStep: 2 }) },
+      ]),
+      context,
+    );
+    const [fails, good] = [...jobs.jobs.values()].sort((a, b) => a.jobId.localeCompare(b.jobId));
+    expect(good).toMatchObject({ jobId: 'good', status: 'succeeded', step: 2, progress: 100, result: { summary: 'report finished in 2 steps' } });
+    expect(fails).toMatchObject({
+      jobId: 'fails',
+      status: 'failed',
+      step: 2,
+      error: 'The import stopped at step 2 of 3: a row of the file could not be read (this demo job was asked to fail there).',
+    });
+  });
+
+  it('does not run a job again when SQS delivers its message after it finished; it publishes the outcome once more', async () => {
+    iotData.on(PublishCommand).resolves({});
+    await handler(sqsEvent([{ id: 'first', body: job('once') }]), context);
+    const before = published().length;
+    const out = await handler(sqsEvent([{ id: 'again', body: job('once') }]), context);
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(published().slice(before)).toEqual([
+      { topic: 'app/test/users/alice/jobs/once', event: expect.objectContaining({ status: 'succeeded', progress: 100 }) },
+    ]);
   });
 });

@@ -22,11 +22,14 @@ import { type AppMetrics, flushMetrics, noMetrics } from '../shared/metrics.js';
 import type { Clock, Publisher } from '../shared/ports.js';
 import { JOB_BUDGET } from './budget.js';
 import { parseJobMessage, runJob } from './core.js';
+import type { JobStore } from './job-store.js';
 
 export interface JobsWorkerHandlerDependencies {
   config: JobsWorkerEnv;
   logger: Logger;
   publisher: Publisher;
+  /** Each user's jobs: every step and the outcome are recorded for the page's reload. */
+  jobs: JobStore;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
   metrics?: AppMetrics;
@@ -44,6 +47,7 @@ export function createJobsWorkerHandler({
   config,
   logger,
   publisher,
+  jobs,
   clock,
   sleep,
   metrics = noMetrics,
@@ -63,9 +67,22 @@ export function createJobsWorkerHandler({
         try {
           // A malformed message names no owner to tell; it fails until it is dead-lettered.
           const job = parseJobMessage(record.body);
-          const status = await runJob(job, { receiveCount, maxReceiveCount: config.JOBS_MAX_RECEIVE_COUNT }, { publisher, clock, sleep, topics, deadline });
+          const status = await runJob(
+            job,
+            { receiveCount, maxReceiveCount: config.JOBS_MAX_RECEIVE_COUNT },
+            {
+              publisher,
+              jobs,
+              clock,
+              sleep,
+              topics,
+              deadline,
+              onRecordFailed: (error) => logger.warn('job step not recorded; a later one will be', { jobId: job.jobId, error }),
+            },
+          );
           logger.info('job finished', { jobId: job.jobId, status, receiveCount });
-          if (announceCompletion) {
+          // A job that had finished before (SQS delivered its message again) was announced then.
+          if (announceCompletion && (status === 'succeeded' || status === 'failed')) {
             await announceCompletion(job.userId, { jobId: job.jobId, kind: job.kind, status }).catch((error: unknown) =>
               logger.error('the finished job was not announced on the event bus', { jobId: job.jobId, error }),
             );

@@ -30,7 +30,11 @@ export function roomsDependencies(config: RoomsEnv, aws: AwsClientOptions, runti
     resolveCaller: callerResolverFromConfig(config, aws),
     rateLimiter: rateLimiterFromConfig(config, dynamo, { scope: 'rooms', clock: systemClock, logger }),
     inviteLimiter: inviteLimiterFromConfig(config, dynamo, { clock: systemClock, logger }),
-    store: new DynamoRoomStore(dynamo, { membershipsTable: config.MEMBERSHIPS_TABLE_NAME, idempotencyTable: config.IDEMPOTENCY_TABLE_NAME }),
+    store: new DynamoRoomStore(dynamo, {
+      membershipsTable: config.MEMBERSHIPS_TABLE_NAME,
+      messagesTable: config.MESSAGES_TABLE_NAME,
+      idempotencyTable: config.IDEMPOTENCY_TABLE_NAME,
+    }),
     directory,
     registrar: profileRegistrar(directory, logger),
     presence: new DynamoPresenceStore(dynamo, config.PRESENCE_TABLE_NAME),

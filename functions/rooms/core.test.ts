@@ -96,7 +96,7 @@ describe('creating and listing rooms', () => {
         member: { userId: 'alice', displayName: 'Alice', role: 'owner', online: true },
       },
     ]);
-    expect(await listRoomsOfCaller(alice, { limit: 10 }, w.deps)).toEqual({ rooms: [{ roomId: 'room1', name: 'Launch', role: 'owner' }] });
+    expect(await listRoomsOfCaller(alice, { limit: 10 }, w.deps)).toEqual({ rooms: [{ roomId: 'room1', name: 'Launch', role: 'owner', unread: 0 }] });
   });
 
   it.each([[{}], [{ name: '' }], [{ name: '   ' }], [{ name: 42 }], [{ name: 'x'.repeat(101) }], [{ name: 'bell\u0007' }], [null], [[]]])(
@@ -127,7 +127,7 @@ describe('creating and listing rooms', () => {
     const b = await roomWith(w, alice, [bob], 'B');
     await renameRoom(alice, a, { name: 'A renamed' }, w.deps);
     await w.store.deleteRoom(b, 'alice');
-    expect((await listRoomsOfCaller(bob, { limit: 10 }, w.deps)).rooms).toEqual([{ roomId: a, name: 'A renamed', role: 'member' }]);
+    expect((await listRoomsOfCaller(bob, { limit: 10 }, w.deps)).rooms).toEqual([{ roomId: a, name: 'A renamed', role: 'member', unread: 0 }]);
   });
 
   it('pages the rooms of a user', async () => {

@@ -13,6 +13,7 @@ import { validateBody } from '../shared/request.js';
 import { deliverToRecipients } from '../shared/room-delivery.js';
 import type { PageRequest } from '../shared/room-store.js';
 import { actorOf, eventBase, onlineAmong, publishRoomEvent, type RoomEventDependencies } from './events.js';
+import { unreadCounts } from './read-positions.js';
 
 export interface RoomsDependencies extends RoomEventDependencies {
   newRoomId: IdGenerator;
@@ -61,14 +62,28 @@ export async function createRoom(
   return { created, write };
 }
 
-/** GET /rooms -> 200: a page of the caller's rooms, each with its current name and the caller's role. */
+/**
+ * GET /rooms -> 200: a page of the caller's rooms, each with its current name, the caller's role, their read position
+ * and how many messages others sent after it (read-positions.ts): the names and the counts are read at once.
+ */
 export async function listRoomsOfCaller(caller: Caller, page: PageRequest, deps: Pick<RoomsDependencies, 'store'>): Promise<RoomList> {
   const { items, nextCursor } = await deps.store.listRoomsOfUser(caller.userId, page);
-  const rooms = await deps.store.getRooms(items.map((m) => m.roomId));
+  const [rooms, unread] = await Promise.all([deps.store.getRooms(items.map((m) => m.roomId)), unreadCounts(caller.userId, items, deps)]);
   // A membership whose room is gone (a deletion still sweeping its memberships) is not listed.
   const summaries: RoomSummary[] = items.flatMap((m) => {
     const room = rooms.get(m.roomId);
-    return room ? [{ roomId: m.roomId, name: room.name, role: m.role }] : [];
+    if (!room) return [];
+    const count = unread.get(m.roomId);
+    return [
+      {
+        roomId: m.roomId,
+        name: room.name,
+        role: m.role,
+        unread: count?.count ?? 0,
+        ...(count?.more ? { unreadMore: true } : {}),
+        ...(m.lastRead ? { lastRead: m.lastRead } : {}),
+      },
+    ];
   });
   return { rooms: summaries, ...(nextCursor ? { nextCursor } : {}) };
 }

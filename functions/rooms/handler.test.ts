@@ -1,3 +1,4 @@
+import { newSortableId } from '../../core/ids.js';
 import { TopicScheme } from '../../core/topics.js';
 import { context, displayNameOf, fakeCaller, httpEvent, silentLogger } from '../../test/fixtures/events.js';
 import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
@@ -70,7 +71,7 @@ describe('rooms API', () => {
     expect([invited.statusCode, json(invited)]).toEqual([201, { member: { userId: 'carol', displayName: 'Carol', role: 'member', online: false } }]);
     const again = await call('POST', '/rooms/{roomId}/members', { user: 'alice', body: { userId: 'carol' }, pathParameters: { roomId } });
     expect(again.statusCode).toBe(200);
-    expect(json(await call('GET', '/rooms', { user: 'bob' }))).toEqual({ rooms: [{ roomId, name: 'Launch', role: 'member' }] });
+    expect(json(await call('GET', '/rooms', { user: 'bob' }))).toEqual({ rooms: [{ roomId, name: 'Launch', role: 'member', unread: 0 }] });
     const members = await call('GET', '/rooms/{roomId}/members', { user: 'bob', pathParameters: { roomId } });
     expect(json(members).members).toEqual([
       { userId: 'alice', displayName: 'Alice', role: 'owner', online: false },
@@ -217,5 +218,78 @@ describe('rooms API', () => {
     const { call } = setup({ rateLimiter: limiter });
     expect((await call('POST', '/rooms', { body: { name: 'R' } })).statusCode).toBe(401);
     expect(limiter.consumed).toEqual([]);
+  });
+});
+
+describe('read positions', () => {
+  const T0 = Date.UTC(2030, 0, 1);
+  /** A message in the store, sent `n` seconds after the room was made (the clock's time). */
+  async function say(store: MemoryRoomStore, roomId: string, n: number, from: string): Promise<string> {
+    const messageId = newSortableId(T0 + n * 1000);
+    await store.putMessage({ messageId, roomId, from, text: `m${n}`, sentAt: new Date(T0 + n * 1000).toISOString() }, 2_000_000_000);
+    return messageId;
+  }
+
+  it("keeps a member's position (200, forward only), tells their own inbox, and counts what others wrote after it in GET /rooms", async () => {
+    const { call, signIn, create, member, store, publisher } = setup();
+    await signIn('alice', 'bob');
+    const roomId = await create('alice', 'Launch');
+    await call('PUT', '/rooms/{roomId}/members/{userId}', { user: 'alice', ...member(roomId, 'bob') });
+    const ids = [];
+    for (let n = 1; n <= 5; n += 1) ids.push(await say(store, roomId, n, n === 3 ? 'bob' : 'alice'));
+    // Before bob reads anything, everything others wrote since he joined is unread (his own m3 is not).
+    expect(json(await call('GET', '/rooms', { user: 'bob' })).rooms).toEqual([{ roomId, name: 'Launch', role: 'member', unread: 4 }]);
+    publisher.published.length = 0;
+    const read = await call('PUT', '/rooms/{roomId}/read', { user: 'bob', body: { messageId: ids[3] }, pathParameters: { roomId } });
+    expect([read.statusCode, json(read)]).toEqual([200, { roomId, lastRead: { messageId: ids[3], at: '2030-01-01T00:00:00.000Z' } }]);
+    expect(publisher.published).toEqual([
+      { topic: `app/test/users/bob/rooms/${roomId}`, payload: { type: 'read', roomId, messageId: ids[3], at: '2030-01-01T00:00:00.000Z' }, qos: 1 },
+    ]);
+    expect(json(await call('GET', '/rooms', { user: 'bob' })).rooms).toEqual([
+      { roomId, name: 'Launch', role: 'member', unread: 1, lastRead: { messageId: ids[3], at: '2030-01-01T00:00:00.000Z' } },
+    ]);
+    // A position behind the kept one (another device, late) changes nothing and tells nobody.
+    publisher.published.length = 0;
+    const late = await call('PUT', '/rooms/{roomId}/read', { user: 'bob', body: { messageId: ids[0] }, pathParameters: { roomId } });
+    expect([late.statusCode, json(late).lastRead.messageId]).toEqual([200, ids[3]]);
+    expect(publisher.published).toEqual([]);
+    // alice's position is her own.
+    expect(json(await call('GET', '/rooms', { user: 'alice' })).rooms[0]).toMatchObject({ unread: 1 });
+  });
+
+  it('answers a non-member and a room that does not exist with the same 404, and keeps nothing', async () => {
+    const { call, signIn, create, store } = setup();
+    await signIn('alice', 'mallory');
+    const roomId = await create('alice', 'Private');
+    const messageId = await say(store, roomId, 1, 'alice');
+    const theirs = await call('PUT', '/rooms/{roomId}/read', { user: 'mallory', body: { messageId }, pathParameters: { roomId } });
+    const missing = await call('PUT', '/rooms/{roomId}/read', { user: 'mallory', body: { messageId }, pathParameters: { roomId: 'nosuchroom' } });
+    expect([theirs.statusCode, missing.statusCode]).toEqual([404, 404]);
+    expect(json(theirs).message).toBe(json(missing).message.replace('nosuchroom', roomId));
+    expect(await store.getMembership(roomId, 'mallory')).toBeUndefined();
+  });
+
+  it.each([
+    [{}, 'messageId'],
+    [{ messageId: 'not-a-message-id' }, 'must be a message id'],
+    [{ messageId: 42 }, 'must be a string'],
+  ])('answers %j with 400 and a sentence naming the problem', async (body, words) => {
+    const { call, signIn, create } = setup();
+    await signIn('alice');
+    const roomId = await create('alice', 'R');
+    const res = await call('PUT', '/rooms/{roomId}/read', { user: 'alice', body, pathParameters: { roomId } });
+    expect(res.statusCode).toBe(400);
+    expect(json(res)).toMatchObject({ error: 'bad_request', message: expect.stringContaining(words) });
+  });
+
+  it('does not count a read against the write limit', async () => {
+    const limiter = memoryRateLimiter(100);
+    const { call, signIn, create, store } = setup({ rateLimiter: limiter });
+    await signIn('alice');
+    const roomId = await create('alice', 'R');
+    const messageId = await say(store, roomId, 1, 'alice');
+    const before = limiter.consumed.length;
+    expect((await call('PUT', '/rooms/{roomId}/read', { user: 'alice', body: { messageId }, pathParameters: { roomId } })).statusCode).toBe(200);
+    expect(limiter.consumed.length).toBe(before);
   });
 });

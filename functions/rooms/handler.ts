@@ -1,7 +1,10 @@
 /**
  * The rooms API (one function, one resource): POST /rooms, GET /rooms, PATCH and DELETE /rooms/{roomId},
- * GET and POST /rooms/{roomId}/members, PUT and DELETE /rooms/{roomId}/members/{userId}. API Gateway's routeKey
- * selects the operation. Every request also writes the caller's directory profile on first use (in parallel).
+ * GET and POST /rooms/{roomId}/members, PUT and DELETE /rooms/{roomId}/members/{userId}, PUT /rooms/{roomId}/read.
+ * API Gateway's routeKey selects the operation. Every request also writes the caller's directory profile on first use
+ * (in parallel). PUT read is not counted against the write limit: it changes only the caller's own membership, forward
+ * only, like a read costs one request of the stage's throttle, and a page marks rooms read far more often than it
+ * invites or creates.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CursorSchema, InviteRequestSchema, PageLimitSchema, PutMemberRequestSchema, RoomIdSchema, UserIdSchema } from '../../core/contracts/rooms.js';
@@ -18,6 +21,7 @@ import type { PageRequest } from '../shared/room-store.js';
 import { noRegistration, type ProfileRegistrar } from '../users/registration.js';
 import { createRoom, deleteRoom, listRoomsOfCaller, type RoomsDependencies, renameRoom } from './core.js';
 import { invite, listMembers, type MembersDependencies, putMember, removeMember } from './members.js';
+import { markRead } from './read-positions.js';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -80,6 +84,12 @@ export function createRoomsHandler(deps: RoomsHandlerDependencies) {
             const { members: told } = await deleteRoom(caller, roomId, deps);
             logger.info('room deleted', { userId: caller.userId, roomId, members: told });
             return noContent();
+          }
+          case 'PUT /rooms/{roomId}/read': {
+            const roomId = pathParameter(event, 'roomId', RoomIdSchema);
+            const read = await markRead(caller, roomId, jsonBody(event, MAX_BODY_BYTES), deps);
+            logger.info('read position kept', { userId: caller.userId, roomId, messageId: read.lastRead.messageId });
+            return jsonResponse(200, read);
           }
           case 'GET /rooms/{roomId}/members':
             return jsonResponse(200, await listMembers(caller, pathParameter(event, 'roomId', RoomIdSchema), pageOf(event), deps));

@@ -10,20 +10,31 @@
  * other people's memberships": a change whose condition fails is read and decided again.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, type PutCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ReadPosition, RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
 import { isValidId } from '../../core/ids.js';
 import { MEMBERSHIP_KEYS, MEMBERSHIPS_BY_SENIORITY_INDEX, MEMBERSHIPS_BY_USER_INDEX } from '../../core/store/tables.js';
 import { DynamoIdempotencyRecords } from './dynamo-idempotency-store.js';
 import { decodeCursor, isMemberKeyOf, isRoomKeyOf, memberCursor, userRoomsCursor } from './dynamo-room-store/cursors.js';
 import { mapped, storeFailure } from './dynamo-room-store/errors.js';
-import { isRoomItem, memberKey, membershipItem, messageItem, roomItem, roomKey, toMembership, toMessage, toRoom } from './dynamo-room-store/keys.js';
+import {
+  isRoomItem,
+  memberKey,
+  membershipItem,
+  messageItem,
+  READ_POSITION_ATTRIBUTES,
+  roomItem,
+  roomKey,
+  toMembership,
+  toMessage,
+  toRoom,
+} from './dynamo-room-store/keys.js';
 import { batchGet, getItems, queryPage } from './dynamo-room-store/queries.js';
 import { ChangedMeanwhile, type TransactItem, transact, untilSettled } from './dynamo-room-store/transactions.js';
 import { InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError, UpstreamError } from './errors.js';
 import { type GuardedWrite, type IdempotencyClaim, WRITTEN } from './idempotency.js';
 import { type Clock, systemClock } from './ports.js';
-import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore } from './room-store.js';
+import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore, UnreadCount } from './room-store.js';
 
 export interface RoomTables {
   membershipsTable: string;
@@ -305,6 +316,40 @@ export class DynamoRoomStore implements RoomStore {
     }
   }
 
+  async markRead(roomId: string, userId: string, position: ReadPosition): Promise<ReadPosition> {
+    const { messageId, at } = READ_POSITION_ATTRIBUTES;
+    return untilSettled('keep the read position', async () => {
+      try {
+        // One round trip: the room exists (a deleted room's leftover memberships are not members) and the position only
+        // moves forward.
+        await transact(this.#doc, [
+          { ConditionCheck: { TableName: this.#memberships, Key: roomKey(roomId), ConditionExpression: 'attribute_exists(pk)' } },
+          {
+            Update: {
+              TableName: this.#memberships,
+              Key: memberKey(roomId, userId),
+              UpdateExpression: 'SET #id = :id, #at = :at',
+              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#id) OR #id < :id)',
+              ExpressionAttributeNames: { '#id': messageId, '#at': at },
+              ExpressionAttributeValues: { ':id': position.messageId, ':at': position.at },
+            },
+          },
+        ]);
+        return position;
+      } catch (error) {
+        if (!(error instanceof ChangedMeanwhile)) throw error;
+        if (error.codes[0] === 'ConditionalCheckFailed') throw new RoomNotFoundError(roomId);
+        if (error.codes[1] !== 'ConditionalCheckFailed') throw error;
+        // Not a member, or a later position is kept already.
+        const membership = await this.getMembership(roomId, userId);
+        if (membership === undefined) throw new RoomNotFoundError(roomId);
+        // Removed and added again in between (no position yet): write again.
+        if (membership.lastRead === undefined) throw error;
+        return membership.lastRead;
+      }
+    });
+  }
+
   async putMessage(message: StoredMessage, expiresAt: number, idempotency?: IdempotencyClaim): Promise<GuardedWrite> {
     const put: PutCommandInput = { TableName: this.#messagesTable(), Item: messageItem(message, expiresAt) };
     if (idempotency === undefined) {
@@ -333,6 +378,26 @@ export class DynamoRoomStore implements RoomStore {
       'read the history',
     );
     return mapped('read the history', () => ({ items: items.map(toMessage).reverse(), ...(last ? { nextCursor: String(last.messageId) } : {}) }));
+  }
+
+  async countUnread(roomId: string, userId: string, after: string, cap: number): Promise<UnreadCount> {
+    if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`cap must be a positive integer, got ${cap}`);
+    return mapped('count the unread messages', async () => {
+      // Select COUNT with a filter: DynamoDB reads at most `cap` items (Limit applies before the filter) and returns how
+      // many passed it; LastEvaluatedKey is present when it stopped at the limit ("Query", DynamoDB API reference).
+      const out = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#messagesTable(),
+          KeyConditionExpression: 'roomId = :room AND messageId > :after',
+          FilterExpression: '#from <> :me',
+          ExpressionAttributeNames: { '#from': 'from' },
+          ExpressionAttributeValues: { ':room': roomId, ':after': after, ':me': userId },
+          Select: 'COUNT',
+          Limit: cap,
+        }),
+      );
+      return { count: out.Count ?? 0, more: out.LastEvaluatedKey !== undefined };
+    });
   }
 
   /**

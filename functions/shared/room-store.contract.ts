@@ -303,6 +303,70 @@ export function roomStoreContract(name: string, setup: () => RoomStoreUnderTest)
       });
     });
 
+    describe('read positions and unread counts', () => {
+      const T0 = Date.UTC(2030, 0, 1);
+      // One id per second, the same every time it is asked for (ids end in random characters).
+      const ids = new Map<number, string>();
+      const idAt = (n: number) => ids.get(n) ?? (ids.set(n, newSortableId(T0 + n * 1000)).get(n) as string);
+      const at = (n: number) => new Date(T0 + n * 1000).toISOString();
+      const say = (roomId: string, n: number, from: string) =>
+        store.putMessage({ messageId: idAt(n), roomId, from, text: `m${n}`, sentAt: at(n) }, 2_000_000_000);
+
+      it("keeps a member's read position on their membership, moving only forward, and lists it with their rooms", async () => {
+        const roomId = await newRoom('alice');
+        await store.addMember(roomId, 'bob', 'alice');
+        expect((await store.getMembership(roomId, 'bob'))!.lastRead).toBeUndefined();
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(5), at: at(6) })).resolves.toEqual({ messageId: idAt(5), at: at(6) });
+        // A late position from another device changes nothing: the later one is kept, and returned.
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(3), at: at(7) })).resolves.toEqual({ messageId: idAt(5), at: at(6) });
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(5), at: at(8) })).resolves.toEqual({ messageId: idAt(5), at: at(6) });
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(9), at: at(9) })).resolves.toEqual({ messageId: idAt(9), at: at(9) });
+        expect((await store.getMembership(roomId, 'bob'))!.lastRead).toEqual({ messageId: idAt(9), at: at(9) });
+        // Each member has their own; a role change keeps it.
+        expect((await store.getMembership(roomId, 'alice'))!.lastRead).toBeUndefined();
+        await store.setRole(roomId, 'bob', 'owner', 'alice');
+        expect((await store.getMembership(roomId, 'bob'))!.lastRead).toEqual({ messageId: idAt(9), at: at(9) });
+        const listed = await pageAll((cursor) => store.listRoomsOfUser('bob', { limit: 100, ...(cursor ? { cursor } : {}) }));
+        expect(listed.items.find((m) => m.roomId === roomId)?.lastRead).toEqual({ messageId: idAt(9), at: at(9) });
+      });
+
+      it('refuses a read position to non-members and for rooms that do not exist alike, and forgets it with the membership', async () => {
+        const roomId = await newRoom('alice');
+        await store.addMember(roomId, 'bob', 'alice');
+        await store.markRead(roomId, 'bob', { messageId: idAt(1), at: at(1) });
+        await expect(store.markRead(roomId, 'mallory', { messageId: idAt(1), at: at(1) })).rejects.toBeInstanceOf(RoomNotFoundError);
+        await expect(store.markRead(unique('missing'), 'alice', { messageId: idAt(1), at: at(1) })).rejects.toBeInstanceOf(RoomNotFoundError);
+        expect(await store.getMembership(roomId, 'mallory')).toBeUndefined();
+        await store.removeMember(roomId, 'bob', 'alice');
+        await store.addMember(roomId, 'bob', 'alice');
+        expect((await store.getMembership(roomId, 'bob'))!.lastRead).toBeUndefined();
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(0), at: at(2) })).resolves.toEqual({ messageId: idAt(0), at: at(2) });
+        // A deleted room keeps no readable membership: its members' positions are refused like anyone's.
+        await store.deleteRoom(roomId, 'alice');
+        await expect(store.markRead(roomId, 'bob', { messageId: idAt(3), at: at(3) })).rejects.toBeInstanceOf(RoomNotFoundError);
+      });
+
+      it('counts the messages after a position that others sent, among at most `cap`, and says when it stopped there', async () => {
+        const roomId = await newRoom('alice');
+        for (let n = 1; n <= 6; n += 1) await say(roomId, n, n === 4 ? 'bob' : 'alice');
+        // bob's view: after m2, alice wrote m3, m5 and m6 (m4 is his own).
+        await expect(store.countUnread(roomId, 'bob', idAt(2), 100)).resolves.toEqual({ count: 3, more: false });
+        await expect(store.countUnread(roomId, 'bob', idAt(6), 100)).resolves.toEqual({ count: 0, more: false });
+        // A lower bound built from a time (the time a member joined) counts what came after it.
+        await expect(
+          store.countUnread(
+            roomId,
+            'bob',
+            newSortableId(T0, (n) => new Uint8Array(n)),
+            100,
+          ),
+        ).resolves.toEqual({ count: 5, more: false });
+        // At most `cap` messages are read: m3, m4 (bob's own) and m5.
+        await expect(store.countUnread(roomId, 'bob', idAt(2), 3)).resolves.toEqual({ count: 2, more: true });
+        await expect(store.countUnread(unique('empty'), 'bob', idAt(0), 100)).resolves.toEqual({ count: 0, more: false });
+      });
+    });
+
     describe('idempotency', () => {
       const NOW = Date.UTC(2030, 0, 1);
       const claim = (userId: string, key: string, fingerprint: string, body: unknown, nowMs = NOW) =>

@@ -6,7 +6,7 @@
  * same behaviour: the DynamoDB store and the in-memory one the unit tests use. Cursors are opaque strings the store
  * issues and checks.
  */
-import type { RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
+import type { ReadPosition, RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
 import type { GuardedWrite, IdempotencyClaim } from './idempotency.js';
 
 export interface Room {
@@ -24,6 +24,16 @@ export interface Membership {
   role: RoomRole;
   /** ISO 8601: who joined first inherits ownership when the last owner leaves. */
   joinedAt: string;
+  /** The member's read position (PUT /rooms/{roomId}/read); absent until they first read the room. */
+  lastRead?: ReadPosition;
+}
+
+/** How many messages follow a read position, counted among at most `cap` of them. */
+export interface UnreadCount {
+  /** The messages by others among those counted. */
+  count: number;
+  /** The count stopped at `cap` messages: more may follow. */
+  more: boolean;
 }
 
 export interface Page<T> {
@@ -119,6 +129,13 @@ export interface RoomStore {
   /** Deletes memberships of a room that no longer exists (refused with RoomExistsError while it does). */
   deleteMemberships(roomId: string, userIds: readonly string[]): Promise<void>;
 
+  /**
+   * Moves `userId`'s read position of the room forward to `position` (never back): RoomNotFoundError when the room does
+   * not exist or they are not a member (the same answer for both). Returns the position kept: `position`, or the later
+   * one that was there already.
+   */
+  markRead(roomId: string, userId: string, position: ReadPosition): Promise<ReadPosition>;
+
   /** Stores a message (expiring at `expiresAt`, epoch seconds), guarded by an idempotency claim like createRoom. */
   putMessage(message: StoredMessage, expiresAt: number, idempotency?: IdempotencyClaim): Promise<GuardedWrite>;
   /**
@@ -126,4 +143,9 @@ export interface RoomStore {
    * `nextCursor` = the oldest returned id when older messages exist.
    */
   listMessages(roomId: string, page: { limit: number; before?: string }): Promise<Page<StoredMessage>>;
+  /**
+   * The messages of the room whose id sorts after `after` (a message id, or any lower bound built from a time), at most
+   * `cap` of them read: how many were sent by someone other than `userId`, and whether the count stopped at `cap`.
+   */
+  countUnread(roomId: string, userId: string, after: string, cap: number): Promise<UnreadCount>;
 }

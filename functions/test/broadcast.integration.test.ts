@@ -58,6 +58,8 @@ describe('POST /broadcast', () => {
       type: 'broadcast',
       messageId: res.body.messageId,
       from: 'alice',
+      // The token carries no name claim: the admin is named by their user id.
+      fromName: 'alice',
       text: 'Maintenance at noon',
       sentAt: res.body.sentAt,
     });

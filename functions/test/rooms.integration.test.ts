@@ -82,7 +82,7 @@ describe('rooms', () => {
     const guest = await member();
     const roomId = await createRoom(owner.token, 'Launch');
     expect((await add(owner.token, roomId, guest.userId)).status).toBe(204);
-    expect((await api('GET', '/rooms', { token: guest.token })).body).toEqual({ rooms: [{ roomId, name: 'Launch', role: 'member' }] });
+    expect((await api('GET', '/rooms', { token: guest.token })).body).toEqual({ rooms: [{ roomId, name: 'Launch', role: 'member', unread: 0 }] });
     const res = await post(owner.token, roomId, '  liftoff  ');
     expect(res.status).toBe(202);
     for (const m of [owner, guest])
@@ -278,7 +278,7 @@ describe('the store survives a restart', () => {
       try {
         const secondApi = apiClient(() => second);
         expect((await secondApi('GET', '/rooms', { token })).body.rooms).toEqual(
-          expect.arrayContaining([{ roomId: created.body.roomId, name: 'Persistent', role: 'owner' }]),
+          expect.arrayContaining([{ roomId: created.body.roomId, name: 'Persistent', role: 'owner', unread: 0 }]),
         );
         const history = await secondApi('GET', `/rooms/${created.body.roomId as string}/messages`, { token });
         expect((history.body.messages as Array<{ text: string }>).map((m) => m.text)).toEqual(['still here']);

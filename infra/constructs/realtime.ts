@@ -33,7 +33,16 @@ import type { WebConfig } from '../../core/contracts/web-config.js';
 import { type Deployment, functionName, resourceName } from '../../core/deployment.js';
 import { eventBusName, eventRules } from '../../core/event-rules.js';
 import { presenceRule, topicRuleName, topicRules } from '../../core/iot-rules.js';
-import { IDEMPOTENCY_TABLE, MEMBERSHIPS_TABLE, MESSAGES_TABLE, PRESENCE_TABLE, RATE_LIMITS_TABLE, USERS_TABLE } from '../../core/store/tables.js';
+import {
+  BROADCASTS_TABLE,
+  IDEMPOTENCY_TABLE,
+  JOBS_TABLE,
+  MEMBERSHIPS_TABLE,
+  MESSAGES_TABLE,
+  PRESENCE_TABLE,
+  RATE_LIMITS_TABLE,
+  USERS_TABLE,
+} from '../../core/store/tables.js';
 import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
 import { metricsNamespace, metricsServiceName } from '../../functions/shared/metric-names.js';
 import type { InfraConfig } from '../config.js';
@@ -129,6 +138,8 @@ export class Realtime extends Construct {
       USERS_TABLE_NAME: tables.nameOf(USERS_TABLE),
       IDEMPOTENCY_TABLE_NAME: tables.nameOf(IDEMPOTENCY_TABLE),
       PRESENCE_TABLE_NAME: tables.nameOf(PRESENCE_TABLE),
+      JOBS_TABLE_NAME: tables.nameOf(JOBS_TABLE),
+      BROADCASTS_TABLE_NAME: tables.nameOf(BROADCASTS_TABLE),
       FANOUT_QUEUE_URL: fanout.queue.url,
       IOT_POLICY_NAME: model.cognitoUserIotPolicy.name,
       EVENT_BUS_NAME: eventBusName(deployment),

@@ -127,6 +127,10 @@ describe('function roles', () => {
     expect(can('rooms', 'dynamodb:Scan', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:DeleteTable', table('memberships'))).toBe(false);
     expect(can('rooms', 'dynamodb:GetItem', table('messages'))).toBe(false);
+    // rooms counts unread messages (GET /rooms) and nothing more on the history.
+    expect(can('rooms', 'dynamodb:Query', table('messages'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+      expect(can('rooms', action, table('messages'))).toBe(false);
     // messages: reads memberships, appends history; never changes memberships.
     expect(can('messages', 'dynamodb:GetItem', table('memberships'))).toBe(true);
     expect(can('messages', 'dynamodb:Query', table('memberships'))).toBe(true);
@@ -137,6 +141,18 @@ describe('function roles', () => {
     expect(can('history', 'dynamodb:Query', table('messages'))).toBe(true);
     expect(can('history', 'dynamodb:GetItem', table('memberships'))).toBe(true);
     expect(can('history', 'dynamodb:PutItem', table('messages'))).toBe(false);
+    // jobs: records a user's jobs and reads their newest; the worker records steps and reads a finished one; nothing else.
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']) expect(can('jobs', action, table('jobs'))).toBe(true);
+    expect(can('jobs', 'dynamodb:UpdateItem', table('jobs'))).toBe(false);
+    expect(can('jobs', 'dynamodb:Scan', table('jobs'))).toBe(false);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:GetItem']) expect(can('jobs-worker', action, table('jobs'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query']) expect(can('jobs-worker', action, table('jobs'))).toBe(false);
+    // broadcast: keeps and reads the latest broadcasts.
+    for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) expect(can('broadcast', action, table('broadcasts'))).toBe(true);
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:Scan']) expect(can('broadcast', action, table('broadcasts'))).toBe(false);
+    for (const fn of ['rooms', 'messages', 'history', 'credentials', 'users', 'presence', 'broadcast'])
+      expect(can(fn, 'dynamodb:Query', table('jobs'))).toBe(false);
+    for (const fn of ['rooms', 'messages', 'jobs', 'jobs-worker', 'users']) expect(can(fn, 'dynamodb:PutItem', table('broadcasts'))).toBe(false);
     // Nobody else touches the tables; no function reaches another stage's.
     for (const fn of ['credentials', 'fanout-worker', 'jobs', 'jobs-worker', 'attach-policy', 'health'])
       expect(can(fn, 'dynamodb:GetItem', table('memberships'))).toBe(false);

@@ -31,7 +31,13 @@ describe('Tables', () => {
 
   it('makes every table on demand, with default encryption, and point-in-time recovery where the data is worth restoring', () => {
     for (const table of tables) {
-      const shortLived = ['iot-realtime-test-ratelimits', 'iot-realtime-test-presence', 'iot-realtime-test-idempotency'].includes(String(table.name));
+      const shortLived = [
+        'iot-realtime-test-ratelimits',
+        'iot-realtime-test-presence',
+        'iot-realtime-test-idempotency',
+        'iot-realtime-test-jobs',
+        'iot-realtime-test-broadcasts',
+      ].includes(String(table.name));
       expect(table).toMatchObject({ billing_mode: 'PAY_PER_REQUEST', point_in_time_recovery: { enabled: !shortLived }, deletion_protection_enabled: true });
       // Provisioned capacity would contradict on-demand billing; a KMS block would replace the AWS owned key.
       expect(table).not.toHaveProperty('read_capacity');

@@ -3,7 +3,7 @@
  * contract suite (functions/shared/room-store.contract.ts), run against both: counts, owner rules, succession, deletion,
  * idempotency, cursors. Each method decides and changes in one synchronous step, as a transaction would.
  */
-import type { RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
+import type { ReadPosition, RoomRole, StoredMessage } from '../../core/contracts/rooms.js';
 import { InvalidCursorError, LastOwnerError, NotAMemberError, NotRoomOwnerError, RoomExistsError, RoomNotFoundError } from '../../functions/shared/errors.js';
 import {
   type GuardedWrite,
@@ -14,7 +14,18 @@ import {
   WRITTEN,
 } from '../../functions/shared/idempotency.js';
 import type { Clock } from '../../functions/shared/ports.js';
-import type { AddOutcome, Membership, OpenedRoom, Page, PageRequest, RemovalOutcome, RoleChange, Room, RoomStore } from '../../functions/shared/room-store.js';
+import type {
+  AddOutcome,
+  Membership,
+  OpenedRoom,
+  Page,
+  PageRequest,
+  RemovalOutcome,
+  RoleChange,
+  Room,
+  RoomStore,
+  UnreadCount,
+} from '../../functions/shared/room-store.js';
 
 /** Idempotency records in memory, with the DynamoDB store's rules (expiry, fingerprint, pending). */
 export class MemoryIdempotencyRecords {
@@ -172,6 +183,13 @@ export class MemoryRoomStore implements RoomStore {
     for (const userId of userIds) members?.delete(userId);
   }
 
+  async markRead(roomId: string, userId: string, position: ReadPosition): Promise<ReadPosition> {
+    const { members } = this.#asMember(roomId, userId);
+    const membership = members.get(userId)!;
+    if (membership.lastRead === undefined || membership.lastRead.messageId < position.messageId) membership.lastRead = { ...position };
+    return { ...membership.lastRead };
+  }
+
   async putMessage(message: StoredMessage, expiresAt: number, idempotency?: IdempotencyClaim): Promise<GuardedWrite> {
     if (idempotency) {
       const replay = this.idempotency.take(idempotency);
@@ -189,6 +207,13 @@ export class MemoryRoomStore implements RoomStore {
     const older = (this.messages.get(roomId) ?? []).map((m) => m.message).filter((m) => page.before === undefined || m.messageId < page.before);
     const items = older.slice(-page.limit);
     return { items, ...(older.length > items.length ? { nextCursor: items[0]!.messageId } : {}) };
+  }
+
+  async countUnread(roomId: string, userId: string, after: string, cap: number): Promise<UnreadCount> {
+    if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`cap must be a positive integer, got ${cap}`);
+    const read = (this.messages.get(roomId) ?? []).filter((m) => m.message.messageId > after).slice(0, cap);
+    // DynamoDB returns LastEvaluatedKey whenever it stopped at the limit, whether or not more items follow.
+    return { count: read.filter((m) => m.message.from !== userId).length, more: read.length === cap };
   }
 
   #asMember(roomId: string, by: string): { room: Room; members: Map<string, Membership> } {

@@ -97,11 +97,6 @@ export async function signInCognitoUser(page: Page, username: string, password: 
   return (await page.locator('[data-testid=my-user-id]').textContent()) ?? '';
 }
 
-export async function signOut(page: Page): Promise<void> {
-  await page.click('[data-testid=sign-out]');
-  await page.locator('[data-testid=signin-alice]').waitFor();
-}
-
 /** The room's entry in the room list (attribute values quoted: room ids may start with a digit). */
 export function roomLink(page: Page, roomId: string) {
   return page.locator(`[data-testid=room-link][data-room-id="${roomId}"]`);

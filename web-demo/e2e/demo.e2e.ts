@@ -99,7 +99,7 @@ describe('jobs', () => {
     await alice.page.click('[data-testid=start-failing-job]');
     const failed = alice.page.locator('[data-testid=job][data-status=failed]');
     await failed.waitFor({ timeout: 15_000 });
-    expect(await failed.textContent()).toContain('step 3 of 5 failed');
+    expect(await failed.textContent()).toContain('The import stopped at step 3 of 5: a row of the file could not be read');
     // Red: the failed bar's colour is the error colour, not the running blue.
     expect(await failed.locator('progress').evaluate((el) => getComputedStyle(el).accentColor)).toBe('rgb(185, 28, 28)');
     await alice.page.click('[data-testid=clear-jobs]');

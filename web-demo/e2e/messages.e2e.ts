@@ -39,7 +39,15 @@ function localTime(daysAgo: number, hour: number, minute = 0): Date {
 /** Delivers a message to `userId`'s inbox for the room, as the messages function would, dated `sentAt`. */
 async function deliver(userId: string, roomId: string, from: string, text: string, sentAt: Date): Promise<void> {
   const dataPlane = new IoTDataPlaneClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
-  const message: InboxMessage = { type: 'message', messageId: newSortableId(sentAt.getTime()), roomId, from, fromName: from, text, sentAt: sentAt.toISOString() };
+  const message: InboxMessage = {
+    type: 'message',
+    messageId: newSortableId(sentAt.getTime()),
+    roomId,
+    from,
+    fromName: from,
+    text,
+    sentAt: sentAt.toISOString(),
+  };
   await dataPlane.send(
     new PublishCommand({
       topic: new TopicScheme({ app: 'iot-realtime', stage: 'local' }).inbox(userId, roomId),

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { openPage, signInAs, type WatchedPage } from './browser.js';
-import { apiUser, type E2eStack, registerUser } from './stack.js';
+import { apiUser, type E2eStack, registerAppUser } from './stack.js';
 import { useE2eSuite } from './suite.js';
 import { axeLightAndDark, messagesOf, openFromList, overlap, userFor, WIDTHS } from './views.js';
 
@@ -24,7 +24,7 @@ useE2eSuite(
   { rateLimit: { requests: 1000, windowSeconds: 60 } },
 );
 
-/** An error notice raised by the page itself (no request): adding a member by an id that is not one. */
+/** An error notice raised by the page itself (no request): adding a member by a name that cannot be anyone's. */
 async function badMemberId(page: Page, id: string): Promise<void> {
   await page.fill('[data-testid=member-id]', id);
   await page.click('[data-testid=add-member]');
@@ -52,7 +52,7 @@ describe.each(WIDTHS)('notices (%s)', (width, viewport) => {
     // An error, raised far down a long room: in view at the top, clear of the composer and Send.
     await messagesOf(page, roomId).last().scrollIntoViewIfNeeded();
     await badMemberId(page, 'not an id!');
-    const first = notice(page, '"not an id!" is not a user id');
+    const first = notice(page, '"not an id!" is not a username or email');
     await first.waitFor();
     expect(await first.getAttribute('data-kind')).toBe('error');
     expect(await inWindow(page, '[data-testid=notices]')).toBe(true);
@@ -61,7 +61,7 @@ describe.each(WIDTHS)('notices (%s)', (width, viewport) => {
     expect(await overlap(region, page.locator(`[data-testid="send-${roomId}"]`))).toBe(false);
     await page.locator(`[data-testid="send-${roomId}"]`).click({ trial: true, timeout: 2000 }); // nothing on top of it
     // Said at once to screen readers (an error: assertively).
-    expect(await page.locator('[data-testid=notice-alert]').textContent()).toContain('"not an id!" is not a user id');
+    expect(await page.locator('[data-testid=notice-alert]').textContent()).toContain('"not an id!" is not a username or email');
 
     // The same error again: counted on the one shown.
     await badMemberId(page, 'not an id!');
@@ -78,8 +78,8 @@ describe.each(WIDTHS)('notices (%s)', (width, viewport) => {
     await page.click('[data-testid=show-all-notices]');
     expect(await page.locator('[data-testid=toast]').count()).toBe(3);
 
-    // An info notice among the errors, for axe and for its timing.
-    await registerUser(stack, userFor('friend', width));
+    // An info notice among the errors, for axe and for its timing: a friend who has used the app is added.
+    await registerAppUser(stack, userFor('friend', width));
     await page.fill('[data-testid=member-id]', userFor('friend', width));
     await page.click('[data-testid=add-member]');
     await notice(page, 'was added').waitFor();

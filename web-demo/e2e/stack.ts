@@ -2,6 +2,7 @@
  * The local stack as the end-to-end suites use it (emulator + API + Lambdas + the production build of the page), and
  * the API calls a test makes on the side: tokens, rooms and messages set up without the page.
  */
+import { isCognitoIdentityId } from '../../core/ids.js';
 import { type LogEntry, memoryLogger } from '../../local/emulator/log.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
@@ -34,28 +35,37 @@ export function disconnects(stack: E2eStack, reason: string): LogEntry[] {
 }
 
 /**
- * The confirmation code the emulator's user pool logged for a user (no email is sent locally), by username or by email:
- * in an email-as-username pool the username is a generated id and the user signs up with their email.
+ * The confirmation code the emulator's user pool logged for `username` (no email is sent locally). A pool with email
+ * usernames names the user by a generated sub: the sign-in email is then the `email` of the entry.
  */
-export function confirmationCode(stack: E2eStack, usernameOrEmail: string): string {
-  const wanted = usernameOrEmail.toLowerCase();
+export function confirmationCode(stack: E2eStack, username: string): string {
   const entry = stack.logs.findLast(
-    (e) =>
-      typeof e.code === 'string' &&
-      (e.username === usernameOrEmail || String(e.email).toLowerCase() === wanted) &&
-      String(e.message).includes('confirmation code'),
+    (e) => typeof e.code === 'string' && (e.username === username || e.email === username) && String(e.message).includes('confirmation code'),
   );
-  if (!entry) throw new Error(`no confirmation code was logged for ${usernameOrEmail}`);
+  if (!entry) throw new Error(`no confirmation code was logged for ${username}`);
   return entry.code as string;
 }
 
-/** A user acting through the API: create rooms, add members, post. Every call must succeed. */
+/**
+ * A user acting through the API: create rooms, add and remove members, post. Every call must succeed. The user has
+ * used the API once when this resolves, so the directory knows them (an invite names an existing user).
+ */
 export interface ApiUser {
   token: string;
   createRoom(name: string): Promise<string>;
+  /** Adds a member by user id; an app user who never used the API is registered first, as their first page load would. */
   addMember(roomId: string, userId: string): Promise<void>;
+  removeMember(roomId: string, userId: string): Promise<void>;
   post(roomId: string, text: string): Promise<string>;
   members(roomId: string): Promise<Array<{ userId: string; role: string }>>;
+}
+
+/** An app user the directory knows: their first call to the rooms function writes their profile. */
+export async function registerAppUser(stack: LocalStack, userId: string): Promise<string> {
+  const api = apiClient(() => stack);
+  const token = await appToken(api, userId);
+  await expectStatus(api('GET', '/rooms', { token }), 200, `register ${userId}`);
+  return token;
 }
 
 async function expectStatus(call: ReturnType<ApiCall>, status: number, what: string) {
@@ -64,27 +74,18 @@ async function expectStatus(call: ReturnType<ApiCall>, status: number, what: str
   return res.body;
 }
 
-/**
- * Records an app user in the directory, as the page does when they first load it (their first call to the rooms
- * function): an invite names a user the directory knows.
- */
-export async function registerUser(stack: LocalStack, userId: string): Promise<void> {
-  const api = apiClient(() => stack);
-  await expectStatus(api('GET', '/rooms', { token: await appToken(api, userId) }), 200, `register ${userId}`);
-}
-
 export async function apiUser(stack: LocalStack, userId: string): Promise<ApiUser> {
   const api = apiClient(() => stack);
-  const token = await appToken(api, userId);
+  const token = await registerAppUser(stack, userId);
   return {
     token,
     createRoom: async (name) => (await expectStatus(api('POST', '/rooms', { token, body: { name } }), 201, 'create room')).roomId as string,
     addMember: async (roomId, member) => {
-      // An invite names a user the directory knows: as the page does when it loads, the member's first call to the rooms
-      // function records their profile.
-      await registerUser(stack, member);
+      if (!isCognitoIdentityId(member)) await registerAppUser(stack, member);
       await expectStatus(api('PUT', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'add member');
     },
+    removeMember: async (roomId, member) =>
+      void (await expectStatus(api('DELETE', `/rooms/${roomId}/members/${encodeURIComponent(member)}`, { token }), 204, 'remove member')),
     post: async (roomId, text) => (await expectStatus(api('POST', `/rooms/${roomId}/messages`, { token, body: { text } }), 202, 'post')).messageId as string,
     members: async (roomId) =>
       (await expectStatus(api('GET', `/rooms/${roomId}/members`, { token }), 200, 'members')).members as Array<{ userId: string; role: string }>,

@@ -57,6 +57,48 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     expect(calls[1]?.init.body).toBeUndefined();
   });
 
+  it('calls the routes of issue 18 and 22: invite, delete, read positions, jobs and broadcasts, with Idempotency-Keys on writes', async () => {
+    answer(201, { member: { userId: 'dana', displayName: 'Dana', role: 'member', online: false } });
+    await expect(api.invite('r1', { username: 'dana' })).resolves.toEqual({ member: { userId: 'dana', displayName: 'Dana', role: 'member', online: false } });
+    answer(200, { roomId: 'r1', lastRead: { messageId: '01JAAAAAAAAAAAAAAAAAAAAAAA', at: '2030-01-01T00:00:00.000Z' } });
+    await api.markRead('r1', '01JAAAAAAAAAAAAAAAAAAAAAAA');
+    answer(204);
+    await api.deleteRoom('r1');
+    answer(200, { jobs: [] });
+    await api.jobs();
+    answer(200, { broadcasts: [] });
+    await api.broadcasts();
+    answer(202, { jobId: 'j1', topic: 't' });
+    await api.startJob({ kind: 'report', retryOf: 'j0' }, { idempotencyKey: 'retry-j0' });
+    answer(201, { roomId: 'r2', name: 'Two' });
+    await api.createRoom('Two', { idempotencyKey: 'k-2' });
+    expect(calls.map((c) => [c.init.method, c.url, c.init.body])).toEqual([
+      ['POST', 'http://api.test/rooms/r1/members', '{"username":"dana"}'],
+      ['PUT', 'http://api.test/rooms/r1/read', '{"messageId":"01JAAAAAAAAAAAAAAAAAAAAAAA"}'],
+      ['DELETE', 'http://api.test/rooms/r1', undefined],
+      ['GET', 'http://api.test/jobs', undefined],
+      ['GET', 'http://api.test/broadcasts', undefined],
+      ['POST', 'http://api.test/jobs', '{"kind":"report","retryOf":"j0"}'],
+      ['POST', 'http://api.test/rooms', '{"name":"Two"}'],
+    ]);
+    expect((calls[5]!.init.headers as Record<string, string>)['idempotency-key']).toBe('retry-j0');
+    expect((calls[6]!.init.headers as Record<string, string>)['idempotency-key']).toBe('k-2');
+  });
+
+  it("drops a request still in flight when the session ends, whatever the call's own signal", async () => {
+    const session = new AbortController();
+    const client = apiClient('http://api.test', async () => 'jwt-1', session.signal);
+    let sent = false;
+    globalThis.fetch = ((_url: string | URL | Request, init?: RequestInit) => {
+      sent = true;
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    }) as typeof fetch;
+    const pending = client.listRooms();
+    while (!sent) await new Promise((resolve) => setTimeout(resolve, 1));
+    session.abort();
+    await expect(pending).rejects.toBeInstanceOf(ApiError);
+  });
+
   it('asks for the token on every call, so a renewed token is used', async () => {
     let token = 'first';
     const client = apiClient('http://api.test', async () => token);

@@ -4,16 +4,20 @@
  * Refusals are ApiErrors with messages a person understands (api-request.ts).
  */
 import type * as v from 'valibot';
-import { AttachPolicyResponseSchema, BroadcastAcceptedSchema } from '../../core/contracts/http.js';
-import { JobAcceptedSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
+import { AttachPolicyResponseSchema, BroadcastAcceptedSchema, BroadcastListSchema } from '../../core/contracts/http.js';
+import { JobAcceptedSchema, JobListSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
 import {
+  InvitedMemberSchema,
+  type InviteRequest,
   MemberListSchema,
   MessageAcceptedSchema,
   MessagePageSchema,
+  ReadPositionResponseSchema,
   RoomCreatedSchema,
   RoomListSchema,
   RoomPresenceSchema,
   type RoomRole,
+  RoomSummarySchema,
 } from '../../core/contracts/rooms.js';
 import { JSON_HEADERS, request, send } from './api-request.js';
 
@@ -47,22 +51,23 @@ export interface CallOptions {
 }
 
 /**
- * `session` aborts every request still in flight when the session ends (sign-out): none of them may then reach the API
- * with a token being revoked, or land in a page that is gone.
+ * `session`: aborted when the session ends (sign-out): requests still in flight are dropped, rather than answered for a
+ * user who is gone (their sign-in revoked meanwhile, the answer would be a 401 for nobody).
  */
 export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSignal) {
-  const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => ({
-    method,
-    headers: {
-      authorization: `Bearer ${await token()}`,
-      ...(body === undefined ? {} : JSON_HEADERS),
-      ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: session
-      ? AbortSignal.any([session, options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
-      : (options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)),
-  });
+  const init = async (method: string, body?: unknown, options: CallOptions = {}): Promise<RequestInit> => {
+    const own = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    return {
+      method,
+      headers: {
+        authorization: `Bearer ${await token()}`,
+        ...(body === undefined ? {} : JSON_HEADERS),
+        ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: session ? AbortSignal.any([own, session]) : own,
+    };
+  };
   const call = async <const S extends v.GenericSchema>(method: string, path: string, schema: S, body?: unknown, options?: CallOptions) =>
     request(`${apiUrl}${path}`, await init(method, body, options), schema);
   /** 204 No Content. */
@@ -70,11 +75,21 @@ export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSig
   const room = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
   return {
     listRooms: (cursor?: string) => call('GET', `/rooms${pageQuery({ cursor })}`, RoomListSchema),
-    createRoom: (name: string) => call('POST', '/rooms', RoomCreatedSchema, { name }),
+    /** `idempotencyKey`: kept while the same room is asked for again, so a retry never makes a second room. */
+    createRoom: (name: string, options: CallOptions = {}) => call('POST', '/rooms', RoomCreatedSchema, { name }, options),
+    /** Owners: renames the room (every member hears of it). */
+    renameRoom: (roomId: string, name: string) => call('PATCH', room(roomId), RoomSummarySchema, { name }),
+    /** Owners: deletes the room for everyone. */
+    deleteRoom: (roomId: string) => command('DELETE', room(roomId)),
     listMembers: (roomId: string, cursor?: string) => call('GET', `${room(roomId)}/members${pageQuery({ cursor })}`, MemberListSchema),
+    /** Owners: adds someone the directory knows, by exact username or email (404 with a sentence when nobody is). */
+    invite: (roomId: string, who: InviteRequest) => call('POST', `${room(roomId)}/members`, InvitedMemberSchema, who),
+    /** Owners: adds a member by user id, or sets a member's role (promote with "owner"). */
     putMember: (roomId: string, userId: string, role: RoomRole = 'member') => command('PUT', `${room(roomId)}/members/${encodeURIComponent(userId)}`, { role }),
     /** An owner removes a member, or the caller leaves (their own user id). */
     removeMember: (roomId: string, userId: string) => command('DELETE', `${room(roomId)}/members/${encodeURIComponent(userId)}`),
+    /** The caller has read the room up to this message (kept on the server for their other devices and reloads). */
+    markRead: (roomId: string, messageId: string) => call('PUT', `${room(roomId)}/read`, ReadPositionResponseSchema, { messageId }),
     /**
      * `signal` aborts the request (a send that takes too long is reported as not delivered); `idempotencyKey` is the
      * message's own, chosen when it was written and sent again with every retry.
@@ -85,10 +100,15 @@ export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSig
     presence: (roomId: string, cursor?: string) => call('GET', `${room(roomId)}/presence${pageQuery({ cursor })}`, RoomPresenceSchema),
     /** Admins only: a message to everyone on the broadcast topic. */
     broadcast: (text: string) => call('POST', '/broadcast', BroadcastAcceptedSchema, { text }),
+    /** The latest broadcasts, oldest first. */
+    broadcasts: () => call('GET', '/broadcasts', BroadcastListSchema),
     /** A page of history, oldest first: the newest `limit` messages, or those before `before` (a nextCursor). */
     history: (roomId: string, options: { before?: string; limit?: number } = {}) =>
       call('GET', `${room(roomId)}/messages${pageQuery({ limit: options.limit, before: options.before })}`, MessagePageSchema),
-    startJob: (job: StartJobRequest) => call('POST', '/jobs', JobAcceptedSchema, job),
+    /** `idempotencyKey`: kept while the same job is asked for again, so a retry never queues a second one. */
+    startJob: (job: StartJobRequest, options: CallOptions = {}) => call('POST', '/jobs', JobAcceptedSchema, job, options),
+    /** The user's newest jobs, newest first, with their progress or outcome. */
+    jobs: () => call('GET', '/jobs', JobListSchema),
   };
 }
 

@@ -52,6 +52,12 @@ const END_SLACK_PX = 48;
 /** A short preview of a message for a button's accessible name. */
 const preview = (text: string) => (text.length > 30 ? `${text.slice(0, 30)}…` : text);
 
+/** "Alice (alice)": the sender's display name when they wrote (history older than display names: as known now). */
+function fullName(message: StoredMessage, names: DisplayNames): string {
+  const name = message.fromName ?? names.of(message.from);
+  return name === message.from ? name : `${name} (${message.from})`;
+}
+
 function messageItem(message: StoredMessage, names: DisplayNames): HTMLLIElement {
   const sentAt = new Date(message.sentAt);
   const valid = !Number.isNaN(sentAt.getTime());
@@ -62,7 +68,7 @@ function messageItem(message: StoredMessage, names: DisplayNames): HTMLLIElement
     h(
       'div',
       { class: 'meta' },
-      h('span', { class: 'author', title: names.full(message.from) }, own ? 'You' : names.of(message.from)),
+      h('span', { class: 'author', title: fullName(message, names) }, own ? 'You' : (message.fromName ?? names.of(message.from))),
       h(
         'time',
         { class: 'sent-at', datetime: message.sentAt, title: valid ? dateTimeFormat.format(sentAt) : message.sentAt },
@@ -107,7 +113,8 @@ function outgoingItem(outgoing: Outgoing, options: MessageListOptions): HTMLLIEl
               h(
                 'span',
                 { class: 'delivery-actions' },
-                actionButton('retry-send', 'Send again', outgoing, () => options.onRetry?.(outgoing.localId)),
+                // A refusal no retry can change (not allowed, no such room) offers no "Send again".
+                outgoing.permanent ? null : actionButton('retry-send', 'Send again', outgoing, () => options.onRetry?.(outgoing.localId)),
                 discard,
               ),
             );

@@ -1,10 +1,16 @@
 /**
- * Display names for user ids: the demo users' names from /config.json, the signed-in user's own name, and for anyone
- * else their id, shortened when it is a Cognito identity id (`region:uuid`, 46 characters) with the full id kept for
- * a tooltip. The API names people by id only; a directory of names is the app's business, not this layer's.
+ * Display names for user ids: the demo users' names from /config.json, the signed-in user's own name, and the names the
+ * API and the inbox give people (member lists, message senders, room events and broadcasts: the user directory's,
+ * core/contracts/users.ts), learned as they arrive. Anyone not named yet shows as their id, shortened when it is a
+ * Cognito identity id (`region:uuid`, 46 characters), with the full id kept for a tooltip.
  */
+
+/** Names learned at most; past it the oldest learned one goes (a page meets few people; a hostile payload many). */
+const LEARNED_MAX = 5000;
+
 export class DisplayNames {
   readonly #known: Map<string, string>;
+  readonly #fixed: ReadonlySet<string>;
 
   constructor(
     known: ReadonlyArray<{ id: string; name: string }>,
@@ -13,6 +19,21 @@ export class DisplayNames {
   ) {
     this.#known = new Map(known.map((u) => [u.id, u.name]));
     this.#known.set(selfId, selfName);
+    this.#fixed = new Set(this.#known.keys());
+  }
+
+  /** A name the API or the inbox gave `userId` (the user's own name and the configured ones are kept). */
+  learn(userId: string, displayName: string): void {
+    if (this.#fixed.has(userId) || displayName.trim() === '' || this.#known.get(userId) === displayName) return;
+    this.#known.delete(userId);
+    this.#known.set(userId, displayName);
+    if (this.#known.size > LEARNED_MAX + this.#fixed.size) {
+      for (const id of this.#known.keys()) {
+        if (this.#fixed.has(id)) continue;
+        this.#known.delete(id);
+        break;
+      }
+    }
   }
 
   /** The name to show. */

@@ -13,6 +13,14 @@ describe('payloadKey (de-duplication of QoS 1 redeliveries)', () => {
     expect(payloadKey('t', null)).toBeUndefined();
     expect(payloadKey('t', { other: 1 })).toBeUndefined();
   });
+
+  it('keys room events by their eventId and read positions by room and message', () => {
+    const event = { type: 'room_renamed', eventId: 'e1', roomId: 'r', roomName: 'R', at: '', by: { userId: 'a', displayName: 'A' }, previousName: 'Q' };
+    expect(payloadKey('t', event)).toBe('event:e1');
+    expect(payloadKey('t', { ...event, eventId: 'e2' })).not.toBe(payloadKey('t', event));
+    expect(payloadKey('t', { type: 'read', roomId: 'r', messageId: 'm1', at: '' })).toBe('read:r:m1');
+    expect(payloadKey('t', { type: 'read', roomId: 'q', messageId: 'm1', at: '' })).toBe('read:q:m1');
+  });
 });
 
 describe('readPayload', () => {

@@ -1,21 +1,26 @@
 /**
- * The open room: a header that stays in view (the way back to the list on phones, the room's name, Leave), its
- * messages (history merged with live ones, older pages on demand, and those being sent), a composer that stays at the
- * bottom of the screen, its members with who is online, and for owners adding and removing members. Drawn once per
- * opened room and updated in place from the model's changes, so typing is never interrupted by an arriving message.
+ * The open room: a header that stays in view (the way back to the list on phones, the room's name, Delete for owners,
+ * Leave), its messages (history merged with live ones, older pages on demand, and those being sent), a composer that
+ * stays at the bottom of the screen, its members by display name with who is online (live: room events and presence),
+ * and for owners inviting by username or email, promoting members and removing them. Drawn once per opened room and
+ * updated in place from the model's changes, so typing is never interrupted by an arriving message.
  *
  * Reading position: the room opens at its newest message; an older page loads above the reader without moving what
  * they read; a message arriving while they read further up shows a "new messages" button (announced politely) that
- * takes them down, and their own message, once sent, is brought into view. Leaving and removing a member ask first.
+ * takes them down, and their own message, once sent, is brought into view. Leaving, deleting, promoting and removing
+ * ask first.
  */
+
 import * as v from 'valibot';
-import { UserIdSchema } from '../../core/contracts/rooms.js';
+import { InviteRequestSchema } from '../../core/contracts/rooms.js';
+import { ApiError } from './api.js';
 import { composer } from './composer.js';
 import { confirmAction } from './confirm-dialog.js';
 import { h } from './dom.js';
 import { messageList } from './message-list.js';
 import type { DisplayNames } from './names.js';
 import { notify } from './notices.js';
+import { inviteRequestOf } from './rooms/members.js';
 import type { RoomsChange, RoomsModel } from './rooms-model.js';
 
 export interface RoomView {
@@ -29,22 +34,52 @@ export interface RoomView {
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-function addMemberForm(model: RoomsModel, roomId: string, names: DisplayNames): HTMLFormElement {
-  const input = h('input', { name: 'userId', placeholder: 'user id', 'aria-label': 'User id to add', autocomplete: 'off', 'data-testid': 'member-id' });
+/**
+ * Owners invite people by what they know of them: a username (an app user's is their user id) or an email. Nobody
+ * matching is a 404 with the API's sentence ("No user named dana"), said plainly here; nobody is added then.
+ */
+function inviteForm(model: RoomsModel, roomId: string): HTMLFormElement {
+  const input = h('input', {
+    name: 'invitee',
+    placeholder: 'username or email',
+    'aria-label': 'Username or email of the person to add',
+    autocomplete: 'off',
+    autocapitalize: 'none',
+    spellcheck: 'false',
+    maxlength: '254',
+    'data-testid': 'member-id',
+  });
+  const button = h('button', { type: 'submit', class: 'ghost', 'data-testid': 'add-member' }, 'Add member');
+  let busy = false;
   const onSubmit = (e: Event) => {
     e.preventDefault();
-    const userId = input.value.trim();
-    const checked = v.safeParse(UserIdSchema, userId);
-    if (!checked.success) return notify(`"${userId}" is not a user id: it ${checked.issues[0]?.message ?? 'is not valid'}`);
-    model.putMember(roomId, userId).then(
-      () => {
-        input.value = '';
-        notify(`${names.of(userId)} was added`, 'info');
-      },
-      (error: unknown) => notify(errorText(error)),
-    );
+    const who = input.value.trim();
+    if (who === '' || busy) return;
+    // Checked here first, by the API's own contract: a name that cannot be anyone's costs no request.
+    const checked = v.safeParse(InviteRequestSchema, inviteRequestOf(who));
+    if (!checked.success) return notify(`"${who}" is not a username or email: it ${checked.issues[0]?.message ?? 'is not valid'}`);
+    busy = true;
+    button.setAttribute('aria-disabled', 'true');
+    model
+      .invite(roomId, who)
+      .then(
+        ({ member, added }) => {
+          input.value = '';
+          notify(added ? `${member.displayName} was added` : `${member.displayName} is a member already`, 'info');
+        },
+        (error: unknown) =>
+          notify(
+            error instanceof ApiError && error.status === 404
+              ? `No such user: nobody has the username or email "${who}". Check the spelling; invites need it exactly.`
+              : errorText(error),
+          ),
+      )
+      .finally(() => {
+        busy = false;
+        button.removeAttribute('aria-disabled');
+      });
   };
-  return h('form', { class: 'add-member', onSubmit }, input, h('button', { type: 'submit', class: 'ghost', 'data-testid': 'add-member' }, 'Add member'));
+  return h('form', { class: 'add-member', onSubmit }, input, button);
 }
 
 export function roomView(model: RoomsModel, roomId: string, names: DisplayNames, onClose: () => void): RoomView {
@@ -59,7 +94,9 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
       onClick: async () => {
         const sure = await confirmAction({
           title: `Leave ${roomName()}?`,
-          text: 'You stop getting its messages, here and on your other devices. To come back, an owner of the room has to add you again.',
+          text:
+            'You stop getting its messages, here and on your other devices. To come back, an owner of the room has to add you again.' +
+            (isOwner() ? ' If you are its last owner, the member who joined first becomes its owner; if you are its last member, the room is deleted.' : ''),
           confirm: 'Leave room',
         });
         if (!sure) return;
@@ -71,9 +108,34 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     },
     'Leave room',
   );
+  const remove = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost danger-text',
+      'data-testid': 'delete-room',
+      onClick: async () => {
+        const sure = await confirmAction({
+          title: `Delete ${roomName()}?`,
+          text: 'The room is deleted for every member, at once: it leaves their lists and its history can no longer be read. This cannot be undone.',
+          confirm: 'Delete room',
+        });
+        if (!sure) return;
+        const name = roomName();
+        model.deleteRoom(roomId).then(
+          () => {
+            notify(`${name} was deleted`, 'info');
+            onClose();
+          },
+          (error: unknown) => notify(errorText(error)),
+        );
+      },
+    },
+    'Delete room',
+  );
   // Phones show one pane at a time: the way back to the room list.
   const back = h('button', { type: 'button', class: 'ghost back-to-rooms', 'data-testid': 'back-to-rooms', onClick: onClose }, '‹ Rooms');
-  const header = h('header', { class: 'room-header' }, back, title, leave);
+  const header = h('header', { class: 'room-header' }, back, title, h('div', { class: 'room-actions' }, remove, leave));
   const footer = h('div', { class: 'room-footer' });
   const list = messageList({
     testId: 'messages',
@@ -132,7 +194,7 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
 
   const memberList = h('ul', { class: 'members', 'data-testid': 'members' });
   const memberStatus = h('p', { class: 'muted small' });
-  const ownerTools = addMemberForm(model, roomId, names);
+  const ownerTools = inviteForm(model, roomId);
   const element = h(
     'article',
     { class: 'room', 'data-testid': `room-${roomId}`, 'data-room-id': roomId, 'aria-labelledby': `room-title-${roomId}` },
@@ -160,6 +222,7 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     title.textContent = room ? room.name : roomId;
     title.title = `room id ${roomId}${room ? `, you are ${room.role === 'owner' ? 'an owner' : 'a member'}` : ''}`;
     ownerTools.hidden = !isOwner();
+    remove.hidden = !isOwner();
   };
 
   /** Whether the newest page had been drawn: what comes after it is news, what comes with it is not. */
@@ -210,39 +273,67 @@ export function roomView(model: RoomsModel, roomId: string, names: DisplayNames,
     memberStatus.textContent =
       state.status === 'loading' ? 'Loading members…' : state.status === 'failed' ? `Could not load the members: ${state.error ?? ''}` : '';
     const position = list.position();
+    const nameOf = (member: { userId: string; displayName: string }) => member.displayName || names.of(member.userId);
+    const owner = isOwner();
+    /** An owner's controls for another member: Make owner (for a member) and Remove, each asking first. */
+    const memberActions = (member: { userId: string; role: string }, name: string, full: string): HTMLButtonElement[] => [
+      ...(member.role === 'member'
+        ? [
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'ghost small-button',
+                'data-testid': `promote-member-${member.userId}`,
+                'aria-label': `Make owner: ${full}`,
+                onClick: async () => {
+                  const sure = await confirmAction({
+                    title: `Make ${name} an owner of ${roomName()}?`,
+                    text: `${name} can then add and remove members, promote others, and delete the room; owners can remove each other.`,
+                    confirm: 'Make owner',
+                  });
+                  if (sure) void model.putMember(roomId, member.userId, 'owner').catch((error: unknown) => notify(errorText(error)));
+                },
+              },
+              'Make owner',
+            ),
+          ]
+        : []),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost small-button',
+          'data-testid': `remove-member-${member.userId}`,
+          'aria-label': `Remove ${full}`,
+          onClick: async () => {
+            const sure = await confirmAction({
+              title: `Remove ${name} from ${roomName()}?`,
+              text: `${name} stops getting this room's messages at once, and is told so. You can add them again later.`,
+              confirm: 'Remove',
+            });
+            if (sure) void model.removeMember(roomId, member.userId).catch((error: unknown) => notify(errorText(error)));
+          },
+        },
+        'Remove',
+      ),
+    ];
     memberList.replaceChildren(
       ...[...state.members]
-        .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || names.of(a.userId).localeCompare(names.of(b.userId)))
+        .sort((a, b) => Number(b.userId === model.userId) - Number(a.userId === model.userId) || nameOf(a).localeCompare(nameOf(b)))
         .map((member) => {
           const online = presence.online.has(member.userId);
           const you = member.userId === model.userId;
+          const name = nameOf(member);
+          const full = name === member.userId ? name : `${name} (${member.userId})`;
           return h(
             'li',
-            { 'data-testid': 'member', 'data-user-id': member.userId, ...(showPresence ? { 'data-online': String(online) } : {}) },
+            { 'data-testid': 'member', 'data-user-id': member.userId, 'data-role': member.role, ...(showPresence ? { 'data-online': String(online) } : {}) },
             showPresence ? h('span', { class: `presence-dot ${online ? 'online' : 'offline'}`, 'aria-hidden': 'true' }) : null,
-            h('span', { class: 'member-id', title: member.userId }, you ? `${names.of(member.userId)} (you)` : names.of(member.userId)),
+            h('span', { class: 'member-id', title: full }, you ? `${name} (you)` : name),
             showPresence ? h('span', { class: 'visually-hidden' }, online ? ', online' : ', offline') : null,
             h('span', { class: 'muted small' }, member.role),
-            isOwner() && !you
-              ? h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'ghost small-button',
-                    'data-testid': `remove-member-${member.userId}`,
-                    'aria-label': `Remove ${names.full(member.userId)}`,
-                    onClick: async () => {
-                      const sure = await confirmAction({
-                        title: `Remove ${names.of(member.userId)} from ${roomName()}?`,
-                        text: `${names.of(member.userId)} stops getting this room's messages at once. You can add them again later.`,
-                        confirm: 'Remove',
-                      });
-                      if (sure) void model.removeMember(roomId, member.userId).catch((error: unknown) => notify(errorText(error)));
-                    },
-                  },
-                  'Remove',
-                )
-              : null,
+            owner && !you ? h('span', { class: 'member-actions' }, ...memberActions(member, name, full)) : null,
           );
         }),
       ...(state.more

@@ -1,12 +1,16 @@
 /**
  * The rooms: a sidebar (navigation) with the user's rooms (GET /rooms, paged), their unread counts and creating a
  * room, and the open room for the page's main content. The open room is named in the address (`#room=<roomId>`), so
- * a reload, or a link, opens it again. Phones show one of the two at a time (styles.css, `data-room-open`).
+ * a reload, or a link, opens it again. Phones show one of the two at a time (styles.css, `data-room-open`). A room the
+ * user was reading when they were taken out of it (removed, deleted) is replaced by why, with no composer; what the
+ * model has to tell (added to a room, made an owner) becomes a notice.
  */
+
 import { h } from './dom.js';
 import type { DisplayNames } from './names.js';
 import { notify } from './notices.js';
 import { type RoomView, roomView } from './room-view.js';
+import type { ClosedRoom } from './rooms/closed-rooms.js';
 import type { RoomsModel } from './rooms-model.js';
 
 export interface RoomsPanel {
@@ -51,6 +55,25 @@ function createRoomForm(model: RoomsModel, open: (roomId: string) => void): HTML
   return h('form', { class: 'create-room', onSubmit }, input, h('button', { type: 'submit', 'data-testid': 'create-room' }, 'Create room'));
 }
 
+/** In place of a room the user was taken out of: why, what they wrote there that was not sent, and the way back. */
+function closedRoomView(closed: ClosedRoom, back: () => void): HTMLElement {
+  return h(
+    'section',
+    { class: 'empty-state room-closed', 'data-testid': 'room-closed', 'data-room-id': closed.roomId, tabindex: '-1', 'aria-labelledby': 'room-closed-title' },
+    h('h2', { id: 'room-closed-title' }, `You are no longer in ${closed.name}`),
+    h('p', { 'data-testid': 'room-closed-reason' }, closed.text),
+    closed.unsent.length > 0
+      ? h(
+          'div',
+          { class: 'unsent' },
+          h('p', { class: 'muted small' }, closed.unsent.length === 1 ? 'This message was not sent:' : 'These messages were not sent:'),
+          h('ul', { 'data-testid': 'room-closed-unsent' }, ...closed.unsent.map((text) => h('li', {}, text))),
+        )
+      : null,
+    h('button', { type: 'button', class: 'ghost back-to-rooms-closed', 'data-testid': 'room-closed-back', onClick: back }, '‹ Your rooms'),
+  );
+}
+
 export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (roomOpen: boolean) => void): RoomsPanel {
   const open = (roomId: string | undefined) => {
     const hash = roomId === undefined ? '' : `${HASH_PREFIX}${encodeURIComponent(roomId)}`;
@@ -68,7 +91,7 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
   const empty = h(
     'p',
     { class: 'muted', 'data-testid': 'no-rooms' },
-    'You are not in any room yet. Create one, or ask an owner of a room to add you by your user id (below).',
+    'You are not in any room yet. Create one, or ask an owner of a room to add you by your username or email.',
   );
   const sidebar = h(
     'nav',
@@ -89,6 +112,7 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
     list.replaceChildren(
       ...rooms.map((room) => {
         const unread = model.unread(room.roomId);
+        const unreadMore = model.unreadMore(room.roomId);
         const current = room.roomId === model.selected;
         return h(
           'li',
@@ -105,7 +129,9 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
             },
             h('span', { class: 'room-name' }, room.name),
             room.role === 'owner' ? h('span', { class: 'role small' }, 'owner') : null,
-            unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread' }, String(unread), h('span', { class: 'visually-hidden' }, ' unread')) : null,
+            unread > 0
+              ? h('span', { class: 'unread', 'data-testid': 'unread' }, `${unread}${unreadMore ? '+' : ''}`, h('span', { class: 'visually-hidden' }, ' unread'))
+              : null,
           ),
         );
       }),
@@ -125,19 +151,25 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
   let view: RoomView | undefined;
   const drawOpenRoom = () => {
     const roomId = model.selected;
-    onLayout(roomId !== undefined);
+    // Phones show the room pane for a closed room too: why it closed is what the user needs to read.
+    onLayout(roomId !== undefined || model.closedRoom !== undefined);
     if (view && view.element.dataset.roomId === roomId) return;
     view?.dispose();
     view = roomId === undefined ? undefined : roomView(model, roomId, names, () => open(undefined));
+    const closed = model.closedRoom;
     content.replaceChildren(
       view?.element ??
-        h(
-          'div',
-          { class: 'empty-state', 'data-testid': 'no-room-open' },
-          h('h2', {}, 'No room open'),
-          h('p', { class: 'muted' }, 'Open a room from the list to read its history and write to its members; new messages arrive here live.'),
-        ),
+        (closed
+          ? closedRoomView(closed, () => open(undefined))
+          : h(
+              'div',
+              { class: 'empty-state', 'data-testid': 'no-room-open' },
+              h('h2', {}, 'No room open'),
+              h('p', { class: 'muted' }, 'Open a room from the list to read its history and write to its members; new messages arrive here live.'),
+            )),
     );
+    // Keyboard and screen reader users are taken to why the room they were in is gone.
+    if (!view && closed) content.querySelector<HTMLElement>('[data-testid=room-closed]')?.focus();
     // A room opens at its newest message.
     view?.shown();
   };
@@ -145,20 +177,26 @@ export function roomsPanel(model: RoomsModel, names: DisplayNames, onLayout: (ro
   // The tab's title counts what is unread, so it shows among other tabs: "(3) iot-realtime demo".
   const baseTitle = document.title;
   const drawTitle = () => {
-    const unread = model.totalUnread();
-    const title = unread > 0 ? `(${unread}) ${baseTitle}` : baseTitle;
+    const count = model.totalUnread();
+    const title = count > 0 ? `(${count}${model.totalUnreadMore() ? '+' : ''}) ${baseTitle}` : baseTitle;
     if (document.title !== title) document.title = title;
   };
 
   model.on((change) => {
+    if (change.kind === 'notice') return notify(change.text, 'info');
     if (change.kind === 'rooms') drawTitle();
     if (change.kind === 'rooms' || change.kind === 'selected') drawList();
     if (change.kind === 'selected') drawOpenRoom();
     view?.update(change);
   });
   const onAddress = () => model.open(roomInAddress(location.hash));
-  // Back in the tab: rooms may have been joined or left meanwhile.
-  const onVisible = () => document.visibilityState === 'visible' && void model.refreshRooms();
+  // Back in the tab: rooms may have been joined or left meanwhile, and what arrived in the open room is read now.
+  const onVisible = () => {
+    const visible = document.visibilityState === 'visible';
+    model.setPageVisible(visible);
+    if (visible) void model.refreshRooms();
+  };
+  model.setPageVisible(document.visibilityState !== 'hidden');
   window.addEventListener('popstate', onAddress);
   document.addEventListener('visibilitychange', onVisible);
 

@@ -5,10 +5,12 @@
  * messages and presence by the inbox topic they came on, job events by their job's topic, announcements by the
  * broadcast topic. Only new messages from others are announced to screen readers.
  */
+
+import type { BroadcastList } from '../../core/contracts/http.js';
 import type { TopicScheme } from '../../core/topics.js';
 import { broadcastPanel } from './broadcast-panel.js';
 import { announce, h } from './dom.js';
-import { jobsPanel, type StartJob } from './jobs-panel.js';
+import { type JobsApi, jobsPanel } from './jobs-panel.js';
 import type { DisplayNames } from './names.js';
 import { noticeRegion } from './notices.js';
 import { readPayload } from './payloads.js';
@@ -27,9 +29,11 @@ export interface SessionPageOptions {
   /** Absent for guests: rooms need a signed-in user. */
   rooms: RoomsModel | undefined;
   /** Absent for identities the jobs API does not serve (Cognito). */
-  startJob: StartJob | undefined;
+  jobs: JobsApi | undefined;
   /** Admins only: posts to broadcast. */
   broadcast: ((text: string) => Promise<void>) | undefined;
+  /** Signed-in users: the latest broadcasts (guests get them live only). */
+  recentBroadcasts: (() => Promise<BroadcastList>) | undefined;
   connection: ConnectionActions;
 }
 
@@ -49,8 +53,13 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
   const workspace = h('div', { class: options.rooms ? 'workspace' : 'workspace guest' });
   const guest = options.rooms === undefined;
   const rooms = options.rooms ? roomsPanel(options.rooms, names, (roomOpen) => (workspace.dataset.roomOpen = String(roomOpen))) : undefined;
-  const jobs = options.startJob ? jobsPanel(options.startJob) : undefined;
-  const broadcast = broadcastPanel({ names, guest, ...(options.broadcast ? { post: options.broadcast } : {}) });
+  const jobs = options.jobs ? jobsPanel(options.jobs) : undefined;
+  const broadcast = broadcastPanel({
+    names,
+    guest,
+    ...(options.broadcast ? { post: options.broadcast } : {}),
+    ...(options.recentBroadcasts ? { recent: options.recentBroadcasts } : {}),
+  });
   const main = h('main', { id: 'main', tabindex: '-1', class: 'main' });
   if (rooms) {
     main.append(rooms.content);
@@ -94,19 +103,36 @@ export function renderSessionPage(root: HTMLElement, options: SessionPageOptions
       // Announcements: the contract's broadcast messages (and plain messages from older publishers).
       if (payload.type !== 'broadcast' && payload.type !== 'message') return;
       const { messageId, from, text, sentAt } = payload;
-      if (broadcast.show({ messageId, roomId: 'broadcast', from, text, sentAt })) {
+      if (payload.fromName !== undefined) names.learn(from, payload.fromName);
+      const fromName = payload.fromName ?? names.of(from);
+      if (broadcast.show({ messageId, roomId: 'broadcast', from, fromName, text, sentAt })) {
         shownLive();
-        announce(`Broadcast from ${names.of(from)}: ${text}`);
+        announce(`Broadcast from ${fromName}: ${text}`);
       }
       return;
     }
     const roomId = topics.roomOfInbox(userId, topic);
     if (roomId === undefined || options.rooms === undefined) return;
-    if (payload.type === 'presence') {
-      if (payload.roomId === roomId) options.rooms.presenceChanged(payload);
-    } else if (payload.type === 'message' && options.rooms.receive(roomId, payload)) {
-      shownLive();
-      if (payload.from !== userId) announce(`${names.of(payload.from)} in ${options.rooms.room(roomId)?.name ?? roomId}: ${payload.text}`);
+    const rooms = options.rooms;
+    switch (payload.type) {
+      case 'presence':
+        if (payload.roomId === roomId) rooms.presenceChanged(payload);
+        return;
+      case 'read':
+        if (payload.roomId === roomId) rooms.readElsewhere(payload);
+        return;
+      case 'message':
+        if (!rooms.receive(roomId, payload)) return;
+        shownLive();
+        if (payload.from !== userId) announce(`${payload.fromName} in ${rooms.room(roomId)?.name ?? roomId}: ${payload.text}`);
+        return;
+      case 'member_added':
+      case 'member_removed':
+      case 'role_changed':
+      case 'room_renamed':
+      case 'room_deleted':
+        rooms.roomEvent(roomId, payload);
+        return;
     }
   };
   return {

@@ -59,21 +59,24 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     dedupKey: payloadKey,
     ...(access.authorizationPendingUntil !== undefined ? { authorizationPendingUntil: access.authorizationPendingUntil } : {}),
   });
-  const sessionRequests = new AbortController();
-  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken, sessionRequests.signal) : undefined;
+  // Ends with the session: what is still in flight at sign-out is dropped, not answered for a user who is gone.
+  const lifetime = new AbortController();
+  const api = access.apiToken ? apiClient(config.apiUrl, access.apiToken, lifetime.signal) : undefined;
   const network = browserNetwork();
-  const rooms = api ? new RoomsModel(api, access.userId, { network }) : undefined;
   const names = new DisplayNames(config.demoUsers ?? [], access.userId, access.displayName);
+  const rooms = api
+    ? new RoomsModel(api, access.userId, { network, displayName: access.displayName, learnName: (userId, name) => names.learn(userId, name) })
+    : undefined;
   let connectionClaim: Claim | undefined;
   let ended = false;
 
   const end = async (signOutOfCognito: boolean, elsewhere = false) => {
     if (ended) return;
     ended = true;
-    sessionRequests.abort();
     stopWatchingSignOut();
     cancelConfirmations();
     page?.dispose();
+    lifetime.abort();
     await client.close();
     connectionClaim?.release();
     tab.claim.release();
@@ -126,8 +129,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     names,
     // Rooms for every signed-in user (app or Cognito); the jobs API serves app users only.
     rooms,
-    startJob: api && identity.kind === 'app' ? api.startJob : undefined,
+    jobs: api && identity.kind === 'app' ? { start: api.startJob, list: api.jobs } : undefined,
     broadcast: api && access.admin ? async (text) => void (await api.broadcast(text)) : undefined,
+    recentBroadcasts: api ? api.broadcasts : undefined,
     connection: { reconnect: () => void takeConnection(true), signOut: () => void end(true) },
   });
   const current = access.credentials.current();

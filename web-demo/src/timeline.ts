@@ -21,7 +21,15 @@ export class Timeline {
   /** Adds a message; false if one with its id is already here (the first copy is kept). */
   add(message: StoredMessage): boolean {
     if (this.#byId.has(message.messageId)) return false;
-    const copy: StoredMessage = { messageId: message.messageId, roomId: message.roomId, from: message.from, text: message.text, sentAt: message.sentAt };
+    const copy: StoredMessage = {
+      messageId: message.messageId,
+      roomId: message.roomId,
+      from: message.from,
+      // The sender's display name as it was when they wrote (absent in history older than display names).
+      ...(message.fromName !== undefined ? { fromName: message.fromName } : {}),
+      text: message.text,
+      sentAt: message.sentAt,
+    };
     this.#byId.set(copy.messageId, copy);
     // Live messages usually come last: insert from the end.
     let at = this.#ordered.length;

@@ -3,7 +3,7 @@
  * the mapping between items and the store's types. Items are written only by this store: one that does not read back
  * is a defect (CorruptItemError), reported without its content.
  */
-import { ROOM_ROLES, type RoomRole, type StoredMessage } from '../../../core/contracts/rooms.js';
+import { type ReadPosition, ROOM_ROLES, type RoomRole, type StoredMessage } from '../../../core/contracts/rooms.js';
 import { MEMBERSHIP_KEYS } from '../../../core/store/tables.js';
 import type { Membership, Room } from '../room-store.js';
 
@@ -70,10 +70,19 @@ export function toRoom(item: Item): Room {
   };
 }
 
+/** The attributes of a membership that hold the member's read position (written by markRead only). */
+export const READ_POSITION_ATTRIBUTES = { messageId: 'readMessageId', at: 'readAt' } as const;
+
 export function toMembership(item: Item): Membership {
   const role = text(item, 'role');
   if (!(ROOM_ROLES as readonly string[]).includes(role)) throw new CorruptItemError('stored membership has an unknown role');
-  return { roomId: text(item, 'roomId'), userId: text(item, 'userId'), role: role as RoomRole, joinedAt: text(item, 'joinedAt') };
+  const membership: Membership = { roomId: text(item, 'roomId'), userId: text(item, 'userId'), role: role as RoomRole, joinedAt: text(item, 'joinedAt') };
+  if (item[READ_POSITION_ATTRIBUTES.messageId] !== undefined) membership.lastRead = toReadPosition(item);
+  return membership;
+}
+
+export function toReadPosition(item: Item): ReadPosition {
+  return { messageId: text(item, READ_POSITION_ATTRIBUTES.messageId), at: text(item, READ_POSITION_ATTRIBUTES.at) };
 }
 
 export function toMessage(item: Item): StoredMessage {

@@ -1,6 +1,6 @@
 /** The rooms API as a test drives it, and helpers shared by the rooms model's tests (no jest globals here). */
 import type { InboxMessage } from '../../../core/contracts/mqtt.js';
-import type { Member, MessagePage, RoomList, RoomSummary, StoredMessage } from '../../../core/contracts/rooms.js';
+import type { InviteRequest, Member, MessagePage, RoomList, RoomSummary, StoredMessage } from '../../../core/contracts/rooms.js';
 import { newSortableId } from '../../../core/ids.js';
 import { ApiError, type CallOptions } from '../api.js';
 import { RoomsModel } from '../rooms-model.js';
@@ -32,9 +32,30 @@ export class FakeRoomsApi implements RoomsApi {
     const end = start + this.pageSize;
     return { rooms: visible.slice(start, end), ...(end < visible.length ? { nextCursor: String(end) } : {}) };
   };
-  createRoom = async (name: string) => {
+  /** The Idempotency-Key of every room creation, in order. */
+  createKeys: Array<string | undefined> = [];
+  createRoom = async (name: string, { idempotencyKey }: CallOptions = {}) => {
+    this.createKeys.push(idempotencyKey);
     this.#call(`createRoom ${name}`);
     return { roomId: `room-${this.rooms.length + 1}`, name };
+  };
+  deleteRoom = async (roomId: string) => {
+    this.#call(`deleteRoom ${roomId}`);
+  };
+  /** Who the directory knows, by username (app users: their id) or email. */
+  directory: Member[] = [];
+  invite = async (roomId: string, who: InviteRequest) => {
+    this.#call(`invite ${roomId} ${JSON.stringify(who)}`);
+    const found = this.directory.find((m) => m.userId === who.userId || m.userId === who.username || `${m.userId}@example.com` === who.email);
+    if (!found) throw new ApiError(`Not found: No user named ${who.username ?? who.email ?? who.userId}`, 404, 'not_found');
+    return { member: { ...found, role: 'member' as const } };
+  };
+  /** Every read position sent, as "<roomId> <messageId>". */
+  reads: string[] = [];
+  markRead = async (roomId: string, messageId: string) => {
+    this.#call(`markRead ${roomId}`);
+    this.reads.push(`${roomId} ${messageId}`);
+    return { roomId, lastRead: { messageId, at: '2030-01-01T00:00:00.000Z' } };
   };
   listMembers = async (roomId: string) => {
     this.#call(`listMembers ${roomId}`);
@@ -110,7 +131,7 @@ export const texts = (model: RoomsModel, roomId: string) =>
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 export function modelWith(api: FakeRoomsApi, userId = 'bob', refreshRetryMs = 1): RoomsModel {
-  return new RoomsModel(api, userId, { historyPageSize: 3, refreshRetryMs });
+  return new RoomsModel(api, userId, { historyPageSize: 3, refreshRetryMs, markReadDelayMs: 1 });
 }
 
 /** A network the test switches off and on, as the browser's online/offline events would. */

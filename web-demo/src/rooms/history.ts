@@ -4,6 +4,7 @@
  * missed while away appears once, in order, even when the persistent session had nothing to replay.
  */
 import type { StoredMessage } from '../../../core/contracts/rooms.js';
+import { ApiError } from '../api.js';
 import { Timeline } from '../timeline.js';
 import { messageOf, type RoomsContext } from './types.js';
 import { addUnread, unreadAmong } from './unread.js';
@@ -40,10 +41,13 @@ export class RoomHistory {
     this.ctx.emit({ kind: 'timeline', roomId });
     try {
       const page = await this.ctx.api.history(roomId, { limit: this.ctx.options.historyPageSize, ...(before ? { before } : {}) });
+      this.#learnNames(page.messages);
       const own = page.messages.filter((message) => timeline.add(message) && message.from === this.ctx.userId);
       this.ownMessagesArrived(roomId, own);
       timeline.history = { status: 'loaded', ...(page.nextCursor ? { older: page.nextCursor } : {}) };
     } catch (error) {
+      // 404: the room does not exist, or the user is not a member (the API gives both the same answer).
+      if (error instanceof ApiError && error.status === 404) return this.ctx.close(roomId, { kind: 'gone' });
       timeline.history = { status: 'failed', error: messageOf(error), ...(before ? { older: before } : {}) };
     }
     this.ctx.emit({ kind: 'timeline', roomId });
@@ -82,6 +86,7 @@ export class RoomHistory {
     let before: string | undefined;
     for (let page = 0; page < this.ctx.options.maxCatchUpPages; page += 1) {
       const result = await this.ctx.api.history(roomId, { limit: this.ctx.options.historyPageSize, ...(before ? { before } : {}) });
+      this.#learnNames(result.messages);
       // Message ids are time-ordered: a page reaching back to the anchor closes the gap.
       const reached = anchor === undefined || result.messages.some((m) => m.messageId <= anchor);
       for (const message of result.messages) if (timeline.add(message)) added.push(message);
@@ -99,8 +104,13 @@ export class RoomHistory {
       roomId,
       added.filter((m) => m.from === this.ctx.userId),
     );
-    addUnread(this.ctx.states.ensure(roomId), unreadAmong(added, this.ctx.userId, roomId === this.ctx.selected()));
+    const state = this.ctx.states.ensure(roomId);
+    addUnread(state, unreadAmong(added, this.ctx.userId, this.ctx.reading(roomId), state.lastRead?.messageId));
     this.ctx.emit({ kind: 'timeline', roomId });
     this.ctx.emit({ kind: 'rooms' });
+  }
+
+  #learnNames(messages: readonly StoredMessage[]): void {
+    for (const m of messages) if (m.fromName !== undefined) this.ctx.learnName(m.from, m.fromName);
   }
 }

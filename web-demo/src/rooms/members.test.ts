@@ -2,6 +2,7 @@
 import { ApiError } from '../api.js';
 import type { RoomsChange } from '../rooms-model.js';
 import { FakeRoomsApi, modelWith, settle } from './fake-rooms-api.test-support.js';
+import { inviteRequestOf } from './members.js';
 
 describe('members', () => {
   let api: FakeRoomsApi;
@@ -41,6 +42,52 @@ describe('members', () => {
     api.failNext = new ApiError('Not possible: alice is the last owner of room ops, which has other members', 409);
     await expect(model.leave('ops')).rejects.toThrow('Not possible: alice is the last owner');
     expect(model.room('ops')).toBeDefined();
+  });
+});
+
+describe('inviting', () => {
+  it('invites by username, email or identity id as typed, shows the member at once with their presence, and says when they were there', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'ops', name: 'Ops', role: 'owner' }];
+    api.members.set('ops', [{ userId: 'alice', displayName: 'Alice', role: 'owner', online: true }]);
+    api.online.set('ops', ['alice']);
+    api.directory = [
+      { userId: 'dave', displayName: 'Dave', role: 'member', online: true },
+      { userId: 'erin', displayName: 'Erin', role: 'member', online: false },
+    ];
+    const model = modelWith(api, 'alice');
+    await model.loadRooms();
+    model.open('ops');
+    await settle();
+    await expect(model.invite('ops', '  dave ')).resolves.toEqual({ member: expect.objectContaining({ userId: 'dave' }), added: true });
+    await expect(model.invite('ops', 'erin@example.com')).resolves.toMatchObject({ added: true });
+    await expect(model.invite('ops', 'dave')).resolves.toMatchObject({ added: false });
+    expect(api.calls.filter((c) => c.startsWith('invite'))).toEqual([
+      'invite ops {"username":"dave"}',
+      'invite ops {"email":"erin@example.com"}',
+      'invite ops {"username":"dave"}',
+    ]);
+    expect(model.members('ops').members.map((m) => [m.userId, m.displayName])).toEqual([
+      ['alice', 'Alice'],
+      ['erin', 'Erin'],
+      ['dave', 'Dave'],
+    ]);
+    expect([...model.presence('ops').online].sort()).toEqual(['alice', 'dave']);
+  });
+
+  it('names the unknown: a 404 rejects with the reason and adds nobody', async () => {
+    const api = new FakeRoomsApi();
+    api.rooms = [{ roomId: 'ops', name: 'Ops', role: 'owner' }];
+    const model = modelWith(api, 'alice');
+    await model.loadRooms();
+    await expect(model.invite('ops', 'nosuchuser')).rejects.toMatchObject({ status: 404, message: 'Not found: No user named nosuchuser' });
+    expect(model.members('ops').members).toEqual([]);
+  });
+
+  it('sends an identity id as a user id', () => {
+    expect(inviteRequestOf('us-east-1:0f3c1e6a-1111-2222-3333-444455556666')).toEqual({ userId: 'us-east-1:0f3c1e6a-1111-2222-3333-444455556666' });
+    expect(inviteRequestOf('Dana')).toEqual({ username: 'Dana' });
+    expect(inviteRequestOf(' dana@example.com ')).toEqual({ email: 'dana@example.com' });
   });
 });
 

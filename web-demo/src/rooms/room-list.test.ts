@@ -91,9 +91,36 @@ describe('the room list', () => {
   it('creates a room owned by the user, with an empty history that needs no fetch', async () => {
     const model = modelWith(api, 'alice');
     const roomId = await model.createRoom('Launch');
-    expect(model.room(roomId)).toEqual({ roomId, name: 'Launch', role: 'owner' });
+    expect(model.room(roomId)).toEqual({ roomId, name: 'Launch', role: 'owner', unread: 0 });
     expect(model.members(roomId).members).toEqual([{ userId: 'alice', displayName: 'alice', role: 'owner', online: true }]);
     model.open(roomId);
     expect(api.calls).toEqual(['createRoom Launch']);
+  });
+
+  it('creates a room with an Idempotency-Key kept while the same name is asked for again after a failure', async () => {
+    const model = modelWith(api, 'alice');
+    api.failNext = new ApiError('The API did not answer in time', 0, 'timeout');
+    await expect(model.createRoom('Launch')).rejects.toThrow('did not answer');
+    await model.createRoom('Launch');
+    await model.createRoom('Launch');
+    await model.createRoom('Other');
+    const [first, retry, again, other] = api.createKeys;
+    expect(first).toEqual(expect.any(String));
+    // The retry after the timeout is the same request; once it succeeded, asking again is a new room.
+    expect(retry).toBe(first);
+    expect(again).not.toBe(first);
+    expect(other).not.toBe(again);
+  });
+
+  it('closes a room the whole list no longer has, saying so', async () => {
+    const model = modelWith(api);
+    await model.loadRooms();
+    await model.loadMoreRooms();
+    const notices: string[] = [];
+    model.on((c) => c.kind === 'notice' && notices.push(c.text));
+    const [gone] = api.rooms.splice(0, 1);
+    await model.refreshRooms();
+    expect(model.room(gone!.roomId)).toBeUndefined();
+    expect(notices).toEqual([`${gone!.name} no longer exists, or you are no longer a member of it.`]);
   });
 });

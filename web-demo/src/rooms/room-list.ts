@@ -1,9 +1,12 @@
 /**
- * The user's room list (GET /rooms, paged). A room the user was just added to is not announced to them (nothing is
- * published on an invitation), so the list is read again when a message arrives for a room it does not have, or when
- * the page becomes visible again; a refresh that reads every page drops the rooms left elsewhere.
+ * The user's room list (GET /rooms, paged), each room with its name, the user's role, their read position and unread
+ * count. Rooms the user is added to, removed from or that are deleted arrive as room events (room-events.ts); the
+ * list is also read again when a message arrives for a room it does not have, or when the page becomes visible again,
+ * and a refresh that reads every page closes the rooms the user is no longer in (a change whose event was missed).
  */
 import type { RoomSummary } from '../../../core/contracts/rooms.js';
+import { newIdempotencyKey } from '../idempotency-key.js';
+import type { ReadPositions } from './read-positions.js';
 import { type ListState, messageOf, type RoomsContext } from './types.js';
 
 export class RoomList {
@@ -12,7 +15,14 @@ export class RoomList {
   #refreshing: Promise<void> | undefined;
   #queued: { rooms: Set<string>; done: Promise<void> } | undefined;
 
-  constructor(private readonly ctx: RoomsContext) {}
+  /** The Idempotency-Key of a room being created, kept while the same name is asked for again (a retry). */
+  #creating: { name: string; key: string } | undefined;
+
+  constructor(
+    private readonly ctx: RoomsContext,
+    private readonly reads: ReadPositions,
+    private readonly newKey: () => string = newIdempotencyKey,
+  ) {}
 
   get state(): ListState {
     return this.#list;
@@ -34,15 +44,23 @@ export class RoomList {
     return this.room(roomId) !== undefined;
   }
 
-  /** A room the user just created: in the list at once. */
+  /** A room as the server listed it, or one the user just created: in the list, with its read position and count. */
   add(room: RoomSummary): void {
-    this.ctx.states.ensure(room.roomId).summary = room;
+    const state = this.ctx.states.ensure(room.roomId);
+    state.summary = room;
+    this.reads.listed(state, room);
   }
 
-  /** Creates a room (the user becomes its owner), in the list at once; rejects with a readable error. */
+  /**
+   * Creates a room (the user becomes its owner), in the list at once; rejects with a readable error. Asking again for
+   * the same name after a failure (a timeout, say) sends the same Idempotency-Key: the server returns the room the
+   * first request made, if it made one, instead of a second room.
+   */
   async create(name: string): Promise<RoomSummary> {
-    const created = await this.ctx.api.createRoom(name);
-    const room: RoomSummary = { roomId: created.roomId, name: created.name, role: 'owner' };
+    if (this.#creating?.name !== name) this.#creating = { name, key: this.newKey() };
+    const created = await this.ctx.api.createRoom(name, { idempotencyKey: this.#creating.key });
+    this.#creating = undefined;
+    const room: RoomSummary = { roomId: created.roomId, name: created.name, role: 'owner', unread: 0 };
     this.add(room);
     return room;
   }
@@ -128,7 +146,7 @@ export class RoomList {
     }
     if (cursor === undefined) {
       // The whole list was read: it is the truth, rooms left elsewhere go.
-      for (const roomId of knownBefore) if (!seen.has(roomId)) this.ctx.forget(roomId);
+      for (const roomId of knownBefore) if (!seen.has(roomId) && !this.ctx.exiting.has(roomId)) this.ctx.close(roomId, { kind: 'gone' });
     }
     for (const room of seen.values()) this.add(room);
     this.#set({ status: 'loaded', ...(cursor ? { more: cursor } : {}) });

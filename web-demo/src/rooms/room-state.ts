@@ -1,9 +1,9 @@
 /**
- * Everything the page knows of one room, in one record: its entry in the room list, its timeline, unread count,
- * members, presence, the messages being sent and their timers, and the catch-up anchor. Forgetting a room (left
+ * Everything the page knows of one room, in one record: its entry in the room list, its timeline, unread count and
+ * read position, members, presence, the messages being sent and their timers, and the catch-up anchor. Forgetting a room (left
  * here or elsewhere) is one deletion, which also stops its timers.
  */
-import type { RoomSummary } from '../../../core/contracts/rooms.js';
+import type { ReadPosition, RoomSummary } from '../../../core/contracts/rooms.js';
 import { Timeline } from '../timeline.js';
 import type { MembersState, Outgoing, PresenceState } from './types.js';
 
@@ -12,7 +12,12 @@ export interface RoomState {
   /** The room's entry in GET /rooms; undefined while the list has not shown it (a message came first). */
   summary: RoomSummary | undefined;
   timeline: Timeline;
+  /** Messages from others after the read position (the server's count at the last list read, then live). */
   unread: number;
+  /** The count stopped at the server's cap: there are more. */
+  unreadMore: boolean;
+  /** Where the user has read the room up to, on any of their devices. */
+  lastRead: ReadPosition | undefined;
   /** Undefined until first read. */
   members: MembersState | undefined;
   /** Undefined until first read or first presence change. */
@@ -41,6 +46,8 @@ export class RoomStates {
         summary: undefined,
         timeline: new Timeline(),
         unread: 0,
+        unreadMore: false,
+        lastRead: undefined,
         members: undefined,
         presence: undefined,
         outbox: [],

@@ -53,6 +53,38 @@ describe('sending', () => {
     expect(model.outbox('general')).toEqual([]);
   });
 
+  it('offers no retry for a refusal no retry can change (403), and keeps the message to discard', async () => {
+    const model = modelWith(api);
+    api.postOutcome = new ApiError('Not allowed: you may not post here', 403, 'forbidden');
+    model.send('general', 'refused');
+    await settle();
+    expect(model.outbox('general')).toEqual([
+      { localId: 'local-1', key: expect.stringMatching(UUID), text: 'refused', status: 'failed', error: 'Not allowed: you may not post here', permanent: true },
+    ]);
+    api.postOutcome = 'store';
+    model.retrySend('general', 'local-1');
+    expect(api.postKeys).toHaveLength(1);
+    model.discardSend('general', 'local-1');
+    expect(model.outbox('general')).toEqual([]);
+  });
+
+  it('closes the room when a send is answered 404 (removed meanwhile), keeping the text that was not sent', async () => {
+    const model = modelWith(api);
+    await model.loadRooms();
+    model.open('general');
+    await settle();
+    api.postOutcome = new ApiError('Not found: room general does not exist, or you are not a member of it', 404, 'not_found');
+    model.send('general', 'too late');
+    await settle();
+    expect(model.room('general')).toBeUndefined();
+    expect(model.closedRoom).toEqual({
+      roomId: 'general',
+      name: 'General',
+      text: 'General no longer exists, or you are no longer a member of it.',
+      unsent: ['too late'],
+    });
+  });
+
   it('gives up on a send the API does not answer in time, saying it may not have been sent; discard removes it', async () => {
     const model = new RoomsModel(api, 'bob', { sendTimeoutMs: 20 });
     api.postOutcome = 'hang';

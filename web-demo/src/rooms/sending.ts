@@ -7,12 +7,16 @@
  * message after another so that they arrive in the order written.
  *
  * Every message carries an Idempotency-Key chosen when it was written and sent with every attempt (the queue's, and
- * "Send again"), so that an API that supports it (issue 18) returns the original message instead of a second one.
+ * "Send again"), so the API returns the original message instead of a second one. A refusal no retry can change (403,
+ * 404, 400, 413) offers no "Send again"; a 404 means the room is gone for the user, and it closes (closed-rooms.ts).
  */
 import type { StoredMessage } from '../../../core/contracts/rooms.js';
 import { ApiError } from '../api.js';
 import { newIdempotencyKey } from '../idempotency-key.js';
 import { messageOf, type Outgoing, type RoomsContext } from './types.js';
+
+/** Refusals that no retry changes: 400 bad request, 403 not allowed, 404 no such room (or not a member), 413 too long. */
+const PERMANENT_REFUSALS = new Set([400, 403, 404, 413]);
 
 /** A queue that missed the network's return is sent this long after (ms). */
 const FLUSH_DELAY_MS = 1000;
@@ -48,7 +52,7 @@ export class RoomSender {
   /** Sends a message that was not delivered again (with its own key). */
   retry(roomId: string, localId: string): void {
     const outgoing = this.outbox(roomId).find((o) => o.localId === localId);
-    if (outgoing?.status !== 'failed') return;
+    if (outgoing?.status !== 'failed' || outgoing.permanent) return;
     this.#attempt(roomId, outgoing);
   }
 
@@ -99,6 +103,7 @@ export class RoomSender {
    */
   #attempt(roomId: string, outgoing: Outgoing): void {
     delete outgoing.error;
+    delete outgoing.permanent;
     outgoing.status = this.ctx.network.online() ? 'sending' : 'queued';
     this.ctx.emit({ kind: 'timeline', roomId });
     if (outgoing.status !== 'sending') return;
@@ -155,8 +160,12 @@ export class RoomSender {
           error instanceof ApiError && error.code === 'timeout'
             ? `no answer from the server within ${Math.round(timeoutMs / 1000)} s; it may not have been sent`
             : messageOf(error);
+        // Refused for good (not allowed, no such room, not acceptable): sending it again would be refused again.
+        if (error instanceof ApiError && PERMANENT_REFUSALS.has(error.status)) outgoing.permanent = true;
       }
       this.ctx.emit({ kind: 'timeline', roomId });
+      // 404: the room is gone for this user (removed, deleted): it closes, saying so, with what was not sent.
+      if (error instanceof ApiError && error.status === 404) this.ctx.close(roomId, { kind: 'gone' });
     }
   }
 

@@ -2,9 +2,13 @@
 import type { NetworkStatus } from '@iot-realtime/realtime-client';
 import type { Member } from '../../../core/contracts/rooms.js';
 import type { ApiClient } from '../api.js';
+import type { ClosedReason } from './closed-rooms.js';
 import type { RoomStates } from './room-state.js';
 
-export type RoomsApi = Pick<ApiClient, 'listRooms' | 'createRoom' | 'listMembers' | 'putMember' | 'removeMember' | 'postMessage' | 'history' | 'presence'>;
+export type RoomsApi = Pick<
+  ApiClient,
+  'listRooms' | 'createRoom' | 'deleteRoom' | 'listMembers' | 'invite' | 'putMember' | 'removeMember' | 'postMessage' | 'history' | 'presence' | 'markRead'
+>;
 
 /**
  * A message the user sent from this page that has not come back through the inbox yet. `queued`: the device is
@@ -20,6 +24,8 @@ export interface Outgoing {
   status: 'queued' | 'sending' | 'accepted' | 'failed';
   messageId?: string;
   error?: string;
+  /** A refusal that sending again cannot change (403, 404, 400): only Discard is offered. */
+  permanent?: boolean;
 }
 
 /** Who of a room's members is online, from GET /rooms/{roomId}/presence and the presence changes in the inbox. */
@@ -35,7 +41,9 @@ export type RoomsChange =
   /** Messages or history state of one room. */
   | { kind: 'timeline'; roomId: string }
   /** Members, or who of them is online. */
-  | { kind: 'members'; roomId: string };
+  | { kind: 'members'; roomId: string }
+  /** Something the user should be told in words (added to a room, removed from one, made an owner). */
+  | { kind: 'notice'; text: string };
 
 export type ListState = { status: 'loading' } | { status: 'loaded'; more?: string } | { status: 'failed'; error: string; more?: string };
 
@@ -59,6 +67,12 @@ export interface RoomsModelOptions {
   maxCatchUpPages?: number;
   /** Whether the device has a network (default: always): messages written offline wait for it. */
   network?: NetworkStatus;
+  /** The signed-in user's display name (as others see it); their user id when absent. */
+  displayName?: string;
+  /** How long after a room was read its read position is sent to the server (ms): reads in a burst are sent once. */
+  markReadDelayMs?: number;
+  /** Learns the display names the API and the inbox name people by (members, senders, room events). */
+  learnName?: (userId: string, displayName: string) => void;
 }
 
 /** The device's network as the browser tells it; the realtime client's browserNetwork() is one. */
@@ -73,8 +87,13 @@ export interface RoomsContext {
   /** The signed-in user, as the API names them: the app's user id, or the Cognito identity id. */
   readonly userId: string;
   readonly states: RoomStates;
-  readonly options: Required<Omit<RoomsModelOptions, 'network'>>;
+  readonly options: Required<Omit<RoomsModelOptions, 'network' | 'displayName' | 'learnName'>>;
   readonly network: NetworkStatus;
+  /** The signed-in user's display name. */
+  readonly displayName: string;
+  learnName(userId: string, displayName: string): void;
+  /** Rooms this page is leaving or deleting right now: the events of that change are its own doing, not news. */
+  readonly exiting: Set<string>;
   /** The open room, if any. */
   selected(): string | undefined;
   /** Whether the page is going away: background work stops. */
@@ -82,6 +101,10 @@ export interface RoomsContext {
   emit(change: RoomsChange): void;
   /** Drops everything known of a room (left here or elsewhere), closing it if open. */
   forget(roomId: string): void;
+  /** The user is out of the room (removed, deleted, gone): forgets it and tells them why, in the room if it was open. */
+  close(roomId: string, reason: ClosedReason, roomName?: string): void;
+  /** Whether the user is reading the room now: it is open and the page is in view. */
+  reading(roomId: string): boolean;
 }
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

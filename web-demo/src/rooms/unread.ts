@@ -1,16 +1,15 @@
 /**
- * Unread counts, as this page knows them: a message counts when it is someone else's and arrives (live, or in a
- * catch-up) while its room is not open; opening the room clears its count. The counts live in the page only: read
- * positions kept on the server (so that they survive a reload and follow the user to another device) are the
- * backend's part of issue 22.
+ * Unread counts, as this page knows them: the server's count when the room list is read (messages others wrote after
+ * the user's read position, kept on the server: read-positions.ts), then each message from someone else that arrives
+ * (live, or in a catch-up) while the user is not reading its room. Reading the room clears it.
  */
 import type { StoredMessage } from '../../../core/contracts/rooms.js';
 import type { RoomState } from './room-state.js';
 
-/** How many of `messages` are unread news for `userId` in a room that is open (none) or not. */
-export function unreadAmong(messages: readonly StoredMessage[], userId: string, roomOpen: boolean): number {
-  if (roomOpen) return 0;
-  return messages.filter((m) => m.from !== userId).length;
+/** How many of `messages` are unread news for `userId`: someone else's, after the read position, in a room not being read. */
+export function unreadAmong(messages: readonly StoredMessage[], userId: string, reading: boolean, after?: string): number {
+  if (reading) return 0;
+  return messages.filter((m) => m.from !== userId && (after === undefined || m.messageId > after)).length;
 }
 
 /** Adds to the room's count; true when it changed. */
@@ -21,7 +20,9 @@ export function addUnread(state: RoomState, count: number): boolean {
 }
 
 export function clearUnread(state: RoomState | undefined): void {
-  if (state) state.unread = 0;
+  if (!state) return;
+  state.unread = 0;
+  state.unreadMore = false;
 }
 
 /** The sum over the rooms in the user's list: what the tab title shows. */
