@@ -19,6 +19,7 @@ import {
   RoomsEnvSchema,
   UsersEnvSchema,
 } from '../core/contracts/function-env.js';
+import { COGNITO_ACCESS_TOKEN_HEADER, IDEMPOTENCY_KEY_HEADER } from '../core/contracts/http.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -176,7 +177,7 @@ export function catalogVariables(definition: FunctionDefinition, overrides: { ra
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */
 export const API_CORS = {
-  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+  allowHeaders: ['authorization', 'content-type', IDEMPOTENCY_KEY_HEADER, COGNITO_ACCESS_TOKEN_HEADER],
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['retry-after'],
   maxAgeSeconds: 600,

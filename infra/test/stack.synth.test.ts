@@ -179,7 +179,7 @@ describe('HTTP API', () => {
         protocol_type: 'HTTP',
         cors_configuration: {
           allow_origins: ['https://app.example.com'],
-          allow_headers: ['authorization', 'content-type', 'idempotency-key'],
+          allow_headers: ['authorization', 'content-type', 'idempotency-key', 'cognito-access-token'],
           allow_methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
         },
       }),

@@ -90,12 +90,12 @@ async function cognitoAccess(
     const topicFilters = [topics.broadcast()];
     if (identity.kind === 'cognito-user') {
       // Once per identity: IoT needs the policy attached before the first connect.
-      await attachPolicy(config.apiUrl, await cognito.cognitoIdToken());
+      await attachPolicy(config.apiUrl, await cognito.cognitoApiAuth());
       topicFilters.push(userTopicsFilter(topics, identityId));
     }
     const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
-    // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
-    const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
+    // Signed-in Cognito users call the API with their ID token and access token; the functions name them by identity id.
+    const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoApiAuth : undefined;
     // A Cognito identity connects with its identity id, the only client id its IoT policy allows: one for all its tabs.
     return {
       credentials,
