@@ -42,6 +42,11 @@ export interface FunctionDefinition {
    * rate-limits table), so nobody can keep pulling a stranger into rooms.
    */
   inviteLimit?: RateLimit;
+  /**
+   * Credentials only: how many distinct tab client ids (`{"tab"}`) one user may be given credentials for per credential
+   * lifetime (functions/credentials/tab-limit.ts), so that one user cannot pile up persistent sessions.
+   */
+  tabLimit?: { tabs: number };
 }
 
 export interface RateLimit {
@@ -58,6 +63,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/credentials' }],
     timeoutSeconds: 10,
     memoryMb: 256,
+    // Each tab asks once when it opens and about once an hour after; 20 a minute leaves room for reloads and retries.
+    rateLimit: { requests: 20, windowSeconds: 60 },
+    tabLimit: { tabs: 10 },
   },
   {
     name: 'rooms',
@@ -168,6 +176,7 @@ export function catalogVariables(definition: FunctionDefinition, overrides: { ra
   const variables: Record<string, string> = rateLimit
     ? { RATE_LIMIT_REQUESTS: String(rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds) }
     : {};
+  if (definition.tabLimit) variables.TAB_CLIENTS_MAX = String(definition.tabLimit.tabs);
   if (definition.inviteLimit) {
     variables.INVITE_LIMIT_REQUESTS = String(definition.inviteLimit.requests);
     variables.INVITE_LIMIT_WINDOW_SECONDS = String(definition.inviteLimit.windowSeconds);

@@ -108,10 +108,13 @@ const rateLimit = {
 export const CredentialsEnvSchema = v.object({
   ...deployment,
   ...appToken,
+  ...rateLimit,
   IOT_ENDPOINT: envVar.string(),
   BROWSER_CLIENT_ROLE_ARN: envVar.string(),
   /** STS allows 900 s at least; role chaining allows 3600 s at most. */
   CREDENTIALS_DURATION_SECONDS: envVar.integer({ default: 3600, min: 900, max: 3600 }),
+  /** Distinct tab client ids one user may be given credentials for per credential lifetime (0 turns it off); the catalog's value. */
+  TAB_CLIENTS_MAX: envVar.integer({ min: 0, max: 1000 }),
 });
 export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
 
