@@ -118,6 +118,8 @@ describe('presence from IoT lifecycle events', () => {
     const first = await connectTab(tokens.p2member!, 'tab1');
     const second = await connectTab(tokens.p2member!, 'tab2');
     await within('two tabs -> online', 2000, Date.now(), async () => (await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
+    // Both connects recorded (each is an invocation of its own, in any order) before the first tab closes.
+    await stack.idle();
 
     const inbox = topics.inbox('p2owner', roomId);
     expect(presenceOf((await watcher.next(inbox, 2000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: true });
