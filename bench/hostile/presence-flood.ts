@@ -7,6 +7,7 @@
  *   - (default) waits until the Lambda service has nothing queued or running, and reports how long that took, the
  *     presence function's invocations, errors and throttles, and what the presence table says at the end; or
  *   - (BENCH_FLOOD_CLOSE_AFTER_MS) calls stack.close() that long after the flood started and reports how long it took.
+ * BENCH_FLOOD_ENVIRONMENTS sets the local account concurrency (execution environments of all functions together).
  * Not run in CI: `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true tsx bench/hostile/presence-flood.ts`.
  */
 
@@ -33,6 +34,8 @@ const USERS = intFromEnv('BENCH_FLOOD_USERS', 1, 1, 200);
 const MEMBERS = intFromEnv('BENCH_FLOOD_MEMBERS', 5, 0, 100);
 const CLOSE_AFTER_MS = process.env.BENCH_FLOOD_CLOSE_AFTER_MS ? intFromEnv('BENCH_FLOOD_CLOSE_AFTER_MS', 0, 0, 600_000) : undefined;
 /** Gives up on the drain after this long (and says so). */
+/** The account's concurrency locally (LOCAL_LAMBDA_MAX_ENVIRONMENTS; the stack's default when unset). */
+const ENVIRONMENTS = process.env.BENCH_FLOOD_ENVIRONMENTS ? intFromEnv('BENCH_FLOOD_ENVIRONMENTS', 64, 1, 1000) : undefined;
 const DRAIN_LIMIT_MS = intFromEnv('BENCH_FLOOD_DRAIN_LIMIT_MS', 300_000, 1000, 3_600_000);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -45,6 +48,7 @@ const stack = await startLocalStack({
   logger,
   functionLogLevel: 'SILENT',
   apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
+  ...(ENVIRONMENTS ? { maxLambdaEnvironments: ENVIRONMENTS } : {}),
 });
 const presence = functionName(LOCAL_DEPLOYMENT, 'presence-events');
 const stats = () => stack.emulator.lambda.stats(presence);
