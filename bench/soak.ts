@@ -21,7 +21,8 @@
  * for as long as the posting lasts. Both default to 45 rooms (900 connections), leaving room under the emulator's 1000
  * persistent sessions for the attacker's. Compare the two runs' "normal users" lines: deliveries (0 lost) and p99.
  * Knobs of the attack: BENCH_SOAK_ATTACK_CREDENTIALS (8 requests at a time), BENCH_SOAK_ATTACK_SRP (8 sign-ins at a
- * time), BENCH_SOAK_ATTACK_TABS (20 tab client ids asked for; the tab limit grants 10).
+ * time), BENCH_SOAK_ATTACK_TABS (20 tab client ids asked for; the tab limit grants 10); 0 turns a part of the attack off.
+ * BENCH_SOAK_FUNCTION_LOG_LEVEL (ERROR, WARN, ...) shows the functions' own log lines, to see why requests failed.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleLogger, type EmulatorLogger } from '../../local/emulator/log.js';
+import type { FunctionLogLevel } from '../../local/emulator/services/lambda/function-logs.js';
 import { startLocalStack } from '../../local/stack.js';
 import { serveIpc } from '../fanout/ipc.js';
 import type { MemorySample } from './memory.js';
@@ -79,13 +80,17 @@ if (gc === undefined) throw new Error('bench/soak/stack-process.ts needs --expos
  * so a CloudFront distribution in front of the API; AWS WAF API reference, "Protected resource types".)
  */
 const hostile = process.env.BENCH_SOAK_HOSTILE === 'baseline' || process.env.BENCH_SOAK_HOSTILE === 'attack';
+/** BENCH_SOAK_FUNCTION_LOG_LEVEL (e.g. ERROR): the functions' log lines shown on the stack's stderr, to see why they failed. */
+const LOG_LEVELS: readonly FunctionLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
+const functionLogLevel = (process.env.BENCH_SOAK_FUNCTION_LOG_LEVEL ?? 'SILENT') as FunctionLogLevel;
+if (!LOG_LEVELS.includes(functionLogLevel)) throw new Error(`BENCH_SOAK_FUNCTION_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 const stack = await startLocalStack({
   emulatorPort: 0,
   apiPort: 0,
   corsOrigins: [],
   logger,
   dataDir,
-  functionLogLevel: 'SILENT',
+  functionLogLevel,
   limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
   ...(hostile ? { apiThrottle: { burstLimit: 5000, rateLimit: 10_000 } } : { rateLimit: { requests: 0, windowSeconds: 60 } }),
   ...(directFanoutMax ? { directFanoutMax: Number(directFanoutMax) } : {}),
