@@ -14,16 +14,27 @@
  * BENCH_SOAK_STORE_DOWN_MS (2000), BENCH_SOAK_DIRECT_FANOUT_MAX (the stack's DIRECT_FANOUT_MAX; its default 50 when
  * unset; the stack process reads it), BENCH_SOAK_DUMP (a file for the post-mortem: posts, deliveries, each
  * connection's timeline). Exits 1 when a message is lost or misdelivered, or memory is not flat.
+ *
+ * BENCH_SOAK_HOSTILE compares the normal users with and without one hostile user beside them: `baseline` runs the
+ * soak with the catalog's per-user limits (as deployed) and no attacker; `attack` runs the same with a fourth process
+ * (bench/soak/attacker-process.ts) flooding POST /credentials, SRP sign-ins of unknown users and persistent sessions
+ * for as long as the posting lasts. Both default to 45 rooms (900 connections), leaving room under the emulator's 1000
+ * persistent sessions for the attacker's. Compare the two runs' "normal users" lines: deliveries (0 lost) and p99.
+ * Knobs of the attack: BENCH_SOAK_ATTACK_CREDENTIALS (8 requests at a time), BENCH_SOAK_ATTACK_SRP (8 sign-ins at a
+ * time), BENCH_SOAK_ATTACK_TABS (20 tab client ids asked for; the tab limit grants 10); 0 turns a part of the attack off.
+ * BENCH_SOAK_FUNCTION_LOG_LEVEL (ERROR, WARN, ...) shows the functions' own log lines, to see why requests failed.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { StoredMessage } from '../core/contracts/rooms.js';
 import { TopicScheme } from '../core/topics.js';
+import { functionDefinition } from '../functions/catalog.js';
 import { LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { presignMqttUrl } from '../test/support/sign.js';
 import { LocalApi, mapWithConcurrency } from './fanout/api.js';
 import { wallClockMs } from './fanout/clock.js';
 import { IpcChild } from './fanout/ipc.js';
+import type { AttackCounters, AttackerProtocol } from './soak/attacker-process.js';
 import { postRoomMessage, roomHistory, tabCredentials } from './soak/http.js';
 import { account, deliveryLatencies, type Ledger, type Post, percentiles, type Window } from './soak/ledger.js';
 import { FLAT_TOLERANCE_BYTES, FLAT_TOLERANCE_RATIO, type MemorySample, memoryVerdict, mib } from './soak/memory.js';
@@ -44,7 +55,13 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
  * that thread does; and every user's tabs contend for one presence item when they all reconnect at once, which with
  * 10 tabs a user mostly measures retries (see docs/benchmarks.md).
  */
-const ROOMS = intFromEnv('BENCH_SOAK_ROOMS', 50, 1, 1000);
+const HOSTILE_MODES = ['off', 'baseline', 'attack'] as const;
+const HOSTILE = (process.env.BENCH_SOAK_HOSTILE ?? 'off') as (typeof HOSTILE_MODES)[number];
+if (!HOSTILE_MODES.includes(HOSTILE)) throw new Error(`BENCH_SOAK_HOSTILE must be one of ${HOSTILE_MODES.join(', ')}, got ${JSON.stringify(HOSTILE)}`);
+const ROOMS = intFromEnv('BENCH_SOAK_ROOMS', HOSTILE === 'off' ? 50 : 45, 1, 1000);
+const ATTACK_CREDENTIALS = intFromEnv('BENCH_SOAK_ATTACK_CREDENTIALS', 8, 0, 64);
+const ATTACK_SRP = intFromEnv('BENCH_SOAK_ATTACK_SRP', 8, 0, 64);
+const ATTACK_TABS = intFromEnv('BENCH_SOAK_ATTACK_TABS', 20, 0, 100);
 const USERS_PER_ROOM = intFromEnv('BENCH_SOAK_USERS_PER_ROOM', 10, 1, 1000);
 const TABS = intFromEnv('BENCH_SOAK_TABS', 2, 1, 100);
 const RATE = intFromEnv('BENCH_SOAK_RATE', 20, 1, 500);
@@ -60,7 +77,10 @@ const CONNECTIONS = ROOMS * USERS_PER_ROOM * TABS;
  * outage every connection is absent, so more would expire sessions early by configuration, not by a bug.
  */
 const MAX_CONNECTIONS = 1000;
-if (CONNECTIONS > MAX_CONNECTIONS) throw new Error(`${CONNECTIONS} connections (rooms x users x tabs); at most ${MAX_CONNECTIONS}`);
+/** The attacker's own client id and the tabs the tab limit grants (functions/catalog.ts): its persistent sessions. */
+const ATTACKER_SESSIONS = HOSTILE === 'attack' ? 1 + Math.min(ATTACK_TABS, functionDefinition('credentials').tabLimit?.tabs ?? ATTACK_TABS) : 0;
+if (CONNECTIONS + ATTACKER_SESSIONS > MAX_CONNECTIONS)
+  throw new Error(`${CONNECTIONS} connections (rooms x users x tabs) and ${ATTACKER_SESSIONS} of the attacker's; at most ${MAX_CONNECTIONS} together`);
 
 /**
  * Messages posted from this long before a fault (in flight when it hits) to this long after its recovery (the paced
@@ -94,6 +114,7 @@ const fmt = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(0));
 
 type Stack = IpcChild<SoakStackProtocol, SoakStackInfo>;
 type Subscribers = IpcChild<SoakSubscribersProtocol, null>;
+type Attacker = IpcChild<AttackerProtocol, null>;
 
 interface Room {
   id: string;
@@ -112,22 +133,30 @@ async function main(): Promise<void> {
   console.log(
     `bench:soak: ${ROOMS} rooms x ${USERS_PER_ROOM} users x ${TABS} tabs = ${CONNECTIONS} MQTT connections; ${RATE} posts/s for ${SECONDS} s; outages of ${OUTAGE_MS} ms at 25 % and 75 %, store down ${STORE_DOWN_MS} ms at 50 %; DIRECT_FANOUT_MAX ${DIRECT_FANOUT_MAX ?? 'default (50)'}`,
   );
+  if (HOSTILE !== 'off')
+    console.log(
+      `bench:soak: hostile ${HOSTILE}: the catalog's per-user limits${HOSTILE === 'attack' ? `; one attacker: ${ATTACK_CREDENTIALS} POST /credentials at a time, ${ATTACK_SRP} SRP sign-ins of unknown users at a time, ${ATTACKER_SESSIONS} persistent sessions reconnecting once a second each` : ', no attacker'}`,
+    );
   const stack: Stack = await IpcChild.start(new URL('./soak/stack-process.ts', import.meta.url).pathname, {
     execArgv: ['--expose-gc'],
     startTimeoutMs: 60_000,
   });
   const subscribers: Subscribers = await IpcChild.start(new URL('./soak/subscribers-process.ts', import.meta.url).pathname, { startTimeoutMs: 30_000 });
+  const attacker: Attacker | undefined =
+    HOSTILE === 'attack' ? await IpcChild.start(new URL('./soak/attacker-process.ts', import.meta.url).pathname, { startTimeoutMs: 30_000 }) : undefined;
   const giveUp = setTimeout(() => {
     console.error(`bench:soak: gave up after ${GIVE_UP_AFTER_MS / 60_000} min`);
     stack.process.kill('SIGKILL');
     subscribers.process.kill('SIGKILL');
+    attacker?.process.kill('SIGKILL');
     process.exit(1);
   }, GIVE_UP_AFTER_MS);
   try {
     const rooms = await setUp(stack, subscribers);
-    await run(stack, subscribers, rooms);
+    await run(stack, subscribers, rooms, attacker);
   } finally {
     clearTimeout(giveUp);
+    await attacker?.stop();
     await subscribers.stop();
     await stack.stop();
   }
@@ -141,7 +170,12 @@ async function setUp(stack: Stack, subscribers: Subscribers): Promise<Room[]> {
     const users = await mapWithConcurrency(
       Array.from({ length: USERS_PER_ROOM }, (_, u) => userId(r, u)),
       8,
-      async (id) => ({ id, token: await api.token(id) }),
+      async (id) => {
+        const token = await api.token(id);
+        // The directory knows a user from their first request on (functions/users); only then can they be invited.
+        await api.roomCount(token);
+        return { id, token };
+      },
     );
     const owner = users[0]!;
     const id = await api.createRoom(owner.token, `soak ${r}`);
@@ -176,7 +210,7 @@ async function quiesce(stack: Stack, subscribers: Subscribers): Promise<number> 
   return wallClockMs() - started;
 }
 
-async function run(stack: Stack, subscribers: Subscribers, rooms: Room[]): Promise<void> {
+async function run(stack: Stack, subscribers: Subscribers, rooms: Room[], attacker: Attacker | undefined): Promise<void> {
   // The presence changes of the connections just opened go out first; then the live heap before any message.
   await quiesce(stack, subscribers);
   const memory: MemorySample[] = [await stack.call('memory', { gc: true })];
@@ -191,6 +225,22 @@ async function run(stack: Stack, subscribers: Subscribers, rooms: Room[]): Promi
       () => undefined,
     );
   }, MEMORY_EVERY_MS);
+
+  if (attacker) {
+    const api = new LocalApi(stack.info.apiUrl);
+    const { clientIds } = await attacker.call('start', {
+      apiUrl: stack.info.apiUrl,
+      emulatorUrl: stack.info.emulatorUrl,
+      region: LOCAL_DEPLOYMENT.region,
+      userPoolClientId: stack.info.userPoolClientId,
+      token: await api.token('soak-attacker'),
+      userFilter: topics.userFilter('soak-attacker'),
+      credentialsConcurrency: ATTACK_CREDENTIALS,
+      srpConcurrency: ATTACK_SRP,
+      tabs: ATTACK_TABS,
+    });
+    console.log(`attacker: flooding from now on, with credentials for ${clientIds} client ids`);
+  }
 
   const posts: Post[] = [];
   const pending = new Set<Promise<void>>();
@@ -233,6 +283,7 @@ async function run(stack: Stack, subscribers: Subscribers, rooms: Room[]): Promi
   await Promise.all([...pending, ...faultRuns]);
   const postingMs = wallClockMs() - startedAt;
   clearInterval(progress);
+  const attack = attacker ? await attacker.call('stop', null) : undefined;
 
   // Drain: until every accepted message is at every connection of its room.
   const accepted = posts.flatMap((p) => (p.outcome.kind === 'accepted' ? [{ messageId: p.outcome.messageId, roomId: p.roomId }] : []));
@@ -275,6 +326,14 @@ async function run(stack: Stack, subscribers: Subscribers, rooms: Room[]): Promi
   printFaults(faults, startedAt);
   printLedger(ledger, notSent, posted);
   printLatency(latencies);
+  if (attack) printAttack(attack);
+  if (HOSTILE !== 'off') {
+    const [calmP99] = percentiles(latencies.calm, [99]);
+    const [allP99] = percentiles([...latencies.calm, ...latencies.disturbed], [99]);
+    console.log(
+      `\nnormal users (${HOSTILE}): deliveries expected ${ledger.expectedDeliveries}, received ${ledger.delivered}, lost ${ledger.lost}; posts ${ledger.accepted} accepted, ${ledger.failed} failed; delivery p99 calm ${fmt(calmP99!)} ms, all ${fmt(allP99!)} ms; POST answered p99 ${fmt(posted[1]!)} ms`,
+    );
+  }
   printConnections(connections, counters);
   printHistory(history);
   const flat = printMemory(memory, ledger.accepted);
@@ -389,6 +448,21 @@ function printLatency(l: { calm: number[]; disturbed: number[] }): void {
       `  ${name.padEnd(9)} ${String(samples.length).padStart(7)} deliveries  p50 ${fmt(p50!).padStart(6)}  p90 ${fmt(p90!).padStart(6)}  p99 ${fmt(p99!).padStart(6)}  max ${fmt(max!).padStart(6)}`,
     );
   }
+}
+
+function printAttack(a: AttackCounters): void {
+  const tally = (t: Record<string, number>) =>
+    Object.entries(t)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${n} x ${k}`)
+      .join(', ') || 'none';
+  const total = (t: Record<string, number>) => Object.values(t).reduce((n, v) => n + v, 0);
+  console.log(`\nattacker over ${seconds(a.ms)}:`);
+  console.log(`  POST /credentials: ${total(a.credentials)} (${(total(a.credentials) / (a.ms / 1000)).toFixed(0)}/s): ${tally(a.credentials)}`);
+  console.log(`  SRP sign-ins of unknown users: ${total(a.srp)} (${(total(a.srp) / (a.ms / 1000)).toFixed(0)}/s): ${tally(a.srp)}`);
+  console.log(
+    `  persistent sessions: ${a.sessions.clientIds} client ids (${a.tabsRefused} more refused by the tab limit), ${a.sessions.connects} connects; failures: ${tally(a.sessions.failures)}`,
+  );
 }
 
 function printConnections(c: ConnectionCounters, s: StackCounters): void {

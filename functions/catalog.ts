@@ -20,6 +20,7 @@ import {
   RoomsEnvSchema,
   UsersEnvSchema,
 } from '../core/contracts/function-env.js';
+import { COGNITO_ACCESS_TOKEN_HEADER, IDEMPOTENCY_KEY_HEADER } from '../core/contracts/http.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -42,6 +43,11 @@ export interface FunctionDefinition {
    * rate-limits table), so nobody can keep pulling a stranger into rooms.
    */
   inviteLimit?: RateLimit;
+  /**
+   * Credentials only: how many distinct tab client ids (`{"tab"}`) one user may be given credentials for per credential
+   * lifetime (functions/credentials/tab-limit.ts), so that one user cannot pile up persistent sessions.
+   */
+  tabLimit?: { tabs: number };
 }
 
 export interface RateLimit {
@@ -58,6 +64,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [{ method: 'POST', path: '/credentials' }],
     timeoutSeconds: 10,
     memoryMb: 256,
+    // Each tab asks once when it opens and about once an hour after; 20 a minute leaves room for reloads and retries.
+    rateLimit: { requests: 20, windowSeconds: 60 },
+    tabLimit: { tabs: 10 },
   },
   {
     name: 'rooms',
@@ -177,6 +186,7 @@ export function catalogVariables(definition: FunctionDefinition, overrides: { ra
   const variables: Record<string, string> = rateLimit
     ? { RATE_LIMIT_REQUESTS: String(rateLimit.requests), RATE_LIMIT_WINDOW_SECONDS: String(rateLimit.windowSeconds) }
     : {};
+  if (definition.tabLimit) variables.TAB_CLIENTS_MAX = String(definition.tabLimit.tabs);
   if (definition.inviteLimit) {
     variables.INVITE_LIMIT_REQUESTS = String(definition.inviteLimit.requests);
     variables.INVITE_LIMIT_WINDOW_SECONDS = String(definition.inviteLimit.windowSeconds);
@@ -186,7 +196,7 @@ export function catalogVariables(definition: FunctionDefinition, overrides: { ra
 
 /** CORS of the HTTP API, applied by API Gateway when deployed and by the local API locally. */
 export const API_CORS = {
-  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+  allowHeaders: ['authorization', 'content-type', IDEMPOTENCY_KEY_HEADER, COGNITO_ACCESS_TOKEN_HEADER],
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   exposeHeaders: ['retry-after'],
   maxAgeSeconds: 600,

@@ -41,7 +41,13 @@ export async function applyLocalOverlay(input: {
   const userPool = emulator.userPools.pool(userPoolId);
   if (!userPool) throw new Error(`the applied stack's user pool ${userPoolId} is not in the emulator`);
   emulator.httpApi!.setLocalRoutes((method, path, body, _req, res) =>
-    serveDevRoute(method, path, body, res, { app, cognitoIdToken: async (username) => (await userPool.devSignIn(clientId, username)).IdToken }),
+    serveDevRoute(method, path, body, res, {
+      app,
+      cognitoSignIn: async (username) => {
+        const result = await userPool.devSignIn(clientId, username);
+        return { token: result.IdToken, accessToken: result.AccessToken, refreshToken: result.RefreshToken ?? '' };
+      },
+    }),
   );
 
   const admin = new DynamoDBClient({ region: LOCAL_DEPLOYMENT.region, endpoint: input.storeUrl, credentials: LOCAL_ADMIN_CREDENTIALS });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleLogger, type EmulatorLogger } from '../../local/emulator/log.js';
+import type { FunctionLogLevel } from '../../local/emulator/services/lambda/function-logs.js';
 import { startLocalStack } from '../../local/stack.js';
 import { serveIpc } from '../fanout/ipc.js';
 import type { MemorySample } from './memory.js';
@@ -16,6 +17,8 @@ import type { MemorySample } from './memory.js';
 export interface SoakStackInfo {
   apiUrl: string;
   emulatorUrl: string;
+  /** The local user pool's app client (the hostile run's SRP sign-ins go to it). */
+  userPoolClientId: string;
 }
 
 export interface StackCounters {
@@ -67,19 +70,29 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('bench/soak/stack-process.ts needs --expose-gc (bench/soak.ts passes it)');
 
 /**
- * As in bench:fanout, two limits are off because they are caps by design, not costs: IoT's per-connection throttles
- * (a member's connection gets every message of its room plus presence changes, in bursts after an outage) and the
- * app's per-user write limit (each sender posts far more than 60 messages a minute).
+ * As in bench:fanout, IoT's per-connection throttles are off because they are caps by design, not costs (a member's
+ * connection gets every message of its room plus presence changes, in bursts after an outage). The app's per-user
+ * limits are off too (BENCH_SOAK_HOSTILE=off), except in the hostile runs (baseline and attack), which keep the
+ * catalog's, as deployed: they are what a hostile user meets (each normal user posts a few messages a minute, within
+ * them). There the stage's throttle (one bucket for all callers, 50/s by default) is raised: it is not per user, so one
+ * flooding user would simply use it up for everyone, which says nothing about the stack. (A per-client guard belongs in
+ * front of it: AWS WAF rate-based rules, which protect REST APIs, CloudFront and Cognito user pools but not HTTP APIs,
+ * so a CloudFront distribution in front of the API; AWS WAF API reference, "Protected resource types".)
  */
+const hostile = process.env.BENCH_SOAK_HOSTILE === 'baseline' || process.env.BENCH_SOAK_HOSTILE === 'attack';
+/** BENCH_SOAK_FUNCTION_LOG_LEVEL (e.g. ERROR): the functions' log lines shown on the stack's stderr, to see why they failed. */
+const LOG_LEVELS: readonly FunctionLogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
+const functionLogLevel = (process.env.BENCH_SOAK_FUNCTION_LOG_LEVEL ?? 'SILENT') as FunctionLogLevel;
+if (!LOG_LEVELS.includes(functionLogLevel)) throw new Error(`BENCH_SOAK_FUNCTION_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 const stack = await startLocalStack({
   emulatorPort: 0,
   apiPort: 0,
   corsOrigins: [],
   logger,
   dataDir,
-  functionLogLevel: 'SILENT',
+  functionLogLevel,
   limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
-  rateLimit: { requests: 0, windowSeconds: 60 },
+  ...(hostile ? {} : { rateLimit: { requests: 0, windowSeconds: 60 } }),
   // The HTTP API stage's throttle (50 requests/s by default, as deployed) is not what is measured either.
   apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
   ...(directFanoutMax ? { directFanoutMax: Number(directFanoutMax) } : {}),
@@ -91,7 +104,7 @@ function sample(afterGc: boolean): MemorySample {
 }
 
 serveIpc<SoakStackProtocol>(
-  { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url } satisfies SoakStackInfo,
+  { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url, userPoolClientId: stack.userPool.clientId } satisfies SoakStackInfo,
   {
     async memory({ gc: collect }) {
       if (collect) gc();

@@ -52,8 +52,11 @@ export const FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-/** The functions with write routes, each rate-limited per user (functions/catalog.ts gives their limits). */
-export const RATE_LIMITED_FUNCTIONS = ['rooms', 'messages', 'jobs', 'broadcast', 'users'] as const satisfies readonly FunctionName[];
+/**
+ * The functions rate-limited per user (functions/catalog.ts gives their limits): the write routes, and /credentials,
+ * whose tab limit counts in the same table.
+ */
+export const RATE_LIMITED_FUNCTIONS = ['credentials', 'rooms', 'messages', 'jobs', 'broadcast', 'users'] as const satisfies readonly FunctionName[];
 
 /** STS: role chaining (a Lambda's role assuming another role) is capped at one hour. */
 export const ROLE_CHAINING_MAX_SECONDS = 3600;

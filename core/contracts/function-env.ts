@@ -70,7 +70,10 @@ const appToken = {
   TOKEN_CLOCK_TOLERANCE_SECONDS: envVar.integer({ default: 60, min: 0, max: 300 }),
 };
 
-/** Signed-in Cognito users: ID tokens of the user pool, and the identity pool that names them by identity id. */
+/**
+ * Signed-in Cognito users: ID tokens of the user pool (with the access token of the same sign-in, checked with Cognito
+ * on every request), and the identity pool that names them by identity id.
+ */
 const cognitoUsers = {
   /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`; its Logins key is the same without the scheme. */
   COGNITO_USER_POOL_ISSUER: envVar.url(),
@@ -109,10 +112,13 @@ const rateLimit = {
 export const CredentialsEnvSchema = v.object({
   ...deployment,
   ...appToken,
+  ...rateLimit,
   IOT_ENDPOINT: envVar.string(),
   BROWSER_CLIENT_ROLE_ARN: envVar.string(),
   /** STS allows 900 s at least; role chaining allows 3600 s at most. */
   CREDENTIALS_DURATION_SECONDS: envVar.integer({ default: 3600, min: 900, max: 3600 }),
+  /** Distinct tab client ids one user may be given credentials for per credential lifetime (0 turns it off); the catalog's value. */
+  TAB_CLIENTS_MAX: envVar.integer({ min: 0, max: 1000 }),
 });
 export type CredentialsEnv = v.InferOutput<typeof CredentialsEnvSchema>;
 
@@ -169,9 +175,10 @@ export type JobsWorkerEnv = v.InferOutput<typeof JobsWorkerEnvSchema>;
 
 export const AttachPolicyEnvSchema = v.object({
   ...deployment,
-  IDENTITY_POOL_ID: envVar.string(),
-  /** The user pool whose ID tokens are the Logins (the Logins key is this issuer without the scheme). */
-  COGNITO_USER_POOL_ISSUER: envVar.url(),
+  /** The user pool whose ID tokens are the Logins (the Logins key is the issuer without the scheme); its app client. */
+  ...cognitoUsers,
+  /** Clock skew allowed on the Cognito tokens' `exp`, `nbf` and `iat`. */
+  TOKEN_CLOCK_TOLERANCE_SECONDS: appToken.TOKEN_CLOCK_TOLERANCE_SECONDS,
   IOT_POLICY_NAME: envVar.string(),
 });
 export type AttachPolicyEnv = v.InferOutput<typeof AttachPolicyEnvSchema>;

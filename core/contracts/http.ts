@@ -36,6 +36,13 @@ export const CredentialsResponseSchema = v.object({
 export type CredentialsResponse = v.InferOutput<typeof CredentialsResponseSchema>;
 
 /**
+ * Signed-in Cognito users send their user pool ID token in `Authorization: Bearer` and the access token of the same
+ * sign-in in this header: the functions ask Cognito (GetUser) with it whether the sign-in still stands, so a user who
+ * signed out (GlobalSignOut, or RevokeToken as Amplify's signOut() does) is refused at once (functions/shared/cognito-session.ts).
+ */
+export const COGNITO_ACCESS_TOKEN_HEADER = 'cognito-access-token';
+
+/**
  * The `Idempotency-Key` request header (IETF httpapi draft "The Idempotency-Key HTTP Header Field",
  * draft-ietf-httpapi-idempotency-key-header-06): optional on POST /rooms, POST /rooms/{roomId}/messages and POST /jobs.
  * A retry with the same key returns the first request's status and body, for at least IDEMPOTENCY_KEY_LIFETIME_SECONDS,
@@ -120,3 +127,9 @@ export const DevCognitoTokenRequestSchema = v.object({
 });
 export const DevTokenResponseSchema = v.object({ token: v.string() });
 export type DevTokenResponse = v.InferOutput<typeof DevTokenResponseSchema>;
+/**
+ * POST /dev/cognito-token -> 200: what a sign-in returns (the ID token as `token`, the bearer of the API; the access
+ * token for the Cognito-Access-Token header; the refresh token, e.g. to revoke the sign-in in a test).
+ */
+export const DevCognitoTokenResponseSchema = v.object({ token: v.string(), accessToken: v.string(), refreshToken: v.string() });
+export type DevCognitoTokenResponse = v.InferOutput<typeof DevCognitoTokenResponseSchema>;

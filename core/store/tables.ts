@@ -69,8 +69,11 @@ export const MESSAGES_TABLE: TableDefinition = {
 };
 
 /**
- * Per-user request counters of the write routes, one fixed window per item (functions/shared/dynamo-rate-limiter.ts):
+ * Per-user request counters of the write routes and /credentials, one fixed window per item
+ * (functions/shared/dynamo-rate-limiter.ts), and the tab client ids each user was given credentials for per credential
+ * lifetime (functions/credentials/tab-limit.ts):
  *   pk <scope>#<userId>#<windowStart>   hits (number), expiresAt (TTL, shortly after the window ends)
+ *   pk tabs#<userId>#<windowStart>      tabs (string set), expiresAt (TTL)
  * A window's key is never written again once it is over, so TTL's lazy deletion (within days) changes nothing.
  */
 export const RATE_LIMITS_TABLE: TableDefinition = {

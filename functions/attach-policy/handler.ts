@@ -1,4 +1,7 @@
-/** POST /iot/attach-policy (Authorization: Bearer <Cognito ID token>): attaches the Cognito user IoT policy. */
+/**
+ * POST /iot/attach-policy (Authorization: Bearer <Cognito ID token>, Cognito-Access-Token: <access token of the same
+ * sign-in>): attaches the Cognito user IoT policy to the caller's identity id.
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { jsonResponse } from '../shared/http-errors.js';
 import { httpHandler } from '../shared/http-handler.js';
@@ -15,7 +18,7 @@ export function createAttachPolicyHandler({ logger, cognito, metrics }: AttachPo
   return httpHandler(
     logger,
     async (event) => {
-      const attached = await attachIotPolicy(event.headers.authorization, cognito);
+      const attached = await attachIotPolicy(event.headers, cognito);
       logger.info('IoT policy attached', attached);
       return jsonResponse(200, attached);
     },

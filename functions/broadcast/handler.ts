@@ -29,7 +29,7 @@ export function createBroadcastHandler(deps: BroadcastHandlerDependencies) {
     logger,
     async (event) => {
       if (event.routeKey === 'GET /broadcasts') {
-        await resolveCaller(event.headers.authorization);
+        await resolveCaller(event.headers);
         return jsonResponse(200, await recentBroadcasts(deps));
       }
       const user = await verifyToken(event.headers.authorization);

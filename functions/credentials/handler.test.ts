@@ -2,8 +2,11 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CredentialsEnvSchema } from '../../core/contracts/function-env.js';
 import { baseEnv, context, fakeVerifier, httpEvent, silentLogger, testConfig, unitTestAws } from '../../test/fixtures/events.js';
+import { memoryRateLimiter } from '../../test/fixtures/rate-limiter.js';
 import { StsCredentialVendor } from '../shared/aws-adapters.js';
+import { TooManyRequestsError } from '../shared/errors.js';
 import { createCredentialsHandler } from './handler.js';
+import type { TabLimiter } from './tab-limit.js';
 
 const sts = mockClient(STSClient);
 const handler = createCredentialsHandler({
@@ -119,5 +122,83 @@ describe('POST /credentials', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({ message: 'credentials issued', userId: 'bob', roleSessionName: 'user-bob', clientId: 'app.test.bob' }),
     );
+  });
+});
+
+describe('POST /credentials per-user limits', () => {
+  /** A tab limiter stand-in: at most `max` distinct tabs per user (dynalite tests the real one). */
+  const memoryTabs = (max: number): TabLimiter & { admitted: string[] } => {
+    const held = new Map<string, Set<string>>();
+    const admitted: string[] = [];
+    return {
+      admitted,
+      async admit(userId, tab) {
+        const tabs = held.get(userId) ?? new Set<string>();
+        if (!tabs.has(tab) && tabs.size >= max) throw new TooManyRequestsError(`too many tabs: at most ${max}`, 600);
+        tabs.add(tab);
+        held.set(userId, tabs);
+        admitted.push(`${userId}:${tab}`);
+      },
+    };
+  };
+  const limited = (requests: number, tabs: number) => {
+    const rateLimiter = memoryRateLimiter(requests, 17);
+    const tabLimiter = memoryTabs(tabs);
+    const limitedHandler = createCredentialsHandler({
+      config: testConfig(CredentialsEnvSchema),
+      logger: silentLogger(),
+      verifyToken: fakeVerifier,
+      vendor: new StsCredentialVendor(new STSClient(unitTestAws), baseEnv.BROWSER_CLIENT_ROLE_ARN),
+      rateLimiter,
+      tabLimiter,
+    });
+    const ask = (user: string, tab?: string) =>
+      limitedHandler(
+        httpEvent({
+          path: '/credentials',
+          headers: { authorization: `Bearer ${user}`, ...(tab ? { 'content-type': 'application/json' } : {}) },
+          ...(tab ? { body: JSON.stringify({ tab }) } : {}),
+        }),
+        context,
+      );
+    return { ask, rateLimiter, tabLimiter };
+  };
+
+  it('answers 429 with Retry-After past the per-user request limit, and never calls STS for it', async () => {
+    resolves();
+    const { ask } = limited(2, 10);
+    expect((await ask('bob')).statusCode).toBe(200);
+    expect((await ask('bob')).statusCode).toBe(200);
+    const refused = await ask('bob');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '17' });
+    expect(JSON.parse(refused.body!)).toMatchObject({ error: 'too_many_requests' });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    // Another user has a limit of their own.
+    expect((await ask('carol')).statusCode).toBe(200);
+  });
+
+  it('answers 429 with a message the page can show for one tab too many, serving the tabs it already holds', async () => {
+    resolves();
+    const { ask, tabLimiter } = limited(100, 2);
+    expect((await ask('bob', 't1')).statusCode).toBe(200);
+    expect((await ask('bob', 't2')).statusCode).toBe(200);
+    const refused = await ask('bob', 't3');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '600' });
+    expect(JSON.parse(refused.body!)).toEqual({ error: 'too_many_requests', message: 'too many tabs: at most 2' });
+    expect((await ask('bob', 't1')).statusCode).toBe(200);
+    // The user's own client id (no tab) is one id whatever happens, and is not counted as a tab.
+    expect((await ask('bob')).statusCode).toBe(200);
+    expect(tabLimiter.admitted).toEqual(['bob:t1', 'bob:t2', 'bob:t1']);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(4);
+  });
+
+  it('counts nothing for a request it refuses anyway (no token, a bad tab)', async () => {
+    const { ask, rateLimiter, tabLimiter } = limited(100, 2);
+    expect((await ask('')).statusCode).toBe(401);
+    expect((await ask('bob', 'bad/tab')).statusCode).toBe(400);
+    expect(rateLimiter.consumed).toEqual([]);
+    expect(tabLimiter.admitted).toEqual([]);
   });
 });

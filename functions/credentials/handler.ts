@@ -1,6 +1,8 @@
 /**
  * POST /credentials (Authorization: Bearer <app JWT>; optional body `{"tab":"x1"}` or query `?tab=x1`) -> hourly
- * IoT credentials scoped to the user and to one client id.
+ * IoT credentials scoped to the user and to one client id. Per user: at most RATE_LIMIT_REQUESTS a window, and at most
+ * TAB_CLIENTS_MAX tab client ids per credential lifetime (tab-limit.ts); both answer 429 with Retry-After. The cheap
+ * checks come first: the token, the request, the counters, and only then STS.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CredentialsEnv } from '../../core/contracts/function-env.js';
@@ -10,9 +12,10 @@ import { ValidationError } from '../shared/errors.js';
 import { jsonResponse } from '../shared/http-errors.js';
 import { type HttpEvent, httpHandler } from '../shared/http-handler.js';
 import type { AppMetrics } from '../shared/metrics.js';
-import type { CredentialVendor } from '../shared/ports.js';
+import { type CredentialVendor, type RateLimiter, unlimited } from '../shared/ports.js';
 import { jsonBody, validateBody } from '../shared/request.js';
 import { issueRealtimeCredentials } from './core.js';
+import { type TabLimiter, unlimitedTabs } from './tab-limit.js';
 
 const MAX_BODY_BYTES = 1024;
 
@@ -21,6 +24,10 @@ export interface CredentialsHandlerDependencies {
   logger: Logger;
   verifyToken: AppTokenVerifier;
   vendor: CredentialVendor;
+  /** Per-user limit of POST /credentials; none when absent. */
+  rateLimiter?: RateLimiter;
+  /** Per-user limit of tab client ids; none when absent. */
+  tabLimiter?: TabLimiter;
   metrics?: AppMetrics;
 }
 
@@ -34,13 +41,16 @@ function credentialsRequest(event: HttpEvent): CredentialsRequest {
   return fromQuery;
 }
 
-export function createCredentialsHandler({ config, logger, verifyToken, vendor, metrics }: CredentialsHandlerDependencies) {
+export function createCredentialsHandler(deps: CredentialsHandlerDependencies) {
+  const { config, logger, verifyToken, vendor, metrics, rateLimiter = unlimited, tabLimiter = unlimitedTabs } = deps;
   const deployment = { app: config.APP_NAME, stage: config.STAGE, region: config.AWS_REGION, accountId: config.AWS_ACCOUNT_ID };
   return httpHandler(
     logger,
     async (event) => {
       const user = await verifyToken(event.headers.authorization);
       const request = credentialsRequest(event);
+      await rateLimiter.consume(user.userId);
+      if (request.tab !== undefined) await tabLimiter.admit(user.userId, request.tab);
       const issued = await issueRealtimeCredentials(user, request, {
         vendor,
         deployment,

@@ -30,7 +30,7 @@ export function createMessagesHandler(deps: MessagesHandlerDependencies) {
   return httpHandler(
     logger,
     async (event) => {
-      const caller = await resolveCaller(event.headers.authorization);
+      const caller = await resolveCaller(event.headers);
       const roomId = pathParameter(event, 'roomId', RoomIdSchema);
       const idempotencyKey = idempotencyKeyOf(event);
       const posted = await postRoomMessage({ caller, roomId, body: jsonBody(event, MAX_BODY_BYTES), idempotencyKey }, { ...deps, rateLimiter });

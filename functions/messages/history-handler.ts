@@ -21,7 +21,7 @@ export function createHistoryHandler(deps: HistoryHandlerDependencies) {
   return httpHandler(
     deps.logger,
     async (event) => {
-      const caller = await deps.resolveCaller(event.headers.authorization);
+      const caller = await deps.resolveCaller(event.headers);
       const roomId = pathParameter(event, 'roomId', RoomIdSchema);
       const before = queryParameter(event, 'before', BeforeSchema);
       const page = await roomHistory(caller, roomId, { limit: queryParameter(event, 'limit', PageLimitSchema), ...(before ? { before } : {}) }, deps);

@@ -19,7 +19,7 @@ export function createPresenceHandler(deps: PresenceHandlerDependencies) {
   return httpHandler(
     logger,
     async (event) => {
-      const caller = await resolveCaller(event.headers.authorization);
+      const caller = await resolveCaller(event.headers);
       const roomId = pathParameter(event, 'roomId', RoomIdSchema);
       const presence = await roomPresence(caller, roomId, queryParameter(event, 'cursor', CursorSchema), deps);
       return jsonResponse(200, presence, { 'cache-control': 'no-store' });

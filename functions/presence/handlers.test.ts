@@ -94,6 +94,125 @@ describe("presence-events handler (the presence rule's target)", () => {
   });
 });
 
+describe("presence-events handler, fed in batches (the rule's SQS action and an event source mapping)", () => {
+  const sqsRecord = (messageId: string, body: unknown) => ({
+    messageId,
+    receiptHandle: `rh-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(T), SenderId: 'iot', ApproximateFirstReceiveTimestamp: String(T) },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:app-test-presence',
+    awsRegion: 'eu-west-1',
+  });
+  const lifecycleBody = (eventType: 'connected' | 'disconnected', clientId: string, versionNumber: number) => ({
+    clientId,
+    eventType,
+    versionNumber,
+    timestamp: T,
+    sessionIdentifier: 's',
+    principalIdentifier: 'p',
+  });
+  /** The presence store's writes, by user. */
+  const countingWrites = (presence: MemoryPresenceStore) => {
+    const writes = new Map<string, number>();
+    const put = presence.put.bind(presence);
+    presence.put = async (userId, connections, revision) => {
+      writes.set(userId, (writes.get(userId) ?? 0) + 1);
+      return put(userId, connections, revision);
+    };
+    return writes;
+  };
+
+  it('records a flood of one user in one write per user per batch, and tells the rooms of the net change only', async () => {
+    const { presence, published, events } = await world();
+    const writes = countingWrites(presence);
+    // alice flaps 50 times over 5 tabs and ends with one tab open; carol connects once.
+    const records = [];
+    for (let i = 0; i < 50; i += 1) {
+      const tab = `app.test.alice.t${i % 5}`;
+      const version = Math.floor(i / 5) + 1;
+      records.push(sqsRecord(`a${i}c`, lifecycleBody('connected', tab, version)), sqsRecord(`a${i}d`, lifecycleBody('disconnected', tab, version)));
+    }
+    records.push(sqsRecord('a-last', lifecycleBody('connected', 'app.test.alice.t0', 99)), sqsRecord('c1', lifecycleBody('connected', 'app.test.carol', 1)));
+    const response = await events({ Records: records }, context);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(Object.fromEntries(writes)).toEqual({ alice: 1, carol: 1 });
+    expect(
+      Object.entries(presence.items.get('alice')!.connections)
+        .filter(([, c]) => c.connected)
+        .map(([id]) => id),
+    ).toEqual(['app.test.alice.t0']);
+    // alice went from offline to online once (the flapping in between is not told); carol too.
+    expect(published.map((p) => p.payload)).toEqual(
+      expect.arrayContaining([
+        { type: 'presence', roomId: 'general', userId: 'alice', online: true },
+        { type: 'presence', roomId: 'general', userId: 'carol', online: true },
+      ]),
+    );
+    expect(published.filter((p) => (p.payload as { userId: string }).userId === 'alice')).toHaveLength(2);
+  });
+
+  it('tells nothing for a burst that ends where it began, and skips events older than the recorded ones', async () => {
+    const { presence, published, events } = await world();
+    await events({ Records: [sqsRecord('1', lifecycleBody('connected', 'app.test.bob', 5))] }, context);
+    published.length = 0;
+    const writes = countingWrites(presence);
+    // Out of order and duplicated: version 4 is older than what is recorded; 6 connects and disconnects; then 7 connects.
+    const burst = [
+      lifecycleBody('disconnected', 'app.test.bob', 6),
+      lifecycleBody('connected', 'app.test.bob', 4),
+      lifecycleBody('connected', 'app.test.bob', 6),
+      lifecycleBody('connected', 'app.test.bob', 7),
+      lifecycleBody('connected', 'app.test.bob', 7),
+    ];
+    await events({ Records: burst.map((b, i) => sqsRecord(`b${i}`, b)) }, context);
+    expect(writes.get('bob')).toBe(1);
+    expect(presence.items.get('bob')!.connections['app.test.bob']).toMatchObject({ connected: true, versionNumber: 7 });
+    expect(published).toEqual([]);
+    // A batch of nothing newer writes nothing.
+    await events({ Records: [sqsRecord('old', lifecycleBody('disconnected', 'app.test.bob', 3))] }, context);
+    expect(writes.get('bob')).toBe(1);
+  });
+
+  it('drops malformed records and ignores connect_failed and foreign client ids, without failing them', async () => {
+    const { presence, events, warnings } = await world();
+    const response = await events(
+      {
+        Records: [
+          sqsRecord('not-json', '{oops'),
+          sqsRecord('bad', { clientId: 'app.test.alice', eventType: 'connected', versionNumber: -1, timestamp: T }),
+          sqsRecord('failed', { clientId: 'app.test.alice', eventType: 'connect_failed', timestamp: T, connectFailureReason: 'AUTHORIZATION_FAILED' }),
+          sqsRecord('foreign', lifecycleBody('connected', 'app.prod.alice', 1)),
+        ],
+      },
+      context,
+    );
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(presence.items.size).toBe(0);
+    expect(warnings).toHaveBeenCalledTimes(2);
+  });
+
+  it("reports exactly the records of a user whose write failed as batch item failures; the others' are recorded", async () => {
+    const { presence, events } = await world();
+    const get = presence.get.bind(presence);
+    presence.get = async (userId) => (userId === 'bob' ? Promise.reject(new UpstreamError('throttled', true)) : get(userId));
+    const response = await events(
+      {
+        Records: [
+          sqsRecord('b1', lifecycleBody('connected', 'app.test.bob', 1)),
+          sqsRecord('a1', lifecycleBody('connected', 'app.test.alice', 1)),
+          sqsRecord('b2', lifecycleBody('disconnected', 'app.test.bob', 1)),
+        ],
+      },
+      context,
+    );
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'b1' }, { itemIdentifier: 'b2' }] });
+    expect(presence.items.get('alice')?.connections['app.test.alice']).toMatchObject({ connected: true });
+  });
+});
+
 describe('GET /rooms/{roomId}/presence', () => {
   async function route() {
     const w = await world();

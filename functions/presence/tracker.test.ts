@@ -4,7 +4,7 @@ import { MemoryRoomStore } from '../../test/support/memory-room-store.js';
 import { PublishFailedError, UpstreamError } from '../shared/errors.js';
 import type { Publisher } from '../shared/ports.js';
 import { MemoryPresenceStore } from './memory-presence-store.test-support.js';
-import { notifyRoomsOfUser, recordLifecycleEvent } from './tracker.js';
+import { eventsByUser, notifyRoomsOfUser, recordLifecycleEvent, recordLifecycleEventsOfUser } from './tracker.js';
 
 const topics = new TopicScheme({ app: 'app', stage: 'test' });
 const T = Date.UTC(2030, 0, 1, 12);
@@ -73,11 +73,77 @@ describe('recordLifecycleEvent', () => {
   it('gives up with a retryable error when the item keeps changing underneath', async () => {
     const presence = new MemoryPresenceStore();
     presence.put = async () => false;
-    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock })).rejects.toMatchObject({
+    const noWait = async () => undefined;
+    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock, backoff: noWait })).rejects.toMatchObject({
       name: 'UpstreamError',
       retryable: true,
     });
-    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock })).rejects.toBeInstanceOf(UpstreamError);
+    await expect(recordLifecycleEvent(event('connected', 'app.test.dan'), { presence, topics, clock, backoff: noWait })).rejects.toBeInstanceOf(UpstreamError);
+  });
+});
+
+describe('recordLifecycleEventsOfUser (a burst of one user at once)', () => {
+  it('records the whole burst with one read and one write, and answers for the burst as a whole', async () => {
+    const presence = new MemoryPresenceStore();
+    let writes = 0;
+    const put = presence.put.bind(presence);
+    presence.put = async (...args) => {
+      writes += 1;
+      return put(...args);
+    };
+    const deps = { presence, topics, clock };
+    const burst = [
+      event('connected', 'app.test.fay.a', 1),
+      event('connected', 'app.test.fay.b', 1),
+      event('disconnected', 'app.test.fay.a', 1),
+      event('disconnected', 'app.test.fay.b', 1),
+      event('connected', 'app.test.fay.a', 2),
+    ];
+    expect(await recordLifecycleEventsOfUser('fay', burst, deps)).toEqual({ outcome: 'recorded', userId: 'fay', online: true, changed: true });
+    expect(writes).toBe(1);
+    // Online before, online after: no change to tell, whatever happened in between.
+    expect(await recordLifecycleEventsOfUser('fay', [event('disconnected', 'app.test.fay.a', 2), event('connected', 'app.test.fay.a', 3)], deps)).toEqual({
+      outcome: 'recorded',
+      userId: 'fay',
+      online: true,
+      changed: false,
+    });
+    // Nothing newer than what is recorded: stale, no write.
+    expect(await recordLifecycleEventsOfUser('fay', [event('connected', 'app.test.fay.a', 1), event('disconnected', 'app.test.fay.b', 1)], deps)).toEqual({
+      outcome: 'stale',
+      userId: 'fay',
+    });
+    expect(writes).toBe(2);
+  });
+
+  it('waits longer before each new attempt after a concurrent write', async () => {
+    const presence = new MemoryPresenceStore();
+    presence.put = async () => false;
+    const waits: number[] = [];
+    await expect(
+      recordLifecycleEventsOfUser('gus', [event('connected', 'app.test.gus')], {
+        presence,
+        topics,
+        clock,
+        backoff: async (attempt) => void waits.push(attempt),
+      }),
+    ).rejects.toMatchObject({ name: 'UpstreamError', retryable: true });
+    expect(waits).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('groups a batch by user, keeping their order, and sets apart client ids of no user of this stage', () => {
+    const batch = [
+      event('connected', 'app.test.a.t1', 1),
+      event('connected', 'app.prod.a', 1),
+      event('connected', 'app.test.b'),
+      event('disconnected', 'app.test.a.t1', 1),
+    ];
+    const { byUser, ignored } = eventsByUser(batch, topics);
+    expect([...byUser.entries()]).toEqual([
+      ['a', [batch[0], batch[3]]],
+      ['b', [batch[2]]],
+    ]);
+    expect(ignored).toEqual([batch[1]]);
   });
 });
 

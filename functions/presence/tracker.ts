@@ -13,7 +13,7 @@ import { UpstreamError } from '../shared/errors.js';
 import { deliverToInboxes } from '../shared/fanout.js';
 import type { Clock, Publisher } from '../shared/ports.js';
 import type { RoomStore } from '../shared/room-store.js';
-import { applyLifecycleEvent, isOnline } from './connections.js';
+import { applyLifecycleEvent, type Connections, isOnline } from './connections.js';
 import type { PresenceStore } from './presence-store.js';
 
 /** Reads again after a concurrent write of the same user's item, this many times before giving up (retryable). */
@@ -23,7 +23,15 @@ export interface RecordEventDependencies {
   presence: PresenceStore;
   topics: TopicScheme;
   clock: Clock;
+  /**
+   * Waits before attempt `attempt` (1, 2, ...) after a concurrent write: a random pause that grows with each attempt,
+   * so that writers of one user's item that keep colliding spread out instead of colliding again at once.
+   */
+  backoff?: (attempt: number) => Promise<void>;
 }
+
+/** Full jitter ("Exponential Backoff And Jitter", AWS Architecture Blog): random in [0, min(cap, base * 2^attempt)). */
+const jitteredBackoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
 
 export type RecordOutcome =
   /** The client id is not one this app issues (another app or stage, a tool): nothing to track. */
@@ -35,11 +43,29 @@ export type RecordOutcome =
 export async function recordLifecycleEvent(event: LifecycleEvent, deps: RecordEventDependencies): Promise<RecordOutcome> {
   const userId = deps.topics.userOfClientId(event.clientId);
   if (userId === undefined) return { outcome: 'ignored', clientId: event.clientId };
+  return recordLifecycleEventsOfUser(userId, [event], deps);
+}
+
+/**
+ * Records any number of lifecycle events of one user at once (a batch, or a burst of one user's connects and
+ * disconnects): one read and one conditional write for all of them, and one answer to "did the user go online or
+ * offline?" for the burst as a whole, so that a user who flaps costs one store write and at most one change to tell.
+ * Events older than what is recorded (or than another event of the burst) are skipped; a concurrent write of the same
+ * user's item makes it read again.
+ */
+export async function recordLifecycleEventsOfUser(
+  userId: string,
+  events: readonly LifecycleEvent[],
+  deps: RecordEventDependencies,
+): Promise<Exclude<RecordOutcome, { outcome: 'ignored' }>> {
+  const backoff = deps.backoff ?? jitteredBackoff;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await backoff(attempt);
     const nowMs = deps.clock.now().getTime();
     const current = await deps.presence.get(userId);
     const before = current?.connections ?? {};
-    const after = applyLifecycleEvent(before, event, nowMs);
+    let after: Connections | undefined;
+    for (const event of events) after = applyLifecycleEvent(after ?? before, event, nowMs) ?? after;
     if (after === undefined) return { outcome: 'stale', userId };
     if (await deps.presence.put(userId, after, current?.revision)) {
       const wasOnline = isOnline(before, nowMs);
@@ -47,7 +73,24 @@ export async function recordLifecycleEvent(event: LifecycleEvent, deps: RecordEv
       return { outcome: 'recorded', userId, online, changed: online !== wasOnline };
     }
   }
-  throw new UpstreamError(`the connections of ${userId} changed ${MAX_ATTEMPTS} times while this event was recorded`, true);
+  throw new UpstreamError(`the connections of ${userId} changed ${MAX_ATTEMPTS} times while these events were recorded`, true);
+}
+
+/** A batch's events by the user they belong to, in batch order; events of client ids of no user of this stage apart. */
+export function eventsByUser(events: readonly LifecycleEvent[], topics: TopicScheme): { byUser: Map<string, LifecycleEvent[]>; ignored: LifecycleEvent[] } {
+  const byUser = new Map<string, LifecycleEvent[]>();
+  const ignored: LifecycleEvent[] = [];
+  for (const event of events) {
+    const userId = topics.userOfClientId(event.clientId);
+    if (userId === undefined) {
+      ignored.push(event);
+      continue;
+    }
+    const list = byUser.get(userId);
+    if (list === undefined) byUser.set(userId, [event]);
+    else list.push(event);
+  }
+  return { byUser, ignored };
 }
 
 export interface NotifyDependencies {

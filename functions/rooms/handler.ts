@@ -60,7 +60,7 @@ export function createRoomsHandler(deps: RoomsHandlerDependencies) {
   return httpHandler(
     logger,
     async (event) => {
-      const caller = await resolveCaller(event.headers.authorization);
+      const caller = await resolveCaller(event.headers);
       const registered = registrar.register(caller);
       try {
         if (WRITE_ROUTES.has(event.routeKey)) await rateLimiter.consume(caller.userId);

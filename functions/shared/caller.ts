@@ -2,20 +2,16 @@
  * Who is calling: an app user (the app's own JWT) or a signed-in Cognito user (a Cognito user pool ID token). Both are
  * members of rooms alike. A Cognito user is named by their identity id (`region:uuid`): it is the only per-user value
  * an IoT policy can use (`${cognito-identity.amazonaws.com:sub}`), so it names their inbox topics; the functions learn
- * it from the ID token with Cognito GetId (which verifies the token again) and remember it per user-pool subject.
+ * it from the ID token with Cognito GetId (once per sign-in). Every request of a Cognito user also carries the access
+ * token of the same sign-in, and Cognito is asked whether it still stands (cognito-session.ts): a signed-out user's
+ * tokens stop working at once, not when they expire.
  */
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { COGNITO_ACCESS_TOKEN_HEADER } from '../../core/contracts/http.js';
 import { displayNameFromClaim, type UserKind } from '../../core/contracts/users.js';
-import {
-  type AppTokenVerifier,
-  ASYMMETRIC_ALGORITHMS,
-  bearerToken,
-  checkTokenType,
-  DEFAULT_TOKEN_TIME_RULES,
-  type TokenTimeRules,
-  tokenRefusalReason,
-} from './app-token.js';
-import { UnauthorizedError, UpstreamError } from './errors.js';
+import { type AppTokenVerifier, bearerToken } from './app-token.js';
+import { type CognitoSessionTrust, type CognitoSessionVerifier, createCognitoSessionVerifier } from './cognito-session.js';
+import { UnauthorizedError } from './errors.js';
 
 /**
  * A verified caller and what their token says about them for the user directory (functions/users): the display name
@@ -59,88 +55,75 @@ export function cognitoProfile(payload: JWTPayload): Pick<Caller, 'displayName' 
   return { displayName, ...(username !== undefined ? { username } : {}), ...(email !== undefined ? { email } : {}) };
 }
 
-export type CallerResolver = (authorizationHeader: string | undefined) => Promise<Caller>;
+/** The request's headers as API Gateway (payload 2.0) passes them: names in lower case. */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
 
-export interface CognitoUserPoolTrust {
-  /** `https://cognito-idp.<region>.amazonaws.com/<userPoolId>` (locally: the local user pool's issuer). */
-  issuer: string;
-  /** The app client id: an ID token's `aud`. */
-  clientId: string;
+export type CallerResolver = (headers: RequestHeaders) => Promise<Caller>;
+
+export interface CognitoUserPoolTrust extends Omit<CognitoSessionTrust, 'keySet'> {
   /** Cognito GetId with the token as login; throws UnauthorizedError for a token Cognito refuses. */
   identityIdFor(idToken: string): Promise<string>;
-  /** Clock skew allowed on `exp`, `nbf` and `iat` (TOKEN_CLOCK_TOLERANCE_SECONDS). */
-  clockToleranceSeconds?: number;
   /** For tests: a key set instead of the issuer's JWKS. */
   keySet?: JWTVerifyGetKey;
-  now?: () => Date;
 }
 
 /**
- * Cognito: an ID token is valid for 5 minutes to 1 day (IdTokenValidity, TokenValidityUnitsType in the Cognito user
- * pools API reference), so one issued (`iat`) more than a day ago cannot be current, whatever its `exp` says.
+ * Identity ids of the sign-ins this instance has seen, so GetId runs once per sign-in instead of once per request.
+ * Keyed by the sign-in (`origin_jti`) and kept until its ID token expires: it never stands in for the revocation check,
+ * which runs on every request (cognito-session.ts), and it does not outlive the token it came from.
  */
-export const COGNITO_ID_TOKEN_MAX_AGE_SECONDS = 86_400;
-/** Cognito sets no `typ` header on its tokens; should one appear, it must say JWT. */
-const COGNITO_TOKEN_TYPES = ['JWT'];
-
-/** Identity ids are stable per user; a bounded map keeps GetId off the hot path of a warm function. */
 const IDENTITY_CACHE_LIMIT = 10_000;
+
+class IdentityIdCache {
+  readonly #entries = new Map<string, { identityId: string; expiresAtMs: number }>();
+
+  get(signIn: string, nowMs: number): string | undefined {
+    const entry = this.#entries.get(signIn);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs > nowMs) return entry.identityId;
+    this.#entries.delete(signIn);
+    return undefined;
+  }
+
+  set(signIn: string, identityId: string, expiresAtMs: number): void {
+    // A cache, not state: at the bound the oldest entry goes (it costs one GetId if that sign-in comes back).
+    if (this.#entries.size >= IDENTITY_CACHE_LIMIT && !this.#entries.has(signIn)) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(signIn, { identityId, expiresAtMs });
+  }
+}
 
 export function createCallerResolver(options: { app: AppTokenVerifier; cognito?: CognitoUserPoolTrust }): CallerResolver {
   const { cognito } = options;
-  const keySet = cognito ? (cognito.keySet ?? createRemoteJWKSet(new URL(`${cognito.issuer}/.well-known/jwks.json`), { timeoutDuration: 3000 })) : undefined;
-  const identityIds = new Map<string, string>();
+  const verifySession = cognito
+    ? createCognitoSessionVerifier({
+        ...cognito,
+        keySet: cognito.keySet ?? createRemoteJWKSet(new URL(`${cognito.issuer}/.well-known/jwks.json`), { timeoutDuration: 3000 }),
+      })
+    : undefined;
+  const identityIds = new IdentityIdCache();
 
-  async function cognitoCaller(token: string, trust: CognitoUserPoolTrust, keys: JWTVerifyGetKey): Promise<Caller> {
-    const rules: TokenTimeRules = {
-      maxTokenAgeSeconds: COGNITO_ID_TOKEN_MAX_AGE_SECONDS,
-      clockToleranceSeconds: trust.clockToleranceSeconds ?? DEFAULT_TOKEN_TIME_RULES.clockToleranceSeconds,
-    };
-    let sub: string;
-    let profile: Pick<Caller, 'displayName' | 'username' | 'email'>;
-    try {
-      const { payload, protectedHeader } = await jwtVerify(token, keys, {
-        issuer: trust.issuer,
-        audience: trust.clientId,
-        algorithms: ASYMMETRIC_ALGORITHMS,
-        requiredClaims: ['sub', 'exp', 'iat'],
-        maxTokenAge: rules.maxTokenAgeSeconds,
-        clockTolerance: rules.clockToleranceSeconds,
-        ...(trust.now ? { currentDate: trust.now() } : {}),
-      });
-      checkTokenType(protectedHeader, COGNITO_TOKEN_TYPES);
-      // Cognito: only ID tokens carry `aud`; access tokens carry `client_id` and token_use "access".
-      if (payload.token_use !== 'id') throw new UnauthorizedError('a Cognito ID token is expected (token_use "id")');
-      sub = payload.sub!;
-      profile = cognitoProfile(payload);
-    } catch (error) {
-      if (error instanceof UnauthorizedError) throw error;
-      // jose: a key set that cannot be fetched is our problem (retry); any other JOSE error is the token's.
-      if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
-        const reason = tokenRefusalReason(error, rules) ?? 'it is not valid';
-        throw new UnauthorizedError(`the Cognito ID token was refused: ${reason}`, { cause: error });
-      }
-      throw new UpstreamError('could not verify the Cognito ID token', true, { cause: error });
-    }
-    let identityId = identityIds.get(sub);
+  async function cognitoCaller(trust: CognitoUserPoolTrust, verify: CognitoSessionVerifier, token: string, headers: RequestHeaders): Promise<Caller> {
+    const session = await verify(token, headers[COGNITO_ACCESS_TOKEN_HEADER]);
+    const nowMs = (trust.now?.() ?? new Date()).getTime();
+    let identityId = identityIds.get(session.signIn, nowMs);
     if (identityId === undefined) {
       identityId = await trust.identityIdFor(token);
-      if (identityIds.size >= IDENTITY_CACHE_LIMIT) identityIds.delete(identityIds.keys().next().value!);
-      identityIds.set(sub, identityId);
+      identityIds.set(session.signIn, identityId, (session.claims.exp ?? 0) * 1000);
     }
-    return { userId: identityId, kind: 'cognito', ...profile };
+    return { userId: identityId, kind: 'cognito', ...cognitoProfile(session.claims) };
   }
 
-  return async (authorizationHeader) => {
-    const token = bearerToken(authorizationHeader);
+  return async (headers) => {
+    const authorization = headers.authorization;
+    const token = bearerToken(authorization);
     let issuer: string | undefined;
     try {
       issuer = decodeJwt(token).iss;
     } catch (error) {
       throw new UnauthorizedError('the token is malformed', { cause: error });
     }
-    if (cognito && keySet && issuer === cognito.issuer) return cognitoCaller(token, cognito, keySet);
-    const user = await options.app(authorizationHeader);
+    if (cognito && verifySession && issuer === cognito.issuer) return cognitoCaller(cognito, verifySession, token, headers);
+    const user = await options.app(authorization);
     return { userId: user.userId, kind: 'app', displayName: user.name ?? user.userId };
   };
 }

@@ -48,6 +48,33 @@ describe('DynamoRateLimiter', () => {
     expect(error).toMatchObject({ retryAfterSeconds: 18, message: 'too many requests: at most 5 every 60 s; retry in 18 s' });
   });
 
+  it('remembers a refusal until its window ends: the next requests of that user cost no DynamoDB call, others are counted', async () => {
+    let now = NOW;
+    const remembering = new DynamoRateLimiter(new DynamoDBClient(unitTestAws), {
+      table: 'app-test-ratelimits',
+      scope: 'messages',
+      limit: { requests: 5, windowSeconds: 60 },
+      clock: { now: () => new Date(now) },
+      logger: silentLogger(),
+    });
+    dynamo
+      .on(UpdateItemCommand)
+      .rejects(Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: { httpStatusCode: 400 } }));
+    await expect(remembering.consume('alice')).rejects.toMatchObject({ retryAfterSeconds: 18 });
+    now += 8_000;
+    for (let i = 0; i < 10; i += 1) await expect(remembering.consume('alice')).rejects.toMatchObject({ retryAfterSeconds: 10, name: 'TooManyRequestsError' });
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
+    // Another user is still counted in DynamoDB.
+    await expect(remembering.consume('bob')).rejects.toBeInstanceOf(TooManyRequestsError);
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(2);
+    // The next window asks DynamoDB again.
+    dynamo.reset();
+    dynamo.on(UpdateItemCommand).resolves({});
+    now += 10_000;
+    await expect(remembering.consume('alice')).resolves.toBeUndefined();
+    expect(dynamo.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  });
+
   it('lets the request through when DynamoDB throttles or is unavailable (the limit protects fairness, not access)', async () => {
     dynamo
       .on(UpdateItemCommand)

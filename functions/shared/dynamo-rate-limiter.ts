@@ -5,6 +5,11 @@
  * cannot overshoot. A token bucket would need the refill computed from the stored value (multiplication), which
  * DynamoDB update expressions cannot do in one request. Fixed windows allow up to twice the limit across a window
  * boundary; the API stage's throttle stays the outer guard.
+ *
+ * A refusal is remembered by the instance until its window ends: a window over the limit stays over it, so the next
+ * requests of that user in the window are refused without asking DynamoDB again. A user who floods then costs each
+ * warm instance one write per window, not one per request (the count other instances keep can only be higher, so the
+ * shortcut never refuses what DynamoDB would allow).
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -31,8 +36,13 @@ export interface DynamoRateLimiterOptions {
 
 /** TTL deletes a window's item this long after the window ended (only to keep the table small). */
 const EXPIRY_GRACE_SECONDS = 60;
+/** Users remembered as over their limit per instance; past it the oldest entry goes (it costs one DynamoDB write). */
+const REMEMBERED_REFUSALS = 10_000;
 
 export class DynamoRateLimiter implements RateLimiter {
+  /** `userId` -> the end of the window (epoch seconds) in which DynamoDB refused them. */
+  readonly #refusedUntil = new Map<string, number>();
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly options: DynamoRateLimiterOptions,
@@ -47,6 +57,11 @@ export class DynamoRateLimiter implements RateLimiter {
     const nowMs = this.options.clock.now().getTime();
     const windowStart = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
     const windowEnd = windowStart + windowSeconds;
+    const refusedUntil = this.#refusedUntil.get(userId);
+    if (refusedUntil !== undefined) {
+      if (refusedUntil === windowEnd) throw this.#refusal(windowEnd, nowMs, undefined);
+      this.#refusedUntil.delete(userId);
+    }
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -60,10 +75,9 @@ export class DynamoRateLimiter implements RateLimiter {
       );
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowMs / 1000));
-        throw new TooManyRequestsError(`too many requests: at most ${requests} every ${windowSeconds} s; retry in ${retryAfterSeconds} s`, retryAfterSeconds, {
-          cause: error,
-        });
+        if (this.#refusedUntil.size >= REMEMBERED_REFUSALS) this.#refusedUntil.delete(this.#refusedUntil.keys().next().value!);
+        this.#refusedUntil.set(userId, windowEnd);
+        throw this.#refusal(windowEnd, nowMs, error);
       }
       // Throttled or unavailable (ProvisionedThroughputExceeded included): never a permanent failure (502).
       if (isRetryableAwsError(error)) {
@@ -75,6 +89,16 @@ export class DynamoRateLimiter implements RateLimiter {
       // Denied, missing table, bad request: a misconfiguration that must be loud, never a silently disabled limit.
       throw new UpstreamError('could not check the request rate', false, { cause: error });
     }
+  }
+
+  #refusal(windowEnd: number, nowMs: number, cause: unknown): TooManyRequestsError {
+    const { requests, windowSeconds } = this.options.limit;
+    const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowMs / 1000));
+    return new TooManyRequestsError(
+      `too many requests: at most ${requests} every ${windowSeconds} s; retry in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

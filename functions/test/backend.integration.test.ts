@@ -11,7 +11,7 @@ import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { adminCredentials } from '../../test/support/emulator.js';
-import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { apiClient, appSubscriber, appToken, cognitoSession } from '../../test/support/local-api.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
 import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
@@ -208,13 +208,15 @@ describe('jobs', () => {
 
 describe('Cognito signed-in users', () => {
   it('attach the IoT policy through the API and can then connect with their identity id', async () => {
-    const token = await cognitoIdToken(api, 'dana');
-    const attached = await api('POST', '/iot/attach-policy', { token, body: { identityId: 'us-east-1:00000000-0000-4000-8000-000000000000' } });
+    const dana = await cognitoSession(api, 'dana');
+    const attached = await api('POST', '/iot/attach-policy', { ...dana.auth, body: { identityId: 'us-east-1:00000000-0000-4000-8000-000000000000' } });
     expect(attached.status).toBe(200);
     const identityId = attached.body.identityId as string;
     expect(identityId).not.toBe('us-east-1:00000000-0000-4000-8000-000000000000');
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: token } }));
+    const out = await cognito.send(
+      new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: dana.idToken } }),
+    );
     const c = out.Credentials!;
     const client = await connectClient(
       await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),

@@ -8,7 +8,7 @@ import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { apiClient, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { apiClient, appToken, cognitoSession } from '../../test/support/local-api.js';
 import { connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
 import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
@@ -75,7 +75,7 @@ describe('POST /broadcast', () => {
     expect(refused).toMatchObject({ status: 403, body: { error: 'forbidden', message: expect.stringContaining('"admin" role') } });
     const notAdmin = await stack.issuers.app.sign({ roles: ['admins', 'editor'] }, { subject: 'erin' });
     expect((await api('POST', '/broadcast', { token: notAdmin, body: { text: 'hi all' } })).status).toBe(403);
-    expect((await api('POST', '/broadcast', { token: await cognitoIdToken(api, 'broadcast-dana'), body: { text: 'hi all' } })).status).toBe(401);
+    expect((await api('POST', '/broadcast', { ...(await cognitoSession(api, 'broadcast-dana')).auth, body: { text: 'hi all' } })).status).toBe(401);
     expect((await api('POST', '/broadcast', { body: { text: 'hi all' } })).status).toBe(401);
     await sleep(200);
     expect(watcher.messages).toEqual([]);

@@ -14,7 +14,7 @@ import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { type ApiCall, apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { type ApiCall, apiClient, appSubscriber, appToken, cognitoSession } from '../../test/support/local-api.js';
 import { closesWithin, connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
 import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
@@ -221,15 +221,19 @@ describe('rooms', () => {
 
 describe('signed-in Cognito users are members like anyone', () => {
   it('create, invite, and receive rooms with their identity id', async () => {
-    const idToken = await cognitoIdToken(api, 'dana');
-    expect((await api('POST', '/iot/attach-policy', { token: idToken })).status).toBe(200);
-    const roomId = await createRoom(idToken, 'Cognito room');
-    const members = await api('GET', `/rooms/${roomId}/members`, { token: idToken });
+    const session = await cognitoSession(api, 'dana');
+    expect((await api('POST', '/iot/attach-policy', session.auth)).status).toBe(200);
+    const created = await api('POST', '/rooms', { ...session.auth, body: { name: 'Cognito room' } });
+    expect(created.status).toBe(201);
+    const roomId = created.body.roomId as string;
+    const members = await api('GET', `/rooms/${roomId}/members`, session.auth);
     const identityId = (members.body.members as Array<{ userId: string }>)[0]!.userId;
     expect(identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
 
     const cognito = new CognitoIdentityClient({ region: 'us-east-1', endpoint: stack.emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const out = await cognito.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: idToken } }));
+    const out = await cognito.send(
+      new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: { [loginsKeyOf(stack.userPool.issuer)]: session.idToken } }),
+    );
     const c = out.Credentials!;
     const dana = await connectClient(
       await presignMqttUrl({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! }, { connectTo: stack.emulator.url }),
@@ -239,15 +243,16 @@ describe('signed-in Cognito users are members like anyone', () => {
     await dana.client.subscribeAsync(topics.inboxFilter(identityId), { qos: 1 });
 
     const app = await member();
-    expect((await add(idToken, roomId, app.userId)).status).toBe(204);
+    expect((await api('PUT', `/rooms/${roomId}/members/${app.userId}`, session.auth)).status).toBe(204);
     const res = await post(app.token, roomId, 'hello dana');
     expect(res.status).toBe(202);
     expect(await nextInbox(dana, identityId, roomId)).toMatchObject({ messageId: res.body.messageId, from: app.userId });
     expect((await nextInbox(app.client, app.userId, roomId)).text).toBe('hello dana');
   });
 
-  it('refuses forged and foreign ID tokens on every room route', async () => {
-    const genuine = await cognitoIdToken(api, 'dana');
+  it('refuses forged and foreign ID tokens on every room route, with or without a genuine access token', async () => {
+    const session = await cognitoSession(api, 'dana');
+    const genuine = session.idToken;
     const [header, payload, signature] = genuine.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
@@ -256,9 +261,14 @@ describe('signed-in Cognito users are members like anyone', () => {
       .setProtectedHeader({ alg: 'RS256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid })
       .sign(privateKey);
     for (const token of [tampered, foreignKey]) {
-      expect((await api('GET', '/rooms', { token })).status).toBe(401);
-      expect((await api('POST', '/rooms', { token, body: { name: 'x' } })).status).toBe(401);
+      for (const headers of [{}, session.auth.headers]) {
+        expect((await api('GET', '/rooms', { token, headers })).status).toBe(401);
+        expect((await api('POST', '/rooms', { token, headers, body: { name: 'x' } })).status).toBe(401);
+      }
     }
+    // The genuine ID token alone (no access token to check the sign-in with) is refused too.
+    expect(await api('GET', '/rooms', { token: genuine })).toMatchObject({ status: 401, body: { message: expect.stringContaining('Cognito-Access-Token') } });
+    expect((await api('GET', '/rooms', session.auth)).status).toBe(200);
   });
 });
 

@@ -15,7 +15,7 @@ import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { adminCredentials } from '../../test/support/emulator.js';
-import { apiClient, appSubscriber, appToken, cognitoIdToken } from '../../test/support/local-api.js';
+import { apiClient, appSubscriber, appToken, cognitoSession } from '../../test/support/local-api.js';
 import { connectClient, sleep, type TestClient } from '../../test/support/mqtt.js';
 import { presignMqttUrl } from '../../test/support/sign.js';
 import { STACK_START_TIMEOUT_MS } from '../../test/support/stack-start.js';
@@ -221,7 +221,7 @@ describe('jobs kept for the page', () => {
   }, 60_000);
 
   it('answers 401 to a Cognito user and to no token: the jobs API serves app users', async () => {
-    expect((await api('GET', '/jobs', { token: await cognitoIdToken(api, 'jobs-dana') })).status).toBe(401);
+    expect((await api('GET', '/jobs', (await cognitoSession(api, 'jobs-dana')).auth)).status).toBe(401);
     expect((await api('GET', '/jobs')).status).toBe(401);
   });
 });
@@ -235,8 +235,8 @@ describe('broadcasts kept for the page', () => {
     const first = await api('POST', '/broadcast', { token: admin, body: { text: 'kept for later' } });
     const second = await api('POST', '/broadcast', { token: admin, body: { text: 'and this one' } });
     expect((await api('POST', '/broadcast', { token: (await user('not-admin')).token, body: { text: 'refused' } })).status).toBe(403);
-    for (const token of [(await user('reader-of-news')).token, await cognitoIdToken(api, 'news-dana')]) {
-      const res = await api('GET', '/broadcasts', { token });
+    for (const auth of [{ token: (await user('reader-of-news')).token }, (await cognitoSession(api, 'news-dana')).auth]) {
+      const res = await api('GET', '/broadcasts', auth);
       expect(res.status).toBe(200);
       const kept = res.body.broadcasts as StoredBroadcast[];
       expect(kept.slice(before)).toEqual([

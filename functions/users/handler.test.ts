@@ -8,7 +8,7 @@ import { profileRegistrar } from './registration.js';
 const DANA_ID = 'us-east-1:11111111-1111-4111-8111-111111111111';
 const dana = { userId: DANA_ID, displayName: 'Dana D.', kind: 'cognito' as const, username: 'dana', email: 'dana@example.com' };
 
-function setup(options: { limit?: number; resolveCaller?: (header: string | undefined) => Promise<Caller> } = {}) {
+function setup(options: { limit?: number; resolveCaller?: (headers: Readonly<Record<string, string | undefined>>) => Promise<Caller> } = {}) {
   const directory = MemoryUserDirectory.with(dana, { userId: 'bob', displayName: 'Bob', kind: 'app' });
   const limiter = memoryRateLimiter(options.limit ?? 100);
   const logger = silentLogger();

@@ -33,7 +33,7 @@ export function createUsersHandler(deps: UsersHandlerDependencies) {
   return httpHandler(
     logger,
     async (event) => {
-      const caller = await resolveCaller(event.headers.authorization);
+      const caller = await resolveCaller(event.headers);
       const registered = registrar.register(caller);
       try {
         await rateLimiter.consume(caller.userId);

@@ -6,7 +6,7 @@ import { presenceRule, topicRules } from '../../core/iot-rules.js';
 const TOPIC_RULES = topicRules({ app: 'iot-realtime', stage: 'test' });
 const PRESENCE_RULE = presenceRule({ app: 'iot-realtime', stage: 'test' });
 
-import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
+import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
 import { type Synthesized, synthesize } from './synthesized.js';
 
@@ -125,6 +125,9 @@ describe('Lambdas', () => {
       }
     }
     expect(variables('messages')).toMatchObject({ RATE_LIMIT_REQUESTS: '60' });
+    // The credentials function also bounds the tab client ids per user, in the same table.
+    expect(variables('credentials')).toMatchObject({ TAB_CLIENTS_MAX: String(functionDefinition('credentials').tabLimit!.tabs) });
+    for (const fn of FUNCTIONS.filter((f) => f.name !== 'credentials')) expect(variables(fn.name)).not.toHaveProperty('TAB_CLIENTS_MAX');
     for (const name of ['credentials', 'rooms', 'messages', 'history', 'jobs']) {
       expect(variables(name)).toMatchObject({ APP_TOKEN_MAX_AGE_SECONDS: '86400', APP_TOKEN_TYPES: 'JWT,at+jwt', TOKEN_CLOCK_TOLERANCE_SECONDS: '60' });
     }
@@ -180,7 +183,7 @@ describe('HTTP API', () => {
         protocol_type: 'HTTP',
         cors_configuration: {
           allow_origins: ['https://app.example.com'],
-          allow_headers: ['authorization', 'content-type', 'idempotency-key'],
+          allow_headers: ['authorization', 'content-type', 'idempotency-key', 'cognito-access-token'],
           allow_methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
         },
       }),

@@ -1,19 +1,25 @@
 /**
  * Local-only routes of the local API (never deployed): the app issuer's JWKS, `POST /dev/token {"sub"}` (an app JWT
- * for any valid user id) and `POST /dev/cognito-token {"username"}` (an ID token of the emulator's local user pool,
- * without SRP: for scripts and tests; the web demo signs in with Amplify).
+ * for any valid user id) and `POST /dev/cognito-token {"username"}` (a sign-in of the emulator's local user pool: ID,
+ * access and refresh tokens, without SRP: for scripts and tests; the web demo signs in with Amplify).
  */
 import type { ServerResponse } from 'node:http';
 import * as v from 'valibot';
-import { DevCognitoTokenRequestSchema, DevTokenRequestSchema, type DevTokenResponse, type ErrorBody } from '../../core/contracts/http.js';
+import {
+  DevCognitoTokenRequestSchema,
+  type DevCognitoTokenResponse,
+  DevTokenRequestSchema,
+  type DevTokenResponse,
+  type ErrorBody,
+} from '../../core/contracts/http.js';
 import { describeIssue } from '../../core/contracts/validate.js';
 import { sendJson } from '../emulator/http/io.js';
 import { appTokenFor, type LocalTokenIssuer } from './token-issuer.js';
 
 export interface DevIssuers {
   app: LocalTokenIssuer;
-  /** An ID token of the local user pool for this username (created, confirmed, if new). */
-  cognitoIdToken(username: string): Promise<string>;
+  /** A sign-in of the local user pool for this username (created, confirmed, if new): its ID, access and refresh tokens. */
+  cognitoSignIn(username: string): Promise<DevCognitoTokenResponse>;
 }
 
 function refuse(res: ServerResponse, status: number, message: string): void {
@@ -49,7 +55,7 @@ export async function serveDevRoute(method: string, path: string, body: Buffer, 
   }
   if (method === 'POST' && path === '/dev/cognito-token') {
     const request = parse(DevCognitoTokenRequestSchema, body, res);
-    if (request) sendJson(res, 200, { token: await issuers.cognitoIdToken(request.username) } satisfies DevTokenResponse);
+    if (request) sendJson(res, 200, (await issuers.cognitoSignIn(request.username)) satisfies DevCognitoTokenResponse);
     return true;
   }
   return false;

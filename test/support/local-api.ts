@@ -1,5 +1,5 @@
 /** Calls to the local stack's HTTP API as a browser or script makes them, and MQTT subscribers with vended credentials. */
-import type { CredentialsResponse } from '../../core/contracts/http.js';
+import { COGNITO_ACCESS_TOKEN_HEADER, type CredentialsResponse } from '../../core/contracts/http.js';
 import type { LocalStack } from '../../local/stack.js';
 import { connectClient, type TestClient } from './mqtt.js';
 import { presignMqttUrl } from './sign.js';
@@ -35,11 +35,20 @@ export async function appToken(api: ApiCall, sub: string): Promise<string> {
   return res.body.token as string;
 }
 
-/** A user pool ID token from the local stand-in (POST /dev/cognito-token). */
-export async function cognitoIdToken(api: ApiCall, username: string): Promise<string> {
+/** A sign-in of the local user pool (POST /dev/cognito-token), and how a browser sends it to the API. */
+export interface CognitoTestSession {
+  idToken: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Spread into an ApiCall's options: the ID token as bearer, the access token of the same sign-in in its header. */
+  auth: { token: string; headers: Record<string, string> };
+}
+
+export async function cognitoSession(api: ApiCall, username: string): Promise<CognitoTestSession> {
   const res = await api('POST', '/dev/cognito-token', { body: { username } });
-  if (res.status !== 200) throw new Error(`no ID token for ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.token as string;
+  if (res.status !== 200) throw new Error(`no sign-in for ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  const { token, accessToken, refreshToken } = res.body as { token: string; accessToken: string; refreshToken: string };
+  return { idToken: token, accessToken, refreshToken, auth: { token, headers: { [COGNITO_ACCESS_TOKEN_HEADER]: accessToken } } };
 }
 
 /** POST /credentials, then an MQTT connection over the presigned WebSocket URL, as the browser does. */

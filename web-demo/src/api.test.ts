@@ -1,4 +1,4 @@
-import { ApiError, apiClient, explainStatus } from './api.js';
+import { ApiError, apiClient, attachPolicy, explainStatus } from './api.js';
 import { retryAfterSeconds } from './api-request.js';
 
 const realFetch = globalThis.fetch;
@@ -28,6 +28,16 @@ describe('apiClient (the rooms API as the demo calls it)', () => {
     expect(calls[0]?.init.method).toBe('POST');
     expect(calls[0]?.init.headers).toEqual({ authorization: 'Bearer jwt-1', 'content-type': 'application/json' });
     expect(calls[0]?.init.body).toBe('{"name":"Launch"}');
+  });
+
+  it("sends a Cognito user's access token beside the ID token, on every route and to attach-policy", async () => {
+    const cognitoApi = apiClient('http://api.test', async () => ({ bearer: 'id-1', cognitoAccessToken: 'access-1' }));
+    answer(200, { rooms: [] });
+    await cognitoApi.listRooms();
+    expect(calls[0]?.init.headers).toEqual({ authorization: 'Bearer id-1', 'cognito-access-token': 'access-1' });
+    answer(200, { identityId: 'us-east-1:x', policyName: 'p' });
+    await attachPolicy('http://api.test', { bearer: 'id-1', cognitoAccessToken: 'access-1' });
+    expect(calls[1]?.init.headers).toEqual({ authorization: 'Bearer id-1', 'cognito-access-token': 'access-1' });
   });
 
   it('pages the room list and the history with the cursors the API gave', async () => {

@@ -1,10 +1,10 @@
 /**
  * The backend's HTTP API for a signed-in user: every rooms route, jobs, and the Cognito policy attachment, typed and
- * checked by core/contracts. `apiClient` asks for the bearer token on every call, so a renewed token is used.
+ * checked by core/contracts. `apiClient` asks for the caller's tokens on every call, so a renewed token is used.
  * Refusals are ApiErrors with messages a person understands (api-request.ts).
  */
 import type * as v from 'valibot';
-import { AttachPolicyResponseSchema, BroadcastAcceptedSchema, BroadcastListSchema } from '../../core/contracts/http.js';
+import { AttachPolicyResponseSchema, BroadcastAcceptedSchema, BroadcastListSchema, COGNITO_ACCESS_TOKEN_HEADER } from '../../core/contracts/http.js';
 import { JobAcceptedSchema, JobListSchema, type StartJobRequest } from '../../core/contracts/jobs.js';
 import {
   InvitedMemberSchema,
@@ -23,12 +23,26 @@ import { JSON_HEADERS, request, send } from './api-request.js';
 
 export { ApiError, deviceOffline, explainStatus, OFFLINE_MESSAGE } from './api-request.js';
 
-/** Signed-in Cognito users, once per identity: IoT needs the policy attached before their first connection. */
-export const attachPolicy = (apiUrl: string, idToken: string) =>
-  request(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: { authorization: `Bearer ${idToken}` } }, AttachPolicyResponseSchema);
+/**
+ * What authorizes a call: the bearer token (the app's JWT, or a Cognito user pool ID token) and, for Cognito users, the
+ * access token of the same sign-in, which the API checks with Cognito so that a signed-out session is refused at once.
+ */
+export interface ApiAuth {
+  bearer: string;
+  cognitoAccessToken?: string;
+}
 
-/** The bearer token of the signed-in user: the app's JWT, or a Cognito user pool ID token. */
-export type TokenSource = () => Promise<string>;
+/** The signed-in user's credentials for the API, asked for on every call (so a renewed token is used). */
+export type TokenSource = () => Promise<string | ApiAuth>;
+
+const authHeaders = (auth: string | ApiAuth): Record<string, string> =>
+  typeof auth === 'string'
+    ? { authorization: `Bearer ${auth}` }
+    : { authorization: `Bearer ${auth.bearer}`, ...(auth.cognitoAccessToken ? { [COGNITO_ACCESS_TOKEN_HEADER]: auth.cognitoAccessToken } : {}) };
+
+/** Signed-in Cognito users, once per identity: IoT needs the policy attached before their first connection. */
+export const attachPolicy = (apiUrl: string, auth: ApiAuth) =>
+  request(`${apiUrl}/iot/attach-policy`, { method: 'POST', headers: authHeaders(auth) }, AttachPolicyResponseSchema);
 
 const pageQuery = (params: Record<string, string | number | undefined>): string => {
   const query = new URLSearchParams();
@@ -60,7 +74,7 @@ export function apiClient(apiUrl: string, token: TokenSource, session?: AbortSig
     return {
       method,
       headers: {
-        authorization: `Bearer ${await token()}`,
+        ...authHeaders(await token()),
         ...(body === undefined ? {} : JSON_HEADERS),
         ...(options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey }),
       },

@@ -8,6 +8,7 @@
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { ConsoleLogger } from 'aws-amplify/utils';
+import type { ApiAuth } from './api.js';
 
 export { fetchAuthSession };
 
@@ -80,9 +81,14 @@ export async function cognitoSignOut(): Promise<void> {
   await signOut().catch(() => undefined);
 }
 
-/** The signed-in user's ID token (the bearer token of the rooms API for Cognito users), renewed when due. */
-export async function cognitoIdToken(): Promise<string> {
-  const token = (await fetchAuthSession()).tokens?.idToken?.toString();
-  if (!token) throw new Error('Cognito has no ID token for this session; sign in again');
-  return token;
+/**
+ * The signed-in user's tokens for the API, renewed when due: the ID token (the bearer) and the access token of the same
+ * sign-in (the API asks Cognito with it whether the sign-in still stands).
+ */
+export async function cognitoApiAuth(): Promise<ApiAuth> {
+  const tokens = (await fetchAuthSession()).tokens;
+  const bearer = tokens?.idToken?.toString();
+  const cognitoAccessToken = tokens?.accessToken?.toString();
+  if (!bearer || !cognitoAccessToken) throw new Error('Cognito has no tokens for this session; sign in again');
+  return { bearer, cognitoAccessToken };
 }

@@ -100,13 +100,13 @@ async function cognitoAccess(
     if (identity.kind === 'cognito-user') {
       // Once per identity: IoT needs the policy attached before the first connect, and applies it within minutes, so
       // refusals until then are retried rather than taken as final.
-      await attachPolicy(config.apiUrl, await cognito.cognitoIdToken());
+      await attachPolicy(config.apiUrl, await cognito.cognitoApiAuth());
       authorizationPendingUntil = Date.now() + AUTHORIZATION_PROPAGATION_MS;
       topicFilters.push(userTopicsFilter(topics, identityId));
     }
     const displayName = identity.kind === 'cognito-user' ? identity.username : 'Guest';
-    // Signed-in Cognito users call the API with their user pool ID token; the functions name them by identity id.
-    const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoIdToken : undefined;
+    // Signed-in Cognito users call the API with their ID token and access token; the functions name them by identity id.
+    const apiToken = identity.kind === 'cognito-user' ? cognito.cognitoApiAuth : undefined;
     // A Cognito identity connects as <app>.<stage>.<identity id>, the only client id its IoT policy allows: one for all
     // its tabs.
     return {
