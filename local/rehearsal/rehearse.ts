@@ -31,7 +31,7 @@ import { type RunningEmulator, startEmulator } from '../emulator/emulator.js';
 import { type EmulatorLogger, type LogEntry, memoryLogger } from '../emulator/log.js';
 import { LOCAL_ADMIN_USER } from '../local-deployment.js';
 import { startLocalDynamoDb } from '../store/dynalite.js';
-import { srpSignIn } from './srp-sign-in.js';
+import { type CognitoSignIn, srpSignIn } from './srp-sign-in.js';
 
 /** What an operator would set for a first production deployment (README, "Deploying to AWS"). */
 export const EXAMPLE_PRODUCTION_ENV: Readonly<Record<string, string>> = {
@@ -153,16 +153,16 @@ export async function rehearse(options: { env?: Record<string, string>; log?: (l
         );
       if (refused !== 'InvalidParameterException') throw new Error(`USER_PASSWORD_AUTH was ${refused}, not refused with InvalidParameterException`);
     });
-    const idToken = await step('the user signs in with SRP', async () => srpSignIn(idp, web.userPoolClientId!, web.userPoolId!, email, password));
+    const signIn = await step('the user signs in with SRP', async () => srpSignIn(idp, web.userPoolClientId!, web.userPoolId!, email, password));
     const cognitoUser = await step('the identity pool gives the user credentials for the ID token (GetId, GetCredentialsForIdentity)', async () => {
       const identity = new CognitoIdentityClient({ region: config.region, endpoint: emulator.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-      const logins = { [`cognito-idp.${config.region}.amazonaws.com/${web.userPoolId}`]: idToken };
+      const logins = { [`cognito-idp.${config.region}.amazonaws.com/${web.userPoolId}`]: signIn.idToken };
       const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: web.identityPoolId, Logins: logins }));
       const c = (await identity.send(new GetCredentialsForIdentityCommand({ IdentityId: IdentityId!, Logins: logins }))).Credentials!;
       return { identityId: IdentityId!, credentials: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretKey!, sessionToken: c.SessionToken! } };
     });
-    await step('the Cognito user gets the IoT policy attached (POST /iot/attach-policy with the ID token)', async () => {
-      const res = await call(api, 'POST', '/iot/attach-policy', idToken, {});
+    await step('the Cognito user gets the IoT policy attached (POST /iot/attach-policy with the ID and access tokens)', async () => {
+      const res = await call(api, 'POST', '/iot/attach-policy', signIn, {});
       expectStatus(res, 200);
       if (res.body.identityId !== cognitoUser.identityId) throw new Error(`attached to ${String(res.body.identityId)}, not ${cognitoUser.identityId}`);
     });
@@ -171,8 +171,8 @@ export async function rehearse(options: { env?: Record<string, string>; log?: (l
       await client.client.subscribeAsync(topics.userFilter(cognitoUser.identityId), { qos: 1 });
       return client;
     });
-    await step('the Cognito user lists their rooms (GET /rooms with the ID token), as the page does after signing in', async () => {
-      const res = await call(api, 'GET', '/rooms', idToken);
+    await step('the Cognito user lists their rooms (GET /rooms with the ID and access tokens), as the page does after signing in', async () => {
+      const res = await call(api, 'GET', '/rooms', signIn);
       expectStatus(res, 200);
     });
     await step('the app user invites the Cognito user by email, who receives the room message on its inbox', async () => {
@@ -244,10 +244,13 @@ interface Response {
   body: Record<string, unknown>;
 }
 
-async function call(api: string, method: string, path: string, token: string, body?: unknown): Promise<Response> {
+/** An app token, or a Cognito sign-in (the ID token as bearer, the access token in `Cognito-Access-Token`, as the page sends them). */
+async function call(api: string, method: string, path: string, token: string | CognitoSignIn, body?: unknown): Promise<Response> {
+  const auth: Record<string, string> =
+    typeof token === 'string' ? { authorization: `Bearer ${token}` } : { authorization: `Bearer ${token.idToken}`, 'cognito-access-token': token.accessToken };
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
