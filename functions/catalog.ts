@@ -21,6 +21,7 @@ import {
   UsersEnvSchema,
 } from '../core/contracts/function-env.js';
 import { COGNITO_ACCESS_TOKEN_HEADER, IDEMPOTENCY_KEY_HEADER } from '../core/contracts/http.js';
+import { PRESENCE_EVENTS_QUEUE_PURPOSE } from '../core/iot-rules.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -135,7 +136,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     timeoutSeconds: 10,
     memoryMb: 256,
   },
-  // The presence rule's target (core/iot-rules.ts): invoked by IoT, no route.
+  // Consumes the presence rule's queue (core/iot-rules.ts, PRESENCE_EVENTS_QUEUE below), no route.
   { name: 'presence-events', entry: 'functions/presence/events-index.ts', configSchema: PresenceEventsEnvSchema, timeoutSeconds: 30, memoryMb: 256 },
   {
     name: 'broadcast',
@@ -209,6 +210,14 @@ export interface QueueSettings {
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
   batchSize: number;
+  /**
+   * How long the event source mapping gathers records before it invokes (MaximumBatchingWindowInSeconds, 0-300; Lambda's
+   * default 0). CreateEventSourceMapping: "For streams and Amazon SQS event sources, when you set BatchSize to a value
+   * greater than 10, you must set MaximumBatchingWindowInSeconds to at least 1."
+   */
+  maximumBatchingWindowSeconds?: number;
+  /** Batches processed at once at most (ScalingConfig.MaximumConcurrency, 2-1000); unset, Lambda scales by itself. */
+  maximumConcurrency?: number;
 }
 
 /** SQS: the visibility timeout should be at least 6 x the consumer's timeout (AWS Lambda + SQS guidance). */
@@ -231,3 +240,24 @@ export const FANOUT_QUEUE: QueueSettings = {
   visibilityTimeoutSeconds: sixTimesTimeoutOf('fanout-worker'),
   batchSize: 10,
 };
+
+/**
+ * Lifecycle events of the stage's clients, filled by the presence topic rule's SQS action (core/iot-rules.ts). The
+ * function records a batch per user (one read and one write per user, however many of their events it holds), so the
+ * larger the batch the cheaper a connection flood: 100 records (Lambda: batches above 10 need a batching window of at
+ * least 1 s), gathered for at most 1 s, which is the most presence waits when events are few. Two batches at a time at
+ * most (the smallest maximum concurrency Lambda allows): a flood waits in the queue instead of taking the account's
+ * concurrency, and one user's events are seldom recorded by two invocations at once.
+ */
+export const PRESENCE_EVENTS_QUEUE: QueueSettings = {
+  purpose: PRESENCE_EVENTS_QUEUE_PURPOSE,
+  consumer: 'presence-events',
+  maxReceiveCount: 5,
+  visibilityTimeoutSeconds: sixTimesTimeoutOf('presence-events'),
+  batchSize: 100,
+  maximumBatchingWindowSeconds: 1,
+  maximumConcurrency: 2,
+};
+
+/** The stage's work queues, each with its dead-letter queue and its consumer's event source mapping. */
+export const WORK_QUEUES: readonly QueueSettings[] = [JOBS_QUEUE, FANOUT_QUEUE, PRESENCE_EVENTS_QUEUE];

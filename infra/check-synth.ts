@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eventRules as stageEventRules } from '../core/event-rules.js';
 import { topicRules as stageTopicRules } from '../core/iot-rules.js';
 import { TABLES } from '../core/store/tables.js';
-import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../functions/catalog.js';
+import { FUNCTIONS, functionDefinition, WORK_QUEUES } from '../functions/catalog.js';
 import { REPO_ROOT } from './build-functions.js';
 
 const app = process.env.APP_NAME ?? 'iot-realtime';
@@ -17,9 +17,10 @@ const json = JSON.parse(readFileSync(file, 'utf8')) as { resource: Record<string
 const count = (type: string) => Object.keys(json.resource[type] ?? {}).length;
 const integrated = FUNCTIONS.filter((f) => f.routes).length;
 const routes = FUNCTIONS.reduce((n, f) => n + (f.routes?.length ?? 0), 0);
-// Four dead-letter queues (jobs, fan-out, presence, notifications), errors and throttles per function, IoT publish
-// failures, one per topic rule.
-const alarms = 4 + 2 * FUNCTIONS.length + 1 + TOPIC_RULES.length;
+// The dead-letter queues (the work queues', the presence failures', the notifications'), errors and throttles per
+// function, IoT publish failures, one per topic rule.
+const deadLetterQueues = WORK_QUEUES.length + 2;
+const alarms = deadLetterQueues + 2 * FUNCTIONS.length + 1 + TOPIC_RULES.length;
 const eventRulesSynthesized = Object.values(json.resource.aws_cloudwatch_event_rule ?? {});
 const eventTargets = Object.values(json.resource.aws_cloudwatch_event_target ?? {});
 const topicRules = Object.values(json.resource.aws_iot_topic_rule ?? {});
@@ -32,8 +33,14 @@ const expectations: Array<[string, boolean]> = [
   ['aws_cognito_identity_pool + roles attachment', count('aws_cognito_identity_pool') === 1 && count('aws_cognito_identity_pool_roles_attachment') === 1],
   [`aws_lambda_function x${FUNCTIONS.length}`, count('aws_lambda_function') === FUNCTIONS.length],
   [`aws_cloudwatch_log_group x${FUNCTIONS.length}`, count('aws_cloudwatch_log_group') === FUNCTIONS.length],
-  [`aws_iam_role x${FUNCTIONS.length + 4} (functions, browser client, Cognito x2, IoT rule errors)`, count('aws_iam_role') === FUNCTIONS.length + 4],
-  ['aws_sqs_queue x6 (jobs, fan-out, their dead-letter queues, presence failures, notification failures)', count('aws_sqs_queue') === 6],
+  [
+    `aws_iam_role x${FUNCTIONS.length + 4 + TOPIC_RULES.length} (functions, browser client, Cognito x2, IoT rule errors, one per topic rule's action)`,
+    count('aws_iam_role') === FUNCTIONS.length + 4 + TOPIC_RULES.length,
+  ],
+  [
+    `aws_sqs_queue x${2 * WORK_QUEUES.length + 2} (${WORK_QUEUES.map((q) => q.purpose).join(', ')}, their dead-letter queues, presence failures, notification failures)`,
+    count('aws_sqs_queue') === 2 * WORK_QUEUES.length + 2,
+  ],
   [
     `aws_cloudwatch_event_bus x1, aws_cloudwatch_event_rule x${EVENT_RULES.length} with core's patterns`,
     count('aws_cloudwatch_event_bus') === 1 &&
@@ -48,37 +55,46 @@ const expectations: Array<[string, boolean]> = [
       JSON.stringify(json.resource.aws_sqs_queue_policy ?? {}).includes('events.amazonaws.com'),
   ],
   ["aws_iam_policy x1 (the producers' managed policy: events:PutEvents on the bus)", count('aws_iam_policy') === 1],
-  ['aws_lambda_event_source_mapping x2', count('aws_lambda_event_source_mapping') === 2],
+  [`aws_lambda_event_source_mapping x${WORK_QUEUES.length}`, count('aws_lambda_event_source_mapping') === WORK_QUEUES.length],
   [
     "event source mappings depend on their consumer role's policies",
     Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every((m) => JSON.stringify(m.depends_on ?? []).includes('aws_iam_role_policy.')),
   ],
   [
-    'topic rules have an SQS error action; the presence function an on-failure destination',
-    Object.values(json.resource.aws_iot_topic_rule ?? {}).every((r) => JSON.stringify(r.error_action ?? {}).includes('aws_sqs_queue.')) &&
-      JSON.stringify(json.resource.aws_lambda_function_event_invoke_config ?? {}).includes('on_failure'),
+    'topic rules have an SQS error action',
+    Object.values(json.resource.aws_iot_topic_rule ?? {}).every((r) => JSON.stringify(r.error_action ?? {}).includes('aws_sqs_queue.')),
   ],
   [`aws_dynamodb_table x${TABLES.length} (${TABLES.map((t) => t.purpose).join(', ')})`, count('aws_dynamodb_table') === TABLES.length],
   [
-    `aws_iot_topic_rule x${TOPIC_RULES.length} (${TOPIC_RULES.map((r) => r.purpose).join(', ')}) with their SQL and a Lambda action`,
+    `aws_iot_topic_rule x${TOPIC_RULES.length} (${TOPIC_RULES.map((r) => r.purpose).join(', ')}) with their SQL and an SQS action into their queue`,
     topicRules.length === TOPIC_RULES.length &&
       TOPIC_RULES.every((r) =>
         topicRules.some(
-          (t) => t.sql === r.sql && t.sql_version === r.sqlVersion && t.enabled === true && JSON.stringify(t.lambda ?? []).includes('aws_lambda_function.'),
+          (t) =>
+            t.sql === r.sql &&
+            t.sql_version === r.sqlVersion &&
+            t.enabled === true &&
+            t.lambda === undefined &&
+            Array.isArray(t.sqs) &&
+            t.sqs.length === 1 &&
+            JSON.stringify(t.sqs).includes('"use_base64":false') &&
+            Object.entries(json.resource.aws_sqs_queue ?? {}).some(
+              ([id, q]) => q.name === `${stack}-${r.queue}` && JSON.stringify(t.sqs).includes(`aws_sqs_queue.${id}.url`),
+            ),
         ),
       ),
   ],
   ['aws_apigatewayv2_api + $default stage', count('aws_apigatewayv2_api') === 1 && count('aws_apigatewayv2_stage') === 1],
   [
-    `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + TOPIC_RULES.length + EVENT_RULES.length} (API, topic rules, event rules)`,
+    `aws_apigatewayv2_integration x${integrated}, route x${routes}, lambda_permission x${integrated + EVENT_RULES.length} (API, event rules)`,
     count('aws_apigatewayv2_integration') === integrated &&
       count('aws_apigatewayv2_route') === routes &&
-      count('aws_lambda_permission') === integrated + TOPIC_RULES.length + EVENT_RULES.length,
+      count('aws_lambda_permission') === integrated + EVENT_RULES.length,
   ],
   ['payload_format_version 2.0 everywhere', Object.values(json.resource.aws_apigatewayv2_integration ?? {}).every((i) => i.payload_format_version === '2.0')],
   ['aws_sns_topic x1 (alarms)', count('aws_sns_topic') === 1],
   [
-    `aws_cloudwatch_metric_alarm x${alarms} (4 dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures, topic rule failures)`,
+    `aws_cloudwatch_metric_alarm x${alarms} (${deadLetterQueues} dead-letter queues, errors and throttles of ${FUNCTIONS.length} functions, IoT publish failures, topic rule failures)`,
     count('aws_cloudwatch_metric_alarm') === alarms,
   ],
   [
@@ -89,9 +105,12 @@ const expectations: Array<[string, boolean]> = [
     'every log group has a retention',
     Object.values(json.resource.aws_cloudwatch_log_group ?? {}).every((g) => typeof g.retention_in_days === 'number' && g.retention_in_days > 0),
   ],
+  [`queues' visibility >= 6x their consumer's timeout`, WORK_QUEUES.every((q) => visibilityOf(q.purpose) >= 6 * functionDefinition(q.consumer).timeoutSeconds)],
   [
-    `queues' visibility >= 6x their consumer's timeout`,
-    [JOBS_QUEUE, FANOUT_QUEUE].every((q) => visibilityOf(q.purpose) >= 6 * functionDefinition(q.consumer).timeoutSeconds),
+    'event source mappings of batches over 10 records gather them for at least 1 s (Lambda refuses them otherwise)',
+    Object.values(json.resource.aws_lambda_event_source_mapping ?? {}).every(
+      (m) => Number(m.batch_size ?? 10) <= 10 || Number(m.maximum_batching_window_in_seconds ?? 0) >= 1,
+    ),
   ],
   [
     'event source mappings report batch item failures',

@@ -5,7 +5,7 @@
  */
 import { accessModel } from '../core/access/model.js';
 import { functionName, resourceName } from '../core/deployment.js';
-import { FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../functions/catalog.js';
+import { FUNCTIONS, WORK_QUEUES } from '../functions/catalog.js';
 
 export interface AppName {
   app: string;
@@ -27,6 +27,7 @@ export function longestDerivedNames(names: AppName, options: { hostWebDemo: bool
     identityPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000',
     jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
     fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    presenceEventsQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
     presenceFailuresQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
   });
   const longest = (kind: DerivedNameKind, candidates: string[]) => ({ kind, name: candidates.reduce((a, b) => (b.length > a.length ? b : a), '') });
@@ -46,7 +47,7 @@ export function longestDerivedNames(names: AppName, options: { hostWebDemo: bool
       FUNCTIONS.map((f) => functionName(deployment, f.name)),
     ),
     longest('SQS queue', [
-      ...[JOBS_QUEUE, FANOUT_QUEUE].flatMap((q) => [resourceName(deployment, q.purpose), `${resourceName(deployment, q.purpose)}-dlq`]),
+      ...WORK_QUEUES.flatMap((q) => [resourceName(deployment, q.purpose), `${resourceName(deployment, q.purpose)}-dlq`]),
       resourceName(deployment, 'presence-failures'),
     ]),
     ...(options.hostWebDemo ? [{ kind: 'S3 bucket prefix' as const, name: `${resourceName(deployment, 'web')}-` }] : []),

@@ -11,6 +11,7 @@ const model = accessModel({
   identityPoolId: 'us-east-1:00000000-0000-0000-0000-000000000000',
   jobQueueArn: 'arn:aws:sqs:us-east-1:000000000000:q',
   fanoutQueueArn: 'arn:aws:sqs:us-east-1:000000000000:f',
+  presenceEventsQueueArn: 'arn:aws:sqs:us-east-1:000000000000:e',
   presenceFailuresQueueArn: 'arn:aws:sqs:us-east-1:000000000000:p',
 });
 

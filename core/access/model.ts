@@ -74,7 +74,9 @@ export interface AccessModelInput {
   identityPoolId: string;
   jobQueueArn: string;
   fanoutQueueArn: string;
-  /** Where failed presence work lands: the presence function's on-failure destination and the rule's error action. */
+  /** The queue the presence topic rule's SQS action fills and the presence-events function consumes. */
+  presenceEventsQueueArn: string;
+  /** Where the presence rule's failed actions land (its error action). */
   presenceFailuresQueueArn: string;
 }
 
@@ -84,8 +86,11 @@ export interface AccessModel {
   cognitoAuthenticatedRole: RoleDefinition;
   cognitoGuestRole: RoleDefinition;
   functionRoles: Record<FunctionName, RoleDefinition>;
-  /** Roles AWS services assume for the stage (the presence topic rule's error action). */
-  serviceRoles: { iotRuleErrors: RoleDefinition };
+  /**
+   * Roles AWS services assume for the stage: IoT for the presence topic rule's SQS action (`sqs:SendMessage` on the
+   * presence-events queue only) and for its error action (on the failures queue only).
+   */
+  serviceRoles: { iotPresenceRule: RoleDefinition; iotRuleErrors: RoleDefinition };
   /** Attached to each signed-in Cognito identity id at run time. */
   cognitoUserIotPolicy: NamedPolicy;
   /** The managed policy producers attach to put notification events on the app's bus (infra: aws_iam_policy). */
@@ -165,8 +170,8 @@ export function accessModel(input: AccessModelInput): AccessModel {
       'presence-events': fn('presence-events', [
         { name: n('track-presence'), document: presenceTrackerPolicy(d) },
         { name: n('publish-inboxes'), document: publisherPolicy(d, 'inboxes') },
-        // Its asynchronous invocations that fail every retry go to this queue (the on-failure destination).
-        { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
+        // Lifecycle events arrive in batches from the presence rule's queue (its event source mapping).
+        { name: n('consume-presence-events'), document: queueConsumerPolicy(input.presenceEventsQueueArn) },
       ]),
       broadcast: fn('broadcast', [
         { name: n('publish-broadcast'), document: publisherPolicy(d, 'broadcast') },
@@ -187,6 +192,10 @@ export function accessModel(input: AccessModelInput): AccessModel {
       ]),
     },
     serviceRoles: {
+      // "SQS" rule action: "An IAM role that AWS IoT can assume to perform the sqs:SendMessage operation".
+      iotPresenceRule: role(d, 'iot-presence-rule', iotRuleTrustPolicy(d), [
+        { name: n('send-presence-events'), document: queueSenderPolicy(input.presenceEventsQueueArn) },
+      ]),
       iotRuleErrors: role(d, 'iot-rule-errors', iotRuleTrustPolicy(d), [
         { name: n('send-presence-failures'), document: queueSenderPolicy(input.presenceFailuresQueueArn) },
       ]),

@@ -49,6 +49,7 @@ describe('issueRealtimeCredentials', () => {
       identityPoolId: 'eu-west-1:00000000-0000-0000-0000-000000000000',
       jobQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q',
       fanoutQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:f',
+      presenceEventsQueueArn: 'arn:aws:sqs:us-east-1:123456789012:iot-realtime-test-presence-events',
       presenceFailuresQueueArn: 'arn:aws:sqs:us-east-1:123456789012:iot-realtime-test-presence-failures',
     });
     const layers = [

@@ -1,13 +1,14 @@
 /**
- * The presence rule's target (core/iot-rules.ts PRESENCE_RULE), in either of the two ways IoT can hand it lifecycle
- * events:
- * - one event per invocation (the rule's Lambda action, invoked asynchronously: "AWS IoT invokes Lambda functions
- *   asynchronously", Lambda action, AWS IoT developer guide);
- * - batches from an SQS queue the rule's SQS action fills (an SQS event source mapping), where every record's body is
- *   one event. A batch is recorded per user: one read and one write per user however many of their events it holds,
- *   and at most one change told per user ("coalesced"), which is what keeps a connection flood cheap. Records of a user
- *   whose events could not be recorded are reported as batch item failures (ReportBatchItemFailures), so that only
- *   they come back.
+ * The presence rule's target (core/iot-rules.ts): lifecycle events in the two shapes IoT can hand them over:
+ * - batches from the presence-events queue, which the rule's SQS action fills and an event source mapping drains
+ *   (functions/catalog.ts PRESENCE_EVENTS_QUEUE: up to 100 records, two batches at a time), every record's body one
+ *   event: what the stack deploys. A batch is recorded per user: one read and one write per user however many of
+ *   their events it holds, and at most one change told per user ("coalesced"), which is what keeps a connection flood
+ *   cheap. Records of a user whose events could not be recorded are reported as batch item failures
+ *   (ReportBatchItemFailures), so that only they come back;
+ * - one event per invocation (a rule's Lambda action, invoked asynchronously: "AWS IoT invokes Lambda functions
+ *   asynchronously", Lambda action, AWS IoT developer guide): how the rule delivered before the queue, kept for a
+ *   stack that wires it so (bench/hostile/presence-batches.ts compares the two).
  * A malformed event is logged and dropped (a retry would not mend it); a store failure before the events are recorded
  * fails them, so Lambda's retries record them later. Telling the rooms is best effort: once the events are recorded a
  * retry would find them stale, so failures there are logged only.

@@ -1,12 +1,15 @@
 /**
  * Presence end to end on one machine: real MQTT clients connect to the emulator with credentials from POST /credentials
  * (or a Cognito identity), the broker publishes lifecycle events, the emulator's rules engine runs the presence rule of
- * core/iot-rules.ts (the one infra deploys) and invokes the presence function with its own role, and members see the
- * change in their inbox and in GET /rooms/{roomId}/presence.
+ * core/iot-rules.ts (the one infra deploys), whose SQS action sends them to the presence-events queue as IoT with the
+ * rule's role; the queue's event source mapping hands them to the presence function in batches (gathered for up to
+ * its 1 s batching window), and members see the change in their inbox and in GET /rooms/{roomId}/presence.
  */
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from '@aws-sdk/client-cognito-identity';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { CredentialsResponse } from '../../core/contracts/http.js';
 import type { PresenceChange } from '../../core/contracts/mqtt.js';
+import { functionName, resourceName } from '../../core/deployment.js';
 import { PRESENCE_TABLE, tableName } from '../../core/store/tables.js';
 import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
@@ -79,26 +82,33 @@ function record(label: string, ms: number): void {
 }
 
 const presenceOf = (payload: string) => JSON.parse(payload) as PresenceChange;
+/**
+ * How long a change may take to show: the event source mapping's batching window (1 s, functions/catalog.ts
+ * PRESENCE_EVENTS_QUEUE; the smallest Lambda allows for batches over 10) plus the function's work, with room for a
+ * loaded machine. A disconnect is noticed when the socket closes, then takes the same way.
+ */
+const ONLINE_WITHIN_MS = 3000;
+const OFFLINE_WITHIN_MS = 6000;
 
 describe('presence from IoT lifecycle events', () => {
-  it('shows a member online within 2 s of connecting and offline within 5 s of closing, live and in GET', async () => {
+  it('shows a member online within 3 s of connecting and offline within 6 s of closing, live and in GET', async () => {
     const { roomId, tokens } = await roomWith('p1owner', ['p1member']);
     const watcher = await connectTab(tokens.p1owner!);
     await watcher.client.subscribeAsync(topics.inboxFilter('p1owner'), { qos: 1 });
-    // IoT invokes the presence function asynchronously: the owner's own connection shows within the same bound.
-    await within('owner online', 2000, Date.now(), async () => JSON.stringify(await onlineIn(roomId, tokens.p1owner!)) === '["p1owner"]');
+    // The owner's own connection goes the same way (rule, queue, batch) and shows within the same bound.
+    await within('owner online', ONLINE_WITHIN_MS, Date.now(), async () => JSON.stringify(await onlineIn(roomId, tokens.p1owner!)) === '["p1owner"]');
 
     const connectedAt = Date.now();
     const member = await connectTab(tokens.p1member!);
-    await within('connect -> online (GET)', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
-    const live = presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 2000)).payload);
+    await within('connect -> online (GET)', ONLINE_WITHIN_MS, connectedAt, async () => (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+    const live = presenceOf((await watcher.next(topics.inbox('p1owner', roomId), ONLINE_WITHIN_MS)).payload);
     expect(live).toEqual({ type: 'presence', roomId, userId: 'p1member', online: true });
     record('connect -> online (inbox)', Date.now() - connectedAt);
 
     const closedAt = Date.now();
     await member.end();
-    await within('close -> offline (GET)', 5000, closedAt, async () => !(await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
-    expect(presenceOf((await watcher.next(topics.inbox('p1owner', roomId), 5000)).payload)).toEqual({
+    await within('close -> offline (GET)', OFFLINE_WITHIN_MS, closedAt, async () => !(await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+    expect(presenceOf((await watcher.next(topics.inbox('p1owner', roomId), OFFLINE_WITHIN_MS)).payload)).toEqual({
       type: 'presence',
       roomId,
       userId: 'p1member',
@@ -110,7 +120,9 @@ describe('presence from IoT lifecycle events', () => {
     // A reload: the same client id connects again (a newer connection version), and the member is back online.
     const reconnectedAt = Date.now();
     await connectTab(tokens.p1member!);
-    await within('reconnect same client id -> online', 2000, reconnectedAt, async () => (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'));
+    await within('reconnect same client id -> online', ONLINE_WITHIN_MS, reconnectedAt, async () =>
+      (await onlineIn(roomId, tokens.p1owner!)).includes('p1member'),
+    );
   });
 
   it('keeps a user with two tabs online until both have closed', async () => {
@@ -119,12 +131,12 @@ describe('presence from IoT lifecycle events', () => {
     await watcher.client.subscribeAsync(topics.inboxFilter('p2owner'), { qos: 1 });
     const first = await connectTab(tokens.p2member!, 'tab1');
     const second = await connectTab(tokens.p2member!, 'tab2');
-    await within('two tabs -> online', 2000, Date.now(), async () => (await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
-    // Both connects recorded (each is an invocation of its own, in any order) before the first tab closes.
+    await within('two tabs -> online', ONLINE_WITHIN_MS, Date.now(), async () => (await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
+    // Both connects recorded (in one batch or two) before the first tab closes: idle() waits for the queue too.
     await stack.idle();
 
     const inbox = topics.inbox('p2owner', roomId);
-    expect(presenceOf((await watcher.next(inbox, 2000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: true });
+    expect(presenceOf((await watcher.next(inbox, ONLINE_WITHIN_MS)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: true });
 
     // A clean DISCONNECT of the first tab: the user stays online, and nobody is told anything.
     await first.client.endAsync(false);
@@ -136,8 +148,45 @@ describe('presence from IoT lifecycle events', () => {
 
     const closedAt = Date.now();
     await second.end();
-    await within('second tab closed -> offline', 5000, closedAt, async () => !(await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
-    expect(presenceOf((await watcher.next(inbox, 5000)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: false });
+    await within('second tab closed -> offline', OFFLINE_WITHIN_MS, closedAt, async () => !(await onlineIn(roomId, tokens.p2owner!)).includes('p2member'));
+    expect(presenceOf((await watcher.next(inbox, OFFLINE_WITHIN_MS)).payload)).toEqual({ type: 'presence', roomId, userId: 'p2member', online: false });
+  });
+
+  it("records a burst of one user's connects and disconnects from the queue in a few batches, and tells the net change", async () => {
+    const { roomId, tokens } = await roomWith('p6owner', ['p6member']);
+    const watcher = await connectTab(tokens.p6owner!);
+    await watcher.client.subscribeAsync(topics.inboxFilter('p6owner'), { qos: 1 });
+    await stack.idle();
+    const presenceFunction = functionName(LOCAL_DEPLOYMENT, 'presence-events');
+    const before = stack.emulator.lambda.stats(presenceFunction).invocations;
+    // Three tabs, each connecting and closing three times in a row: 18 lifecycle events of one user.
+    const urls = await Promise.all(
+      ['b0', 'b1', 'b2'].map(async (tab) => {
+        const res = await api('POST', '/credentials', { token: tokens.p6member!, body: { tab } });
+        expect(res.status).toBe(200);
+        const creds = res.body as unknown as CredentialsResponse;
+        return {
+          clientId: creds.clientId,
+          url: await presignMqttUrl(creds, { connectTo: stack.emulator.url, signedHost: creds.iotEndpoint, region: creds.region }),
+        };
+      }),
+    );
+    for (let round = 0; round < 3; round += 1) await Promise.all(urls.map(async ({ url, clientId }) => (await connectClient(url, clientId)).end()));
+    // The last disconnects are published when the broker sees the sockets close.
+    await sleep(300);
+    await stack.idle();
+    const invocations = stack.emulator.lambda.stats(presenceFunction).invocations - before;
+    // One invocation per event through a Lambda action (18); a batch gathers what arrives within its window.
+    expect(invocations).toBeGreaterThanOrEqual(1);
+    expect(invocations).toBeLessThan(9);
+    expect(await onlineIn(roomId, tokens.p6owner!)).toEqual(['p6owner']);
+    // Whatever the batches were, the owner is told the member's net changes only: online then offline, never twice in a row.
+    const told = watcher.messages.map((m) => presenceOf(m.payload)).filter((c) => c.userId === 'p6member');
+    for (let i = 1; i < told.length; i += 1) expect(told[i]!.online).not.toBe(told[i - 1]!.online);
+    expect(told.at(-1)?.online ?? false).toBe(false);
+    // Nothing went to the rule's failures queue or the presence-events dead-letter queue.
+    for (const purpose of ['presence-failures', 'presence-events-dlq'])
+      expect(stack.emulator.sqs.queueByName(resourceName(LOCAL_DEPLOYMENT, purpose))!.depth).toBe(0);
   });
 
   it('answers 404 to a non-member, whether or not the room exists, and 401 without a token', async () => {
@@ -169,12 +218,12 @@ describe('presence from IoT lifecycle events', () => {
       topics.clientId(identityId),
     );
     open.push(dana);
-    await within('Cognito connect -> online', 2000, connectedAt, async () => (await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
+    await within('Cognito connect -> online', ONLINE_WITHIN_MS, connectedAt, async () => (await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
     // And the Cognito user reads presence with their tokens like any member.
     const own = await api('GET', `/rooms/${roomId}/presence`, session.auth);
     expect(own.body.online).toEqual([identityId]);
     await dana.end();
-    await within('Cognito close -> offline', 5000, Date.now(), async () => !(await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
+    await within('Cognito close -> offline', OFFLINE_WITHIN_MS, Date.now(), async () => !(await onlineIn(roomId, tokens.p4owner!)).includes(identityId));
   });
 
   it('ignores lifecycle events of client ids that belong to no user of this stage', async () => {

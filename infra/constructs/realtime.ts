@@ -22,7 +22,6 @@ import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js';
 import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { IotPolicy } from '@cdktn/provider-aws/lib/iot-policy/index.js';
-import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config/index.js';
 import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue/index.js';
 import { TerraformOutput } from 'cdktn';
 import { Construct } from 'constructs';
@@ -32,7 +31,7 @@ import { envVariableNames } from '../../core/contracts/function-env.js';
 import type { WebConfig } from '../../core/contracts/web-config.js';
 import { type Deployment, functionName, resourceName } from '../../core/deployment.js';
 import { eventBusName, eventRules } from '../../core/event-rules.js';
-import { presenceRule, topicRuleName, topicRules } from '../../core/iot-rules.js';
+import { topicRuleName, topicRules } from '../../core/iot-rules.js';
 import {
   BROADCASTS_TABLE,
   IDEMPOTENCY_TABLE,
@@ -43,7 +42,7 @@ import {
   RATE_LIMITS_TABLE,
   USERS_TABLE,
 } from '../../core/store/tables.js';
-import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE } from '../../functions/catalog.js';
+import { catalogVariables, FANOUT_QUEUE, FUNCTIONS, JOBS_QUEUE, PRESENCE_EVENTS_QUEUE } from '../../functions/catalog.js';
 import { metricsNamespace, metricsServiceName } from '../../functions/shared/metric-names.js';
 import type { InfraConfig } from '../config.js';
 import { policyJson } from '../terraform-json.js';
@@ -91,10 +90,15 @@ export class Realtime extends Construct {
     const identityPool = new IdentityPool(this, 'identity-pool', { namePrefix: prefix, allowGuests: config.allowGuests, userPool, region: config.region });
     const jobs = new WorkQueue(this, 'jobs', { name: resourceName(deployment, JOBS_QUEUE.purpose), settings: JOBS_QUEUE });
     const fanout = new WorkQueue(this, 'fanout', { name: resourceName(deployment, FANOUT_QUEUE.purpose), settings: FANOUT_QUEUE });
+    // Lifecycle events from the presence rule's SQS action, in batches to the presence-events function.
+    const presenceEvents = new WorkQueue(this, 'presence-events', {
+      name: resourceName(deployment, PRESENCE_EVENTS_QUEUE.purpose),
+      settings: PRESENCE_EVENTS_QUEUE,
+    });
     // Rooms, memberships and history; deletion protection everywhere but a dev stage.
     const tables = new Tables(this, 'tables', { deployment, deletionProtection: config.stage !== 'dev' });
-    // Presence work that failed: events IoT could not deliver (the rule's error action) and invocations that failed
-    // every retry (the function's on-failure destination). Kept 14 days for inspection; alarmed when not empty.
+    // Lifecycle events IoT could not send to the presence-events queue (the rule's error action, with the reason).
+    // Kept 14 days for inspection; alarmed when not empty.
     const presenceFailures = new SqsQueue(this, 'presence-failures', {
       name: resourceName(deployment, 'presence-failures'),
       messageRetentionSeconds: 14 * 24 * 3600,
@@ -106,6 +110,7 @@ export class Realtime extends Construct {
       identityPoolId: identityPool.pool.id,
       jobQueueArn: jobs.queue.arn,
       fanoutQueueArn: fanout.queue.arn,
+      presenceEventsQueueArn: presenceEvents.queue.arn,
       presenceFailuresQueueArn: presenceFailures.arn,
     });
     const model = this.model;
@@ -181,22 +186,18 @@ export class Realtime extends Construct {
     for (const p of model.browserClientRole.policies)
       new IamRolePolicy(this, `browser-client-${p.name}`, { role: browserRole.id, name: p.name, policy: policyJson(p.document) });
 
-    // IoT lifecycle events to the presence function: the rule the emulator runs locally.
+    // IoT lifecycle events to the presence function's queue: the rule the emulator runs locally.
+    const queues = new Map<string, WorkQueue>([[PRESENCE_EVENTS_QUEUE.purpose, presenceEvents]]);
+    const ruleRoles = new Map([[PRESENCE_EVENTS_QUEUE.purpose, model.serviceRoles.iotPresenceRule]]);
     this.topicRules = new TopicRules(this, 'topic-rules', {
       deployment,
-      rules: topicRules(deployment),
-      functionOf: (name) => this.functions.get(name)!.function,
+      rules: topicRules(deployment).map((definition) => {
+        const queue = queues.get(definition.queue);
+        const role = ruleRoles.get(definition.queue);
+        if (!queue || !role) throw new Error(`topic rule ${definition.purpose}: no queue ${definition.queue} in the stack`);
+        return { definition, queue: queue.queue, role };
+      }),
       errors: { queue: presenceFailures, role: model.serviceRoles.iotRuleErrors },
-    });
-    // Lambda retries a failed asynchronous invocation twice, then sends the event to the on-failure destination; it
-    // checks the function's role may send there when the configuration is saved, hence the dependency.
-    const presenceEvents = this.functions.get(presenceRule(deployment).lambda)!;
-    new LambdaFunctionEventInvokeConfig(this, 'presence-events-async', {
-      functionName: presenceEvents.function.functionName,
-      maximumRetryAttempts: 2,
-      maximumEventAgeInSeconds: 3600,
-      destinationConfig: { onFailure: { destination: presenceFailures.arn } },
-      dependsOn: presenceEvents.rolePolicies,
     });
 
     // Notifications from any backend: the app's bus, its rule and the notify function (core/event-rules.ts).
@@ -209,6 +210,7 @@ export class Realtime extends Construct {
 
     jobs.consumeWith(this.functions.get(JOBS_QUEUE.consumer)!);
     fanout.consumeWith(this.functions.get(FANOUT_QUEUE.consumer)!);
+    presenceEvents.consumeWith(this.functions.get(PRESENCE_EVENTS_QUEUE.consumer)!);
 
     // Hosting comes before the API: the distribution's origin joins the API's CORS origins.
     const hosting = config.hostWebDemo ? new WebHosting(this, 'web', { namePrefix: prefix }) : undefined;
@@ -222,6 +224,7 @@ export class Realtime extends Construct {
     for (const [purpose, queue] of [
       [JOBS_QUEUE.purpose, jobs],
       [FANOUT_QUEUE.purpose, fanout],
+      [PRESENCE_EVENTS_QUEUE.purpose, presenceEvents],
     ] as const)
       this.alarms.deadLetterQueue(purpose, queue.deadLetterQueueName);
     this.alarms.deadLetterQueue('presence', resourceName(deployment, 'presence-failures'));

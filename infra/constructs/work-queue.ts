@@ -1,4 +1,7 @@
-/** A work queue with its dead-letter queue, and its consumer's event source mapping with partial batch failures. */
+/**
+ * A work queue with its dead-letter queue, and its consumer's event source mapping with partial batch failures (and the
+ * queue's batching window and maximum concurrency, if its settings name them).
+ */
 import { LambdaEventSourceMapping } from '@cdktn/provider-aws/lib/lambda-event-source-mapping/index.js';
 import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue/index.js';
 import { Construct } from 'constructs';
@@ -39,6 +42,10 @@ export class WorkQueue extends Construct {
       eventSourceArn: this.queue.arn,
       functionName: worker.function.arn,
       batchSize: this.props.settings.batchSize,
+      ...(this.props.settings.maximumBatchingWindowSeconds !== undefined
+        ? { maximumBatchingWindowInSeconds: this.props.settings.maximumBatchingWindowSeconds }
+        : {}),
+      ...(this.props.settings.maximumConcurrency !== undefined ? { scalingConfig: { maximumConcurrency: this.props.settings.maximumConcurrency } } : {}),
       functionResponseTypes: ['ReportBatchItemFailures'],
       dependsOn: worker.rolePolicies,
     });

@@ -78,34 +78,44 @@ describe('app tokens', () => {
 });
 
 describe('presence', () => {
-  it("keeps the topic rule to this stage's client ids, with an SQS error action IoT can use", () => {
+  it("keeps the topic rule to this stage's client ids, sending to the presence-events queue, with an SQS error action IoT can use", () => {
     const rule = only(prod, 'aws_iot_topic_rule');
     expect(rule.sql).toBe("SELECT * FROM '$aws/events/presence/+/+' WHERE startswith(clientId, 'iot-realtime.prod.')");
+    const [action] = rule.sqs as Array<{ queue_url: string; role_arn: string; use_base64: boolean }>;
+    expect(action!.queue_url).toMatch(/^\$\{aws_sqs_queue\.presence-events_queue.*\.url\}$/);
+    expect(action!.role_arn).toMatch(/^\$\{aws_iam_role\.topic-rules_presence-role.*\.arn\}$/);
     const errorAction = rule.error_action as { sqs: { queue_url: string; role_arn: string; use_base64: boolean } };
     expect(errorAction.sqs.queue_url).toMatch(/^\$\{aws_sqs_queue\.presence-failures.*\.url\}$/);
     expect(errorAction.sqs.role_arn).toMatch(/^\$\{aws_iam_role\.topic-rules_error-role.*\.arn\}$/);
-    // IoT assumes the role when an action fails: the role's policy must exist by then.
+    // IoT assumes the roles from the first event on: their policies must exist by then.
     expect(JSON.stringify(rule.depends_on)).toContain('aws_iam_role_policy.topic-rules_error-role');
-    const role = prod.resources('aws_iam_role').find((r) => r.name === 'iot-realtime-prod-iot-rule-errors')!;
-    expect(JSON.parse(String(role.assume_role_policy)).Statement[0]).toMatchObject({ Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    expect(JSON.stringify(rule.depends_on)).toContain('aws_iam_role_policy.topic-rules_presence-role');
+    for (const name of ['iot-realtime-prod-iot-rule-errors', 'iot-realtime-prod-iot-presence-rule']) {
+      const role = prod.resources('aws_iam_role').find((r) => r.name === name)!;
+      expect(JSON.parse(String(role.assume_role_policy)).Statement[0]).toMatchObject({ Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' });
+    }
   });
 
-  it("sends the presence function's failed asynchronous invocations to the failures queue, after the role may", () => {
-    const config = prod.resources('aws_lambda_function_event_invoke_config').find((c) => JSON.stringify(c.function_name).includes('presence-events'))!;
-    expect(config).toMatchObject({ maximum_retry_attempts: 2, maximum_event_age_in_seconds: 3600 });
-    expect(JSON.stringify(config.destination_config)).toMatch(/aws_sqs_queue\.presence-failures.*\.arn/);
-    expect(JSON.stringify(config.depends_on)).toContain('aws_iam_role_policy.fn-presence-events_policy-iot-realtime-prod-send-presence-failures');
+  it('feeds the presence function from the queue in batches of 100, gathered for 1 s, two at a time, after its role may receive', () => {
+    const mapping = prod.resources('aws_lambda_event_source_mapping').find((m) => String(m.event_source_arn).includes('presence-events_queue'))!;
+    expect(mapping).toMatchObject({
+      batch_size: 100,
+      maximum_batching_window_in_seconds: 1,
+      scaling_config: { maximum_concurrency: 2 },
+      function_response_types: ['ReportBatchItemFailures'],
+    });
+    expect(String(mapping.function_name)).toContain('fn-presence-events');
+    expect(JSON.stringify(mapping.depends_on)).toContain('aws_iam_role_policy.fn-presence-events_policy-iot-realtime-prod-consume-presence-events');
+    // No asynchronous invocations any more: no event invoke configuration for the presence function.
+    expect(prod.resources('aws_lambda_function_event_invoke_config').filter((c) => JSON.stringify(c.function_name).includes('presence-events'))).toEqual([]);
   });
 
-  it('alarms on messages in the failures queue and on failed rule actions', () => {
+  it("alarms on messages in the failures queue, in the presence-events queue's dead-letter queue and on failed rule actions", () => {
     const alarms = prod.resources('aws_cloudwatch_metric_alarm');
-    expect(alarms).toContainEqual(
-      expect.objectContaining({
-        namespace: 'AWS/SQS',
-        metric_name: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: 'iot-realtime-prod-presence-failures' },
-      }),
-    );
+    for (const queue of ['iot-realtime-prod-presence-failures', 'iot-realtime-prod-presence-events-dlq'])
+      expect(alarms).toContainEqual(
+        expect.objectContaining({ namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queue } }),
+      );
     expect(alarms).toContainEqual(
       expect.objectContaining({ namespace: 'AWS/IoT', metric_name: 'Failure', dimensions: { RuleName: 'iot_realtime_prod_presence' } }),
     );
@@ -114,9 +124,13 @@ describe('presence', () => {
 
 describe('event source mappings', () => {
   it("depend on their consumer role's policies (Lambda checks them when the mapping is created)", () => {
-    for (const mapping of prod.resources('aws_lambda_event_source_mapping')) {
+    const mappings = prod.resources('aws_lambda_event_source_mapping');
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings) {
       const dependencies = JSON.stringify(mapping.depends_on ?? []);
-      expect(dependencies).toMatch(/aws_iam_role_policy\.fn-(jobs|fanout)-worker_policy-iot-realtime-prod-consume-(jobs|fanout)/);
+      expect(dependencies).toMatch(
+        /aws_iam_role_policy\.fn-(jobs-worker|fanout-worker|presence-events)_policy-iot-realtime-prod-consume-(jobs|fanout|presence-events)/,
+      );
     }
   });
 });

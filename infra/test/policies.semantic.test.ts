@@ -301,6 +301,24 @@ describe('function roles', () => {
     expect(can('jobs', 'sqs:SendMessage')).toBe(false);
   });
 
+  it("lets only IoT's presence rule role send to the presence-events queue, and only the presence-events function consume it", () => {
+    const queue = (name: string) => `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-${name}`;
+    const can = (role: string, action: string, resource = queue('presence-events')) =>
+      evaluateLayers([{ name: role, policies: rolePolicies(`iot-realtime-test-${role}`) }], { action, resource }).allowed;
+    expect(can('iot-presence-rule', 'sqs:SendMessage')).toBe(true);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue']) expect(can('iot-presence-rule', action)).toBe(false);
+    for (const other of ['fanout', 'jobs', 'presence-failures', 'presence-events-dlq'])
+      expect(can('iot-presence-rule', 'sqs:SendMessage', queue(other))).toBe(false);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'])
+      expect(can('fn-presence-events', action)).toBe(true);
+    expect(can('fn-presence-events', 'sqs:SendMessage')).toBe(false);
+    // No asynchronous invocations any more: the function sends nowhere, not even to the failures queue.
+    expect(can('fn-presence-events', 'sqs:SendMessage', queue('presence-failures'))).toBe(false);
+    expect(can('iot-rule-errors', 'sqs:SendMessage', queue('presence-failures'))).toBe(true);
+    expect(can('iot-rule-errors', 'sqs:SendMessage')).toBe(false);
+    for (const fn of FUNCTIONS.filter((f) => f.name !== 'presence-events')) expect(can(`fn-${fn.name}`, 'sqs:ReceiveMessage')).toBe(false);
+  });
+
   it('lets only the credentials function assume the browser-client role (trust and identity policy)', () => {
     const browserRole = roleArn('iot-realtime-test-browser-client');
     const trust = [{ name: 'trust', document: trustOf('iot-realtime-test-browser-client') }];

@@ -6,7 +6,7 @@ import { presenceRule, topicRules } from '../../core/iot-rules.js';
 const TOPIC_RULES = topicRules({ app: 'iot-realtime', stage: 'test' });
 const PRESENCE_RULE = presenceRule({ app: 'iot-realtime', stage: 'test' });
 
-import { FANOUT_QUEUE, FUNCTIONS, functionDefinition, JOBS_QUEUE } from '../../functions/catalog.js';
+import { FUNCTIONS, functionDefinition, PRESENCE_EVENTS_QUEUE, WORK_QUEUES } from '../../functions/catalog.js';
 import { infraConfigFromEnv } from '../config.js';
 import { type Synthesized, synthesize } from './synthesized.js';
 
@@ -148,7 +148,7 @@ describe('Lambdas', () => {
   });
 });
 
-describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
+describe.each([...WORK_QUEUES])('the $purpose queue', (settings) => {
   it('has a dead-letter queue after maxReceiveCount receives, and a visibility timeout of at least 6x the consumer timeout', () => {
     const queues = synth.resources('aws_sqs_queue');
     const main = queues.find((q) => q.name === `iot-realtime-test-${settings.purpose}`)!;
@@ -173,6 +173,11 @@ describe.each([JOBS_QUEUE, FANOUT_QUEUE])('the $purpose queue', (settings) => {
       .find((m) => String(m.event_source_arn).includes(`aws_sqs_queue.${settings.purpose}_queue`));
     expect(mapping).toMatchObject({ batch_size: settings.batchSize, function_response_types: ['ReportBatchItemFailures'] });
     expect(String(mapping?.function_name)).toContain(`fn-${settings.consumer}`);
+    // The batching window and maximum concurrency only where the catalog sets them (Lambda's defaults otherwise).
+    expect(mapping?.maximum_batching_window_in_seconds).toBe(settings.maximumBatchingWindowSeconds);
+    expect(mapping?.scaling_config).toEqual(settings.maximumConcurrency === undefined ? undefined : { maximum_concurrency: settings.maximumConcurrency });
+    // Lambda: a batch size over 10 needs a batching window of at least 1 s (CreateEventSourceMapping).
+    if (settings.batchSize > 10) expect(settings.maximumBatchingWindowSeconds).toBeGreaterThanOrEqual(1);
   });
 });
 
@@ -216,20 +221,18 @@ describe('HTTP API', () => {
     const permissions = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'apigateway.amazonaws.com');
     expect(permissions).toHaveLength(FUNCTIONS.filter((f) => f.routes).length);
     for (const p of permissions) expect(p).toMatchObject({ action: 'lambda:InvokeFunction', source_arn: expect.stringMatching(/execution_arn\}\/\*\/\*$/) });
-    // Every other permission is a topic rule's or an EventBridge rule's (infra/test/realtime.synth.test.ts).
-    expect(synth.resources('aws_lambda_permission')).toHaveLength(
-      permissions.length + TOPIC_RULES.length + eventRules({ app: 'iot-realtime', stage: 'test' }).length,
-    );
+    // Every other permission is an EventBridge rule's (infra/test/realtime.synth.test.ts); topic rules send to queues.
+    expect(synth.resources('aws_lambda_permission')).toHaveLength(permissions.length + eventRules({ app: 'iot-realtime', stage: 'test' }).length);
   });
 });
 
 describe('IoT topic rules', () => {
-  const functionRef = (name: string) => {
-    const fn = synth.resources('aws_lambda_function').find((f) => f.function_name === `iot-realtime-test-${name}`)!;
-    return `\${aws_lambda_function.${fn.__id}`;
+  const queueRef = (purpose: string) => {
+    const queue = synth.resources('aws_sqs_queue').find((q) => q.name === `iot-realtime-test-${purpose}`)!;
+    return `\${aws_sqs_queue.${queue.__id}`;
   };
 
-  it('deploys the presence rule of core/iot-rules.ts: its SQL and SQL version, enabled, a Lambda action on the presence-events function', () => {
+  it('deploys the presence rule of core/iot-rules.ts: its SQL and SQL version, enabled, an SQS action into the presence-events queue', () => {
     const rules = synth.resources('aws_iot_topic_rule');
     expect(rules).toHaveLength(TOPIC_RULES.length);
     const [rule] = rules;
@@ -240,20 +243,31 @@ describe('IoT topic rules', () => {
       sql_version: PRESENCE_RULE.sqlVersion,
       enabled: true,
     });
-    expect(rule!.lambda).toEqual([{ function_arn: `${functionRef('presence-events')}.arn}` }]);
+    expect(PRESENCE_RULE.queue).toBe(PRESENCE_EVENTS_QUEUE.purpose);
+    const role = synth.resources('aws_iam_role').find((r) => r.name === 'iot-realtime-test-iot-presence-rule')!;
+    expect(rule!.sqs).toEqual([{ queue_url: `${queueRef(PRESENCE_RULE.queue)}.url}`, role_arn: `\${aws_iam_role.${role.__id}.arn}`, use_base64: false }]);
+    // No Lambda action, so no resource-based policy lets IoT invoke a function.
+    expect(rule!.lambda).toBeUndefined();
+    expect(synth.resources('aws_lambda_permission').filter((p) => p.principal === 'iot.amazonaws.com')).toEqual([]);
   });
 
-  it("lets IoT invoke the rule's function for this rule of this account only", () => {
+  it("gives IoT a role for the rule's action that may send to the presence-events queue only, trusted for this account's rules", () => {
     const rule = synth.resources('aws_iot_topic_rule')[0]!;
-    const iot = synth.resources('aws_lambda_permission').filter((p) => p.principal === 'iot.amazonaws.com');
-    expect(iot).toEqual([
-      expect.objectContaining({
-        action: 'lambda:InvokeFunction',
-        function_name: `${functionRef('presence-events')}.function_name}`,
-        source_arn: `\${aws_iot_topic_rule.${rule.__id}.arn}`,
-        source_account: expect.stringMatching(/^\$\{data\.aws_caller_identity\./),
-      }),
+    const role = synth.resources('aws_iam_role').find((r) => r.name === 'iot-realtime-test-iot-presence-rule')!;
+    expect(JSON.parse(String(role.assume_role_policy)).Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'iot.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.stringMatching(/^\$\{data\.aws_caller_identity\./) } },
+      },
     ]);
+    const policies = synth.resources('aws_iam_role_policy').filter((p) => p.role === `\${aws_iam_role.${role.__id}.id}`);
+    expect(policies.map((p) => JSON.parse(String(p.policy)).Statement)).toEqual([
+      [{ Sid: 'SendToQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `${queueRef(PRESENCE_EVENTS_QUEUE.purpose)}.arn}` }],
+    ]);
+    // IoT assumes it from the first lifecycle event on: the rule waits for its policy.
+    for (const policy of policies) expect(rule.depends_on).toContain(`aws_iam_role_policy.${policy.__id}`);
   });
 
   it('gives the presence functions the presence table and the publishers the data endpoint', () => {
@@ -296,8 +310,8 @@ describe('alarms', () => {
     }
   });
 
-  it('fire on any message in either dead-letter queue', () => {
-    for (const purpose of [JOBS_QUEUE.purpose, FANOUT_QUEUE.purpose]) {
+  it("fire on any message in a work queue's dead-letter queue", () => {
+    for (const purpose of WORK_QUEUES.map((q) => q.purpose)) {
       expect(alarmOn('ApproximateNumberOfMessagesVisible', { QueueName: `iot-realtime-test-${purpose}-dlq` })).toEqual([
         expect.objectContaining({ namespace: 'AWS/SQS', statistic: 'Maximum' }),
       ]);

@@ -91,6 +91,8 @@ export function resolveForAws(text: string): string {
     .replace(/\$\{aws_sqs_queue\.jobs_queue[^.]*\.url\}/g, `https://sqs.eu-west-1.amazonaws.com/${TEST_ACCOUNT}/iot-realtime-test-jobs`)
     .replace(/\$\{aws_sqs_queue\.fanout_queue[^.]*\.arn\}/g, `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-fanout`)
     .replace(/\$\{aws_sqs_queue\.fanout_queue[^.]*\.url\}/g, `https://sqs.eu-west-1.amazonaws.com/${TEST_ACCOUNT}/iot-realtime-test-fanout`)
+    .replace(/\$\{aws_sqs_queue\.presence-events_queue[^.]*\.arn\}/g, `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-presence-events`)
+    .replace(/\$\{aws_sqs_queue\.presence-failures[^.]*\.arn\}/g, `arn:aws:sqs:eu-west-1:${TEST_ACCOUNT}:iot-realtime-test-presence-failures`)
     .replace(/\$\{aws_cognito_user_pool_client\.[^.]+\.id\}/g, '1example23456789client')
     .replace(/\$\{aws_cognito_user_pool\.[^.]+\.id\}/g, 'eu-west-1_AbCdEf')
     .replace(/\$\{data\.aws_iot_endpoint\.[^.]+\.endpoint_address\}/g, 'abc123-ats.iot.eu-west-1.amazonaws.com')

@@ -322,3 +322,137 @@ describe("applyStack: AWS's refusals, with the resource's address", () => {
     expect(await response.text()).toBe('hello');
   });
 });
+
+describe('applyStack: topic rules, event source mappings and reserved concurrency', () => {
+  const IOT_TRUST = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  const sendTo = (queueArn: string) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }] });
+  const waitFor = async (check: () => boolean, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error('condition not met in time');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  /** A queue, a role IoT may assume that may send to it (or not), and a rule `SELECT * FROM '<topic>'` with the given action blocks. */
+  function ruleStack(topic: string, action: Record<string, unknown>, options: { mayRoleSend?: boolean } = {}): TerraformJson {
+    return {
+      resource: {
+        aws_sqs_queue: { q: { name: unique('rule-target') }, failures: { name: unique('rule-failures') } },
+        aws_iam_role: { iot: { name: unique('iot-rule'), assume_role_policy: IOT_TRUST } },
+        aws_iam_role_policy: {
+          send: {
+            role: '${aws_iam_role.iot.id}',
+            name: unique('send'),
+            policy: options.mayRoleSend === false ? sendTo('${aws_sqs_queue.failures.arn}') : sendTo('${aws_sqs_queue.q.arn}'),
+          },
+          failures: { role: '${aws_iam_role.iot.id}', name: unique('send-failures'), policy: sendTo('${aws_sqs_queue.failures.arn}') },
+        },
+        aws_iot_topic_rule: {
+          r: {
+            name: unique('rule').replace(/-/g, '_'),
+            enabled: true,
+            sql: `SELECT * FROM '${topic}'`,
+            sql_version: '2016-03-23',
+            ...action,
+            error_action: { sqs: { queue_url: '${aws_sqs_queue.failures.url}', role_arn: '${aws_iam_role.iot.arn}', use_base64: false } },
+            depends_on: ['aws_iam_role_policy.send', 'aws_iam_role_policy.failures'],
+          },
+        },
+      },
+    };
+  }
+  const sqsAction = { sqs: [{ queue_url: '${aws_sqs_queue.q.url}', role_arn: '${aws_iam_role.iot.arn}', use_base64: false }] };
+
+  it("applies a topic rule's SQS action: what the rule selects is sent to the queue as the body, as IoT with the rule's role", async () => {
+    const topic = unique('sensors/sqs');
+    const applied = await apply(ruleStack(topic, sqsAction));
+    const queue = emulator.sqs.queueByName(String(applied.resources.get('aws_sqs_queue.q')!.attributes.name))!;
+    await emulator.broker.publish({ topic, payload: Buffer.from('{"t":21}'), qos: 0, retain: false });
+    await waitFor(() => queue.depth === 1);
+    expect(queue.peek().map((m) => m.body)).toEqual(['{"t":21}']);
+  });
+
+  it("sends what the rule's role may not send to the error action's queue, with the reason", async () => {
+    const topic = unique('sensors/denied');
+    const applied = await apply(ruleStack(topic, sqsAction, { mayRoleSend: false }));
+    const queue = emulator.sqs.queueByName(String(applied.resources.get('aws_sqs_queue.q')!.attributes.name))!;
+    const failures = emulator.sqs.queueByName(String(applied.resources.get('aws_sqs_queue.failures')!.attributes.name))!;
+    await emulator.broker.publish({ topic, payload: Buffer.from('{"t":22}'), qos: 0, retain: false });
+    await waitFor(() => failures.depth === 1);
+    expect(queue.depth).toBe(0);
+    const message = JSON.parse(failures.peek()[0]!.body) as { failures: Array<Record<string, string>> };
+    expect(message.failures).toEqual([
+      { failedAction: 'SqsAction', failedResource: queue.url, errorMessage: expect.stringMatching(/may not sqs:SendMessage/) },
+    ]);
+  });
+
+  it('refuses a rule with two actions, or none, and an action type it does not emulate by name', async () => {
+    const both = await refusal(apply(ruleStack(unique('t'), { ...sqsAction, lambda: [{ function_arn: 'arn:aws:lambda:us-east-1:000000000000:function:f' }] })));
+    expect(both.message).toMatch(/^aws_iot_topic_rule\.r: the local rules engine runs rules with exactly one action/);
+    const none = await refusal(apply(ruleStack(unique('t'), {})));
+    expect(none.message).toMatch(/exactly one action/);
+    const other = await refusal(apply(ruleStack(unique('t'), { dynamodb: [{ table_name: 't' }] })));
+    expect(other.message).toMatch(/dynamodb/);
+  });
+
+  function mappingStack(mapping: Record<string, unknown>, fn: Record<string, unknown> = {}): TerraformJson {
+    return {
+      resource: {
+        aws_sqs_queue: { q: { name: unique('esm'), visibility_timeout_seconds: 30 } },
+        aws_iam_role: { r: { name: unique('esm-role'), assume_role_policy: LAMBDA_TRUST } },
+        aws_iam_role_policy: {
+          p: {
+            role: '${aws_iam_role.r.id}',
+            name: unique('consume'),
+            policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: '*' }],
+            }),
+          },
+        },
+        aws_lambda_function: {
+          f: { function_name: unique('esm-fn'), role: '${aws_iam_role.r.arn}', runtime: 'nodejs22.x', handler: 'index.handler', filename: 'fn.zip', ...fn },
+        },
+        aws_lambda_event_source_mapping: {
+          m: {
+            event_source_arn: '${aws_sqs_queue.q.arn}',
+            function_name: '${aws_lambda_function.f.arn}',
+            function_response_types: ['ReportBatchItemFailures'],
+            depends_on: ['aws_iam_role_policy.p'],
+            ...mapping,
+          },
+        },
+      },
+    };
+  }
+
+  it('applies a mapping with a batching window and a maximum concurrency, and refuses batches over 10 without a window as Lambda does', async () => {
+    const applied = await apply(mappingStack({ batch_size: 100, maximum_batching_window_in_seconds: 1, scaling_config: { maximum_concurrency: 2 } }));
+    expect(applied.resources.get('aws_lambda_event_source_mapping.m')!.attributes).toMatchObject({ state: 'Enabled', uuid: expect.any(String) });
+    const refused = await refusal(apply(mappingStack({ batch_size: 100 })));
+    expect(refused.message).toBe(
+      'aws_lambda_event_source_mapping.m: InvalidParameterValueException: Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10',
+    );
+    const tooLong = await refusal(apply(mappingStack({ batch_size: 10, maximum_batching_window_in_seconds: 301 })));
+    expect(tooLong.message).toMatch(/MaximumBatchingWindowInSeconds must be 0-300/);
+    const tooFew = await refusal(apply(mappingStack({ scaling_config: { maximum_concurrency: 1 } })));
+    expect(tooFew.message).toMatch(/MaximumConcurrency must be 2-1000/);
+  });
+
+  it("applies a function's reserved concurrency (-1 is unreserved) and refuses one beyond the account's", async () => {
+    const reservedApply = await apply(mappingStack({}, { reserved_concurrent_executions: 3 }));
+    const reservedName = String(reservedApply.resources.get('aws_lambda_function.f')!.args.function_name);
+    expect(emulator.lambda.getFunction(reservedName)?.reservedConcurrency).toBe(3);
+    const unreservedApply = await apply(mappingStack({}, { reserved_concurrent_executions: -1 }));
+    expect(
+      emulator.lambda.getFunction(String(unreservedApply.resources.get('aws_lambda_function.f')!.args.function_name))?.reservedConcurrency,
+    ).toBeUndefined();
+    const refused = await refusal(apply(mappingStack({}, { reserved_concurrent_executions: 100_000 })));
+    expect(refused.message).toMatch(/^aws_lambda_function\.f: InvalidParameterValueException: ReservedConcurrentExecutions must be an integer from 0/);
+  });
+});

@@ -21,6 +21,7 @@ export const SEEDED_ACCESS_MODEL: AccessModel = accessModel({
   identityPoolId: SEEDED_IDENTITY_POOL_ID,
   jobQueueArn: queueArn('jobs'),
   fanoutQueueArn: queueArn('fanout'),
+  presenceEventsQueueArn: queueArn('presence-events'),
   presenceFailuresQueueArn: queueArn('presence-failures'),
 });
 

@@ -27,6 +27,13 @@ export const iotPolicy = resourceType({
   },
 });
 
+const sqsAction = () => ({ queue_url: str(), role_arn: str(), use_base64: optBool() });
+const toSqsAction = (sqs: { queue_url: string; role_arn: string; use_base64?: boolean | undefined }) => ({
+  queueUrl: sqs.queue_url,
+  roleArn: sqs.role_arn,
+  useBase64: sqs.use_base64 ?? false,
+});
+
 export const iotTopicRule = resourceType({
   type: 'aws_iot_topic_rule',
   mode: 'managed',
@@ -36,20 +43,24 @@ export const iotTopicRule = resourceType({
     enabled: optBool(),
     sql: str(),
     sql_version: str(),
-    lambda: blocks({ function_arn: str() }),
-    error_action: v.optional(block({ sqs: block({ queue_url: str(), role_arn: str(), use_base64: optBool() }) })),
+    lambda: v.optional(blocks({ function_arn: str() })),
+    sqs: v.optional(blocks(sqsAction())),
+    error_action: v.optional(block({ sqs: block(sqsAction()) })),
     tags: tags(),
   }),
   apply(args, { emulator }) {
-    if (args.lambda.length !== 1) throw new Error('the local rules engine runs rules with exactly one Lambda action');
-    const sqs = args.error_action?.sqs;
+    const lambda = args.lambda ?? [];
+    const sqs = args.sqs ?? [];
+    // Any other action type is refused by the strict schema; several actions are not emulated.
+    if (lambda.length + sqs.length !== 1) throw new Error('the local rules engine runs rules with exactly one action (a lambda or an sqs block)');
+    const errorSqs = args.error_action?.sqs;
     const { arn } = emulator.rules.createRule({
       name: args.name,
       sql: args.sql,
       sqlVersion: args.sql_version,
       enabled: args.enabled ?? true,
-      lambdaFunctionArn: args.lambda[0]!.function_arn,
-      ...(sqs ? { errorAction: { sqs: { queueUrl: sqs.queue_url, roleArn: sqs.role_arn, useBase64: sqs.use_base64 ?? false } } } : {}),
+      action: lambda[0] ? { lambda: { functionArn: lambda[0].function_arn } } : { sqs: toSqsAction(sqs[0]!) },
+      ...(errorSqs ? { errorAction: { sqs: toSqsAction(errorSqs) } } : {}),
     });
     return { id: args.name, name: args.name, arn };
   },

@@ -20,6 +20,8 @@ export const lambdaFunction = resourceType({
     architectures: recorded('the functions are JavaScript without native code: the machine architecture does not change them'),
     timeout: optNum(),
     memory_size: optNum(),
+    // The provider's default -1 removes any reservation (unreserved); 0 and up is PutFunctionConcurrency.
+    reserved_concurrent_executions: optNum(),
     environment: v.optional(block({ variables: v.optional(v.record(v.string(), v.string())) })),
     logging_config: v.optional(
       block({
@@ -43,6 +45,9 @@ export const lambdaFunction = resourceType({
       memoryMb: args.memory_size ?? 128,
       environment: args.environment?.variables ?? {},
       zip,
+      ...(args.reserved_concurrent_executions !== undefined && args.reserved_concurrent_executions !== -1
+        ? { reservedConcurrency: args.reserved_concurrent_executions }
+        : {}),
       ...(args.logging_config?.log_group ? { logGroup: args.logging_config.log_group } : {}),
       ...(args.logging_config?.log_format ? { logFormat: args.logging_config.log_format } : {}),
       ...(args.logging_config?.application_log_level ? { applicationLogLevel: args.logging_config.application_log_level } : {}),
@@ -96,7 +101,7 @@ export const eventSourceMapping = resourceType({
     function_name: str(),
     batch_size: optNum(),
     function_response_types: v.optional(v.array(v.literal('ReportBatchItemFailures'))),
-    maximum_batching_window_in_seconds: v.optional(v.literal(0)),
+    maximum_batching_window_in_seconds: optNum(),
     scaling_config: v.optional(block({ maximum_concurrency: optNum() })),
     enabled: v.optional(v.literal(true)),
   }),
@@ -111,6 +116,7 @@ export const eventSourceMapping = resourceType({
         queue,
         functionName: fn?.functionName ?? args.function_name,
         ...(args.batch_size !== undefined ? { batchSize: args.batch_size } : {}),
+        ...(args.maximum_batching_window_in_seconds !== undefined ? { maximumBatchingWindowSeconds: args.maximum_batching_window_in_seconds } : {}),
         ...(args.scaling_config?.maximum_concurrency !== undefined ? { maximumConcurrency: args.scaling_config.maximum_concurrency } : {}),
         reportBatchItemFailures: (args.function_response_types ?? []).includes('ReportBatchItemFailures'),
         rolePolicyVisible: visiblePolicies(context),

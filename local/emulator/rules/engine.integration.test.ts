@@ -1,6 +1,6 @@
 /**
  * The rules engine on the real broker: MQTT.js clients connect to the emulator over SigV4 WebSockets, and the rules of
- * core/iot-rules.ts (and a WHERE rule on an app topic) see exactly what the broker routes.
+ * core/iot-rules.ts (its SQS action) and a WHERE rule on an app topic (a Lambda action) see exactly what the broker routes.
  */
 import { presenceRule, topicRuleName } from '../../../core/iot-rules.js';
 import { TopicScheme } from '../../../core/topics.js';
@@ -15,6 +15,8 @@ const topics = new TopicScheme(LOCAL_DEPLOYMENT);
 let emulator: TestEmulator;
 let engine: RulesEngine;
 const invocations: Array<{ fn: string; event: Record<string, unknown> }> = [];
+/** Bodies the presence rule's SQS action sent, by queue name. */
+const messages: Array<{ queue: string; body: string }> = [];
 const open: TestClient[] = [];
 
 beforeAll(async () => {
@@ -27,7 +29,7 @@ beforeAll(async () => {
     accountId: '000000000000',
     targets: {
       invokeLambda: (functionArn, event) => void invocations.push({ fn: functionArn.split(':').at(-1)!, event }),
-      sendToQueue: async () => undefined,
+      sendToQueue: async (action, body) => void messages.push({ queue: action.queueUrl.split('/').at(-1)!, body }),
     },
   });
   const presence = presenceRule(LOCAL_DEPLOYMENT);
@@ -36,18 +38,25 @@ beforeAll(async () => {
     sql: presence.sql,
     sqlVersion: presence.sqlVersion,
     enabled: true,
-    lambdaFunctionArn: fn(presence.lambda),
+    action: {
+      sqs: {
+        queueUrl: `${emulator.url}/000000000000/iot-realtime-local-${presence.queue}`,
+        roleArn: 'arn:aws:iam::000000000000:role/iot-realtime-local-iot-presence-rule',
+        useBase64: false,
+      },
+    },
   });
   engine.createRule({
     name: 'hot',
     sql: `SELECT temperature AS t, topic(4) AS room FROM '${topics.prefix}/sensors/+' WHERE temperature > 50`,
     sqlVersion: '2016-03-23',
     enabled: true,
-    lambdaFunctionArn: fn('alerts'),
+    action: { lambda: { functionArn: fn('alerts') } },
   });
 });
 beforeEach(() => {
   invocations.length = 0;
+  messages.length = 0;
 });
 afterEach(async () => Promise.all(open.splice(0).map((c) => c.end().catch(() => undefined))));
 afterAll(async () => {
@@ -67,10 +76,10 @@ async function settled(): Promise<void> {
   await engine.idle();
 }
 
-const presenceEvents = () => invocations.filter((i) => i.fn === 'presence-events').map((i) => i.event);
+const presenceEvents = () => messages.filter((m) => m.queue === 'iot-realtime-local-presence-events').map((m) => JSON.parse(m.body) as Record<string, unknown>);
 
 describe("the rules engine on the emulator's broker", () => {
-  it("hands each connect and disconnect lifecycle event to the presence rule's function, one connection one version", async () => {
+  it("sends each connect and disconnect lifecycle event to the presence rule's queue, one connection one version", async () => {
     const first = await connectAs('rules-alice');
     await settled();
     await first.end();

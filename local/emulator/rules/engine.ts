@@ -1,7 +1,8 @@
 /**
  * The IoT rules engine, locally: topic rules whose SQL (the subset of sql.ts) is evaluated against every message the
  * broker routes, broker-originated ones such as lifecycle events on `$aws/events/presence/...` included, and whose one
- * action is a Lambda action. What it follows ("Rules for AWS IoT" and "Lambda" rule action, AWS IoT developer guide):
+ * action is a Lambda action or an SQS action. What it follows ("Rules for AWS IoT", "Lambda" and "SQS" rule actions,
+ * AWS IoT developer guide):
  * - A rule is created with a name of 1-128 `[a-zA-Z0-9_]` (CreateTopicRule), an SQL version and its SQL; SQL the
  *   engine cannot run is refused at creation (IoT answers CreateTopicRule with SqlParseException), never accepted to
  *   match nothing.
@@ -9,16 +10,24 @@
  *   asynchronously": the publish never waits for the function. IoT invokes as `iot.amazonaws.com` with the rule's ARN
  *   as source, so the function's resource-based policy must allow it (aws_lambda_permission); a function that fails is
  *   Lambda's business (its asynchronous retries and on-failure destination, see services/lambda).
+ * - "The SQS (sqs) action sends data from an MQTT message to an Amazon SQS queue", with "an IAM role that AWS IoT can
+ *   assume to perform the sqs:SendMessage operation": the rule's output is the message body (the selected JSON as
+ *   text; with `useBase64` the base64 of those bytes), sent as IoT with that role (its trust must allow
+ *   iot.amazonaws.com, its policy sqs:SendMessage on the queue). A binary output without `useBase64` is sent only if
+ *   it is text SQS accepts (UTF-8 of the characters SendMessage allows); otherwise the action fails, as SendMessage
+ *   would refuse it (InvalidMessageContents). IoT messages are at most 128 KB, so a body (base64 included) stays
+ *   under SQS's 256 KiB default message size.
  * - "Error handling (error action)": when an action cannot be performed (the invocation is refused: no permission, no
- *   function, throttled), the rule's error action runs with the documented message (ruleName, topic,
- *   base64OriginalPayload, failures[{failedAction, failedResource, errorMessage}]). The SQS error action sends it with
- *   the role the rule names, which IoT assumes (its trust must allow iot.amazonaws.com, its policy sqs:SendMessage).
+ *   function, throttled; the queue or the role refuses the message), the rule's error action runs with the documented
+ *   message (ruleName, topic, base64OriginalPayload, failures[{failedAction, failedResource, errorMessage}]). The SQS
+ *   error action sends it with the role the rule names, as the SQS action does.
  * - The Lambda action cannot take binary payloads ("SELECT clause", Working with binary payloads): `SELECT *` of a
  *   payload that is not JSON fails the action.
  * - A disabled rule (`enabled = false`) matches nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { EmulatorLogger } from '../log.js';
+import { sqsBodyProblem } from '../services/sqs/message-body.js';
 import { evaluateRule, type JsonValue } from './evaluate.js';
 import { parseRuleSql, type RuleSql, RuleSqlError } from './sql.js';
 
@@ -31,24 +40,27 @@ export interface RoutedMessages {
 export interface RuleActionTargets {
   /** Invokes asynchronously as iot.amazonaws.com from the rule; throws when Lambda refuses the invocation. */
   invokeLambda(functionArn: string, event: { [key: string]: JsonValue }, ruleArn: string): void;
-  /** The SQS error action: sends `body` to the queue with the role (throws when the role or queue refuses). */
-  sendToQueue(action: SqsErrorAction, body: string): Promise<void>;
+  /** An SQS action (or error action): sends `body` to the queue as IoT with the role (rejects when the role or queue refuses). */
+  sendToQueue(action: SqsAction, body: string): Promise<void>;
 }
 
-export interface SqsErrorAction {
+/** An SQS rule action (SqsAction of the IoT API): queueUrl, roleArn, useBase64. */
+export interface SqsAction {
   queueUrl: string;
   roleArn: string;
   useBase64: boolean;
 }
+
+/** The rule's one action. */
+export type RuleAction = { lambda: { functionArn: string } } | { sqs: SqsAction };
 
 export interface TopicRuleInput {
   name: string;
   sql: string;
   sqlVersion: string;
   enabled: boolean;
-  /** The Lambda action's function ARN. */
-  lambdaFunctionArn: string;
-  errorAction?: { sqs: SqsErrorAction };
+  action: RuleAction;
+  errorAction?: { sqs: SqsAction };
 }
 
 export interface RulesEngineOptions {
@@ -74,8 +86,29 @@ interface Rule {
   arn: string;
   sql: RuleSql;
   enabled: boolean;
-  lambdaFunctionArn: string;
-  errorAction?: { sqs: SqsErrorAction };
+  action: RuleAction;
+  errorAction?: { sqs: SqsAction };
+}
+
+/** IoT: what the error message names as the failed action and resource ("Error action message format"). */
+function describeAction(action: RuleAction): { failedAction: string; failedResource: string } {
+  return 'lambda' in action
+    ? { failedAction: 'LambdaAction', failedResource: action.lambda.functionArn }
+    : { failedAction: 'SqsAction', failedResource: action.sqs.queueUrl };
+}
+
+/** The SQS body of a rule's output, or why SendMessage would refuse it. */
+function sqsBody(output: Buffer | { [key: string]: JsonValue }, useBase64: boolean): { body: string } | { problem: string } {
+  const bytes = Buffer.isBuffer(output) ? output : Buffer.from(JSON.stringify(output), 'utf8');
+  if (useBase64) return { body: bytes.toString('base64') };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { problem: 'InvalidMessageContents: the payload is not UTF-8 text (set useBase64 to send binary payloads)' };
+  }
+  const problem = sqsBodyProblem(text);
+  return problem ? { problem } : { body: text };
 }
 
 export class RulesEngine {
@@ -100,18 +133,18 @@ export class RulesEngine {
       if (error instanceof RuleSqlError) throw new RuleDefinitionError(`rule ${input.name}: ${error.message}`, { cause: error });
       throw error;
     }
-    if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[a-zA-Z0-9-_]+$/.test(input.lambdaFunctionArn))
-      throw new RuleDefinitionError(`rule ${input.name}: its Lambda action's functionArn ${JSON.stringify(input.lambdaFunctionArn)} is not a function ARN`);
+    this.#checkAction(input.name, input.action);
+    if (input.errorAction) this.#checkAction(input.name, input.errorAction, 'error action');
     const arn = `arn:aws:iot:${this.options.region}:${this.options.accountId}:rule/${input.name}`;
     this.#rules.set(input.name, {
       name: input.name,
       arn,
       sql,
       enabled: input.enabled,
-      lambdaFunctionArn: input.lambdaFunctionArn,
+      action: input.action,
       ...(input.errorAction ? { errorAction: input.errorAction } : {}),
     });
-    this.options.logger.log({ level: 'debug', message: 'topic rule created', rule: input.name, from: sql.from, function: input.lambdaFunctionArn });
+    this.options.logger.log({ level: 'debug', message: 'topic rule created', rule: input.name, from: sql.from, ...describeAction(input.action) });
     return { arn };
   }
 
@@ -128,6 +161,19 @@ export class RulesEngine {
   async close(): Promise<void> {
     this.#unsubscribe();
     await this.idle();
+  }
+
+  /** CreateTopicRule's checks of an action's arguments: a function ARN; a queue URL and a role ARN. */
+  #checkAction(rule: string, action: RuleAction, what = 'action'): void {
+    if ('lambda' in action) {
+      if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[a-zA-Z0-9-_]+$/.test(action.lambda.functionArn))
+        throw new RuleDefinitionError(`rule ${rule}: its Lambda ${what}'s functionArn ${JSON.stringify(action.lambda.functionArn)} is not a function ARN`);
+      return;
+    }
+    if (!URL.canParse(action.sqs.queueUrl) || !/^\/\d{12}\/[a-zA-Z0-9_-]{1,80}$/.test(new URL(action.sqs.queueUrl).pathname))
+      throw new RuleDefinitionError(`rule ${rule}: its SQS ${what}'s queueUrl ${JSON.stringify(action.sqs.queueUrl)} is not a queue URL`);
+    if (!/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(action.sqs.roleArn))
+      throw new RuleDefinitionError(`rule ${rule}: its SQS ${what}'s roleArn ${JSON.stringify(action.sqs.roleArn)} is not a role ARN`);
   }
 
   /** Runs on the broker's publish path: matching and evaluation only (cheap, the topic is matched first), never throws. */
@@ -148,22 +194,44 @@ export class RulesEngine {
         continue;
       }
       if (!result.matched) continue;
+      const { action } = rule;
+      if ('sqs' in action) {
+        const encoded = sqsBody(result.output, action.sqs.useBase64);
+        if ('problem' in encoded) {
+          this.#failed(rule, topic, payload, encoded.problem);
+          continue;
+        }
+        this.#track(
+          this.options.targets
+            .sendToQueue(action.sqs, encoded.body)
+            .catch((error: unknown) =>
+              this.#failed(rule, topic, payload, `Failed to send message to SQS. ${error instanceof Error ? error.message : String(error)}`),
+            ),
+        );
+        continue;
+      }
       if (Buffer.isBuffer(result.output)) {
         this.#failed(rule, topic, payload, 'a Lambda action needs a JSON payload');
         continue;
       }
       try {
-        this.options.targets.invokeLambda(rule.lambdaFunctionArn, result.output, rule.arn);
+        this.options.targets.invokeLambda(action.lambda.functionArn, result.output, rule.arn);
       } catch (error) {
         this.#failed(rule, topic, payload, `Failed to invoke lambda function. ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   }
 
+  #track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
   /** An action that could not be performed: logged, and handed to the rule's error action if it has one. */
   #failed(rule: Rule, topic: string, payload: Buffer, errorMessage: string): void {
     const { logger } = this.options;
-    logger.log({ level: 'error', message: 'topic rule action failed', rule: rule.name, topic, function: rule.lambdaFunctionArn, error: errorMessage });
+    const failed = describeAction(rule.action);
+    logger.log({ level: 'error', message: 'topic rule action failed', rule: rule.name, topic, ...failed, error: errorMessage });
     const sqs = rule.errorAction?.sqs;
     if (!sqs) return;
     // "Error action message format" (AWS IoT developer guide, "Error handling (error action)").
@@ -172,19 +240,17 @@ export class RulesEngine {
       topic,
       cloudwatchTraceId: randomUUID(),
       base64OriginalPayload: payload.toString('base64'),
-      failures: [{ failedAction: 'LambdaAction', failedResource: rule.lambdaFunctionArn, errorMessage }],
+      failures: [{ ...failed, errorMessage }],
     });
-    const sending = this.options.targets
-      .sendToQueue(sqs, sqs.useBase64 ? Buffer.from(message).toString('base64') : message)
-      .catch((error: unknown) =>
+    this.#track(
+      this.options.targets.sendToQueue(sqs, sqs.useBase64 ? Buffer.from(message).toString('base64') : message).catch((error: unknown) =>
         logger.log({
           level: 'error',
           message: 'topic rule error action failed',
           rule: rule.name,
           error: error instanceof Error ? error.message : String(error),
         }),
-      )
-      .finally(() => this.#inFlight.delete(sending));
-    this.#inFlight.add(sending);
+      ),
+    );
   }
 }

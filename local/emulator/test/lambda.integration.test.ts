@@ -530,3 +530,101 @@ describe('throttling at the local bound on execution environments', () => {
     expect(small.logs.filter((e) => String(e.message).includes('discarded'))).toEqual([]);
   });
 });
+
+describe('one retry timer per throttled function', () => {
+  let held: TestEmulator;
+  beforeAll(async () => {
+    held = await startTestEmulator({ lambda: { maxEnvironments: 1, asyncRetryDelayMs: 20 } });
+    createTestFunction(held, 'holder', 'export const handler = async () => { await new Promise((r) => setTimeout(r, 800)); return 1; };');
+    createTestFunction(held, 'flooded', 'export const handler = async (event) => { console.log(`ran ${event.n}`); return event.n; };');
+    held.lambda.addPermission('flooded', {
+      statementId: 'iot',
+      action: 'lambda:InvokeFunction',
+      principal: 'iot.amazonaws.com',
+      sourceArn: `arn:aws:iot:${REGION}:${ACCOUNT}:rule/r`,
+    });
+  });
+  afterAll(async () => held.close());
+
+  it('keeps one pending retry for a flood of throttled events, not one per event, and runs them all once there is room', async () => {
+    const holding = held.lambda.invokeInternal('holder', '{}');
+    const asIot = { service: 'iot.amazonaws.com', sourceArn: `arn:aws:iot:${REGION}:${ACCOUNT}:rule/r` };
+    for (let n = 0; n < 200; n += 1) held.lambda.invokeAsyncAsService('flooded', JSON.stringify({ n }), asIot);
+    // Every arrival tried its queue and was throttled (the account's one environment is busy).
+    await sleep(50);
+    expect(held.lambda.stats('flooded').throttles).toBeGreaterThan(0);
+    expect(held.lambda.pendingTimers).toBe(1);
+    await holding;
+    await held.lambda.idle();
+    await eventually(() => held.logs.filter((e) => String(e.message).startsWith('flooded: ran ')).length === 200, 10_000);
+    expect(new Set(held.logs.filter((e) => String(e.message).startsWith('flooded: ran ')).map((e) => e.message)).size).toBe(200);
+    expect(held.logs.filter((e) => String(e.message).includes('discarded'))).toEqual([]);
+  });
+});
+
+describe('reserved concurrency (reserved_concurrent_executions)', () => {
+  let reserved: TestEmulator;
+  const asIot = { service: 'iot.amazonaws.com', sourceArn: `arn:aws:iot:${REGION}:${ACCOUNT}:rule/r` };
+  const permit = (fn: string) =>
+    reserved.lambda.addPermission(fn, { statementId: 'iot', action: 'lambda:InvokeFunction', principal: 'iot.amazonaws.com', sourceArn: asIot.sourceArn });
+  beforeAll(async () => {
+    reserved = await startTestEmulator({ lambda: { maxEnvironments: 8, asyncRetryDelayMs: 20 } });
+  });
+  afterAll(async () => reserved.close());
+
+  it("refuses a reservation that is negative, fractional or beyond the account's concurrency", () => {
+    for (const [i, reservedConcurrency] of [-1, 1.5, 9].entries())
+      expect(() => createTestFunction(reserved, `bad-reservation-${i}`, 'export const handler = async () => 1;', { reservedConcurrency })).toThrow(
+        /ReservedConcurrentExecutions must be an integer from 0 to the account's concurrency \(8 locally/,
+      );
+  });
+
+  it('throttles an invocation past the reservation at once, though the account has room, and serves again after', async () => {
+    createTestFunction(reserved, 'capped', 'export const handler = async (event) => { await new Promise((r) => setTimeout(r, event.ms)); return 1; };', {
+      reservedConcurrency: 2,
+    });
+    const running = [reserved.lambda.invokeInternal('capped', '{"ms":500}'), reserved.lambda.invokeInternal('capped', '{"ms":500}')];
+    await expect(reserved.lambda.invokeInternal('capped', '{"ms":1}')).rejects.toMatchObject({
+      code: 'TooManyRequestsException',
+      status: 429,
+      message: expect.stringContaining('ReservedFunctionConcurrentInvocationLimitExceeded'),
+    });
+    expect(reserved.lambda.stats('capped').throttles).toBe(1);
+    await Promise.all(running);
+    expect(await reserved.lambda.invokeInternal('capped', '{"ms":1}')).toMatchObject({ status: 'ok' });
+  });
+
+  it('runs asynchronous events at most the reservation at once; the rest wait in the queue and all run', async () => {
+    createTestFunction(
+      reserved,
+      'capped-async',
+      'export const handler = async (event) => { const start = Date.now(); await new Promise((r) => setTimeout(r, 150)); console.log(`span ${event.n} ${start} ${Date.now()}`); };',
+      { reservedConcurrency: 2 },
+    );
+    permit('capped-async');
+    for (let n = 0; n < 8; n += 1) reserved.lambda.invokeAsyncAsService('capped-async', JSON.stringify({ n }), asIot);
+    await reserved.lambda.idle();
+    await eventually(() => linesOf2(reserved, 'capped-async').length === 8);
+    const spans = linesOf2(reserved, 'capped-async').map((line) => line.split(' ').slice(2).map(Number) as [number, number]);
+    const peak = Math.max(...spans.map(([start]) => spans.filter(([s, e]) => s <= start && e > start).length));
+    expect(peak).toBe(2);
+    expect(reserved.logs.filter((e) => String(e.message).includes('capped-async discarded'))).toEqual([]);
+  });
+
+  it('with a reservation of 0 throttles every invocation and keeps asynchronous events queued, running none', async () => {
+    createTestFunction(reserved, 'stopped', 'export const handler = async () => { console.log("ran"); };', { reservedConcurrency: 0 });
+    permit('stopped');
+    await expect(reserved.lambda.invokeInternal('stopped', '{}')).rejects.toMatchObject({ code: 'TooManyRequestsException' });
+    const requestId = reserved.lambda.invokeAsyncAsService('stopped', '{}', asIot);
+    expect(requestId).toEqual(expect.any(String));
+    await sleep(300);
+    expect(reserved.lambda.stats('stopped').invocations).toBe(0);
+    expect(linesOf2(reserved, 'stopped')).toEqual([]);
+    expect(reserved.logs.filter((e) => String(e.message).includes('stopped discarded'))).toEqual([]);
+  });
+});
+
+/** Lines a function wrote on another emulator than the shared one. */
+function linesOf2(on: TestEmulator, fn: string): string[] {
+  return on.logs.filter((e) => typeof e.message === 'string' && e.message.startsWith(`${fn}: `)).map((e) => (e.message as string).slice(fn.length + 2));
+}

@@ -98,6 +98,12 @@ function map(input: Omit<SqsEventSourceMappingInput, 'reportBatchItemFailures'> 
 
 const FAIL_BAD = `return { batchItemFailures: event.Records.filter((r) => r.body.startsWith('bad')).map((r) => ({ itemIdentifier: r.messageId })) };`;
 const bodies = (q: StandardQueue) => q.peek().map((m) => m.body);
+/** The sizes of the invocations' batches, in the order they were seen. */
+const batchSizes = (seen: Seen[]) => {
+  const sizes = new Map<string, number>();
+  for (const s of seen) sizes.set(s.batch, (sizes.get(s.batch) ?? 0) + 1);
+  return [...sizes.values()];
+};
 
 describe('the SQS event source mapping', () => {
   it('delivers records as SQS sends them and deletes what succeeded', async () => {
@@ -373,6 +379,74 @@ describe('the SQS event source mapping', () => {
     });
   });
 
+  describe('batching window', () => {
+    it('gathers records sent within the window into one batch of up to batch_size, then invokes', async () => {
+      const { queue } = queues(30);
+      const fn = await consumer('return {};');
+      map({ queue, functionName: fn.name, batchSize: 100, maximumBatchingWindowSeconds: 2 });
+      const first = Date.now();
+      queue.send('w0');
+      // Sent over about 300 ms: one 2 s gathering window holds them all (the window starts at the first record).
+      for (let i = 1; i < 6; i++) {
+        await sleep(60);
+        queue.send(`w${i}`);
+      }
+      await waitFor(() => fn.seen().length === 6);
+      const batches = new Set(fn.seen().map((s) => s.batch));
+      expect(batches.size).toBe(1);
+      // Invoked when the window closed (2 s after the first record), not at the first record.
+      expect(fn.seen()[0]!.at - first).toBeGreaterThanOrEqual(1900);
+    });
+
+    it('invokes as soon as the batch is full, without waiting for the window', async () => {
+      const { queue } = queues(30);
+      const fn = await consumer('return {};');
+      for (let i = 0; i < 25; i++) queue.send(`f${i}`);
+      const sentAt = Date.now();
+      map({ queue, functionName: fn.name, batchSize: 10, maximumBatchingWindowSeconds: 30 });
+      await waitFor(() => fn.seen().length === 20);
+      // Two full batches of 10 went at once; the third (5 records) waits for its 30 s window.
+      expect(Date.now() - sentAt).toBeLessThan(10_000);
+      expect(batchSizes(fn.seen())).toEqual([10, 10]);
+      await sleep(200);
+      expect(fn.seen()).toHaveLength(20);
+    });
+
+    it("is waited for by the Lambda service's idle(), records waiting in the queue or gathered included", async () => {
+      const { queue } = queues(30);
+      const fn = await consumer('return {};');
+      map({ queue, functionName: fn.name, batchSize: 100, maximumBatchingWindowSeconds: 1 });
+      const before = emulator.lambda.stats(fn.name).invocations;
+      for (let i = 0; i < 3; i++) queue.send(`i${i}`);
+      await emulator.lambda.idle();
+      // Processed and deleted by the time idle() resolves (the function's log lines may come a moment later).
+      expect(queue.depth).toBe(0);
+      expect(emulator.lambda.stats(fn.name).invocations).toBe(before + 1);
+      await waitFor(() => fn.seen().length === 3);
+      expect(
+        fn
+          .seen()
+          .map((s) => s.id)
+          .sort(),
+      ).toEqual(['i0', 'i1', 'i2']);
+    });
+
+    it('keeps to maximum_concurrency with large batches: the rest waits in the queue, never throttled', async () => {
+      const { queue } = queues(30);
+      const fn = await consumer(`await sleep(300);`, { timeoutSeconds: 5 });
+      for (let i = 0; i < 500; i++) queue.send(`c${i}`);
+      const before = emulator.lambda.stats(fn.name);
+      map({ queue, functionName: fn.name, batchSize: 100, maximumBatchingWindowSeconds: 1, maximumConcurrency: 2 });
+      await waitFor(() => queue.depth === 0, 20_000);
+      await waitFor(() => fn.seen().length === 500);
+      expect(batchSizes(fn.seen())).toEqual([100, 100, 100, 100, 100]);
+      const starts = [...new Set(fn.seen().map((s) => s.batch))].map((batch) => fn.seen().find((s) => s.batch === batch)!.at).sort((x, y) => x - y);
+      // At most two batches of 300 ms at once: the third starts after the first ended.
+      expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(250);
+      expect(emulator.lambda.stats(fn.name).throttles).toBe(before.throttles);
+    });
+  });
+
   describe('creation', () => {
     it('refuses a function whose execution role may not poll the queue, naming the action as Lambda does', async () => {
       const { queue } = queues(30);
@@ -397,12 +471,30 @@ describe('the SQS event source mapping', () => {
         { visibility: 2, timeout: 3 },
         /Queue visibility timeout: 2 seconds is less than Function timeout: 3 seconds/,
       ],
-      ['a batch size over 10', { batchSize: 11 }, /BatchSize must be 1-10/],
+      [
+        'a batch size over 10 without a batching window',
+        { batchSize: 11 },
+        /^Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10$/,
+      ],
+      ['a batch size over 10,000', { batchSize: 10_001, maximumBatchingWindowSeconds: 1 }, /BatchSize must be 1-10000/],
+      ['a batching window over 300 s', { maximumBatchingWindowSeconds: 301 }, /MaximumBatchingWindowInSeconds must be 0-300/],
+      ['a batching window in fractions of a second', { maximumBatchingWindowSeconds: 0.5 }, /MaximumBatchingWindowInSeconds must be 0-300/],
       ['a maximum concurrency under 2', { maximumConcurrency: 1 }, /MaximumConcurrency must be 2-1000/],
+      ['a maximum concurrency over 1000', { maximumConcurrency: 1001 }, /MaximumConcurrency must be 2-1000/],
     ])('refuses %s', async (_name, settings, message) => {
       const { queue } = queues((settings as { visibility?: number }).visibility ?? 30);
       const fn = await consumer('return {};', { timeoutSeconds: (settings as { timeout?: number }).timeout ?? 1 });
-      const { visibility: _v, timeout: _t, ...rest } = settings as { visibility?: number; timeout?: number; batchSize?: number; maximumConcurrency?: number };
+      const {
+        visibility: _v,
+        timeout: _t,
+        ...rest
+      } = settings as {
+        visibility?: number;
+        timeout?: number;
+        batchSize?: number;
+        maximumBatchingWindowSeconds?: number;
+        maximumConcurrency?: number;
+      };
       expect(() => map({ queue, functionName: fn.name, ...rest })).toThrow(message);
       expect(() => map({ queue, functionName: 'no-such-function' })).toThrow(/Function not found/);
     });

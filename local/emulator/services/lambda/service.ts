@@ -11,6 +11,11 @@
  * local bound on environments (the account's concurrency, LOCAL_LAMBDA_MAX_ENVIRONMENTS); over it an invocation is
  * throttled with TooManyRequestsException ("Lambda function scaling": "When requests come in faster than your function
  * can scale, or when your function is at maximum concurrency, additional requests fail with a throttling error").
+ * A function's reserved concurrency (reserved_concurrent_executions, PutFunctionConcurrency) is its maximum: "Reserved
+ * concurrency is the maximum number of concurrent instances that you want to allocate to your function"; 0 stops it
+ * ("Configuring reserved concurrency"). Past it an invocation is throttled at once, and its asynchronous events wait in
+ * its queue (Lambda retries throttled events). Locally the reservation is only that cap: the other functions' share of
+ * the account's bound is not reduced by it.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -34,6 +39,8 @@ export interface CreateFunctionInput {
   environment: Record<string, string>;
   /** The deployment package (.zip). */
   zip: Uint8Array;
+  /** reserved_concurrent_executions: at most this many at once (0 stops the function); undefined: unreserved. */
+  reservedConcurrency?: number;
   logGroup?: string;
   /** `JSON` sets AWS_LAMBDA_LOG_FORMAT; application_log_level sets AWS_LAMBDA_LOG_LEVEL ("Configuring advanced logging"). */
   logFormat?: 'Text' | 'JSON';
@@ -54,6 +61,8 @@ export interface FunctionConfiguration {
   logFormat: 'Text' | 'JSON';
   applicationLogLevel?: string;
   policy: PolicyStatement[];
+  /** Reserved concurrency: the function's maximum concurrency; undefined when unreserved. */
+  reservedConcurrency?: number;
   /** PutFunctionEventInvokeConfig: defaults 2 retries, 6 hours. */
   asyncConfig: { maximumRetryAttempts: number; maximumEventAgeSeconds: number; onFailureDestination?: string };
 }
@@ -172,6 +181,8 @@ export class LambdaService {
   readonly #asyncInFlight = new Set<Promise<void>>();
   readonly #asyncRunning = new Map<string, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Functions whose throttled asynchronous queue has its one retry timer pending. */
+  readonly #throttleRetries = new Set<string>();
   readonly #mappings: EventSourceMappingHandle[] = [];
   readonly #maxEnvironments: number;
   readonly #maxPerFunction: number;
@@ -220,6 +231,13 @@ export class LambdaService {
       throw invalid(
         `Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit (${size} bytes)`,
       );
+    const reservation = input.reservedConcurrency;
+    // PutFunctionConcurrency: ReservedConcurrentExecutions is a non-negative integer, within the account's concurrency
+    // (locally the bound on environments; AWS also keeps 100 unreserved, which this small bound cannot).
+    if (reservation !== undefined && (!Number.isInteger(reservation) || reservation < 0 || reservation > this.#maxEnvironments))
+      throw invalid(
+        `ReservedConcurrentExecutions must be an integer from 0 to the account's concurrency (${this.#maxEnvironments} locally: LOCAL_LAMBDA_MAX_ENVIRONMENTS), got ${reservation}`,
+      );
     const role = this.account.role(input.roleArn);
     if (!role) throw invalid(`The role defined for the function cannot be assumed by Lambda (${input.roleArn} does not exist).`);
     const trust = this.account.trusts(role, { action: 'sts:AssumeRole', principal: { type: 'Service', id: 'lambda.amazonaws.com' } });
@@ -244,6 +262,7 @@ export class LambdaService {
       logFormat: input.logFormat ?? 'Text',
       ...(input.applicationLogLevel ? { applicationLogLevel: input.applicationLogLevel } : {}),
       policy: [],
+      ...(reservation !== undefined ? { reservedConcurrency: reservation } : {}),
       asyncConfig: { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600 },
     };
     this.#functions.set(input.functionName, config);
@@ -399,6 +418,7 @@ export class LambdaService {
     clearInterval(this.#reaper);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#throttleRetries.clear();
     this.#queues.clear();
     for (const list of this.#environments.values()) for (const environment of list) environment.terminate();
     this.#environments.clear();
@@ -448,9 +468,16 @@ export class LambdaService {
   /**
    * A free warm environment, else a cold one; past the function's local bound the invocation waits for one to be
    * free (bounded); at the account's bound an idle environment of another function is reclaimed, else it is throttled.
+   * At the function's reserved concurrency it is throttled at once (TooManyRequestsException, reason
+   * ReservedFunctionConcurrentInvocationLimitExceeded in the Invoke API reference).
    */
   async #acquire(fn: FunctionConfiguration): Promise<{ environment: ExecutionEnvironment; cold: boolean }> {
     if (this.#closed) throw new LambdaServiceError('ServiceException', 500, 'the Lambda service is shutting down');
+    if (fn.reservedConcurrency !== undefined && this.#inUse(fn) >= fn.reservedConcurrency)
+      return this.#throttle(
+        fn,
+        `ReservedFunctionConcurrentInvocationLimitExceeded: ${fn.functionName} runs its reserved concurrency of ${fn.reservedConcurrency}`,
+      );
     const free = this.#freeEnvironment(fn);
     if (free) {
       this.#claimed.add(free);
@@ -514,6 +541,18 @@ export class LambdaService {
       return;
     }
     if (this.#environments.get(fn.functionName)!.length < this.#maxPerFunction) waiting.shift()!(this.#coldStart(fn));
+  }
+
+  /** Environments of the function running an invocation or handed to one. */
+  #inUse(fn: FunctionConfiguration): number {
+    let n = 0;
+    for (const e of this.#environments.get(fn.functionName) ?? []) if (!e.dead && (e.busy || this.#claimed.has(e))) n += 1;
+    return n;
+  }
+
+  /** Asynchronous events of the function run at once at most: its local bound, or its reserved concurrency if lower. */
+  #asyncLimit(fn: FunctionConfiguration): number {
+    return Math.min(this.#maxPerFunction, fn.reservedConcurrency ?? Number.POSITIVE_INFINITY);
   }
 
   #liveEnvironments(): number {
@@ -609,7 +648,10 @@ export class LambdaService {
     const queue = this.#queues.get(functionName);
     const fn = this.#functions.get(functionName);
     if (!queue || !fn) return;
-    while (queue.length > 0 && (this.#asyncRunning.get(functionName) ?? 0) < this.#maxPerFunction) {
+    // Too old to run: discarded from the head even while none may run (a reserved concurrency of 0).
+    while (queue.length > 0 && (Date.now() - queue[0]!.queuedAt) / 1000 > fn.asyncConfig.maximumEventAgeSeconds)
+      this.#discard(fn, queue.shift()!, 'EventAgeExceeded', undefined);
+    while (queue.length > 0 && (this.#asyncRunning.get(functionName) ?? 0) < this.#asyncLimit(fn)) {
       const event = queue.shift()!;
       if ((Date.now() - event.queuedAt) / 1000 > fn.asyncConfig.maximumEventAgeSeconds) {
         this.#discard(fn, event, 'EventAgeExceeded', undefined);
@@ -640,7 +682,7 @@ export class LambdaService {
             if (error instanceof LambdaServiceError && error.code === 'TooManyRequestsException') {
               queue.unshift(event);
               throttled = true;
-              this.#later(() => this.#drain(functionName), 100);
+              this.#retryThrottled(functionName);
               return;
             }
             if (!this.#closed)
@@ -662,6 +704,24 @@ export class LambdaService {
       // The rest waits for a free environment rather than each being refused in turn.
       if (this.#liveEnvironments() >= this.#maxEnvironments) return;
     }
+  }
+
+  /**
+   * One retry timer per function however many of its events were throttled meanwhile (each used to schedule its own,
+   * thousands under a flood): the queue is drained again once, shortly after.
+   */
+  #retryThrottled(functionName: string): void {
+    if (this.#throttleRetries.has(functionName)) return;
+    this.#throttleRetries.add(functionName);
+    this.#later(() => {
+      this.#throttleRetries.delete(functionName);
+      this.#drain(functionName);
+    }, 100);
+  }
+
+  /** Timers pending now (retries and throttle retries), for tests of their bound. */
+  get pendingTimers(): number {
+    return this.#timers.size;
   }
 
   #later(run: () => void, ms: number): void {

@@ -8,7 +8,14 @@
  *   again after the visibility timeout; with ReportBatchItemFailures only the records named in `batchItemFailures` do
  *   ("Handling errors for an SQS event source": an identifier not in the batch, or an empty one, fails the whole batch);
  *   the queue's redrive policy moves a message that keeps failing to its dead-letter queue.
- * - Five concurrent batches to start with (the pollers Lambda starts with), or scaling_config.maximum_concurrency.
+ * - Batches of 1-10 records, or up to 10,000 with a batching window (maximum_batching_window_in_seconds, 0-300):
+ *   "For streams and Amazon SQS event sources, when you set BatchSize to a value greater than 10, you must set
+ *   MaximumBatchingWindowInSeconds to at least 1" (CreateEventSourceMapping; otherwise InvalidParameterValueException
+ *   "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"). With a window,
+ *   Lambda gathers records until the batch is full, the window has passed, or the payload reaches 6 MB ("Batching
+ *   behavior", Lambda event source mappings); the window starts with the first record of the batch.
+ * - Five concurrent batches to start with (the pollers Lambda starts with), or scaling_config.maximum_concurrency
+ *   (2-1000, ScalingConfig): past it records wait in the queue, the function is not invoked (and so not throttled).
  * One local shortcut, `failureVisibilityMs`: a failed record becomes visible again after that delay instead of the
  * rest of its visibility timeout (LOCAL_JOB_RETRY_DELAY_MS), as if the poller called ChangeMessageVisibility.
  */
@@ -22,6 +29,8 @@ export interface SqsEventSourceMappingInput {
   queue: StandardQueue;
   functionName: string;
   batchSize?: number;
+  /** MaximumBatchingWindowInSeconds: 0 (Lambda's default for SQS) to 300. */
+  maximumBatchingWindowSeconds?: number;
   maximumConcurrency?: number;
   reportBatchItemFailures: boolean;
   /** Which of the role's inline policies the check may rely on (the applier: those created before the mapping). */
@@ -31,6 +40,8 @@ export interface SqsEventSourceMappingInput {
 
 /** Lambda needs these on the queue to poll it ("Execution role permissions" of the SQS event source). */
 const REQUIRED_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+/** Lambda quotas: a synchronous invocation's payload is at most 6 MB; a batch stops growing before it. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export class SqsEventSourceMapping implements EventSourceMappingHandle {
   readonly uuid = randomUUID();
@@ -38,7 +49,10 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
   readonly #inFlight = new Set<Promise<void>>();
   #running = true;
   readonly #batchSize: number;
+  readonly #windowMs: number;
   readonly #concurrency: number;
+  /** Whether a batch is being gathered (its records received, the function not yet invoked). */
+  #gathering = false;
 
   constructor(
     private readonly lambda: LambdaService,
@@ -49,8 +63,11 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
     const invalid = (message: string) => new LambdaServiceError('InvalidParameterValueException', 400, message);
     if (!fn) throw new LambdaServiceError('ResourceNotFoundException', 404, `Function not found: ${input.functionName}`);
     this.#batchSize = input.batchSize ?? 10;
-    if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1 || this.#batchSize > 10)
-      throw invalid('BatchSize must be 1-10 for a standard queue without a batching window');
+    const window = input.maximumBatchingWindowSeconds ?? 0;
+    if (!Number.isInteger(window) || window < 0 || window > 300) throw invalid('MaximumBatchingWindowInSeconds must be 0-300');
+    this.#windowMs = window * 1000;
+    if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1 || this.#batchSize > 10_000) throw invalid('BatchSize must be 1-10000 for a standard queue');
+    if (this.#batchSize > 10 && window === 0) throw invalid('Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
     this.#concurrency = input.maximumConcurrency ?? 5;
     if (!Number.isInteger(this.#concurrency) || this.#concurrency < 2 || this.#concurrency > 1000) throw invalid('MaximumConcurrency must be 2-1000');
     const visibility = input.queue.attributes.visibilityTimeoutSeconds;
@@ -72,14 +89,21 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
     this.#abort.abort();
   }
 
-  /** Whether a batch is being processed. */
+  /** Whether the mapping has work: a batch being gathered or processed, or records waiting for it in the queue. */
   get busy(): boolean {
-    return this.#inFlight.size > 0;
+    return this.#inFlight.size > 0 || this.#gathering || (this.#running && this.input.queue.counts(Date.now()).visible > 0);
   }
 
-  /** Resolves when no batch is being processed. */
+  /**
+   * Resolves when the mapping has no work (see busy). Records that failed and wait for their visibility timeout are not
+   * work yet: they count again once visible.
+   */
   async idle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    while (this.busy) {
+      // At least a macrotask between checks: the poller itself runs on timers and queue wake-ups.
+      const tick = new Promise((resolve) => setTimeout(resolve, 20));
+      await (this.#inFlight.size > 0 ? Promise.race([Promise.allSettled([...this.#inFlight]), tick]) : tick);
+    }
   }
 
   async #poll(): Promise<void> {
@@ -89,7 +113,9 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
         await Promise.race(this.#inFlight);
         continue;
       }
-      const batch = queue.receive(this.#batchSize);
+      const batch = await this.#gather();
+      // Stopped while gathering: the records stay in flight until their visibility timeout, as a poller that went away.
+      if (!this.#running) return;
       if (batch.length === 0) {
         // Long polling, as Lambda's pollers do: a send wakes it at once, and so does the moment a message in flight
         // (failed, or not deleted in time) becomes visible again.
@@ -98,6 +124,43 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
       }
       const processing = this.#process(batch).finally(() => this.#inFlight.delete(processing));
       this.#inFlight.add(processing);
+    }
+  }
+
+  /**
+   * One batch: the records visible now and, with a batching window, those that arrive before it closes, the batch is
+   * full or the payload would pass 6 MB. Empty when nothing is visible.
+   */
+  async #gather(): Promise<StoredMessage[]> {
+    const { queue } = this.input;
+    const batch = queue.receive(this.#batchSize);
+    if (batch.length === 0 || this.#windowMs === 0) return batch;
+    this.#gathering = true;
+    try {
+      const closesAt = Date.now() + this.#windowMs;
+      let bytes = batch.reduce((n, m) => n + recordBytes(m), 0);
+      while (this.#running && batch.length < this.#batchSize && bytes < MAX_PAYLOAD_BYTES) {
+        const left = closesAt - Date.now();
+        if (left <= 0) break;
+        await queue.waitForMessages(left, this.#abort.signal);
+        for (const m of queue.receive(this.#batchSize - batch.length)) {
+          // A record that would take the payload past 6 MB waits for the next batch.
+          if (bytes + recordBytes(m) > MAX_PAYLOAD_BYTES) {
+            try {
+              queue.changeVisibility(m.receipt!, 0);
+            } catch {
+              // Received again meanwhile: that delivery owns it now.
+            }
+            bytes = MAX_PAYLOAD_BYTES;
+            continue;
+          }
+          bytes += recordBytes(m);
+          batch.push(m);
+        }
+      }
+      return batch;
+    } finally {
+      this.#gathering = false;
     }
   }
 
@@ -164,6 +227,9 @@ function record(m: StoredMessage, queue: StandardQueue): Record<string, unknown>
     awsRegion: queue.arn.split(':')[3],
   };
 }
+
+/** A record's share of the invocation payload: its body and about 1 KB of attributes around it. */
+const recordBytes = (m: StoredMessage): number => Buffer.byteLength(m.body, 'utf8') + 1024;
 
 /** The records a response fails: none for no response or an empty list; all for a malformed one. */
 function failuresOf(response: unknown, batch: readonly StoredMessage[]): ReadonlySet<string> {

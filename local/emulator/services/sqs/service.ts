@@ -24,6 +24,7 @@ import { authenticateRequest } from '../../http/authenticate.js';
 import { sendJson } from '../../http/io.js';
 import { ServiceError } from '../../http/service-error.js';
 import { denied, type EmulatorLogger } from '../../log.js';
+import { hasInvalidCharacters, INVALID_CHARACTERS_MESSAGE } from './message-body.js';
 import {
   type MessageAttributeValue,
   md5OfMessageAttributes,
@@ -48,9 +49,6 @@ const ATTRIBUTE_NAME = /^[a-zA-Z0-9_.-]{1,256}$/;
 const ATTRIBUTE_DATA_TYPE = /^(String|Number|Binary)(\.[a-zA-Z0-9_.-]{1,246})?$/;
 /** CreateQueue: QueueName is 1-80 characters of alphanumerics, hyphens and underscores. */
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
-/** SQS message bodies: XML 1.0 characters only (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters SQS refuses are control characters.
-const INVALID_BODY = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** The operations and the IAM action each one needs. */
 const OPERATIONS: Record<string, string> = {
@@ -320,12 +318,7 @@ export class SqsService {
         'InvalidParameterValue',
         `One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.maximumMessageSize} bytes.`,
       );
-    if (INVALID_BODY.test(body))
-      throw new ServiceError(
-        400,
-        'InvalidMessageContents',
-        'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
-      );
+    if (hasInvalidCharacters(body)) throw new ServiceError(400, 'InvalidMessageContents', INVALID_CHARACTERS_MESSAGE);
     const delay = integer(entry, 'DelaySeconds', 0, 900);
     const attributes = messageAttributesOf(entry);
     try {
