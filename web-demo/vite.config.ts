@@ -5,10 +5,17 @@ import { defaultClientConditions, defineConfig } from 'vite';
 // resolves to an empty module (smaller than the `util` package the client depends on). No Node polyfill plugin and no
 // `define`: the client installs what the SDK reads (process, Buffer, global) itself. In this repository the client
 // package resolves to its sources (the `iot-realtime-source` export condition), so the demo needs no build of it first.
+const shim = (name: string) => fileURLToPath(new URL(`../packages/realtime-client/src/shims/${name}.ts`, import.meta.url));
+
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   resolve: {
-    alias: { util: fileURLToPath(new URL('../packages/realtime-client/src/shims/util.ts', import.meta.url)) },
+    alias: [
+      { find: /^util$/, replacement: shim('util') },
+      // aws-crt signs with two functions of crypto-js and asks uuid for one v4: the package's stand-ins, not the libraries.
+      { find: /^crypto-js$/, replacement: shim('crypto-js') },
+      { find: /^uuid$/, replacement: shim('uuid') },
+    ],
     conditions: ['iot-realtime-source', ...defaultClientConditions],
   },
   build: {
