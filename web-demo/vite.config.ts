@@ -1,20 +1,51 @@
 import { fileURLToPath } from 'node:url';
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 // The SDK's browser build needs the `events` package (installed); Node's `util` is asked for but not needed, so it
 // resolves to an empty module (smaller than the `util` package the client depends on). No Node polyfill plugin and no
 // `define`: the client installs what the SDK reads (process, Buffer, global) itself. In this repository the client
 // package resolves to its sources (the `iot-realtime-source` export condition), so the demo needs no build of it first.
-const shim = (name: string) => fileURLToPath(new URL(`../packages/realtime-client/src/shims/${name}.ts`, import.meta.url));
+const shim = (name: string, extension = 'ts') => fileURLToPath(new URL(`../packages/realtime-client/src/shims/${name}.${extension}`, import.meta.url));
+
+/**
+ * The session chunk (the SDK, the realtime client and the signed-in page) is needed as soon as someone signs in, and a
+ * saved session loads it at once: the page names it as a `prefetch` hint, so the browser fetches it while the sign-in
+ * screen is shown, at idle priority (it does not compete with what the first paint needs) and without running it.
+ */
+function prefetchSessionChunk(): Plugin {
+  return {
+    name: 'prefetch-session-chunk',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle }) {
+        const chunks = Object.values(bundle ?? {}).filter((c) => c.type === 'chunk');
+        const session = chunks.find((c) => c.isDynamicEntry && c.facadeModuleId?.endsWith('/src/session.ts'));
+        if (session === undefined) throw new Error('prefetch-session-chunk: no chunk for src/session.ts');
+        // What importing it loads that the first load has not: the chunk, the chunks it imports, and its styles.
+        const firstLoad = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
+        const scripts = [session.fileName, ...session.imports.filter((f) => !firstLoad.has(f))];
+        const styles = [...(session.viteMetadata?.importedCss ?? [])];
+        return [
+          ...scripts.map((file) => ({ tag: 'link', attrs: { rel: 'prefetch', href: `/${file}`, as: 'script', crossorigin: '' }, injectTo: 'head' as const })),
+          ...styles.map((file) => ({ tag: 'link', attrs: { rel: 'prefetch', href: `/${file}`, as: 'style' }, injectTo: 'head' as const })),
+        ];
+      },
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [prefetchSessionChunk()],
   root: new URL('.', import.meta.url).pathname,
   resolve: {
     alias: [
       { find: /^util$/, replacement: shim('util') },
-      // aws-crt signs with two functions of crypto-js and asks uuid for one v4: the package's stand-ins, not the libraries.
+      // What aws-crt uses of crypto-js (two functions), uuid (v4) and websocket-stream (an emitter over the WebSocket):
+      // the client package's stand-ins, not the libraries (packages/realtime-client/README.md).
       { find: /^crypto-js$/, replacement: shim('crypto-js') },
       { find: /^uuid$/, replacement: shim('uuid') },
+      { find: /^@httptoolkit\/websocket-stream$/, replacement: shim('websocket-stream', 'cjs') },
     ],
     conditions: ['iot-realtime-source', ...defaultClientConditions],
   },
