@@ -8,9 +8,10 @@ import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 const shim = (name: string, extension = 'ts') => fileURLToPath(new URL(`../packages/realtime-client/src/shims/${name}.${extension}`, import.meta.url));
 
 /**
- * The session chunk (the SDK, the realtime client and the signed-in page) is needed as soon as someone signs in, and a
- * saved session loads it at once: the page names it as a `prefetch` hint, so the browser fetches it while the sign-in
- * screen is shown, at idle priority (it does not compete with what the first paint needs) and without running it.
+ * The session code (the signed-in page and the realtime client, with the SDK in a chunk of its own that it imports
+ * while fetching credentials) is needed as soon as someone signs in, and a saved session loads it at once: the page
+ * names it as `prefetch` hints, so the browser fetches it while the sign-in screen is shown, at idle priority (it does
+ * not compete with what the first paint needs) and without running it. Amplify (Cognito sign-in only) is not hinted.
  */
 function prefetchSessionChunk(): Plugin {
   return {
@@ -20,12 +21,16 @@ function prefetchSessionChunk(): Plugin {
       order: 'post',
       handler(_html, { bundle }) {
         const chunks = Object.values(bundle ?? {}).filter((c) => c.type === 'chunk');
-        const session = chunks.find((c) => c.isDynamicEntry && c.facadeModuleId?.endsWith('/src/session.ts'));
-        if (session === undefined) throw new Error('prefetch-session-chunk: no chunk for src/session.ts');
-        // What importing it loads that the first load has not: the chunk, the chunks it imports, and its styles.
+        const dynamicEntry = (source: string) => {
+          const chunk = chunks.find((c) => c.isDynamicEntry && c.moduleIds.some((id) => id.endsWith(source)));
+          if (chunk === undefined) throw new Error(`prefetch-session-chunk: no chunk for ${source}`);
+          return chunk;
+        };
+        const entries = [dynamicEntry('/src/session.ts'), dynamicEntry('/src/realtime-transport.ts')];
+        // What importing them loads that the first load has not: the chunks, the chunks they import, their styles.
         const firstLoad = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
-        const scripts = [session.fileName, ...session.imports.filter((f) => !firstLoad.has(f))];
-        const styles = [...(session.viteMetadata?.importedCss ?? [])];
+        const scripts = [...new Set(entries.flatMap((c) => [c.fileName, ...c.imports]))].filter((f) => !firstLoad.has(f));
+        const styles = [...new Set(entries.flatMap((c) => [...(c.viteMetadata?.importedCss ?? [])]))];
         return [
           ...scripts.map((file) => ({ tag: 'link', attrs: { rel: 'prefetch', href: `/${file}`, as: 'script', crossorigin: '' }, injectTo: 'head' as const })),
           ...styles.map((file) => ({ tag: 'link', attrs: { rel: 'prefetch', href: `/${file}`, as: 'style' }, injectTo: 'head' as const })),
