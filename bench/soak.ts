@@ -13,22 +13,27 @@
  * BENCH_SOAK_RATE (20 posts/s, all rooms together), BENCH_SOAK_SECONDS (60), BENCH_SOAK_OUTAGE_MS (3000),
  * BENCH_SOAK_STORE_DOWN_MS (2000), BENCH_SOAK_DIRECT_FANOUT_MAX (the stack's DIRECT_FANOUT_MAX; its default 50 when
  * unset; the stack process reads it), BENCH_SOAK_DUMP (a file for the post-mortem: posts, deliveries, each
- * connection's timeline). Exits 1 when a message is lost or misdelivered, or memory is not flat.
+ * connection's timeline), BENCH_CPU_PROF_DIR (a CPU profile of the stack's main thread during each outage, from the drop
+ * to the last reconnect). Each outage is reported with how long until every connection was back and what the stack spent
+ * meanwhile: CPU time of its main thread (emulator, broker, store) and of all its threads (the functions' workers too),
+ * and the presence function's invocations (one per lifecycle event). Exits 1 when a message is lost or misdelivered, or
+ * memory is not flat.
  *
  * BENCH_SOAK_HOSTILE compares the normal users with and without one hostile user beside them: `baseline` runs the
  * soak with the catalog's per-user limits (as deployed) and no attacker; `attack` runs the same with a fourth process
  * (bench/soak/attacker-process.ts) flooding POST /credentials, SRP sign-ins of unknown users and persistent sessions
- * for as long as the posting lasts. Both default to 45 rooms (900 connections), leaving room under the emulator's 1000
- * persistent sessions for the attacker's. Compare the two runs' "normal users" lines: deliveries (0 lost) and p99.
+ * for as long as the posting lasts. Both default to 45 rooms (900 connections), leaving room for the attacker's persistent sessions. Compare the two runs' "normal users" lines: deliveries (0 lost) and p99.
  * Knobs of the attack: BENCH_SOAK_ATTACK_CREDENTIALS (8 requests at a time), BENCH_SOAK_ATTACK_SRP (8 sign-ins at a
  * time), BENCH_SOAK_ATTACK_TABS (20 tab client ids asked for; the tab limit grants 10); 0 turns a part of the attack off.
  * BENCH_SOAK_FUNCTION_LOG_LEVEL (ERROR, WARN, ...) shows the functions' own log lines, to see why requests failed.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import type { StoredMessage } from '../core/contracts/rooms.js';
 import { TopicScheme } from '../core/topics.js';
 import { functionDefinition } from '../functions/catalog.js';
+import { IOT_CORE_LIMITS } from '../local/emulator/mqtt/limits.js';
 import { LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { presignMqttUrl } from '../test/support/sign.js';
 import { LocalApi, mapWithConcurrency } from './fanout/api.js';
@@ -69,14 +74,18 @@ const SECONDS = intFromEnv('BENCH_SOAK_SECONDS', 60, 8, 600);
 const OUTAGE_MS = intFromEnv('BENCH_SOAK_OUTAGE_MS', 3000, 0, 60_000);
 const STORE_DOWN_MS = intFromEnv('BENCH_SOAK_STORE_DOWN_MS', 2000, 0, 60_000);
 const DUMP_FILE = process.env.BENCH_SOAK_DUMP;
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 /** Validated here; the stack process (which inherits the environment) applies it. */
 const DIRECT_FANOUT_MAX = process.env.BENCH_SOAK_DIRECT_FANOUT_MAX ? intFromEnv('BENCH_SOAK_DIRECT_FANOUT_MAX', 50, 0, 100) : undefined;
 const CONNECTIONS = ROOMS * USERS_PER_ROOM * TABS;
 /**
- * The emulator keeps at most 1000 persistent sessions of absent clients (LOCAL limit maxPersistentSessions); during an
- * outage every connection is absent, so more would expire sessions early by configuration, not by a bug.
+ * Every connection holds a persistent session, and during an outage every one of them waits for its client: the stack
+ * process raises the emulator's local bounds on sessions (LOCAL_IOT_MAX_PERSISTENT_SESSIONS 5000, _PER_USER 20) to the
+ * run's connections and tabs a user when they are higher, so no session is refused or expires by configuration. The
+ * users are the app's own (JWTs from the local issuer), so Cognito's quotas play no part. One process opens every
+ * connection: more than this many measure the load client rather than the stack.
  */
-const MAX_CONNECTIONS = 1000;
+const MAX_CONNECTIONS = 5000;
 /** The attacker's own client id and the tabs the tab limit grants (functions/catalog.ts): its persistent sessions. */
 const ATTACKER_SESSIONS = HOSTILE === 'attack' ? 1 + Math.min(ATTACK_TABS, functionDefinition('credentials').tabLimit?.tabs ?? ATTACK_TABS) : 0;
 if (CONNECTIONS + ATTACKER_SESSIONS > MAX_CONNECTIONS)
@@ -133,12 +142,16 @@ async function main(): Promise<void> {
   console.log(
     `bench:soak: ${ROOMS} rooms x ${USERS_PER_ROOM} users x ${TABS} tabs = ${CONNECTIONS} MQTT connections; ${RATE} posts/s for ${SECONDS} s; outages of ${OUTAGE_MS} ms at 25 % and 75 %, store down ${STORE_DOWN_MS} ms at 50 %; DIRECT_FANOUT_MAX ${DIRECT_FANOUT_MAX ?? 'default (50)'}`,
   );
+  console.log(
+    `bench:soak: the emulator's persistent-session bounds for this run: ${Math.max(IOT_CORE_LIMITS.maxPersistentSessions, CONNECTIONS + ATTACKER_SESSIONS)} in all, ${Math.max(IOT_CORE_LIMITS.maxPersistentSessionsPerUser, TABS)} a user (LOCAL_IOT_MAX_PERSISTENT_SESSIONS, _PER_USER: the defaults, raised when the run needs more)`,
+  );
   if (HOSTILE !== 'off')
     console.log(
       `bench:soak: hostile ${HOSTILE}: the catalog's per-user limits${HOSTILE === 'attack' ? `; one attacker: ${ATTACK_CREDENTIALS} POST /credentials at a time, ${ATTACK_SRP} SRP sign-ins of unknown users at a time, ${ATTACKER_SESSIONS} persistent sessions reconnecting once a second each` : ', no attacker'}`,
     );
   const stack: Stack = await IpcChild.start(new URL('./soak/stack-process.ts', import.meta.url).pathname, {
     execArgv: ['--expose-gc'],
+    env: { ...process.env, BENCH_SOAK_SESSIONS: String(CONNECTIONS + ATTACKER_SESSIONS), BENCH_SOAK_SESSIONS_PER_USER: String(TABS) },
     startTimeoutMs: 60_000,
   });
   const subscribers: Subscribers = await IpcChild.start(new URL('./soak/subscribers-process.ts', import.meta.url).pathname, { startTimeoutMs: 30_000 });
@@ -351,8 +364,18 @@ async function run(stack: Stack, subscribers: Subscribers, rooms: Room[], attack
   if (!clean || !flat) process.exitCode = 1;
 }
 
+let profiling = false;
+
 /** Drops every MQTT socket for OUTAGE_MS and records how long until every connection was back. */
 async function outage(stack: Stack, subscribers: Subscribers, faults: Fault[]): Promise<void> {
+  // One profile at a time: an outage that starts while the previous one is still being profiled is not.
+  const profiled = CPU_PROFILE_DIR !== undefined && !profiling;
+  if (profiled) {
+    profiling = true;
+    await stack.call('startProfile', null);
+  }
+  const cpuBefore = await stack.call('cpu', null);
+  const presenceBefore = (await stack.call('counters', null)).presenceInvocations;
   const from = wallClockMs();
   const res = await fetch(`${stack.info.emulatorUrl}/_local/mqtt/outage?ms=${OUTAGE_MS}`, { method: 'POST' });
   if (res.status !== 200) throw new Error(`the outage knob answered ${res.status}: ${await res.text()}`);
@@ -367,12 +390,24 @@ async function outage(stack: Stack, subscribers: Subscribers, faults: Fault[]): 
     }
   }
   const to = from + OUTAGE_MS;
+  const cpuAfter = await stack.call('cpu', null);
+  const presenceDuring = (await stack.call('counters', null)).presenceInvocations - presenceBefore;
+  const wallMs = wallClockMs() - from;
+  const mainMs = cpuAfter.mainThreadMs !== undefined && cpuBefore.mainThreadMs !== undefined ? cpuAfter.mainThreadMs - cpuBefore.mainThreadMs : undefined;
+  const cpuUsed = `stack CPU from the drop until then: main thread ${mainMs === undefined ? 'n/a' : seconds(mainMs)}, all threads ${seconds(cpuAfter.processMs - cpuBefore.processMs)}, in ${seconds(wallMs)}; presence invocations meanwhile ${presenceDuring}`;
+  if (profiled) {
+    const file = await stack.call('stopProfile', {
+      file: resolve(CPU_PROFILE_DIR, `stack-outage-${faults.filter((f) => f.kind === 'outage').length + 1}.cpuprofile`),
+    });
+    profiling = false;
+    console.log(`(CPU profile of the stack's main thread during the outage and the reconnects: ${file})`);
+  }
   faults.push({
     kind: 'outage',
     from,
     to,
     recovered: Number.isNaN(back) ? wallClockMs() : to + back,
-    detail: `${dropped} sockets dropped; all ${CONNECTIONS} connected again ${Number.isNaN(back) ? `NOT within ${seconds(RECONNECT_WAIT_MS)}` : `${seconds(back)} after the broker accepted sockets again`}`,
+    detail: `${dropped} sockets dropped; all ${CONNECTIONS} connected again ${Number.isNaN(back) ? `NOT within ${seconds(RECONNECT_WAIT_MS)}` : `${seconds(back)} after the broker accepted sockets again`}; ${cpuUsed}`,
   });
 }
 
@@ -474,7 +509,7 @@ function printConnections(c: ConnectionCounters, s: StackCounters): void {
   );
   if (errors) console.log(`  client errors: ${errors}`);
   console.log(
-    `stack: fan-out dead letters ${s.fanoutDeadLetters}, fan-out queue depth ${s.fanoutDepth}, broker: ${s.connectedClients} connected, ${s.absentPersistentSessions} absent persistent sessions`,
+    `stack: fan-out dead letters ${s.fanoutDeadLetters}, fan-out queue depth ${s.fanoutDepth}, broker: ${s.connectedClients} connected, ${s.absentPersistentSessions} absent persistent sessions; presence function: ${s.presenceInvocations} invocations, ${s.presenceErrors} failed`,
   );
   console.log(
     `  function metrics: ${Object.entries(s.metrics)
@@ -503,4 +538,5 @@ function printMemory(samples: MemorySample[], accepted: number): boolean {
   return v.flat;
 }
 
+if (CPU_PROFILE_DIR) mkdirSync(CPU_PROFILE_DIR, { recursive: true });
 await main();

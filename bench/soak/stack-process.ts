@@ -5,11 +5,15 @@
  * queue depth, warnings and errors of the emulator, the functions' metrics). The MQTT outage is injected by the
  * driver over HTTP, at the emulator's own local knob.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { functionName } from '../../core/deployment.js';
 import { consoleLogger, type EmulatorLogger } from '../../local/emulator/log.js';
+import { IOT_CORE_LIMITS } from '../../local/emulator/mqtt/limits.js';
 import type { FunctionLogLevel } from '../../local/emulator/services/lambda/function-logs.js';
+import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
 import { serveIpc } from '../fanout/ipc.js';
 import type { MemorySample } from './memory.js';
@@ -22,6 +26,9 @@ export interface SoakStackInfo {
 }
 
 export interface StackCounters {
+  /** Invocations of the presence rule's function so far (one per lifecycle event it was given), and its errors. */
+  presenceInvocations: number;
+  presenceErrors: number;
   fanoutDeadLetters: number;
   jobsDeadLetters: number;
   fanoutDepth: number;
@@ -40,6 +47,16 @@ export type SoakStackProtocol = {
   counters: { args: null; result: StackCounters };
   /** Resolves once the topic rules' function invocations (presence) in flight and the fan-out queue are done. */
   settle: { args: null; result: { ms: number } };
+  /**
+   * CPU time used so far, in ms: by the whole process (every thread: the functions' workers too) and by its main
+   * thread alone (the emulator, broker and store), which is what a reconnect storm queues on. The main thread's is read
+   * from Linux's /proc (undefined elsewhere).
+   */
+  cpu: { args: null; result: { processMs: number; mainThreadMs: number | undefined } };
+  /** A CPU profile of the stack's main thread (BENCH_CPU_PROF_DIR): from now until stopProfile. */
+  startProfile: { args: null; result: null };
+  /** Writes the profile (.cpuprofile, for Chrome DevTools) to `file`, an absolute path; returns it. */
+  stopProfile: { args: { file: string }; result: string };
 };
 
 /** How many lines of each kind are echoed to stderr; the rest are only counted (a store restart logs one per request). */
@@ -64,6 +81,13 @@ function tallyingLogger(echo: EmulatorLogger): EmulatorLogger & { tallies: Map<s
 }
 
 const directFanoutMax = process.env.BENCH_SOAK_DIRECT_FANOUT_MAX;
+/**
+ * Every connection keeps a persistent session, so the emulator's local bounds on them (LOCAL_IOT_MAX_PERSISTENT_SESSIONS,
+ * 5000 in all, and _PER_USER, 20; sessions.ts) must hold the run's: the driver passes how many connections and tabs a
+ * user it opens, and the bounds are raised to them when they are higher (never lowered).
+ */
+const sessionsNeeded = Number(process.env.BENCH_SOAK_SESSIONS ?? 0);
+const sessionsPerUserNeeded = Number(process.env.BENCH_SOAK_SESSIONS_PER_USER ?? 0);
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-soak-'));
 const logger = tallyingLogger(consoleLogger({ minLevel: 'warn', stream: process.stderr }));
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -91,7 +115,12 @@ const stack = await startLocalStack({
   logger,
   dataDir,
   functionLogLevel,
-  limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
+  limits: {
+    publishesPerSecondPerConnection: 0,
+    bytesPerSecondPerConnection: 0,
+    maxPersistentSessions: Math.max(IOT_CORE_LIMITS.maxPersistentSessions, sessionsNeeded),
+    maxPersistentSessionsPerUser: Math.max(IOT_CORE_LIMITS.maxPersistentSessionsPerUser, sessionsPerUserNeeded),
+  },
   ...(hostile ? {} : { rateLimit: { requests: 0, windowSeconds: 60 } }),
   // The HTTP API stage's throttle (50 requests/s by default, as deployed) is not what is measured either.
   apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
@@ -101,6 +130,22 @@ const stack = await startLocalStack({
 function sample(afterGc: boolean): MemorySample {
   const m = process.memoryUsage();
   return { at: performance.timeOrigin + performance.now(), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, afterGc };
+}
+
+let profiler: Session | undefined;
+
+/** utime + stime of the main thread (its task id is the process id), from /proc/<pid>/task/<pid>/stat, in ms. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces), from field 3 on: utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // Clock ticks are 1/100 s on Linux (USER_HZ).
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 serveIpc<SoakStackProtocol>(
@@ -123,9 +168,31 @@ serveIpc<SoakStackProtocol>(
       } while (stack.queues.fanout.queue.depth > 0);
       return { ms: performance.now() - started };
     },
+    async cpu() {
+      const { user, system } = process.cpuUsage();
+      return { processMs: (user + system) / 1000, mainThreadMs: mainThreadCpuMs() };
+    },
+    async startProfile() {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return null;
+    },
+    async stopProfile({ file }) {
+      if (!profiler) throw new Error('no profile was started');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
     async counters() {
       const usage = stack.emulator.broker.usage;
+      const presence = stack.emulator.lambda.stats(functionName(LOCAL_DEPLOYMENT, 'presence-events'));
       return {
+        presenceInvocations: presence.invocations,
+        presenceErrors: presence.errors,
         fanoutDeadLetters: stack.queues.fanout.deadLetters.depth,
         jobsDeadLetters: stack.queues.jobs.deadLetters.depth,
         fanoutDepth: stack.queues.fanout.queue.depth,

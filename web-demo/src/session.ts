@@ -3,7 +3,7 @@
  * identity, the realtime connection, the page, and the wiring between them. After a reconnection the open rooms
  * catch up from the history; signing out here (or in another tab) ends it.
  */
-import { browserNetwork, type Claim, claim, claimTabId, RealtimeClient, routeIotWebSockets, sdkTransport } from '@iot-realtime/realtime-client';
+import { browserNetwork, type Claim, claim, claimTabId, RealtimeClient } from '@iot-realtime/realtime-client';
 import { apiClient, deviceOffline } from './api.js';
 import type { DemoConfig } from './config.js';
 import { cancelConfirmations } from './confirm-dialog.js';
@@ -31,12 +31,11 @@ function countCredentialRefresh(): void {
 }
 
 export async function startSession(root: HTMLElement, config: DemoConfig, identity: Identity, hooks: SessionHooks): Promise<void> {
-  if (config.mode === 'local' && config.emulatorMqttUrl) routeIotWebSockets(config.iotEndpoint, config.emulatorMqttUrl);
   const topics = topicSchemeFor(config.topicPrefix);
   // This tab's id, kept across reloads and unique among open tabs: with it, app users get a client id of their own.
   const tab = await claimTabId();
   let page: SessionPage | undefined; // drawn once the first credentials are in
-  const access = await realtimeAccess(config, identity, topics, tab.id, {
+  const accessLoading = realtimeAccess(config, identity, topics, tab.id, {
     onRefreshed: (expiration) => {
       page?.bar.showCredentialsUntil(expiration);
       countCredentialRefresh();
@@ -46,10 +45,18 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
       if (retryInMs !== undefined && !deviceOffline())
         notify(`Could not refresh the realtime credentials (${message}); retrying in ${Math.max(1, Math.round(retryInMs / 1000))} s`);
     },
-  }).catch((error: unknown) => {
-    tab.claim.release();
-    throw error;
   });
+  // The SDK (a chunk of its own) is loaded and run while the credentials request is out, not before it.
+  const transportLoading = import('./realtime-transport.js');
+  const [accessResult, transportResult] = await Promise.allSettled([accessLoading, transportLoading]);
+  if (accessResult.status === 'rejected' || transportResult.status === 'rejected') {
+    if (accessResult.status === 'fulfilled') accessResult.value.credentials.stop();
+    tab.claim.release();
+    throw accessResult.status === 'rejected' ? accessResult.reason : (transportResult as PromiseRejectedResult).reason;
+  }
+  const access = accessResult.value;
+  const { routeIotWebSockets, sdkTransport } = transportResult.value;
+  if (config.mode === 'local' && config.emulatorMqttUrl) routeIotWebSockets(config.iotEndpoint, config.emulatorMqttUrl);
 
   const client = new RealtimeClient({
     endpoint: access.endpoint,
@@ -89,8 +96,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
 
   /** Subscribes once connected; the page is ready for the end-to-end suite once the subscriptions are in. */
   const subscribeAll = async () => {
-    // One subscription per granted filter: the user's own subtree covers every room inbox and job.
-    for (const filter of access.topicFilters) await client.subscribe(filter);
+    // One subscription per granted filter, all sent at once (no SUBACK waits for another): the user's own subtree
+    // covers every room inbox and job.
+    await Promise.all(access.topicFilters.map((filter) => client.subscribe(filter)));
     document.body.dataset.ready = 'true';
   };
 
@@ -122,6 +130,9 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
     }
   };
 
+  // Connecting starts here and the page is drawn while the socket opens: the connection's first step waits for the
+  // tab's lock, so the listeners below are in place before it reports anything.
+  const connecting = takeConnection(false);
   page = renderSessionPage(root, {
     topics,
     userId: access.userId,
@@ -155,5 +166,5 @@ export async function startSession(root: HTMLElement, config: DemoConfig, identi
   const notifications = mountNotificationsPanel(root, topics, access.userId);
   client.on('json', ({ topic, json }) => notifications.show(topic, json));
   hooks.onStarted(identity);
-  await takeConnection(false);
+  await connecting;
 }

@@ -8,7 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { auth, http } from 'aws-crt';
-import { type SecretLookup, SignatureError, verifyAuthorizationHeader, verifyPresignedUrl } from './sigv4.js';
+import { type SecretLookup, SignatureError, SigningKeyCache, signingKey, verifyAuthorizationHeader, verifyPresignedUrl } from './sigv4.js';
 
 const require = createRequire(import.meta.url);
 // aws-crt's browser build, loaded directly: its create_websocket_url is what the browser SDK calls before connecting.
@@ -148,10 +148,88 @@ describe('header signatures made by the AWS SDK v3 signer', () => {
 
   it('refuses a query string that is not valid percent-encoding with a clear code', async () => {
     const req = await signed('iotdata', { method: 'POST', path: '/topics/a', query: { qos: '1' }, body: '' });
-    expectCode(
-      () => verifyAuthorizationHeader({ ...req, rawQuery: 'qos=%G1' }, { services: ['iotdata'], region: 'us-east-1' }, secrets),
-      'IncompleteSignature',
+    const scope = { services: ['iotdata'], region: 'us-east-1' };
+    for (const rawQuery of ['qos=%G1', 'qos=1%', 'qos=1%2', 'q%2=1', 'qos=%%41'])
+      expectCode(() => verifyAuthorizationHeader({ ...req, rawQuery }, scope, secrets), 'IncompleteSignature');
+  });
+
+  it('verifies query strings of any characters the SDK signer encodes (seeded: UTF-8, surrogate pairs, reserved, +, %, spaces)', async () => {
+    // Characters that exercise every branch of the decoding and re-encoding: unreserved, reserved, '+', '%', space,
+    // 2-, 3- and 4-byte UTF-8 (a surrogate pair), in runs and alone.
+    const alphabet = ['a', 'Z', '0', '-', '.', '_', '~', ' ', '+', '%', '/', '=', '&', '?', '#', '*', "'", 'é', '€', '中', '😀', '\u00ff'];
+    let seed = 20261206;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const word = () => Array.from({ length: 1 + random(12) }, () => alphabet[random(alphabet.length)]).join('');
+    const scope = { services: ['iotdata'], region: 'us-east-1' };
+    for (let round = 0; round < 40; round += 1) {
+      const query = Object.fromEntries(Array.from({ length: 1 + random(4) }, () => [word(), word()]));
+      const req = await signed('iotdata', { method: 'POST', path: '/topics/a', query, body: '' });
+      expect(verifyAuthorizationHeader(req, scope, secrets).scope.accessKeyId).toBe(AKID);
+      // The same request with one query value changed by one character does not verify.
+      const [name, value] = Object.entries(query)[0]!;
+      const tampered = await signed('iotdata', { method: 'POST', path: '/topics/a', query: { ...query, [name]: `${value}x` }, body: '' });
+      expectCode(() => verifyAuthorizationHeader({ ...req, rawQuery: tampered.rawQuery }, scope, secrets), 'SignatureDoesNotMatch');
+    }
+  });
+});
+
+describe('cached signing keys', () => {
+  const scope = { services: ['iotdata'], region: 'us-east-1' };
+  const signedWith = (secret: string, keyId = AKID) =>
+    new SignatureV4({ service: 'iotdata', region: 'us-east-1', sha256: Sha256, credentials: { accessKeyId: keyId, secretAccessKey: secret } }).sign(
+      new HttpRequest({
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: 4510,
+        path: '/topics/a',
+        headers: { host: '127.0.0.1:4510' },
+        body: 'x',
+      }),
     );
+  const asRequest = (r: { method: string; path: string; headers: Record<string, string> }) => ({
+    method: r.method,
+    path: r.path,
+    rawQuery: '',
+    headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: Buffer.from('x'),
+  });
+
+  it('are looked up by secret: once a key id answers with another secret, what the old one signed no longer verifies', async () => {
+    let current = 'first-secret-000000000000000000000000000';
+    const lookup: SecretLookup = (id) => (id === AKID ? current : undefined);
+    const byFirst = asRequest(await signedWith(current));
+    expect(verifyAuthorizationHeader(byFirst, scope, lookup).scope.accessKeyId).toBe(AKID);
+    current = 'second-secret-00000000000000000000000000';
+    expectCode(() => verifyAuthorizationHeader(byFirst, scope, lookup), 'SignatureDoesNotMatch');
+    expect(verifyAuthorizationHeader(asRequest(await signedWith(current)), scope, lookup).scope.accessKeyId).toBe(AKID);
+  });
+
+  it('are bounded: past the bound the oldest entry goes, and every key returned is the one derived afresh', () => {
+    const cache = new SigningKeyCache(3);
+    const day = { date: '20261206', region: 'us-east-1', service: 'iotdata' };
+    const inputs = [
+      ['s1', day],
+      ['s2', day],
+      ['s1', { ...day, date: '20261207' }],
+      ['s1', { ...day, service: 'sts' }],
+      ['s3', day],
+      ['s1', day],
+      ['s2', day],
+    ] as const;
+    for (const [secret, scope] of inputs) {
+      expect(cache.key(secret, scope).equals(signingKey(secret, scope))).toBe(true);
+      expect(cache.size).toBeLessThanOrEqual(3);
+    }
+    expect(cache.size).toBe(3);
+    // Inputs whose parts joined with "/" would read the same get each their own key.
+    const first = { ...day, region: 'a/b', service: 'iotdata' };
+    const second = { ...day, region: 'a', service: 'b' };
+    expect(cache.key('x', first).equals(signingKey('x', first))).toBe(true);
+    expect(cache.key('iotdata/x', second).equals(signingKey('iotdata/x', second))).toBe(true);
   });
 });
 

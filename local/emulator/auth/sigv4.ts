@@ -52,43 +52,69 @@ export interface VerifiedSignature {
 /** Looks up the secret for an access key id; undefined when the key is unknown. */
 export type SecretLookup = (accessKeyId: string) => string | undefined;
 
-const UNRESERVED_BYTE = /^[A-Za-z0-9\-._~]$/;
+/** SigV4 UriEncode's unreserved bytes, `A-Z a-z 0-9 - . _ ~`, by byte value. */
+const UNRESERVED = new Uint8Array(256);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[char.charCodeAt(0)] = 1;
+/** `%XY` (upper-case hex) of every byte value. */
+const PERCENT_ENCODED = Array.from({ length: 256 }, (_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`);
 
 /**
  * SigV4 UriEncode over bytes: the unreserved characters stay, every other byte becomes %XY with upper-case hex, so a
  * space is %20 and UTF-8 is %XY%ZA%BC (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
  */
 function uriEncodeBytes(bytes: Uint8Array): string {
+  // Unreserved bytes are ASCII: a run of them is copied as it is.
+  const run = (from: number, to: number) => Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
   let out = '';
-  for (const byte of bytes) {
-    const char = String.fromCharCode(byte);
-    out += UNRESERVED_BYTE.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  let runStart = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (UNRESERVED[byte] === 1) continue;
+    if (runStart < i) out += run(runStart, i);
+    out += PERCENT_ENCODED[byte];
+    runStart = i + 1;
   }
-  return out;
+  return runStart < bytes.length ? out + run(runStart, bytes.length) : out;
+}
+
+/** The value of a hex digit's char code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
 }
 
 /**
  * Percent-decodes a raw query component to bytes; any other character is taken as its UTF-8 bytes, `+` included: SigV4
  * reads a `+` as a literal plus (canonically %2B), never as a space (AWS test vector get-query-plus,
- * smithy-lang/smithy-rs#4227; SigV4 sends spaces as %20, "not using '+'").
+ * smithy-lang/smithy-rs#4227; SigV4 sends spaces as %20, "not using '+'"). Runs between escapes are encoded at once
+ * (a lone surrogate becomes U+FFFD's bytes, as UTF-8 encoding does).
  */
 function percentDecodedBytes(raw: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '%') {
-      const hex = raw.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex))
+  if (!raw.includes('%')) return Buffer.from(raw, 'utf8');
+  const parts: Buffer[] = [];
+  const escaped: number[] = [];
+  let runStart = 0;
+  let i = raw.indexOf('%');
+  while (i !== -1) {
+    if (runStart < i) parts.push(Buffer.from(raw.slice(runStart, i), 'utf8'));
+    // Consecutive escapes (a UTF-8 sequence) become one buffer.
+    escaped.length = 0;
+    while (raw.charCodeAt(i) === 37) {
+      const high = hexValue(raw.charCodeAt(i + 1));
+      const low = hexValue(raw.charCodeAt(i + 2));
+      if (high === -1 || low === -1)
         throw new SignatureError('IncompleteSignature', `the query string is not valid percent-encoding near "${raw.slice(i, i + 3)}"`);
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else {
-      const codePoint = raw.codePointAt(i)!;
-      const char = String.fromCodePoint(codePoint);
-      bytes.push(...Buffer.from(char, 'utf8'));
-      i += char.length - 1;
+      escaped.push(high * 16 + low);
+      i += 3;
     }
+    parts.push(Buffer.from(escaped));
+    runStart = i;
+    i = raw.indexOf('%', i);
   }
-  return Buffer.from(bytes);
+  if (runStart < raw.length) parts.push(Buffer.from(raw.slice(runStart), 'utf8'));
+  return Buffer.concat(parts);
 }
 
 /** A query parameter as it arrived: name and value still percent-encoded. */
@@ -177,6 +203,11 @@ export interface CanonicalRequestInput {
 
 /** The SigV4 canonical request (create-signed-request.html, "Create a canonical request"). */
 export function canonicalRequest(input: CanonicalRequestInput): string {
+  return canonicalRequestWithQuery(input, canonicalQuery(input.rawQuery, input.excludedQueryParams));
+}
+
+/** The canonical request with its canonical query already computed (the same for every host a presigned URL may name). */
+function canonicalRequestWithQuery(input: Omit<CanonicalRequestInput, 'rawQuery' | 'excludedQueryParams'>, query: string): string {
   const headers = input.signedHeaders
     .map((name) => {
       const value = input.headerValue(name);
@@ -184,14 +215,7 @@ export function canonicalRequest(input: CanonicalRequestInput): string {
       return `${name}:${canonicalHeaderValue(value)}\n`;
     })
     .join('');
-  return [
-    input.method.toUpperCase(),
-    canonicalUri(input.path),
-    canonicalQuery(input.rawQuery, input.excludedQueryParams),
-    headers,
-    input.signedHeaders.join(';'),
-    input.payloadHash,
-  ].join('\n');
+  return [input.method.toUpperCase(), canonicalUri(input.path), query, headers, input.signedHeaders.join(';'), input.payloadHash].join('\n');
 }
 
 /** The SigV4 string to sign for a canonical request. */
@@ -210,8 +234,37 @@ export function signingKey(secretAccessKey: string, scope: Omit<CredentialScope,
   return hmac(hmac(hmac(kDate, scope.region), scope.service), 'aws4_request');
 }
 
+/**
+ * Signing keys derived lately, by scope and secret: a key depends on nothing else and is good for its whole day, which
+ * is why AWS's signers cache it too (@smithy/signature-v4 keeps 50). The verifiers ask only for requests whose scope
+ * has been checked and whose access key exists, so the entries come from the account's keys and at most two dates;
+ * past the bound the oldest entry goes (a miss costs four HMACs, nothing else).
+ */
+export class SigningKeyCache {
+  readonly #keys = new Map<string, Buffer>();
+
+  constructor(readonly maxEntries: number) {}
+
+  get size(): number {
+    return this.#keys.size;
+  }
+
+  key(secret: string, scope: Omit<CredentialScope, 'accessKeyId'>): Buffer {
+    const id = JSON.stringify([scope.date, scope.region, scope.service, secret]);
+    let key = this.#keys.get(id);
+    if (key === undefined) {
+      key = signingKey(secret, scope);
+      if (this.#keys.size >= this.maxEntries) this.#keys.delete(this.#keys.keys().next().value!);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+}
+
+const signingKeys = new SigningKeyCache(4096);
+
 function signature(secret: string, scope: CredentialScope, toSign: string): string {
-  return createHmac('sha256', signingKey(secret, scope)).update(toSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKeys.key(secret, scope)).update(toSign, 'utf8').digest('hex');
 }
 
 function parseCredential(credential: string): CredentialScope {
@@ -313,17 +366,19 @@ export function verifyPresignedUrl(
   const secret = lookupSecret(scope.accessKeyId);
   if (secret === undefined) throw new SignatureError('UnknownAccessKey', `the access key ${scope.accessKeyId} does not exist in this account`);
 
+  // IoT: the session token is not part of the canonical request.
+  const query = canonicalQuery(request.rawQuery, ['X-Amz-Signature', 'X-Amz-Security-Token']);
   const matches = request.hostCandidates.some((host) => {
-    const canonical = canonicalRequest({
-      method: request.method,
-      path: request.path,
-      rawQuery: request.rawQuery,
-      // IoT: the session token is not part of the canonical request.
-      excludedQueryParams: ['X-Amz-Signature', 'X-Amz-Security-Token'],
-      signedHeaders: headerNames,
-      headerValue: (name) => (name === 'host' ? host.toLowerCase() : request.headers?.[name]),
-      payloadHash: EMPTY_SHA256,
-    });
+    const canonical = canonicalRequestWithQuery(
+      {
+        method: request.method,
+        path: request.path,
+        signedHeaders: headerNames,
+        headerValue: (name) => (name === 'host' ? host.toLowerCase() : request.headers?.[name]),
+        payloadHash: EMPTY_SHA256,
+      },
+      query,
+    );
     return compare(signature(secret, scope, stringToSign(amzDate!, scope, canonical)), given!.toLowerCase());
   });
   if (!matches)
