@@ -187,7 +187,11 @@ async function measureFanout(
   // Members: tokens, credentials (one STS session each, as browsers get them), presigned URLs, MQTT connections.
   let started = performance.now();
   const members = Array.from({ length: largest }, (_, i) => memberId(i));
-  const tokens = await mapWithConcurrency(members, 8, (id) => api.token(id));
+  const tokens = await mapWithConcurrency(members, 8, async (id) => {
+    const token = await api.token(id);
+    await api.register(token);
+    return token;
+  });
   const specs = await mapWithConcurrency(members, 8, async (id, i) => {
     const creds = await api.credentials(tokens[i]!);
     const url = await presignMqttUrl(creds, { connectTo: stack.info.emulatorUrl, signedHost: creds.iotEndpoint, region: creds.region, expiresIn: 3600 });
