@@ -102,6 +102,8 @@ function inboxMessage(roomId: string, from: string, tag: string): InboxMessage {
 async function main(): Promise<void> {
   console.log(`bench:fanout: ${machine()}`);
   const stack = await IpcChild.start<StackProtocol, StackInfo>(new URL('./fanout/stack-process.ts', import.meta.url).pathname, { startTimeoutMs: 60_000 });
+  console.log('local stack in its own process; for the bench only:');
+  for (const setting of stack.info.settings) console.log(`  - ${setting}`);
   const subscribers = await IpcChild.start<SubscribersProtocol, null>(new URL('./fanout/subscribers-process.ts', import.meta.url).pathname, {
     startTimeoutMs: 30_000,
   });
