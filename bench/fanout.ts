@@ -102,6 +102,8 @@ function inboxMessage(roomId: string, from: string, tag: string): InboxMessage {
 async function main(): Promise<void> {
   console.log(`bench:fanout: ${machine()}`);
   const stack = await IpcChild.start<StackProtocol, StackInfo>(new URL('./fanout/stack-process.ts', import.meta.url).pathname, { startTimeoutMs: 60_000 });
+  console.log('local stack in its own process; for the bench only:');
+  for (const setting of stack.info.settings) console.log(`  - ${setting}`);
   const subscribers = await IpcChild.start<SubscribersProtocol, null>(new URL('./fanout/subscribers-process.ts', import.meta.url).pathname, {
     startTimeoutMs: 30_000,
   });
@@ -187,7 +189,11 @@ async function measureFanout(
   // Members: tokens, credentials (one STS session each, as browsers get them), presigned URLs, MQTT connections.
   let started = performance.now();
   const members = Array.from({ length: largest }, (_, i) => memberId(i));
-  const tokens = await mapWithConcurrency(members, 8, (id) => api.token(id));
+  const tokens = await mapWithConcurrency(members, 8, async (id) => {
+    const token = await api.token(id);
+    await api.register(token);
+    return token;
+  });
   const specs = await mapWithConcurrency(members, 8, async (id, i) => {
     const creds = await api.credentials(tokens[i]!);
     const url = await presignMqttUrl(creds, { connectTo: stack.info.emulatorUrl, signedHost: creds.iotEndpoint, region: creds.region, expiresIn: 3600 });

@@ -27,7 +27,8 @@ import type { FunctionLogLevel } from './emulator/services/lambda/function-logs.
 import type { StandardQueue } from './emulator/services/sqs/queue.js';
 import { LOCAL_ADMIN_USER, LOCAL_DEPLOYMENT, LOCAL_TOKEN_AUDIENCE, LOCAL_TOKEN_ISSUER } from './local-deployment.js';
 import { applyLocalOverlay, type LocalOverlay } from './overlay.js';
-import { type RunningLocalDynamoDb, startLocalDynamoDb } from './store/dynalite.js';
+import type { RunningLocalDynamoDb } from './store/dynalite.js';
+import { startLocalDynamoDbThread } from './store/store-thread.js';
 import { type RunningWeb, startWebServer } from './web/server.js';
 
 export interface LocalStackOptions {
@@ -41,6 +42,11 @@ export interface LocalStackOptions {
   bounds?: Partial<LocalBounds>;
   /** Where rooms, history and signing keys are kept (`.local` for `npm start`); in memory when absent. */
   dataDir?: string;
+  /**
+   * Keep the local DynamoDB in memory even with a dataDir (tests and benches where persistence is not the point: no
+   * LevelDB work per request). By default the store is kept in `<dataDir>/dynamodb` when there is a dataDir.
+   */
+  storeInMemory?: boolean;
   /** Lifetime of credentials vended by /credentials (900-3600 in AWS): the stage's CREDENTIALS_DURATION_SECONDS. */
   credentialsDurationSeconds?: number;
   /** Local testing knob: caps every temporary credential's lifetime (see EmulatorOptions). */
@@ -156,7 +162,15 @@ async function startOn({
   lock: DataFolderLock | undefined;
 }): Promise<LocalStack> {
   const synth = synthesizeCached(localInfraConfig(options));
-  let store = await startLocalDynamoDb(withPath(dataFile('dynamodb')));
+  // The store runs on its own thread (store/store-thread.ts), off the emulator's loop.
+  const storePath = options.storeInMemory ? undefined : dataFile('dynamodb');
+  const onStoreError = (error: Error) =>
+    options.logger.log({
+      level: 'error',
+      message: 'the local DynamoDB failed; requests to it fail until the stack restarts',
+      error: error.stack ?? error.message,
+    });
+  let store = await startLocalDynamoDbThread({ ...withPath(storePath), onError: onStoreError });
   const emulator = await startEmulator({
     account: { region: LOCAL_DEPLOYMENT.region, accountId: LOCAL_DEPLOYMENT.accountId, users: [LOCAL_ADMIN_USER] },
     logger: options.logger,
@@ -222,13 +236,14 @@ async function startOn({
       webConfig,
       idle: () => emulator.lambda.idle(),
       async restartStore(downMs = 0) {
-        const path = dataFile('dynamodb');
-        if (path === undefined) throw new Error('restartStore needs a stack started with dataDir: an in-memory store would lose its tables');
+        const path = storePath;
+        if (path === undefined)
+          throw new Error('restartStore needs a stack started with dataDir (and without storeInMemory): an in-memory store would lose its tables');
         if (!Number.isInteger(downMs) || downMs < 0) throw new Error(`restartStore: downMs must be a non-negative integer, got ${downMs}`);
         const { port } = store;
         await store.close();
         await new Promise((resolve) => setTimeout(resolve, downMs));
-        store = await startLocalDynamoDb({ path, port });
+        store = await startLocalDynamoDbThread({ path, port, onError: onStoreError });
       },
       async close() {
         await web?.close();

@@ -15,12 +15,15 @@ import { functionName } from '../../core/deployment.js';
 import { consoleLogger } from '../../local/emulator/log.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
+import { BENCH_STACK_SETTINGS } from '../e2e/stack-process.js';
 import { wallClockMs } from './clock.js';
 import { serveIpc } from './ipc.js';
 
 export interface StackInfo {
   apiUrl: string;
   emulatorUrl: string;
+  /** What the stack was started with, as the bench prints it. */
+  settings: string[];
 }
 
 export interface PublishTiming {
@@ -57,8 +60,9 @@ const stack = await startLocalStack({
   functionLogLevel: 'SILENT',
   limits: { publishesPerSecondPerConnection: 0, bytesPerSecondPerConnection: 0 },
   rateLimit: { requests: 0, windowSeconds: 60 },
-  // The HTTP API stage's throttle (50 requests/s by default, as deployed) is not what is measured either.
-  apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
+  // The HTTP API stage's throttle (50 requests/s by default, as deployed) is not what is measured either, nor the
+  // account's local bound on Lambda environments (64 by default).
+  ...BENCH_STACK_SETTINGS,
 });
 
 const endpoint = stack.emulator.url;
@@ -87,7 +91,16 @@ const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array)
 let profiler: Session | undefined;
 
 serveIpc<StackProtocol>(
-  { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url } satisfies StackInfo,
+  {
+    apiUrl: stack.api.url,
+    emulatorUrl: stack.emulator.url,
+    settings: [
+      'store: in memory, on its own thread',
+      `HTTP API stage throttle ${BENCH_STACK_SETTINGS.apiThrottle.burstLimit} burst / ${BENCH_STACK_SETTINGS.apiThrottle.rateLimit} per s (deployed: 100 / 50)`,
+      `Lambda execution environments at most ${BENCH_STACK_SETTINGS.maxLambdaEnvironments} (local default 64)`,
+      'IoT per-connection throttles off (100 publishes/s, 512 KiB/s in IoT Core), per-user write limit off',
+    ],
+  } satisfies StackInfo,
   {
     async publishOnce({ topic, payload }) {
       const body = new TextEncoder().encode(payload);
