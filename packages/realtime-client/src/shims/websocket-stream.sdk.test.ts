@@ -72,10 +72,11 @@ describe("aws-crt's browser MQTT client on the websocket-stream stand-in", () =>
     });
     try {
       await connection.connect();
+      let resolveReceived: (text: string) => void = () => undefined;
       const received = new Promise<string>((resolve) => {
-        void connection.subscribe('rooms/general', mqtt.QoS.AtMostOnce, (_topic, payload) => resolve(Buffer.from(payload).toString('utf8')));
+        resolveReceived = resolve;
       });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await connection.subscribe('rooms/general', mqtt.QoS.AtMostOnce, (_topic, payload) => resolveReceived(Buffer.from(payload).toString('utf8')));
       peers.at(-1)!.send(publish('rooms/general', 'héllo'));
       expect(await received).toBe('héllo');
 
@@ -86,6 +87,10 @@ describe("aws-crt's browser MQTT client on the websocket-stream stand-in", () =>
       expect(interrupted).toBe(1);
       expect(successes).toEqual([true, true]);
       expect(connects).toHaveLength(2);
+      // aws-crt's browser client (1.33) halts with an uncaught CrtError ("failed OfflineQueuePolicy check on
+      // disconnect") when stopped while one of its own operations of the new connection is still in flight: seen about
+      // once in five runs under load. Let the reconnection settle first; stopping mid-reconnect is not what this tests.
+      await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
       await connection.disconnect();
     }
