@@ -19,6 +19,7 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type RunningLocalDynamoDb, startLocalDynamoDb, tableIdAsUuid } from './dynalite.js';
 import { TimeToLive } from './time-to-live.js';
@@ -27,8 +28,9 @@ import { DynaliteConnection } from './wire.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const clientOf = (store: RunningLocalDynamoDb) => new DynamoDBClient({ region: 'us-east-1', endpoint: store.url, credentials, maxAttempts: 1 });
-const createTable = (client: DynamoDBClient, name: string) =>
-  client.send(
+/** Creates the table and waits until it is ACTIVE: DynamoDB (and dynalite) answer ResourceNotFoundException while it is CREATING. */
+const createTable = async (client: DynamoDBClient, name: string) => {
+  await client.send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
@@ -40,6 +42,8 @@ const createTable = (client: DynamoDBClient, name: string) =>
       GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'gk', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
     }),
   );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: name });
+};
 const failure = (promise: Promise<unknown>) =>
   promise.then(
     () => {
