@@ -38,6 +38,9 @@ export async function buildFunctions(outDir = DEFAULT_OUT_DIR): Promise<BuiltFun
       metafile: true,
       legalComments: 'none',
       logLevel: 'silent',
+      // The workspace packages (@iot-realtime/realtime-server) from their sources, as jest and tsc see them: their
+      // `import` condition is the built dist/, which a bundle of this repository must not depend on being fresh.
+      conditions: ['iot-realtime-source'],
       // ESM bundles of CommonJS dependencies need a `require` in scope.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });

@@ -7,7 +7,11 @@ import { EventBridgeNotifier } from './eventbridge-notifier.js';
 const eventBridge = mockClient(EventBridgeClient);
 beforeEach(() => eventBridge.reset());
 
-type Types = { 'invoice.ready': { invoiceId: string }; maintenance: null };
+// An interface, as the README declares one (no implicit index signature: the generics must take it).
+interface Types {
+  'invoice.ready': { invoiceId: string };
+  maintenance: null;
+}
 const notifier = () =>
   new EventBridgeNotifier<Types>({
     eventBusName: 'app-prod-events',

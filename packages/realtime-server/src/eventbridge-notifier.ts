@@ -36,7 +36,7 @@ export interface Accepted {
   eventId: string;
 }
 
-export class EventBridgeNotifier<M extends NotificationMap = NotificationMap> {
+export class EventBridgeNotifier<M extends object = NotificationMap> {
   readonly #client: EventBridgeClient;
   readonly #source: string;
 

@@ -31,7 +31,7 @@ export interface IotNotifierOptions {
 
 type UserRecipient = Extract<NotificationRecipient, { kind: 'user' }>;
 
-export class IotNotifier<M extends NotificationMap = NotificationMap> {
+export class IotNotifier<M extends object = NotificationMap> {
   readonly #client: IoTDataPlaneClient;
   readonly #topics: TopicScheme;
   readonly #source: string;
