@@ -103,7 +103,7 @@ describe.each(WIDTHS)('rooms change live (%s)', (width, viewport) => {
     expect(p.errors).toEqual([]);
   });
 
-  it('keeps member lists and presence live in other tabs: a new member online at once, then offline, then gone', async () => {
+  it('keeps member lists and presence live in other tabs: a new member shown at once and online, then offline, then gone', async () => {
     const ownerId = userFor('host', width);
     const memberId = userFor('regular', width);
     const newcomerId = userFor('newcomer', width);
