@@ -7,7 +7,8 @@ const config: Config = {
   ...base,
   testMatch: ['<rootDir>/web-demo/e2e/**/*.e2e.ts'],
   testTimeout: 120_000,
-  maxWorkers: 1,
+  // Two suites side by side (each its own stack and web port, stack.ts): most of an e2e test's time is waiting.
+  maxWorkers: 2,
 };
 
 export default config;

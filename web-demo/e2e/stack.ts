@@ -7,7 +7,8 @@ import { type LogEntry, memoryLogger } from '../../local/emulator/log.js';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { type ApiCall, apiClient, appToken } from '../../test/support/local-api.js';
 
-export const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 5180);
+/** One web port per jest worker (E2E_WEB_PORT, 5180 by default, for the first): suites run side by side. */
+export const WEB_PORT = Number(process.env.E2E_WEB_PORT ?? 5180) + Number(process.env.JEST_WORKER_ID ?? 1) - 1;
 
 export type E2eStack = LocalStack & {
   /** What the emulator logged (refusals, connections, Cognito confirmation codes). */
