@@ -158,11 +158,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     pools: options.userPools ?? [],
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     baseUrl: () => baseUrl,
+    quotas: bounds.cognitoUserPoolQuotas,
+    srpPool: { workers: bounds.cognitoSrpWorkers, maxQueued: bounds.cognitoSrpQueue },
   });
   const dynamodb = options.dynamoDbUpstreamUrl
     ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl })
     : undefined;
-  const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl });
+  const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl, maxMessagesPerQueue: bounds.sqsMaxMessagesPerQueue });
   // The functions' network: the IoT endpoint (browsers sign it, functions publish to it) and Cognito's host are here.
   const networkMap = (): Record<string, string> => ({
     [advertisedHost]: baseUrl,
