@@ -1,6 +1,8 @@
 /** Emulator configuration from the environment, validated once, failing fast with the variable's name. */
 import { DEFAULT_EMULATOR_PORT, DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { IOT_CORE_LIMITS, type IotLimits } from './mqtt/limits.js';
+import { COGNITO_USER_POOL_QUOTAS, type QuotaCategory, type UserPoolQuotas } from './services/cognito-user-pool/quotas.js';
+import { DEFAULT_SRP_POOL } from './services/cognito-user-pool/srp-pool.js';
 
 export class EmulatorConfigError extends Error {
   override readonly name = 'EmulatorConfigError';
@@ -22,6 +24,17 @@ export interface LocalBounds {
   cognitoGuestIdentitiesPerMinute: number;
   /** GetCredentialsForIdentity per identity per minute; over it TooManyRequestsException. */
   cognitoCredentialsPerIdentityPerMinute: number;
+  /**
+   * Messages one SQS queue holds (visible, in flight and delayed); at it a new message is refused with OverLimit, the
+   * error of SQS's nearest real quota (in-flight messages), and nothing queued is dropped (services/sqs/queue.ts).
+   */
+  sqsMaxMessagesPerQueue: number;
+  /** Worker threads of the user pools' SRP math (services/cognito-user-pool/srp-pool.ts). */
+  cognitoSrpWorkers: number;
+  /** SRP steps that may wait for a busy worker; one more is refused with TooManyRequestsException. */
+  cognitoSrpQueue: number;
+  /** The user pools' request rate quotas per category, requests per second (quotas.ts; Cognito's defaults). */
+  cognitoUserPoolQuotas: UserPoolQuotas;
 }
 
 export const DEFAULT_LOCAL_BOUNDS: LocalBounds = {
@@ -29,6 +42,20 @@ export const DEFAULT_LOCAL_BOUNDS: LocalBounds = {
   maxCognitoIdentities: 100_000,
   cognitoGuestIdentitiesPerMinute: 30,
   cognitoCredentialsPerIdentityPerMinute: 12,
+  sqsMaxMessagesPerQueue: 100_000,
+  cognitoSrpWorkers: DEFAULT_SRP_POOL.workers,
+  cognitoSrpQueue: DEFAULT_SRP_POOL.maxQueued,
+  cognitoUserPoolQuotas: COGNITO_USER_POOL_QUOTAS,
+};
+
+/** The variable of each user pool quota category: UserAuthentication is LOCAL_COGNITO_USER_AUTHENTICATION_PER_SECOND. */
+export const COGNITO_QUOTA_VARIABLES: Readonly<Record<QuotaCategory, string>> = {
+  UserAuthentication: 'LOCAL_COGNITO_USER_AUTHENTICATION_PER_SECOND',
+  UserCreation: 'LOCAL_COGNITO_USER_CREATION_PER_SECOND',
+  UserAccountRecovery: 'LOCAL_COGNITO_USER_ACCOUNT_RECOVERY_PER_SECOND',
+  UserRead: 'LOCAL_COGNITO_USER_READ_PER_SECOND',
+  UserUpdate: 'LOCAL_COGNITO_USER_UPDATE_PER_SECOND',
+  UserToken: 'LOCAL_COGNITO_USER_TOKEN_PER_SECOND',
 };
 
 export interface EmulatorEnvConfig {
@@ -74,6 +101,13 @@ function origins(env: NodeJS.ProcessEnv, webPort: number): string[] {
   return list;
 }
 
+function userPoolQuotas(env: NodeJS.ProcessEnv): UserPoolQuotas {
+  const quotas = { ...COGNITO_USER_POOL_QUOTAS };
+  for (const [category, name] of Object.entries(COGNITO_QUOTA_VARIABLES) as Array<[QuotaCategory, string]>)
+    quotas[category] = integer(env, name, COGNITO_USER_POOL_QUOTAS[category], 1, 1_000_000);
+  return quotas;
+}
+
 export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EmulatorEnvConfig {
   const port = integer(env, 'LOCAL_AWS_PORT', DEFAULT_EMULATOR_PORT, 0, 65535);
   const webPort = integer(env, 'LOCAL_WEB_PORT', DEFAULT_WEB_PORT, 1, 65535);
@@ -112,6 +146,11 @@ export function emulatorConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Emu
         1,
         1_000_000,
       ),
+      sqsMaxMessagesPerQueue: integer(env, 'LOCAL_SQS_MAX_MESSAGES', DEFAULT_LOCAL_BOUNDS.sqsMaxMessagesPerQueue, 1, 10_000_000),
+      // More workers than cores only makes them compete with the event loop they are there to spare.
+      cognitoSrpWorkers: integer(env, 'LOCAL_COGNITO_SRP_WORKERS', DEFAULT_LOCAL_BOUNDS.cognitoSrpWorkers, 1, 64),
+      cognitoSrpQueue: integer(env, 'LOCAL_COGNITO_SRP_QUEUE', DEFAULT_LOCAL_BOUNDS.cognitoSrpQueue, 0, 10_000),
+      cognitoUserPoolQuotas: userPoolQuotas(env),
     },
     allowedOrigins: origins(env, webPort),
     logFormat,

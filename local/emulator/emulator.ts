@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { DEFAULT_WEB_PORT } from '../local-deployment.js';
 import { type AccountConfig, LocalAccount } from './account/account.js';
 import { peekAuthorizationScope } from './auth/sigv4.js';
@@ -158,11 +159,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     pools: options.userPools ?? [],
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     baseUrl: () => baseUrl,
+    quotas: bounds.cognitoUserPoolQuotas,
+    srpPool: { workers: bounds.cognitoSrpWorkers, maxQueued: bounds.cognitoSrpQueue },
   });
   const dynamodb = options.dynamoDbUpstreamUrl
     ? new DynamoDbService({ account, logger: options.logger, now, upstreamUrl: options.dynamoDbUpstreamUrl })
     : undefined;
-  const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl });
+  const sqs = new SqsService({ account, logger, now, baseUrl: () => baseUrl, maxMessagesPerQueue: bounds.sqsMaxMessagesPerQueue });
   // The functions' network: the IoT endpoint (browsers sign it, functions publish to it) and Cognito's host are here.
   const networkMap = (): Record<string, string> => ({
     [advertisedHost]: baseUrl,
@@ -328,7 +331,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     }
   }
 
+  /** Set by close(): new requests and sockets are refused from then on (the close sequence below). */
+  let closing = false;
+  /** MQTT sockets, from their upgrade request on: the HTTP server no longer tracks a socket once it is upgraded. */
+  const upgradedSockets = new Set<Duplex>();
+
   const server: Server = createServer((req, res) => {
+    if (closing)
+      return sendJson(res, 503, { message: 'the local emulator is shutting down' }, { 'x-amzn-errortype': 'ServiceUnavailable', connection: 'close' });
     route(req, res).catch((error: unknown) => {
       logger.log({ level: 'error', message: 'internal error', method: req.method, url: req.url, error: error instanceof Error ? error.stack : String(error) });
       if (!res.headersSent) sendJson(res, 500, { message: 'internal error in the emulator (see its log)' }, { 'x-amzn-errortype': 'InternalFailureException' });
@@ -336,6 +346,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
   });
   server.on('upgrade', (req, socket, head) => {
+    if (closing) return void socket.destroy();
+    upgradedSockets.add(socket);
+    socket.once('close', () => upgradedSockets.delete(socket));
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/mqtt') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -372,7 +385,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     networkMap,
     logger,
     async close() {
-      // First: the disconnect events of the broker's closing connections must not start functions.
+      // Refuse new work first: stop listening (no new connection; server.close resolves once the open ones are gone,
+      // at the end) and answer what still arrives on open connections with 503.
+      closing = true;
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Then: the disconnect events of the broker's closing connections must not start functions; event source
+      // mappings, queued asynchronous events and running invocations stop without being drained (lambda.close).
       await rules.close();
       events.close();
       await lambda.close();
@@ -385,7 +403,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       cognito.flush();
       await broker.close();
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // MQTT sockets the broker did not end (one upgraded while it closed, or still in its handshake): a client waiting
+      // for its CONNACK would otherwise hold the server open until its own connect timeout (30 s in mqtt.js).
+      for (const socket of upgradedSockets) socket.destroy();
+      await serverClosed;
     },
   };
 }

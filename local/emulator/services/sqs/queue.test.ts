@@ -140,7 +140,7 @@ describe('StandardQueue', () => {
     const q = queue({}, { maxMessages: 2 });
     q.send('1');
     q.send('2');
-    expect(() => q.send('3')).toThrow(/holds 2 messages already/);
+    expect(() => q.send('3')).toThrow(/already holds 2 messages, its bound \(LOCAL_SQS_MAX_MESSAGES\)/);
     expect(q.peek().map((m) => m.body)).toEqual(['1', '2']);
   });
 

@@ -63,7 +63,13 @@ export class ReceiptHandleError extends Error {
   }
 }
 
-/** A bound of the local queue was reached; SQS's nearest answer is OverLimit. */
+/**
+ * The local queue holds LOCAL_SQS_MAX_MESSAGES messages: a new one is refused, none already queued is dropped. SQS
+ * itself stores an unlimited backlog; its nearest real limit is the in-flight quota ("Amazon SQS standard queue
+ * quotas", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html: "a maximum
+ * of approximately 120,000 in flight messages ... If you reach this quota while using short polling, Amazon SQS returns
+ * the OverLimit error message"), so the refusal is OverLimit ("The specified action violates a limit", API reference).
+ */
 export class QueueFullError extends Error {
   override readonly name = 'QueueFullError';
 }
@@ -108,7 +114,9 @@ export class StandardQueue {
     messageAttributes?: Record<string, MessageAttributeValue>,
   ): StoredMessage {
     if (this.#messages.size >= this.options.maxMessages)
-      throw new QueueFullError(`the local queue ${this.name} holds ${this.options.maxMessages} messages already (LOCAL_SQS_MAX_MESSAGES)`);
+      throw new QueueFullError(
+        `The local queue ${this.name} already holds ${this.options.maxMessages} messages, its bound (LOCAL_SQS_MAX_MESSAGES); this message was not sent and none queued was dropped. Receive and delete messages, or raise the bound.`,
+      );
     const now = this.options.now();
     const message: StoredMessage = {
       messageId: randomUUID(),

@@ -87,8 +87,11 @@ export interface SqsServiceOptions {
   now: () => Date;
   /** The emulator's URL, known once it listens: queue URLs are built on it. */
   baseUrl: () => string;
-  /** Messages one queue holds at most (a local bound; SQS has none but its in-flight quota). */
-  maxMessagesPerQueue?: number;
+  /**
+   * Messages one queue holds at most (LOCAL_SQS_MAX_MESSAGES): a local bound on memory. SQS stores an unlimited
+   * backlog; its nearest quota is the in-flight one, whose error the refusal uses (queue.ts, QueueFullError).
+   */
+  maxMessagesPerQueue: number;
 }
 
 export interface CreateQueueInput {
@@ -136,7 +139,7 @@ export class SqsService {
     }
     const url = `${this.options.baseUrl()}/${this.options.account.accountId}/${input.name}`;
     const queue = new StandardQueue(input.name, this.queueArn(input.name), url, attributes, this.options.now().getTime(), {
-      maxMessages: this.options.maxMessagesPerQueue ?? 100_000,
+      maxMessages: this.options.maxMessagesPerQueue,
       now: () => this.options.now().getTime(),
       deadLetterSink: (targetArn, message) => {
         const target = this.queueByArn(targetArn);
@@ -324,6 +327,7 @@ export class SqsService {
     try {
       return queue.send(body, delay, undefined, attributes);
     } catch (error) {
+      // OverLimit is a 403 in SQS's model (awsQueryError "OverLimit", httpError 403, as @aws-sdk/client-sqs ships it).
       if (error instanceof QueueFullError) throw new ServiceError(403, 'OverLimit', error.message);
       throw error;
     }
