@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { consoleLogger } from '../../local/emulator/log.js';
 import { startLocalStack } from '../../local/stack.js';
 import { serveIpc } from '../fanout/ipc.js';
+import { BENCH_STACK_SETTINGS } from '../stack-settings.js';
 
 export interface E2eStackInfo {
   apiUrl: string;
@@ -39,12 +40,6 @@ function mainThreadMs(): number {
 }
 /** USER_HZ: 100 on Linux whatever the kernel's own tick rate (proc(5)). */
 const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Deployed defaults: stage throttle 100 burst / 50 per second (infra), 64 environments locally (LOCAL_LAMBDA_MAX_ENVIRONMENTS). */
-export const BENCH_STACK_SETTINGS = {
-  apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
-  maxLambdaEnvironments: 256,
-} as const;
 
 const store = process.env.BENCH_E2E_STORE ?? 'memory';
 if (store !== 'memory' && store !== 'disk') throw new Error(`BENCH_E2E_STORE must be "memory" or "disk", got ${JSON.stringify(store)}`);

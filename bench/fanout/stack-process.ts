@@ -15,7 +15,7 @@ import { functionName } from '../../core/deployment.js';
 import { consoleLogger } from '../../local/emulator/log.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
-import { BENCH_STACK_SETTINGS } from '../e2e/stack-process.js';
+import { BENCH_STACK_SETTINGS } from '../stack-settings.js';
 import { wallClockMs } from './clock.js';
 import { serveIpc } from './ipc.js';
 
