@@ -35,7 +35,7 @@ export function startBanner(facts: BannerFacts): string {
     `  HTTP API        ${facts.apiUrl}   (${routes.length} routes, from functions/catalog.ts)`,
     ...routes.map((r) => `                  ${r}`),
     `  Local tokens    POST ${facts.apiUrl}/dev/token {"sub":"alice"}   POST ${facts.apiUrl}/dev/cognito-token {"username":"dana"}`,
-    `  AWS emulator    ${facts.emulatorUrl}   (IoT Core, STS, Cognito, DynamoDB, Lambda, SQS, API Gateway; MQTT at ${facts.mqttUrl})`,
+    `  AWS emulator    ${facts.emulatorUrl}   (IoT Core, STS, Cognito, DynamoDB, Lambda, SQS, API Gateway, EventBridge; MQTT at ${facts.mqttUrl})`,
     `  Local data      ${facts.dataDir}   (rooms, history, users, Cognito identities, signing keys; delete the folder to reset)`,
     'Cognito sign-up confirmation codes are printed here, framed by ===== lines (no email is sent locally).',
     'Ctrl-C stops everything.',
