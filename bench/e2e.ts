@@ -22,7 +22,8 @@ import { TopicScheme } from '../core/topics.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../local/local-deployment.js';
 import { connectClient, type TestClient } from '../test/support/mqtt.js';
 import { presignMqttUrl } from '../test/support/sign.js';
-import type { CpuTime, E2eStackInfo, E2eStackProtocol } from './e2e/stack-process.js';
+import type { CpuTime } from './cpu-time.js';
+import type { E2eStackInfo, E2eStackProtocol } from './e2e/stack-process.js';
 import { IpcChild } from './fanout/ipc.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -216,14 +217,18 @@ async function main(): Promise<void> {
     const posts = Math.max(1, accepted);
     const perPost = {
       stack: (stackCpu.processMs - stackCpuBefore.processMs) / posts,
-      main: (stackCpu.mainThreadMs - stackCpuBefore.mainThreadMs) / posts,
+      // Undefined without /proc (not Linux): the main thread's share is then not reported.
+      main:
+        stackCpu.mainThreadMs !== undefined && stackCpuBefore.mainThreadMs !== undefined
+          ? (stackCpu.mainThreadMs - stackCpuBefore.mainThreadMs) / posts
+          : undefined,
       bench: (benchCpu.user + benchCpu.system) / 1000 / posts,
     };
     console.log(
-      `  CPU per POST: stack process ${perPost.stack.toFixed(2)} ms (its main thread, the emulator's loop: ${perPost.main.toFixed(2)} ms; the rest: functions' workers, store thread, GC and I/O threads), this load generator ${perPost.bench.toFixed(2)} ms`,
+      `  CPU per POST: stack process ${perPost.stack.toFixed(2)} ms (its main thread, the emulator's loop: ${perPost.main?.toFixed(2) ?? 'unknown'} ms; the rest: functions' workers, store thread, GC and I/O threads), this load generator ${perPost.bench.toFixed(2)} ms`,
     );
     console.log(
-      `  at that cost 2 idle cores would sustain about ${(2000 / (perPost.stack + perPost.bench)).toFixed(0)} POST/s, and the main thread alone caps it at ${(1000 / perPost.main).toFixed(0)} POST/s`,
+      `  at that cost 2 idle cores would sustain about ${(2000 / (perPost.stack + perPost.bench)).toFixed(0)} POST/s${perPost.main ? `, and the main thread alone caps it at ${(1000 / perPost.main).toFixed(0)} POST/s` : ''}`,
     );
 
     const ratio = full.p50 / plane.p50;

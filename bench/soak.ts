@@ -16,7 +16,7 @@
  * connection's timeline), BENCH_CPU_PROF_DIR (a CPU profile of the stack's main thread during each outage, from the drop
  * to the last reconnect). Each outage is reported with how long until every connection was back and what the stack spent
  * meanwhile: CPU time of its main thread (emulator, broker, store) and of all its threads (the functions' workers too),
- * and the presence function's invocations (one per lifecycle event). Exits 1 when a message is lost or misdelivered, or
+ * and the presence function's invocations (batches of up to 100 lifecycle events from its queue). Exits 1 when a message is lost or misdelivered, or
  * memory is not flat.
  *
  * BENCH_SOAK_HOSTILE compares the normal users with and without one hostile user beside them: `baseline` runs the

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { WebConfig } from '../core/contracts/web-config.js';
 import { resourceName } from '../core/deployment.js';
 import type { RateLimit } from '../functions/catalog.js';
-import { FANOUT_QUEUE, JOBS_QUEUE } from '../functions/catalog.js';
+import { FANOUT_QUEUE, JOBS_QUEUE, PRESENCE_EVENTS_QUEUE } from '../functions/catalog.js';
 import type { InfraConfig } from '../infra/config.js';
 import { type DataFolderLock, lockDataFolder } from './data-folder-lock.js';
 import { type AppliedStack, applyStack } from './deploy/apply.js';
@@ -84,7 +84,7 @@ export interface LocalStack {
   /** The local Cognito user pool: its id, app client and `iss`. */
   userPool: { id: string; clientId: string; issuer: string };
   /** The stage's work queues and their dead-letter queues. */
-  queues: Record<'jobs' | 'fanout', { queue: StandardQueue; deadLetters: StandardQueue }>;
+  queues: Record<'jobs' | 'fanout' | 'presenceEvents', { queue: StandardQueue; deadLetters: StandardQueue }>;
   /** What the functions counted (publishes, fan-out recipients, denials): their EMF metrics, summed as CloudWatch would. */
   readonly metrics: Readonly<Record<string, number>>;
   web: RunningWeb | undefined;
@@ -228,7 +228,7 @@ async function startOn({
       stackDir,
       issuers: overlay.issuers,
       userPool: { id: userPoolId, clientId: userPoolClientId, issuer: emulator.userPools.issuer(userPoolId) },
-      queues: { jobs: queue(JOBS_QUEUE.purpose), fanout: queue(FANOUT_QUEUE.purpose) },
+      queues: { jobs: queue(JOBS_QUEUE.purpose), fanout: queue(FANOUT_QUEUE.purpose), presenceEvents: queue(PRESENCE_EVENTS_QUEUE.purpose) },
       get metrics() {
         return emulator.lambda.logs.metrics;
       },

@@ -7,11 +7,12 @@
  *   API stage's throttle, the account's Lambda environments, IoT's per-connection publish throttle, the per-user
  *   write limit.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleLogger } from '../../local/emulator/log.js';
 import { startLocalStack } from '../../local/stack.js';
+import { type CpuTime, cpuTime } from '../cpu-time.js';
 import { serveIpc } from '../fanout/ipc.js';
 import { BENCH_STACK_SETTINGS } from '../stack-settings.js';
 
@@ -22,24 +23,7 @@ export interface E2eStackInfo {
   settings: string[];
 }
 
-/** CPU time this process has used so far (all its threads), and its main thread's (the emulator's loop), in ms. */
-export interface CpuTime {
-  processMs: number;
-  mainThreadMs: number;
-}
-
 export type E2eStackProtocol = { cpu: { args: null; result: CpuTime } };
-
-/** The main thread's CPU time from /proc (Linux): utime + stime of the task whose id is the process id, in clock ticks. */
-function mainThreadMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is field 14.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-/** USER_HZ: 100 on Linux whatever the kernel's own tick rate (proc(5)). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 const store = process.env.BENCH_E2E_STORE ?? 'memory';
 if (store !== 'memory' && store !== 'disk') throw new Error(`BENCH_E2E_STORE must be "memory" or "disk", got ${JSON.stringify(store)}`);
@@ -70,8 +54,7 @@ serveIpc<E2eStackProtocol>(
   } satisfies E2eStackInfo,
   {
     async cpu() {
-      const { user, system } = process.cpuUsage();
-      return { processMs: (user + system) / 1000, mainThreadMs: mainThreadMs() };
+      return cpuTime();
     },
   },
   async () => {

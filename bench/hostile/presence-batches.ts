@@ -2,7 +2,7 @@
  * What coalescing per user buys the presence function under a flood, measured on the function itself: the same
  * BENCH_PRESENCE_EVENTS lifecycle events of one user (connects and disconnects over 10 tab client ids, in IoT's
  * shape) handed to the deployed presence-events function in the local stack (its bundle, its role, the emulator's
- * DynamoDB), once one event per invocation (the rule's Lambda action, as wired today) and once in SQS batches of
+ * DynamoDB), once one event per invocation (the rule's former Lambda action) and once in SQS batches of
  * BENCH_PRESENCE_BATCH records (the rule's SQS action and an event source mapping), each with BENCH_PRESENCE_CONCURRENCY
  * invocations at a time. Reports the time each took and what the presence table says at the end (the user offline).
  * Not run in CI: `AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true tsx bench/hostile/presence-batches.ts`.

@@ -2,7 +2,8 @@
  * A connection flood against the local stack: how long the presence work it causes takes to drain, and how long
  * stack.close() (Ctrl-C in `npm start`) takes in the middle of one. One user (or BENCH_FLOOD_USERS) connects and
  * disconnects BENCH_FLOOD_CONNECTS times over BENCH_FLOOD_PARALLEL tab client ids at once (each connect and each
- * disconnect is a lifecycle event: the presence rule invokes the presence function for each); the user is in a room
+ * disconnect is a lifecycle event: the presence rule sends each to the presence-events queue, whose event source
+ * mapping hands them to the presence function in batches); the user is in a room
  * with BENCH_FLOOD_MEMBERS other members, who are told when they come and go. Then either
  *   - (default) waits until the Lambda service has nothing queued or running, and reports how long that took, the
  *     presence function's invocations, errors and throttles, and what the presence table says at the end; or
@@ -125,8 +126,9 @@ const s = stats();
 console.log(
   `drain: ${drained ? 'complete' : 'NOT complete'} ${seconds(drainMs)} after the flood ended (${seconds(floodMs + drainMs)} after it began); presence invocations ${s.invocations - before.invocations}, cold starts ${s.coldStarts - before.coldStarts}, errors ${s.errors - before.errors}, timeouts ${s.timeouts - before.timeouts}, throttles ${s.throttles - before.throttles}`,
 );
-const discarded = logger.entries.filter((e) => String(e.message).startsWith(`asynchronous invocation of ${presence} discarded`)).length;
-console.log(`events discarded after every retry: ${discarded}; rss ${mib(process.memoryUsage().rss)}`);
+// What the presence function could not record after the queue's retries lands in its dead-letter queue.
+const { queue: presenceQueue, deadLetters: presenceDeadLetters } = stack.queues.presenceEvents;
+console.log(`presence queue: ${presenceQueue.depth} left, ${presenceDeadLetters.depth} in its dead-letter queue; rss ${mib(process.memoryUsage().rss)}`);
 // Every connection is closed: once the drain is complete, nobody of the flood may still show as online.
 let stillOnline = 0;
 for (const u of users) stillOnline += ((await api('GET', `/rooms/${u.roomId}/presence`, { token: u.token })).body.online as string[]).length;

@@ -5,7 +5,7 @@
  * queue depth, warnings and errors of the emulator, the functions' metrics). The MQTT outage is injected by the
  * driver over HTTP, at the emulator's own local knob.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { IOT_CORE_LIMITS } from '../../local/emulator/mqtt/limits.js';
 import type { FunctionLogLevel } from '../../local/emulator/services/lambda/function-logs.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
+import { type CpuTime, cpuTime } from '../cpu-time.js';
 import { serveIpc } from '../fanout/ipc.js';
 import type { MemorySample } from './memory.js';
 
@@ -26,7 +27,7 @@ export interface SoakStackInfo {
 }
 
 export interface StackCounters {
-  /** Invocations of the presence rule's function so far (one per lifecycle event it was given), and its errors. */
+  /** Invocations of the presence rule's function so far (each a batch of lifecycle events from its queue), and its errors. */
   presenceInvocations: number;
   presenceErrors: number;
   fanoutDeadLetters: number;
@@ -52,7 +53,7 @@ export type SoakStackProtocol = {
    * thread alone (the emulator, broker and store), which is what a reconnect storm queues on. The main thread's is read
    * from Linux's /proc (undefined elsewhere).
    */
-  cpu: { args: null; result: { processMs: number; mainThreadMs: number | undefined } };
+  cpu: { args: null; result: CpuTime };
   /** A CPU profile of the stack's main thread (BENCH_CPU_PROF_DIR): from now until stopProfile. */
   startProfile: { args: null; result: null };
   /** Writes the profile (.cpuprofile, for Chrome DevTools) to `file`, an absolute path; returns it. */
@@ -134,20 +135,6 @@ function sample(afterGc: boolean): MemorySample {
 
 let profiler: Session | undefined;
 
-/** utime + stime of the main thread (its task id is the process id), from /proc/<pid>/task/<pid>/stat, in ms. */
-function mainThreadCpuMs(): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8');
-    // The fields after the command name (which may hold spaces), from field 3 on: utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    // Clock ticks are 1/100 s on Linux (USER_HZ).
-    return Number.isFinite(ticks) ? ticks * 10 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 serveIpc<SoakStackProtocol>(
   { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url, userPoolClientId: stack.userPool.clientId } satisfies SoakStackInfo,
   {
@@ -169,8 +156,7 @@ serveIpc<SoakStackProtocol>(
       return { ms: performance.now() - started };
     },
     async cpu() {
-      const { user, system } = process.cpuUsage();
-      return { processMs: (user + system) / 1000, mainThreadMs: mainThreadCpuMs() };
+      return cpuTime();
     },
     async startProfile() {
       profiler = new Session();

@@ -194,7 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       },
       sendToQueue: async (action, body) => {
         const queue = sqs.queueByName(action.queueUrl.split('/').at(-1) ?? '');
-        if (!queue) throw new Error(`the error action's queue ${action.queueUrl} does not exist`);
+        if (!queue) throw new Error(`the SQS action's queue ${action.queueUrl} does not exist`);
         await sendAsRole(sqs, account, queue.arn, action.roleArn, 'iot.amazonaws.com', body, { 'aws:SourceAccount': account.accountId });
       },
     },

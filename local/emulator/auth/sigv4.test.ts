@@ -225,6 +225,9 @@ describe('cached signing keys', () => {
       expect(cache.size).toBeLessThanOrEqual(3);
     }
     expect(cache.size).toBe(3);
+    // Oldest out first: the last three distinct inputs stay, the ones before them went.
+    expect([cache.has('s3', day), cache.has('s1', day), cache.has('s2', day)]).toEqual([true, true, true]);
+    expect([cache.has('s1', { ...day, date: '20261207' }), cache.has('s1', { ...day, service: 'sts' })]).toEqual([false, false]);
     // Inputs whose parts joined with "/" would read the same get each their own key.
     const first = { ...day, region: 'a/b', service: 'iotdata' };
     const second = { ...day, region: 'a', service: 'b' };

@@ -249,8 +249,13 @@ export class SigningKeyCache {
     return this.#keys.size;
   }
 
+  /** Whether the key of `secret` for `scope` is cached (for tests of the eviction order). */
+  has(secret: string, scope: Omit<CredentialScope, 'accessKeyId'>): boolean {
+    return this.#keys.has(SigningKeyCache.#id(secret, scope));
+  }
+
   key(secret: string, scope: Omit<CredentialScope, 'accessKeyId'>): Buffer {
-    const id = JSON.stringify([scope.date, scope.region, scope.service, secret]);
+    const id = SigningKeyCache.#id(secret, scope);
     let key = this.#keys.get(id);
     if (key === undefined) {
       key = signingKey(secret, scope);
@@ -258,6 +263,10 @@ export class SigningKeyCache {
       this.#keys.set(id, key);
     }
     return key;
+  }
+
+  static #id(secret: string, scope: Omit<CredentialScope, 'accessKeyId'>): string {
+    return JSON.stringify([scope.date, scope.region, scope.service, secret]);
   }
 }
 
