@@ -11,11 +11,11 @@ import { join, relative } from 'node:path';
 import { buildFunctions, REPO_ROOT } from '../../infra/build-functions.js';
 import type { InfraConfig } from '../../infra/config.js';
 import { synthesizeStack } from '../../infra/synth.js';
+import { CACHE_ROOT, pruneCacheFolder } from '../cache.js';
 
 /** Sources a function bundle may include, and what else decides the stack's JSON. */
 const BUNDLE_INPUTS = ['core', 'functions', 'packages/realtime-server/src', 'package-lock.json', 'infra/build-functions.ts'];
 const STACK_INPUTS = ['infra'];
-const CACHE_ROOT = join(REPO_ROOT, 'node_modules', '.cache', 'iot-realtime');
 /** Entries kept per kind: enough for the configurations the tests and benches use, bounded on disk. */
 const KEEP_ENTRIES = 24;
 
@@ -38,8 +38,8 @@ export async function synthesizeCached(config: Omit<InfraConfig, 'functionsDir'>
   const stackBuilt = await ensure(synthDir, async (staging) => {
     synthesizeStack({ ...config, functionsDir: bundlesDir }, staging);
   });
-  prune(join(CACHE_ROOT, 'functions'));
-  prune(join(CACHE_ROOT, 'synth'));
+  pruneCacheFolder(join(CACHE_ROOT, 'functions'), KEEP_ENTRIES);
+  pruneCacheFolder(join(CACHE_ROOT, 'synth'), KEEP_ENTRIES);
   return { stackName, stackDir: join(synthDir, 'stacks', stackName), built: { bundles: bundlesBuilt, stack: stackBuilt } };
 }
 
@@ -80,14 +80,4 @@ function hashInputs(inputs: readonly string[]): string {
   };
   for (const input of inputs) visit(join(REPO_ROOT, input));
   return hash.digest('hex').slice(0, 24);
-}
-
-/** Keeps the most recently used entries of a cache folder. */
-function prune(folder: string): void {
-  if (!existsSync(folder)) return;
-  const entries = readdirSync(folder)
-    .filter((name) => !name.endsWith('.tmp'))
-    .map((name) => ({ name, mtime: statSync(join(folder, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const stale of entries.slice(KEEP_ENTRIES)) rmSync(join(folder, stale.name), { recursive: true, force: true });
 }

@@ -7,11 +7,12 @@
  * esbuild (packages left to node_modules) into node_modules/.cache, where its package imports resolve as they do here.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
+import { CACHE_ROOT, pruneCacheFolder } from '../cache.js';
 import type { LocalDynamoDbOptions, RunningLocalDynamoDb } from './server.js';
 import type { FromStoreThread, ToStoreThread } from './store-worker.js';
 
@@ -110,24 +111,20 @@ function storeWorkerUrl(): URL {
     logLevel: 'silent',
   });
   const code = outputFiles[0]!.text;
-  const dir = fileURLToPath(new URL('../../node_modules/.cache/iot-realtime/store-thread/', import.meta.url));
+  const dir = join(CACHE_ROOT, 'store-thread');
   const file = join(dir, `${createHash('sha256').update(code).digest('hex').slice(0, 24)}.mjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
     // Written whole, then renamed: a concurrent process (a test worker) never loads half a file.
     const staging = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(staging, code);
-    renameSync(staging, file);
-    prune(dir);
+    try {
+      writeFileSync(staging, code);
+      renameSync(staging, file);
+    } finally {
+      rmSync(staging, { force: true });
+    }
+    pruneCacheFolder(dir, KEEP_BUNDLES);
   }
   bundled = pathToFileURL(file);
   return bundled;
-}
-
-function prune(dir: string): void {
-  const entries = readdirSync(dir)
-    .filter((name) => name.endsWith('.mjs'))
-    .map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const stale of entries.slice(KEEP_BUNDLES)) rmSync(join(dir, stale.name), { force: true });
 }
