@@ -431,6 +431,44 @@ describe('the SQS event source mapping', () => {
       ).toEqual(['i0', 'i1', 'i2']);
     });
 
+    it('stops a batch before its payload passes 6 MB, from its first records on, and keeps the rest for the next batch without receiving it again', async () => {
+      // Lambda: a batch grows until it is full, the window closes "or the payload reaches 6 MB" (Batching behavior).
+      const { queue, dlq } = queues(30, 1);
+      const name = `big-consumer-${++serial}`;
+      createTestFunction(
+        emulator,
+        name,
+        `export const handler = async (event) => {
+  console.log(JSON.stringify({ big: event.Records.map((r) => ({ id: r.body.slice(0, 3), count: Number(r.attributes.ApproximateReceiveCount), bytes: r.body.length })) }));
+  return {};
+};`,
+        { roleArn: emulator.account.roleByName('consumer-role')!.arn, timeoutSeconds: 5 },
+      );
+      // 30 records of 256 KiB (7.5 MiB) already waiting when the mapping starts: its first receive would take them all.
+      for (let i = 0; i < 30; i++) queue.send(`b${String(i).padStart(2, '0')}-${'x'.repeat(256 * 1024 - 4)}`);
+      map({ queue, functionName: name, batchSize: 100, maximumBatchingWindowSeconds: 1 });
+      const batches = () =>
+        emulator.logs
+          .filter((e) => typeof e.message === 'string' && e.message.startsWith(`${name}: {"big"`))
+          .map((e) => (JSON.parse((e.message as string).slice(name.length + 2)) as { big: Array<{ id: string; count: number; bytes: number }> }).big);
+      await waitFor(() => batches().flat().length === 30, 20_000);
+      expect(batches().length).toBeGreaterThan(1);
+      for (const batch of batches()) expect(batch.reduce((n, r) => n + r.bytes, 0)).toBeLessThanOrEqual(6 * 1024 * 1024);
+      // Each record once, received once (maxReceiveCount 1: a second receive would have sent it to the dead-letter queue).
+      expect(
+        batches()
+          .flat()
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(Array.from({ length: 30 }, (_, i) => `b${String(i).padStart(2, '0')}`));
+      expect(
+        batches()
+          .flat()
+          .every((r) => r.count === 1),
+      ).toBe(true);
+      expect(dlq.depth).toBe(0);
+    });
+
     it('keeps to maximum_concurrency with large batches: the rest waits in the queue, never throttled', async () => {
       const { queue } = queues(30);
       const fn = await consumer(`await sleep(300);`, { timeoutSeconds: 5 });

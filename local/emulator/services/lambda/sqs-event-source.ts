@@ -53,6 +53,8 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
   readonly #concurrency: number;
   /** Whether a batch is being gathered (its records received, the function not yet invoked). */
   #gathering = false;
+  /** Records received that did not fit the last batch's payload: the next batch starts with them. */
+  readonly #carried: StoredMessage[] = [];
 
   constructor(
     private readonly lambda: LambdaService,
@@ -91,7 +93,7 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
 
   /** Whether the mapping has work: a batch being gathered or processed, or records waiting for it in the queue. */
   get busy(): boolean {
-    return this.#inFlight.size > 0 || this.#gathering || (this.#running && this.input.queue.counts(Date.now()).visible > 0);
+    return this.#inFlight.size > 0 || this.#gathering || (this.#running && (this.#carried.length > 0 || this.input.queue.counts(Date.now()).visible > 0));
   }
 
   /**
@@ -129,34 +131,38 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
 
   /**
    * One batch: the records visible now and, with a batching window, those that arrive before it closes, the batch is
-   * full or the payload would pass 6 MB. Empty when nothing is visible.
+   * full or the payload would pass 6 MB. Empty when nothing is visible. A record received that would take the payload
+   * past 6 MB is kept by the poller for the next batch, as a poller holds what it received: it is neither received
+   * again (its ApproximateReceiveCount, which decides redrive, stays as it is) nor made visible to others.
    */
   async #gather(): Promise<StoredMessage[]> {
     const { queue } = this.input;
-    const batch = queue.receive(this.#batchSize);
-    if (batch.length === 0 || this.#windowMs === 0) return batch;
+    const batch: StoredMessage[] = [];
+    let bytes = 0;
+    let full = false;
+    const take = (records: StoredMessage[]) => {
+      for (const m of records) {
+        // The first record of a batch always goes (an SQS message is at most 1 MiB); the others while they fit.
+        if (full || (batch.length > 0 && bytes + recordBytes(m) > MAX_PAYLOAD_BYTES)) {
+          full = true;
+          this.#carried.push(m);
+          continue;
+        }
+        bytes += recordBytes(m);
+        batch.push(m);
+      }
+    };
+    take(this.#carried.splice(0, this.#batchSize));
+    if (!full && batch.length < this.#batchSize) take(queue.receive(this.#batchSize - batch.length));
+    if (batch.length === 0 || this.#windowMs === 0 || full) return batch;
     this.#gathering = true;
     try {
       const closesAt = Date.now() + this.#windowMs;
-      let bytes = batch.reduce((n, m) => n + recordBytes(m), 0);
-      while (this.#running && batch.length < this.#batchSize && bytes < MAX_PAYLOAD_BYTES) {
+      while (this.#running && batch.length < this.#batchSize && !full) {
         const left = closesAt - Date.now();
         if (left <= 0) break;
         await queue.waitForMessages(left, this.#abort.signal);
-        for (const m of queue.receive(this.#batchSize - batch.length)) {
-          // A record that would take the payload past 6 MB waits for the next batch.
-          if (bytes + recordBytes(m) > MAX_PAYLOAD_BYTES) {
-            try {
-              queue.changeVisibility(m.receipt!, 0);
-            } catch {
-              // Received again meanwhile: that delivery owns it now.
-            }
-            bytes = MAX_PAYLOAD_BYTES;
-            continue;
-          }
-          bytes += recordBytes(m);
-          batch.push(m);
-        }
+        take(queue.receive(this.#batchSize - batch.length));
       }
       return batch;
     } finally {
