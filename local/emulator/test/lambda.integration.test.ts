@@ -621,6 +621,8 @@ describe('reserved concurrency (reserved_concurrent_executions)', () => {
     expect(reserved.lambda.stats('stopped').invocations).toBe(0);
     expect(linesOf2(reserved, 'stopped')).toEqual([]);
     expect(reserved.logs.filter((e) => String(e.message).includes('stopped discarded'))).toEqual([]);
+    // Nothing of it can run: idle() does not wait for it (it resolves, rather than hang until the event's maximum age).
+    await expect(Promise.race([reserved.lambda.idle().then(() => 'idle'), sleep(5000).then(() => 'still waiting')])).resolves.toBe('idle');
   });
 });
 

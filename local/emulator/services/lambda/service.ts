@@ -391,11 +391,15 @@ export class LambdaService {
 
   /**
    * Resolves when no asynchronous event is queued or running and no event source mapping is processing a batch (tests,
-   * LocalStack.idle; shutdown waits for nothing).
+   * LocalStack.idle; shutdown waits for nothing). Events queued for a function with a reserved concurrency of 0 are not
+   * waited for: none of them may run until the reservation changes (or they expire).
    */
   async idle(): Promise<void> {
     for (;;) {
-      const queued = [...this.#queues.values()].some((q) => q.length > 0);
+      const queued = [...this.#queues.entries()].some(([name, q]) => {
+        const fn = this.#functions.get(name);
+        return q.length > 0 && fn !== undefined && this.#asyncLimit(fn) > 0;
+      });
       const batches = this.#mappings.filter((m) => m.busy);
       if (!queued && this.#asyncInFlight.size === 0 && this.#timers.size === 0 && batches.length === 0) return;
       if (batches.length > 0) {
