@@ -90,7 +90,11 @@ interface Rule {
   errorAction?: { sqs: SqsAction };
 }
 
-/** IoT: what the error message names as the failed action and resource ("Error action message format"). */
+/**
+ * IoT: what the error message names as the failed action and resource ("Error action message format"). The page's only
+ * example is S3's, whose failedResource is the bucket as the action names it; AWS does not document SQS's, so it is
+ * the queue as the SQS action names it (its queueUrl), and a Lambda action's the function ARN it names.
+ */
 function describeAction(action: RuleAction): { failedAction: string; failedResource: string } {
   return 'lambda' in action
     ? { failedAction: 'LambdaAction', failedResource: action.lambda.functionArn }
@@ -234,7 +238,8 @@ export class RulesEngine {
     logger.log({ level: 'error', message: 'topic rule action failed', rule: rule.name, topic, ...failed, error: errorMessage });
     const sqs = rule.errorAction?.sqs;
     if (!sqs) return;
-    // "Error action message format" (AWS IoT developer guide, "Error handling (error action)").
+    // "Error action message format" (AWS IoT developer guide, "Error handling (error action)"). Its `clientId` (the
+    // publisher's) is left out: the broker reports what it routes without the publishing client.
     const message = JSON.stringify({
       ruleName: rule.name,
       topic,
