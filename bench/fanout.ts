@@ -10,7 +10,15 @@
  *    - ONE PublishCommand to a shared topic the same members subscribe to (what IoT's own fan-out costs).
  * 2. POST /credentials for a user in 1000 rooms and for a user in 1 room: latency and the session policy STS got.
  * 3. IoT Core messaging cost per room message, inbox fan-out vs a shared topic.
+ * Before measuring, the bench waits for the fan-out queue to be empty: setting up a room of N members one PUT at a time
+ * queues about N^2/2 member_added deliveries (each event goes to every current member; 1000 members: about 500,000, in
+ * some 5,000 tasks of 100), which the local queue hands out oldest first (SQS standard queues: best-effort order), so a
+ * room message posted meanwhile waits behind them: measured at once (BENCH_FANOUT_DRAIN=0), the first messages to the
+ * room of 100 reach nobody for 20 to 105 s, late but not lost.
+ * A wait that times out is detailed at the end (warm-up rounds included): the members missing and when each got the
+ * message after all, and what the fan-out queue held at that moment.
  * Knobs: BENCH_FANOUT_SIZES (10,100,1000), BENCH_FANOUT_MESSAGES (50,50,20), BENCH_CREDENTIAL_ROOMS (1000),
+ * BENCH_FANOUT_DRAIN (1; 0 measures right after the setup, its room events still queued),
  * BENCH_CPU_PROF_DIR (writes a CPU profile of the stack process while each room size is measured; it slows the stack,
  * so figures from profiled runs are not the benchmark's).
  */
@@ -28,8 +36,8 @@ import { LocalApi, mapWithConcurrency } from './fanout/api.js';
 import { wallClockMs } from './fanout/clock.js';
 import { roomMessageCost, USD_PER_MILLION_MESSAGES } from './fanout/cost.js';
 import { IpcChild } from './fanout/ipc.js';
-import type { StackInfo, StackProtocol } from './fanout/stack-process.js';
-import type { Arrivals, SubscribersProtocol } from './fanout/subscribers-process.js';
+import type { FanoutState, StackInfo, StackProtocol } from './fanout/stack-process.js';
+import type { Arrivals, LateArrivals, Straggler, SubscribersProtocol } from './fanout/subscribers-process.js';
 
 function listFromEnv(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
@@ -44,6 +52,9 @@ const SIZES = listFromEnv('BENCH_FANOUT_SIZES', [10, 100, 1000]);
 const MESSAGES = listFromEnv('BENCH_FANOUT_MESSAGES', [50, 50, 20]);
 const [CREDENTIAL_ROOMS = 1000] = listFromEnv('BENCH_CREDENTIAL_ROOMS', [1000]);
 const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
+const DRAIN = (process.env.BENCH_FANOUT_DRAIN ?? '1') !== '0';
+/** How long the setup's room events may take to be delivered before the bench gives up on a settled start. */
+const DRAIN_TIMEOUT_MS = 5 * 60_000;
 const MAX_SUBSCRIBERS = 1000;
 /** The fan-out worker's default FANOUT_PUBLISH_CONCURRENCY (core/contracts/function-env.ts). */
 const PUBLISH_CONCURRENCY = 64;
@@ -82,6 +93,22 @@ interface PathSamples {
 
 const emptySamples = (): PathSamples => ({ toLast: [], answered: [], incomplete: 0, duplicates: 0, outside: 0 });
 
+/** A wait that timed out before every member had the message (warm-up rounds included). */
+interface IncompleteWait {
+  tag: string;
+  size: number;
+  path: PathName;
+  /** Negative: a warm-up round, not in the figures. */
+  round: number;
+  startedAt: number;
+  missing: number[];
+  /** The fan-out queue when the wait had timed out. */
+  queue: FanoutState;
+}
+
+const describeQueue = (q: FanoutState) =>
+  `${q.visible} tasks waiting, ${q.inFlight} in flight (worker: ${q.worker.invocations} invocations, ${q.worker.errors} errors, ${q.worker.timeouts} timeouts, ${q.worker.throttles} throttles)`;
+
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -117,10 +144,11 @@ async function main(): Promise<void> {
     const api = new LocalApi(stack.info.apiUrl);
     const credentials = await measureCredentials(api, stack);
     const fanout = await measureFanout(api, stack, subscribers);
+    await printIncomplete(fanout.incomplete, stack, subscribers);
     const deadLetters = await stack.call('fanoutDeadLetters', null);
     const counters = await subscribers.call('counters', null);
     console.log(
-      `\nintegrity: fan-out dead letters ${deadLetters}, deliveries after completion ${counters.late}, connections closed by the broker ${counters.closed}`,
+      `\nintegrity: fan-out dead letters ${deadLetters}, deliveries after their wait ended ${describeLate(counters.late)}, connections closed by the broker ${counters.closed}`,
     );
     printCost(fanout.payloadBytes, fanout.sampleInbox);
     console.log(
@@ -185,7 +213,7 @@ async function measureFanout(
   api: LocalApi,
   stack: IpcChild<StackProtocol, StackInfo>,
   subscribers: IpcChild<SubscribersProtocol, null>,
-): Promise<{ goalsMet: boolean; payloadBytes: number; sampleInbox: string }> {
+): Promise<{ goalsMet: boolean; payloadBytes: number; sampleInbox: string; incomplete: IncompleteWait[] }> {
   // Members: tokens, credentials (one STS session each, as browsers get them), presigned URLs, MQTT connections.
   let started = performance.now();
   const members = Array.from({ length: largest }, (_, i) => memberId(i));
@@ -213,14 +241,25 @@ async function measureFanout(
     rooms.set(size, roomId);
   }
   console.log(`setup: rooms of ${SIZES.join(', ')} members (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  // Each member_added event went to every member of the room then: the largest rooms leave a backlog of tasks.
+  const backlog = await stack.call('fanoutState', null);
+  if (DRAIN) {
+    const drained = await stack.call('fanoutDrained', { timeoutMs: DRAIN_TIMEOUT_MS });
+    const left = drained.state.visible + drained.state.inFlight + drained.state.delayed;
+    console.log(
+      `setup: the fan-out queue held ${backlog.visible + backlog.inFlight + backlog.delayed} tasks of room events (${backlog.inFlight} in flight); ${left === 0 ? 'all delivered' : `${left} STILL QUEUED`} after ${(drained.ms / 1000).toFixed(1)} s`,
+    );
+  } else console.log(`setup: the fan-out queue holds ${describeQueue(backlog)}; measuring at once (BENCH_FANOUT_DRAIN=0)`);
 
   const shared = topics.broadcast();
   const results = new Map<number, Record<PathName, PathSamples>>();
+  const incomplete: IncompleteWait[] = [];
   let payloadBytes = 0;
   for (const [k, size] of SIZES.entries()) {
     const roomId = rooms.get(size)!;
     const inboxes = members.slice(0, size).map((id) => topics.inbox(id, roomId));
     const samples: Record<PathName, PathSamples> = { room: emptySamples(), each: emptySamples(), shared: emptySamples() };
+    if (!DRAIN) console.log(`before the room of ${size}: the fan-out queue holds ${describeQueue(await stack.call('fanoutState', null))}`);
     await subscribers.call('subscribeShared', { first: size, topic: shared });
     const rounds = MESSAGES[k]!;
     const profiling = CPU_PROFILE_DIR !== undefined;
@@ -248,6 +287,7 @@ async function measureFanout(
           ({ startedAt, answeredAt } = timing);
         }
         const a: Arrivals = await arrivals;
+        if (a.received < size) incomplete.push({ tag, size, path, round, startedAt, missing: a.missing, queue: await stack.call('fanoutState', null) });
         if (round < 0) continue;
         const s = samples[path];
         s.duplicates += a.duplicates;
@@ -266,7 +306,51 @@ async function measureFanout(
     await subscribers.call('unsubscribeShared', { first: size, topic: shared });
     results.set(size, samples);
   }
-  return { goalsMet: printFanout(results), payloadBytes, sampleInbox: topics.inbox(members[0]!, rooms.get(largest)!) };
+  return { goalsMet: printFanout(results), payloadBytes, sampleInbox: topics.inbox(members[0]!, rooms.get(largest)!), incomplete };
+}
+
+const describeLate = (late: LateArrivals) =>
+  `${late.stragglers + late.copiesAfterCompletion} (${late.stragglers} first copies to members a wait had timed out without, ${late.copiesAfterCompletion} copies to members that had the message)`;
+
+/** Members given as index ranges: 0-3, 7, 9-12. */
+function ranges(indices: readonly number[]): string {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j += 1;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** Each wait that timed out: who was missing, whether and when they got the message after all, the queue then. */
+async function printIncomplete(
+  incomplete: readonly IncompleteWait[],
+  stack: IpcChild<StackProtocol, StackInfo>,
+  subscribers: IpcChild<SubscribersProtocol, null>,
+): Promise<void> {
+  if (incomplete.length === 0) return;
+  // Whatever is still queued is given its chance first, then a moment for the publishes in transit, so that "not
+  // arrived" means that nothing was left to deliver it.
+  const drained = await stack.call('fanoutDrained', { timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 2000));
+  const stragglers = await subscribers.call('stragglers', { tags: incomplete.map((w) => w.tag) });
+  console.log(`\nwaits that timed out after ${DELIVERY_TIMEOUT_MS / 1000} s (warm-up rounds included), and what became of the missing deliveries:`);
+  console.log(`  (fan-out queue at the end: ${describeQueue(drained.state)})`);
+  for (const w of incomplete) {
+    const list: Straggler[] = stragglers[w.tag] ?? [];
+    const after = list.flatMap((s) => (s.arrivedAt === undefined ? [] : [(s.arrivedAt - w.startedAt) / 1000]));
+    const never = list.filter((s) => s.arrivedAt === undefined).map((s) => s.client);
+    console.log(
+      `  room of ${w.size}, ${w.path} path, round ${w.round}${w.round < 0 ? ' (warm-up)' : ''}: ${w.missing.length} of ${w.size} members missing (${ranges(w.missing)})`,
+    );
+    console.log(`    fan-out queue at the timeout: ${describeQueue(w.queue)}`);
+    console.log(
+      `    arrived later: ${after.length}${after.length > 0 ? `, ${Math.min(...after).toFixed(1)} s to ${Math.max(...after).toFixed(1)} s after the path started` : ''}; not arrived by the end: ${never.length}${never.length > 0 ? ` (${ranges(never)})` : ''}`,
+    );
+  }
 }
 
 function printFanout(results: Map<number, Record<PathName, PathSamples>>): boolean {

@@ -13,6 +13,7 @@ import { Session } from 'node:inspector/promises';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { functionName } from '../../core/deployment.js';
 import { consoleLogger } from '../../local/emulator/log.js';
+import type { LambdaStats } from '../../local/emulator/services/lambda/service.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
 import { BENCH_STACK_SETTINGS } from '../stack-settings.js';
@@ -34,11 +35,26 @@ export interface PublishTiming {
   failed: number;
 }
 
+/** The fan-out queue (tasks of up to 100 recipients each) and its worker, at one moment. */
+export interface FanoutState {
+  /** ApproximateNumberOfMessages, ...NotVisible, ...Delayed. */
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  worker: LambdaStats;
+}
+
 export type StackProtocol = {
   publishOnce: { args: { topic: string; payload: string }; result: PublishTiming };
   publishEach: { args: { topics: string[]; payload: string; concurrency: number }; result: PublishTiming };
   sessionPolicyChars: { args: { accessKeyId: string; sessionToken: string }; result: number };
   fanoutDeadLetters: { args: null; result: number };
+  fanoutState: { args: null; result: FanoutState };
+  /**
+   * Waits (at most `timeoutMs`) until the fan-out queue holds no task, visible or in flight: the room events of the
+   * setup delivered. Answers the state it ended in and how long it waited.
+   */
+  fanoutDrained: { args: { timeoutMs: number }; result: { state: FanoutState; ms: number } };
   startProfile: { args: null; result: null };
   /** Writes the profile (.cpuprofile, for Chrome DevTools) to `file`, an absolute path. */
   stopProfile: { args: { file: string }; result: string };
@@ -69,7 +85,8 @@ const endpoint = stack.emulator.url;
 const region = LOCAL_DEPLOYMENT.region;
 const adminPlane = new IoTDataPlaneClient({ region, endpoint, credentials: LOCAL_ADMIN_CREDENTIALS });
 // What the Lambda service hands the fan-out worker (an execution environment's credentials): a session of its own role.
-const workerRole = stack.emulator.lambda.getFunction(functionName(LOCAL_DEPLOYMENT, 'fanout-worker'))!.role;
+const fanoutWorker = functionName(LOCAL_DEPLOYMENT, 'fanout-worker');
+const workerRole = stack.emulator.lambda.getFunction(fanoutWorker)!.role;
 const workerPlane = new IoTDataPlaneClient({
   region,
   endpoint,
@@ -89,6 +106,10 @@ const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array)
   client.send(new PublishCommand({ topic, qos: 1, payload, contentType: 'application/json' }));
 
 let profiler: Session | undefined;
+
+function fanoutState(): FanoutState {
+  return { ...stack.queues.fanout.queue.counts(Date.now()), worker: stack.emulator.lambda.stats(fanoutWorker) };
+}
 
 serveIpc<StackProtocol>(
   {
@@ -133,6 +154,18 @@ serveIpc<StackProtocol>(
     },
     async fanoutDeadLetters() {
       return stack.queues.fanout.deadLetters.depth;
+    },
+    async fanoutState() {
+      return fanoutState();
+    },
+    async fanoutDrained({ timeoutMs }) {
+      const started = performance.now();
+      let state = fanoutState();
+      while (state.visible + state.inFlight + state.delayed > 0 && performance.now() - started < timeoutMs) {
+        await new Promise((r) => setTimeout(r, 100));
+        state = fanoutState();
+      }
+      return { state, ms: performance.now() - started };
     },
     async startProfile() {
       profiler = new Session();
