@@ -188,7 +188,8 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
             ? failuresOf(JSON.parse(result.payload) as unknown, batch)
             : new Set()
           : new Set(batch.map((m) => m.messageId));
-      if (result.status !== 'ok')
+      // A batch cut short by the mapping's stop (the stack closing ends its environments) is not the function's failure.
+      if (result.status !== 'ok' && this.#running)
         this.logger.log({
           level: 'warn',
           message: `${this.input.functionName} failed a batch from ${queue.name}`,
@@ -198,7 +199,8 @@ export class SqsEventSourceMapping implements EventSourceMappingHandle {
     } catch (error) {
       // Throttled or the function is gone: the batch returns to the queue.
       failed = new Set(batch.map((m) => m.messageId));
-      this.logger.log({ level: 'warn', message: `could not invoke ${this.input.functionName} for ${queue.name}`, error: (error as Error).message });
+      if (this.#running)
+        this.logger.log({ level: 'warn', message: `could not invoke ${this.input.functionName} for ${queue.name}`, error: (error as Error).message });
     }
     if (!this.#running) return;
     for (const message of batch) {
