@@ -15,6 +15,9 @@ const config: Config = {
   testMatch: ['<rootDir>/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/cdktf.out/', '/dist/'],
   testTimeout: 20_000,
+  // Two workers even on two cores (jest's default leaves one core idle): most suites wait on sockets and worker
+  // threads rather than compute. Measured from a clean clone: the unit suite 184 s instead of 304 to 362 s.
+  maxWorkers: 2,
 };
 
 export default config;
