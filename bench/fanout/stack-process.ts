@@ -1,21 +1,10 @@
-/**
- * The local stack under test, in its own process (forked by bench/fanout.ts), as `npm start` runs it: emulator with
- * SigV4 + policies, DynamoDB (dynalite behind IAM), the functions in their own workers with their own roles, the
- * fan-out queue and its event source mapping. Besides serving the HTTP API it runs the two data-plane baselines here, where the functions run, so that a
- * baseline and the code it is compared with share the same core and the same SDK client setup:
- * - publishOnce: ONE PublishCommand (admin keys) to a shared topic;
- * - publishEach: PublishCommand to each of N topics with bounded concurrency, with the fan-out worker role's own
- *   credentials (the same IAM evaluation per publish as the worker's).
- * It also reports the session policy STS received for a set of credentials (what /credentials asked for).
- */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { functionName } from '../../core/deployment.js';
 import { consoleLogger } from '../../local/emulator/log.js';
 import type { LambdaStats } from '../../local/emulator/services/lambda/service.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
+import { startProfile, stopProfile } from '../cpu-profile.js';
 import { BENCH_STACK_SETTINGS } from '../stack-settings.js';
 import { wallClockMs } from './clock.js';
 import { serveIpc } from './ipc.js';
@@ -105,8 +94,6 @@ const workerPlane = new IoTDataPlaneClient({
 const publish = (client: IoTDataPlaneClient, topic: string, payload: Uint8Array) =>
   client.send(new PublishCommand({ topic, qos: 1, payload, contentType: 'application/json' }));
 
-let profiler: Session | undefined;
-
 function fanoutState(): FanoutState {
   return { ...stack.queues.fanout.queue.counts(Date.now()), worker: stack.emulator.lambda.stats(fanoutWorker) };
 }
@@ -167,21 +154,8 @@ serveIpc<StackProtocol>(
       }
       return { state, ms: performance.now() - started };
     },
-    async startProfile() {
-      profiler = new Session();
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.start');
-      return null;
-    },
-    async stopProfile({ file }) {
-      if (!profiler) throw new Error('no profile was started');
-      const { profile } = await profiler.post('Profiler.stop');
-      profiler.disconnect();
-      profiler = undefined;
-      writeFileSync(file, JSON.stringify(profile));
-      return file;
-    },
+    startProfile,
+    stopProfile,
   },
   async () => {
     adminPlane.destroy();

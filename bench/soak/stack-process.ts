@@ -5,8 +5,7 @@
  * queue depth, warnings and errors of the emulator, the functions' metrics). The MQTT outage is injected by the
  * driver over HTTP, at the emulator's own local knob.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { functionName } from '../../core/deployment.js';
@@ -15,6 +14,7 @@ import { IOT_CORE_LIMITS } from '../../local/emulator/mqtt/limits.js';
 import type { FunctionLogLevel } from '../../local/emulator/services/lambda/function-logs.js';
 import { LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { startLocalStack } from '../../local/stack.js';
+import { startProfile, stopProfile } from '../cpu-profile.js';
 import { type CpuTime, cpuTime } from '../cpu-time.js';
 import { serveIpc } from '../fanout/ipc.js';
 import type { MemorySample } from './memory.js';
@@ -133,8 +133,6 @@ function sample(afterGc: boolean): MemorySample {
   return { at: performance.timeOrigin + performance.now(), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, afterGc };
 }
 
-let profiler: Session | undefined;
-
 serveIpc<SoakStackProtocol>(
   { apiUrl: stack.api.url, emulatorUrl: stack.emulator.url, userPoolClientId: stack.userPool.clientId } satisfies SoakStackInfo,
   {
@@ -158,21 +156,8 @@ serveIpc<SoakStackProtocol>(
     async cpu() {
       return cpuTime();
     },
-    async startProfile() {
-      profiler = new Session();
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.start');
-      return null;
-    },
-    async stopProfile({ file }) {
-      if (!profiler) throw new Error('no profile was started');
-      const { profile } = await profiler.post('Profiler.stop');
-      profiler.disconnect();
-      profiler = undefined;
-      writeFileSync(file, JSON.stringify(profile));
-      return file;
-    },
+    startProfile,
+    stopProfile,
     async counters() {
       const usage = stack.emulator.broker.usage;
       const presence = stack.emulator.lambda.stats(functionName(LOCAL_DEPLOYMENT, 'presence-events'));
