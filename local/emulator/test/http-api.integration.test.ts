@@ -307,6 +307,14 @@ describe('HTTP API: Lambda proxy integration, payload format 2.0', () => {
     expect((await fetch(`${api.url}/plain`)).status).toBe(200);
   });
 
+  it('logs why the function failed, which the 500 answer never says', async () => {
+    const response = await fetch(`${api.url}/fail`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('database down');
+    const logged = emulator.logs.filter((e) => e.message === 'HTTP API integration failed: function error: Error: database down');
+    expect(logged.length).toBeGreaterThan(0);
+  });
+
   it('answers 503 {"message":"Service Unavailable"} when the function outlasts the integration timeout', async () => {
     const started = Date.now();
     const response = await fetch(`${api.url}/slow`);

@@ -255,7 +255,9 @@ export class HttpApiService {
     if ('status' in outcome && outcome.status === 'ok') {
       writeProxyResult(res, outcome.payload, cors !== undefined);
     } else {
-      const failure = 'failure' in outcome ? outcome : { failure: 'function error', status: 500 };
+      // A function error is the function's own failure (unhandled error, timeout, out of memory): named in the log, as
+      // CloudWatch would show it, never in the response (API Gateway answers 500 "Internal Server Error").
+      const failure = 'failure' in outcome ? outcome : { failure: `function error: ${outcome.errorType}: ${outcome.errorMessage}`, status: 500 };
       this.options.logger.log({
         level: 'warn',
         message: `HTTP API integration failed: ${failure.failure}`,
@@ -277,7 +279,7 @@ export class HttpApiService {
     integration: { functionArn: string; timeoutMs: number },
     payload: string,
     sourceArn: string,
-  ): Promise<{ status: 'ok'; payload: string } | { status: 'function-error' } | { failure: string; status: number }> {
+  ): Promise<{ status: 'ok'; payload: string } | { status: 'function-error'; errorType: string; errorMessage: string } | { failure: string; status: number }> {
     const { lambda } = this.options;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<{ failure: string; status: number }>((resolve) => {
@@ -286,7 +288,11 @@ export class HttpApiService {
     try {
       const invocation = lambda
         .invokeAsService(integration.functionArn, payload, { service: 'apigateway.amazonaws.com', sourceArn, sourceAccount: lambda.account.accountId })
-        .then((result) => (result.status === 'ok' ? { status: 'ok' as const, payload: result.payload } : { status: 'function-error' as const }))
+        .then((result) =>
+          result.status === 'ok'
+            ? { status: 'ok' as const, payload: result.payload }
+            : { status: 'function-error' as const, errorType: result.errorType, errorMessage: result.errorMessage },
+        )
         .catch((error: unknown) => {
           if (error instanceof LambdaServiceError) return { failure: `${error.code}: ${error.message}`, status: 500 };
           throw error;
