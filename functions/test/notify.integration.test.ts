@@ -12,13 +12,13 @@ import { publisherPolicy } from '../../core/access/service-policies.js';
 import { JOB_COMPLETED_NOTIFICATION } from '../../core/contracts/jobs.js';
 import { NOTIFICATION_DETAIL_TYPE, type Notification } from '../../core/contracts/notifications.js';
 import { eventBusName, eventRuleArn, notificationFailuresQueueName, notificationRule } from '../../core/event-rules.js';
-import type { PolicyDocument } from '../../core/policy/document.js';
 import { policy } from '../../core/policy/document.js';
 import { TopicScheme } from '../../core/topics.js';
 import { memoryLogger } from '../../local/emulator/log.js';
 import { LOCAL_ADMIN_CREDENTIALS, LOCAL_DEPLOYMENT } from '../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, appSubscriber, appToken } from '../../test/support/local-api.js';
+import { producerPolicy, roleSession } from '../../test/support/local-roles.js';
 import { sleep, type TestClient } from '../../test/support/mqtt.js';
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
@@ -57,26 +57,6 @@ const isNotification = (m: { payload: string }) => (JSON.parse(m.payload) as { t
 const nextNotification = async (client: TestClient, topic: string, timeoutMs = 5000) => parse(await client.next(topic, timeoutMs, isNotification));
 /** Notifications a client got (presence notices aside). */
 const notificationsOf = (client: TestClient) => client.messages.filter(isNotification);
-
-/** A role of the emulator's account (trusted by the account) with these policies, and credentials of a session of it. */
-function roleSession(name: string, policies: Array<{ name: string; document: PolicyDocument }>) {
-  const role = {
-    name,
-    arn: `arn:aws:iam::${accountId}:role/${name}`,
-    trust: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' }),
-    policies,
-    maxSessionDurationSeconds: 3600,
-  };
-  stack.emulator.account.createRole(role);
-  const session = stack.emulator.account.startRoleSession(role, name, new Date(Date.now() + 3_600_000));
-  return { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken! };
-}
-
-/** The stack's managed producer policy, as applied (aws_iam_policy). */
-function producerPolicy(): { name: string; document: PolicyDocument } {
-  const [applied] = stack.applied.ofType('aws_iam_policy');
-  return { name: `managed:${String(applied!.args.name)}`, document: JSON.parse(String(applied!.args.policy)) as PolicyDocument };
-}
 
 async function deadLetters(count: number, timeoutMs = 15_000): Promise<NonNullable<ReceiveMessageCommandOutput['Messages']>> {
   const sqs = new SQSClient({ region, endpoint: stack.emulator.url, credentials: LOCAL_ADMIN_CREDENTIALS });
@@ -160,7 +140,7 @@ describe('PutEvents -> rule -> notify -> the right inbox', () => {
 describe('producers: packages/realtime-server and the managed policy', () => {
   it('notifies through EventBridge from a role with the producer policy attached; a role without it is refused', async () => {
     const alice = await subscriber('alice');
-    const allowed = roleSession('notify-it-producer', [producerPolicy()]);
+    const allowed = roleSession(stack, 'notify-it-producer', [producerPolicy(stack)]);
     const notifier = new EventBridgeNotifier<{ 'order.shipped': { orderId: string } }>({
       eventBusName: BUS,
       source: 'com.example.orders',
@@ -169,7 +149,7 @@ describe('producers: packages/realtime-server and the managed policy', () => {
     const { eventId } = await notifier.notify({ to: { kind: 'user', userId: 'alice' }, type: 'order.shipped', data: { orderId: 'o-1' } });
     expect(await nextNotification(alice, topics.userNotifications('alice'), 5000)).toMatchObject({ eventId, source: 'com.example.orders' });
 
-    const refused = roleSession('notify-it-not-a-producer', [
+    const refused = roleSession(stack, 'notify-it-not-a-producer', [
       {
         name: 'other-bus',
         document: policy({ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${region}:${accountId}:event-bus/default` }),
@@ -188,7 +168,7 @@ describe('producers: packages/realtime-server and the managed policy', () => {
 
   it('notifies one user straight through the IoT data plane with a publish grant on notifications topics only', async () => {
     const alice = await subscriber('alice');
-    const grant = roleSession('notify-it-direct', [{ name: 'publish-notifications', document: publisherPolicy(LOCAL_DEPLOYMENT, 'notifications') }]);
+    const grant = roleSession(stack, 'notify-it-direct', [{ name: 'publish-notifications', document: publisherPolicy(LOCAL_DEPLOYMENT, 'notifications') }]);
     const iot = new IoTDataPlaneClient({ region, endpoint: stack.emulator.url, credentials: grant });
     const direct = new IotNotifier({ app: LOCAL_DEPLOYMENT.app, stage: LOCAL_DEPLOYMENT.stage, source: 'com.example.reports', client: iot });
     const sent = await direct.notify({ to: { kind: 'user', userId: 'alice' }, type: 'report.ready', data: { url: '/r/1' } });

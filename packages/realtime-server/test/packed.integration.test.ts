@@ -17,12 +17,12 @@ import { promisify } from 'node:util';
 import { publisherPolicy } from '../../../core/access/service-policies.js';
 import type { Notification } from '../../../core/contracts/notifications.js';
 import { eventBusName } from '../../../core/event-rules.js';
-import { type PolicyDocument, policy } from '../../../core/policy/document.js';
 import { TopicScheme } from '../../../core/topics.js';
 import { memoryLogger } from '../../../local/emulator/log.js';
 import { LOCAL_DEPLOYMENT } from '../../../local/local-deployment.js';
 import { type LocalStack, startLocalStack } from '../../../local/stack.js';
 import { apiClient, appSubscriber, appToken } from '../../../test/support/local-api.js';
+import { producerPolicy, roleSession } from '../../../test/support/local-roles.js';
 import { sleep, type TestClient } from '../../../test/support/mqtt.js';
 
 const run = promisify(execFile);
@@ -89,7 +89,7 @@ export const reason = (e: unknown): readonly string[] => (e instanceof InvalidNo
 `;
 
 const topics = new TopicScheme(LOCAL_DEPLOYMENT);
-const { region, accountId } = LOCAL_DEPLOYMENT;
+const { region } = LOCAL_DEPLOYMENT;
 let dir: string;
 let app: string;
 let stack: LocalStack;
@@ -141,26 +141,6 @@ async function subscriber(userId: string): Promise<TestClient> {
   open.push(client);
   await client.client.subscribeAsync([topics.userFilter(userId), topics.broadcast()], { qos: 1 });
   return client;
-}
-
-/** A role of the emulator's account with these policies, and credentials of a session of it. */
-function roleSession(name: string, policies: Array<{ name: string; document: PolicyDocument }>) {
-  const role = {
-    name,
-    arn: `arn:aws:iam::${accountId}:role/${name}`,
-    trust: policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' }),
-    policies,
-    maxSessionDurationSeconds: 3600,
-  };
-  stack.emulator.account.createRole(role);
-  const session = stack.emulator.account.startRoleSession(role, name, new Date(Date.now() + 3_600_000));
-  return { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken! };
-}
-
-/** The stack's managed producer policy (events:PutEvents on the bus), as applied (aws_iam_policy). */
-function producerPolicy(): { name: string; document: PolicyDocument } {
-  const [applied] = stack.applied.ofType('aws_iam_policy');
-  return { name: `managed:${String(applied!.args.name)}`, document: JSON.parse(String(applied!.args.policy)) as PolicyDocument };
 }
 
 interface ScriptResult {
@@ -263,7 +243,7 @@ describe(`${PACKAGE} from npm pack, in a scratch service outside the repository`
 
   it('a Node script notifies alice through the EventBridge bus with a producer role; alice receives it, bob does not', async () => {
     const [alice, bob] = await Promise.all([subscriber('alice'), subscriber('bob')]);
-    const producer = roleSession('scratch-producer', [producerPolicy()]);
+    const producer = roleSession(stack, 'scratch-producer', [producerPolicy(stack)]);
     const result = await notifyFromScratch(['eventbridge', 'alice', 'invoice ready'], producer, stack.emulator.url);
     expect(result.error).toBeUndefined();
     const eventId = result.sent!.eventId;
@@ -283,7 +263,9 @@ describe(`${PACKAGE} from npm pack, in a scratch service outside the repository`
 
   it('a Node script notifies alice straight through the IoT data plane with a publish grant on notifications topics', async () => {
     const alice = await subscriber('alice');
-    const publisher = roleSession('scratch-publisher', [{ name: 'publish-notifications', document: publisherPolicy(LOCAL_DEPLOYMENT, 'notifications') }]);
+    const publisher = roleSession(stack, 'scratch-publisher', [
+      { name: 'publish-notifications', document: publisherPolicy(LOCAL_DEPLOYMENT, 'notifications') },
+    ]);
     const result = await notifyFromScratch(['iot', 'alice', 'report ready'], publisher, stack.emulator.url);
     expect(result.error).toBeUndefined();
     expect(result.sent!.topic).toBe(topics.userNotifications('alice'));
