@@ -266,19 +266,24 @@ describe('mistakes the emulator catches as AWS would', () => {
     synthesized = synthesize(config);
   });
 
+  /** What applying `json` to a fresh emulator throws (undefined when it applies). */
+  const applyError = async (json: TerraformJson): Promise<unknown> => {
+    try {
+      const deployed = await deploy(config.region, json, synthesized.stackDir);
+      await deployed.close();
+      return undefined;
+    } catch (caught) {
+      return caught;
+    }
+  };
+
   it("fails the apply when an event source mapping does not depend on its consumer's queue policy", async () => {
     const json = structuredClone(synthesized.json);
     const mappings = json.resource!.aws_lambda_event_source_mapping!;
     const [name, mapping] = Object.entries(mappings)[0]!;
     expect(mapping.depends_on).toBeDefined();
     delete mapping.depends_on;
-    let error: unknown;
-    try {
-      const deployed = await deploy(config.region, json, synthesized.stackDir);
-      await deployed.close();
-    } catch (caught) {
-      error = caught;
-    }
+    const error = await applyError(json);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(
       `aws_lambda_event_source_mapping.${name}: InvalidParameterValueException: The provided execution role does not have permissions to call ReceiveMessage on SQS`,
@@ -291,13 +296,7 @@ describe('mistakes the emulator catches as AWS would', () => {
     const [name, invokeConfig] = Object.entries(configs)[0]!;
     expect(invokeConfig.depends_on).toBeDefined();
     delete invokeConfig.depends_on;
-    let error: unknown;
-    try {
-      const deployed = await deploy(config.region, json, synthesized.stackDir);
-      await deployed.close();
-    } catch (caught) {
-      error = caught;
-    }
+    const error = await applyError(json);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(
       new RegExp(
