@@ -1,8 +1,9 @@
 /** DynamoBroadcastStore on dynalite with the real SDK client: the BroadcastStore contract and the TTL attribute. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { BROADCAST_KEYS, BROADCASTS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import { BROADCAST_KEYS, BROADCASTS_TABLE, tableName } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { broadcastStoreContract } from './broadcast-store.contract.js';
 import { BROADCAST_TTL_SECONDS } from './broadcast-store.js';
 import { DynamoBroadcastStore } from './dynamo-broadcast-store.js';
@@ -14,9 +15,7 @@ let client: DynamoDBClient;
 let store: DynamoBroadcastStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
   store = new DynamoBroadcastStore(client, tableName(deployment, BROADCASTS_TABLE), { now: () => NOW });
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /** The tab limit against the local DynamoDB (dynalite) with the real SDK client: races, refreshes, windows, users. */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { RATE_LIMITS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { RATE_LIMITS_TABLE, tableName } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { TooManyRequestsError, UpstreamError } from '../shared/errors.js';
 import { DynamoTabLimiter } from './tab-limit.js';
 
@@ -12,9 +13,7 @@ let dynamo: RunningLocalDynamoDb;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
 });
 afterAll(async () => {
   client.destroy();

@@ -1,8 +1,9 @@
 /** DynamoJobStore on dynalite with the real SDK client: the JobStore contract, the TTL attribute and the item's keys. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { JOB_KEYS, JOBS_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import { JOB_KEYS, JOBS_TABLE, tableName } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { DynamoJobStore } from './dynamo-job-store.js';
 import { jobStoreContract } from './job-store.contract.js';
 import { JOB_RECORD_TTL_SECONDS } from './job-store.js';
@@ -14,9 +15,7 @@ let client: DynamoDBClient;
 let store: DynamoJobStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
   store = new DynamoJobStore(client, tableName(deployment, JOBS_TABLE), { now: () => NOW });
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /** The presence store against the local DynamoDB (dynalite) with the real SDK client: conditional writes, batch reads. */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { PRESENCE_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PRESENCE_TABLE, tableName } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { UpstreamError } from '../shared/errors.js';
 import type { Connections } from './connections.js';
 import { DynamoPresenceStore } from './dynamo-presence-store.js';
@@ -13,9 +14,7 @@ let client: DynamoDBClient;
 let store: DynamoPresenceStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
   store = new DynamoPresenceStore(client, table);
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /** The POST /jobs idempotency store on dynalite with the real SDK client: pending, done, released, taken over, expired. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IDEMPOTENCY_TABLE, TABLES, tableName } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IDEMPOTENCY_TABLE, tableName } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { DynamoIdempotencyStore } from './dynamo-idempotency-store.js';
 import { IdempotencyKeyReusedError, RequestInProgressError } from './errors.js';
 import { idempotencyClaim } from './idempotency.js';
@@ -12,9 +13,7 @@ let client: DynamoDBClient;
 let store: DynamoIdempotencyStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
   store = new DynamoIdempotencyStore(client, tableName(deployment, IDEMPOTENCY_TABLE));
 });
 afterAll(async () => {

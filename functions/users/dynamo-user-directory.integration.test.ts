@@ -1,7 +1,8 @@
 /** DynamoUserDirectory on dynalite with the real SDK client: the directory contract, and no way to list the table. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLES, tableName, USERS_TABLE } from '../../core/store/tables.js';
-import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../../local/store/dynalite.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { tableName, USERS_TABLE } from '../../core/store/tables.js';
+import type { RunningLocalDynamoDb } from '../../local/store/dynalite.js';
+import { startLocalTables } from '../../test/support/local-tables.js';
 import { DynamoUserDirectory } from './dynamo-user-directory.js';
 import { userDirectoryContract } from './user-directory.contract.js';
 
@@ -11,9 +12,7 @@ let client: DynamoDBClient;
 let directory: DynamoUserDirectory;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamoDb();
-  client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
-  await createTables(client, deployment, TABLES);
+  ({ dynamo, client } = await startLocalTables(deployment));
   directory = new DynamoUserDirectory(client, tableName(deployment, USERS_TABLE), { now: () => new Date('2030-01-01T00:00:00Z') });
 });
 afterAll(async () => {
