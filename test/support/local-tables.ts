@@ -7,7 +7,12 @@ import { createTables, type RunningLocalDynamoDb, startLocalDynamoDb } from '../
 /** Starts the store, creates the deployment's tables and returns it with a client (one attempt: failures show at once). */
 export async function startLocalTables(deployment: Pick<Deployment, 'app' | 'stage'>): Promise<{ dynamo: RunningLocalDynamoDb; client: DynamoDBClient }> {
   const dynamo = await startLocalDynamoDb();
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: dynamo.url,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
   await createTables(client, deployment, TABLES);
   return { dynamo, client };
 }
