@@ -6,7 +6,7 @@
  * files.
  */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
 import {
@@ -15,7 +15,6 @@ import {
   connected,
   DESKTOP,
   messageIn,
-  openPage,
   openRoom,
   openTab,
   PHONE,
@@ -28,7 +27,6 @@ import { apiUser, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 /** What axe found in the current test's views; each test asserts its own, so a failure names the view. */
 let findings: Array<AxeFinding & { where: string }> = [];
@@ -36,16 +34,9 @@ beforeEach(() => {
   findings = [];
 });
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url);
-  pages.push(p);
-  return p;
-}
 
 /** axe on the view as it is, at both widths and in both colour schemes; findings are collected. */
 async function checkView(page: Page, view: string): Promise<void> {

@@ -1,15 +1,8 @@
-/**
- * Nothing lost on return, end to end in Chromium against the local stack: messages sent while the user was signed
- * out, had closed every tab, or was offline all appear once, in order, when they are back; a reload keeps the user
- * signed in. What the persistent session replays and what the history brings are merged by message id.
- */
-import type { Browser } from 'playwright-core';
 import {
   connected,
   connectionStates,
   historyLoaded,
   messageIn,
-  openPage,
   openRoom,
   openTab,
   refusedSockets,
@@ -22,19 +15,11 @@ import { apiUser, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url);
-  pages.push(p);
-  return p;
-}
 
 /** A room of `owner` with bob in it, and what was said before bob went away. */
 async function roomWithBob(owner: string, name: string) {

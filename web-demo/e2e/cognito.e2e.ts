@@ -1,18 +1,9 @@
-/**
- * A new Cognito user, end to end in Chromium against the local stack (issue 11): signs up in the page with an email and
- * a password (the pool's rules: signup.e2e.ts), confirms with the code (the emulator logs it: there is no email
- * locally), signs in (Amplify's SRP against the emulator's user pool), attaches the IoT policy once, creates a room and
- * adds an app user; both exchange messages and see each other online; signing out shows them offline to the other.
- * With UPDATE_SCREENSHOTS set, the screenshots of the README come from this run.
- */
-import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import {
   axeViolations,
   connected,
   historyLoaded,
   messageIn,
-  openPage,
   openRoom,
   PHONE,
   post,
@@ -26,19 +17,11 @@ import { confirmationCode, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(options?: Parameters<typeof openPage>[2]): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, options);
-  pages.push(p);
-  return p;
-}
 
 const screenshotDir = process.env.UPDATE_SCREENSHOTS ? new URL('../../docs/', import.meta.url).pathname : undefined;
 

@@ -4,44 +4,22 @@
  * during the suite.
  */
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import type { Browser } from 'playwright-core';
 import { LOCAL_ADMIN_CREDENTIALS } from '../../local/local-deployment.js';
-import {
-  connectionStates,
-  messageIn,
-  openPage,
-  openRoom,
-  type PageOptions,
-  PHONE,
-  post,
-  refusedSockets,
-  roomLink,
-  signIn,
-  textsIn,
-  type WatchedPage,
-} from './browser.js';
+import { connectionStates, messageIn, openRoom, PHONE, post, refusedSockets, roomLink, signIn, textsIn, type WatchedPage } from './browser.js';
 import { apiUser, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 const CREDENTIAL_LIFETIME_S = 25;
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(
+const { open } = useE2eSuite(
   pages,
-  (readyStack, readyBrowser) => {
+  (readyStack) => {
     stack = readyStack;
-    browser = readyBrowser;
   },
   { credentialLifetimeCapSeconds: CREDENTIAL_LIFETIME_S },
 );
-
-async function open(options?: PageOptions): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, options);
-  pages.push(p);
-  return p;
-}
 
 describe('rooms of the demo users', () => {
   it("lists each user's rooms from the API, shows alice's message in general to bob live under her name, never ops, and logs no console errors", async () => {

@@ -6,27 +6,19 @@
  * and broadcasts shown after a reload; a room or job asked for again after its answer was lost is made once. axe-core
  * finds nothing in light and dark in the jobs panel with a failed job; the consoles stay clean.
  */
-import type { Browser, Request } from 'playwright-core';
+import type { Request } from 'playwright-core';
 import { apiClient } from '../../test/support/local-api.js';
-import { connected, openPage, openTab, type PageOptions, roomLink, signIn, signInAs, toastWith, type WatchedPage } from './browser.js';
+import { connected, openTab, roomLink, signIn, signInAs, toastWith, type WatchedPage } from './browser.js';
 import { apiUser, type E2eStack, registerAppUser } from './stack.js';
 import { useE2eSuite } from './suite.js';
 import { axeLightAndDark, openFromList, userFor, WIDTHS } from './views.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(options?: PageOptions): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, options);
-  pages.push(p);
-  return p;
-}
 
 const unreadOf = (p: WatchedPage, roomId: string) => roomLink(p.page, roomId).locator('[data-testid=unread]');
 /** Waits for the room's count (in the DOM: on a phone the list is hidden while a room is open). */

@@ -1,48 +1,16 @@
-/**
- * Every change reaches the people it concerns (issue 18, the demo's part), at desktop and phone widths, end to end in
- * Chromium against the local stack: a removed member is told within 2 s without sending anything (the room closes with
- * the reason, no composer, out of the list); an added member sees the room within 2 s with its name; member lists and
- * presence follow in other tabs (a new member shown online the moment they appear); a Cognito user is invited by their
- * sign-in name and named by their display name, and a name nobody has is a plain "no such user"; an owner promotes a
- * member (who is told, and gets the owner's controls), a renamed room is renamed for everyone, and an owner deletes the
- * room (the others see it close). axe-core finds
- * nothing in light and dark in each new view; the consoles stay clean.
- */
-import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import { apiClient } from '../../test/support/local-api.js';
-import {
-  answerConfirm,
-  messageIn,
-  openPage,
-  openTab,
-  type PageOptions,
-  post,
-  roomLink,
-  signInAs,
-  signInCognitoUser,
-  signOutConfirmed,
-  toastWith,
-  type WatchedPage,
-} from './browser.js';
+import { answerConfirm, messageIn, openTab, post, roomLink, signInAs, signInCognitoUser, signOutConfirmed, toastWith, type WatchedPage } from './browser.js';
 import { apiUser, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 import { axeLightAndDark, openFromList, userFor, WIDTHS } from './views.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(options?: PageOptions): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, options);
-  pages.push(p);
-  return p;
-}
 
 /** A member's entry in the open room's member list. */
 const memberOf = (p: WatchedPage, userId: string) => p.page.locator(`[data-testid=member][data-user-id="${userId}"]`);

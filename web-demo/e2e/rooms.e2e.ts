@@ -1,20 +1,10 @@
-/**
- * Rooms from the store, end to end in Chromium against the local stack: create a room, invite a member by username (the
- * room appears in their list at once), live messages through each member's inbox, history after a reload and older
- * pages, removing (seen live by the others), the last owner leaving (ownership passes on), the last member leaving
- * (the room is deleted), and a signed-in Cognito user (Amplify's sign-in against the emulator's user pool) doing all of
- * it like an app user.
- */
-import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import {
   answerConfirm,
   connected,
   historyLoaded,
   messageIn,
-  openPage,
   openRoom,
-  type PageOptions,
   PHONE,
   post,
   roomLink,
@@ -28,19 +18,11 @@ import { apiUser, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(options?: PageOptions): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url, options);
-  pages.push(p);
-  return p;
-}
 
 const toast = (p: WatchedPage, text: string) => p.page.locator('[data-testid=toast]', { hasText: text });
 

@@ -1,17 +1,8 @@
-/**
- * Many tabs of one user, end to end in Chromium against the local stack: each tab connects with a client id of its
- * own (`<app>.<stage>.<user>.<tab>`, the tab id kept in sessionStorage across reloads), so tabs never take each
- * other's connection over at the broker, and every tab gets every message. A duplicated tab (sessionStorage copied)
- * picks another id. A Cognito identity has one client id for all its tabs: within one browser the tabs hand it over
- * openly; across browsers, the client that keeps being replaced stops fighting and says so.
- */
-import type { Browser } from 'playwright-core';
 import { DEMO_COGNITO_USERS } from '../../local/emulator/services/cognito-user-pool/seed.js';
 import {
   connected,
   connectionStates,
   historyLoaded,
-  openPage,
   openTab,
   roomLink,
   signIn,
@@ -24,19 +15,11 @@ import { apiUser, disconnects, type E2eStack } from './stack.js';
 import { useE2eSuite } from './suite.js';
 
 let stack: E2eStack;
-let browser: Browser;
 const pages: WatchedPage[] = [];
 
-useE2eSuite(pages, (readyStack, readyBrowser) => {
+const { open } = useE2eSuite(pages, (readyStack) => {
   stack = readyStack;
-  browser = readyBrowser;
 });
-
-async function open(): Promise<WatchedPage> {
-  const p = await openPage(browser, stack.web!.url);
-  pages.push(p);
-  return p;
-}
 
 /** The client ids the broker accepted for `userId` (from the emulator's log), in order of first connection. */
 function clientIdsOf(userId: string): string[] {
